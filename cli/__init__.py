@@ -1,0 +1,12 @@
+"""The synth command line (typer). `main` is the console script."""
+
+from . import _core  # noqa: F401  (registers the core stage commands)
+from ._app import app, fail
+
+
+def main() -> None:
+    """Entry point of the `synth` console script."""
+    app()
+
+
+__all__ = ["app", "fail", "main"]

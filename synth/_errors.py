@@ -1,0 +1,49 @@
+"""The one error tree of synth; every boundary raises a subclass of `SynthError`.
+
+    SynthError                 anything synth reports to a user (the CLI prints it on one line, exit 2)
+    ├── ConfigError            bad arguments, flags, config files, unknown registry names
+    ├── StoreError             a run directory that is unreadable, foreign, or holds malformed records
+    ├── GenerationError        a generator could not build a tuple
+    ├── ToolError              a tool call the environment rejects (becomes a tool message, never a crash)
+    ├── VerifierError          a verifier that cannot grade (becomes status="error", never reward 0)
+    ├── SandboxError           containers, images, the Docker engine
+    └── ModelError             the model server failed after retries (an infrastructure failure)
+"""
+
+from __future__ import annotations
+
+
+class SynthError(Exception):
+    """Base of every error synth raises on purpose; its message is one line a user can act on."""
+
+
+class ConfigError(SynthError):
+    """Bad input from a user: arguments, flags, config files, unknown names."""
+
+
+class StoreError(SynthError):
+    """A run directory that cannot be used as asked: unreadable, foreign, malformed, or mismatched."""
+
+
+class GenerationError(SynthError):
+    """A generator could not produce a tuple."""
+
+
+class ToolError(SynthError):
+    """A tool call the environment rejects; `kind` names the failure for the caller."""
+
+    def __init__(self, message: str, kind: str = "invalid_request") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class VerifierError(SynthError):
+    """A verifier could not grade a submission (distinct from a failing grade)."""
+
+
+class SandboxError(SynthError):
+    """Containers, images or the Docker engine failed."""
+
+
+class ModelError(SynthError):
+    """The model server failed after retries: an infrastructure failure, not a model failure."""

@@ -1,0 +1,210 @@
+"""Tools as functions: specs generated from type hints and docstrings, and the one call path.
+
+Sits under every agent: a gold solution, a model rollout and `synth verify` all reach an
+environment through `ToolRuntime.call`, which takes the raw name and argument text a model wrote
+and always returns a `ToolResult`; a bad call (non-JSON, unknown tool, wrong type, missing or
+unknown argument, a tool that raises) becomes a structured error result, never an exception.
+Gold solutions get a `ToolClient`, which holds nothing but the call path: tool results reach it as
+JSON text decoded afresh, never as live objects of the environment.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, get_type_hints
+
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic.fields import FieldInfo
+
+from ._errors import ToolError
+from ._records import ToolSpec
+
+_ARG_LINE = re.compile(r"^\s*(\w+)\s*(?:\([^)]*\))?\s*:\s*(.+)$")
+
+
+def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
+    """Summary and per-argument descriptions of a Google-style docstring."""
+    lines = inspect.cleandoc(doc or "").splitlines()
+    summary: list[str] = []
+    args: dict[str, str] = {}
+    section = "summary"
+    current = None
+    for line in lines:
+        stripped = line.strip()
+        if stripped in ("Args:", "Arguments:", "Parameters:"):
+            section = "args"
+            continue
+        if stripped in ("Returns:", "Raises:", "Example:", "Examples:"):
+            section = "other"
+            continue
+        if section == "summary":
+            summary.append(stripped)
+        elif section == "args":
+            match = _ARG_LINE.match(line)
+            if match and line.startswith((" ", "\t")) and not line.startswith(("        ", "\t\t")):
+                current = match.group(1)
+                args[current] = match.group(2).strip()
+            elif current and stripped:
+                args[current] += " " + stripped
+    return " ".join(s for s in summary if s).strip(), args
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A Python function exposed as a tool. The function's first parameter receives the
+    environment context (e.g. a database) and is not part of the schema."""
+
+    fn: Callable[..., Any]
+    spec: ToolSpec
+    args_model: type[BaseModel]
+    submit: bool = False
+    """Calling this tool submits an answer and ends the episode."""
+
+
+def tool_from_function(fn: Callable[..., Any], *, name: str | None = None, submit: bool = False) -> Tool:
+    """Build a `Tool` whose `ToolSpec` comes from `fn`'s type hints and docstring."""
+    signature = inspect.signature(fn)
+    hints = get_type_hints(fn)
+    summary, arg_docs = _parse_docstring(fn.__doc__ or "")
+    params = list(signature.parameters.values())[1:]
+    fields: dict[str, Any] = {}
+    for param in params:
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            raise TypeError(f"tool {fn.__name__}: *args/**kwargs cannot be described to a model")
+        annotation = hints.get(param.name)
+        if annotation is None:
+            raise TypeError(f"tool {fn.__name__}: parameter {param.name} has no type hint")
+        default = ... if param.default is param.empty else param.default
+        fields[param.name] = (annotation, FieldInfo(default=default, description=arg_docs.get(param.name)))
+    tool_name = name or fn.__name__
+    model = create_model(  # type: ignore[call-overload]
+        f"{tool_name}_args", __config__=ConfigDict(extra="forbid"), **fields
+    )
+    schema = model.model_json_schema()
+    schema.pop("title", None)
+    for prop in schema.get("properties", {}).values():
+        prop.pop("title", None)
+    schema.setdefault("properties", {})
+    schema.setdefault("required", [])
+    if not summary:
+        raise TypeError(f"tool {tool_name}: a docstring is required (it is the model's description)")
+    spec = ToolSpec(name=tool_name, description=summary, parameters=schema)
+    return Tool(fn=fn, spec=spec, args_model=model, submit=submit)
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What a tool call gave: `content` is what the caller sees (JSON text)."""
+
+    content: str
+    error: bool = False
+    error_kind: str | None = None
+    submitted: bool = False
+    submission: Any = None
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
+def _error(kind: str, message: str) -> ToolResult:
+    return ToolResult(content=_dump({"error": {"type": kind, "message": message}}), error=True, error_kind=kind)
+
+
+@dataclass
+class ToolRuntime:
+    """The environment's tools bound to its context; the one path every call takes."""
+
+    tools: dict[str, Tool]
+    context: Any
+    calls: int = 0
+    errors: int = 0
+    submission: Any = None
+    submitted: bool = False
+    _order: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, tools: list[Tool], context: Any) -> "ToolRuntime":
+        return cls(tools={t.spec.name: t for t in tools}, context=context, _order=[t.spec.name for t in tools])
+
+    @property
+    def specs(self) -> list[ToolSpec]:
+        return [self.tools[name].spec for name in self._order]
+
+    def call(self, name: str, arguments: str | dict[str, Any] | None) -> ToolResult:
+        """Run one tool call as a model wrote it; every failure becomes an error result."""
+        self.calls += 1
+        result = self._call(name, arguments)
+        if result.error:
+            self.errors += 1
+        return result
+
+    def _call(self, name: str, arguments: str | dict[str, Any] | None) -> ToolResult:
+        tool = self.tools.get(name)
+        if tool is None:
+            known = ", ".join(self._order)
+            return _error("unknown_tool", f"no tool named {name!r}; available: {known}")
+        if self.submitted:
+            return _error("already_submitted", "an answer was already submitted; the episode is over")
+        if arguments is None or arguments == "":
+            raw: Any = {}
+        elif isinstance(arguments, str):
+            try:
+                raw = json.loads(arguments)
+            except json.JSONDecodeError as exc:
+                return _error("invalid_json", f"arguments are not valid JSON: {exc.msg} at position {exc.pos}")
+        else:
+            raw = arguments
+        if not isinstance(raw, dict):
+            return _error("invalid_arguments", "arguments must be a JSON object")
+        try:
+            args = tool.args_model.model_validate(raw)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '(arguments)'}: {e['msg']}" for e in exc.errors()
+            )
+            return _error("invalid_arguments", problems)
+        try:
+            value = tool.fn(self.context, **{k: getattr(args, k) for k in tool.args_model.model_fields})
+        except ToolError as exc:
+            return _error(exc.kind, str(exc))
+        except Exception as exc:  # a tool bug must not end the run; the caller sees a structured error
+            return _error("tool_failure", f"{type(exc).__name__}: {exc}")
+        if tool.submit:
+            self.submitted = True
+            self.submission = value
+            return ToolResult(content=_dump({"status": "submitted"}), submitted=True, submission=value)
+        return ToolResult(content=_dump(value))
+
+
+class ToolClient:
+    """What a gold solution receives: only the call path, results as fresh JSON values.
+
+    It holds a single callable taking (name, argument text) and returning result text; there is no
+    attribute through which the environment's state can be reached.
+    """
+
+    __slots__ = ("_send", "specs")
+
+    def __init__(self, send: Callable[[str, str], str], specs: list[ToolSpec]) -> None:
+        object.__setattr__(self, "_send", send)
+        object.__setattr__(self, "specs", tuple(specs))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("ToolClient is read-only")
+
+    def call(self, name: str, **arguments: Any) -> Any:
+        """Call a tool; returns its decoded JSON result; raises ToolError on an error result."""
+        text = self._send(name, json.dumps(arguments, ensure_ascii=False))
+        value = json.loads(text)
+        if isinstance(value, dict) and set(value) == {"error"}:
+            raise ToolError(value["error"]["message"], value["error"]["type"])
+        return value
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda **arguments: self.call(name, **arguments)
