@@ -153,6 +153,7 @@ class Run:
     def __init__(self, path: Path, manifest: dict[str, Any]) -> None:
         self.path = path
         self.manifest = manifest
+        self._assets: dict[tuple[str, str], bytes] = {}
 
     # -- opening -------------------------------------------------------------------------------
     @classmethod
@@ -239,7 +240,10 @@ class Run:
         return AssetRef(path=rel, sha256=digest, media_type=media_type)
 
     def read_asset(self, ref: AssetRef) -> bytes:
-        """Bytes of a stored asset, checked against its digest."""
+        """Bytes of a stored asset, checked against its digest (small assets are kept once read)."""
+        cached = self._assets.get((ref.path, ref.sha256))
+        if cached is not None:
+            return cached
         target = self.path / ref.path
         try:
             data = target.read_bytes()
@@ -247,4 +251,8 @@ class Run:
             raise StoreError(f"asset {ref.path} of run {self.path} is unreadable: {exc.strerror}") from None
         if hashlib.sha256(data).hexdigest() != ref.sha256:
             raise StoreError(f"asset {ref.path} of run {self.path} does not match its sha256 (modified?)")
+        if len(data) <= 1 << 20:
+            if len(self._assets) >= 64:
+                self._assets.pop(next(iter(self._assets)))
+            self._assets[(ref.path, ref.sha256)] = data
         return data

@@ -196,9 +196,9 @@ class ToolClient:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("ToolClient is read-only")
 
-    def call(self, name: str, **arguments: Any) -> Any:
+    def call(self, tool_name: str, /, **arguments: Any) -> Any:
         """Call a tool; returns its decoded JSON result; raises ToolError on an error result."""
-        text = self._send(name, json.dumps(arguments, ensure_ascii=False))
+        text = self._send(tool_name, json.dumps(arguments, ensure_ascii=False))
         value = json.loads(text)
         if isinstance(value, dict) and set(value) == {"error"}:
             raise ToolError(value["error"]["message"], value["error"]["type"])

@@ -2,4 +2,6 @@
 
 from ._base import SUBMIT, Built, GeneralCategory, GeneralFamily, check, item_rng, load_db, new_db, rows, shape_problem
 
+from . import _trip  # noqa: F401,E402  (registers trip_planning)
+
 __all__ = ["SUBMIT", "Built", "GeneralCategory", "GeneralFamily", "check", "item_rng", "load_db", "new_db", "rows", "shape_problem"]
