@@ -15,6 +15,7 @@ cities within the budget), so it may submit a different valid plan.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import json
@@ -644,7 +645,7 @@ class TripPlanning(GeneralCategory):
                          f"no connection {missing[0]}" if missing else ""))
 
         names = [d[f] for d in answer for f in kinds]
-        repeated = sorted({n for n in names if names.count(n) > 1})
+        repeated = sorted(n for n, count in collections.Counter(names).items() if count > 1)
         out.append(check("no_repeat", not repeated, "no venue twice", repeated))
 
         closed = []

@@ -1,0 +1,89 @@
+"""Every registered general category: a task does not exist until its gold passes and its null
+controls fail, and the same arguments always give the same bytes."""
+
+import ast
+import inspect
+import json
+import textwrap
+
+import pytest
+
+from synth import Run, categories, family
+from synth._verify import control_records, gold_trajectory
+
+CATEGORIES = sorted(categories("general"))
+
+
+def test_at_least_four_categories_are_registered():
+    assert "trip_planning" in CATEGORIES
+    assert len(CATEGORIES) >= 4, CATEGORIES
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+@pytest.mark.parametrize("difficulty", [1, 2, 3, 4, 5])
+def test_gold_passes_and_every_null_control_fails(tmp_path, category, difficulty):
+    run = Run.create(tmp_path / "r")
+    fam = family("general")
+    for index in range(12):
+        record = fam.build_tuple(run, category, 1000 + difficulty, index, difficulty)
+        gold = gold_trajectory(record, run)
+        assert gold.verdict is not None and gold.verdict.status == "pass", gold.verdict.first_failure()
+        results = control_records(record, run, gold)
+        unsound = [(r.control, r.verdict.first_failure()) for r in results if not r.sound]
+        assert not unsound, unsound
+        perturbations = [r for r in results if r.control.startswith("perturb:")]
+        assert len(perturbations) >= 3
+        assert len({r.breaks for r in perturbations}) >= 3, "perturbations must break different checks"
+        assert any(r.control == "empty" and r.verdict.status == "fail" for r in results)
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_same_arguments_give_byte_identical_tuples(tmp_path, category):
+    fam = family("general")
+    a, b = Run.create(tmp_path / "a"), Run.create(tmp_path / "b")
+    for index in range(3):
+        ra = fam.build_tuple(a, category, 5, index, 3)
+        rb = fam.build_tuple(b, category, 5, index, 3)
+        assert ra.model_dump_json() == rb.model_dump_json()
+        ref = ra.environment.state["db"]
+        assert (tmp_path / "a" / ref.path).read_bytes() == (tmp_path / "b" / ref.path).read_bytes()
+    other = fam.build_tuple(a, category, 6, 0, 3)
+    assert other.key != fam.build_tuple(a, category, 5, 0, 3).key
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_gold_solution_never_touches_the_database(category):
+    """The gold solver gets a ToolClient and the task params, nothing else: its source may not
+    name sqlite3, a connection, or the run's assets."""
+    cat = categories("general")[category]
+    params = list(inspect.signature(cat.solve).parameters)
+    assert params == ["client", "params"]
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cat.solve)))
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    attrs = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    assert not names & {"sqlite3", "db", "run", "load_db", "open"}
+    assert not attrs & {"execute", "executemany", "read_asset", "connect", "deserialize"}
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_tools_have_specs_and_a_single_submit_tool(category):
+    cat = categories("general")[category]
+    names = [t.spec.name for t in cat.tools]
+    assert len(names) == len(set(names))
+    assert [t.spec.name for t in cat.tools if t.submit] == ["submit_result"]
+    for tool in cat.tools:
+        assert tool.spec.description and tool.spec.parameters["type"] == "object"
+        json.dumps(tool.spec.openai())
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_a_bad_tool_call_is_a_tool_error_not_a_crash(tmp_path, category):
+    run = Run.create(tmp_path / "r")
+    fam = family("general")
+    record = fam.build_tuple(run, category, 1, 0, 2)
+    with fam.open(record, run) as env:
+        for name, arguments in [("no_such_tool", "{}"), (env.tools[0].name, "{oops"),
+                                (env.tools[0].name, '{"unexpected": 1}')]:
+            result = env.call(name, arguments)
+            assert result.error and "error" in json.loads(result.content)
+        assert not env.submitted
