@@ -1,0 +1,322 @@
+"""The model client: async httpx against OpenAI-compatible servers (vLLM, SGLang, DeepSeek API, ...).
+
+Sits between the rollout loop and the model server. `ModelClient.chat` turns a conversation and its
+tools into one request, and the response into a `Reply` (an OpenAI-format `Message` plus usage,
+logprobs and token ids when the server returns them). Guarantees:
+
+- Transient faults are retried with exponential backoff and jitter: HTTP 429 (honouring
+  Retry-After), 5xx, timeouts, dropped connections and unreadable bodies. What survives the retries
+  is a `ModelError` (an infrastructure failure; the rollout labels the episode model_error).
+- A request the server refuses because the prompt is too long is a `ContextOverflow`, so the
+  rollout can manage its context instead of failing.
+- Whatever the model wrote comes back as a `Message`, never an exception: tool calls with missing
+  ids, non-string arguments or missing names are normalized so the tool runtime can answer them
+  with structured errors; an empty reply or unparseable raw completion sets `Reply.malformed`.
+- The flavor decides how thinking is switched on (vLLM/SGLang: chat_template_kwargs; DeepSeek API:
+  thinking.type) and which field reasoning is read from (`reasoning` or `reasoning_content`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import random
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+import httpx
+
+from ._config import RolloutConfig
+from ._errors import ModelError
+from ._records import FunctionCall, Message, ToolCall, ToolSpec
+
+_CONTEXT_LIMIT = re.compile(
+    r"context[ _-]?length|context window|maximum context|too many tokens|prompt is too long|exceeds? the (?:model'?s? )?(?:maximum|context)",
+    re.IGNORECASE,
+)
+
+
+class ContextOverflow(ModelError):
+    """The server refused a request because the conversation no longer fits its context."""
+
+
+@dataclass
+class Reply:
+    """One model turn as the rollout needs it."""
+
+    message: Message
+    """The assistant message (content, reasoning_content, tool_calls)."""
+    finish_reason: str | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+    """prompt_tokens and completion_tokens of this call, when the server reports them."""
+    malformed: str | None = None
+    """Why the reply cannot be used as it is (empty, unparseable); the model is told."""
+    logprobs: list[list[Any]] | None = None
+    """[token, logprob] per completion token, when asked for and returned."""
+    token_ids: list[int] | None = None
+    """Completion token ids, when the server returns them."""
+    prompt_token_ids: list[int] | None = None
+    prompt_text: str | None = None
+    """The exact prompt text (completions endpoint: rendered by synth)."""
+    seconds: float = 0.0
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds asked for by a Retry-After header (delta seconds or an HTTP date), if any."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def wire_messages(messages: list[Message], flavor: str) -> list[dict[str, Any]]:
+    """Messages as request JSON. Reasoning goes back to servers that read it (DeepSeek requires it
+    on tool-call turns); plain OpenAI servers never see the field. Tool messages carry only their
+    call id, as the OpenAI schema has it."""
+    out = []
+    for message in messages:
+        data = message.openai()
+        if flavor == "openai":
+            data.pop("reasoning_content", None)
+        if message.role == "tool":
+            data.pop("name", None)
+        if message.role == "assistant" and "content" not in data:
+            data["content"] = None if message.tool_calls else ""
+        out.append(data)
+    return out
+
+
+def normalize_message(raw: dict[str, Any], flavor: str) -> Message:
+    """An assistant message from response JSON, whatever shape the model's calls came in."""
+    fields = ("reasoning", "reasoning_content") if flavor == "vllm" else ("reasoning_content", "reasoning")
+    reasoning = next((raw[f] for f in fields if isinstance(raw.get(f), str) and raw[f]), None)
+    content = raw.get("content")
+    if content is not None and not isinstance(content, str):
+        content = json.dumps(content, ensure_ascii=False)
+    calls = []
+    for item in raw.get("tool_calls") or []:
+        if not isinstance(item, dict):
+            continue
+        function = item.get("function") if isinstance(item.get("function"), dict) else {}
+        arguments = function.get("arguments")
+        if arguments is None:
+            arguments = ""
+        elif not isinstance(arguments, str):
+            arguments = json.dumps(arguments, ensure_ascii=False)
+        name = function.get("name")
+        calls.append(
+            ToolCall(
+                id=str(item.get("id") or f"call_{uuid.uuid4().hex[:16]}"),
+                function=FunctionCall(name=name if isinstance(name, str) else "", arguments=arguments),
+            )
+        )
+    return Message(role="assistant", content=content, reasoning_content=reasoning, tool_calls=calls or None)
+
+
+class ModelClient:
+    """One connection pool to one server; `async with ModelClient(config) as client: ...`."""
+
+    def __init__(
+        self,
+        config: RolloutConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        if config.base_url is None:
+            raise ModelError("no base_url: start a server (synth serve) or let synth rollout start the embedded one")
+        self.config = config
+        headers = {}
+        key = config.api_key()
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        limits = httpx.Limits(max_connections=config.concurrency, max_keepalive_connections=config.concurrency)
+        self._http = httpx.AsyncClient(
+            base_url=config.base_url.rstrip("/") + "/",
+            headers=headers,
+            timeout=httpx.Timeout(config.timeout, connect=min(config.timeout, 30.0)),
+            limits=limits,
+            transport=transport,
+        )
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.requests = 0
+        self.retried = 0
+
+    async def __aenter__(self) -> "ModelClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- requests ------------------------------------------------------------------------------
+    def chat_body(self, messages: list[Message], tools: list[ToolSpec], *, seed: int | None = None) -> dict[str, Any]:
+        """The JSON body of a chat request, with the flavor's thinking switch."""
+        cfg = self.config
+        body: dict[str, Any] = {
+            "model": cfg.model_name,
+            "messages": wire_messages(messages, cfg.flavor),
+            "temperature": cfg.temperature,
+            "top_p": cfg.top_p,
+            "max_tokens": cfg.max_tokens,
+        }
+        if tools:
+            body["tools"] = [t.openai() for t in tools]
+            body["tool_choice"] = cfg.tool_choice
+        self._thinking(body)
+        if cfg.logprobs:
+            body["logprobs"] = True
+            if cfg.flavor == "vllm":
+                body["return_token_ids"] = True
+        if seed is not None:
+            body["seed"] = seed
+        return body
+
+    def _thinking(self, body: dict[str, Any]) -> None:
+        cfg = self.config
+        if cfg.flavor in ("vllm", "sglang"):
+            body["chat_template_kwargs"] = {"thinking": cfg.thinking}
+        elif cfg.flavor == "deepseek":
+            body["thinking"] = {"type": "enabled" if cfg.thinking else "disabled"}
+
+    async def chat(self, messages: list[Message], tools: list[ToolSpec], *, seed: int | None = None) -> Reply:
+        """One model turn over /chat/completions (or /completions with the V3.2 encoding)."""
+        if self.config.endpoint == "completions":
+            return await self._raw(messages, tools, seed=seed)
+        started = time.monotonic()
+        data = await self.post("chat/completions", self.chat_body(messages, tools, seed=seed))
+        choice = data["choices"][0]
+        raw = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+        message = normalize_message(raw, self.config.flavor)
+        reply = Reply(
+            message=message,
+            finish_reason=choice.get("finish_reason"),
+            usage=_usage(data),
+            seconds=time.monotonic() - started,
+        )
+        if not message.tool_calls and not (message.content or "").strip():
+            reply.malformed = "empty reply: call a tool or give your final answer"
+        _attach_tokens(reply, data, choice)
+        return reply
+
+    async def _raw(self, messages: list[Message], tools: list[ToolSpec], *, seed: int | None) -> Reply:
+        from . import _dsv32 as dsv32
+
+        cfg = self.config
+        prompt = dsv32.render(messages, tools, thinking=cfg.thinking)
+        body: dict[str, Any] = {
+            "model": cfg.model_name,
+            "prompt": prompt,
+            "temperature": cfg.temperature,
+            "top_p": cfg.top_p,
+            "max_tokens": cfg.max_tokens,
+            "stop": [dsv32.EOS],
+        }
+        if cfg.logprobs:
+            body["logprobs"] = 1
+        if seed is not None:
+            body["seed"] = seed
+        started = time.monotonic()
+        data = await self.post("completions", body)
+        choice = data["choices"][0]
+        text = choice.get("text") if isinstance(choice.get("text"), str) else ""
+        reply = Reply(
+            message=Message(role="assistant", content=text),
+            finish_reason=choice.get("finish_reason"),
+            usage=_usage(data),
+            prompt_text=prompt,
+            seconds=time.monotonic() - started,
+        )
+        try:
+            reply.message = dsv32.parse(text, thinking=cfg.thinking)
+        except dsv32.ParseError as exc:
+            reply.malformed = f"your reply could not be parsed: {exc}"
+        else:
+            if not reply.message.tool_calls and not (reply.message.content or "").strip():
+                reply.malformed = "empty reply: call a tool or give your final answer"
+        lp = choice.get("logprobs")
+        if isinstance(lp, dict) and isinstance(lp.get("tokens"), list):
+            reply.logprobs = [[t, p] for t, p in zip(lp["tokens"], lp.get("token_logprobs") or [])]
+        _attach_tokens(reply, data, choice)
+        return reply
+
+    async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST with retries; returns the decoded JSON of a usable answer or raises ModelError."""
+        cfg = self.config
+        for attempt in range(cfg.retries + 1):
+            wait: float | None = None
+            self.requests += 1
+            try:
+                response = await self._http.post(path, json=body)
+            except httpx.TimeoutException:
+                reason = f"request timed out after {cfg.timeout:g}s"
+            except httpx.TransportError as exc:
+                reason = f"connection failed ({type(exc).__name__}: {exc})"
+            else:
+                status = response.status_code
+                if status == 200:
+                    try:
+                        data = response.json()
+                        if not isinstance(data["choices"][0], dict):
+                            raise TypeError("choices[0] is not an object")
+                        return data
+                    except (ValueError, KeyError, IndexError, TypeError) as exc:
+                        reason = f"unreadable response body ({type(exc).__name__}: {exc})"
+                elif status == 429:
+                    reason = "rate limited (HTTP 429)"
+                    wait = retry_after(response)
+                elif status >= 500:
+                    reason = f"server error HTTP {status}: {_snippet(response)}"
+                else:
+                    text = _snippet(response)
+                    if status in (400, 413, 422) and _CONTEXT_LIMIT.search(text):
+                        raise ContextOverflow(f"the conversation exceeds the server's context: {text}")
+                    raise ModelError(f"server refused the request: HTTP {status}: {text}")
+            if attempt == cfg.retries:
+                raise ModelError(f"{reason}; gave up after {cfg.retries + 1} attempts to {cfg.base_url}")
+            self.retried += 1
+            if wait is None:
+                wait = cfg.backoff * (2**attempt) * (0.5 + 0.5 * self._rng.random())
+            await self._sleep(min(wait, cfg.backoff_max))
+        raise AssertionError("unreachable")
+
+
+def _snippet(response: httpx.Response) -> str:
+    try:
+        text = response.text
+    except Exception:  # a body that cannot be decoded still gets a one-line report
+        text = ""
+    return " ".join(text.split())[:300] or "(empty body)"
+
+
+def _usage(data: dict[str, Any]) -> dict[str, int]:
+    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    return {k: int(usage[k]) for k in ("prompt_tokens", "completion_tokens") if isinstance(usage.get(k), int)}
+
+
+def _attach_tokens(reply: Reply, data: dict[str, Any], choice: dict[str, Any]) -> None:
+    lp = choice.get("logprobs")
+    if reply.logprobs is None and isinstance(lp, dict) and isinstance(lp.get("content"), list):
+        reply.logprobs = [[t.get("token"), t.get("logprob")] for t in lp["content"] if isinstance(t, dict)]
+    ids = choice.get("token_ids")
+    if isinstance(ids, list):
+        reply.token_ids = ids
+    prompt_ids = data.get("prompt_token_ids") or choice.get("prompt_token_ids")
+    if isinstance(prompt_ids, list):
+        reply.prompt_token_ids = prompt_ids

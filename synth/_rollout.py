@@ -1,0 +1,505 @@
+"""Rollout: run a model through the tuples of a run and keep every episode as a graded trajectory.
+
+Sits after verify and before export (generate -> verify -> rollout -> export). For each sound tuple
+and sample it opens the family's environment, gives the model the prompt and the tools, executes
+every tool call through `Environment.call` (the path `synth verify` takes for gold solutions), and
+appends the result in the `tool` role, until the model submits, answers without a tool call, or a
+limit ends the episode. Guarantees:
+
+- Every episode ends as a `Trajectory` with a termination reason; nothing the model writes crashes
+  the run. Bad calls (non-JSON arguments, unknown tools, schema violations) come back as tool error
+  results; an empty or unparseable reply comes back as an error message in the user role (there is
+  no call for a tool message to answer). Both are counted in `tool_errors`.
+- A server that fails after the client's retries ends that episode with `model_error` (an
+  infrastructure failure, never graded, never exported) and the run goes on; a re-run retries it.
+- Thinking with tools: requests carry the reasoning of the current user turn across its tool calls;
+  reasoning before the last user message is dropped; tool calls and results always stay.
+- Context management above `context_threshold` of the window: discard-all, discard-75, summary or
+  none (the episode ends with context_exhausted), recorded under extra["context_events"].
+- Trajectories are appended to `trajectories.jsonl` one line each as episodes finish, keyed by
+  `Trajectory.key`; a re-run (also after SIGKILL) skips finished keys, so nothing is lost or
+  duplicated. Fan-out is bounded by one helper (`bounded`).
+- Grading is a pure function of the stored trajectory (`grade_trajectory`), so `regrade_run`
+  rescores a run without a model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Iterable, NamedTuple, TypeVar
+
+from . import _registry as registry
+from ._client import ContextOverflow, ModelClient, Reply
+from ._config import RolloutConfig
+from ._dsv32 import drop_thinking
+from ._errors import ModelError, StoreError
+from ._family import Environment, Family
+from ._records import Check, Message, TerminationReason, Trajectory, TupleRecord, Verdict, content_key
+from ._store import Run
+from ._verify import TRAJECTORIES, TUPLES, sound_keys
+
+T = TypeVar("T")
+
+SUMMARY_REQUEST = (
+    "Your context is nearly full. Summarize your progress on the task so far: the facts you found with"
+    " the tools (names, numbers, ids), what you have ruled out, and what remains to do. Write only the summary."
+)
+SUMMARY_HEADER = "[Progress so far, summarized from your earlier work]"
+
+
+async def bounded(items: Iterable[T], work: Callable[[T], Awaitable[None]], limit: int) -> None:
+    """Run `work(item)` for every item with at most `limit` in flight (a semaphore and a task group).
+    Tasks are created as slots free up, so a million items cost no more memory than `limit`."""
+    slots = asyncio.Semaphore(limit)
+
+    async def run(item: T) -> None:
+        try:
+            await work(item)
+        finally:
+            slots.release()
+
+    async with asyncio.TaskGroup() as group:
+        for item in items:
+            await slots.acquire()
+            group.create_task(run(item))
+
+
+# -- context ----------------------------------------------------------------------------------
+def tool_rounds(messages: list[Message]) -> list[tuple[int, int]]:
+    """(start, end) index ranges of tool-call history: an assistant message with tool calls and the
+    tool results that follow it."""
+    rounds = []
+    i = 0
+    while i < len(messages):
+        if messages[i].role == "assistant" and messages[i].tool_calls:
+            j = i + 1
+            while j < len(messages) and messages[j].role == "tool":
+                j += 1
+            rounds.append((i, j))
+            i = j
+        else:
+            i += 1
+    return rounds
+
+
+def discard_tool_history(messages: list[Message], fraction: float) -> tuple[list[Message], int]:
+    """Drop the first `fraction` of tool-call rounds (1.0: all of them; 0.75: floor(75%), at least
+    one). Returns the kept messages and the number of messages dropped."""
+    rounds = tool_rounds(messages)
+    if not rounds:
+        return list(messages), 0
+    count = len(rounds) if fraction >= 1.0 else max(1, math.floor(len(rounds) * fraction))
+    drop = {i for start, end in rounds[:count] for i in range(start, end)}
+    return [m for i, m in enumerate(messages) if i not in drop], len(drop)
+
+
+def restart_from_summary(prompt: list[Message], summary: str) -> list[Message]:
+    """The episode's opening messages with the summary appended to its (last) user message."""
+    out = [m.model_copy() for m in prompt]
+    for i in range(len(out) - 1, -1, -1):
+        if out[i].role in ("user", "developer"):
+            out[i] = out[i].model_copy(update={"content": f"{out[i].content or ''}\n\n{SUMMARY_HEADER}\n{summary.strip()}"})
+            break
+    return out
+
+
+def estimate_tokens(messages: list[Message]) -> int:
+    """A rough token count (4 characters a token) for when the server reports no usage."""
+    chars = 0
+    for m in messages:
+        chars += len(m.content or "") + len(m.reasoning_content or "") + 16
+        for call in m.tool_calls or []:
+            chars += len(call.function.name) + len(call.function.arguments) + 16
+    return chars // 4 + 1
+
+
+# -- grading ----------------------------------------------------------------------------------
+def grade_trajectory(record: TupleRecord, trajectory: Trajectory, run: Run) -> Verdict | None:
+    """The verdict of a stored trajectory: None for infrastructure failures (never graded); a fail
+    with a `submitted` check when the episode ended without an answer; else the task's verifier."""
+    if trajectory.termination.infrastructure:
+        return None
+    if trajectory.submission is None:
+        return Verdict(
+            reward=0.0,
+            status="fail",
+            checks=[
+                Check(
+                    name="submitted",
+                    passed=False,
+                    expected="a submission",
+                    actual=None,
+                    message=f"the episode ended with {trajectory.termination.value} before an answer",
+                )
+            ],
+        )
+    return registry.grade(record, trajectory.submission, run, trajectory)
+
+
+# -- one episode ------------------------------------------------------------------------------
+@dataclass
+class _Episode:
+    """Mutable state of one episode while it runs."""
+
+    messages: list[Message]
+    prompt_len: int
+    tool_errors: int = 0
+    malformed: int = 0
+    steps: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    context: int = 0
+    """Tokens the conversation is believed to hold now."""
+    events: list[dict[str, Any]] = field(default_factory=list)
+    logprobs: list[Any] = field(default_factory=list)
+    token_ids: list[Any] = field(default_factory=list)
+    prompt_text: str | None = None
+
+
+class Episode(NamedTuple):
+    """One (tuple, sample) to roll out."""
+
+    record: TupleRecord
+    sample: int
+
+
+def episode_key(task_key: str, model: str, sample: int) -> str:
+    """`Trajectory.key` of a model episode, known before it runs (for resume)."""
+    return content_key([task_key, "model", model, sample])
+
+
+async def _manage_context(client: ModelClient, cfg: RolloutConfig, state: _Episode, tools: list[Any], why: str) -> bool:
+    """Shrink the conversation by the configured strategy; False when nothing can be shrunk."""
+    before = len(state.messages)
+    strategy = cfg.context_strategy
+    if strategy == "none":
+        return False
+    if strategy in ("discard-all", "discard-75"):
+        kept, dropped = discard_tool_history(state.messages, 1.0 if strategy == "discard-all" else 0.75)
+        if not dropped:
+            return False
+        state.messages = kept
+    else:
+        if len(state.messages) <= state.prompt_len:
+            return False
+        request = drop_thinking(state.messages) + [Message(role="user", content=SUMMARY_REQUEST)]
+        reply = await client.chat(request, [])
+        summary = (reply.message.content or "").strip()
+        state.completion_tokens += reply.usage.get("completion_tokens", 0)
+        state.prompt_tokens += reply.usage.get("prompt_tokens", 0)
+        if not summary:
+            return False
+        state.messages = restart_from_summary(state.messages[: state.prompt_len], summary)
+    state.context = estimate_tokens(state.messages)
+    state.events.append(
+        {"step": state.steps, "strategy": strategy, "reason": why, "messages_before": before, "messages_after": len(state.messages)}
+    )
+    return True
+
+
+async def _env(offload: bool, fn: Callable[..., T], *args: Any) -> T:
+    """Environment work: inline for in-process families, in a worker thread for blocking ones."""
+    if offload:
+        return await asyncio.to_thread(fn, *args)
+    return fn(*args)
+
+
+async def run_episode(client: ModelClient, cfg: RolloutConfig, fam: Family, record: TupleRecord, run: Run, sample: int) -> Trajectory:
+    """Roll the model through one tuple once; always returns a graded (or infra-labelled) trajectory."""
+    offload = bool(getattr(fam, "blocking", False))
+    sampling = cfg.sampling()
+    seed = None if cfg.seed is None else cfg.seed + sample
+    if seed is not None:
+        sampling["seed"] = seed
+    prompt = fam.prompt_messages(record)
+    state = _Episode(messages=list(prompt), prompt_len=len(prompt))
+    termination = TerminationReason.MAX_STEPS
+    submission: Any = None
+    error: str | None = None
+    artifacts: dict[str, Any] = {}
+    env: Environment | None = None
+    tools = list(record.environment.tools)
+    try:
+        env = await _env(offload, fam.open, record, run)
+        tools = env.tools
+        limit = cfg.context_threshold * cfg.context_window
+        while True:
+            if state.steps >= cfg.max_steps:
+                termination = TerminationReason.MAX_STEPS
+                break
+            if state.context > limit and not await _manage_context(client, cfg, state, tools, "threshold"):
+                termination = TerminationReason.CONTEXT_EXHAUSTED
+                break
+            try:
+                reply = await client.chat(drop_thinking(state.messages), tools, seed=seed)
+            except ContextOverflow:
+                if await _manage_context(client, cfg, state, tools, "server refused the length"):
+                    continue
+                termination = TerminationReason.CONTEXT_EXHAUSTED
+                break
+            state.steps += 1
+            _account(state, reply)
+            message = reply.message
+            state.messages.append(message)
+            if reply.malformed:
+                state.malformed += 1
+                state.tool_errors += 1
+                feedback = json.dumps({"error": {"type": "malformed_reply", "message": reply.malformed}})
+                state.messages.append(Message(role="user", content=feedback))
+                state.context += len(feedback) // 4 + 8
+            elif message.tool_calls:
+                for call in message.tool_calls:
+                    result = await _env(offload, env.call, call.function.name, call.function.arguments)
+                    if result.error:
+                        state.tool_errors += 1
+                    state.messages.append(
+                        Message(role="tool", tool_call_id=call.id, name=call.function.name, content=result.content)
+                    )
+                    state.context += len(result.content) // 4 + 8
+                if env.submitted:
+                    termination = TerminationReason.SUBMITTED
+                    submission = env.submission
+                    break
+            else:
+                submission = message.content
+                if reply.finish_reason == "length":
+                    termination = TerminationReason.MAX_TOKENS
+                else:
+                    termination = TerminationReason.ANSWERED
+                break
+            if cfg.max_episode_tokens is not None and state.completion_tokens >= cfg.max_episode_tokens:
+                termination = TerminationReason.MAX_TOKENS
+                break
+        artifacts = await _env(offload, env.finalize)
+    except ModelError as exc:
+        termination, error = TerminationReason.MODEL_ERROR, str(exc)
+    except Exception as exc:  # the environment failed (container died, asset missing): infrastructure
+        termination, error = TerminationReason.ENVIRONMENT_ERROR, f"{type(exc).__name__}: {exc}"
+    finally:
+        if env is not None:
+            try:
+                await _env(offload, env.close)
+            except Exception:  # closing must not turn a finished episode into a failure
+                pass
+    extra: dict[str, Any] = {"steps": state.steps}
+    if error:
+        extra["error"] = error
+    if state.malformed:
+        extra["malformed_replies"] = state.malformed
+    if state.events:
+        extra["context_events"] = state.events
+    if artifacts:
+        extra["artifacts"] = artifacts
+    if state.logprobs:
+        extra["logprobs"] = state.logprobs
+    if state.token_ids:
+        extra["token_ids"] = state.token_ids
+    if state.prompt_text is not None:
+        extra["prompt_text"] = state.prompt_text
+    trajectory = Trajectory(
+        task_key=record.key,
+        source="model",
+        model=cfg.model_name,
+        sample=sample,
+        sampling=sampling,
+        messages=state.messages,
+        tools=tools,
+        submission=submission,
+        termination=termination,
+        tool_errors=state.tool_errors,
+        usage={"prompt_tokens": state.prompt_tokens, "completion_tokens": state.completion_tokens},
+        extra=extra,
+    )
+    verdict = await _env(offload, grade_trajectory, record, trajectory, run)
+    return trajectory.model_copy(update={"verdict": verdict})
+
+
+def _account(state: _Episode, reply: Reply) -> None:
+    prompt = reply.usage.get("prompt_tokens")
+    completion = reply.usage.get("completion_tokens")
+    state.prompt_tokens += prompt or 0
+    state.completion_tokens += completion or 0
+    if prompt is not None and completion is not None:
+        state.context = prompt + completion
+    else:
+        state.context = estimate_tokens(state.messages) + estimate_tokens([reply.message])
+    if reply.logprobs is not None:
+        state.logprobs.append(reply.logprobs)
+    if reply.token_ids is not None:
+        state.token_ids.append({"prompt": reply.prompt_token_ids, "completion": reply.token_ids})
+    if reply.prompt_text is not None:
+        state.prompt_text = reply.prompt_text
+
+
+# -- a whole run ------------------------------------------------------------------------------
+@dataclass
+class RolloutStats:
+    """Live and final figures of a rollout."""
+
+    episodes: int = 0
+    """Episodes this invocation runs."""
+    skipped: int = 0
+    """Episodes already finished by an earlier invocation."""
+    done: int = 0
+    passed: int = 0
+    graded: int = 0
+    infrastructure: int = 0
+    completion_tokens: int = 0
+    started: float = field(default_factory=time.monotonic)
+    terminations: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def pass_rate(self) -> float:
+        return self.passed / self.graded if self.graded else 0.0
+
+    @property
+    def tokens_per_second(self) -> float:
+        elapsed = time.monotonic() - self.started
+        return self.completion_tokens / elapsed if elapsed > 0 else 0.0
+
+    def note(self) -> str:
+        return f"pass {self.pass_rate:.0%} of {self.graded}  {self.tokens_per_second:.0f} tok/s  infra {self.infrastructure}"
+
+
+def latest_trajectories(run: Run) -> dict[str, Trajectory]:
+    """Trajectories by key; when a key appears twice (an infrastructure failure re-run), the last wins."""
+    return {t.key: t for t in run.journal(TRAJECTORIES, Trajectory)}
+
+
+def plan(run: Run, cfg: RolloutConfig) -> tuple[list[Episode], int]:
+    """Episodes still to run (sound tuples x samples, minus finished keys) and how many are done."""
+    tuples = run.journal(TUPLES, TupleRecord).read()
+    if not tuples:
+        raise StoreError(f"run {run.path} holds no tuples; run synth generate first")
+    if run.stage("verify") is None:
+        raise StoreError(f"run {run.path} has not been verified; run synth verify first (only sound tuples are rolled out)")
+    sound = sound_keys(run)
+    finished = {k for k, t in latest_trajectories(run).items() if not t.termination.infrastructure}
+    todo, skipped = [], 0
+    for record in tuples:
+        if record.key not in sound:
+            continue
+        for sample in range(cfg.samples):
+            if episode_key(record.key, cfg.model_name, sample) in finished:
+                skipped += 1
+            else:
+                todo.append(Episode(record, sample))
+    return todo, skipped
+
+
+def stage_name(cfg: RolloutConfig) -> str:
+    return f"rollout:{cfg.model_name}"
+
+
+async def rollout_run(
+    run: Run,
+    cfg: RolloutConfig,
+    *,
+    client: ModelClient | None = None,
+    on_episode: Callable[[RolloutStats, Trajectory], None] | None = None,
+) -> RolloutStats:
+    """Roll `cfg.model` through every sound tuple of `run`, `cfg.samples` times each; resumable."""
+    todo, skipped = plan(run, cfg)
+    run.begin(stage_name(cfg), cfg.identity())
+    stats = RolloutStats(episodes=len(todo), skipped=skipped)
+    journal = run.journal(TRAJECTORIES, Trajectory)
+    families: dict[str, Family] = {}
+    owned = client is None
+    client = client or ModelClient(cfg)
+    try:
+        with journal:
+
+            async def one(episode: Episode) -> None:
+                name = episode.record.environment.family
+                fam = families.get(name) or families.setdefault(name, registry.family(name))
+                trajectory = await run_episode(client, cfg, fam, episode.record, run, episode.sample)
+                journal.append(trajectory)
+                stats.done += 1
+                stats.terminations[trajectory.termination.value] += 1
+                stats.completion_tokens += trajectory.usage.get("completion_tokens", 0)
+                if trajectory.termination.infrastructure:
+                    stats.infrastructure += 1
+                elif trajectory.verdict is not None and trajectory.verdict.status != "error":
+                    stats.graded += 1
+                    stats.passed += trajectory.verdict.status == "pass"
+                if on_episode is not None:
+                    on_episode(stats, trajectory)
+
+            await bounded(todo, one, cfg.concurrency)
+    finally:
+        if owned:
+            await client.aclose()
+    facts = task_stats(run, cfg.model_name)
+    run.finish(
+        stage_name(cfg),
+        samples=max(cfg.samples, (run.stage(stage_name(cfg)) or {}).get("samples", 0)),
+        tasks=len(facts),
+        episodes=sum(s.n for s in facts.values()),
+        passed=sum(s.passed for s in facts.values()),
+    )
+    return stats
+
+
+# -- pass@k and regrading ---------------------------------------------------------------------
+class TaskStats(NamedTuple):
+    """Graded episodes of one task (infrastructure failures and verifier errors left out)."""
+
+    n: int
+    passed: int
+
+    @property
+    def pass_rate(self) -> float:
+        return self.passed / self.n if self.n else 0.0
+
+    def pass_at(self, k: int) -> float:
+        return pass_at_k(self.n, self.passed, k)
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k from n samples with c passes: 1 - C(n-c, k) / C(n, k)."""
+    if n <= 0 or k <= 0:
+        return 0.0
+    k = min(k, n)
+    if n - c < k:
+        return 1.0
+    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
+
+
+def task_stats(run: Run, model: str | None = None) -> dict[str, TaskStats]:
+    """Per task key: graded model episodes and passes (optionally of one model)."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for trajectory in latest_trajectories(run).values():
+        if trajectory.source != "model" or (model is not None and trajectory.model != model):
+            continue
+        verdict = trajectory.verdict
+        if trajectory.termination.infrastructure or verdict is None or verdict.status == "error":
+            continue
+        entry = counts[trajectory.task_key]
+        entry[0] += 1
+        entry[1] += verdict.status == "pass"
+    return {key: TaskStats(n, c) for key, (n, c) in counts.items()}
+
+
+def regrade_run(run: Run) -> dict[str, int]:
+    """Regrade every stored trajectory from its record alone (no model, no environment replay) and
+    rewrite trajectories.jsonl atomically. Returns counts: regraded, changed."""
+    tuples = {t.key: t for t in run.journal(TUPLES, TupleRecord)}
+    journal = run.journal(TRAJECTORIES, Trajectory)
+    out, regraded, changed = [], 0, 0
+    for trajectory in journal:
+        record = tuples.get(trajectory.task_key)
+        if record is None or (trajectory.source == "gold" and trajectory.termination is not TerminationReason.SUBMITTED):
+            out.append(trajectory)
+            continue
+        verdict = grade_trajectory(record, trajectory, run)
+        regraded += 1
+        if (verdict and verdict.model_dump()) != (trajectory.verdict and trajectory.verdict.model_dump()):
+            changed += 1
+        out.append(trajectory.model_copy(update={"verdict": verdict}))
+    journal.rewrite(out)
+    return {"regraded": regraded, "changed": changed}
