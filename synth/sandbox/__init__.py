@@ -1,0 +1,34 @@
+"""Sandboxes: isolated machines for executing untrusted code (agent commands, test suites).
+
+Sits under the families that run code (code, interpreter). One small async contract (`Sandbox`),
+one implementation on a real Docker engine (`DockerSandbox`), layered images (`ensure_base`,
+`build_layer`), and cleanup of leftovers (`cleanup`). See each module for its guarantees.
+"""
+
+from ._contract import DEFAULT_OUTPUT_CAP, ExecResult, Limits, OutputCap, Sandbox, SyncSandbox
+from ._docker import (
+    KIND_LABEL,
+    LABEL,
+    PID_LABEL,
+    DockerSandbox,
+    cleanup,
+    engine,
+    engine_answers,
+    leftovers,
+    remove_live,
+)
+from ._hostconf import HostSettings, host_settings
+from ._images import (
+    DEFAULT_SUITE,
+    SUITES,
+    ImageInfo,
+    base_recipe,
+    build_layer,
+    ensure_base,
+    image_exists,
+    image_size,
+    list_images,
+    prune,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

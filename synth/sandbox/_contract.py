@@ -1,0 +1,167 @@
+"""The sandbox contract: one small async interface every sandbox implementation provides.
+
+Sits under the families that execute code (code, interpreter): they run commands and move files
+through `Sandbox` only, never through an engine's API, so a second implementation (local process,
+another engine) passes the same conformance suite (tests/sandbox) and plugs in unchanged.
+Guarantees every implementation gives: a command never outlives its timeout (it is killed and the
+result says `timed_out`), output is capped (head and tail kept, `truncated` set), and `close()`
+releases everything the sandbox holds, on every path. `SyncSandbox` drives an async sandbox from
+synchronous code (the tool-call path is synchronous) on a private event loop.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any, Coroutine, Literal, TypeVar
+
+T = TypeVar("T")
+
+DEFAULT_OUTPUT_CAP = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandbox."""
+
+    memory: str = "2g"
+    """Memory limit (docker syntax, e.g. 2g); swap is capped at the same value."""
+    pids: int = 256
+    """Most processes at once (a fork bomb stops here)."""
+    cpus: float = 1.0
+    """CPU share in cores."""
+    network: Literal["none", "host"] = "none"
+    """none for agent and test steps; host only for setup steps that must reach package indexes."""
+    user: str = "1000:1000"
+    """uid:gid commands run as unless a call says otherwise."""
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """What one command gave."""
+
+    exit_code: int
+    """The command's exit code; 124 (and timed_out) when the timeout killed it."""
+    output: str
+    """stdout and stderr interleaved, capped: head and tail kept around a truncation marker."""
+    timed_out: bool = False
+    truncated: bool = False
+    """The output exceeded the cap; `output_bytes` says how much there was."""
+    output_bytes: int = 0
+    duration: float = 0.0
+
+
+@dataclass
+class OutputCap:
+    """Keeps the first and last halves of at most `cap` bytes of a stream; counts the rest."""
+
+    cap: int = DEFAULT_OUTPUT_CAP
+    head: bytearray = field(default_factory=bytearray)
+    tail: bytearray = field(default_factory=bytearray)
+    total: int = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        half = self.cap // 2
+        room = half - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self.tail += chunk
+            if len(self.tail) > half:
+                del self.tail[: len(self.tail) - half]
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.head) + len(self.tail)
+
+    def text(self) -> str:
+        head = self.head.decode("utf-8", "replace")
+        if not self.truncated:
+            return head + self.tail.decode("utf-8", "replace")
+        dropped = self.total - len(self.head) - len(self.tail)
+        return f"{head}\n[... {dropped} bytes of output truncated ...]\n{self.tail.decode('utf-8', 'replace')}"
+
+
+class Sandbox(abc.ABC):
+    """A running, isolated machine to run commands in. Use `async with` or call `close()`."""
+
+    @abc.abstractmethod
+    async def exec(
+        self,
+        command: str,
+        *,
+        timeout: float = 60.0,
+        user: str | None = None,
+        workdir: str | None = None,
+        env: dict[str, str] | None = None,
+        output_cap: int = DEFAULT_OUTPUT_CAP,
+    ) -> ExecResult:
+        """Run `command` with bash; never raises for a failing or hanging command."""
+
+    @abc.abstractmethod
+    async def write_file(self, path: str, data: bytes, *, mode: int = 0o644, user: str | None = None) -> None:
+        """Create or replace the file at absolute `path` (parents must exist)."""
+
+    @abc.abstractmethod
+    async def read_file(self, path: str, *, limit: int = 16 * 1024 * 1024) -> bytes:
+        """Bytes of the file at absolute `path`; SandboxError when missing or larger than `limit`."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Stop and remove everything this sandbox holds; safe to call twice."""
+
+    async def __aenter__(self) -> "Sandbox":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+class SyncSandbox:
+    """A `Sandbox` driven from synchronous code on its own event loop.
+
+    `close()` is synchronous and idempotent, so callers put it in `finally`; it also runs when the
+    loop was interrupted (Ctrl-C) in the middle of a call.
+    """
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self._loop = asyncio.new_event_loop()
+        self._closed = False
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self._loop.run_until_complete(coro)
+
+    def exec(self, command: str, **kwargs: Any) -> ExecResult:
+        return self._run(self.sandbox.exec(command, **kwargs))
+
+    def write_file(self, path: str, data: bytes, **kwargs: Any) -> None:
+        self._run(self.sandbox.write_file(path, data, **kwargs))
+
+    def read_file(self, path: str, **kwargs: Any) -> bytes:
+        return self._run(self.sandbox.read_file(path, **kwargs))
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._run(self.sandbox.close())
+        except BaseException:
+            # the loop may be unusable after an interrupt: fall back to the implementation's
+            # synchronous removal so the container never outlives us
+            force = getattr(self.sandbox, "force_remove", None)
+            if force is not None:
+                force()
+            raise
+        finally:
+            self._loop.close()
+
+    def __enter__(self) -> "SyncSandbox":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

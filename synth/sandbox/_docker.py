@@ -1,0 +1,451 @@
+"""The Docker implementation of the sandbox contract (docker SDK against a real engine).
+
+Sits under the code family: every container synth starts goes through `DockerSandbox.start`.
+Guarantees:
+
+- Blocking SDK calls run in worker threads (`asyncio.to_thread`), never on the event loop.
+- Every container carries the labels `synth.sandbox=1` and `synth.pid=<owner pid>`; it is removed
+  in `close()` (callers put it in `finally`), at interpreter exit, and on SIGTERM/SIGHUP (turned
+  into SystemExit so `finally` blocks run, as Ctrl-C does). `cleanup()` (`synth sandbox cleanup`)
+  removes leftovers of processes that died harder (SIGKILL).
+- Agent and test steps run with no network, as a non-root user, with memory, pids and CPU limits,
+  no-new-privileges and all capabilities dropped; setup steps may ask for the host network.
+- A command is run under `timeout` in its own process group (the whole group dies at the deadline);
+  a host-side watchdog kills what is left if the engine does not return; output is capped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import io
+import os
+import shlex
+import signal
+import tarfile
+import threading
+import time
+from typing import Any
+
+from .._errors import SandboxError
+from ._contract import DEFAULT_OUTPUT_CAP, ExecResult, Limits, OutputCap, Sandbox
+
+LABEL = "synth.sandbox"
+PID_LABEL = "synth.pid"
+KIND_LABEL = "synth.kind"
+
+_client: Any = None
+_client_lock = threading.Lock()
+_live: dict[str, "DockerSandbox"] = {}
+_live_lock = threading.Lock()
+_handlers_installed = False
+
+
+def engine() -> Any:
+    """The docker SDK client of the local engine; SandboxError naming the fix when none answers."""
+    global _client
+    with _client_lock:
+        if _client is not None:
+            return _client
+        try:
+            import docker
+
+            client = docker.from_env(timeout=600)
+            client.ping()
+        except Exception as exc:
+            raise SandboxError(
+                f"no Docker engine answers ({type(exc).__name__}); start one with scripts/setup.d/10-docker.sh"
+            ) from None
+        _client = client
+        return client
+
+
+def engine_answers() -> bool:
+    try:
+        engine()
+        return True
+    except SandboxError:
+        return False
+
+
+def _raise_exit(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _install_handlers() -> None:
+    """Make SIGTERM/SIGHUP unwind the stack like Ctrl-C does, so `finally` removes containers."""
+    global _handlers_installed
+    if _handlers_installed:
+        return
+    _handlers_installed = True
+    atexit.register(remove_live)
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            if signal.getsignal(sig) in (signal.SIG_DFL, None):
+                signal.signal(sig, _raise_exit)
+        except (ValueError, OSError):
+            pass
+
+
+def remove_live() -> int:
+    """Remove every container this process still holds; returns how many."""
+    with _live_lock:
+        boxes = list(_live.values())
+    for box in boxes:
+        box.force_remove()
+    return len(boxes)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def leftovers(include_running_owners: bool = False) -> list[Any]:
+    """Containers labelled by synth whose owner process is gone (or all of them)."""
+    client = engine()
+    found = []
+    for container in client.containers.list(all=True, filters={"label": LABEL}):
+        owner = container.labels.get(PID_LABEL, "")
+        if include_running_owners or not owner.isdigit() or not _pid_alive(int(owner)) or int(owner) == os.getpid():
+            found.append(container)
+    return found
+
+
+def cleanup(include_running_owners: bool = False) -> int:
+    """Remove leftover synth containers; returns how many were removed."""
+    count = 0
+    for container in leftovers(include_running_owners):
+        try:
+            container.remove(force=True)
+            count += 1
+        except Exception:
+            pass
+    return count
+
+
+def _tar_one(name: str, data: bytes, mode: int, uid: int, gid: int) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        info.mode = mode
+        info.uid, info.gid = uid, gid
+        info.mtime = int(time.time())
+        tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+class DockerSandbox(Sandbox):
+    """One running container. Make it with `await DockerSandbox.start(image, ...)`."""
+
+    def __init__(self, container: Any, limits: Limits) -> None:
+        self.container = container
+        self.id: str = container.id
+        self.limits = limits
+        self._removed = False
+        self.env: dict[str, str] = {}
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    @classmethod
+    async def start(
+        cls, image: str, *, limits: Limits = Limits(), kind: str = "agent", mounts: dict[str, str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> "DockerSandbox":
+        """Start a container of `image` that idles until commands arrive. `env` is given to every
+        command (not stored in the container, so committed layers never inherit it)."""
+        return await asyncio.to_thread(cls.start_blocking, image, limits=limits, kind=kind, mounts=mounts, env=env)
+
+    @classmethod
+    def start_blocking(
+        cls, image: str, *, limits: Limits = Limits(), kind: str = "agent", mounts: dict[str, str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> "DockerSandbox":
+        client = engine()
+        _install_handlers()
+        from docker.types import Mount
+
+        # HostConfig mounts (not Config.Volumes), so a committed layer does not inherit them
+        binds = [Mount(target=inside, source=host, type="bind", read_only=True) for host, inside in (mounts or {}).items()]
+        kwargs: dict[str, Any] = dict(
+            command=["sleep", "infinity"],
+            user="0:0",  # the idle main process; commands run as limits.user
+            detach=True,
+            init=True,
+            labels={LABEL: "1", PID_LABEL: str(os.getpid()), KIND_LABEL: kind},
+            network_mode=limits.network,
+            mem_limit=limits.memory,
+            memswap_limit=limits.memory,
+            pids_limit=limits.pids,
+            nano_cpus=int(limits.cpus * 1e9),
+            security_opt=["no-new-privileges"],
+            mounts=binds,
+            working_dir="/",
+            stop_signal="SIGKILL",
+        )
+        if limits.network == "none":
+            kwargs["cap_drop"] = ["ALL"]
+            # root steps of setup keep default capabilities; agent/test containers keep only what
+            # exec-as-another-user needs
+            kwargs["cap_add"] = ["SETUID", "SETGID", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL"]
+        try:
+            container = client.containers.create(image, **kwargs)
+        except Exception as exc:
+            raise SandboxError(f"cannot create a container of {image}: {exc}") from None
+        box = cls(container, limits)
+        box.env = dict(env or {})
+        with _live_lock:
+            _live[box.id] = box
+        try:
+            container.start()
+        except BaseException as exc:
+            box.force_remove()
+            if isinstance(exc, Exception):
+                raise SandboxError(f"cannot start a container of {image}: {exc}") from None
+            raise
+        return box
+
+    def force_remove(self) -> None:
+        """Remove the container now (synchronous, idempotent, never raises)."""
+        if self._removed:
+            return
+        self._removed = True
+        try:
+            engine().api.remove_container(self.id, force=True)
+        except Exception:
+            pass
+        finally:
+            with _live_lock:
+                _live.pop(self.id, None)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.force_remove)
+
+    # -- commands ------------------------------------------------------------------------------
+    async def exec(
+        self,
+        command: str,
+        *,
+        timeout: float = 60.0,
+        user: str | None = None,
+        workdir: str | None = None,
+        env: dict[str, str] | None = None,
+        output_cap: int = DEFAULT_OUTPUT_CAP,
+    ) -> ExecResult:
+        return await asyncio.to_thread(self.exec_blocking, command, timeout=timeout, user=user, workdir=workdir, env=env,
+                                       output_cap=output_cap)
+
+    def exec_blocking(
+        self,
+        command: str,
+        *,
+        timeout: float = 60.0,
+        user: str | None = None,
+        workdir: str | None = None,
+        env: dict[str, str] | None = None,
+        output_cap: int = DEFAULT_OUTPUT_CAP,
+    ) -> ExecResult:
+        api = engine().api
+        user = user if user is not None else self.limits.user
+        seconds = max(1, int(round(timeout)))
+        # timeout puts the command in its own process group and kills the whole group at the deadline
+        wrapped = ["timeout", "-s", "KILL", str(seconds), "bash", "-c", command]
+        started = time.monotonic()
+        try:
+            exec_id = api.exec_create(self.id, wrapped, user=user, workdir=workdir, environment={**self.env, **(env or {})})["Id"]
+            stream = api.exec_start(exec_id, stream=True)
+        except Exception as exc:
+            raise SandboxError(f"cannot run a command in container {self.id[:12]}: {exc}") from None
+        cap = OutputCap(output_cap)
+        fired = threading.Event()
+
+        def watchdog() -> None:
+            # the engine keeps the stream open while any process holds it (e.g. one that left the
+            # process group): kill every process of the user, then the container itself
+            fired.set()
+            try:
+                kill = api.exec_create(self.id, ["pkill", "-KILL", "-u", user.split(":")[0]], user="0")["Id"]
+                api.exec_start(kill)
+            except Exception:
+                pass
+            time.sleep(5)
+            if not done.is_set():
+                self.force_remove()
+
+        done = threading.Event()
+        timer = threading.Timer(seconds + 5, watchdog)
+        timer.daemon = True
+        timer.start()
+        try:
+            for chunk in stream:
+                cap.feed(chunk)
+        except Exception:
+            if not fired.is_set():
+                raise
+        finally:
+            done.set()
+            timer.cancel()
+        duration = time.monotonic() - started
+        if user.split(":")[0] not in ("0", "root"):
+            self._reap(user.split(":")[0])
+        try:
+            code = api.exec_inspect(exec_id).get("ExitCode")
+        except Exception:
+            code = None
+        timed_out = fired.is_set() or code in (124, 137) and duration >= seconds - 0.5
+        if code is None:
+            code = 137 if timed_out else -1
+        output = cap.text()
+        if timed_out:
+            output += f"\n[command killed after {seconds}s timeout]"
+        return ExecResult(
+            exit_code=124 if timed_out else int(code), output=output, timed_out=timed_out, truncated=cap.truncated,
+            output_bytes=cap.total, duration=duration,
+        )
+
+    def _procs_file(self) -> str | None:
+        if getattr(self, "_procs", None) is None:
+            import glob
+
+            found = glob.glob(f"/sys/fs/cgroup/pids/**/{self.id}*/cgroup.procs", recursive=True) or glob.glob(
+                f"/sys/fs/cgroup/**/*{self.id}*/cgroup.procs", recursive=True)
+            self._procs = found[0] if found else ""
+        return self._procs or None
+
+    def _user_pids(self, uid: str) -> list[int] | None:
+        """Host pids of the container's processes owned by `uid` (None when not visible here)."""
+        path = self._procs_file()
+        if path is None:
+            return None
+        try:
+            pids = [int(x) for x in open(path).read().split()]
+        except OSError:
+            return None
+        mine = []
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/status") as handle:
+                    for line in handle:
+                        if line.startswith("Uid:"):
+                            if line.split()[1] == uid:
+                                mine.append(pid)
+                            break
+            except OSError:
+                pass
+        return mine
+
+    def _reap(self, uid: str) -> None:
+        """Kill every process the command's user left behind (background jobs, a fork bomb).
+
+        With a local engine the container's cgroup is read on the host and its processes are killed
+        from outside (this works even when the container is out of pids), with the cgroup frozen
+        while a fork bomb is still forking; otherwise pkill runs inside."""
+        api = engine().api
+        for attempt in range(8):
+            mine = self._user_pids(uid)
+            if mine is None:
+                self._reap_inside(uid)
+                return
+            if not mine:
+                return
+            frozen = False
+            if attempt > 0:
+                try:
+                    api.pause(self.id)
+                    frozen = True
+                    mine = self._user_pids(uid) or []
+                except Exception:
+                    pass
+            try:
+                for pid in mine:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            finally:
+                if frozen:
+                    try:
+                        api.unpause(self.id)
+                    except Exception:
+                        pass
+            time.sleep(0.02)
+
+    def _reap_inside(self, uid: str) -> None:
+        api = engine().api
+        script = f"for i in 1 2 3 4 5 6 7 8 9 10; do pkill -KILL -u {uid} || exit 0; sleep 0.05; done"
+        try:
+            exec_id = api.exec_create(self.id, ["sh", "-c", script], user="0")["Id"]
+            api.exec_start(exec_id)
+        except Exception:
+            pass
+
+    # -- files ---------------------------------------------------------------------------------
+    async def write_file(self, path: str, data: bytes, *, mode: int = 0o644, user: str | None = None) -> None:
+        await asyncio.to_thread(self.write_file_blocking, path, data, mode=mode, user=user)
+
+    def write_file_blocking(self, path: str, data: bytes, *, mode: int = 0o644, user: str | None = None) -> None:
+        if not path.startswith("/"):
+            raise SandboxError(f"sandbox paths are absolute; got {path!r}")
+        owner = (user if user is not None else self.limits.user).split(":")
+        uid = int(owner[0]) if owner[0].isdigit() else 0
+        gid = int(owner[1]) if len(owner) > 1 and owner[1].isdigit() else uid
+        folder, name = os.path.split(path)
+        try:
+            ok = engine().api.put_archive(self.id, folder or "/", _tar_one(name, data, mode, uid, gid))
+        except Exception as exc:
+            raise SandboxError(f"cannot write {path} in container {self.id[:12]}: {exc}") from None
+        if not ok:
+            raise SandboxError(f"cannot write {path} in container {self.id[:12]}")
+
+    async def read_file(self, path: str, *, limit: int = 16 * 1024 * 1024) -> bytes:
+        return await asyncio.to_thread(self.read_file_blocking, path, limit=limit)
+
+    def read_file_blocking(self, path: str, *, limit: int = 16 * 1024 * 1024) -> bytes:
+        try:
+            stream, stat = engine().api.get_archive(self.id, path)
+        except Exception as exc:
+            raise SandboxError(f"cannot read {path} in container {self.id[:12]}: {getattr(exc, 'explanation', exc)}") from None
+        if stat.get("size", 0) > limit:
+            raise SandboxError(f"{path} is {stat.get('size')} bytes, over the {limit}-byte limit")
+        buffer = io.BytesIO()
+        for chunk in stream:
+            buffer.write(chunk)
+            if buffer.tell() > limit + 1024 * 1024:
+                raise SandboxError(f"{path} is over the {limit}-byte limit")
+        buffer.seek(0)
+        with tarfile.open(fileobj=buffer) as tar:
+            member = tar.next()
+            if member is None or not member.isfile():
+                raise SandboxError(f"{path} is not a regular file")
+            handle = tar.extractfile(member)
+            assert handle is not None
+            return handle.read()
+
+    def put_tree(self, folder: str, tar_bytes: bytes) -> None:
+        """Unpack a tar archive into `folder` (blocking; for image layers)."""
+        try:
+            ok = engine().api.put_archive(self.id, folder, tar_bytes)
+        except Exception as exc:
+            raise SandboxError(f"cannot copy files into container {self.id[:12]}: {exc}") from None
+        if not ok:
+            raise SandboxError(f"cannot copy files into container {self.id[:12]}")
+
+    def commit(self, repository: str, tag: str, labels: dict[str, str], changes: list[str] | None = None) -> str:
+        """Save the container's filesystem as image repository:tag (blocking); returns the image id."""
+        conf = {"Labels": labels, "User": "1000:1000", "WorkingDir": "/testbed", "Cmd": ["sleep", "infinity"]}
+        try:
+            result = engine().api.commit(self.id, repository=repository, tag=tag, conf=conf, changes=changes)
+        except Exception as exc:
+            raise SandboxError(f"cannot save container {self.id[:12]} as {repository}:{tag}: {exc}") from None
+        return result["Id"]
+
+
+def quote(text: str) -> str:
+    return shlex.quote(text)
