@@ -1,6 +1,7 @@
 """The synth command line (typer). `main` is the console script."""
 
 from . import _core  # noqa: F401  (registers the core stage commands)
+from . import _rollout  # noqa: F401  (registers rollout and serve)
 from ._app import app, fail
 
 

@@ -93,7 +93,7 @@ def wire_messages(messages: list[Message], flavor: str) -> list[dict[str, Any]]:
         if message.role == "tool":
             data.pop("name", None)
         if message.role == "assistant" and "content" not in data:
-            data["content"] = None if message.tool_calls else ""
+            data["content"] = ""  # servers differ on null and absent content; all take ""
         out.append(data)
     return out
 

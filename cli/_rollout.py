@@ -1,0 +1,202 @@
+"""Model commands: `synth rollout` (roll a model through a run's tuples) and `synth serve`.
+
+Sits at the top of the rollout stage (verify -> rollout -> export). `rollout` builds a
+`RolloutConfig` from an optional TOML file plus flags (flags win), starts the embedded model when
+no base URL is configured, runs `synth._rollout.rollout_run`, and prints pass@k. A bad config or
+flag is one line on stderr and exit 2; re-running the same command resumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from ._app import app
+
+
+class FlavorOption(str, Enum):
+    vllm = "vllm"
+    sglang = "sglang"
+    deepseek = "deepseek"
+    openai = "openai"
+
+
+class StrategyOption(str, Enum):
+    discard_all = "discard-all"
+    discard_75 = "discard-75"
+    summary = "summary"
+    none = "none"
+
+
+class EndpointOption(str, Enum):
+    chat = "chat"
+    completions = "completions"
+
+
+def _value(option: Enum | None) -> Any:
+    return None if option is None else option.value
+
+
+@app.command()
+def rollout(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help="A verified run directory.")],
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model name sent to the server.")] = None,
+    base_url: Annotated[
+        Optional[str], typer.Option("--base-url", help="OpenAI-compatible root, e.g. http://127.0.0.1:8000/v1; unset: the embedded model.")
+    ] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML file of rollout settings (flags override it).")] = None,
+    samples: Annotated[Optional[int], typer.Option("--samples", "-k", help="Episodes per task (pass@k).")] = None,
+    concurrency: Annotated[Optional[int], typer.Option("--concurrency", "-j", help="Episodes in flight at once.")] = None,
+    flavor: Annotated[Optional[FlavorOption], typer.Option("--flavor", help="Server kind: how thinking is switched on.")] = None,
+    thinking: Annotated[Optional[bool], typer.Option("--thinking/--no-thinking", help="Thinking mode.")] = None,
+    temperature: Annotated[Optional[float], typer.Option("--temperature", help="Sampling temperature (default 1.0).")] = None,
+    top_p: Annotated[Optional[float], typer.Option("--top-p", help="Nucleus mass (default 0.95).")] = None,
+    max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", help="Completion tokens per call.")] = None,
+    max_steps: Annotated[Optional[int], typer.Option("--max-steps", help="Model calls per episode.")] = None,
+    context_window: Annotated[Optional[int], typer.Option("--context-window", help="Server context in tokens.")] = None,
+    context_strategy: Annotated[
+        Optional[StrategyOption], typer.Option("--context-strategy", help="At 80% of the window: discard-all, discard-75, summary, none.")
+    ] = None,
+    endpoint: Annotated[
+        Optional[EndpointOption], typer.Option("--endpoint", help="chat, or completions with synth's DeepSeek-V3.2 encoding.")
+    ] = None,
+    api_key_env: Annotated[Optional[str], typer.Option("--api-key-env", help="Environment variable holding the API key.")] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", help="Seconds per request.")] = None,
+    logprobs: Annotated[Optional[bool], typer.Option("--logprobs/--no-logprobs", help="Keep token logprobs and ids.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Sampling seed (sample i uses seed+i).")] = None,
+) -> None:
+    """Roll a model through the sound tuples of RUN; trajectories are graded and appended to the run.
+
+    Examples:
+      synth rollout runs/demo --samples 2                     (embedded CPU model, started and stopped here)
+      synth rollout runs/demo --base-url http://127.0.0.1:8000/v1 --model deepseek-ai/DeepSeek-V3.2 --flavor vllm --thinking --samples 8 --concurrency 64
+    """
+    from synth import ConfigError
+    from synth._config import load_config
+    from synth._serve import EMBEDDED_CONTEXT, embedded_server
+    from synth._store import Run
+
+    cfg = load_config(
+        config,
+        model=model,
+        base_url=base_url,
+        samples=samples,
+        concurrency=concurrency,
+        flavor=_value(flavor),
+        thinking=thinking,
+        temperature=temperature,
+        top_p=top_p,
+        max_tokens=max_tokens,
+        max_steps=max_steps,
+        context_window=context_window,
+        context_strategy=_value(context_strategy),
+        endpoint=_value(endpoint),
+        api_key_env=api_key_env,
+        timeout=timeout,
+        logprobs=logprobs,
+        seed=seed,
+    )
+    cfg.api_key()  # a named but unset key variable fails before anything starts
+    run = Run.open(run_dir)
+    if cfg.base_url is not None:
+        if cfg.model is None:
+            raise ConfigError("--base-url needs --model (the name the server knows the model by)")
+        _roll(run, cfg)
+        return
+    if cfg.model is not None:
+        raise ConfigError(f"--model {cfg.model} needs --base-url; without one synth runs the embedded SmolLM2-135M-Instruct")
+    if cfg.thinking:
+        raise ConfigError("the embedded model has no thinking mode; drop --thinking or give --base-url")
+    window = cfg.context_window if "context_window" in cfg.model_fields_set else EMBEDDED_CONTEXT
+    server = embedded_server(context=window, log=run.path / "embedded-server.log")
+    typer.echo("starting the embedded model (SmolLM2-135M-Instruct on CPU) ...", err=True)
+    with server.start():
+        typer.echo(f"embedded model at {server.base_url}", err=True)
+        _roll(run, cfg.model_copy(update={"base_url": server.base_url, "context_window": window}))
+
+
+def _roll(run: Any, cfg: Any) -> None:
+    from synth._progress import progress
+    from synth._rollout import plan, rollout_run, task_stats
+
+    todo, skipped = plan(run, cfg)
+    interactive = sys.stderr.isatty()
+    every = max(1, len(todo) // 10)
+    last_line = [time.monotonic()]
+    with progress(f"rollout {cfg.model_name}", len(todo)) as bar:
+
+        def on_episode(stats: Any, trajectory: Any) -> None:
+            bar.advance(1, note=stats.note())
+            if not interactive and (stats.done % every == 0 or time.monotonic() - last_line[0] > 30):
+                last_line[0] = time.monotonic()
+                typer.echo(f"rollout: {stats.done}/{stats.episodes} done  {stats.note()}", err=True)
+
+        stats = asyncio.run(rollout_run(run, cfg, on_episode=on_episode))
+    facts = task_stats(run, cfg.model_name)
+    n = sum(s.n for s in facts.values())
+    passed = sum(s.passed for s in facts.values())
+    k = cfg.samples
+    pass1 = sum(s.pass_at(1) for s in facts.values()) / len(facts) if facts else 0.0
+    passk = sum(s.pass_at(k) for s in facts.values()) / len(facts) if facts else 0.0
+    ends = ", ".join(f"{name} {count}" for name, count in sorted(stats.terminations.items())) or "none"
+    typer.echo(
+        f"rollout {cfg.model_name}: {stats.done} episodes run, {skipped} already done; "
+        f"{passed}/{n} graded episodes pass over {len(facts)} tasks; pass@1 {pass1:.3f}, pass@{k} {passk:.3f}; "
+        f"{stats.tokens_per_second:.1f} completion tok/s; endings: {ends}"
+    )
+    if stats.done and stats.infrastructure == stats.done:
+        typer.echo(f"synth: error: every episode failed on infrastructure (model_error/environment_error); see {run.path}", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    embedded: Annotated[bool, typer.Option("--embedded", help="SmolLM2-135M-Instruct on CPU via llama-cpp-python.")] = False,
+    vllm: Annotated[Optional[str], typer.Option("--vllm", metavar="MODEL", help="Serve MODEL with vLLM (GPUs).")] = None,
+    sglang: Annotated[Optional[str], typer.Option("--sglang", metavar="MODEL", help="Serve MODEL with SGLang (GPUs).")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")] = None,
+    tensor_parallel: Annotated[int, typer.Option("--tp", min=1, help="GPUs per model replica (vLLM/SGLang).")] = 8,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the server command and exit.")] = False,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", help="Seconds to wait for health (default 120 embedded, 3600 GPU).")] = None,
+) -> None:
+    """Start a model server and wait until it answers; prints its base URL. Ctrl-C stops it.
+
+    Examples:
+      synth serve --embedded --port 8765
+      synth serve --vllm deepseek-ai/DeepSeek-V3.2 --dry-run
+    """
+    from synth import ConfigError
+    from synth._serve import Server, embedded_command, free_port, quote, sglang_command, vllm_command
+
+    if sum([embedded, vllm is not None, sglang is not None]) != 1:
+        raise ConfigError("choose exactly one of --embedded, --vllm MODEL, --sglang MODEL")
+    if embedded:
+        port = port or (8765 if dry_run else free_port())
+        command = embedded_command(port)
+    elif vllm is not None:
+        port = port or 8000
+        command = vllm_command(vllm, port=port, tensor_parallel=tensor_parallel)
+    else:
+        port = port or 30000
+        command = sglang_command(sglang or "", port=port, tensor_parallel=tensor_parallel)
+    if dry_run:
+        typer.echo(quote(command))
+        return
+    server = Server(command, f"http://127.0.0.1:{port}/v1")
+    typer.echo(f"starting: {quote(command)}", err=True)
+    try:
+        server.start(timeout=timeout or (120.0 if embedded else 3600.0))
+        typer.echo(server.base_url)
+        typer.echo("serving; Ctrl-C stops the server", err=True)
+        assert server.process is not None
+        code = server.process.wait()
+        typer.echo(f"synth: error: the server exited with code {code}: {server.log_tail()}", err=True)
+        raise typer.Exit(1)
+    finally:
+        server.stop()
