@@ -54,10 +54,13 @@ def generate_general(
 @app.command()
 def verify(
     run_dir: Annotated[Path, typer.Argument(metavar="RUN", help="Run directory.")],
+    regrade: Annotated[
+        bool, typer.Option("--regrade", help="Only rescore the stored trajectories (gold and model) with their verifiers; no model, no replay.")
+    ] = False,
 ) -> None:
     """Prove every tuple sound: gold passes through the tools, every null control fails.
 
-    Example: synth verify runs/trips
+    Example: synth verify runs/trips    (synth verify runs/trips --regrade: rescore rollouts offline)
     """
     from synth._progress import progress
     from synth._store import Run
@@ -65,6 +68,12 @@ def verify(
     from synth import TupleRecord
 
     run = Run.open(run_dir)
+    if regrade:
+        _regrade(run)
+        return
+    generated = run.stage("generate")
+    if generated is not None and not generated.get("complete"):
+        fail(f"generation of {run_dir} did not finish; re-run the same synth generate command to complete it")
     total = sum(1 for _ in run.journal(TUPLES, TupleRecord))
     if total == 0:
         fail(f"run {run_dir} holds no tuples; run synth generate first")
@@ -75,6 +84,21 @@ def verify(
     run.finish("verify", sound=sum(r["sound"] for r in summary.rows.values()), unsound=len({k for k, _, _ in summary.unsound}))
     if not summary.ok:
         raise typer.Exit(1)
+
+
+def _regrade(run) -> None:  # type: ignore[no-untyped-def]
+    from synth._rollout import regrade_run, task_stats
+
+    if not (run.path / "trajectories.jsonl").exists():
+        fail(f"run {run.path} holds no trajectories to regrade; run synth verify or synth rollout first")
+    counts = regrade_run(run)
+    stats = task_stats(run)
+    graded = sum(s.n for s in stats.values())
+    passed = sum(s.passed for s in stats.values())
+    typer.echo(
+        f"regraded {counts['regraded']} trajectories ({counts['changed']} verdicts changed); "
+        f"model episodes: {passed}/{graded} pass over {len(stats)} tasks"
+    )
 
 
 def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
@@ -111,18 +135,25 @@ def export(
     format: Annotated[ExportFormat, typer.Option("--format", "-f", help="sft: verified trajectories; rl: one line per task.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output JSONL file (written atomically).")],
     source: Annotated[ExportSource, typer.Option("--source", help="For sft: gold, model or all trajectories.")] = ExportSource.all,
+    pass_rate: Annotated[
+        Optional[str],
+        typer.Option("--pass-rate", metavar="RANGE", help="Keep tasks whose model rollouts pass at a rate in RANGE, e.g. '(0,1]' (non-zero pass rate) or '[0.1,0.9]'."),
+    ] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help="Only this model's rollouts (for sft lines and --pass-rate).")] = None,
 ) -> None:
     """Export verified data as JSONL for SFT or RL.
 
     Example: synth export runs/trips --format sft --out trips.sft.jsonl
+    (synth export runs/trips --format rl --pass-rate '(0,1)' --out hard.rl.jsonl: tasks neither always nor never solved)
     """
-    from synth._export import rl_lines, sft_lines, write_jsonl
+    from synth._export import PassRange, keys_in_range, rl_lines, sft_lines, write_jsonl
     from synth._store import Run
 
     run = Run.open(run_dir)
     if out.is_dir():
         fail(f"--out {out} is a directory; give a file name")
-    lines = sft_lines(run, source.value) if format is ExportFormat.sft else rl_lines(run)
+    keys = keys_in_range(run, PassRange(pass_rate), model) if pass_rate is not None else None
+    lines = sft_lines(run, source.value, keys=keys, model=model) if format is ExportFormat.sft else rl_lines(run, keys)
     count = write_jsonl(lines, out)
     typer.echo(f"{count} {format.value} records -> {out}")
 

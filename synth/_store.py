@@ -200,7 +200,10 @@ class Run:
 
     # -- stages --------------------------------------------------------------------------------
     def begin(self, stage: str, config: dict[str, Any], *, command: list[str] | None = None) -> None:
-        """Record that `stage` runs with `config`; refuse a different config for the same stage."""
+        """Record that `stage` runs with `config`; refuse a different config for the same stage.
+        Temporary files left by a writer that was killed mid-write are removed here."""
+        for leftover in self.path.rglob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
         stages = self.manifest.setdefault("stages", {})
         previous = stages.get(stage)
         if previous is not None and canonical_json(previous.get("config")) != canonical_json(config):
