@@ -5,3 +5,4 @@ environments for them, and supplies gold solutions and null controls. Families n
 """
 
 from . import general  # noqa: F401  (registers the general family and its categories)
+from . import code  # noqa: F401  (registers the code family)

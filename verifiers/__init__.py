@@ -6,3 +6,4 @@ Importing this package registers the built-in verifiers.
 """
 
 from . import _general  # noqa: F401
+from . import _code  # noqa: F401

@@ -1,0 +1,149 @@
+"""Unified diffs: split a fix into a gold patch (source) and a test patch (tests), by path rules.
+
+Sits at the start of code generation (mining) and at grading (the agent's diff is filtered here).
+Guarantees: splitting is lossless (every file section of the input lands in exactly one of the two
+outputs, byte for byte); path rules are per language and documented in `TEST_RULES`; a diff that is
+not a git unified diff is a `PatchError` naming the problem.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from synth import GenerationError
+
+
+class PatchError(GenerationError):
+    """A diff synth cannot read."""
+
+
+# Per-language rules: a path is a test file when any pattern matches (fnmatch on the posix path,
+# plus directory names). Other languages follow by adding a row.
+TEST_DIRS = {"test", "tests", "testing", "__tests__", "spec", "specs"}
+TEST_RULES: dict[str, tuple[str, ...]] = {
+    "python": ("test_*.py", "*_test.py", "tests.py", "conftest.py"),
+    "javascript": ("*.test.js", "*.spec.js", "*.test.ts", "*.spec.ts", "*.test.jsx", "*.test.tsx"),
+    "go": ("*_test.go",),
+    "java": ("*Test.java", "*Tests.java", "*IT.java"),
+    "php": ("*Test.php",),
+    "c": ("test_*.c", "*_test.c", "test_*.cpp", "*_test.cpp", "*_test.cc"),
+}
+# Files that change how tests run: never taken from an agent's diff at grading.
+TEST_CONFIG = ("conftest.py", "pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "noxfile.py",
+               "sitecustomize.py", "usercustomize.py", "*.pth", ".coveragerc", "Makefile")
+
+_HEADER = re.compile(r"^diff --git a/(.+?) b/(.+)$")
+
+
+@dataclass(frozen=True)
+class FileDiff:
+    """One file's section of a git diff."""
+
+    old_path: str
+    new_path: str
+    text: str
+    """The section, starting at its `diff --git` line, ending with a newline."""
+
+    @property
+    def path(self) -> str:
+        return self.new_path if self.new_path != "/dev/null" else self.old_path
+
+    @property
+    def added(self) -> int:
+        return sum(1 for line in self.text.splitlines() if line.startswith("+") and not line.startswith("+++"))
+
+    @property
+    def removed(self) -> int:
+        return sum(1 for line in self.text.splitlines() if line.startswith("-") and not line.startswith("---"))
+
+
+def _match(path: str, patterns: tuple[str, ...]) -> bool:
+    pure = PurePosixPath(path)
+    return any(pure.match(p) for p in patterns)
+
+
+def is_test_path(path: str, language: str | None = None) -> bool:
+    """Whether `path` is a test file by the rules of `language` (all languages when None)."""
+    parts = PurePosixPath(path).parts
+    if any(part.lower() in TEST_DIRS for part in parts[:-1]):
+        return True
+    rules = TEST_RULES.values() if language is None else [TEST_RULES.get(language, ())]
+    return any(_match(path, r) for r in rules)
+
+
+def is_protected_path(path: str) -> bool:
+    """Test files and test configuration: what an agent's diff may not change at grading."""
+    return is_test_path(path) or _match(path, TEST_CONFIG)
+
+
+def parse(diff: str) -> list[FileDiff]:
+    """File sections of a git diff; PatchError when it has none or text before the first one."""
+    if not diff.strip():
+        return []
+    lines = diff.splitlines(keepends=True)
+    sections: list[list[str]] = []
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("diff --git "):
+            sections.append([line])
+        elif not sections:
+            if line.strip():
+                raise PatchError(f"malformed patch: line {number} comes before any 'diff --git' header")
+        else:
+            sections[-1].append(line)
+    out = []
+    for section in sections:
+        match = _HEADER.match(section[0].rstrip("\n"))
+        if match is None:
+            raise PatchError(f"malformed patch header: {section[0].strip()[:120]}")
+        old, new = match.group(1), match.group(2)
+        for line in section[1:6]:
+            if line.startswith("--- /dev/null"):
+                old = "/dev/null"
+            if line.startswith("+++ /dev/null"):
+                new = "/dev/null"
+        text = "".join(section)
+        if not text.endswith("\n"):
+            text += "\n"
+        out.append(FileDiff(old, new, text))
+    return out
+
+
+@dataclass(frozen=True)
+class Split:
+    gold: str
+    """Source changes."""
+    tests: str
+    """Test changes."""
+    gold_files: tuple[str, ...]
+    test_files: tuple[str, ...]
+
+
+def split(diff: str, language: str = "python") -> Split:
+    """Split a fix into its gold patch and its test patch."""
+    gold, tests = [], []
+    for section in parse(diff):
+        (tests if is_test_path(section.path, language) else gold).append(section)
+    return Split(
+        gold="".join(s.text for s in gold),
+        tests="".join(s.text for s in tests),
+        gold_files=tuple(s.path for s in gold),
+        test_files=tuple(s.path for s in tests),
+    )
+
+
+def drop_protected(diff: str) -> tuple[str, list[str]]:
+    """The diff without sections touching tests or test configuration, and the dropped paths."""
+    kept, dropped = [], []
+    for section in parse(diff):
+        if is_protected_path(section.path) or (section.old_path != "/dev/null" and is_protected_path(section.old_path)):
+            dropped.append(section.path)
+        else:
+            kept.append(section.text)
+    return "".join(kept), dropped
+
+
+def size(diff: str) -> int:
+    """Changed lines (added + removed)."""
+    return sum(s.added + s.removed for s in parse(diff))
