@@ -5,18 +5,22 @@ same records: SFT lines are verified trajectories as OpenAI chat records (messag
 tool results and reasoning_content, plus tools); RL lines are one per sound task (the prompt
 messages, tools, and references to its environment and verifier, so a trainer can rebuild the
 environment and grade its own rollouts). Only sound tuples are exported; trajectories with an
-infrastructure failure never are. The output file is written atomically: a failed export leaves
-no partial file.
+infrastructure failure never are. Model trajectories carry the model, sample, sampling settings,
+usage and, when the server gave them, token ids, logprobs and the exact prompt text; RL lines carry
+per-model pass@k facts of the run's rollouts. A pass-rate range keeps only tasks whose rollouts pass
+at a rate inside it (the V3.2 report kept tasks with non-zero pass@100). The output file is written
+atomically: a failed export leaves no partial file.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterator, Literal
 
 from . import _registry as registry
-from ._errors import StoreError
+from ._errors import ConfigError, StoreError
 from ._records import SCHEMA_VERSION, Trajectory, TupleRecord
 from ._store import Run, atomic_write
 from ._verify import TRAJECTORIES, TUPLES, sound_keys
@@ -49,15 +53,73 @@ def _metadata(record: TupleRecord) -> dict[str, Any]:
     }
 
 
-def sft_lines(run: Run, source: Source = "all") -> Iterator[dict[str, Any]]:
-    """Verified trajectories of sound tasks (reward 1, status pass, no infrastructure failure)."""
+class PassRange:
+    """An interval of pass rates, written like `(0,1]` or `[0.2,0.8]` (brackets: inclusive)."""
+
+    _FORM = re.compile(r"^\s*([\[(])\s*([0-9.]+)\s*,\s*([0-9.]+)\s*([\])])\s*$")
+
+    def __init__(self, text: str) -> None:
+        match = self._FORM.match(text)
+        if match is None:
+            raise ConfigError(f"pass-rate range {text!r} is not an interval like (0,1] or [0.2,0.8]")
+        left, low, high, right = match.groups()
+        try:
+            self.low, self.high = float(low), float(high)
+        except ValueError:
+            raise ConfigError(f"pass-rate range {text!r} has a bound that is not a number") from None
+        if not 0.0 <= self.low <= self.high <= 1.0:
+            raise ConfigError(f"pass-rate range {text!r} must lie within [0,1] with low <= high")
+        self.closed_low, self.closed_high = left == "[", right == "]"
+        self.text = text.strip()
+
+    def __contains__(self, rate: float) -> bool:
+        above = rate >= self.low if self.closed_low else rate > self.low
+        below = rate <= self.high if self.closed_high else rate < self.high
+        return above and below
+
+
+def keys_in_range(run: Run, rates: PassRange, model: str | None = None) -> set[str]:
+    """Task keys whose graded model rollouts pass at a rate inside `rates` (tasks never rolled out
+    are left out: their rate is unknown)."""
+    from ._rollout import task_stats
+
+    return {key for key, stats in task_stats(run, model).items() if stats.pass_rate in rates}
+
+
+def _rollout_facts(run: Run) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per task key, per model: samples graded, passes, pass rate, pass@1 and pass@n."""
+    from ._rollout import task_stats
+
+    models = {t.model for t in run.journal(TRAJECTORIES, Trajectory) if t.source == "model" and t.model}
+    facts: dict[str, dict[str, dict[str, Any]]] = {}
+    for model in sorted(models):
+        for key, stats in task_stats(run, model).items():
+            facts.setdefault(key, {})[model] = {
+                "samples": stats.n,
+                "passed": stats.passed,
+                "pass_rate": stats.pass_rate,
+                "pass@1": stats.pass_at(1),
+                f"pass@{stats.n}": stats.pass_at(stats.n),
+            }
+    return facts
+
+
+def sft_lines(
+    run: Run, source: Source = "all", *, keys: set[str] | None = None, model: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Verified trajectories of sound tasks (reward 1, status pass, no infrastructure failure);
+    optionally only tasks in `keys` and model trajectories of `model`."""
+    from ._rollout import latest_trajectories
+
     tuples = _tuples(run)
     sound = _sound(run)
-    for trajectory in run.journal(TRAJECTORIES, Trajectory):
+    for trajectory in latest_trajectories(run).values():
         if source != "all" and trajectory.source != source:
             continue
+        if model is not None and trajectory.source == "model" and trajectory.model != model:
+            continue
         record = tuples.get(trajectory.task_key)
-        if record is None or record.key not in sound:
+        if record is None or record.key not in sound or (keys is not None and record.key not in keys):
             continue
         if trajectory.termination.infrastructure or trajectory.verdict is None or trajectory.verdict.status != "pass":
             continue
@@ -73,6 +135,8 @@ def sft_lines(run: Run, source: Source = "all") -> Iterator[dict[str, Any]]:
             "termination": trajectory.termination.value,
             "verifier": record.verifier.model_dump(mode="json", exclude={"schema_version"}),
             "sampling": trajectory.sampling,
+            "usage": trajectory.usage,
+            "tool_errors": trajectory.tool_errors,
             "metadata": _metadata(record),
         }
         for field in ("token_ids", "logprobs", "prompt_text"):
@@ -84,6 +148,7 @@ def sft_lines(run: Run, source: Source = "all") -> Iterator[dict[str, Any]]:
 def rl_lines(run: Run, keys: set[str] | None = None) -> Iterator[dict[str, Any]]:
     """One line per sound task: prompt, tools, environment and verifier references."""
     sound = _sound(run)
+    rollouts = _rollout_facts(run)
     family_cache: dict[str, Any] = {}
     for record in _tuples(run).values():
         if record.key not in sound or (keys is not None and record.key not in keys):
@@ -108,6 +173,7 @@ def rl_lines(run: Run, keys: set[str] | None = None) -> Iterator[dict[str, Any]]
             },
             "verifier": record.verifier.model_dump(mode="json", exclude={"schema_version"}),
             "metadata": {**_metadata(record), "task": record.task.metadata},
+            "rollouts": rollouts.get(record.key, {}),
         }
 
 

@@ -181,3 +181,59 @@ class Sleeps(list):
 
     async def __call__(self, seconds: float) -> None:
         self.append(seconds)
+
+
+class FakeServer:
+    """A real OpenAI-compatible HTTP server on 127.0.0.1 (a thread) answering with `reply(body, n)`,
+    for commands that make their own connections (CLI runs, subprocesses)."""
+
+    def __init__(self, reply: Callable[[dict[str, Any], int], Any], delay: float = 0.0) -> None:
+        import http.server
+        import itertools
+        import threading
+        import time
+
+        counter = itertools.count()
+        lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self._send(200, {"object": "list", "data": [{"id": "fake"}]})
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with lock:
+                    n = next(counter)
+                if delay:
+                    time.sleep(delay)
+                out = reply(body, n)
+                if isinstance(out, tuple):
+                    self._send(*out)
+                else:
+                    self._send(200, out)
+
+            def _send(self, status: int, payload: Any) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> "FakeServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

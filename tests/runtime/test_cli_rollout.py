@@ -1,0 +1,181 @@
+"""`synth rollout`, `synth serve`, `synth verify --regrade` and the export options, as a user runs
+them: against a real local HTTP server standing in for the model, with CliRunner; and a rollout
+killed with SIGKILL and re-run loses and duplicates nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from synth import Trajectory
+from synth._verify import TRAJECTORIES
+from synth.cli import app
+
+from .conftest import FakeServer, make_run, solver
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def one_line_error(result) -> str:  # type: ignore[no-untyped-def]
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("synth: error: "), result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--temperature", "5", "--base-url", "http://x/v1", "--model", "m"], "temperature"),
+        (["--flavor", "tgi"], "--flavor"),
+        (["--base-url", "ftp://x", "--model", "m"], "base_url"),
+        (["--base-url", "http://x/v1"], "needs --model"),
+        (["--thinking", "--base-url", "http://x/v1", "--model", "m"], "thinking"),
+        (["--api-key-env", "SYNTH_NO_SUCH_VARIABLE", "--base-url", "http://x/v1", "--model", "m"], "SYNTH_NO_SUCH_VARIABLE"),
+        (["--model", "m"], "needs --base-url"),
+    ],
+)
+def test_bad_flags_are_one_line_exit_2(tmp_path: Path, args: list[str], needle: str) -> None:
+    make_run(tmp_path / "run", 1)
+    line = one_line_error(invoke("rollout", tmp_path / "run", *args))
+    assert needle in line
+
+
+def test_bad_config_files_are_one_line_exit_2(tmp_path: Path) -> None:
+    make_run(tmp_path / "run", 1)
+    bad_toml = tmp_path / "bad.toml"
+    bad_toml.write_text("temperature = = 1\n")
+    assert "not valid TOML" in one_line_error(invoke("rollout", tmp_path / "run", "--config", bad_toml))
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text("[rollout]\ntemprature = 0.5\n")
+    assert "temprature: unknown field" in one_line_error(invoke("rollout", tmp_path / "run", "--config", unknown))
+    assert "cannot read config" in one_line_error(invoke("rollout", tmp_path / "run", "--config", tmp_path / "missing.toml"))
+
+
+def test_rollout_from_a_config_file_then_export_and_regrade(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    make_run(run, 2)
+    with FakeServer(solver) as server:
+        config = tmp_path / "rollout.toml"
+        config.write_text(f'[rollout]\nbase_url = "{server.base_url}"\nmodel = "fake"\nsamples = 2\nmax_steps = 4\n')
+        result = invoke("rollout", run, "--config", config, "--concurrency", "3")
+        assert result.exit_code == 0, result.output
+        assert "4/4 graded episodes pass over 2 tasks; pass@1 1.000, pass@2 1.000" in result.output
+        again = invoke("rollout", run, "--config", config)
+        assert "0 episodes run, 4 already done" in again.output
+    out = tmp_path / "model.sft.jsonl"
+    assert invoke("export", run, "--format", "sft", "--source", "model", "--out", out).exit_code == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(lines) == 4
+    for line in lines:
+        assert line["source"] == "model" and line["model"] == "fake" and line["reward"] == 1.0
+        assert line["sampling"]["temperature"] == 1.0 and line["usage"]["completion_tokens"] == 20
+        assert [m["role"] for m in line["messages"]][-2:] == ["assistant", "tool"]
+        assert line["messages"][2]["tool_calls"][0]["function"]["name"] == "lookup"
+    rl = tmp_path / "tasks.rl.jsonl"
+    assert invoke("export", run, "--format", "rl", "--out", rl).exit_code == 0
+    facts = [json.loads(line)["rollouts"] for line in rl.read_text().splitlines()]
+    assert facts == [{"fake": {"samples": 2, "passed": 2, "pass_rate": 1.0, "pass@1": 1.0, "pass@2": 1.0}}] * 2
+    # every task always passes: a range that excludes 1.0 keeps nothing, one that includes it keeps all
+    assert "0 rl records" in invoke("export", run, "--format", "rl", "--pass-rate", "(0,1)", "--out", rl).output
+    assert "2 rl records" in invoke("export", run, "--format", "rl", "--pass-rate", "(0,1]", "--out", rl).output
+    assert "pass-rate range" in one_line_error(invoke("export", run, "--format", "rl", "--pass-rate", "0..1", "--out", rl))
+    regraded = invoke("verify", run, "--regrade")
+    assert regraded.exit_code == 0 and "regraded 6 trajectories (0 verdicts changed)" in regraded.output
+
+
+def test_rollout_pass_rate_filter_keeps_only_tasks_in_range(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    make_run(run, 2)
+    def half(body: dict, n: int) -> dict:
+        # task 0 always answers right; task 1 always submits a wrong word
+        reply = solver(body, n)
+        args = json.loads(reply["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"])
+        if "answer" in args and args["answer"] in ("cloud",):  # k1 of tuple 1 is WORDS[2] == "cloud"
+            reply["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"] = json.dumps({"answer": "wrong"})
+        return reply
+
+    with FakeServer(half) as server:
+        assert invoke("rollout", run, "--base-url", server.base_url, "--model", "fake", "-k", "2").exit_code == 0
+    out = tmp_path / "solved.rl.jsonl"
+    assert "1 rl records" in invoke("export", run, "--format", "rl", "--pass-rate", "(0,1]", "--out", out).output
+    assert json.loads(out.read_text())["rollouts"]["fake"]["pass_rate"] == 1.0
+    assert "1 rl records" in invoke("export", run, "--format", "rl", "--pass-rate", "[0,0]", "--out", out).output
+
+
+def test_model_errors_are_reported_and_excluded(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    make_run(run, 1)
+    with FakeServer(lambda body, n: (503, {"error": "down"})) as server:
+        result = invoke("rollout", run, "--base-url", server.base_url, "--model", "fake", "--timeout", "5", "--config", _fast(tmp_path))
+    assert result.exit_code == 1 and "model_error 1" in result.output
+    out = tmp_path / "x.sft.jsonl"
+    assert "0 sft records" in invoke("export", run, "--format", "sft", "--source", "model", "--out", out).output
+
+
+def _fast(tmp_path: Path) -> Path:
+    config = tmp_path / "fast.toml"
+    config.write_text("retries = 1\nbackoff = 0.01\n")
+    return config
+
+
+def test_serve_dry_run_prints_the_v32_server_commands() -> None:
+    vllm = invoke("serve", "--vllm", "deepseek-ai/DeepSeek-V3.2", "--dry-run", "--tp", "8")
+    assert vllm.exit_code == 0
+    for flag in ("vllm serve deepseek-ai/DeepSeek-V3.2", "--tokenizer-mode deepseek_v32", "--tool-call-parser deepseek_v32",
+                 "--enable-auto-tool-choice", "--reasoning-parser deepseek_v3", "--tensor-parallel-size 8"):
+        assert flag in vllm.output
+    sglang = invoke("serve", "--sglang", "deepseek-ai/DeepSeek-V3.2", "--dry-run")
+    for flag in ("sglang.launch_server", "--model-path deepseek-ai/DeepSeek-V3.2", "--tp 8", "--dp 8", "--enable-dp-attention",
+                 "--tool-call-parser deepseekv32", "--reasoning-parser deepseek-v3"):
+        assert flag in sglang.output
+    assert "exactly one" in one_line_error(invoke("serve", "--vllm", "a", "--sglang", "b"))
+    assert "exactly one" in one_line_error(invoke("serve"))
+
+
+def test_sigkilled_rollout_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    make_run(run, 4)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    # the toy family lives in the tests: a wrapper registers it, then runs the CLI
+    wrapper = tmp_path / "synth_with_toy.py"
+    wrapper.write_text(
+        "import sys, importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('toy_conftest', {str(Path(__file__).parent / 'conftest.py')!r})\n"
+        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+        "from synth.cli import main\nsys.argv = ['synth', *sys.argv[1:]]\nmain()\n"
+    )
+    with FakeServer(solver, delay=0.05) as server:
+        args = [sys.executable, str(wrapper), "rollout", str(run), "--base-url", server.base_url, "--model", "fake", "-k", "5", "-j", "2"]
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        journal = run / TRAJECTORIES
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if journal.exists() and journal.read_bytes().count(b'"source":"model"') >= 6:
+                break
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        complete = journal.read_bytes().split(b"\n")[:-1]  # a torn last line is not a record
+        killed_at = sum(b'"source":"model"' in line for line in complete)
+        assert 6 <= killed_at < 20
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert f"{20 - killed_at} episodes run, {killed_at} already done" in done.stdout
+    raw = journal.read_bytes()
+    assert raw.endswith(b"\n")
+    model = [Trajectory.model_validate_json(line) for line in raw.splitlines() if b'"source":"model"' in line]
+    assert len(model) == 20 and len({t.key for t in model}) == 20
+    assert all(t.verdict is not None and t.verdict.status == "pass" for t in model)
