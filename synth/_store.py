@@ -32,15 +32,17 @@ MANIFEST = "manifest.json"
 T = TypeVar("T", bound=BaseModel)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so readers see the old or the new file, never a mix."""
+def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace `path` with `data` so readers see the old or the new file, never a mix.
+    `durable` also syncs it to disk (survives power loss, not only a killed process)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -234,12 +236,14 @@ class Run:
         return Journal(self.path / name, model, key or (lambda r: r.key))  # type: ignore[attr-defined]
 
     def write_asset(self, folder: str, data: bytes, suffix: str, media_type: str) -> AssetRef:
-        """Store bytes under assets/FOLDER/<sha256>SUFFIX (content-addressed, written atomically)."""
+        """Store bytes under assets/FOLDER/<sha256>SUFFIX (content-addressed, written atomically).
+        Not synced to disk one by one: a killed process loses nothing, and after a power loss a
+        damaged asset is caught by its digest when read."""
         digest = hashlib.sha256(data).hexdigest()
         rel = f"assets/{folder}/{digest[:32]}{suffix}"
         target = self.path / rel
         if not (target.exists() and target.stat().st_size == len(data)):
-            atomic_write(target, data)
+            atomic_write(target, data, durable=False)
         return AssetRef(path=rel, sha256=digest, media_type=media_type)
 
     def read_asset(self, ref: AssetRef) -> bytes:

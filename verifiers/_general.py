@@ -10,7 +10,7 @@ from typing import Any
 
 from synth import Check, Run, TupleRecord, register_verifier
 from synth import category as find_category
-from synth.environments.general import load_db
+from synth.environments.general import stored_db
 
 
 @register_verifier("general.constraints")
@@ -18,9 +18,5 @@ def general_constraints(
     record: TupleRecord, submission: Any, run: Run, *, category: str, trajectory: Any = None
 ) -> list[Check]:
     cat = find_category("general", category)
-    db = load_db(run.read_asset(record.environment.state["db"]))
-    try:
-        return cat.verify(db, record.task.metadata, submission)
-    finally:
-        db.close()
+    return cat.verify(stored_db(run, record.environment.state["db"]), record.task.metadata, submission)
 

@@ -17,10 +17,13 @@ import abc
 import json
 import random
 import sqlite3
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from synth import (
+    AssetRef,
     Check,
     Control,
     EnvironmentSpec,
@@ -79,6 +82,26 @@ def load_db(data: bytes) -> sqlite3.Connection:
     db = sqlite3.connect(":memory:", check_same_thread=False)
     db.deserialize(data)
     db.execute("PRAGMA query_only = ON")
+    return db
+
+
+_open_dbs = threading.local()
+
+
+def stored_db(run: Run, ref: AssetRef) -> sqlite3.Connection:
+    """The read-only database of a stored asset, shared by the tools, the verifier and the controls
+    of one thread (opening a copy and parsing its schema costs more than most queries). Do not close
+    it; the few most recent stay open."""
+    cache: OrderedDict[str, sqlite3.Connection] = getattr(_open_dbs, "cache", None) or OrderedDict()
+    _open_dbs.cache = cache
+    db = cache.get(ref.sha256)
+    if db is None:
+        db = load_db(run.read_asset(ref))
+        cache[ref.sha256] = db
+        while len(cache) > 8:
+            cache.popitem(last=False)[1].close()
+    else:
+        cache.move_to_end(ref.sha256)
     return db
 
 
@@ -231,12 +254,12 @@ class GeneralFamily(Family):
         return sorted(categories("general"))
 
     def database(self, record: TupleRecord, run: Run) -> sqlite3.Connection:
-        return load_db(run.read_asset(record.environment.state["db"]))
+        return stored_db(run, record.environment.state["db"])
 
     def open(self, record: TupleRecord, run: Run) -> RuntimeEnvironment:
         cat: GeneralCategory = category("general", record.environment.category)
         db = self.database(record, run)
-        return RuntimeEnvironment(ToolRuntime.of(cat.tools, db), on_close=db.close)
+        return RuntimeEnvironment(ToolRuntime.of(cat.tools, db))
 
     def solve_gold(self, record: TupleRecord, run: Run, client: ToolClient) -> None:
         cat: GeneralCategory = category("general", record.environment.category)
@@ -244,9 +267,5 @@ class GeneralFamily(Family):
 
     def controls(self, record: TupleRecord, run: Run, gold_submission: Any) -> list[Control]:
         cat: GeneralCategory = category("general", record.environment.category)
-        db = self.database(record, run)
-        try:
-            rng = random.Random(f"perturb:{record.key}")
-            return cat.perturb(db, record.task.metadata, json.loads(gold_submission), rng)
-        finally:
-            db.close()
+        rng = random.Random(f"perturb:{record.key}")
+        return cat.perturb(self.database(record, run), record.task.metadata, json.loads(gold_submission), rng)

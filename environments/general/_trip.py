@@ -344,21 +344,27 @@ def tier_of(price: int, tiers: dict[str, dict[str, Any]]) -> str | None:
     return None
 
 
-def rule_holds(tier: str | None, tiers: dict[str, Any], lunch: dict[str, Any], dinner: dict[str, Any], ticket: int) -> bool:
-    """The conditional day rule for a hotel tier, over the two restaurants and the ticket."""
+def meals_ok(tier: str | None, tiers: dict[str, Any], lunch: dict[str, Any], dinner: dict[str, Any]) -> bool:
+    """The restaurant half of the conditional day rule for a hotel tier."""
     if tier is None:
         return True
     rule = tiers[tier]
-    best = max(lunch["rating"], dinner["rating"])
     if tier == "high":
         return (
             lunch["avg_price"] + dinner["avg_price"] < rule["meal_cap"]
             and min(lunch["rating"], dinner["rating"]) >= rule["rating"]
-            and ticket < rule["ticket"]
         )
-    if tier == "mid":
-        return best >= rule["rating"] and ticket < rule["ticket"]
-    return best >= rule["rating"]
+    return max(lunch["rating"], dinner["rating"]) >= rule["rating"]
+
+
+def ticket_ok(tier: str | None, tiers: dict[str, Any], ticket: int) -> bool:
+    """The attraction half of the conditional day rule for a hotel tier."""
+    return tier not in ("high", "mid") or ticket < tiers[tier]["ticket"]
+
+
+def rule_holds(tier: str | None, tiers: dict[str, Any], lunch: dict[str, Any], dinner: dict[str, Any], ticket: int) -> bool:
+    """The conditional day rule for a hotel tier, over the two restaurants and the ticket."""
+    return meals_ok(tier, tiers, lunch, dinner) and ticket_ok(tier, tiers, ticket)
 
 
 def _unique(rng: random.Random, taken: set[str], make: Any) -> str:
@@ -556,23 +562,31 @@ class TripPlanning(GeneralCategory):
             lunches = [r for r in restaurant_list if open_at(r["opening_hours"], LUNCH)]
             dinners = [r for r in restaurant_list if open_at(r["opening_hours"], DINNER)]
             sights = [a for a in attraction_list if open_through(a["opening_hours"], *AFTERNOON) and (not rainy or a["indoor"])]
+            # the rule splits into a restaurant part and a ticket part, so the cheapest day is the
+            # cheapest hotel plus, for its tier, the cheapest valid pair and the cheapest valid sight
+            by_tier: dict[str | None, tuple[tuple[int, str, str], tuple[int, str]] | None] = {}
+
+            def cheapest_for(tier: str | None) -> tuple[tuple[int, str, str], tuple[int, str]] | None:
+                if tier not in by_tier:
+                    pair = min(((lu["avg_price"] + di["avg_price"], lu["name"], di["name"]) for lu in lunches for di in dinners
+                                if lu["name"] != di["name"] and meals_ok(tier, tiers, lu, di)), default=None)
+                    sight = min(((a["ticket"], a["name"]) for a in sights if ticket_ok(tier, tiers, a["ticket"])), default=None)
+                    by_tier[tier] = None if pair is None or sight is None else (pair, sight)
+                return by_tier[tier]
+
             found: tuple[int, dict[str, str]] | None = None
             for hotel in sorted(hotel_list, key=lambda h: (h["price"], h["name"])):
                 if params["min_hotel_rating"] and hotel["rating"] < params["min_hotel_rating"]:
                     continue
                 tier = tier_of(hotel["price"], tiers) if day in params["rule_days"] else None
-                for lunch in lunches:
-                    for dinner in dinners:
-                        if lunch["name"] == dinner["name"]:
-                            continue
-                        meal = lunch["avg_price"] + dinner["avg_price"]
-                        for sight in sights:
-                            cost = hotel["price"] + meal + sight["ticket"]
-                            if found is not None and cost >= found[0]:
-                                continue
-                            if rule_holds(tier, tiers, lunch, dinner, sight["ticket"]):
-                                found = (cost, {"hotel": hotel["name"], "afternoon_restaurant": lunch["name"],
-                                                "afternoon_attraction": sight["name"], "evening_restaurant": dinner["name"]})
+                option = cheapest_for(tier)
+                if option is None:
+                    continue
+                (meal, lunch_name, dinner_name), (ticket, sight_name) = option
+                cost = hotel["price"] + meal + ticket
+                if found is None or cost < found[0]:
+                    found = (cost, {"hotel": hotel["name"], "afternoon_restaurant": lunch_name,
+                                    "afternoon_attraction": sight_name, "evening_restaurant": dinner_name})
             best[(city, day)] = found
             return found
 
@@ -639,8 +653,8 @@ class TripPlanning(GeneralCategory):
         out.append(check("cities.not_start", start not in route, f"never {start}", route))
         out.append(check("cities.distinct", len(set(route)) == len(route), "distinct cities", route))
         hops = list(zip([start] + route, route))
-        missing = [f"{a}->{b}" for a, b in hops
-                   if db.execute("SELECT 1 FROM inter_city_transport WHERE from_city=? AND to_city=?", (a, b)).fetchone() is None]
+        linked = set(db.execute("SELECT DISTINCT from_city, to_city FROM inter_city_transport"))
+        missing = [f"{a}->{b}" for a, b in hops if (a, b) not in linked]
         out.append(check("cities.connected", not missing, "a connection for every hop", missing,
                          f"no connection {missing[0]}" if missing else ""))
 
@@ -668,10 +682,10 @@ class TripPlanning(GeneralCategory):
 
         if params["rain_rule"]:
             wet = []
+            rainy = set(db.execute("SELECT city, date FROM weather WHERE condition = 'rainy'"))
             for d in answer:
-                forecast = db.execute("SELECT condition FROM weather WHERE city=? AND date=?", (d["city"], d["time"])).fetchone()
                 sight = table["attraction"].get(d["afternoon_attraction"])
-                if forecast is not None and forecast[0] == "rainy" and (sight is None or not sight["indoor"]):
+                if (d["city"], d["time"]) in rainy and (sight is None or not sight["indoor"]):
                     wet.append(d["afternoon_attraction"])
             out.append(check("rain_rule", not wet, "indoor attraction on rainy days", wet))
 
