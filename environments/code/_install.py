@@ -89,7 +89,6 @@ def setup_script(root: Path) -> str:
         "set -euxo pipefail",
         "cd /testbed",
         "export PIP_NO_INPUT=1",
-        "python -m pip install --quiet --upgrade 'pip<26' 'setuptools<81' wheel || true",
     ]
     for name in REQUIREMENT_FILES:
         if (root / name).is_file():
@@ -98,6 +97,7 @@ def setup_script(root: Path) -> str:
         extras = _extras(root)
         attempts = [f"python -m pip install --quiet -e '.[{e}]'" for e in extras]
         attempts += ["python -m pip install --quiet -e .", "python -m pip install --quiet --no-build-isolation -e ."]
+        lines.append("python -m pip install --quiet --upgrade 'setuptools<81' wheel || true")
         lines.append(" || ".join(attempts))
     extra = plugins(root)
     if extra:

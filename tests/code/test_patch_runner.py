@@ -1,0 +1,86 @@
+"""Patch splitting and the JUnit judge: pure functions, no Docker."""
+
+from __future__ import annotations
+
+import pytest
+
+from synth.environments.code import PatchError, TestRun, drop_protected, is_test_path, judge, parse, split
+
+DIFF = """\
+diff --git a/calc/__init__.py b/calc/__init__.py
+index 1..2 100644
+--- a/calc/__init__.py
++++ b/calc/__init__.py
+@@ -1,2 +1,2 @@
+ def add(a, b):
+-    return abs(a) + abs(b)
++    return a + b
+diff --git a/tests/test_calc.py b/tests/test_calc.py
+index 1..2 100644
+--- a/tests/test_calc.py
++++ b/tests/test_calc.py
+@@ -1 +1,3 @@
+ x = 1
++def test_neg():
++    assert True
+diff --git a/conftest.py b/conftest.py
+new file mode 100644
+--- /dev/null
++++ b/conftest.py
+@@ -0,0 +1 @@
++import os
+"""
+
+
+def test_split_is_lossless_and_sorts_by_path_rules():
+    pieces = split(DIFF)
+    assert pieces.gold_files == ("calc/__init__.py",)
+    assert set(pieces.test_files) == {"tests/test_calc.py", "conftest.py"}
+    assert sorted((pieces.gold + pieces.tests).splitlines()) == sorted(DIFF.splitlines())
+
+
+@pytest.mark.parametrize("path, language, expected", [
+    ("tests/test_x.py", "python", True), ("pkg/test_x.py", "python", True), ("pkg/x_test.py", "python", True),
+    ("pkg/x.py", "python", False), ("src/app.test.ts", "javascript", True), ("main_test.go", "go", True),
+    ("src/FooTest.java", "java", True), ("src/Foo.java", "java", False), ("testing/helpers.py", None, True),
+])
+def test_test_path_rules_per_language(path, language, expected):
+    assert is_test_path(path, language) is expected
+
+
+def test_agent_diff_loses_test_and_config_changes():
+    kept, dropped = drop_protected(DIFF)
+    assert [f.path for f in parse(kept)] == ["calc/__init__.py"]
+    assert set(dropped) == {"tests/test_calc.py", "conftest.py"}
+
+
+def test_malformed_patch_is_a_clear_error():
+    with pytest.raises(PatchError, match="before any 'diff --git'"):
+        parse("this is not a diff\n+++ b/x\n")
+
+
+XML_PASS = ('<testsuites><testsuite><testcase classname="t" name="a"/><testcase classname="t" name="b">'
+            '<failure message="boom">trace</failure></testcase><testcase classname="t" name="c"><skipped/></testcase>'
+            '</testsuite></testsuites>')
+
+
+def test_judge_reads_junit_outcomes():
+    j = judge(TestRun(runner="pytest", exit_code=1, junit_xml=XML_PASS))
+    assert j.valid and j.results == {"t::a": "passed", "t::b": "failed", "t::c": "skipped"}
+    assert j.messages["t::b"] == "boom"
+
+
+@pytest.mark.parametrize("run, reason", [
+    (TestRun(runner="pytest", exit_code=0, junit_xml=None, log="t::a PASSED\n1 passed"), "no JUnit XML"),
+    (TestRun(runner="pytest", exit_code=0, junit_xml="<testsuites><testsuite/></testsuites>"), "no test ran"),
+    (TestRun(runner="pytest", exit_code=0, junit_xml=XML_PASS), "exit code 0 but"),
+    (TestRun(runner="pytest", exit_code=1, junit_xml='<testsuite><testcase classname="t" name="a"/></testsuite>'),
+     "exit code 1 but"),
+    (TestRun(runner="pytest", exit_code=5, junit_xml=XML_PASS), "not a test result"),
+    (TestRun(runner="pytest", exit_code=124, timed_out=True, junit_xml=XML_PASS), "timeout"),
+    (TestRun(runner="pytest", exit_code=0, junit_xml="<html>PASSED</html>"), "not JUnit"),
+    (TestRun(runner="pytest", exit_code=0, junit_xml="<testsuite><testcase"), "does not parse"),
+])
+def test_judge_calls_inconsistent_or_empty_runs_invalid(run, reason):
+    judged = judge(run)
+    assert not judged.valid and reason in judged.reason
