@@ -38,7 +38,7 @@ from ._client import ContextOverflow, ModelClient, Reply
 from ._config import RolloutConfig
 from ._dsv32 import drop_thinking
 from ._errors import ModelError, StoreError
-from ._family import Environment, Family
+from ._family import Environment, Family, RuntimeEnvironment
 from ._records import Check, Message, TerminationReason, Trajectory, TupleRecord, Verdict, content_key
 from ._store import Run
 from ._verify import TRAJECTORIES, TUPLES, sound_keys
@@ -203,15 +203,22 @@ async def _manage_context(client: ModelClient, cfg: RolloutConfig, state: _Episo
 
 
 async def _env(offload: bool, fn: Callable[..., T], *args: Any) -> T:
-    """Environment work: inline for in-process families, in a worker thread for blocking ones."""
+    """Environment work: inline for in-process tools, in a worker thread for blocking ones."""
     if offload:
         return await asyncio.to_thread(fn, *args)
     return fn(*args)
 
 
+def _blocking(fam: Family, env: Environment) -> bool:
+    """In-process tools (a RuntimeEnvironment) run on the event loop; anything else (containers,
+    notebooks) may block, so it runs in worker threads. A family can force threads with
+    `blocking = True`."""
+    return bool(getattr(fam, "blocking", False)) or not isinstance(env, RuntimeEnvironment)
+
+
 async def run_episode(client: ModelClient, cfg: RolloutConfig, fam: Family, record: TupleRecord, run: Run, sample: int) -> Trajectory:
     """Roll the model through one tuple once; always returns a graded (or infra-labelled) trajectory."""
-    offload = bool(getattr(fam, "blocking", False))
+    offload = True
     sampling = cfg.sampling()
     seed = None if cfg.seed is None else cfg.seed + sample
     if seed is not None:
@@ -225,7 +232,8 @@ async def run_episode(client: ModelClient, cfg: RolloutConfig, fam: Family, reco
     env: Environment | None = None
     tools = list(record.environment.tools)
     try:
-        env = await _env(offload, fam.open, record, run)
+        env = await asyncio.to_thread(fam.open, record, run)  # may start a container
+        offload = _blocking(fam, env)
         tools = env.tools
         limit = cfg.context_threshold * cfg.context_window
         while True:
