@@ -14,6 +14,7 @@ through the tools alone.
 from __future__ import annotations
 
 import abc
+import functools
 import json
 import random
 import sqlite3
@@ -70,10 +71,20 @@ def rows(db: sqlite3.Connection, sql: str, *params: Any) -> list[dict[str, Any]]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def new_db(schema: str) -> sqlite3.Connection:
-    """An in-memory database with `schema` (a script of CREATE statements)."""
+@functools.lru_cache(maxsize=32)
+def _empty(schema: str) -> bytes:
     db = sqlite3.connect(":memory:")
     db.executescript(schema)
+    data = db.serialize()
+    db.close()
+    return data
+
+
+def new_db(schema: str) -> sqlite3.Connection:
+    """An in-memory database with `schema` (a script of CREATE statements); the empty database is
+    built once per schema and copied, which is much cheaper than running the script each time."""
+    db = sqlite3.connect(":memory:")
+    db.deserialize(_empty(schema))
     return db
 
 
@@ -205,9 +216,29 @@ def shape_problem(value: Any, schema: dict[str, Any], where: str = "answer") -> 
     return None
 
 
+class ItemRandom(random.Random):
+    """random.Random whose choice and randrange draw one float each (about three times faster than
+    the rejection sampling of the base class; generators make thousands of draws per item). Still a
+    pure function of its seed."""
+
+    def choice(self, seq: Any) -> Any:
+        if not seq:
+            raise IndexError("cannot choose from an empty sequence")
+        return seq[int(self.random() * len(seq))]
+
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:  # type: ignore[override]
+        if stop is None:
+            start, stop = 0, start
+        if step != 1:
+            return super().randrange(start, stop, step)
+        if stop <= start:
+            raise ValueError(f"empty range for randrange({start}, {stop})")
+        return start + int(self.random() * (stop - start))
+
+
 def item_rng(category_name: str, seed: int, index: int, difficulty: int) -> random.Random:
     """The one random stream of an item."""
-    return random.Random(f"general:{category_name}:{seed}:{index}:{difficulty}")
+    return ItemRandom(f"general:{category_name}:{seed}:{index}:{difficulty}")
 
 
 @register_family
