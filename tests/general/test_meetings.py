@@ -1,0 +1,196 @@
+"""meeting_scheduling: soundness over seeds, a hand-built calendar with known answers for every rule,
+the adversary's attempts (one test each), tool errors and determinism."""
+
+import json
+
+import pytest
+
+from synth import Run, ToolRuntime, category, family, grade
+from synth._verify import control_records, gold_trajectory
+from synth.environments.general import load_db, new_db
+
+CAT = "meeting_scheduling"
+
+
+@pytest.mark.parametrize("difficulty", [1, 2, 3, 4, 5])
+def test_gold_passes_and_each_control_fails_on_its_check(tmp_path, difficulty):
+    run = Run.create(tmp_path / "r")
+    fam = family("general")
+    for index in range(8):
+        record = fam.build_tuple(run, CAT, 11, index, difficulty)
+        gold = gold_trajectory(record, run)
+        assert gold.verdict.status == "pass", gold.verdict.first_failure()
+        results = control_records(record, run, gold)
+        assert all(r.sound for r in results), [(r.control, r.verdict.first_failure()) for r in results if not r.sound]
+        perturbs = [r for r in results if r.control.startswith("perturb:")]
+        assert len({r.breaks for r in perturbs}) == len(perturbs) >= 3
+
+
+def test_harder_levels_state_more_rules(tmp_path):
+    run = Run.create(tmp_path / "r")
+    easy = family("general").build_tuple(run, CAT, 1, 0, 1).task.metadata
+    hard = family("general").build_tuple(run, CAT, 1, 0, 5).task.metadata
+    assert len(hard["meetings"]) > len(easy["meetings"])
+    assert hard["precedence"] and not easy["precedence"]
+    assert easy["max_daily_minutes"] is None and hard["max_daily_minutes"] is not None
+    assert hard["long_meeting"] and hard["director_video"] and hard["buffer_minutes"]
+
+
+def test_same_arguments_give_identical_database_and_tuple(tmp_path):
+    fam = family("general")
+    a, b = Run.create(tmp_path / "a"), Run.create(tmp_path / "b")
+    ra, rb = fam.build_tuple(a, CAT, 5, 3, 4), fam.build_tuple(b, CAT, 5, 3, 4)
+    assert ra.model_dump_json() == rb.model_dump_json()
+    assert a.read_asset(ra.environment.state["db"]) == b.read_asset(rb.environment.state["db"])
+    assert fam.build_tuple(a, CAT, 5, 4, 4).key != ra.key
+
+
+# --------------------------------------------------------------- a hand-built case with known answers
+
+HAND_PARAMS = {
+    "window_start": "2026-01-05",
+    "window_end": "2026-01-06",
+    "meetings": [
+        {"id": "M1", "title": "Sync", "attendees": ["Ana Costa", "Bruno Kim"], "duration": 60, "equipment": []},
+        {"id": "M2", "title": "Review", "attendees": ["Bruno Kim", "Chen Rossi"], "duration": 60, "equipment": []},
+        {"id": "M3", "title": "Follow-up", "attendees": ["Ana Costa", "Bruno Kim"], "duration": 30,
+         "equipment": ["whiteboard"]},
+    ],
+    "precedence": [{"before": "M1", "after": "M3"}],
+    "max_daily_minutes": 90,
+    "long_meeting": {"min_duration": 60, "end_by": "16:30"},
+    "director_video": True,
+    "buffer_minutes": 15,
+}
+# Ana: UTC+05:30, works 09:00-17:00 local = 03:30-11:30 UTC. Bruno: UTC, 09:00-17:00.
+# Chen (director): UTC-05:00, 09:00-17:00 local = 14:00-22:00 UTC.
+GOOD = [
+    {"meeting": "M1", "room": "Aspen", "start": "2026-01-05T09:00:00Z"},
+    {"meeting": "M3", "room": "Aspen", "start": "2026-01-05T10:30:00Z"},
+    {"meeting": "M2", "room": "Birch", "start": "2026-01-06T14:00:00Z"},
+]
+
+
+@pytest.fixture()
+def hand():
+    db = new_db(__import__("synth.environments.general._meetings", fromlist=["SCHEMA"]).SCHEMA)
+    db.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?)", [
+        ("Ana Costa", "Design", "analyst", 330, 540, 1020),
+        ("Bruno Kim", "Sales", "manager", 0, 540, 1020),
+        ("Chen Rossi", "Research", "director", -300, 540, 1020),
+    ])
+    t = 1767571200  # 2026-01-05T00:00:00Z
+    db.executemany("INSERT INTO busy VALUES (?, ?, ?, ?)", [
+        ("Bruno Kim", t + 12 * 3600, t + 13 * 3600, "Lunch"),
+        ("Chen Rossi", t + 86400 + 18 * 3600, t + 86400 + 19 * 3600, "1:1"),
+    ])
+    db.executemany("INSERT INTO rooms VALUES (?, ?, ?, ?)", [
+        ("Aspen", 2, 1, "whiteboard"), ("Birch", 6, 2, "projector,video"), ("Cedar", 8, 3, "video,whiteboard"),
+    ])
+    db.execute("INSERT INTO bookings VALUES (?, ?, ?, ?)", ("Birch", t + 86400 + 15 * 3600, t + 86400 + 16 * 3600, "x"))
+    return db
+
+
+def failing(db, answer) -> set[str]:
+    checks = category("general", CAT).verify(db, HAND_PARAMS, answer if isinstance(answer, str) else json.dumps(answer))
+    return {c.name for c in checks if not c.passed}
+
+
+def moved(which, **changes):
+    return [dict(e, **changes) if e["meeting"] == which else dict(e) for e in GOOD]
+
+
+def test_hand_case_valid_schedule_passes_every_rule(hand):
+    checks = category("general", CAT).verify(hand, HAND_PARAMS, json.dumps(GOOD))
+    assert all(c.passed for c in checks), [c for c in checks if not c.passed]
+    assert {c.name for c in checks} == set(category("general", CAT).check_names)
+
+
+def test_hand_case_each_rule_is_enforced(hand):
+    assert failing(hand, moved("M1", start="2026-01-05T12:00:00Z")) >= {"attendees.working_hours"}  # Ana 17:30 local
+    assert failing(hand, moved("M2", start="2026-01-06T18:00:00Z")) >= {"attendees.calendar"}
+    assert failing(hand, moved("M2", start="2026-01-05T14:00:00Z")) == {"daily_limit"}  # Bruno 150 min
+    assert failing(hand, moved("M2", start="2026-01-06T15:45:00Z", room="Cedar")) == {"rule.long_meeting_end"}
+    assert failing(hand, moved("M2", room="Aspen")) == {"rule.director_video"}
+    assert failing(hand, moved("M3", start="2026-01-05T10:00:00Z")) == {"rule.buffer"}
+    assert failing(hand, moved("M2", start="2026-01-06T15:00:00Z")) == {"rooms.free"}  # Birch booked 15-16
+    assert failing(hand, moved("M1", room="Birch")) == set()  # Birch is free then: another room is fine
+    swapped = moved("M1", start="2026-01-05T09:45:00Z")
+    swapped = [dict(e, start="2026-01-05T09:00:00Z") if e["meeting"] == "M3" else e for e in swapped]
+    assert failing(hand, swapped) == {"precedence"}
+    assert failing(hand, moved("M3", room="Birch")) == {"rooms.equipment"}
+
+
+def test_hand_case_capacity_counts_attendees(hand):
+    params = json.loads(json.dumps(HAND_PARAMS))
+    params["meetings"][0]["attendees"] = ["Ana Costa", "Bruno Kim", "Chen Rossi"]
+    checks = category("general", CAT).verify(hand, params, json.dumps(GOOD))
+    assert "rooms.capacity" in {c.name for c in checks if not c.passed}
+
+
+def test_exploit_offset_notation_is_converted_not_trusted(hand):
+    # The same instant written with +05:30 is accepted; a local time labelled UTC is not.
+    assert failing(hand, moved("M1", start="2026-01-05T14:30:00+05:30")) == set()
+    assert "attendees.working_hours" in failing(hand, moved("M1", start="2026-01-05T14:30:00Z"))
+
+
+def test_exploit_naive_or_fractional_start(hand):
+    assert failing(hand, moved("M1", start="2026-01-05T09:00:00")) == {"start.valid", "precedence"}
+    assert "start.valid" in failing(hand, moved("M1", start="2026-01-05T09:00:30Z"))
+    assert "start.valid" in failing(hand, moved("M1", start="next Monday at 9"))
+    assert "window" in failing(hand, moved("M1", start="9999-12-31T23:59:00-23:59"))
+
+
+def test_exploit_duplicate_entry_for_one_meeting(hand):
+    assert "coverage" in failing(hand, GOOD + [dict(GOOD[0], start="2026-01-06T09:00:00Z")])
+
+
+def test_exploit_unknown_meeting_or_room_ids(hand):
+    assert "coverage" in failing(hand, GOOD + [{"meeting": "M9", "room": "Aspen", "start": GOOD[0]["start"]}])
+    assert "coverage" in failing(hand, moved("M1", meeting="m1"))
+    assert "rooms.known" in failing(hand, moved("M1", room="aspen"))
+    assert "rooms.known" in failing(hand, moved("M1", room="Aspen' OR '1'='1"))
+
+
+def test_exploit_claimed_end_or_duration_fields(hand):
+    assert failing(hand, moved("M2", end="2026-01-06T14:01:00Z")) == {"format"}
+    assert failing(hand, moved("M2", duration=1)) == {"format"}
+
+
+def test_exploit_wrong_types_and_empty_answers(hand):
+    assert failing(hand, moved("M1", start=1767603600)) == {"format"}
+    assert failing(hand, {"M1": GOOD[0]}) == {"format"}
+    assert failing(hand, "") == {"format"}
+    assert failing(hand, "[]") >= {"coverage", "precedence"}
+
+
+def test_exploit_meeting_running_past_the_window(hand):
+    assert "window" in failing(hand, moved("M2", start="2026-01-06T23:30:00Z"))
+    assert "window" in failing(hand, moved("M1", start="2026-01-04T09:00:00Z"))
+
+
+def test_tools_return_local_calendars_and_structured_errors(hand):
+    runtime = ToolRuntime.of(category("general", CAT).tools, hand)
+    calendar = json.loads(runtime.call("get_calendar", {"person": "Ana Costa"}).content)
+    assert calendar["timezone"] == "UTC+05:30"
+    chen = json.loads(runtime.call("get_calendar", {"person": "Chen Rossi", "date": "2026-01-06"}).content)
+    assert chen["busy"] == [{"date": "2026-01-06", "start": "13:00", "end": "14:00", "title": "1:1"}]
+    bookings = json.loads(runtime.call("get_room_bookings", {"room": "Birch"}).content)["bookings"]
+    assert bookings[0]["start"] == "2026-01-06T15:00:00Z"
+    for name, args, kind in [
+        ("get_calendar", {"person": "Nobody"}, "not_found"),
+        ("get_calendar", {"person": "Ana Costa", "date": "Monday"}, "invalid_arguments"),
+        ("get_room", {"room": 7}, "invalid_arguments"),
+        ("get_timezone", {}, "invalid_arguments"),
+    ]:
+        result = runtime.call(name, args)
+        assert result.error and result.error_kind == kind, (name, result.content)
+
+
+def test_gold_through_pipeline_grades_offline(tmp_path):
+    run = Run.create(tmp_path / "r")
+    record = family("general").build_tuple(run, CAT, 2, 0, 3)
+    gold = gold_trajectory(record, run)
+    assert grade(record, gold.submission, run).status == "pass"
+    db = load_db(run.read_asset(record.environment.state["db"]))
+    assert db.execute("SELECT count(*) FROM busy").fetchone()[0] < 400
