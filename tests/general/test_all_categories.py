@@ -87,3 +87,24 @@ def test_a_bad_tool_call_is_a_tool_error_not_a_crash(tmp_path, category):
             result = env.call(name, arguments)
             assert result.error and "error" in json.loads(result.content)
         assert not env.submitted
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_any_seed_gives_a_sound_tuple(tmp_path_factory, category):
+    """Property: for arbitrary (seed, index, difficulty) the tuple is feasible and sound."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    run = Run.create(tmp_path_factory.mktemp("prop") / "r")
+    fam = family("general")
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(seed=st.integers(0, 2**31 - 1), index=st.integers(0, 10**6), difficulty=st.integers(1, 5))
+    def sound(seed, index, difficulty):
+        record = fam.build_tuple(run, category, seed, index, difficulty)
+        gold = gold_trajectory(record, run)
+        assert gold.verdict.status == "pass", gold.verdict.first_failure()
+        bad = [(r.control, r.verdict.first_failure()) for r in control_records(record, run, gold) if not r.sound]
+        assert not bad, bad
+
+    sound()
