@@ -46,6 +46,7 @@ def generate_code(
     synth generate code --git ../myproject --n 10 --out runs/mine;
     synth generate code --github pallets/click --n 5 --out runs/click (GITHUB_TOKEN raises rate limits)
     """
+    import re
     import tempfile
 
     from synth import Run
@@ -73,6 +74,8 @@ def generate_code(
         fail(f"--suite {suite!r}: known suites are {', '.join(SUITES)}")
     if git is not None:
         open_repo(git)  # a bad path fails before the run directory is made
+    if github is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", github):
+        fail(f"--github {github!r}: give OWNER/NAME")
     if sdist is not None and (sdist.count("==") != 1 or not all(sdist.split("=="))):
         fail(f"--sdist {sdist!r}: give NAME==VERSION, e.g. toolz==0.12.1")
     settings = Settings(k=k, timeout=timeout, suite=suite, seed=seed)
