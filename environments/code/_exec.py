@@ -41,6 +41,8 @@ def env_image(base: str, tree_tar: bytes, setup_script: str, *, log: Callable[[s
     tree_digest = hashlib.sha256(tree_tar).hexdigest()
 
     def steps(box: DockerSandbox) -> None:
+        if log:
+            log(f"building the environment image for tree {tree_digest[:12]} (setup script, host network)")
         box.put_tree("/testbed", tree_tar)
         box.write_file_blocking("/tmp/synth-setup.sh", setup_script.encode(), mode=0o755, user="0:0")
         result = box.exec_blocking("cd /testbed && bash /tmp/synth-setup.sh", timeout=1800, user="0:0", output_cap=LOG_CAP)
@@ -48,8 +50,6 @@ def env_image(base: str, tree_tar: bytes, setup_script: str, *, log: Callable[[s
             raise SandboxError(f"setup script failed (exit {result.exit_code}): {result.output[-1200:]}")
         box.exec_blocking("rm -f /tmp/synth-setup.sh && chown -R 1000:1000 /testbed", user="0:0")
 
-    if log:
-        log(f"environment image for tree {tree_digest[:12]}")
     return build_layer("env", base, {"tree": tree_digest, "setup": setup_script}, steps, network="host")
 
 

@@ -49,14 +49,15 @@ PROMPT = """\
 </issue>
 
 The repository {{ repo }} is checked out at /testbed. Change its source code so that the issue above \
-is resolved. Tests that check the fix exist but are not in the repository; do not edit the existing tests.
+is resolved. {{ tests_note }} Do not edit the tests: changes to test files are discarded before grading.
 """
+HIDDEN_TESTS = "Tests that check the fix exist but are not in the repository."
+VISIBLE_TESTS = "The failing tests are in the repository; run them to reproduce the problem."
 
 MUTATION_PROBLEM = """\
 {{ count }} test{{ "s" if count != 1 else "" }} of {{ repo }} fail{{ "" if count != 1 else "s" }}:
-{% for test in tests %}
-- `{{ test.id }}`{% if test.message %}: {{ test.message }}{% endif %}
-{% endfor %}
+
+{{ listing }}
 
 They passed before a recent change to the library. Find the faulty code and fix it so these tests \
 pass again without breaking any other test."""
@@ -203,8 +204,10 @@ class Generator:
             self.reject(cand, validation.reason, **validation.facts())
             return False
         if cand.source == "mutation":
-            tests = [{"id": t, "message": validation.messages.get(t, "")} for t in validation.fail_to_pass[:10]]
-            cand.problem = render(MUTATION_PROBLEM, count=len(validation.fail_to_pass), repo=cand.repo, tests=tests)
+            listing = "\n".join(
+                f"- `{t}`" + (f": {validation.messages[t]}" if validation.messages.get(t) else "")
+                for t in validation.fail_to_pass[:10])
+            cand.problem = render(MUTATION_PROBLEM, count=len(validation.fail_to_pass), repo=cand.repo, listing=listing)
         record = self.build_tuple(cand, script, {"env": env, "task": task}, validation)
         self.tuples.append(record)
         self.done.add(cand.instance_id)
@@ -228,7 +231,9 @@ class Generator:
         )
         task = TaskSpec(
             family="code", category=cand.source, environment_key=environment.key,
-            prompt=render(PROMPT, problem=cand.problem, repo=cand.repo), system_prompt=SYSTEM_PROMPT,
+            prompt=render(PROMPT, problem=cand.problem, repo=cand.repo,
+                          tests_note=VISIBLE_TESTS if cand.source == "mutation" else HIDDEN_TESTS),
+            system_prompt=SYSTEM_PROMPT,
             answer_schema={"type": "string", "description": "a git diff of the repository (made by the submit tool)"},
             metadata={"instance_id": cand.instance_id, "source": cand.source, "repo": cand.repo},
         )

@@ -11,6 +11,7 @@ base commit (tracked files only, no .git), so no later commit can leak into an e
 
 from __future__ import annotations
 
+import gzip
 import io
 import re
 import subprocess
@@ -86,7 +87,7 @@ def archive(repo: Path, commit: str) -> bytes:
 def tree_from_dir(root: Path) -> bytes:
     """tar.gz of a directory (for sdists), with stable order and mtimes."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for path in sorted(root.rglob("*")):
             rel = path.relative_to(root).as_posix()
             if any(part in ("__pycache__", ".git", ".tox", ".eggs") for part in path.relative_to(root).parts):
@@ -98,7 +99,8 @@ def tree_from_dir(root: Path) -> bytes:
                     tar.addfile(info, handle)
             elif path.is_dir():
                 tar.addfile(info)
-    return buffer.getvalue()
+    # gzip with a zero mtime: the same tree always gives the same bytes (asset digest, image tag)
+    return gzip.compress(buffer.getvalue(), mtime=0)
 
 
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+) from \S+\s*\n+(.*)", re.S)
