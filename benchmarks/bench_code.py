@@ -1,0 +1,109 @@
+"""Benchmark of code-task validation on a real project (the toolz sdist from PyPI).
+
+Prints, as a markdown table:
+- validation time per task in Docker (task+test patch, then +gold patch; k=1 and k=3) against the
+  same two test runs directly on the host, in the same process (target: at most 1.5x at k=1);
+- container start p50/p90 with a warm image (target: p50 at most 0.5 s);
+- image bytes per task (the environment image is shared by all tasks of a repository@commit).
+
+Usage: python benchmarks/bench_code.py [--sdist toolz==0.12.1] [--starts 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from synth.environments.code import fetch_sdist, mutants, tree_from_dir, validate
+from synth.environments.code._exec import ensure_images
+from synth.environments.code._install import setup_script
+from synth.environments.code._mutate import diff
+from synth.sandbox import DockerSandbox, ensure_base, image_size
+
+
+def host_run(root: Path, junit: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"],
+                   cwd=root, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sdist", default="toolz==0.12.1")
+    parser.add_argument("--starts", type=int, default=20)
+    parser.add_argument("--tasks", type=int, default=3)
+    args = parser.parse_args()
+    rows: list[tuple[str, str, str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = fetch_sdist(args.sdist, Path(tmp))
+        tree = tree_from_dir(root)
+        script = setup_script(root)
+        base = ensure_base()
+        found = []
+        for mutant in mutants(root, seed=0):
+            old = (root / mutant.path).read_text()
+            found.append((mutant, old))
+            if len(found) >= 8:
+                break
+        host_times, docker_k1, docker_k3, task_bytes = [], [], [], []
+        tasks = 0
+        for mutant, old in found:
+            start_patch, gold = diff(mutant.path, old, mutant.mutated_source), diff(mutant.path, mutant.mutated_source, old)
+            images = ensure_images("bookworm", tree, script, start_patch)
+            t0 = time.perf_counter()
+            v1 = validate(images["task"], "", gold, "pytest", [], k=1, timeout=300)
+            k1 = time.perf_counter() - t0
+            if not v1.accepted:
+                continue  # a mutant no test notices is not a task
+            tasks += 1
+            docker_k1.append(k1)
+            t0 = time.perf_counter()
+            validate(images["task"], "", gold, "pytest", [], k=3, timeout=300)
+            docker_k3.append(time.perf_counter() - t0)
+            # the same two runs on the host: the mutated tree, then the fixed tree
+            target = root / mutant.path
+            target.write_text(mutant.mutated_source)
+            before = host_run(root, Path(tmp) / "a.xml")
+            target.write_text(old)
+            after = host_run(root, Path(tmp) / "b.xml")
+            host_times.append(before + after)
+            task_bytes.append(image_size(images["task"])[1])
+            if tasks >= args.tasks:
+                break
+        env_total = image_size(images["env"])[0]
+        base_total = image_size(base)[0]
+        host = statistics.median(host_times)
+        rows.append(("tasks measured", str(tasks), args.sdist))
+        rows.append(("host: two test runs (median)", f"{host:.2f} s", "pytest directly on this machine"))
+        rows.append(("docker validation k=1 (median)", f"{statistics.median(docker_k1):.2f} s",
+                     f"{statistics.median(docker_k1) / host:.2f}x host (target <= 1.5x)"))
+        rows.append(("docker validation k=3 (median)", f"{statistics.median(docker_k3):.2f} s",
+                     f"{statistics.median(docker_k3) / host:.2f}x host; 6 runs, flaky tests dropped"))
+        starts = []
+        for _ in range(args.starts):
+            t0 = time.perf_counter()
+            box = DockerSandbox.start_blocking(images["task"])
+            starts.append(time.perf_counter() - t0)
+            box.force_remove()
+        starts.sort()
+        rows.append(("container start p50 (warm image)", f"{statistics.median(starts):.3f} s", "target <= 0.5 s"))
+        rows.append(("container start p90", f"{starts[int(0.9 * (len(starts) - 1))]:.3f} s", f"{len(starts)} starts"))
+        own = statistics.median(task_bytes)
+        rows.append(("task image own layer (median)", f"{own / 1e3:.0f} kB", "fresh single-commit repository"))
+        rows.append(("environment image (shared)", f"{(env_total - base_total) / 1e6:.1f} MB",
+                     f"above the {base_total / 1e6:.0f} MB base"))
+        per_100 = own + (env_total - base_total) / 100
+        rows.append(("bytes per task, 100 tasks per env", f"{per_100 / 1e3:.0f} kB", "own layer + env share"))
+    print("| figure | value | note |\n|---|---|---|")
+    for name, value, note in rows:
+        print(f"| {name} | {value} | {note} |")
+
+
+if __name__ == "__main__":
+    main()
