@@ -49,3 +49,16 @@ def test_generate_from_git_history_then_verify_then_resume(tmp_path, calc_repo, 
     assert verified.exit_code == 0, verified.output
     listed = runner.invoke(app, ["images", "list"])
     assert listed.exit_code == 0 and "synth-base:" in listed.output and "synth-task:" in listed.output
+
+
+@pytest.mark.docker
+def test_mutating_a_git_project_makes_tasks_whose_tests_are_in_the_repository(tmp_path, calc_repo, base_image):
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["generate", "code", "--git", str(calc_repo), "--mutate", "--n", "1", "--k", "2",
+                                 "--timeout", "60", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "tuples.jsonl").read_text().splitlines()[0])
+    assert record["environment"]["category"] == "mutation" and "start_patch" in record["environment"]["state"]
+    assert record["verifier"]["args"]["fail_to_pass"]
+    assert "tests.test_sub::test_toggle" not in record["verifier"]["args"]["fail_to_pass"]  # flaky, dropped
+    assert "fail" in record["task"]["prompt"] and "calc/__init__.py" not in record["task"]["prompt"]

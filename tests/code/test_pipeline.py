@@ -108,3 +108,18 @@ def test_regrading_reads_stored_artifacts_without_a_container(calc_run, monkeypa
         assert verdict.status == "pass"
     tampered = gold[0].model_copy(update={"submission": ""})
     assert "artifacts_match" in failing(grade(records[gold[0].task_key], "", calc_run, tampered))
+
+
+def test_missing_images_are_rebuilt_from_the_run_alone(calc_run):
+    from synth.sandbox import engine, image_exists
+
+    record = [t for t in calc_run.journal("tuples.jsonl", TupleRecord) if "sub()" in t.task.prompt][0]
+    task = record.environment.metadata["images"]["task"]
+    engine().images.remove(task, force=True)
+    assert not image_exists(task)
+    env = family("code").open(record, calc_run)
+    try:
+        assert env.images["task"] == task  # same recipe, same tag
+        assert json.loads(env.call("bash", json.dumps({"command": "git log --oneline | wc -l"})).content)["output"].strip() == "1"
+    finally:
+        env.close()
