@@ -39,6 +39,8 @@ def generate_code(
     timeout: Annotated[float, typer.Option("--timeout", min=5, help="Seconds per test run.")] = 300,
     suite: Annotated[str, typer.Option("--suite", help="Debian suite of the base image: bullseye (3.9), bookworm (3.11), trixie (3.13).")] = "bookworm",
     max_candidates: Annotated[int, typer.Option("--max-candidates", min=1, help="Most candidates (commits, PRs, mutants) to look at.")] = 300,
+    setup_base_url: Annotated[Optional[str], typer.Option("--setup-base-url", help="OpenAI-compatible server of the LLM setup agent; default: the heuristic installer.")] = None,
+    setup_model: Annotated[Optional[str], typer.Option("--setup-model", help="Model name for the setup agent.")] = None,
 ) -> None:
     """Generate code tasks validated in Docker by fail-to-pass and pass-to-pass tests.
 
@@ -81,8 +83,13 @@ def generate_code(
     settings = Settings(k=k, timeout=timeout, suite=suite, seed=seed)
     source = {"github": github} if github else {"git": str(Path(git).resolve()), "mutate": mutate} if git else {"sdist": sdist}
     run = Run.create(out)
-    run.begin("generate", {"family": "code", **source, "n": n, **settings.config()})
-    gen = Generator(run, settings, log=_log)
+    run.begin("generate", {"family": "code", **source, "n": n, **settings.config(), "setup_model": setup_base_url})
+    model = None
+    if setup_base_url:
+        from synth._config import RolloutConfig
+
+        model = RolloutConfig(base_url=setup_base_url, model=setup_model, temperature=0.0)
+    gen = Generator(run, settings, log=_log, setup_model=model)
     try:
         with tempfile.TemporaryDirectory(prefix="synth-code-") as tmp:
             if sdist:

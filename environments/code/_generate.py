@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from synth import (
     SCHEMA_VERSION,
     EnvironmentSpec,
+    ModelError,
     Run,
     SandboxError,
     SynthError,
@@ -138,8 +139,12 @@ def unpack(tree: bytes, into: Path) -> Path:
 class Generator:
     """Turns candidates into validated tuples in one run directory."""
 
-    def __init__(self, run: Run, settings: Settings, log: Callable[[str], None] | None = None) -> None:
+    def __init__(self, run: Run, settings: Settings, log: Callable[[str], None] | None = None,
+                 setup_model: Any = None) -> None:
+        """`setup_model`: a RolloutConfig (or a factory of ModelClients); when given, the LLM setup agent writes setup scripts
+        (the heuristic installer's script is the fallback)."""
         self.run = run
+        self.setup_model = setup_model
         self.settings = settings
         self.log = log or (lambda message: None)
         self.tuples = run.journal(TUPLES, TupleRecord)
@@ -174,10 +179,32 @@ class Generator:
         script = self.script_for(cand.tree)
         try:
             base = ensure_base(self.settings.suite, log=self.log)
+            if self.setup_model is not None:
+                try:
+                    agent = self._agent_script(base, cand.tree, script)
+                    return env_image(base, cand.tree, agent, log=self.log), agent
+                except (SandboxError, ModelError) as exc:
+                    self.log(f"setup agent failed ({' '.join(str(exc).split())[:200]}); using the heuristic script")
             return env_image(base, cand.tree, script, log=self.log), script
         except SandboxError as exc:
             self._env_failures[digest] = f"environment setup failed: {' '.join(str(exc).split())[:400]}"
             return self._env_failures[digest]
+
+    def _agent_script(self, base: str, tree: bytes, heuristic: str) -> str:
+        import asyncio
+
+        from synth._client import ModelClient
+
+        from ._setup_agent import agent_setup
+
+        async def go() -> str:
+            # a factory (e.g. a client over a test transport) or a RolloutConfig
+            client = self.setup_model() if callable(self.setup_model) else ModelClient(self.setup_model)
+            async with client:
+                return await agent_setup(client, base, tree, heuristic)
+
+        self.log("asking the setup agent for a setup script")
+        return asyncio.run(go())
 
     def consider(self, cand: Candidate, validation: Validation | None = None) -> bool:
         """Filter, build and validate one candidate; append its tuple or its rejection."""
