@@ -83,7 +83,10 @@ def generate_code(
     settings = Settings(k=k, timeout=timeout, suite=suite, seed=seed)
     source = {"github": github} if github else {"git": str(Path(git).resolve()), "mutate": mutate} if git else {"sdist": sdist}
     run = Run.create(out)
-    run.begin("generate", {"family": "code", **source, "n": n, **settings.config(), "setup_model": setup_base_url})
+    config = {"family": "code", **source, "n": n, **settings.config()}
+    if setup_base_url:
+        config["setup_model"] = {"base_url": setup_base_url, "model": setup_model}
+    run.begin("generate", config)
     model = None
     if setup_base_url:
         from synth._config import RolloutConfig

@@ -1,0 +1,64 @@
+"""A model rolled through a code task by the rollout runtime (scripted model, real Docker): its tool
+calls reach the container, its diff is executed at the end, and the verdict comes from artifacts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+
+from synth import TerminationReason, family
+from synth._client import ModelClient
+from synth._config import RolloutConfig
+from synth._rollout import grade_trajectory, run_episode
+
+from .helpers import add_fix_task
+
+pytestmark = pytest.mark.docker
+
+
+def _reply(tool: str, arguments: dict, n: int) -> dict:
+    call = {"id": f"c{n}", "type": "function", "function": {"name": tool, "arguments": json.dumps(arguments)}}
+    return {"choices": [{"index": 0, "message": {"role": "assistant", "content": None, "tool_calls": [call]},
+                         "finish_reason": "tool_calls"}], "usage": {"prompt_tokens": 10, "completion_tokens": 5}}
+
+
+def _episode(calc_run, plan):
+    requests = []
+
+    def model(request: httpx.Request) -> httpx.Response:
+        requests.append(json.loads(request.content))
+        tool, arguments = plan[len(requests) - 1]
+        return httpx.Response(200, json=_reply(tool, arguments, len(requests)))
+
+    config = RolloutConfig(base_url="http://model.test/v1", model="scripted", max_steps=8)
+    record = add_fix_task(calc_run)
+
+    async def go():
+        async with ModelClient(config, transport=httpx.MockTransport(model)) as client:
+            return await run_episode(client, config, family("code"), record, calc_run, 0)
+
+    return record, asyncio.run(go()), requests
+
+
+def test_a_model_that_fixes_the_bug_passes(calc_run):
+    record, trajectory, requests = _episode(calc_run, [
+        ("edit", {"path": "calc/__init__.py", "old_str": "abs(a) + abs(b)", "new_str": "a + b"}),
+        ("submit", {}),
+    ])
+    assert [t["function"]["name"] for t in requests[0]["tools"]] == ["bash", "view", "edit", "submit"]
+    assert trajectory.termination is TerminationReason.SUBMITTED
+    assert trajectory.verdict is not None and trajectory.verdict.status == "pass", trajectory.verdict
+    assert trajectory.extra["artifacts"]["runs"][0]["junit_xml"]
+    assert grade_trajectory(record, trajectory, calc_run).status == "pass"  # regrade from the stored record
+
+
+def test_a_model_that_rewrites_the_tests_fails(calc_run):
+    _, trajectory, _ = _episode(calc_run, [
+        ("bash", {"command": "printf 'def test_add_negative():\\n    pass\\n' > tests/test_calc.py"}),
+        ("submit", {}),
+    ])
+    assert trajectory.verdict is not None and trajectory.verdict.status == "fail"
+    assert "tests/test_calc.py" in trajectory.extra["artifacts"]["dropped_paths"]
