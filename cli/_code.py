@@ -41,6 +41,8 @@ def generate_code(
     max_candidates: Annotated[int, typer.Option("--max-candidates", min=1, help="Most candidates (commits, PRs, mutants) to look at.")] = 300,
     setup_base_url: Annotated[Optional[str], typer.Option("--setup-base-url", help="OpenAI-compatible server of the LLM setup agent; default: the heuristic installer.")] = None,
     setup_model: Annotated[Optional[str], typer.Option("--setup-model", help="Model name for the setup agent.")] = None,
+    judge_base_url: Annotated[Optional[str], typer.Option("--judge-base-url", help="OpenAI-compatible server of an LLM judge of problem statements (optional).")] = None,
+    judge_model: Annotated[Optional[str], typer.Option("--judge-model", help="Model name for the judge.")] = None,
 ) -> None:
     """Generate code tasks validated in Docker by fail-to-pass and pass-to-pass tests.
 
@@ -86,13 +88,14 @@ def generate_code(
     config = {"family": "code", **source, "n": n, **settings.config()}
     if setup_base_url:
         config["setup_model"] = {"base_url": setup_base_url, "model": setup_model}
+    if judge_base_url:
+        config["judge_model"] = {"base_url": judge_base_url, "model": judge_model}
     run.begin("generate", config)
-    model = None
-    if setup_base_url:
-        from synth._config import RolloutConfig
+    from synth._config import RolloutConfig
 
-        model = RolloutConfig(base_url=setup_base_url, model=setup_model, temperature=0.0)
-    gen = Generator(run, settings, log=_log, setup_model=model)
+    model = RolloutConfig(base_url=setup_base_url, model=setup_model, temperature=0.0) if setup_base_url else None
+    judge = RolloutConfig(base_url=judge_base_url, model=judge_model, temperature=0.0, max_tokens=8) if judge_base_url else None
+    gen = Generator(run, settings, log=_log, setup_model=model, judge_model=judge)
     try:
         with tempfile.TemporaryDirectory(prefix="synth-code-") as tmp:
             if sdist:

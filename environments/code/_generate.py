@@ -140,11 +140,12 @@ class Generator:
     """Turns candidates into validated tuples in one run directory."""
 
     def __init__(self, run: Run, settings: Settings, log: Callable[[str], None] | None = None,
-                 setup_model: Any = None) -> None:
+                 setup_model: Any = None, judge_model: Any = None) -> None:
         """`setup_model`: a RolloutConfig (or a factory of ModelClients); when given, the LLM setup agent writes setup scripts
         (the heuristic installer's script is the fallback)."""
         self.run = run
         self.setup_model = setup_model
+        self.judge_model = judge_model
         self.settings = settings
         self.log = log or (lambda message: None)
         self.tuples = run.journal(TUPLES, TupleRecord)
@@ -190,17 +191,44 @@ class Generator:
             self._env_failures[digest] = f"environment setup failed: {' '.join(str(exc).split())[:400]}"
             return self._env_failures[digest]
 
-    def _agent_script(self, base: str, tree: bytes, heuristic: str) -> str:
+    def _client(self, config: Any) -> Any:
+        from synth._client import ModelClient
+
+        # a factory (e.g. a client over a test transport) or a RolloutConfig
+        return config() if callable(config) else ModelClient(config)
+
+    def judge(self, cand: Candidate) -> str | None:
+        """The optional LLM judge of text quality: why the problem statement is unusable, or None."""
+        if self.judge_model is None or cand.source == "mutation":
+            return None
         import asyncio
 
-        from synth._client import ModelClient
+        from synth import Message
+
+        question = (
+            "Below is an issue from a software repository. Could a competent engineer who has the "
+            "repository but not the fix understand what behaviour is wrong and what to change? "
+            "Answer with one word, yes or no.\n\n<issue>\n" + cand.problem[:6000] + "\n</issue>")
+
+        async def ask() -> str:
+            async with self._client(self.judge_model) as client:
+                reply = await client.chat([Message(role="user", content=question)], [])
+                return (reply.message.content or "").strip().lower()
+
+        try:
+            answer = asyncio.run(ask())
+        except ModelError as exc:
+            self.log(f"LLM judge unavailable ({exc}); keeping the heuristic filters only")
+            return None
+        return None if answer.startswith("yes") else f"LLM judge: the problem statement is unclear ({answer[:40]!r})"
+
+    def _agent_script(self, base: str, tree: bytes, heuristic: str) -> str:
+        import asyncio
 
         from ._setup_agent import agent_setup
 
         async def go() -> str:
-            # a factory (e.g. a client over a test transport) or a RolloutConfig
-            client = self.setup_model() if callable(self.setup_model) else ModelClient(self.setup_model)
-            async with client:
+            async with self._client(self.setup_model) as client:
                 return await agent_setup(client, base, tree, heuristic)
 
         self.log("asking the setup agent for a setup script")
@@ -210,7 +238,7 @@ class Generator:
         """Filter, build and validate one candidate; append its tuple or its rejection."""
         if cand.instance_id in self.done:
             return False
-        problem = quality_problem(cand, self.settings)
+        problem = quality_problem(cand, self.settings) or self.judge(cand)
         if problem:
             self.reject(cand, problem)
             return False

@@ -65,3 +65,29 @@ def test_mutants_change_one_line_compile_and_are_deterministic(calc_repo):
         compile(mutant.mutated_source, mutant.path, "exec")
         patch = diff(mutant.path, original, mutant.mutated_source)
         assert sum(1 for l in patch.splitlines() if l.startswith("-") and not l.startswith("---")) == 1
+
+
+def test_llm_judge_rejects_unclear_problem_statements_before_any_container(tmp_path, calc_repo):
+    import httpx
+
+    from synth import Run
+    from synth._client import ModelClient
+    from synth._config import RolloutConfig
+    from synth.environments.code import REJECTIONS, Generator, Rejection, Settings
+
+    asked = []
+
+    def judge(request):
+        asked.append(request)
+        body = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "No"}, "finish_reason": "stop"}]}
+        return httpx.Response(200, json=body)
+
+    config = RolloutConfig(base_url="http://judge.test/v1", model="judge")
+    run = Run.create(tmp_path / "run")
+    gen = Generator(run, Settings(), judge_model=lambda: ModelClient(config, transport=httpx.MockTransport(judge)))
+    try:
+        assert gen.from_candidates(mine_history(calc_repo), n=1) == 0
+    finally:
+        gen.close()
+    reasons = [r.reason for r in run.journal(REJECTIONS, Rejection)]
+    assert len(reasons) == 3 and all(r.startswith("LLM judge") for r in reasons) and len(asked) == 3
