@@ -54,7 +54,6 @@ def generate_code(
     import tempfile
 
     from synth import Run
-    from synth._store import Run as _Run  # noqa: F401
     from synth.environments.code import (
         GitHubClient,
         GitHubMiner,

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import shlex
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -260,7 +259,3 @@ def validate(task: str, test_patch: str, gold_patch: str, runner_name: str, test
     finally:
         box.force_remove()
     return classify(before, after, k)
-
-
-def outcome_counts(run: TestRun) -> Counter:
-    return Counter(judge(run).results.values())

@@ -12,7 +12,6 @@ JUnit file with printed PASSED lines, a source file that forces exit 0), each of
 
 from __future__ import annotations
 
-import json
 import secrets
 import shlex
 from types import SimpleNamespace
@@ -284,7 +283,3 @@ class CodeFamily(Family):
         """Execute and grade a control submission (the verifier itself never runs containers)."""
         artifacts = execute_submission(record, run, submission)
         return grade(record, submission, run, SimpleNamespace(extra={"artifacts": artifacts}))
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)

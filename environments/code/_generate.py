@@ -33,10 +33,10 @@ from synth import (
 )
 from synth.sandbox import DEFAULT_SUITE, DockerSandbox, ensure_base
 
-from ._exec import TEST_LIMITS, USER, Validation, classify, ensure_images, env_image, run_tests, task_image, validate
+from ._exec import TEST_LIMITS, USER, Validation, classify, env_image, run_tests, task_image, validate
 from ._family import SYSTEM_PROMPT, tool_specs
 from ._install import setup_script
-from ._mine import Candidate, tree_from_dir
+from ._mine import Candidate
 from ._mutate import Mutant, diff, mutants
 from ._patch import parse, size
 from ._runner import TestRun, judge
@@ -365,16 +365,3 @@ class Generator:
             return classify([screen], original, self.settings.k)
         return validate(task, "", cand.gold_patch, "pytest", [], k=self.settings.k, timeout=self.settings.timeout,
                         before_runs=[screen], after_runs=original)
-
-
-def mutation_source_tree(root: Path) -> bytes:
-    return tree_from_dir(root)
-
-
-def images_of(record: TupleRecord, run: Run) -> dict[str, str]:
-    from ._family import images_for
-
-    return images_for(record, run)
-
-
-__all__ = ["Generator", "Rejection", "Settings", "REJECTIONS", "ensure_images"]

@@ -17,7 +17,6 @@ import difflib
 import random
 import subprocess
 import tarfile
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -203,7 +202,3 @@ def checkout_head(repo: Path, into: Path) -> tuple[Path, str]:
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         tar.extractall(into, filter="data")
     return into, commit
-
-
-def scratch() -> tempfile.TemporaryDirectory:
-    return tempfile.TemporaryDirectory(prefix="synth-code-")

@@ -3,7 +3,6 @@ conditional requests, PRs without issues, huge diffs, and candidates cut from a 
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
