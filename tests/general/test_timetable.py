@@ -1,0 +1,159 @@
+"""course_timetabling: soundness over seeds, a hand-built timetable that breaks each rule alone, the
+adversary's attempts (one test each), tool errors and determinism."""
+
+import json
+
+import pytest
+
+from synth import Run, ToolRuntime, category, family
+from synth._verify import control_records, gold_trajectory
+from synth.environments.general import new_db
+from synth.environments.general._timetable import SCHEMA
+
+CAT = "course_timetabling"
+
+
+@pytest.mark.parametrize("difficulty", [1, 2, 3, 4, 5])
+def test_gold_passes_and_each_control_fails_on_its_check(tmp_path, difficulty):
+    run = Run.create(tmp_path / "r")
+    fam = family("general")
+    for index in range(8):
+        record = fam.build_tuple(run, CAT, 11, index, difficulty)
+        gold = gold_trajectory(record, run)
+        assert gold.verdict.status == "pass", gold.verdict.first_failure()
+        results = control_records(record, run, gold)
+        assert all(r.sound for r in results), [(r.control, r.verdict.first_failure()) for r in results if not r.sound]
+        perturbs = [r for r in results if r.control.startswith("perturb:")]
+        assert len({r.breaks for r in perturbs}) == len(perturbs) >= 3
+
+
+def test_harder_levels_state_more_rules(tmp_path):
+    run = Run.create(tmp_path / "r")
+    easy = family("general").build_tuple(run, CAT, 1, 0, 1).task.metadata
+    hard = family("general").build_tuple(run, CAT, 1, 0, 5).task.metadata
+    assert len(hard["courses"]) > len(easy["courses"])
+    assert hard["spread"] and hard["rest_rule"] and hard["teacher_daily_max"] is not None
+    assert not easy["spread"] and not easy["rest_rule"] and easy["teacher_daily_max"] is None
+
+
+def test_same_arguments_give_identical_database_and_tuple(tmp_path):
+    fam = family("general")
+    a, b = Run.create(tmp_path / "a"), Run.create(tmp_path / "b")
+    ra, rb = fam.build_tuple(a, CAT, 5, 3, 4), fam.build_tuple(b, CAT, 5, 3, 4)
+    assert ra.model_dump_json() == rb.model_dump_json()
+    assert a.read_asset(ra.environment.state["db"]) == b.read_asset(rb.environment.state["db"])
+
+
+# --------------------------------------------------------------- a hand-built timetable
+
+PARAMS = {"term": "Autumn 2026", "courses": ["BIO110", "CS101", "MAT200"], "max_group_daily": 2, "spread": True,
+          "teacher_daily_max": 2, "rest_rule": True}
+GOOD = [
+    {"course": "CS101", "slot": "Mon-1", "room": "L100"},
+    {"course": "CS101", "slot": "Tue-2", "room": "L100"},
+    {"course": "BIO110", "slot": "Mon-3", "room": "Lab120"},
+    {"course": "MAT200", "slot": "Tue-3", "room": "S130"},
+]
+
+
+@pytest.fixture()
+def school():
+    db = new_db(SCHEMA)
+    db.executemany("INSERT INTO slots VALUES (?, ?, ?, ?, ?, ?)", [
+        (f"{day}-{p}", day, d, p, "09:00", "10:30") for d, day in enumerate(("Mon", "Tue")) for p in (1, 2, 3, 4)])
+    db.executemany("INSERT INTO student_groups VALUES (?, ?, ?)", [("G1A", "Biology", 30), ("G2B", "Computing", 20)])
+    db.executemany("INSERT INTO teachers VALUES (?, ?)", [("Dr. Abara", "Sciences"), ("Dr. Brandt", "Sciences")])
+    db.execute("INSERT INTO teacher_unavailable VALUES ('Dr. Abara', 'Mon-2', 'committee')")
+    db.executemany("INSERT INTO rooms VALUES (?, ?, ?, ?)", [
+        ("L100", "lecture", 60, "North Hall"), ("L110", "lecture", 25, "North Hall"),
+        ("Lab120", "lab", 30, "Lab Wing"), ("S130", "seminar", 20, "South Hall")])
+    db.execute("INSERT INTO room_bookings VALUES ('L100', 'Tue-1', 'exam')")
+    db.executemany("INSERT INTO courses VALUES (?, ?, ?, ?, ?, ?)", [
+        ("CS101", "Algorithms", "Autumn 2026", "Dr. Abara", 2, "lecture"),
+        ("BIO110", "Cell Biology", "Autumn 2026", "Dr. Brandt", 1, "lab"),
+        ("MAT200", "Linear Algebra", "Autumn 2026", "Dr. Abara", 1, "seminar"),
+        ("HIS300", "Modern History", "Spring 2027", "Dr. Brandt", 1, "lecture")])
+    db.executemany("INSERT INTO enrollment VALUES (?, ?)", [
+        ("CS101", "G1A"), ("CS101", "G2B"), ("BIO110", "G1A"), ("MAT200", "G2B"), ("HIS300", "G1A")])
+    return db
+
+
+def failing(db, answer, params=PARAMS) -> set[str]:
+    text = answer if isinstance(answer, str) else json.dumps(answer)
+    return {c.name for c in category("general", CAT).verify(db, params, text) if not c.passed}
+
+
+def changed(*edits):
+    """GOOD with entry i replaced field by field: changed((0, {"slot": "Mon-2"}), ...)."""
+    out = [dict(e) for e in GOOD]
+    for i, fields in edits:
+        out[i].update(fields)
+    return out
+
+
+def test_hand_case_valid_timetable_passes_every_rule(school):
+    checks = category("general", CAT).verify(school, PARAMS, json.dumps(GOOD))
+    assert all(c.passed for c in checks), [c for c in checks if not c.passed]
+    assert {c.name for c in checks} == set(category("general", CAT).check_names)
+
+
+def test_hand_case_each_rule_broken_alone(school):
+    assert failing(school, changed((1, {"slot": "Tue-1"}))) == {"rooms.free"}
+    assert failing(school, changed((3, {"room": "L110"}))) == {"rooms.kind"}
+    assert failing(school, changed((0, {"room": "L110"}))) == {"rooms.capacity"}
+    assert failing(school, changed((0, {"slot": "Mon-2"}))) == {"teachers.available"}
+    assert failing(school, changed((2, {"slot": "Mon-1"}))) == {"groups.no_double_booking"}
+    assert failing(school, GOOD, dict(PARAMS, max_group_daily=1)) == {"groups.daily_limit"}
+    assert failing(school, changed((1, {"slot": "Mon-4"}), (2, {"slot": "Tue-3"}))) == {"rule.spread"}
+    assert failing(school, GOOD, dict(PARAMS, teacher_daily_max=1)) == {"rule.teacher_daily_limit"}
+    rest = changed((0, {"slot": "Mon-4"}), (3, {"slot": "Tue-1"}))
+    assert failing(school, rest) == {"rule.rest"}
+    assert failing(school, changed((3, {"slot": "Tue-2", "room": "L100"}))) >= {
+        "rooms.no_double_booking", "teachers.no_double_booking", "groups.no_double_booking", "rooms.kind"}
+
+
+def test_exploit_listing_one_session_twice_to_fill_the_count(school):
+    twice = [GOOD[0], dict(GOOD[0]), GOOD[2], GOOD[3]]
+    assert failing(school, twice) >= {"rooms.no_double_booking", "teachers.no_double_booking", "groups.no_double_booking"}
+
+
+def test_exploit_missing_extra_or_other_term_courses(school):
+    assert "coverage" in failing(school, GOOD[1:])
+    assert "coverage" in failing(school, GOOD + [{"course": "CS101", "slot": "Tue-4", "room": "L100"}])
+    assert "coverage" in failing(school, GOOD + [{"course": "HIS300", "slot": "Tue-4", "room": "L100"}])
+    assert "coverage" in failing(school, changed((3, {"course": "mat200"})))
+    assert "coverage" in failing(school, "[]")
+
+
+def test_exploit_invented_or_near_miss_references(school):
+    assert failing(school, changed((3, {"slot": "Wed-1"}))) == {"references"}
+    assert failing(school, changed((3, {"slot": "Tue-3 "}))) == {"references"}
+    assert failing(school, changed((3, {"room": "s130"}))) == {"references"}
+
+
+def test_exploit_wrong_shapes(school):
+    assert failing(school, "") == {"format"}
+    assert failing(school, changed((0, {"teacher": "Dr. Brandt"}))) == {"format"}
+    assert failing(school, changed((0, {"slot": 1}))) == {"format"}
+    assert failing(school, {"timetable": GOOD}) == {"format"}
+
+
+def test_tools_and_structured_errors(school):
+    runtime = ToolRuntime.of(category("general", CAT).tools, school)
+    course = json.loads(runtime.call("get_course", {"course": "CS101"}).content)
+    assert course["groups"] == ["G1A", "G2B"] and course["sessions"] == 2
+    assert json.loads(runtime.call("list_groups", {}).content)[0] == {"group": "G1A", "program": "Biology", "size": 30}
+    free = json.loads(runtime.call("get_teacher_availability", {"teacher": "Dr. Abara"}).content)["available"]
+    assert "Mon-2" not in free and len(free) == 7
+    booked = json.loads(runtime.call("get_room_schedule", {"room": "L100"}).content)["booked"]
+    assert booked == [{"slot": "Tue-1", "holder": "exam"}]
+    terms = json.loads(runtime.call("list_courses", {"term": "Autumn 2026"}).content)
+    assert [c["course"] for c in terms] == ["BIO110", "CS101", "MAT200"]
+    for name, args, kind in [
+        ("get_course", {"course": "XX1"}, "not_found"),
+        ("get_teacher_availability", {"teacher": "Dr. Nobody"}, "not_found"),
+        ("get_room_schedule", {"room": ["L100"]}, "invalid_arguments"),
+        ("list_rooms", {"kind": 3}, "invalid_arguments"),
+    ]:
+        result = runtime.call(name, args)
+        assert result.error and result.error_kind == kind, (name, result.content)
