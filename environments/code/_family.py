@@ -32,7 +32,7 @@ from synth import (
     register_family,
     tool_from_function,
 )
-from synth.sandbox import DockerSandbox, SyncSandbox
+from synth.sandbox import DockerSandbox, SyncSandbox, install_signal_handlers
 
 from ._exec import TEST_LIMITS, USER, derive_patch, ensure_images, grading_run
 from ._patch import parse
@@ -254,6 +254,11 @@ def exploit_patches(task_image: str, gold_patch: str) -> list[Control]:
         patch = derive_patch(task_image, gold_patch, f"printf '\\nimport os as _o\\n_o._exit(0)\\n' >> {target}")
         controls.append(Control("forced_exit_zero", patch, "test_run_valid"))
     return controls
+
+
+# containers may be started from worker threads (the rollout runtime opens environments there), where
+# signal handlers cannot be installed: install them now, when the family is loaded
+install_signal_handlers()
 
 
 @register_family

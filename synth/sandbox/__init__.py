@@ -14,6 +14,7 @@ from ._docker import (
     cleanup,
     engine,
     engine_answers,
+    install_signal_handlers,
     leftovers,
     remove_live,
 )

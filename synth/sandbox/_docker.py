@@ -38,7 +38,8 @@ _client: Any = None
 _client_lock = threading.Lock()
 _live: dict[str, "DockerSandbox"] = {}
 _live_lock = threading.Lock()
-_handlers_installed = False
+_atexit_registered = False
+_signals_installed = False
 
 
 def engine() -> Any:
@@ -72,21 +73,31 @@ def _raise_exit(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
-def _install_handlers() -> None:
-    """Make SIGTERM/SIGHUP unwind the stack like Ctrl-C does, so `finally` removes containers."""
-    global _handlers_installed
-    if _handlers_installed:
-        return
-    _handlers_installed = True
-    atexit.register(remove_live)
+def install_signal_handlers() -> bool:
+    """Make SIGTERM/SIGHUP unwind the stack like Ctrl-C does (SystemExit), so `finally` blocks and
+    the exit hook remove containers. Only the main thread can do this; returns whether it is done.
+    Handlers someone else installed are left alone."""
+    global _signals_installed
+    if _signals_installed:
+        return True
     if threading.current_thread() is not threading.main_thread():
-        return
+        return False
     for sig in (signal.SIGTERM, signal.SIGHUP):
         try:
             if signal.getsignal(sig) in (signal.SIG_DFL, None):
                 signal.signal(sig, _raise_exit)
         except (ValueError, OSError):
             pass
+    _signals_installed = True
+    return True
+
+
+def _install_handlers() -> None:
+    global _atexit_registered
+    if not _atexit_registered:
+        _atexit_registered = True
+        atexit.register(remove_live)
+    install_signal_handlers()
 
 
 def remove_live() -> int:

@@ -24,14 +24,31 @@ finally:
 """
 
 
+THREADED = """
+import asyncio, sys
+import synth.environments.code  # loading the code family installs the signal handlers
+from synth.sandbox import DockerSandbox
+
+async def main():
+    box = await DockerSandbox.start(sys.argv[1])  # started in a worker thread
+    try:
+        print("ready", flush=True)
+        await box.exec("sleep 600", timeout=600)
+    finally:
+        await box.close()
+
+asyncio.run(main())
+"""
+
+
 def _containers_of(pid: int) -> list:
     from synth.sandbox import engine
 
     return engine().containers.list(all=True, filters={"label": f"synth.pid={pid}"})
 
 
-def _start(base_image: str) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, base_image], stdout=subprocess.PIPE, text=True)
+def _start(base_image: str, script: str = SCRIPT) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", script, base_image], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     assert len(_containers_of(proc.pid)) == 1
     time.sleep(0.5)  # inside the blocking exec
@@ -51,6 +68,15 @@ def test_no_container_left_after_a_raise(base_image):
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_no_container_left_after_a_signal(base_image, sig):
     proc = _start(base_image)
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    assert proc.returncode != 0
+    assert _containers_of(proc.pid) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_no_container_left_after_a_signal_when_started_from_a_worker_thread(base_image, sig):
+    proc = _start(base_image, THREADED)
     proc.send_signal(sig)
     proc.wait(timeout=60)
     assert proc.returncode != 0
