@@ -125,7 +125,7 @@ def leftovers(include_running_owners: bool = False) -> list[Any]:
     found = []
     for container in client.containers.list(all=True, filters={"label": LABEL}):
         owner = container.labels.get(PID_LABEL, "")
-        if include_running_owners or not owner.isdigit() or not _pid_alive(int(owner)) or int(owner) == os.getpid():
+        if include_running_owners or not owner.isdigit() or not _pid_alive(int(owner)):
             found.append(container)
     return found
 
