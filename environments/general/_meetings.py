@@ -74,6 +74,26 @@ LEVELS = {
 LONG_MIN, LONG_END = 90, 15 * 60  # meetings of >= 90 min end by 15:00 local for every attendee
 
 
+_FACTS: dict[tuple[int, str], tuple[sqlite3.Connection, int, Any]] = {}
+
+
+def db_facts(db: sqlite3.Connection, kind: str, read: Any) -> Any:
+    """`read(db)`, computed once per live connection and content version: the verifier and the
+    controls of one tuple check the same read-only database many times. The cache holds the
+    connection itself (so its id cannot be reused while cached) and the connection's change
+    counter (so a modified database is read again); it keeps the 16 most recent entries."""
+    key = (id(db), kind)
+    hit = _FACTS.get(key)
+    if hit is not None and hit[0] is db and hit[1] == db.total_changes:
+        return hit[2]
+    value = read(db)
+    _FACTS.pop(key, None)
+    _FACTS[key] = (db, db.total_changes, value)
+    while len(_FACTS) > 16:
+        del _FACTS[next(iter(_FACTS))]
+    return value
+
+
 def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
@@ -153,7 +173,8 @@ def get_timezone(db: sqlite3.Connection, person: str) -> dict[str, Any]:
 
 
 def get_calendar(db: sqlite3.Connection, person: str, date: str | None = None) -> dict[str, Any]:
-    """A person's busy blocks in their own local time, optionally for one local date only.
+    """A person's busy blocks in their own local time (with their time zone and working hours),
+    optionally for one local date only.
 
     Args:
         person: Full name as list_people shows it.
@@ -174,7 +195,8 @@ def get_calendar(db: sqlite3.Connection, person: str, date: str | None = None) -
     if date is not None:
         wanted = _date(_day_of(date))
         blocks = [b for b in blocks if b["date"] == wanted]
-    return {"person": p["name"], "timezone": _offset_text(offset), "busy": blocks}
+    return {"person": p["name"], "timezone": _offset_text(offset), "utc_offset_minutes": offset,
+            "work_start": _hhmm(p["work_start"]), "work_end": _hhmm(p["work_end"]), "busy": blocks}
 
 
 def list_rooms(db: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -467,11 +489,11 @@ start as ISO 8601, e.g. "2026-01-05T14:30:00Z"}. The end is the start plus the d
         roles = {p["name"]: p["role"] for p in client.list_people()}
         offset, work, busy = {}, {}, {}
         for person in attendees:
-            tz = client.get_timezone(person=person)
-            offset[person] = tz["utc_offset_minutes"]
-            work[person] = (_minutes(tz["work_start"]), _minutes(tz["work_end"]))
+            calendar = client.get_calendar(person=person)
+            offset[person] = calendar["utc_offset_minutes"]
+            work[person] = (_minutes(calendar["work_start"]), _minutes(calendar["work_end"]))
             spans = []
-            for b in client.get_calendar(person=person)["busy"]:
+            for b in calendar["busy"]:
                 base = _day_of(b["date"]) * 1440 - offset[person]
                 spans.append((base + _minutes(b["start"]), base + _minutes(b["end"])))
             busy[person] = spans
@@ -485,9 +507,10 @@ start as ISO 8601, e.g. "2026-01-05T14:30:00Z"}. The end is the start plus the d
         buffer = params["buffer_minutes"] or 0
         limit = params["max_daily_minutes"]
 
-        # Static domain per meeting: (start, room) on the grid where every attendee is free and a
-        # fitting room has no booking. Dynamic constraints are checked during the search.
-        domains: dict[str, list[tuple[int, str]]] = {}
+        # Static domain per meeting: grid starts where every attendee is free and some fitting room
+        # has no booking. Rooms are picked when a start is placed; the rest is checked in the search.
+        domains: dict[str, list[int]] = {}
+        room_free: dict[str, list[tuple[str, list[tuple[int, int]]]]] = {}
         for m in meetings:
             duration = m["duration"]
             end_by = _minutes(long_rule["end_by"]) if long_rule and duration >= long_rule["min_duration"] else None
@@ -500,18 +523,19 @@ start as ISO 8601, e.g. "2026-01-05T14:30:00Z"}. The end is the start plus the d
                     allowed.append((base + work[person][0], base + close))
                 free = _subtract(_intersect(free, allowed), busy[person])
             needs_video = params["director_video"] and any(roles.get(p) == "director" for p in m["attendees"])
-            values = []
+            starts: set[int] = set()
+            room_free[m["id"]] = []
             for r in sorted(rooms):
                 capacity, equipment, booked = rooms[r]
                 if capacity < len(m["attendees"]) or not set(m["equipment"]) <= equipment:
                     continue
                 if needs_video and "video" not in equipment:
                     continue
-                for lo, hi in _subtract(free, booked):
-                    start = -(-lo // GRID) * GRID
-                    values += [(s, r) for s in range(start, hi - duration + 1, GRID)]
-            values.sort()
-            domains[m["id"]] = values
+                spans = _subtract(free, booked)
+                room_free[m["id"]].append((r, spans))
+                for lo, hi in spans:
+                    starts.update(range(-(-lo // GRID) * GRID, hi - duration + 1, GRID))
+            domains[m["id"]] = sorted(starts)
 
         by_id = {m["id"]: m for m in meetings}
         after: dict[str, list[str]] = {i: [] for i in by_id}  # meeting -> meetings that must end before it
@@ -525,7 +549,8 @@ start as ISO 8601, e.g. "2026-01-05T14:30:00Z"}. The end is the start plus the d
         load: dict[tuple[str, int], int] = {}
         cap = limit if limit is not None else 10**9
 
-        def fits(mid: str, start: int, room: str) -> bool:
+        def fits(mid: str, start: int) -> bool:
+            """Everything but the room: precedence, attendees' other meetings (with buffer), daily limit."""
             m = by_id[mid]
             end = start + m["duration"]
             for a in after[mid]:
@@ -534,9 +559,6 @@ start as ISO 8601, e.g. "2026-01-05T14:30:00Z"}. The end is the start plus the d
             for b in before[mid]:
                 if b in chosen and chosen[b][0] < end:
                     return False
-            for s, e in room_spans[room]:
-                if s < end and start < e:
-                    return False
             for person in m["attendees"]:
                 for s, e in spans[person]:
                     if s < end + buffer and start < e + buffer:
@@ -544,6 +566,11 @@ start as ISO 8601, e.g. "2026-01-05T14:30:00Z"}. The end is the start plus the d
                 if load.get((person, (start + offset[person]) // 1440), 0) + m["duration"] > cap:
                     return False
             return True
+
+        def rooms_for(mid: str, start: int) -> list[str]:
+            end = start + by_id[mid]["duration"]
+            return [r for r, free_spans in room_free[mid]
+                    if any(lo <= start and end <= hi for lo, hi in free_spans) and not _overlaps(room_spans[r], start, end)]
 
         def place(mid: str, start: int, room: str, sign: int) -> None:
             m = by_id[mid]
@@ -562,50 +589,73 @@ start as ISO 8601, e.g. "2026-01-05T14:30:00Z"}. The end is the start plus the d
                 else:
                     spans[person].remove((start, end))
 
-        rooms_of = {i: {r for _, r in domains[i]} for i in by_id}
         related = {i: [o for o in sorted(by_id) if o != i and (
-            set(by_id[i]["attendees"]) & set(by_id[o]["attendees"]) or rooms_of[i] & rooms_of[o]
-            or o in after[i] or o in before[i])] for i in by_id}
+            set(by_id[i]["attendees"]) & set(by_id[o]["attendees"]) or o in after[i] or o in before[i])]
+            for i in by_id}
+
+        room_names = {i: {r for r, _ in room_free[i]} for i in by_id}
+        room_related = {i: {o for o in by_id if o != i and room_names[i] & room_names[o]} for i in by_id}
 
         # Precedence bounds first (earliest end of a 'before' bounds its 'after', and back).
         for _ in range(len(by_id)):
             for p in params["precedence"]:
                 a, b = p["before"], p["after"]
                 if domains[a] and domains[b]:
-                    earliest_end = min(s for s, _ in domains[a]) + by_id[a]["duration"]
-                    latest_start = max(s for s, _ in domains[b])
-                    domains[b] = [v for v in domains[b] if v[0] >= earliest_end]
-                    domains[a] = [v for v in domains[a] if v[0] + by_id[a]["duration"] <= latest_start]
-        # Topological order (ties: smaller domain first), earliest values first, forward checking.
+                    earliest_end = domains[a][0] + by_id[a]["duration"]
+                    latest_start = domains[b][-1]
+                    domains[b] = [v for v in domains[b] if v >= earliest_end]
+                    domains[a] = [v for v in domains[a] if v + by_id[a]["duration"] <= latest_start]
+        # Topological order (ties: smaller domain first), earliest starts first, forward checking.
         order: list[str] = []
         while len(order) < len(by_id):
             ready = [i for i in by_id if i not in order and all(a in order for a in after[i])]
             order.append(min(ready, key=lambda i: (len(domains[i]), i)))
 
-        def search(k: int, doms: dict[str, list[tuple[int, str]]]) -> bool:
-            if k == len(order):
+        rank = {mid: i for i, mid in enumerate(order)}
+        nodes = [0, 0]  # visited, budget (0: none)
+
+        def search(doms: dict[str, list[int]], mrv: bool) -> bool:
+            if not doms:
                 return True
-            mid = order[k]
-            near = related[mid]
-            for start, room in doms[mid]:
-                if not fits(mid, start, room):
+            nodes[0] += 1
+            if nodes[1] and nodes[0] > nodes[1]:
+                raise _OutOfBudget
+            mid = min(doms, key=(lambda i: (len(doms[i]), rank[i])) if mrv else rank.__getitem__)
+            near, near_room = related[mid], room_related[mid]
+            for start in doms[mid]:
+                if not fits(mid, start):
                     continue
-                place(mid, start, room, 1)
-                rest = {}
-                for o in order[k + 1:]:
-                    values = doms[o]
-                    if o in near:
-                        values = [v for v in values if fits(o, v[0], v[1])]
+                for room in rooms_for(mid, start):
+                    place(mid, start, room, 1)
+                    rest = {}
+                    for o, values in doms.items():
+                        if o == mid:
+                            continue
+                        if o in near:
+                            values = [v for v in values if fits(o, v)]
+                        if o in near_room and room in room_names[o]:
+                            # Only starts overlapping the new booking can have lost their room.
+                            lo, hi = start - by_id[o]["duration"], start + by_id[mid]["duration"]
+                            values = [v for v in values if not lo < v < hi or rooms_for(o, v)]
                         if not values:
                             break
-                    rest[o] = values
-                else:
-                    if search(k + 1, rest):
-                        return True
-                place(mid, start, room, -1)
+                        rest[o] = values
+                    else:
+                        if search(rest, mrv):
+                            return True
+                    place(mid, start, room, -1)
             return False
 
-        search(0, dict(domains))
+        # Precedence order first, then smallest domain first; a node budget switches strategy
+        # before either thrashes (the last one runs to completion, so the search stays complete).
+        for mrv, budget in ((False, 400), (True, 400), (False, 0)):
+            nodes[:] = [0, budget]
+            try:
+                search(dict(domains), mrv)
+                break
+            except _OutOfBudget:
+                for mid in list(chosen):
+                    place(mid, chosen[mid][0], chosen[mid][2], -1)
         answer = [{"meeting": m["id"], "room": chosen[m["id"]][2], "start": _iso(chosen[m["id"]][0])}
                   for m in meetings if m["id"] in chosen]
         client.submit_result(answer_text=_json(answer))
@@ -616,15 +666,7 @@ start as ISO 8601, e.g. "2026-01-05T14:30:00Z"}. The end is the start plus the d
         meetings = {m["id"]: m for m in params["meetings"]}
         d0 = _day_of(params["window_start"])
         w0, w1 = d0 * 1440, (_day_of(params["window_end"]) + 1) * 1440
-        people = {r["name"]: r for r in rows(db, "SELECT * FROM people")}
-        busy: dict[str, list[tuple[int, int]]] = {}
-        for person, s, e in db.execute("SELECT person, start_ts, end_ts FROM busy"):
-            busy.setdefault(person, []).append((s // 60, e // 60))
-        rooms = {r["room"]: (r["capacity"], set(r["equipment"].split(",")) if r["equipment"] else set())
-                 for r in rows(db, "SELECT room, capacity, equipment FROM rooms")}
-        booked: dict[str, list[tuple[int, int]]] = {}
-        for room, s, e in db.execute("SELECT room, start_ts, end_ts FROM bookings"):
-            booked.setdefault(room, []).append((s // 60, e // 60))
+        people, busy, rooms, booked = db_facts(db, "meetings", _read_facts)
 
         out: list[Check] = []
         seen: dict[str, int] = {}
@@ -822,3 +864,20 @@ def _subtract(spans: list[tuple[int, int]], holes: list[tuple[int, int]]) -> lis
             pieces = nxt
         out += pieces
     return out
+
+
+class _OutOfBudget(Exception):
+    """The gold search visited more nodes than its current strategy may."""
+
+
+def _read_facts(db: sqlite3.Connection) -> tuple[dict, dict, dict, dict]:
+    people = {r["name"]: r for r in rows(db, "SELECT * FROM people")}
+    busy: dict[str, list[tuple[int, int]]] = {}
+    for person, s, e in db.execute("SELECT person, start_ts, end_ts FROM busy"):
+        busy.setdefault(person, []).append((s // 60, e // 60))
+    rooms = {r["room"]: (r["capacity"], set(r["equipment"].split(",")) if r["equipment"] else set())
+             for r in rows(db, "SELECT room, capacity, equipment FROM rooms")}
+    booked: dict[str, list[tuple[int, int]]] = {}
+    for room, s, e in db.execute("SELECT room, start_ts, end_ts FROM bookings"):
+        booked.setdefault(room, []).append((s // 60, e // 60))
+    return people, busy, rooms, booked
