@@ -24,6 +24,7 @@ from typing import Any
 from synth import Check, Control, ToolClient, ToolError, register_category, tool_from_function
 
 from ._base import SUBMIT, Built, GeneralCategory, check, new_db, rows
+from ._meetings import db_facts
 
 SCHEMA = """
 CREATE TABLE slots (slot TEXT PRIMARY KEY, day TEXT, day_index INTEGER, period INTEGER, start TEXT, end TEXT);
@@ -430,10 +431,17 @@ Submit a JSON list with one object per session: {"course": id, "slot": slot id, 
             for who in (info["teacher"], *info["groups"]):
                 load[(who, day)] = load.get((who, day), 0) + sign
 
+        people = {key: {courses[key[0]]["teacher"], *courses[key[0]]["groups"]} for key in sessions}
+        related = {key: {o for o in sessions if o != key and (o[0] == key[0] or people[o] & people[key])}
+                   for key in sessions}
+
         def search(doms: dict[tuple[str, int], list[tuple[str, str]]]) -> bool:
+            # Forward checking, smallest domain first: sessions sharing a teacher, group or course
+            # are filtered by every rule; the others only lose the (slot, room) just taken.
             if not doms:
                 return True
             key = min(doms, key=lambda k: (len(doms[k]), k))
+            near = related[key]
             for slot, room in doms[key]:
                 if not fits(key, slot, room):
                     continue
@@ -442,7 +450,10 @@ Submit a JSON list with one object per session: {"course": id, "slot": slot id, 
                 for other, values in doms.items():
                     if other == key:
                         continue
-                    values = [v for v in values if fits(other, v[0], v[1])]
+                    if other in near:
+                        values = [v for v in values if fits(other, v[0], v[1])]
+                    elif (slot, room) in values:
+                        values = [v for v in values if v != (slot, room)]
                     if not values:
                         break
                     rest[other] = values
@@ -460,7 +471,7 @@ Submit a JSON list with one object per session: {"course": id, "slot": slot id, 
     # ------------------------------------------------------------------------------------ check
 
     def check(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any) -> list[Check]:
-        f = _facts(db)
+        f = db_facts(db, "timetable", _facts)
         wanted = {c: f.courses[c]["sessions"] for c in params["courses"]}
         out: list[Check] = []
         counts: dict[str, int] = {}
@@ -538,7 +549,7 @@ Submit a JSON list with one object per session: {"course": id, "slot": slot id, 
     # ---------------------------------------------------------------------------------- perturb
 
     def perturb(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any, rng: random.Random) -> list[Control]:
-        f = _facts(db)
+        f = db_facts(db, "timetable", _facts)
 
         def edit(i: int, **changes: str) -> list[dict[str, str]]:
             return [dict(e, **changes) if j == i else dict(e) for j, e in enumerate(answer)]
