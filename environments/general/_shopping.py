@@ -31,6 +31,7 @@ from typing import Any
 from synth import Check, Control, ToolClient, ToolError, register_category, tool_from_function
 
 from ._base import SUBMIT, Built, GeneralCategory, check, new_db, rows
+from ._meetings import db_facts
 
 SCHEMA = """
 CREATE TABLE stores (store TEXT PRIMARY KEY, city TEXT, delivery_fee INTEGER, free_delivery_over INTEGER);
@@ -546,11 +547,11 @@ Submit JSON: {"store": name, "items": [{"product": sku, "qty": integer}, ...], "
 
     def check(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any) -> list[Check]:
         out: list[Check] = []
-        store_row = rows(db, "SELECT * FROM stores WHERE store = ?", answer["store"])
-        store = store_row[0] if store_row else None
+        facts = db_facts(db, "shopping", _read_facts)
+        store = facts["stores"].get(answer["store"])
         out.append(check("store.known", store is not None, "a store from list_stores", answer["store"]))
 
-        catalogue = {r[0]: (r[1], r[2]) for r in db.execute("SELECT sku, category, rating FROM products")}
+        catalogue = facts["catalogue"]
         lines: dict[str, int] = {}
         unknown, bad_lines = [], []
         for item in answer["items"]:
@@ -566,10 +567,7 @@ Submit JSON: {"store": name, "items": [{"product": sku, "qty": integer}, ...], "
         out.append(check("items.known", not unknown, "skus from the catalogue", unknown[:5]))
         out.append(check("items.lines", not bad_lines, f"one line per product, qty 1..{MAX_QTY}", bad_lines[:5]))
 
-        inventory = {}
-        if store is not None:
-            inventory = {r[0]: (r[1], r[2]) for r in
-                         db.execute("SELECT sku, price, stock FROM inventory WHERE store = ?", (store["store"],))}
+        inventory = facts["inventory"].get(answer["store"], {}) if store is not None else {}
         short = [f"{s}: {q} > {inventory[s][1] if s in inventory else 0}" for s, q in sorted(lines.items())
                  if s not in inventory or inventory[s][1] < q]
         out.append(check("items.in_stock", store is not None and not short, "carried with enough stock", short[:5]))
@@ -583,16 +581,12 @@ Submit JSON: {"store": name, "items": [{"product": sku, "qty": integer}, ...], "
                 uncovered.append(f"{need['category']}: {have}/{need['qty']}")
         out.append(check("list.covered", not uncovered, "every list entry in full", uncovered))
 
-        requires: dict[str, list[str]] = {}
-        if lines:
-            marks = ",".join("?" * len(lines))
-            for sku, accessory in db.execute(f"SELECT sku, accessory FROM requires WHERE sku IN ({marks})", sorted(lines)):
-                requires.setdefault(sku, []).append(accessory)
+        requires = {s: facts["requires"][s] for s in sorted(lines) if s in facts["requires"]}
         missing = [f"{s}: {sum(lines.get(a, 0) for a in acc)}/{lines[s]}" for s, acc in sorted(requires.items())
                    if sum(lines.get(a, 0) for a in acc) < lines[s]]
         out.append(check("accessories", not missing, "one required accessory per unit", missing))
 
-        found = {c["code"]: c for c in rows(db, "SELECT * FROM coupons")}
+        found = facts["coupons"]
         codes = answer["coupons"]
         bad_codes = [c for c in codes if c not in found] + sorted({c for c in codes if codes.count(c) > 1})
         out.append(check("coupons.known", not bad_codes, "existing codes, each once", bad_codes[:5]))
@@ -730,3 +724,19 @@ def _cheapest_cart(options_per_need: list[list[dict[str, int]]], subset: list[di
         return None
 
     return search(0, 0.0)
+
+
+def _read_facts(db: sqlite3.Connection) -> dict[str, Any]:
+    inventory: dict[str, dict[str, tuple[int, int]]] = {}
+    for store, sku, price, stock in db.execute("SELECT store, sku, price, stock FROM inventory"):
+        inventory.setdefault(store, {})[sku] = (price, stock)
+    requires: dict[str, list[str]] = {}
+    for sku, accessory in db.execute("SELECT sku, accessory FROM requires ORDER BY sku, accessory"):
+        requires.setdefault(sku, []).append(accessory)
+    return {
+        "stores": {r["store"]: r for r in rows(db, "SELECT * FROM stores")},
+        "catalogue": {r[0]: (r[1], r[2]) for r in db.execute("SELECT sku, category, rating FROM products")},
+        "inventory": inventory,
+        "requires": requires,
+        "coupons": {c["code"]: c for c in rows(db, "SELECT * FROM coupons")},
+    }
