@@ -25,7 +25,7 @@ import httpx
 from synth import ConfigError, GenerationError
 
 from ._mine import Candidate, archive, git
-from ._patch import split
+from ._patch import runnable_test_files, split
 
 API = "https://api.github.com"
 _FIXES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+(?:([\w.-]+/[\w.-]+))?#(\d+)", re.I)
@@ -243,6 +243,6 @@ class GitHubMiner:
             yield Candidate(
                 source="github", repo=self.repo, instance_id=ident, commit=base_sha, tree=tree,
                 gold_patch=pieces.gold, test_patch=pieces.tests, problem=problem,
-                test_files=[f for f in pieces.test_files if f.endswith(".py") and not f.endswith("conftest.py")],
+                test_files=runnable_test_files(pieces.tests),
                 details={"issue": issues[0], "pull": pr["number"], "merged_at": pr["merged_at"]},
             )

@@ -22,7 +22,7 @@ from typing import Iterator
 
 from synth import ConfigError, GenerationError
 
-from ._patch import split
+from ._patch import runnable_test_files, split
 
 
 @dataclass
@@ -137,6 +137,6 @@ def mine_history(path: str | Path, *, max_commits: int = 500, language: str = "p
             gold_patch=pieces.gold,
             test_patch=pieces.tests,
             problem=problem_from_message(message),
-            test_files=[f for f in pieces.test_files if f.endswith(".py") and not f.endswith("conftest.py")],
+            test_files=runnable_test_files(pieces.tests),
             details={"fix_commit": commit, "merge": len(parts) > 2},
         )

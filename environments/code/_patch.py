@@ -133,6 +133,13 @@ def split(diff: str, language: str = "python") -> Split:
     )
 
 
+def runnable_test_files(test_patch: str) -> list[str]:
+    """Python test modules the test patch leaves in place (deleted files and conftest.py excluded):
+    the files a validation or grading run passes to pytest."""
+    return [s.new_path for s in parse(test_patch)
+            if s.new_path != "/dev/null" and s.new_path.endswith(".py") and not s.new_path.endswith("conftest.py")]
+
+
 def drop_protected(diff: str) -> tuple[str, list[str]]:
     """The diff without sections touching tests or test configuration, and the dropped paths."""
     kept, dropped = [], []

@@ -84,3 +84,11 @@ def test_judge_reads_junit_outcomes():
 def test_judge_calls_inconsistent_or_empty_runs_invalid(run, reason):
     judged = judge(run)
     assert not judged.valid and reason in judged.reason
+
+
+def test_deleted_test_files_are_not_run():
+    from synth.environments.code._patch import runnable_test_files
+
+    deleting = ("diff --git a/tests/test_old.py b/tests/test_old.py\ndeleted file mode 100644\n--- a/tests/test_old.py\n"
+                "+++ /dev/null\n@@ -1 +0,0 @@\n-x = 1\n")
+    assert runnable_test_files(split(DIFF).tests + deleting) == ["tests/test_calc.py"]
