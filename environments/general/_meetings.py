@@ -200,8 +200,9 @@ def get_calendar(db: sqlite3.Connection, person: str, date: str | None = None) -
 
 
 def list_rooms(db: sqlite3.Connection) -> list[dict[str, Any]]:
-    """List the meeting rooms with their capacity and floor."""
-    return rows(db, "SELECT room, capacity, floor FROM rooms ORDER BY room")
+    """List the meeting rooms with their capacity, floor and equipment."""
+    return [dict(r, equipment=r["equipment"].split(",") if r["equipment"] else [])
+            for r in rows(db, "SELECT room, capacity, floor, equipment FROM rooms ORDER BY room")]
 
 
 def get_room(db: sqlite3.Connection, room: str) -> dict[str, Any]:
@@ -215,23 +216,25 @@ def get_room(db: sqlite3.Connection, room: str) -> dict[str, Any]:
             "equipment": r["equipment"].split(",") if r["equipment"] else []}
 
 
-def get_room_bookings(db: sqlite3.Connection, room: str, date: str | None = None) -> dict[str, Any]:
-    """Existing bookings of a room in UTC, optionally for one UTC date only.
+def get_room_bookings(db: sqlite3.Connection, room: str | None = None, date: str | None = None) -> dict[str, Any]:
+    """Existing room bookings in UTC: of one room or of every room, optionally for one UTC date only.
 
     Args:
-        room: Room name as list_rooms shows it.
+        room: Room name as list_rooms shows it; omit it for every room.
         date: UTC date YYYY-MM-DD; omit it for every date on record.
     """
-    r = _room(db, room)
-    sql = "SELECT start_ts, end_ts, holder FROM bookings WHERE room = ?"
-    args: list[Any] = [room]
+    sql, args = "SELECT room, start_ts, end_ts, holder FROM bookings WHERE 1 = 1", []
+    if room is not None:
+        _room(db, room)
+        sql, args = sql + " AND room = ?", [room]
     if date is not None:
         day = _day_of(date)
         sql += " AND start_ts >= ? AND start_ts < ?"
         args += [day * 86400, (day + 1) * 86400]
-    found = rows(db, sql + " ORDER BY start_ts", *args)
-    return {"room": r["room"], "bookings": [
-        {"start": _iso(b["start_ts"] // 60), "end": _iso(b["end_ts"] // 60), "holder": b["holder"]} for b in found
+    found = rows(db, sql + " ORDER BY room, start_ts", *args)
+    return {"room": room if room is not None else "all", "bookings": [
+        {"room": b["room"], "start": _iso(b["start_ts"] // 60), "end": _iso(b["end_ts"] // 60), "holder": b["holder"]}
+        for b in found
     ]}
 
 
@@ -497,12 +500,11 @@ start as ISO 8601, e.g. "2026-01-05T14:30:00Z"}. The end is the start plus the d
                 base = _day_of(b["date"]) * 1440 - offset[person]
                 spans.append((base + _minutes(b["start"]), base + _minutes(b["end"])))
             busy[person] = spans
-        rooms = {}
-        for r in client.list_rooms():
-            info = client.get_room(room=r["room"])
-            booked = [(parse_start(b["start"]), parse_start(b["end"]))
-                      for b in client.get_room_bookings(room=r["room"])["bookings"]]
-            rooms[r["room"]] = (info["capacity"], set(info["equipment"]), booked)
+        booked_by_room: dict[str, list[tuple[int, int]]] = {}
+        for b in client.get_room_bookings()["bookings"]:
+            booked_by_room.setdefault(b["room"], []).append((parse_start(b["start"]), parse_start(b["end"])))
+        rooms = {r["room"]: (r["capacity"], set(r["equipment"]), booked_by_room.get(r["room"], []))
+                 for r in client.list_rooms()}
         long_rule = params["long_meeting"]
         buffer = params["buffer_minutes"] or 0
         limit = params["max_daily_minutes"]
