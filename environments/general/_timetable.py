@@ -127,17 +127,20 @@ def list_rooms(db: sqlite3.Connection, kind: str | None = None) -> list[dict[str
     return rows(db, "SELECT room, kind, capacity, building FROM rooms WHERE kind = ? ORDER BY room", kind)
 
 
-def get_room_schedule(db: sqlite3.Connection, room: str) -> dict[str, Any]:
-    """The slots in which a room is already booked.
+def get_room_schedule(db: sqlite3.Connection, room: str | None = None) -> dict[str, Any]:
+    """The slots in which a room (or, without a room, every room) is already booked.
 
     Args:
-        room: Room name from list_rooms.
+        room: Room name from list_rooms; omit it for every room.
     """
-    if not db.execute("SELECT 1 FROM rooms WHERE room = ?", (room,)).fetchone():
-        raise ToolError(f"no room {room!r}; list_rooms shows every room", "not_found")
-    booked = rows(db, "SELECT b.slot, b.holder FROM room_bookings b JOIN slots s ON s.slot = b.slot "
-                      "WHERE b.room = ? ORDER BY s.day_index, s.period", room)
-    return {"room": room, "booked": booked}
+    sql, args = ("SELECT b.room, b.slot, b.holder FROM room_bookings b JOIN slots s ON s.slot = b.slot "
+                 "WHERE 1 = 1"), []
+    if room is not None:
+        if not db.execute("SELECT 1 FROM rooms WHERE room = ?", (room,)).fetchone():
+            raise ToolError(f"no room {room!r}; list_rooms shows every room", "not_found")
+        sql, args = sql + " AND b.room = ?", [room]
+    booked = rows(db, sql + " ORDER BY b.room, s.day_index, s.period", *args)
+    return {"room": room if room is not None else "all", "booked": booked}
 
 
 # ------------------------------------------------------------------------------------- the category
@@ -369,7 +372,7 @@ Submit a JSON list with one object per session: {"course": id, "slot": slot id, 
         periods = max(p for _, p in slots.values())
         sizes = {g["group"]: g["size"] for g in client.list_groups()}
         rooms = {r["room"]: (r["kind"], r["capacity"]) for r in client.list_rooms()}
-        booked = {(r, b["slot"]) for r in sorted(rooms) for b in client.get_room_schedule(room=r)["booked"]}
+        booked = {(b["room"], b["slot"]) for b in client.get_room_schedule()["booked"]}
         courses = {c: client.get_course(course=c) for c in params["courses"]}
         teachers = sorted({c["teacher"] for c in courses.values()})
         available = {t: set(client.get_teacher_availability(teacher=t)["available"]) for t in teachers}

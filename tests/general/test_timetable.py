@@ -146,7 +146,9 @@ def test_tools_and_structured_errors(school):
     free = json.loads(runtime.call("get_teacher_availability", {"teacher": "Dr. Abara"}).content)["available"]
     assert "Mon-2" not in free and len(free) == 7
     booked = json.loads(runtime.call("get_room_schedule", {"room": "L100"}).content)["booked"]
-    assert booked == [{"slot": "Tue-1", "holder": "exam"}]
+    assert booked == [{"room": "L100", "slot": "Tue-1", "holder": "exam"}]
+    everywhere = json.loads(runtime.call("get_room_schedule", {}).content)["booked"]
+    assert everywhere == booked
     terms = json.loads(runtime.call("list_courses", {"term": "Autumn 2026"}).content)
     assert [c["course"] for c in terms] == ["BIO110", "CS101", "MAT200"]
     for name, args, kind in [
