@@ -581,10 +581,15 @@ Submit JSON: {"store": name, "items": [{"product": sku, "qty": integer}, ...], "
                 uncovered.append(f"{need['category']}: {have}/{need['qty']}")
         out.append(check("list.covered", not uncovered, "every list entry in full", uncovered))
 
-        requires = {s: facts["requires"][s] for s in sorted(lines) if s in facts["requires"]}
-        missing = [f"{s}: {sum(lines.get(a, 0) for a in acc)}/{lines[s]}" for s, acc in sorted(requires.items())
-                   if sum(lines.get(a, 0) for a in acc) < lines[s]]
-        out.append(check("accessories", not missing, "one required accessory per unit", missing))
+        requires = {s: facts["requires"][s] for s in sorted(lines) if s in facts["requires"] and lines[s] > 0}
+        # One accessory unit serves one product unit: a matching, not a per-product count (two
+        # cameras cannot share one memory card).
+        needed = sum(lines[s] for s in requires)
+        matched = _max_matching({s: lines[s] for s in requires},
+                                {a: lines.get(a, 0) for acc in requires.values() for a in acc}, requires)
+        missing = [] if matched >= needed else [f"{needed - matched} of {needed} units lack an accessory: "
+                                                + ", ".join(sorted(requires))]
+        out.append(check("accessories", not missing, "one required accessory unit per unit", missing))
 
         found = facts["coupons"]
         codes = answer["coupons"]
@@ -740,3 +745,40 @@ def _read_facts(db: sqlite3.Connection) -> dict[str, Any]:
         "requires": requires,
         "coupons": {c["code"]: c for c in rows(db, "SELECT * FROM coupons")},
     }
+
+
+def _max_matching(units: dict[str, int], stock: dict[str, int], edges: dict[str, list[str]]) -> int:
+    """Most product units that can each get their own accessory unit (max flow, Edmonds-Karp on a
+    graph of source -> product -> accessory -> sink with unit counts as capacities)."""
+    cap: dict[tuple[str, str], int] = {}
+    for p, q in units.items():
+        cap[("S", "p:" + p)] = q
+        for a in edges[p]:
+            cap[("p:" + p, "a:" + a)] = q
+    for a, q in stock.items():
+        cap[("a:" + a, "T")] = q
+    nxt: dict[str, list[str]] = {}
+    for u, v in list(cap):
+        nxt.setdefault(u, []).append(v)
+        nxt.setdefault(v, []).append(u)
+        cap.setdefault((v, u), 0)
+    flow = 0
+    while True:
+        parent = {"S": "S"}
+        queue = ["S"]
+        for u in queue:
+            for v in nxt.get(u, []):
+                if v not in parent and cap[(u, v)] > 0:
+                    parent[v] = u
+                    queue.append(v)
+        if "T" not in parent:
+            return flow
+        path, v = [], "T"
+        while v != "S":
+            path.append((parent[v], v))
+            v = parent[v]
+        push = min(cap[e] for e in path)
+        for u, v in path:
+            cap[(u, v)] -= push
+            cap[(v, u)] += push
+        flow += push

@@ -161,6 +161,20 @@ def test_exploit_negative_or_zero_quantity_to_lower_the_total(shop):
     assert "items.lines" in failing(shop, cart(items=GOOD["items"] + [{"product": "SKU-2001", "qty": 0}]))
 
 
+def test_exploit_one_accessory_shared_by_two_products(shop):
+    # Two cameras, one card: each camera alone "has" a compatible card, together they lack one.
+    params = json.loads(json.dumps(PARAMS))
+    params["needs"][0].update(qty=2, min_rating=None)
+    shared = cart(items=items(("SKU-1001", 1), ("SKU-1002", 1), ("SKU-2001", 1), ("SKU-3001", 2)), coupons=[])
+    assert "accessories" in failing(shop, shared, dict(params, budget=10**6))
+    enough = cart(items=items(("SKU-1001", 1), ("SKU-1002", 1), ("SKU-2001", 1), ("SKU-2002", 1),
+                              ("SKU-3001", 2)), coupons=[])
+    assert failing(shop, enough, dict(params, budget=10**6)) == set()
+    # The matching, not the count: SKU-1002 takes only SKU-2001, so two SKU-2002 do not help it.
+    wrong_kind = cart(items=items(("SKU-1001", 1), ("SKU-1002", 1), ("SKU-2002", 2), ("SKU-3001", 2)), coupons=[])
+    assert "accessories" in failing(shop, wrong_kind, dict(params, budget=10**6))
+
+
 def test_exploit_split_lines_to_dodge_the_stock_limit(shop):
     split = cart(items=items(("SKU-1001", 1), ("SKU-2002", 1), ("SKU-3001", 2), ("SKU-3001", 2)))
     assert failing(shop, split) >= {"items.lines", "items.in_stock"}
