@@ -70,12 +70,16 @@ def rollout(
     timeout: Annotated[Optional[float], typer.Option("--timeout", help="Seconds per request.")] = None,
     logprobs: Annotated[Optional[bool], typer.Option("--logprobs/--no-logprobs", help="Keep token logprobs and ids.")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Sampling seed (sample i uses seed+i).")] = None,
+    tasks: Annotated[Optional[int], typer.Option("--tasks", min=1, help="Only the first N sound tasks of the run (smoke runs).")] = None,
 ) -> None:
     """Roll a model through the sound tuples of RUN; trajectories are graded and appended to the run.
 
-    Examples:
-      synth rollout runs/demo --samples 2                     (embedded CPU model, started and stopped here)
-      synth rollout runs/demo --base-url http://127.0.0.1:8000/v1 --model deepseek-ai/DeepSeek-V3.2 --flavor vllm --thinking --samples 8 --concurrency 64
+    Examples (the first starts and stops the embedded CPU model itself):
+
+    \b
+      synth rollout runs/demo --samples 2
+      synth rollout runs/demo --base-url http://127.0.0.1:8000/v1 --model deepseek-ai/DeepSeek-V3.2 \\
+          --flavor vllm --thinking --samples 8 --concurrency 64
     """
     from synth import ConfigError
     from synth._config import load_config
@@ -107,25 +111,28 @@ def rollout(
     if cfg.base_url is not None:
         if cfg.model is None:
             raise ConfigError("--base-url needs --model (the name the server knows the model by)")
-        _roll(run, cfg)
+        _roll(run, cfg, tasks)
         return
     if cfg.model is not None:
         raise ConfigError(f"--model {cfg.model} needs --base-url; without one synth runs the embedded SmolLM2-135M-Instruct")
     if cfg.thinking:
         raise ConfigError("the embedded model has no thinking mode; drop --thinking or give --base-url")
     window = cfg.context_window if "context_window" in cfg.model_fields_set else EMBEDDED_CONTEXT
+    # the embedded server answers one request at a time and reuses the previous prompt's prefix:
+    # episodes one after another are faster than interleaved ones unless asked otherwise
+    lanes = cfg.concurrency if "concurrency" in cfg.model_fields_set else 1
     server = embedded_server(context=window, log=run.path / "embedded-server.log")
     typer.echo("starting the embedded model (SmolLM2-135M-Instruct on CPU) ...", err=True)
     with server.start():
         typer.echo(f"embedded model at {server.base_url}", err=True)
-        _roll(run, cfg.model_copy(update={"base_url": server.base_url, "context_window": window}))
+        _roll(run, cfg.model_copy(update={"base_url": server.base_url, "context_window": window, "concurrency": lanes}), tasks)
 
 
-def _roll(run: Any, cfg: Any) -> None:
+def _roll(run: Any, cfg: Any, tasks: int | None) -> None:
     from synth._progress import progress
     from synth._rollout import plan, rollout_run, task_stats
 
-    todo, skipped = plan(run, cfg)
+    todo, skipped = plan(run, cfg, tasks)
     interactive = sys.stderr.isatty()
     every = max(1, len(todo) // 10)
     last_line = [time.monotonic()]
@@ -137,7 +144,7 @@ def _roll(run: Any, cfg: Any) -> None:
                 last_line[0] = time.monotonic()
                 typer.echo(f"rollout: {stats.done}/{stats.episodes} done  {stats.note()}", err=True)
 
-        stats = asyncio.run(rollout_run(run, cfg, on_episode=on_episode))
+        stats = asyncio.run(rollout_run(run, cfg, on_episode=on_episode, tasks=tasks))
     facts = task_stats(run, cfg.model_name)
     n = sum(s.n for s in facts.values())
     passed = sum(s.passed for s in facts.values())
@@ -168,6 +175,8 @@ def serve(
     """Start a model server and wait until it answers; prints its base URL. Ctrl-C stops it.
 
     Examples:
+
+    \b
       synth serve --embedded --port 8765
       synth serve --vllm deepseek-ai/DeepSeek-V3.2 --dry-run
     """

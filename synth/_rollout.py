@@ -379,8 +379,9 @@ def latest_trajectories(run: Run) -> dict[str, Trajectory]:
     return {t.key: t for t in run.journal(TRAJECTORIES, Trajectory)}
 
 
-def plan(run: Run, cfg: RolloutConfig) -> tuple[list[Episode], int]:
-    """Episodes still to run (sound tuples x samples, minus finished keys) and how many are done."""
+def plan(run: Run, cfg: RolloutConfig, tasks: int | None = None) -> tuple[list[Episode], int]:
+    """Episodes still to run (sound tuples x samples, minus finished keys) and how many are done;
+    `tasks` limits the rollout to the first that many sound tuples in run order."""
     tuples = run.journal(TUPLES, TupleRecord).read()
     if not tuples:
         raise StoreError(f"run {run.path} holds no tuples; run synth generate first")
@@ -389,9 +390,8 @@ def plan(run: Run, cfg: RolloutConfig) -> tuple[list[Episode], int]:
     sound = sound_keys(run)
     finished = {k for k, t in latest_trajectories(run).items() if not t.termination.infrastructure}
     todo, skipped = [], 0
-    for record in tuples:
-        if record.key not in sound:
-            continue
+    chosen = [record for record in tuples if record.key in sound][:tasks]
+    for record in chosen:
         for sample in range(cfg.samples):
             if episode_key(record.key, cfg.model_name, sample) in finished:
                 skipped += 1
@@ -410,9 +410,11 @@ async def rollout_run(
     *,
     client: ModelClient | None = None,
     on_episode: Callable[[RolloutStats, Trajectory], None] | None = None,
+    tasks: int | None = None,
 ) -> RolloutStats:
-    """Roll `cfg.model` through every sound tuple of `run`, `cfg.samples` times each; resumable."""
-    todo, skipped = plan(run, cfg)
+    """Roll `cfg.model` through every sound tuple of `run` (or the first `tasks`), `cfg.samples`
+    times each; resumable."""
+    todo, skipped = plan(run, cfg, tasks)
     run.begin(stage_name(cfg), cfg.identity())
     stats = RolloutStats(episodes=len(todo), skipped=skipped)
     journal = run.journal(TRAJECTORIES, Trajectory)

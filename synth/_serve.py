@@ -51,12 +51,13 @@ def free_port() -> int:
 
 
 def embedded_command(port: int, *, context: int = EMBEDDED_CONTEXT, threads: int | None = None) -> list[str]:
-    """llama-cpp-python's server on 127.0.0.1 with OpenAI-format, grammar-constrained tool calls."""
+    """llama-cpp-python's server on 127.0.0.1 with OpenAI-format, grammar-constrained tool calls,
+    launched through `python -m synth._serve` so every generation honours the request's max_tokens."""
     if importlib.util.find_spec("llama_cpp") is None:
         raise ConfigError("llama-cpp-python is not installed; run make setup (it builds it once per machine)")
     threads = threads or max(1, os.cpu_count() or 1)
     return [
-        sys.executable, "-m", "llama_cpp.server",
+        sys.executable, "-m", "synth._serve",
         "--model", str(gguf_path()),
         "--model_alias", EMBEDDED_MODEL,
         "--host", "127.0.0.1",
@@ -119,7 +120,12 @@ class Server:
         with open(self.log_path, "ab") as log:
             try:
                 self.process = subprocess.Popen(
-                    self.command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+                    self.command,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                    preexec_fn=_die_with_parent,
                 )
             except OSError as exc:
                 raise ModelError(f"cannot start {self.command[0]}: {exc.strerror}") from None
@@ -172,3 +178,49 @@ def embedded_server(port: int | None = None, *, context: int = EMBEDDED_CONTEXT,
     """The embedded model server (not yet started): `with embedded_server().start() as s: s.base_url`."""
     port = port or free_port()
     return Server(embedded_command(port, context=context), f"http://127.0.0.1:{port}/v1", log=log)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux to send SIGTERM when synth dies, even by SIGKILL, so a
+    killed rollout leaves no server behind (elsewhere a no-op)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _capped_llama_server(argv: list[str]) -> None:
+    """Run llama-cpp-python's server with every internal completion capped at the request's
+    max_tokens. Its chatml-function-calling handler generates tool calls with max_tokens=None, so
+    a small model inside a permissive grammar can write until the context is full (minutes on a
+    CPU); this cap keeps each request as short as the client asked."""
+    import runpy
+
+    import llama_cpp
+
+    chat, complete = llama_cpp.Llama.create_chat_completion, llama_cpp.Llama.create_completion
+
+    def create_chat_completion(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self._synth_max_tokens = kwargs.get("max_tokens") or 2048
+        try:
+            return chat(self, *args, **kwargs)
+        finally:
+            self._synth_max_tokens = None  # raw /completions requests keep their own max_tokens
+
+    def create_completion(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        cap = getattr(self, "_synth_max_tokens", None)
+        if cap is not None and (kwargs.get("max_tokens") is None or kwargs["max_tokens"] > cap):
+            kwargs["max_tokens"] = cap
+        return complete(self, *args, **kwargs)
+
+    llama_cpp.Llama.create_chat_completion = create_chat_completion  # type: ignore[method-assign]
+    llama_cpp.Llama.create_completion = create_completion  # type: ignore[method-assign]
+    sys.argv = ["llama_cpp.server", *argv]
+    runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    _capped_llama_server(sys.argv[1:])

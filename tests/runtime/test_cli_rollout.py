@@ -179,3 +179,13 @@ def test_sigkilled_rollout_resumes_without_loss_or_duplicates(tmp_path: Path) ->
     model = [Trajectory.model_validate_json(line) for line in raw.splitlines() if b'"source":"model"' in line]
     assert len(model) == 20 and len({t.key for t in model}) == 20
     assert all(t.verdict is not None and t.verdict.status == "pass" for t in model)
+
+
+def test_tasks_limits_a_smoke_run_to_the_first_sound_tasks(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    make_run(run, 3)
+    with FakeServer(solver) as server:
+        result = invoke("rollout", run, "--base-url", server.base_url, "--model", "fake", "--tasks", "1", "-k", "2")
+        assert result.exit_code == 0 and "2/2 graded episodes pass over 1 tasks" in result.output
+        more = invoke("rollout", run, "--base-url", server.base_url, "--model", "fake", "-k", "2")
+        assert "4 episodes run, 2 already done" in more.output

@@ -104,3 +104,14 @@ def test_cli_rollout_starts_and_stops_its_own_embedded_server_on_general_tasks(t
     (gold,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert gold["source"] == "gold" and gold["reward"] == 1.0
     assert any(m.get("tool_calls") for m in gold["messages"]) and any(m["role"] == "tool" for m in gold["messages"])
+
+
+def test_embedded_tool_calls_stop_at_the_requested_max_tokens(embedded: str) -> None:
+    # llama-cpp's tool-call handler generates with no limit of its own; synth's launcher caps it
+    tool = {"type": "function", "function": {"name": "note", "description": "Write a note.",
+            "parameters": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}}}  # fmt: skip
+    body = {"messages": [{"role": "user", "content": "Write a very long note about the sea with the note tool."}],
+            "tools": [tool], "tool_choice": {"type": "function", "function": {"name": "note"}}, "max_tokens": 8}  # fmt: skip
+    data = httpx.post(f"{embedded}/chat/completions", json=body, timeout=120).json()
+    assert data["usage"]["completion_tokens"] <= 8
+    assert data["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == "note"
