@@ -230,8 +230,8 @@ Buy everything on this shopping list from a single store, on {{ date }}, for at 
 
 Shopping list:
 {% for n in needs %}
-- {{ n.qty }} x {{ n.category }}{% if n.min_rating is not none %}, rated at least {{ n.min_rating }}\
-{% endif %}{% if n.max_unit_price is not none %}, at most {{ n.max_unit_price_text }} each{% endif %}
+- {{ n.qty }} x {{ n.category }}{{ ", rated at least %s" % n.min_rating if n.min_rating is not none else "" }}\
+{{ ", at most %s each" % n.max_unit_price_text if n.max_unit_price is not none else "" }}
 {% endfor %}
 
 Rules:

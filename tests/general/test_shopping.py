@@ -247,3 +247,10 @@ def test_tools_report_prices_in_currency_and_structured_errors(shop):
     ]:
         result = runtime.call(name, args)
         assert result.error and result.error_kind == kind, (name, result.content)
+
+
+def test_prompt_lists_each_need_on_its_own_line(tmp_path):
+    record = family("general").build_tuple(Run.create(tmp_path / "r"), CAT, 1, 2, 5)
+    lines = record.task.prompt.splitlines()
+    for need in record.task.metadata["needs"]:
+        assert any(line.startswith(f"- {need['qty']} x {need['category']}") for line in lines), record.task.prompt
