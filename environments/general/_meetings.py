@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import random
 import sqlite3
+from bisect import bisect_left
 from typing import Any
 
 from synth import Check, Control, ToolClient, ToolError, register_category, tool_from_function
@@ -707,7 +708,7 @@ start as ISO 8601, e.g. "2026-01-05T14:30:00Z"}. The end is the start plus the d
                 q = people[p]
                 if not _fits_work(q["utc_offset"], (q["work_start"], q["work_end"]), s, e):
                     off_hours.append(f"{mid}:{p}")
-                if _overlaps(busy.get(p, []), s, e):
+                if _hits(busy.get(p), s, e):
                     calendar.append(f"{mid}:{p}")
         out.append(check("attendees.working_hours", not off_hours, "inside local working hours", off_hours[:5]))
         out.append(check("attendees.calendar", not calendar, "no overlap with busy blocks", calendar[:5]))
@@ -738,7 +739,7 @@ start as ISO 8601, e.g. "2026-01-05T14:30:00Z"}. The end is the start plus the d
                 small.append(f"{mid}:{room}")
             if not set(meetings[mid]["equipment"]) <= equipment:
                 lacking.append(f"{mid}:{room}")
-            if _overlaps(booked.get(room, []), s, e):
+            if _hits(booked.get(room), s, e):
                 taken.append(f"{mid}:{room}")
             in_room.setdefault(room, []).append((s, e, mid))
         for room in sorted(in_room):
@@ -882,4 +883,22 @@ def _read_facts(db: sqlite3.Connection) -> tuple[dict, dict, dict, dict]:
     booked: dict[str, list[tuple[int, int]]] = {}
     for room, s, e in db.execute("SELECT room, start_ts, end_ts FROM bookings"):
         booked.setdefault(room, []).append((s // 60, e // 60))
-    return people, busy, rooms, booked
+    return people, {p: _index(v) for p, v in busy.items()}, rooms, {r: _index(v) for r, v in booked.items()}
+
+
+def _index(spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Starts in order and the running maximum of ends, for overlap tests by bisection."""
+    spans = sorted(spans)
+    ends, top = [], -(10**18)
+    for _, e in spans:
+        top = max(top, e)
+        ends.append(top)
+    return [s for s, _ in spans], ends
+
+
+def _hits(index: tuple[list[int], list[int]] | None, start: int, end: int) -> bool:
+    """Whether [start, end) overlaps any indexed span (any set of spans, overlapping or not)."""
+    if index is None:
+        return False
+    k = bisect_left(index[0], end)
+    return k > 0 and index[1][k - 1] > start
