@@ -161,7 +161,7 @@ def derive_patch(task: str, patch: str, script: str) -> str:
         done = box.exec_blocking(f"cd /testbed && {script}", user=USER, timeout=60)
         if done.exit_code != 0:
             raise SandboxError(f"deriving a patch failed: {done.output[-300:]}")
-        result = box.exec_blocking("cd /testbed && git add -A && git diff --cached --binary --no-color HEAD", user=USER,
+        result = box.exec_blocking("cd /testbed && git add -A && git diff --cached --binary --no-color --no-renames HEAD", user=USER,
                                    timeout=60, output_cap=32 * 1024 * 1024)
         return result.output
     finally:

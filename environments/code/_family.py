@@ -56,7 +56,7 @@ class Workspace:
         return path if path.startswith("/") else f"{WORKDIR}/{path}"
 
     def diff(self) -> str:
-        result = self.run("git add -A >/dev/null 2>&1; git diff --cached --binary --no-color --no-ext-diff HEAD",
+        result = self.run("git add -A >/dev/null 2>&1; git diff --cached --binary --no-color --no-ext-diff --no-renames HEAD",
                           timeout=60, cap=32 * 1024 * 1024)
         if result.exit_code != 0:
             return ""
