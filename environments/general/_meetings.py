@@ -264,6 +264,8 @@ def _json(value: Any) -> str:
 @register_category("general", "meeting_scheduling")
 class MeetingScheduling(GeneralCategory):
     name = "meeting_scheduling"
+    schema = SCHEMA
+    """The sandbox database's CREATE statements (for hand-built databases in tests and docs)."""
     description = "Schedule meetings across calendars, time zones, working hours and rooms with capacities."
     template = """\
 You coordinate meetings for a distributed company. Schedule every meeting below exactly once, \

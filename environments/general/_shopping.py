@@ -223,6 +223,8 @@ def _compatible(coupons: list[dict[str, Any]], limit: int | None) -> bool:
 @register_category("general", "shopping")
 class Shopping(GeneralCategory):
     name = "shopping"
+    schema = SCHEMA
+    """The sandbox database's CREATE statements (for hand-built databases in tests and docs)."""
     description = "Fill a shopping list at one store within budget, with coupons, stock and required accessories."
     template = """\
 Buy everything on this shopping list from a single store, on {{ date }}, for at most \

@@ -182,6 +182,8 @@ def _facts(db: sqlite3.Connection) -> _Facts:
 @register_category("general", "course_timetabling")
 class CourseTimetabling(GeneralCategory):
     name = "course_timetabling"
+    schema = SCHEMA
+    """The sandbox database's CREATE statements (for hand-built databases in tests and docs)."""
     description = "Timetable a term's courses into slots and rooms: teachers, groups, rooms, capacities, limits."
     template = """\
 Build the weekly timetable for the {{ term }} term. Schedule every session of these courses: \

@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from synth import Run, ToolRuntime, category, family, grade
 from synth._verify import control_records, gold_trajectory
@@ -91,7 +93,7 @@ GOOD = [
 
 @pytest.fixture()
 def hand():
-    db = new_db(__import__("synth.environments.general._meetings", fromlist=["SCHEMA"]).SCHEMA)
+    db = new_db(category("general", CAT).schema)
     db.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?)", [
         ("Ana Costa", "Design", "analyst", 330, 540, 1020),
         ("Bruno Kim", "Sales", "manager", 0, 540, 1020),
@@ -212,3 +214,17 @@ def test_gold_through_pipeline_grades_offline(tmp_path):
     assert grade(record, gold.submission, run).status == "pass"
     db = load_db(run.read_asset(record.environment.state["db"]))
     assert db.execute("SELECT count(*) FROM busy").fetchone()[0] < 400
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(minute=st.integers(min_value=0, max_value=2 * 1440 - 1))
+def test_calendar_check_agrees_with_brute_force_overlap(hand, minute):
+    # M2 (Bruno, Chen; 60 min) at any minute of the window: the verifier's bisection must say
+    # "busy" exactly when a plain scan of the database's busy blocks does.
+    start = 1767571200 // 60 + minute
+    blocks = [(s // 60, e // 60) for s, e in hand.execute(
+        "SELECT start_ts, end_ts FROM busy WHERE person IN ('Bruno Kim', 'Chen Rossi')")]
+    expected = any(s < start + 60 and start < e for s, e in blocks)
+    when = __import__("datetime").datetime.fromtimestamp(start * 60, __import__("datetime").timezone.utc)
+    answer = moved("M2", start=when.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert ("attendees.calendar" in failing(hand, answer)) == expected

@@ -11,7 +11,6 @@ import pytest
 from synth import Run, ToolRuntime, category, family
 from synth._verify import control_records, gold_trajectory
 from synth.environments.general import new_db
-from synth.environments.general._shopping import SCHEMA
 
 CAT = "shopping"
 
@@ -83,7 +82,7 @@ GOOD = {"store": "BrightMart", "items": [{"product": "SKU-1001", "qty": 1}, {"pr
 
 @pytest.fixture()
 def shop():
-    db = new_db(SCHEMA)
+    db = new_db(category("general", CAT).schema)
     db.executemany("INSERT INTO stores VALUES (?, ?, ?, ?)",
                    [("BrightMart", "Aldmere", 499, 20000), ("CityTech", "Caldris", 699, None)])
     db.executemany("INSERT INTO products VALUES (?, ?, ?, ?, ?)", [

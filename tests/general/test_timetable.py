@@ -11,7 +11,6 @@ import pytest
 from synth import Run, ToolRuntime, category, family
 from synth._verify import control_records, gold_trajectory
 from synth.environments.general import new_db
-from synth.environments.general._timetable import SCHEMA
 
 CAT = "course_timetabling"
 
@@ -76,7 +75,7 @@ GOOD = [
 
 @pytest.fixture()
 def school():
-    db = new_db(SCHEMA)
+    db = new_db(category("general", CAT).schema)
     db.executemany("INSERT INTO slots VALUES (?, ?, ?, ?, ?, ?)", [
         (f"{day}-{p}", day, d, p, "09:00", "10:30") for d, day in enumerate(("Mon", "Tue")) for p in (1, 2, 3, 4)])
     db.executemany("INSERT INTO student_groups VALUES (?, ?, ?)", [("G1A", "Biology", 30), ("G2B", "Computing", 20)])
