@@ -827,13 +827,13 @@ start as ISO 8601, e.g. "2026-01-05T14:30:00Z"}. The end is the start plus the d
             ("naive_start", "start.valid", edit(i, start=answer[i]["start"].replace("Z", "").replace("+00:00", ""))),
             ("unknown_room", "rooms.known", edit(i, room="Room 000")),
         ]
-        controls = []
+        # Every edit above breaks its check by construction; they are not filtered through the
+        # verifier here, so a verifier that misses one shows up as an unsound control.
+        controls, seen = [], set()
         for name, breaks, submission in options:
-            failing = {c.name for c in self.check(db, params, submission) if not c.passed}
-            if breaks in failing:
+            if breaks not in seen and len(controls) < 6:
                 controls.append(Control(name, _json(submission), breaks))
-            if len(controls) == 6:
-                break
+                seen.add(breaks)
         return controls
 
 

@@ -664,19 +664,21 @@ Submit JSON: {"store": name, "items": [{"product": sku, "qty": integer}, ...], "
             qty = min(room, max(1, -(-params["budget"] // price)))
             extra = [dict(i) for i in items if i["product"] != sku]
             extra.append({"product": sku, "qty": qty + sum(i["qty"] for i in items if i["product"] == sku)})
-            options.append(("over_budget", "budget", with_items(extra)))
+            # Stock may cap the extra units: price the cart and keep the edit only if it is over.
+            if not next(c for c in self.check(db, params, with_items(extra)) if c.name == "budget").passed:
+                options.append(("over_budget", "budget", with_items(extra)))
         options += [
             ("invented_coupon", "coupons.known", dict(answer, coupons=[*gold_codes, "FREE100"])),
             ("duplicate_line", "items.lines", with_items(items + [dict(items[0])])),
             ("unknown_store", "store.known", dict(answer, store="Nowhere Mart")),
         ]
-        controls = []
+        # Every edit above breaks its check by construction; they are not filtered through the
+        # verifier here, so a verifier that misses one shows up as an unsound control.
+        controls, seen = [], set()
         for name, breaks, submission in options:
-            failing = {c.name for c in self.check(db, params, submission) if not c.passed}
-            if breaks in failing:
+            if breaks not in seen and len(controls) < 6:
                 controls.append(Control(name, _json(submission), breaks))
-            if len(controls) == 6:
-                break
+                seen.add(breaks)
         return controls
 
 

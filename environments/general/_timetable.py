@@ -588,15 +588,12 @@ Submit a JSON list with one object per session: {"course": id, "slot": slot id, 
             ("invented_slot", "references", edit(i, slot="Sun-9")),
             ("unlisted_course", "coverage", answer + [{"course": "XX999", "slot": answer[i]["slot"], "room": answer[i]["room"]}]),
         ]
+        # Every edit above breaks its check by construction; they are not filtered through the
+        # verifier here, so a verifier that misses one shows up as an unsound control.
         controls, seen = [], set()
         for name, breaks, submission in options:
-            if breaks in seen:
-                continue
-            failing = {c.name for c in self.check(db, params, submission) if not c.passed}
-            if breaks in failing:
+            if breaks not in seen and len(controls) < 6:
                 controls.append(Control(name, _json(submission), breaks))
                 seen.add(breaks)
-            if len(controls) == 6:
-                break
         return controls
 
