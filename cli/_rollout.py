@@ -117,15 +117,21 @@ def rollout(
         raise ConfigError(f"--model {cfg.model} needs --base-url; without one synth runs the embedded SmolLM2-135M-Instruct")
     if cfg.thinking:
         raise ConfigError("the embedded model has no thinking mode; drop --thinking or give --base-url")
+    from synth._rollout import plan
+
     window = cfg.context_window if "context_window" in cfg.model_fields_set else EMBEDDED_CONTEXT
     # the embedded server answers one request at a time and reuses the previous prompt's prefix:
     # episodes one after another are faster than interleaved ones unless asked otherwise
     lanes = cfg.concurrency if "concurrency" in cfg.model_fields_set else 1
+    cfg = cfg.model_copy(update={"context_window": window, "concurrency": lanes})
+    if not plan(run, cfg, tasks)[0]:
+        _roll(run, cfg, tasks)  # nothing left to run: report without starting a server
+        return
     server = embedded_server(context=window, log=run.path / "embedded-server.log")
     typer.echo("starting the embedded model (SmolLM2-135M-Instruct on CPU) ...", err=True)
     with server.start():
         typer.echo(f"embedded model at {server.base_url}", err=True)
-        _roll(run, cfg.model_copy(update={"base_url": server.base_url, "context_window": window, "concurrency": lanes}), tasks)
+        _roll(run, cfg.model_copy(update={"base_url": server.base_url}), tasks)
 
 
 def _roll(run: Any, cfg: Any, tasks: int | None) -> None:
@@ -154,8 +160,9 @@ def _roll(run: Any, cfg: Any, tasks: int | None) -> None:
     ends = ", ".join(f"{name} {count}" for name, count in sorted(stats.terminations.items())) or "none"
     typer.echo(
         f"rollout {cfg.model_name}: {stats.done} episodes run, {skipped} already done; "
-        f"{passed}/{n} graded episodes pass over {len(facts)} tasks; pass@1 {pass1:.3f}, pass@{k} {passk:.3f}; "
-        f"{stats.tokens_per_second:.1f} completion tok/s; endings: {ends}"
+        f"{passed}/{n} graded episodes pass over {len(facts)} tasks; pass@1 {pass1:.3f}"
+        + (f", pass@{k} {passk:.3f}; " if k > 1 else "; ")
+        + f"{stats.tokens_per_second:.1f} completion tok/s; endings: {ends}"
     )
     if stats.done and stats.infrastructure == stats.done:
         typer.echo(f"synth: error: every episode failed on infrastructure (model_error/environment_error); see {run.path}", err=True)

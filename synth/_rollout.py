@@ -419,14 +419,16 @@ async def rollout_run(
     stats = RolloutStats(episodes=len(todo), skipped=skipped)
     journal = run.journal(TRAJECTORIES, Trajectory)
     families: dict[str, Family] = {}
-    owned = client is None
-    client = client or ModelClient(cfg)
+    owned = client is None and bool(todo)
+    if client is None and todo:
+        client = ModelClient(cfg)
     try:
         with journal:
 
             async def one(episode: Episode) -> None:
                 name = episode.record.environment.family
                 fam = families.get(name) or families.setdefault(name, registry.family(name))
+                assert client is not None
                 trajectory = await run_episode(client, cfg, fam, episode.record, run, episode.sample)
                 journal.append(trajectory)
                 stats.done += 1
@@ -442,7 +444,7 @@ async def rollout_run(
 
             await bounded(todo, one, cfg.concurrency)
     finally:
-        if owned:
+        if owned and client is not None:
             await client.aclose()
     facts = task_stats(run, cfg.model_name)
     run.finish(
