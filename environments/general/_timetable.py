@@ -70,14 +70,19 @@ def _json(value: Any) -> str:
 
 
 def list_courses(db: sqlite3.Connection, term: str | None = None) -> list[dict[str, Any]]:
-    """List courses (id, title, term), optionally of one term only.
+    """The course catalogue: teacher, enrolled student groups, sessions per week and required room
+    kind of every course, optionally of one term only.
 
     Args:
         term: A term name, e.g. "Autumn 2026".
     """
-    if term is None:
-        return rows(db, "SELECT course, title, term FROM courses ORDER BY course")
-    return rows(db, "SELECT course, title, term FROM courses WHERE term = ? ORDER BY course", term)
+    sql, args = "SELECT * FROM courses", []
+    if term is not None:
+        sql, args = sql + " WHERE term = ?", [term]
+    groups: dict[str, list[str]] = {}
+    for course, grp in db.execute("SELECT course, grp FROM enrollment ORDER BY course, grp"):
+        groups.setdefault(course, []).append(grp)
+    return [dict(c, groups=groups.get(c["course"], [])) for c in rows(db, sql + " ORDER BY course", *args)]
 
 
 def get_course(db: sqlite3.Connection, course: str) -> dict[str, Any]:
@@ -375,7 +380,8 @@ Submit a JSON list with one object per session: {"course": id, "slot": slot id, 
         sizes = {g["group"]: g["size"] for g in client.list_groups()}
         rooms = {r["room"]: (r["kind"], r["capacity"]) for r in client.list_rooms()}
         booked = {(b["room"], b["slot"]) for b in client.get_room_schedule()["booked"]}
-        courses = {c: client.get_course(course=c) for c in params["courses"]}
+        catalogue = {c["course"]: c for c in client.list_courses(term=params["term"])}
+        courses = {c: catalogue[c] for c in params["courses"]}
         teachers = sorted({c["teacher"] for c in courses.values()})
         available = {t: set(client.get_teacher_availability(teacher=t)["available"]) for t in teachers}
         ordered_slots = sorted(slots, key=lambda s: slots[s])

@@ -168,6 +168,7 @@ def test_tools_and_structured_errors(school):
     assert everywhere == booked
     terms = json.loads(runtime.call("list_courses", {"term": "Autumn 2026"}).content)
     assert [c["course"] for c in terms] == ["BIO110", "CS101", "MAT200"]
+    assert terms[1] == dict(course, title="Algorithms")
     for name, args, kind in [
         ("get_course", {"course": "XX1"}, "not_found"),
         ("get_teacher_availability", {"teacher": "Dr. Nobody"}, "not_found"),
