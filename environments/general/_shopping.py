@@ -595,7 +595,10 @@ Submit JSON: {"store": name, "items": [{"product": sku, "qty": integer}, ...], "
 
         found = facts["coupons"]
         codes = answer["coupons"]
-        bad_codes = [c for c in codes if c not in found] + sorted({c for c in codes if codes.count(c) > 1})
+        repeats: dict[str, int] = {}
+        for c in codes:
+            repeats[c] = repeats.get(c, 0) + 1
+        bad_codes = [c for c in codes if c not in found] + sorted(c for c, n in repeats.items() if n > 1)
         out.append(check("coupons.known", not bad_codes, "existing codes, each once", bad_codes[:5]))
         used = [dict(found[c], excludes=found[c]["excludes"].split(",") if found[c]["excludes"] else [])
                 for c in dict.fromkeys(codes) if c in found]

@@ -228,3 +228,12 @@ def test_calendar_check_agrees_with_brute_force_overlap(hand, minute):
     when = __import__("datetime").datetime.fromtimestamp(start * 60, __import__("datetime").timezone.utc)
     answer = moved("M2", start=when.strftime("%Y-%m-%dT%H:%M:%SZ"))
     assert ("attendees.calendar" in failing(hand, answer)) == expected
+
+
+def test_exploit_a_huge_answer_does_not_stall_the_verifier(hand):
+    import time
+
+    flood = GOOD + [dict(GOOD[0], meeting=f"M{i}") for i in range(4, 20000)] + [dict(GOOD[1])] * 20000
+    began = time.process_time()
+    assert "coverage" in failing(hand, flood)
+    assert time.process_time() - began < 2.0

@@ -253,3 +253,13 @@ def test_prompt_lists_each_need_on_its_own_line(tmp_path):
     lines = record.task.prompt.splitlines()
     for need in record.task.metadata["needs"]:
         assert any(line.startswith(f"- {need['qty']} x {need['category']}") for line in lines), record.task.prompt
+
+
+def test_exploit_a_huge_answer_does_not_stall_the_verifier(shop):
+    import time
+
+    flood = cart(coupons=[f"X{i}" for i in range(20000)] * 2,
+                 items=GOOD["items"] + [{"product": f"SKU-{i}", "qty": 1} for i in range(20000)])
+    began = time.process_time()
+    assert failing(shop, flood) >= {"coupons.known", "items.known"}
+    assert time.process_time() - began < 2.0

@@ -177,3 +177,12 @@ def test_tools_and_structured_errors(school):
     ]:
         result = runtime.call(name, args)
         assert result.error and result.error_kind == kind, (name, result.content)
+
+
+def test_exploit_a_huge_answer_does_not_stall_the_verifier(school):
+    import time
+
+    flood = GOOD + [dict(GOOD[0])] * 20000 + [dict(GOOD[0], course=f"X{i}") for i in range(20000)]
+    began = time.process_time()
+    assert failing(school, flood) >= {"coverage", "rooms.no_double_booking"}
+    assert time.process_time() - began < 2.0
