@@ -18,7 +18,8 @@ limit ends the episode. Guarantees:
   none (the episode ends with context_exhausted), recorded under extra["context_events"].
 - Trajectories are appended to `trajectories.jsonl` one line each as episodes finish, keyed by
   `Trajectory.key`; a re-run (also after SIGKILL) skips finished keys, so nothing is lost or
-  duplicated. Fan-out is bounded by one helper (`bounded`).
+  duplicated. Fan-out is bounded by one helper (`bounded`); in-process tools (RuntimeEnvironment)
+  run on the event loop, anything that may block (containers) in worker threads.
 - Grading is a pure function of the stored trajectory (`grade_trajectory`), so `regrade_run`
   rescores a run without a model.
 """
