@@ -116,6 +116,26 @@ def stored_db(run: Run, ref: AssetRef) -> sqlite3.Connection:
     return db
 
 
+_FACTS: dict[tuple[int, str], tuple[sqlite3.Connection, int, Any]] = {}
+
+
+def db_facts(db: sqlite3.Connection, kind: str, read: Any) -> Any:
+    """`read(db)`, computed once per live connection and content version: the verifier and the
+    controls of one tuple check the same read-only database many times. The cache holds the
+    connection itself (so its id cannot be reused while cached) and the connection's change
+    counter (so a modified database is read again); it keeps the 16 most recent entries."""
+    key = (id(db), kind)
+    hit = _FACTS.get(key)
+    if hit is not None and hit[0] is db and hit[1] == db.total_changes:
+        return hit[2]
+    value = read(db)
+    _FACTS.pop(key, None)
+    _FACTS[key] = (db, db.total_changes, value)
+    while len(_FACTS) > 16:
+        del _FACTS[next(iter(_FACTS))]
+    return value
+
+
 @dataclass
 class Built:
     """What a category's generator returns."""

@@ -24,7 +24,7 @@ from typing import Any
 
 from synth import Check, Control, ToolClient, ToolError, register_category, tool_from_function
 
-from ._base import SUBMIT, Built, GeneralCategory, check, new_db, rows
+from ._base import SUBMIT, Built, GeneralCategory, check, db_facts, new_db, rows
 
 SCHEMA = """
 CREATE TABLE people (name TEXT PRIMARY KEY, team TEXT, role TEXT, utc_offset INTEGER,
@@ -73,26 +73,6 @@ LEVELS = {
     5: (6, 4, 3, (2, 4), 3, 0, True, True, 15),
 }
 LONG_MIN, LONG_END = 90, 15 * 60  # meetings of >= 90 min end by 15:00 local for every attendee
-
-
-_FACTS: dict[tuple[int, str], tuple[sqlite3.Connection, int, Any]] = {}
-
-
-def db_facts(db: sqlite3.Connection, kind: str, read: Any) -> Any:
-    """`read(db)`, computed once per live connection and content version: the verifier and the
-    controls of one tuple check the same read-only database many times. The cache holds the
-    connection itself (so its id cannot be reused while cached) and the connection's change
-    counter (so a modified database is read again); it keeps the 16 most recent entries."""
-    key = (id(db), kind)
-    hit = _FACTS.get(key)
-    if hit is not None and hit[0] is db and hit[1] == db.total_changes:
-        return hit[2]
-    value = read(db)
-    _FACTS.pop(key, None)
-    _FACTS[key] = (db, db.total_changes, value)
-    while len(_FACTS) > 16:
-        del _FACTS[next(iter(_FACTS))]
-    return value
 
 
 def _hhmm(minutes: int) -> str:

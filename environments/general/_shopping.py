@@ -31,7 +31,7 @@ from typing import Any
 from synth import Check, Control, ToolClient, ToolError, register_category, tool_from_function
 
 from ._base import SUBMIT, Built, GeneralCategory, check, new_db, rows
-from ._meetings import db_facts
+from ._base import db_facts
 
 SCHEMA = """
 CREATE TABLE stores (store TEXT PRIMARY KEY, city TEXT, delivery_fee INTEGER, free_delivery_over INTEGER);

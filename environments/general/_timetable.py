@@ -24,7 +24,7 @@ from typing import Any
 from synth import Check, Control, ToolClient, ToolError, register_category, tool_from_function
 
 from ._base import SUBMIT, Built, GeneralCategory, check, new_db, rows
-from ._meetings import db_facts
+from ._base import db_facts
 
 SCHEMA = """
 CREATE TABLE slots (slot TEXT PRIMARY KEY, day TEXT, day_index INTEGER, period INTEGER, start TEXT, end TEXT);

@@ -25,7 +25,7 @@ from typing import Any
 
 from synth import Check, Control, ToolClient, ToolError, register_category, tool_from_function
 
-from ._base import SUBMIT, Built, GeneralCategory, check, new_db, rows
+from ._base import SUBMIT, Built, GeneralCategory, check, db_facts, new_db, rows
 
 SCHEMA = """
 CREATE TABLE cities (name TEXT PRIMARY KEY, region TEXT, population INTEGER, description TEXT);
@@ -653,7 +653,7 @@ class TripPlanning(GeneralCategory):
         out.append(check("cities.not_start", start not in route, f"never {start}", route))
         out.append(check("cities.distinct", len(set(route)) == len(route), "distinct cities", route))
         hops = list(zip([start] + route, route))
-        linked = set(db.execute("SELECT DISTINCT from_city, to_city FROM inter_city_transport"))
+        linked = db_facts(db, "trip.links", lambda c: set(c.execute("SELECT DISTINCT from_city, to_city FROM inter_city_transport")))
         missing = [f"{a}->{b}" for a, b in hops if (a, b) not in linked]
         out.append(check("cities.connected", not missing, "a connection for every hop", missing,
                          f"no connection {missing[0]}" if missing else ""))
@@ -682,7 +682,7 @@ class TripPlanning(GeneralCategory):
 
         if params["rain_rule"]:
             wet = []
-            rainy = set(db.execute("SELECT city, date FROM weather WHERE condition = 'rainy'"))
+            rainy = db_facts(db, "trip.rain", lambda c: set(c.execute("SELECT city, date FROM weather WHERE condition = 'rainy'")))
             for d in answer:
                 sight = table["attraction"].get(d["afternoon_attraction"])
                 if (d["city"], d["time"]) in rainy and (sight is None or not sight["indoor"]):
