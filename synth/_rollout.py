@@ -210,6 +210,10 @@ async def _env(offload: bool, fn: Callable[..., T], *args: Any) -> T:
     return fn(*args)
 
 
+_IN_PROCESS: dict[str, bool] = {}
+"""Families whose environments turned out to be in-process: later ones open on the loop too."""
+
+
 def _blocking(fam: Family, env: Environment) -> bool:
     """In-process tools (a RuntimeEnvironment) run on the event loop; anything else (containers,
     notebooks) may block, so it runs in worker threads. A family can force threads with
@@ -233,8 +237,12 @@ async def run_episode(client: ModelClient, cfg: RolloutConfig, fam: Family, reco
     env: Environment | None = None
     tools = list(record.environment.tools)
     try:
-        env = await asyncio.to_thread(fam.open, record, run)  # may start a container
+        if _IN_PROCESS.get(fam.name):
+            env = fam.open(record, run)
+        else:
+            env = await asyncio.to_thread(fam.open, record, run)  # may start a container
         offload = _blocking(fam, env)
+        _IN_PROCESS[fam.name] = not offload
         tools = env.tools
         limit = cfg.context_threshold * cfg.context_window
         while True:
@@ -380,6 +388,31 @@ def latest_trajectories(run: Run) -> dict[str, Trajectory]:
     return {t.key: t for t in run.journal(TRAJECTORIES, Trajectory)}
 
 
+_INFRASTRUCTURE = {t.value for t in TerminationReason if t.infrastructure}
+
+
+def finished_keys(run: Run) -> set[str]:
+    """Keys of model episodes whose latest record is not an infrastructure failure. Reads only the
+    identity fields of each line (full validation of a large journal would dominate a resume)."""
+    path = run.path / TRAJECTORIES
+    if not path.exists():
+        return set()
+    latest: dict[str, bool] = {}
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.endswith(b"\n"):
+                break  # a torn tail is not a record
+            try:
+                data = json.loads(line)
+                if data["source"] != "model":
+                    continue
+                key = episode_key(data["task_key"], data["model"], data["sample"])
+                latest[key] = data["termination"] not in _INFRASTRUCTURE
+            except (ValueError, KeyError, TypeError):
+                raise StoreError(f"malformed JSONL: {TRAJECTORIES} line {number} is not a trajectory") from None
+    return {key for key, done in latest.items() if done}
+
+
 def plan(run: Run, cfg: RolloutConfig, tasks: int | None = None) -> tuple[list[Episode], int]:
     """Episodes still to run (sound tuples x samples, minus finished keys) and how many are done;
     `tasks` limits the rollout to the first that many sound tuples in run order."""
@@ -389,7 +422,7 @@ def plan(run: Run, cfg: RolloutConfig, tasks: int | None = None) -> tuple[list[E
     if run.stage("verify") is None:
         raise StoreError(f"run {run.path} has not been verified; run synth verify first (only sound tuples are rolled out)")
     sound = sound_keys(run)
-    finished = {k for k, t in latest_trajectories(run).items() if not t.termination.infrastructure}
+    finished = finished_keys(run)
     todo, skipped = [], 0
     chosen = [record for record in tuples if record.key in sound][:tasks]
     for record in chosen:
@@ -447,13 +480,11 @@ async def rollout_run(
     finally:
         if owned and client is not None:
             await client.aclose()
-    facts = task_stats(run, cfg.model_name)
+    previous = run.stage(stage_name(cfg)) or {}
     run.finish(
         stage_name(cfg),
-        samples=max(cfg.samples, (run.stage(stage_name(cfg)) or {}).get("samples", 0)),
-        tasks=len(facts),
-        episodes=sum(s.n for s in facts.values()),
-        passed=sum(s.passed for s in facts.values()),
+        samples=max(cfg.samples, previous.get("samples", 0)),
+        episodes=stats.skipped + stats.done - stats.infrastructure,
     )
     return stats
 
