@@ -83,12 +83,22 @@ def retry_after(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def wire_messages(messages: list[Message], flavor: str) -> list[dict[str, Any]]:
+WireCache = dict[int, tuple[Message, dict[str, Any]]]
+"""Per-conversation memo of request JSON by position; an entry counts only for the very same
+Message object, so a replaced or copied message is serialized afresh."""
+
+
+def wire_messages(messages: list[Message], flavor: str, cache: WireCache | None = None) -> list[dict[str, Any]]:
     """Messages as request JSON. Reasoning goes back to servers that read it (DeepSeek requires it
     on tool-call turns); plain OpenAI servers never see the field. Tool messages carry only their
-    call id, as the OpenAI schema has it."""
+    call id, as the OpenAI schema has it. With `cache`, earlier turns are not serialized again."""
     out = []
-    for message in messages:
+    for index, message in enumerate(messages):
+        if cache is not None:
+            hit = cache.get(index)
+            if hit is not None and hit[0] is message:
+                out.append(hit[1])
+                continue
         data = message.openai()
         if flavor == "openai":
             data.pop("reasoning_content", None)
@@ -96,6 +106,8 @@ def wire_messages(messages: list[Message], flavor: str) -> list[dict[str, Any]]:
             data.pop("name", None)
         if message.role == "assistant" and "content" not in data:
             data["content"] = ""  # servers differ on null and absent content; all take ""
+        if cache is not None:
+            cache[index] = (message, data)
         out.append(data)
     return out
 
@@ -118,13 +130,17 @@ def normalize_message(raw: dict[str, Any], flavor: str) -> Message:
         elif not isinstance(arguments, str):
             arguments = json.dumps(arguments, ensure_ascii=False)
         name = function.get("name")
+        # every field is type-checked above, so the models are built without re-validation (hot path)
         calls.append(
-            ToolCall(
+            ToolCall.model_construct(
                 id=str(item.get("id") or f"call_{uuid.uuid4().hex[:16]}"),
-                function=FunctionCall(name=name if isinstance(name, str) else "", arguments=arguments),
+                type="function",
+                function=FunctionCall.model_construct(name=name if isinstance(name, str) else "", arguments=arguments),
             )
         )
-    return Message(role="assistant", content=content, reasoning_content=reasoning, tool_calls=calls or None)
+    return Message.model_construct(
+        role="assistant", content=content, reasoning_content=reasoning, tool_calls=calls or None, tool_call_id=None, name=None
+    )
 
 
 class ModelClient:
@@ -189,12 +205,14 @@ class ModelClient:
         return lane
 
     # -- requests ------------------------------------------------------------------------------
-    def chat_body(self, messages: list[Message], tools: list[ToolSpec], *, seed: int | None = None) -> dict[str, Any]:
+    def chat_body(
+        self, messages: list[Message], tools: list[ToolSpec], *, seed: int | None = None, cache: WireCache | None = None
+    ) -> dict[str, Any]:
         """The JSON body of a chat request, with the flavor's thinking switch."""
         cfg = self.config
         body: dict[str, Any] = {
             "model": cfg.model_name,
-            "messages": wire_messages(messages, cfg.flavor),
+            "messages": wire_messages(messages, cfg.flavor, cache),
             "temperature": cfg.temperature,
             "top_p": cfg.top_p,
             "max_tokens": cfg.max_tokens,
@@ -218,12 +236,15 @@ class ModelClient:
         elif cfg.flavor == "deepseek":
             body["thinking"] = {"type": "enabled" if cfg.thinking else "disabled"}
 
-    async def chat(self, messages: list[Message], tools: list[ToolSpec], *, seed: int | None = None) -> Reply:
-        """One model turn over /chat/completions (or /completions with the V3.2 encoding)."""
+    async def chat(
+        self, messages: list[Message], tools: list[ToolSpec], *, seed: int | None = None, cache: WireCache | None = None
+    ) -> Reply:
+        """One model turn over /chat/completions (or /completions with the V3.2 encoding). Pass the
+        same `cache` for every turn of one conversation to skip re-serializing earlier turns."""
         if self.config.endpoint == "completions":
             return await self._raw(messages, tools, seed=seed)
         started = time.monotonic()
-        data = await self.post("chat/completions", self.chat_body(messages, tools, seed=seed))
+        data = await self.post("chat/completions", self.chat_body(messages, tools, seed=seed, cache=cache))
         choice = data["choices"][0]
         raw = choice.get("message") if isinstance(choice.get("message"), dict) else {}
         message = normalize_message(raw, self.config.flavor)

@@ -27,6 +27,7 @@ limit ends the episode. Guarantees:
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import math
 import time
@@ -156,6 +157,8 @@ class _Episode:
     completion_tokens: int = 0
     context: int = 0
     """Tokens the conversation is believed to hold now."""
+    wire: dict[int, Any] = field(default_factory=dict)
+    """Request JSON of earlier turns (see `wire_messages`)."""
     events: list[dict[str, Any]] = field(default_factory=list)
     logprobs: list[Any] = field(default_factory=list)
     token_ids: list[Any] = field(default_factory=list)
@@ -253,7 +256,7 @@ async def run_episode(client: ModelClient, cfg: RolloutConfig, fam: Family, reco
                 termination = TerminationReason.CONTEXT_EXHAUSTED
                 break
             try:
-                reply = await client.chat(drop_thinking(state.messages), tools, seed=seed)
+                reply = await client.chat(drop_thinking(state.messages), tools, seed=seed, cache=state.wire)
             except ContextOverflow:
                 if await _manage_context(client, cfg, state, tools, "server refused the length"):
                     continue
@@ -453,6 +456,9 @@ async def rollout_run(
     stats = RolloutStats(episodes=len(todo), skipped=skipped)
     journal = run.journal(TRAJECTORIES, Trajectory)
     families: dict[str, Family] = {}
+    # everything alive now (tuples, plan, caches) lives as long as the rollout: keep the collector
+    # from rescanning it on every full collection while hundreds of episodes allocate
+    gc.freeze()
     owned = client is None and bool(todo)
     if client is None and todo:
         client = ModelClient(cfg)
@@ -478,6 +484,7 @@ async def rollout_run(
 
             await bounded(todo, one, cfg.concurrency)
     finally:
+        gc.unfreeze()
         if owned and client is not None:
             await client.aclose()
     previous = run.stage(stage_name(cfg)) or {}
