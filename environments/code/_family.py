@@ -19,11 +19,10 @@ from typing import Any
 
 from synth import (
     Control,
-    Environment,
     Family,
     Run,
+    RuntimeEnvironment,
     ToolClient,
-    ToolResult,
     ToolRuntime,
     ToolSpec,
     TupleRecord,
@@ -178,38 +177,20 @@ def execute_submission(record: TupleRecord, run: Run, submission: Any, task_imag
                        args["runner"], list(args.get("test_files", [])), float(args.get("timeout", 300)))
 
 
-class CodeEnvironment(Environment):
+class CodeEnvironment(RuntimeEnvironment):
     """One episode: a live container of the task image and the tool runtime over it."""
 
     def __init__(self, record: TupleRecord, run: Run) -> None:
         self.record, self.run = record, run
         self.images = images_for(record, run)
         self.box = SyncSandbox(DockerSandbox.start_blocking(self.images["task"], limits=TEST_LIMITS, kind="agent"))
-        self.runtime = ToolRuntime.of(TOOLS, Workspace(self.box))
-
-    @property
-    def tools(self) -> list[ToolSpec]:
-        return self.runtime.specs
-
-    def call(self, name: str, arguments: str | dict[str, Any] | None) -> ToolResult:
-        return self.runtime.call(name, arguments)
-
-    @property
-    def submitted(self) -> bool:
-        return self.runtime.submitted
-
-    @property
-    def submission(self) -> Any:
-        return self.runtime.submission
+        super().__init__(ToolRuntime.of(TOOLS, Workspace(self.box)), on_close=self.box.close)
 
     def finalize(self) -> dict[str, Any]:
         self.close()  # the agent's container is done; grading starts from a fresh one
         if not self.submitted:
             return {}
         return execute_submission(self.record, self.run, self.submission, self.images["task"])
-
-    def close(self) -> None:
-        self.box.close()
 
 
 SYSTEM_PROMPT = (
@@ -265,6 +246,8 @@ install_signal_handlers()
 class CodeFamily(Family):
     name = "code"
     description = "Real repositories in Docker: issue text as the prompt, the repository's own tests (F2P/P2P) as the verifier."
+    blocking = True
+    """Every tool call talks to a container: rollouts run this family's environments in worker threads."""
 
     def open(self, record: TupleRecord, run: Run) -> CodeEnvironment:
         return CodeEnvironment(record, run)
