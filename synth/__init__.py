@@ -50,7 +50,38 @@ from ._registry import (
 from ._store import Journal, Run, atomic_write
 from ._templates import render
 from ._tools import Tool, ToolClient, ToolResult, ToolRuntime, tool_from_function
+from ._verify import control_records, gold_trajectory, sound_keys, verify_run
 
 __version__ = "0.1.0"
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+# The model runtime pulls in httpx and asyncio machinery; it loads on first use so that importing
+# synth (and `synth --help`) stays light.
+_LAZY = {
+    "RolloutConfig": ("._config", "RolloutConfig"),
+    "load_config": ("._config", "load_config"),
+    "ModelClient": ("._client", "ModelClient"),
+    "ContextOverflow": ("._client", "ContextOverflow"),
+    "rollout_run": ("._rollout", "rollout_run"),
+    "run_episode": ("._rollout", "run_episode"),
+    "grade_trajectory": ("._rollout", "grade_trajectory"),
+    "regrade_run": ("._rollout", "regrade_run"),
+    "task_stats": ("._rollout", "task_stats"),
+    "pass_at_k": ("._rollout", "pass_at_k"),
+    "render_dsv32": ("._dsv32", "render"),
+    "parse_dsv32": ("._dsv32", "parse"),
+    "embedded_server": ("._serve", "embedded_server"),
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module, __name__), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'synth' has no attribute {name!r}")
+
+
+__all__ = [name for name in dir() if not name.startswith("_")] + sorted(_LAZY)

@@ -71,8 +71,8 @@ def test_llm_judge_rejects_unclear_problem_statements_before_any_container(tmp_p
     import httpx
 
     from synth import Run
-    from synth._client import ModelClient
-    from synth._config import RolloutConfig
+    from synth import ModelClient
+    from synth import RolloutConfig
     from synth.environments.code import REJECTIONS, Generator, Rejection, Settings
 
     asked = []

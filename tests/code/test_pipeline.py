@@ -8,7 +8,7 @@ import json
 import pytest
 
 from synth import TupleRecord, family, grade
-from synth._verify import verify_run
+from synth import verify_run
 from synth.environments.code import REJECTIONS, Rejection
 
 from .conftest import FIX_MESSAGE

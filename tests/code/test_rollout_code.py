@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from synth import TerminationReason, family
-from synth._client import ModelClient
-from synth._config import RolloutConfig
-from synth._rollout import grade_trajectory, run_episode
+from synth import ModelClient
+from synth import RolloutConfig
+from synth import grade_trajectory, run_episode
 
 from .helpers import add_fix_task
 

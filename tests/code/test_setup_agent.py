@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from synth import Run, TupleRecord
-from synth._client import ModelClient
-from synth._config import RolloutConfig
+from synth import ModelClient
+from synth import RolloutConfig
 from synth.environments.code import Candidate, Generator, Settings
 
 pytestmark = pytest.mark.docker

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from synth import Run, categories, family
-from synth._verify import control_records, gold_trajectory
+from synth import control_records, gold_trajectory
 
 CATEGORIES = sorted(categories("general"))
 

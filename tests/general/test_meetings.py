@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from synth import Run, ToolRuntime, category, family, grade
-from synth._verify import control_records, gold_trajectory
+from synth import control_records, gold_trajectory
 from synth.environments.general import load_db, new_db
 
 CAT = "meeting_scheduling"

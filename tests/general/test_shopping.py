@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from synth import Run, ToolRuntime, category, family
-from synth._verify import control_records, gold_trajectory
+from synth import control_records, gold_trajectory
 from synth.environments.general import new_db
 
 CAT = "shopping"

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from synth import Run, family, grade
-from synth._verify import gold_trajectory
+from synth import gold_trajectory
 from synth.environments.general import load_db
 
 

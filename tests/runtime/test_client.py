@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from synth import Message, ModelError, ToolSpec
-from synth._client import ContextOverflow, ModelClient
-from synth._config import RolloutConfig
+from synth import ContextOverflow, ModelClient
+from synth import RolloutConfig
 
 from .conftest import Scripted, Sleeps, call, completion
 

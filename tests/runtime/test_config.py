@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from synth import ConfigError
-from synth._config import RolloutConfig, load_config
+from synth import RolloutConfig, load_config
 
 
 def test_defaults_follow_the_report() -> None:

@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 
 import synth
 from synth import TerminationReason, Trajectory
-from synth._config import RolloutConfig
+from synth import RolloutConfig
 from synth._dsv32 import BOS
 from synth._export import rl_lines, sft_lines
-from synth._rollout import rollout_run
-from synth._serve import embedded_server
+from synth import rollout_run
+from synth import embedded_server
 from synth._verify import TRAJECTORIES
 from synth.cli import app
 

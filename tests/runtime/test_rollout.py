@@ -13,8 +13,8 @@ import pytest
 
 import synth
 from synth import Message, StoreError, TerminationReason, Trajectory
-from synth._client import ModelClient
-from synth._config import RolloutConfig
+from synth import ModelClient
+from synth import RolloutConfig
 from synth._rollout import (
     SUMMARY_HEADER,
     bounded,
