@@ -108,6 +108,14 @@ def _city(db: sqlite3.Connection, city: str) -> None:
         raise ToolError(f"no city named {city!r}; call get_all_cities for the list", "not_found")
 
 
+def _in_city(db: sqlite3.Connection, city: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`found`, or a not_found error when it is empty because the city does not exist (checked only
+    then: one query per call on the common path)."""
+    if not found:
+        _city(db, city)
+    return found
+
+
 def get_all_cities(db: sqlite3.Connection) -> list[str]:
     """List the names of every city in the database."""
     return [r["name"] for r in rows(db, "SELECT name FROM cities ORDER BY name")]
@@ -119,8 +127,7 @@ def get_all_hotels_by_city(db: sqlite3.Connection, city: str) -> list[dict[str, 
     Args:
         city: City name, exactly as get_all_cities returns it.
     """
-    _city(db, city)
-    return rows(db, "SELECT name, price, rating FROM hotels WHERE city = ? ORDER BY name", city)
+    return _in_city(db, city, rows(db, "SELECT name, price, rating FROM hotels WHERE city = ? ORDER BY name", city))
 
 
 def get_all_restaurants_by_city(db: sqlite3.Connection, city: str) -> list[dict[str, Any]]:
@@ -129,8 +136,9 @@ def get_all_restaurants_by_city(db: sqlite3.Connection, city: str) -> list[dict[
     Args:
         city: City name, exactly as get_all_cities returns it.
     """
-    _city(db, city)
-    return rows(db, "SELECT name, avg_price, rating, opening_hours FROM restaurants WHERE city = ? ORDER BY name", city)
+    return _in_city(
+        db, city, rows(db, "SELECT name, avg_price, rating, opening_hours FROM restaurants WHERE city = ? ORDER BY name", city)
+    )
 
 
 def get_all_attractions_by_city(db: sqlite3.Connection, city: str) -> list[dict[str, Any]]:
@@ -139,9 +147,8 @@ def get_all_attractions_by_city(db: sqlite3.Connection, city: str) -> list[dict[
     Args:
         city: City name, exactly as get_all_cities returns it.
     """
-    _city(db, city)
-    return rows(
-        db, "SELECT name, ticket, rating, opening_hours, indoor FROM attractions WHERE city = ? ORDER BY name", city
+    return _in_city(
+        db, city, rows(db, "SELECT name, ticket, rating, opening_hours, indoor FROM attractions WHERE city = ? ORDER BY name", city)
     )
 
 
@@ -196,14 +203,14 @@ def get_inter_city_transport(db: sqlite3.Connection, from_city: str, to_city: st
         from_city: Departure city.
         to_city: Arrival city; omit to list every departure from from_city.
     """
-    _city(db, from_city)
     if to_city is None:
-        return rows(
+        return _in_city(db, from_city, rows(
             db,
             "SELECT to_city, mode, depart, arrive, price FROM inter_city_transport WHERE from_city = ?"
             " ORDER BY to_city, depart",
             from_city,
-        )
+        ))
+    _city(db, from_city)
     _city(db, to_city)
     return rows(
         db,
@@ -629,11 +636,7 @@ class TripPlanning(GeneralCategory):
         start = params["start_city"]
         kinds = {"hotel": "hotel", "afternoon_restaurant": "restaurant", "evening_restaurant": "restaurant",
                  "afternoon_attraction": "attraction"}
-        cities = _named(db, "cities", [d["city"] for d in answer])
-        table = {
-            kind: _named(db, kind + "s", [d[f] for d in answer for f, k in kinds.items() if k == kind])
-            for kind in ("hotel", "restaurant", "attraction")
-        }
+        cities, table = db_facts(db, "trip.venues", _venues)
         out: list[Check] = []
         times = [d["time"] for d in answer]
         out.append(check("days", times == dates, dates, times,
@@ -791,11 +794,11 @@ class TripPlanning(GeneralCategory):
         return out
 
 
-def _named(db: sqlite3.Connection, table: str, names: list[str]) -> dict[str, dict[str, Any]]:
-    """Rows of `table` whose name is in `names`, by name (only what an answer mentions is read)."""
-    wanted = sorted(set(names))
-    marks = ",".join("?" * len(wanted))
-    return {r["name"]: r for r in rows(db, f"SELECT * FROM {table} WHERE name IN ({marks})", *wanted)}
+def _venues(db: sqlite3.Connection) -> tuple[set[str], dict[str, dict[str, dict[str, Any]]]]:
+    """City names and every venue row by kind and name (read once per database by db_facts)."""
+    cities = {r[0] for r in db.execute("SELECT name FROM cities")}
+    table = {kind: {r["name"]: r for r in rows(db, f"SELECT * FROM {kind}s")} for kind in ("hotel", "restaurant", "attraction")}
+    return cities, table
 
 
 def _json(value: Any) -> str:
