@@ -146,6 +146,24 @@ class Built:
     """Task parameters: everything the prompt states (rendered into the template), JSON-safe."""
 
 
+def answer_text(value: Any) -> str:
+    """An answer as the JSON text a submission carries."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def one_per_check(options: list[tuple[str, str, Any]], limit: int = 6) -> list[Control]:
+    """Controls from (name, check it breaks, answer) options: the first option for each check, at
+    most `limit`. The options are not filtered through the verifier, so a verifier that misses one
+    shows up as an unsound control."""
+    controls: list[Control] = []
+    seen: set[str] = set()
+    for name, breaks, answer in options:
+        if breaks not in seen and len(controls) < limit:
+            controls.append(Control(name, answer_text(answer), breaks))
+            seen.add(breaks)
+    return controls
+
+
 def check(name: str, passed: bool, expected: Any = None, actual: Any = None, message: str = "") -> Check:
     return Check(name=name, passed=bool(passed), expected=expected, actual=actual, message=message)
 

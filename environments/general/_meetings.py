@@ -16,7 +16,6 @@ each meeting's attendees' free time, then backtracks over (start, room) on a 15-
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import sqlite3
 from bisect import bisect_left
@@ -24,7 +23,7 @@ from typing import Any
 
 from synth import Check, Control, ToolClient, ToolError, register_category, tool_from_function
 
-from ._base import SUBMIT, Built, GeneralCategory, check, db_facts, new_db, rows
+from ._base import SUBMIT, Built, GeneralCategory, answer_text, check, db_facts, new_db, one_per_check, rows
 
 SCHEMA = """
 CREATE TABLE people (name TEXT PRIMARY KEY, team TEXT, role TEXT, utc_offset INTEGER,
@@ -236,9 +235,6 @@ def _fits_work(offset: int, work: tuple[int, int], start: int, end: int, end_by:
 def _local_day(offset: int, start: int) -> int:
     return (start + offset) // 1440
 
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 @register_category("general", "meeting_scheduling")
@@ -643,7 +639,7 @@ start as ISO 8601, e.g. "2026-01-05T14:30:00Z"}. The end is the start plus the d
                     place(mid, chosen[mid][0], chosen[mid][2], -1)
         answer = [{"meeting": m["id"], "room": chosen[m["id"]][2], "start": _iso(chosen[m["id"]][0])}
                   for m in meetings if m["id"] in chosen]
-        client.submit_result(answer_text=_json(answer))
+        client.submit_result(answer_text=answer_text(answer))
 
     # ------------------------------------------------------------------------------------ check
 
@@ -807,14 +803,7 @@ start as ISO 8601, e.g. "2026-01-05T14:30:00Z"}. The end is the start plus the d
             ("naive_start", "start.valid", edit(i, start=answer[i]["start"].replace("Z", "").replace("+00:00", ""))),
             ("unknown_room", "rooms.known", edit(i, room="Room 000")),
         ]
-        # Every edit above breaks its check by construction; they are not filtered through the
-        # verifier here, so a verifier that misses one shows up as an unsound control.
-        controls, seen = [], set()
-        for name, breaks, submission in options:
-            if breaks not in seen and len(controls) < 6:
-                controls.append(Control(name, _json(submission), breaks))
-                seen.add(breaks)
-        return controls
+        return one_per_check(options)
 
 
 def _minutes(text: str) -> int:

@@ -23,15 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import random
 import sqlite3
 from typing import Any
 
 from synth import Check, Control, ToolClient, ToolError, register_category, tool_from_function
 
-from ._base import SUBMIT, Built, GeneralCategory, check, new_db, rows
-from ._base import db_facts
+from ._base import SUBMIT, Built, GeneralCategory, answer_text, check, db_facts, new_db, one_per_check, rows
 
 SCHEMA = """
 CREATE TABLE stores (store TEXT PRIMARY KEY, city TEXT, delivery_fee INTEGER, free_delivery_over INTEGER);
@@ -81,9 +79,6 @@ def _money(cents: int) -> float:
 def _cents(value: Any) -> int:
     return int(round(float(value) * 100))
 
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------------------------------------- tools
@@ -539,10 +534,10 @@ Submit JSON: {"store": name, "items": [{"product": sku, "qty": integer}, ...], "
             if best is not None:
                 break
         if best is None:
-            client.submit_result(answer_text=_json({"store": "", "items": [], "coupons": []}))
+            client.submit_result(answer_text=answer_text({"store": "", "items": [], "coupons": []}))
             return
         store, lines, codes = best
-        client.submit_result(answer_text=_json({
+        client.submit_result(answer_text=answer_text({
             "store": store, "items": [{"product": s, "qty": q} for s, q in sorted(lines.items())], "coupons": codes}))
 
     # ------------------------------------------------------------------------------------ check
@@ -675,14 +670,7 @@ Submit JSON: {"store": name, "items": [{"product": sku, "qty": integer}, ...], "
             ("duplicate_line", "items.lines", with_items(items + [dict(items[0])])),
             ("unknown_store", "store.known", dict(answer, store="Nowhere Mart")),
         ]
-        # Every edit above breaks its check by construction; they are not filtered through the
-        # verifier here, so a verifier that misses one shows up as an unsound control.
-        controls, seen = [], set()
-        for name, breaks, submission in options:
-            if breaks not in seen and len(controls) < 6:
-                controls.append(Control(name, _json(submission), breaks))
-                seen.add(breaks)
-        return controls
+        return one_per_check(options)
 
 
 def _cheapest_cart(options_per_need: list[list[dict[str, int]]], subset: list[dict[str, Any]], prices: dict[str, int],

@@ -16,15 +16,13 @@ solver backtracks over (slot, room) with forward checking, through the tools onl
 
 from __future__ import annotations
 
-import json
 import random
 import sqlite3
 from typing import Any
 
 from synth import Check, Control, ToolClient, ToolError, register_category, tool_from_function
 
-from ._base import SUBMIT, Built, GeneralCategory, check, new_db, rows
-from ._base import db_facts
+from ._base import SUBMIT, Built, GeneralCategory, answer_text, check, db_facts, new_db, one_per_check, rows
 
 SCHEMA = """
 CREATE TABLE slots (slot TEXT PRIMARY KEY, day TEXT, day_index INTEGER, period INTEGER, start TEXT, end TEXT);
@@ -61,9 +59,6 @@ LEVELS = {
     5: (5, 8, 4, 5, 5, 0.6, 0.40, 0.25, 0, True, True, True),
 }
 
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------------------------------------- tools
@@ -477,7 +472,7 @@ Submit a JSON list with one object per session: {"course": id, "slot": slot id, 
         search(dict(domains))
         answer = [{"course": c, "slot": chosen[(c, k)][0], "room": chosen[(c, k)][1]} for c, k in sessions
                   if (c, k) in chosen]
-        client.submit_result(answer_text=_json(answer))
+        client.submit_result(answer_text=answer_text(answer))
 
     # ------------------------------------------------------------------------------------ check
 
@@ -594,12 +589,5 @@ Submit a JSON list with one object per session: {"course": id, "slot": slot id, 
             ("invented_slot", "references", edit(i, slot="Sun-9")),
             ("unlisted_course", "coverage", answer + [{"course": "XX999", "slot": answer[i]["slot"], "room": answer[i]["room"]}]),
         ]
-        # Every edit above breaks its check by construction; they are not filtered through the
-        # verifier here, so a verifier that misses one shows up as an unsound control.
-        controls, seen = [], set()
-        for name, breaks, submission in options:
-            if breaks not in seen and len(controls) < 6:
-                controls.append(Control(name, _json(submission), breaks))
-                seen.add(breaks)
-        return controls
+        return one_per_check(options)
 

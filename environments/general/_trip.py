@@ -18,14 +18,13 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import functools
-import json
 import random
 import sqlite3
 from typing import Any
 
 from synth import Check, Control, ToolClient, ToolError, register_category, tool_from_function
 
-from ._base import SUBMIT, Built, GeneralCategory, check, db_facts, new_db, rows
+from ._base import SUBMIT, Built, GeneralCategory, answer_text, check, db_facts, new_db, rows
 
 SCHEMA = """
 CREATE TABLE cities (name TEXT PRIMARY KEY, region TEXT, population INTEGER, description TEXT);
@@ -627,7 +626,7 @@ class TripPlanning(GeneralCategory):
             raise RuntimeError("no plan satisfies the constraints")
         assert result is not None
         answer = [{"time": date, "city": city, **choice} for date, (city, choice) in zip(dates, result)]
-        client.submit_result(answer_text=_json(answer))
+        client.submit_result(answer_text=answer_text(answer))
 
     # -- verification ---------------------------------------------------------------------------
     def check(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any) -> list[Check]:
@@ -736,7 +735,7 @@ class TripPlanning(GeneralCategory):
         def edited(day: int, **changes: str) -> str:
             copy = [dict(d) for d in answer]
             copy[day].update(changes)
-            return _json(copy)
+            return answer_text(copy)
 
         # a venue from another city
         day = rng.randrange(days)
@@ -751,7 +750,7 @@ class TripPlanning(GeneralCategory):
 
         # dates shifted by one day
         shifted = [dict(d, time=(dt.date.fromisoformat(d["time"]) + dt.timedelta(days=1)).isoformat()) for d in answer]
-        out.append(Control("dates_shifted", _json(shifted), "days"))
+        out.append(Control("dates_shifted", answer_text(shifted), "days"))
 
         # a hotel that does not exist
         out.append(Control("invented_hotel", edited(0, hotel=answer[0]["hotel"] + " Deluxe"), "exists"))
@@ -790,7 +789,7 @@ class TripPlanning(GeneralCategory):
             tickets = sum(db.execute("SELECT ticket FROM attractions WHERE name=?", (d["afternoon_attraction"],)).fetchone()[0]
                           for d in copy)
             if prices + meals + tickets > params["budget"]:
-                out.append(Control("dearest_hotels", _json(copy), "budget"))
+                out.append(Control("dearest_hotels", answer_text(copy), "budget"))
         return out
 
 
@@ -800,6 +799,3 @@ def _venues(db: sqlite3.Connection) -> tuple[set[str], dict[str, dict[str, dict[
     table = {kind: {r["name"]: r for r in rows(db, f"SELECT * FROM {kind}s")} for kind in ("hotel", "restaurant", "attraction")}
     return cities, table
 
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

@@ -1,7 +1,6 @@
 """A crash or kill mid-run loses nothing: SIGKILL a stage, re-run it, and get exactly the records
 of a run that was never interrupted (no duplicates, no torn lines)."""
 
-import os
 import signal
 import subprocess
 import sys
