@@ -11,24 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from synth import Run, ToolRuntime, category, family, grade
-from synth import control_records, gold_trajectory
+from synth import gold_trajectory
 from synth.environments.general import load_db, new_db
 
 CAT = "meeting_scheduling"
-
-
-@pytest.mark.parametrize("difficulty", [1, 2, 3, 4, 5])
-def test_gold_passes_and_each_control_fails_on_its_check(tmp_path, difficulty):
-    run = Run.create(tmp_path / "r")
-    fam = family("general")
-    for index in range(8):
-        record = fam.build_tuple(run, CAT, 11, index, difficulty)
-        gold = gold_trajectory(record, run)
-        assert gold.verdict.status == "pass", gold.verdict.first_failure()
-        results = control_records(record, run, gold)
-        assert all(r.sound for r in results), [(r.control, r.verdict.first_failure()) for r in results if not r.sound]
-        perturbs = [r for r in results if r.control.startswith("perturb:")]
-        assert len({r.breaks for r in perturbs}) == len(perturbs) >= 3
 
 
 def test_harder_levels_state_more_rules(tmp_path):
