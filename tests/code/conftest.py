@@ -90,20 +90,6 @@ def test_toggle():
     return repo
 
 
-def require_docker() -> None:
-    """Session fixtures are set up before the suite's per-test Docker check: apply it here too
-    (skip locally without an engine, fail under CI)."""
-    import os
-
-    from synth.sandbox import engine_answers
-
-    if engine_answers():
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail("no Docker engine answers under CI (make test should have started dockerd)")
-    pytest.skip("no Docker engine answers (make test starts one)")
-
-
 @pytest.fixture
 def calc_repo(tmp_path: Path) -> Path:
     return make_repo(tmp_path)
@@ -115,17 +101,8 @@ def session_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def base_image() -> str:
-    from synth.sandbox import ensure_base
-
-    require_docker()
-    return ensure_base()
-
-
-@pytest.fixture(scope="session")
 def calc_run(tmp_path_factory: pytest.TempPathFactory, session_repo: Path, base_image: str):
     """A run generated from the calc repository's history (k=3), shared by the Docker tests."""
-    require_docker()
     from synth import Run
     from synth.environments.code import Generator, Settings, mine_history
 

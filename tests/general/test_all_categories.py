@@ -2,8 +2,12 @@
 controls fail, and the same arguments always give the same bytes."""
 
 import ast
+import hashlib
 import inspect
 import json
+import os
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -49,6 +53,23 @@ def test_same_arguments_give_byte_identical_tuples(tmp_path, category):
         assert (tmp_path / "a" / ref.path).read_bytes() == (tmp_path / "b" / ref.path).read_bytes()
     other = fam.build_tuple(a, category, 6, 0, 3)
     assert other.key != fam.build_tuple(a, category, 5, 0, 3).key
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_same_item_in_processes_with_different_hash_seeds(tmp_path, category):
+    """Set order of strings changes with PYTHONHASHSEED; an item must not."""
+    code = (
+        "import hashlib, sys; from synth import Run, family; "
+        "run = Run.create(sys.argv[1]); r = family('general').build_tuple(run, sys.argv[2], 9, 2, 5); "
+        "print(r.key, hashlib.sha256(run.read_asset(r.environment.state['db'])).hexdigest())"
+    )
+    env = dict(os.environ, PYTHONHASHSEED="1" if os.environ.get("PYTHONHASHSEED") != "1" else "2")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "sub"), category], env=env,
+                          capture_output=True, text=True, check=True)
+    run = Run.create(tmp_path / "here")
+    here = family("general").build_tuple(run, category, 9, 2, 5)
+    digest = hashlib.sha256(run.read_asset(here.environment.state["db"])).hexdigest()
+    assert done.stdout.split() == [here.key, digest]
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
