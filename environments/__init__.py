@@ -1,8 +1,7 @@
-"""Families of environments. Importing this package registers every built-in family.
+"""Families of environments, one subpackage each (general, code, ...).
 
-Each family sits on the core contract (`synth`): it generates tuples into a run, opens live
-environments for them, and supplies gold solutions and null controls. Families never import the CLI.
+Each family sits on the core contract (`synth.Family`): it generates tuples into a run, opens live
+environments for them, and supplies gold solutions and null controls; grading is done by the
+verifiers it names (`synth.verifiers`). Families never import the CLI or the stages. Importing this
+package registers nothing: each family is a `synth.plugins` entry point of its own.
 """
-
-from . import general  # noqa: F401  (registers the general family and its categories)
-from . import code  # noqa: F401  (registers the code family)

@@ -13,6 +13,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing synth and its dependencies into .venv"
   .venv/bin/python -m pip install --quiet --upgrade pip 2>/dev/null || true
   .venv/bin/python -m pip install --quiet -e '.[test]'
+  # setuptools may leave synth.egg-info in the tree; on the path (python -m pytest puts the working
+  # directory first) its stale entry points would hide the installed plug-ins
+  rm -rf synth.egg-info
   touch "$stamp"
 fi
 for part in scripts/setup.d/*.sh; do

@@ -15,7 +15,20 @@ from ._errors import (
     ToolError,
     VerifierError,
 )
-from ._family import Control, Environment, Family, FamilyInfo, RuntimeEnvironment
+from ._family import (
+    Candidate,
+    Category,
+    Control,
+    Environment,
+    Family,
+    FamilyInfo,
+    FamilySettings,
+    Flag,
+    Generator,
+    Item,
+    ItemSettings,
+    RuntimeEnvironment,
+)
 from ._records import (
     SCHEMA_VERSION,
     AssetRef,
@@ -23,6 +36,9 @@ from ._records import (
     EnvironmentSpec,
     FunctionCall,
     Message,
+    Rejection,
+    RLLine,
+    SFTLine,
     TaskSpec,
     TerminationReason,
     ToolCall,
@@ -39,11 +55,14 @@ from ._registry import (
     catalog,
     categories,
     category,
+    families,
     family,
     grade,
     load,
+    records,
     register_category,
     register_family,
+    register_record,
     register_verifier,
     verifier,
 )

@@ -1,27 +1,33 @@
-"""One registry for families, categories and verifiers, filled by decorators.
+"""One registry for families, categories, verifiers and record types, filled by decorators.
 
-Sits beside the contract: the core asks it for a name and never imports a family. Built-in families
-and verifiers register when `synth.environments` and `synth.verifiers` are imported (`load()` does
-this once); third-party packages register through the `synth.plugins` entry-point group. An
-unknown name is a ConfigError listing the known names.
+Sits beside the contract: the core asks it for a name and imports no family. Every family and
+verifier, built-in or third-party, arrives the same way: a distribution declares an entry point in
+the `synth.plugins` group whose module registers things with the decorators below when imported
+(`load()` imports each one once, on first lookup). synth's own families are entry points of synth's
+own `pyproject.toml`. An unknown name is a ConfigError listing the known names.
 """
 
 from __future__ import annotations
 
-import importlib
 from importlib import metadata
 from typing import Any, Callable, TypeVar
 
+from pydantic import BaseModel
+
 from ._errors import ConfigError, SynthError, VerifierError
-from ._family import Family, FamilyInfo
+from ._family import Category, Family, FamilyInfo
 from ._records import Check, Verdict
 
 F = TypeVar("F")
+M = TypeVar("M", bound=type[BaseModel])
 VerifierFn = Callable[..., "list[Check] | Verdict"]
 
+PLUGIN_GROUP = "synth.plugins"
+
 _families: dict[str, Family] = {}
-_categories: dict[str, dict[str, Any]] = {}
+_categories: dict[str, dict[str, Category]] = {}
 _verifiers: dict[str, VerifierFn] = {}
+_records: dict[str, type[BaseModel]] = {}
 _loaded = False
 
 
@@ -35,20 +41,24 @@ def register_family(cls: type[Family]) -> type[Family]:
 
 
 def register_category(family: str, name: str) -> Callable[[F], F]:
-    """Decorator: register a category object (class instance made with no arguments) under a family."""
+    """Decorator: register a category (a class, instantiated with no arguments, or an instance)
+    under a family. It must have `name` and `description` (the `Category` protocol)."""
 
     def decorate(obj: F) -> F:
         table = _categories.setdefault(family, {})
         if name in table:
             raise ValueError(f"category {family}/{name} is registered twice")
-        table[name] = obj() if isinstance(obj, type) else obj
+        instance = obj() if isinstance(obj, type) else obj
+        if not isinstance(instance, Category):
+            raise TypeError(f"category {family}/{name} needs a name and a description")
+        table[name] = instance
         return obj
 
     return decorate
 
 
 def register_verifier(name: str) -> Callable[[VerifierFn], VerifierFn]:
-    """Decorator: register a verifier function `fn(record, submission, run, **args)`."""
+    """Decorator: register a verifier function `fn(record, submission, run, *, trajectory, **args)`."""
 
     def decorate(fn: VerifierFn) -> VerifierFn:
         if name in _verifiers:
@@ -59,20 +69,36 @@ def register_verifier(name: str) -> Callable[[VerifierFn], VerifierFn]:
     return decorate
 
 
+def register_record(model: M) -> M:
+    """Class decorator: list a pydantic record type in `synth schema` (files a family writes)."""
+    known = _records.get(model.__name__)
+    if known is not None and known is not model:
+        raise ValueError(f"record type {model.__name__!r} is registered twice")
+    _records[model.__name__] = model
+    return model
+
+
 def load() -> None:
-    """Import the built-in families and verifiers and any `synth.plugins` entry points (once)."""
+    """Import every `synth.plugins` entry point (once). A plug-in that fails to import is a
+    ConfigError naming it, never a half-filled registry that fails later."""
     global _loaded
     if _loaded:
         return
     _loaded = True
-    importlib.import_module("synth.environments")
-    importlib.import_module("synth.verifiers")
-    for entry in metadata.entry_points(group="synth.plugins"):
-        entry.load()
+    for entry in sorted(metadata.entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        try:
+            entry.load()
+        except Exception as exc:
+            raise ConfigError(f"plug-in {entry.name} ({entry.value}) failed to load: {type(exc).__name__}: {exc}") from exc
 
 
 def _unknown(kind: str, name: str, known: list[str]) -> ConfigError:
     return ConfigError(f"unknown {kind} {name!r}; known: {', '.join(sorted(known)) or '(none)'}")
+
+
+def families() -> dict[str, Family]:
+    load()
+    return dict(sorted(_families.items()))
 
 
 def family(name: str) -> Family:
@@ -82,12 +108,12 @@ def family(name: str) -> Family:
     return _families[name]
 
 
-def categories(family_name: str) -> dict[str, Any]:
+def categories(family_name: str) -> dict[str, Category]:
     family(family_name)
     return dict(_categories.get(family_name, {}))
 
 
-def category(family_name: str, name: str) -> Any:
+def category(family_name: str, name: str) -> Category:
     table = categories(family_name)
     if name not in table:
         raise _unknown(f"{family_name} category", name, list(table))
@@ -101,15 +127,19 @@ def verifier(name: str) -> VerifierFn:
     return _verifiers[name]
 
 
+def records() -> dict[str, type[BaseModel]]:
+    """Every registered record type by name (core records first, then the plug-ins')."""
+    load()
+    return dict(_records)
+
+
 def catalog() -> tuple[list[FamilyInfo], list[str]]:
     """Families with their categories, and verifier names, for `synth list`."""
     load()
     infos = []
     for name, fam in sorted(_families.items()):
-        cats = {
-            cat: (getattr(obj, "description", "") or "").strip().splitlines()[0] if getattr(obj, "description", "") else ""
-            for cat, obj in sorted(_categories.get(name, {}).items())
-        }
+        cats = {cat: (obj.description or "").strip().splitlines()[0] if obj.description else ""
+                for cat, obj in sorted(_categories.get(name, {}).items())}
         infos.append(FamilyInfo(name=name, description=fam.description, categories=cats))
     return infos, sorted(_verifiers)
 
@@ -132,3 +162,14 @@ def grade(record: Any, submission: Any, run: Any, trajectory: Any = None) -> Ver
     if isinstance(result, Verdict):
         return result
     return Verdict.from_checks(list(result))
+
+
+def _register_core() -> None:
+    from . import _records as r
+
+    for model in (r.TupleRecord, r.EnvironmentSpec, r.TaskSpec, r.VerifierSpec, r.ToolSpec, r.Verdict, r.VerdictRecord,
+                  r.Trajectory, r.Rejection, r.SFTLine, r.RLLine):
+        register_record(model)
+
+
+_register_core()

@@ -26,7 +26,7 @@ from typing import Any, Callable, Generic, Iterable, Iterator, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ._errors import StoreError
-from ._records import SCHEMA_VERSION, AssetRef, canonical_json
+from ._records import SCHEMA_VERSION, AssetRef, Rejection, Trajectory, TupleRecord, VerdictRecord, canonical_json
 
 MANIFEST = "manifest.json"
 T = TypeVar("T", bound=BaseModel)
@@ -232,8 +232,29 @@ class Run:
         return self.manifest.get("stages", {}).get(stage)
 
     # -- journals and assets -------------------------------------------------------------------
+    TUPLES = "tuples.jsonl"
+    """TupleRecord per line (generate)."""
+    REJECTIONS = "rejections.jsonl"
+    """Rejection per line: candidates that did not become tuples (generate)."""
+    VERDICTS = "verdicts.jsonl"
+    """VerdictRecord per line: gold and null controls of each tuple (verify)."""
+    TRAJECTORIES = "trajectories.jsonl"
+    """Trajectory per line: gold (verify) and model episodes (rollout)."""
+
     def journal(self, name: str, model: type[T], key: Callable[[T], str] | None = None) -> Journal[T]:
         return Journal(self.path / name, model, key or (lambda r: r.key))  # type: ignore[attr-defined]
+
+    def tuples(self) -> "Journal[TupleRecord]":
+        return self.journal(self.TUPLES, TupleRecord)
+
+    def rejections(self) -> "Journal[Rejection]":
+        return self.journal(self.REJECTIONS, Rejection)
+
+    def verdicts(self) -> "Journal[VerdictRecord]":
+        return self.journal(self.VERDICTS, VerdictRecord)
+
+    def trajectories(self) -> "Journal[Trajectory]":
+        return self.journal(self.TRAJECTORIES, Trajectory)
 
     def write_asset(self, folder: str, data: bytes, suffix: str, media_type: str) -> AssetRef:
         """Store bytes under assets/FOLDER/<sha256>SUFFIX (content-addressed, written atomically).

@@ -1,10 +1,16 @@
-"""General constraint environments: procedural categories over sandbox SQLite databases."""
+"""General constraint environments: procedural categories over sandbox SQLite databases.
 
-from ._base import SUBMIT, Built, GeneralCategory, GeneralFamily, check, item_rng, load_db, new_db, rows, shape_problem, stored_db
+Importing this package (the `general` entry point of `synth.plugins`) registers the family and
+its categories, one package each.
+"""
+
+from ._base import SUBMIT, Built, GeneralCategory, ItemRandom, answer_text, item_rng, new_db, one_per_check
+from ._family import GeneralFamily
 
 from . import _trip  # noqa: F401,E402  (registers trip_planning)
 from . import _meetings  # noqa: F401,E402  (registers meeting_scheduling)
 from . import _shopping  # noqa: F401,E402  (registers shopping)
 from . import _timetable  # noqa: F401,E402  (registers course_timetabling)
 
-__all__ = ["SUBMIT", "Built", "GeneralCategory", "GeneralFamily", "check", "item_rng", "load_db", "new_db", "rows", "shape_problem", "stored_db"]
+__all__ = ["SUBMIT", "Built", "GeneralCategory", "GeneralFamily", "ItemRandom", "answer_text", "item_rng", "new_db",
+           "one_per_check"]

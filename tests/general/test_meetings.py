@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from synth import Run, ToolRuntime, category, family, grade
 from synth import gold_trajectory
-from synth.environments.general import load_db, new_db
+from synth.environments.general import new_db
+from synth.verifiers.general import load_db
 
 CAT = "meeting_scheduling"
 

@@ -6,7 +6,7 @@ import pytest
 
 from synth import Run, family, grade
 from synth import gold_trajectory
-from synth.environments.general import load_db
+from synth.verifiers.general import load_db
 
 
 @pytest.fixture(scope="module")

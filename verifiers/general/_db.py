@@ -1,0 +1,71 @@
+"""The sandbox database of a general tuple, as the tools, the checkers and the controls read it.
+
+Sits under the general checkers and the general family. A tuple's database is a content-addressed
+SQLite asset of its run; `stored_db` opens it read-only in memory (shared per thread for the few
+most recent assets), `db_facts` caches what a checker derives from one live connection, and `rows`
+is the query helper of tools and checkers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from synth import AssetRef, Run
+
+
+def rows(db: sqlite3.Connection, sql: str, *params: Any) -> list[dict[str, Any]]:
+    """Query helper: rows as dicts."""
+    cursor = db.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def load_db(data: bytes) -> sqlite3.Connection:
+    """A read-only in-memory copy of a stored database."""
+    db = sqlite3.connect(":memory:", check_same_thread=False)
+    db.deserialize(data)
+    db.execute("PRAGMA query_only = ON")
+    return db
+
+
+_open_dbs = threading.local()
+
+
+def stored_db(run: Run, ref: AssetRef) -> sqlite3.Connection:
+    """The read-only database of a stored asset, shared by the tools, the verifier and the controls
+    of one thread (opening a copy and parsing its schema costs more than most queries). Do not close
+    it; the few most recent stay open."""
+    cache: OrderedDict[str, sqlite3.Connection] = getattr(_open_dbs, "cache", None) or OrderedDict()
+    _open_dbs.cache = cache
+    db = cache.get(ref.sha256)
+    if db is None:
+        db = load_db(run.read_asset(ref))
+        cache[ref.sha256] = db
+        while len(cache) > 8:
+            cache.popitem(last=False)[1].close()
+    else:
+        cache.move_to_end(ref.sha256)
+    return db
+
+
+_FACTS: dict[tuple[int, str], tuple[sqlite3.Connection, int, Any]] = {}
+
+
+def db_facts(db: sqlite3.Connection, kind: str, read: Any) -> Any:
+    """`read(db)`, computed once per live connection and content version: the verifier and the
+    controls of one tuple check the same read-only database many times. The cache holds the
+    connection itself (so its id cannot be reused while cached) and the connection's change
+    counter (so a modified database is read again); it keeps the 16 most recent entries."""
+    key = (id(db), kind)
+    hit = _FACTS.get(key)
+    if hit is not None and hit[0] is db and hit[1] == db.total_changes:
+        return hit[2]
+    value = read(db)
+    _FACTS.pop(key, None)
+    _FACTS[key] = (db, db.total_changes, value)
+    while len(_FACTS) > 16:
+        del _FACTS[next(iter(_FACTS))]
+    return value
