@@ -24,7 +24,7 @@ from synth.environments.code._exec import ensure_images
 from synth.environments.code._install import setup_script
 from synth.environments.code._mutate import diff
 from synth.environments.code._runner import PytestRunner
-from synth.sandbox import DockerSandbox, ensure_base, image_size
+from synth.sandbox import ensure_base, image_size, start_sandbox
 
 
 def host_python(folder: Path) -> str:
@@ -100,9 +100,9 @@ def main() -> None:
         starts = []
         for _ in range(args.starts):
             t0 = time.perf_counter()
-            box = DockerSandbox.start_blocking(images["task"])
+            box = start_sandbox(images["task"])
             starts.append(time.perf_counter() - t0)
-            box.force_remove()
+            box.close()
         starts.sort()
         rows.append(("container start p50 (warm image)", f"{statistics.median(starts):.3f} s", "target <= 0.5 s"))
         rows.append(("container start p90", f"{starts[int(0.9 * (len(starts) - 1))]:.3f} s", f"{len(starts)} starts"))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from synth import SandboxError
-from synth.sandbox import DockerSandbox, Limits, build_layer, ensure_base
+from synth.sandbox import Limits, Sandbox, build_layer, ensure_base, start_sandbox
 
 from ._patch import drop_protected
 from ._runner import MAX_JUNIT_BYTES, TestRun, judge, runner
@@ -39,15 +39,15 @@ def env_image(base: str, tree_tar: bytes, setup_script: str, *, log: Callable[[s
     """The environment image: the repository tree with its dependencies installed (host network)."""
     tree_digest = hashlib.sha256(tree_tar).hexdigest()
 
-    def steps(box: DockerSandbox) -> None:
+    def steps(box: Sandbox) -> None:
         if log:
             log(f"building the environment image for tree {tree_digest[:12]} (setup script, host network)")
         box.put_tree("/testbed", tree_tar)
-        box.write_file_blocking("/tmp/synth-setup.sh", setup_script.encode(), mode=0o755, user="0:0")
-        result = box.exec_blocking("cd /testbed && bash /tmp/synth-setup.sh", timeout=1800, user="0:0", output_cap=LOG_CAP)
+        box.write_file("/tmp/synth-setup.sh", setup_script.encode(), mode=0o755, user="0:0")
+        result = box.exec("cd /testbed && bash /tmp/synth-setup.sh", timeout=1800, user="0:0", output_cap=LOG_CAP)
         if result.exit_code != 0:
             raise SandboxError(f"setup script failed (exit {result.exit_code}): {result.output[-1200:]}")
-        box.exec_blocking("rm -f /tmp/synth-setup.sh && chown -R 1000:1000 /testbed", user="0:0")
+        box.exec("rm -f /tmp/synth-setup.sh && chown -R 1000:1000 /testbed", user="0:0")
 
     return build_layer("env", base, {"tree": tree_digest, "setup": setup_script}, steps, network="host")
 
@@ -55,11 +55,11 @@ def env_image(base: str, tree_tar: bytes, setup_script: str, *, log: Callable[[s
 def task_image(env: str, start_patch: str) -> str:
     """The task image: a fresh single-commit repository of the starting tree at /testbed."""
 
-    def steps(box: DockerSandbox) -> None:
+    def steps(box: Sandbox) -> None:
         if start_patch:
-            box.write_file_blocking("/tmp/synth-start.patch", start_patch.encode(), user="0:0")
-            result = box.exec_blocking("cd /testbed && git apply --whitespace=nowarn /tmp/synth-start.patch", user="0:0")
-            box.exec_blocking("rm -f /tmp/synth-start.patch", user="0:0")
+            box.write_file("/tmp/synth-start.patch", start_patch.encode(), user="0:0")
+            result = box.exec("cd /testbed && git apply --whitespace=nowarn /tmp/synth-start.patch", user="0:0")
+            box.exec("rm -f /tmp/synth-start.patch", user="0:0")
             if result.exit_code != 0:
                 raise SandboxError(f"the task's starting patch does not apply: {result.output[-600:]}")
         script = (
@@ -68,8 +68,8 @@ def task_image(env: str, start_patch: str) -> str:
             "git add -A; git commit -q --no-verify -m 'Task repository'; "
             "rm -rf .git/logs .git/hooks/* .git/COMMIT_EDITMSG .git/ORIG_HEAD .git/description"
         )
-        box.exec_blocking("chown -R 1000:1000 /testbed", user="0:0")
-        result = box.exec_blocking(script, user=USER)
+        box.exec("chown -R 1000:1000 /testbed", user="0:0")
+        result = box.exec(script, user=USER)
         if result.exit_code != 0:
             raise SandboxError(f"making the task repository failed: {result.output[-600:]}")
 
@@ -83,32 +83,32 @@ def ensure_images(base_suite: str, tree_tar: bytes, setup_script: str, start_pat
     return {"base": base, "env": env, "task": task_image(env, start_patch)}
 
 
-def start_test_box(image: str) -> DockerSandbox:
-    return DockerSandbox.start_blocking(image, limits=TEST_LIMITS, kind="test")
+def start_test_box(image: str) -> Sandbox:
+    return start_sandbox(image, limits=TEST_LIMITS, kind="test")
 
 
-def apply_patch(box: DockerSandbox, patch: str, what: str) -> tuple[bool, str]:
+def apply_patch(box: Sandbox, patch: str, what: str) -> tuple[bool, str]:
     """Apply a git diff inside /testbed as the unprivileged user."""
     if not patch.strip():
         return True, ""
     path = f"/tmp/synth-{secrets.token_hex(8)}.patch"
-    box.write_file_blocking(path, patch.encode(), user=USER)
-    result = box.exec_blocking(f"cd /testbed && git apply --whitespace=nowarn {path}; code=$?; rm -f {path}; exit $code",
+    box.write_file(path, patch.encode(), user=USER)
+    result = box.exec(f"cd /testbed && git apply --whitespace=nowarn {path}; code=$?; rm -f {path}; exit $code",
                                user=USER, timeout=60)
     return result.exit_code == 0, result.output[-2000:]
 
 
-def run_tests(box: DockerSandbox, runner_name: str, test_files: list[str], timeout: float) -> TestRun:
+def run_tests(box: Sandbox, runner_name: str, test_files: list[str], timeout: float) -> TestRun:
     """Run the tests once; the JUnit XML goes to a fresh random path outside the repository."""
     folder = f"/tmp/synth-run-{secrets.token_hex(12)}"
-    box.exec_blocking(f"mkdir -m 700 {folder}", user=USER)
+    box.exec(f"mkdir -m 700 {folder}", user=USER)
     junit = f"{folder}/junit.xml"
     command = f"cd /testbed && {runner(runner_name).command(test_files, junit)}"
-    result = box.exec_blocking(command, timeout=timeout, user=USER, output_cap=LOG_CAP)
+    result = box.exec(command, timeout=timeout, user=USER, output_cap=LOG_CAP)
     xml: str | None = None
     if not result.timed_out:
         try:
-            xml = box.read_file_blocking(junit, limit=MAX_JUNIT_BYTES).decode("utf-8", "replace")
+            xml = box.read_file(junit, limit=MAX_JUNIT_BYTES).decode("utf-8", "replace")
         except SandboxError:
             xml = None
     return TestRun(runner=runner_name, exit_code=result.exit_code, timed_out=result.timed_out, junit_xml=xml,
@@ -147,7 +147,7 @@ def grading_run(task: str, submission: str, test_patch: str, runner_name: str, t
             return artifacts
         artifacts["runs"] = [run_tests(box, runner_name, test_files, timeout).model_dump(mode="json")]
     finally:
-        box.force_remove()
+        box.close()
     return artifacts
 
 
@@ -158,14 +158,14 @@ def derive_patch(task: str, patch: str, script: str) -> str:
         ok, output = apply_patch(box, patch, "patch")
         if not ok:
             raise SandboxError(f"patch does not apply: {output[-300:]}")
-        done = box.exec_blocking(f"cd /testbed && {script}", user=USER, timeout=60)
+        done = box.exec(f"cd /testbed && {script}", user=USER, timeout=60)
         if done.exit_code != 0:
             raise SandboxError(f"deriving a patch failed: {done.output[-300:]}")
-        result = box.exec_blocking("cd /testbed && git add -A && git diff --cached --binary --no-color --no-renames HEAD", user=USER,
+        result = box.exec("cd /testbed && git add -A && git diff --cached --binary --no-color --no-renames HEAD", user=USER,
                                    timeout=60, output_cap=32 * 1024 * 1024)
         return result.output
     finally:
-        box.force_remove()
+        box.close()
 
 
 @dataclass
@@ -257,5 +257,5 @@ def validate(task: str, test_patch: str, gold_patch: str, runner_name: str, test
                 if not judge(after[-1]).valid:
                     break
     finally:
-        box.force_remove()
+        box.close()
     return classify(before, after, k)

@@ -31,7 +31,7 @@ from synth import (
     register_family,
     tool_from_function,
 )
-from synth.sandbox import DockerSandbox, SyncSandbox, install_signal_handlers
+from synth.sandbox import Sandbox, engine, install_signal_handlers, start_sandbox
 
 from ._exec import TEST_LIMITS, USER, derive_patch, ensure_images, grading_run
 from ._patch import parse
@@ -45,7 +45,7 @@ WORKDIR = "/testbed"
 class Workspace:
     """What the tools act on: one container of the task image."""
 
-    def __init__(self, box: SyncSandbox) -> None:
+    def __init__(self, box: Sandbox) -> None:
         self.box = box
 
     def run(self, command: str, timeout: float = BASH_TIMEOUT, cap: int = BASH_OUTPUT_CAP, user: str = USER):
@@ -183,7 +183,7 @@ class CodeEnvironment(RuntimeEnvironment):
     def __init__(self, record: TupleRecord, run: Run) -> None:
         self.record, self.run = record, run
         self.images = images_for(record, run)
-        self.box = SyncSandbox(DockerSandbox.start_blocking(self.images["task"], limits=TEST_LIMITS, kind="agent"))
+        self.box = start_sandbox(self.images["task"], limits=TEST_LIMITS, kind="agent")
         super().__init__(ToolRuntime.of(TOOLS, Workspace(self.box)), on_close=self.box.close)
 
     def finalize(self) -> dict[str, Any]:
@@ -237,17 +237,19 @@ def exploit_patches(task_image: str, gold_patch: str) -> list[Control]:
     return controls
 
 
-# containers may be started from worker threads (the rollout runtime opens environments there), where
-# signal handlers cannot be installed: install them now, when the family is loaded
-install_signal_handlers()
-
-
 @register_family
 class CodeFamily(Family):
     name = "code"
     description = "Real repositories in Docker: issue text as the prompt, the repository's own tests (F2P/P2P) as the verifier."
     blocking = True
     """Every tool call talks to a container: rollouts run this family's environments in worker threads."""
+
+    def prepare(self) -> None:
+        """Fail fast with one line when no Docker engine answers, and install the signal handlers
+        that remove containers on SIGTERM/SIGHUP: stages call this in the main thread, while
+        rollouts start containers from worker threads, where handlers cannot be installed."""
+        engine()
+        install_signal_handlers()
 
     def open(self, record: TupleRecord, run: Run) -> CodeEnvironment:
         return CodeEnvironment(record, run)

@@ -31,9 +31,9 @@ from synth import (
     VerifierSpec,
     render,
 )
-from synth.sandbox import DEFAULT_SUITE, DockerSandbox, ensure_base
+from synth.sandbox import DEFAULT_SUITE, Sandbox, ensure_base
 
-from ._exec import TEST_LIMITS, USER, Validation, classify, env_image, run_tests, task_image, validate
+from ._exec import USER, Validation, classify, env_image, run_tests, start_test_box, task_image, validate
 from ._family import SYSTEM_PROMPT, tool_specs
 from ._install import setup_script
 from ._mine import Candidate
@@ -321,7 +321,7 @@ class Generator:
             raise SynthError(f"{repo}: {built}")
         env, _ = built
         k, timeout = self.settings.k, self.settings.timeout
-        box = DockerSandbox.start_blocking(env, limits=TEST_LIMITS, kind="test")
+        box = start_test_box(env)
         try:
             original = [run_tests(box, "pytest", [], timeout) for _ in range(k)]
             bad = [judge(r) for r in original if not judge(r).valid]
@@ -347,16 +347,16 @@ class Generator:
                     continue
                 self.consider(cand, self._validate_mutant(cand, env, screen, original))
         finally:
-            box.force_remove()
+            box.close()
         return self.accepted
 
-    def _screen(self, box: DockerSandbox, mutant: Mutant, old: str, timeout: float) -> TestRun:
+    def _screen(self, box: Sandbox, mutant: Mutant, old: str, timeout: float) -> TestRun:
         path = f"/testbed/{mutant.path}"
-        box.write_file_blocking(path, mutant.mutated_source.encode(), user=USER)
+        box.write_file(path, mutant.mutated_source.encode(), user=USER)
         try:
             return run_tests(box, "pytest", [], timeout)
         finally:
-            box.write_file_blocking(path, old.encode(), user=USER)
+            box.write_file(path, old.encode(), user=USER)
 
     def _validate_mutant(self, cand: Candidate, env: str, screen: TestRun, original: list[TestRun]) -> Validation:
         task = task_image(env, cand.start_patch)

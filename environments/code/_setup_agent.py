@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 from synth import Message, SandboxError, ToolSpec
-from synth.sandbox import DockerSandbox, Limits, host_settings
+from synth.sandbox import Limits, host_settings, start_sandbox
 
 COLLECT = "python -m pytest --collect-only -q -p no:cacheprovider"
 SYSTEM = (
@@ -38,17 +38,18 @@ TOOLS = [
 
 async def agent_setup(client: Any, base: str, tree_tar: bytes, heuristic: str, *, max_steps: int = 20,
                       timeout: float = 600) -> str:
-    """A setup script written by a model; SandboxError when it gives up or runs out of steps."""
+    """A setup script written by a model; SandboxError when it gives up or runs out of steps.
+    Sandbox calls block: this coroutine runs alone on the generator's private event loop, one
+    step at a time, so there is nothing for them to hold up."""
     settings = host_settings()
-    box = await DockerSandbox.start(base, limits=Limits(network="host", user="0:0", pids=4096, memory="4g", cpus=2.0),
-                                    kind="setup", mounts=settings.mounts, env=settings.env)
-    try:
+    with start_sandbox(base, limits=Limits(network="host", user="0:0", pids=4096, memory="4g", cpus=2.0),
+                       kind="setup", mounts=settings.mounts, env=settings.env) as box:
         box.put_tree("/testbed", tree_tar)
-        first = await box.exec(f"cd /testbed && {COLLECT} 2>&1 | tail -n 25", user="0:0", timeout=timeout)
+        first = box.exec(f"cd /testbed && {COLLECT} 2>&1 | tail -n 25", user="0:0", timeout=timeout)
         messages = [
             Message(role="system", content=SYSTEM),
             Message(role="user", content=f"Files at the top of /testbed and the test collection output so far:\n\n"
-                    f"{(await box.exec('ls -la /testbed', user='0:0')).output}\n{first.output}\n\n"
+                    f"{box.exec('ls -la /testbed', user='0:0').output}\n{first.output}\n\n"
                     f"A heuristic proposed this script (not yet run):\n{heuristic}"),
         ]
         recorded: list[str] = []
@@ -65,12 +66,12 @@ async def agent_setup(client: Any, base: str, tree_tar: bytes, heuristic: str, *
                 except json.JSONDecodeError:
                     args = None
                 if call.function.name == "bash" and isinstance(args, dict) and isinstance(args.get("command"), str):
-                    result = await box.exec(f"cd /testbed && {args['command']}", user="0:0", timeout=timeout)
+                    result = box.exec(f"cd /testbed && {args['command']}", user="0:0", timeout=timeout)
                     if result.exit_code == 0:
                         recorded.append(args["command"])
                     content = json.dumps({"exit_code": result.exit_code, "output": result.output[-4000:]})
                 elif call.function.name == "done":
-                    check = await box.exec(f"cd /testbed && {COLLECT}", user="0:0", timeout=timeout)
+                    check = box.exec(f"cd /testbed && {COLLECT}", user="0:0", timeout=timeout)
                     if check.exit_code == 0:
                         return _script(recorded)
                     content = json.dumps({"collects": False, "output": check.output[-4000:]})
@@ -78,8 +79,6 @@ async def agent_setup(client: Any, base: str, tree_tar: bytes, heuristic: str, *
                     content = json.dumps({"error": {"type": "invalid_call", "message": "call bash(command) or done()"}})
                 messages.append(Message(role="tool", tool_call_id=call.id, name=call.function.name, content=content))
         raise SandboxError(f"the setup agent did not make the test suite collect within {max_steps} steps")
-    finally:
-        await box.close()
 
 
 def _script(commands: list[str]) -> str:

@@ -1,11 +1,12 @@
 """Sandboxes: isolated machines for executing untrusted code (agent commands, test suites).
 
-Sits under the families that run code (code, interpreter). One small async contract (`Sandbox`),
-one implementation on a real Docker engine (`DockerSandbox`), layered images (`ensure_base`,
-`build_layer`), and cleanup of leftovers (`cleanup`). See each module for its guarantees.
+Sits under the families that run code (today the code family). One small synchronous contract
+(`Sandbox`), started through one factory (`start_sandbox`), one implementation on a real Docker
+engine (`DockerSandbox`), layered images (`ensure_base`, `build_layer`), and cleanup of leftovers
+(`cleanup`). Families name `Sandbox` and `start_sandbox` only. See each module for its guarantees.
 """
 
-from ._contract import DEFAULT_OUTPUT_CAP, ExecResult, Limits, OutputCap, Sandbox, SyncSandbox
+from ._contract import DEFAULT_OUTPUT_CAP, ExecResult, Limits, OutputCap, Sandbox
 from ._docker import (
     KIND_LABEL,
     LABEL,
@@ -31,5 +32,6 @@ from ._images import (
     list_images,
     prune,
 )
+from ._start import start_sandbox
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,22 +1,25 @@
-"""The sandbox contract: one small async interface every sandbox implementation provides.
+"""The sandbox contract: one small synchronous interface every sandbox implementation provides.
 
-Sits under the families that execute code (code, interpreter): they run commands and move files
-through `Sandbox` only, never through an engine's API, so a second implementation (local process,
-another engine) passes the same conformance suite (tests/sandbox) and plugs in unchanged.
+Sits under the families that execute code (today the code family): they start sandboxes with
+`synth.sandbox.start_sandbox` and run commands and move files through `Sandbox` only, never through
+an engine's API, so a second implementation (local process, another engine) passes the same
+conformance suite (tests/sandbox/test_conformance.py) and plugs in unchanged.
+
 Guarantees every implementation gives: a command never outlives its timeout (it is killed and the
-result says `timed_out`), output is capped (head and tail kept, `truncated` set), and `close()`
-releases everything the sandbox holds, on every path. `SyncSandbox` drives an async sandbox from
-synchronous code (the tool-call path is synchronous) on a private event loop.
+result says `timed_out`), output is capped (head and tail kept, `truncated` set), a command's
+background processes do not outlive it, and `close()` releases everything the sandbox holds on
+every path (idempotent, never raises; a context manager calls it).
+
+The contract is synchronous on purpose: every caller is synchronous code (tool calls, image
+layers, validation), and the rollout runtime already runs blocking environments in worker
+threads, so an async twin of each method would only be a second way to say the same thing.
 """
 
 from __future__ import annotations
 
 import abc
-import asyncio
 from dataclasses import dataclass, field
-from typing import Any, Coroutine, Literal, TypeVar
-
-T = TypeVar("T")
+from typing import Literal
 
 DEFAULT_OUTPUT_CAP = 64 * 1024
 
@@ -86,10 +89,10 @@ class OutputCap:
 
 
 class Sandbox(abc.ABC):
-    """A running, isolated machine to run commands in. Use `async with` or call `close()`."""
+    """A running, isolated machine to run commands in. Use `with` or call `close()`."""
 
     @abc.abstractmethod
-    async def exec(
+    def exec(
         self,
         command: str,
         *,
@@ -99,68 +102,27 @@ class Sandbox(abc.ABC):
         env: dict[str, str] | None = None,
         output_cap: int = DEFAULT_OUTPUT_CAP,
     ) -> ExecResult:
-        """Run `command` with bash; never raises for a failing or hanging command."""
+        """Run `command` with bash as `user` (default: the limits' user); never raises for a
+        failing or hanging command. SandboxError only when the sandbox itself is unusable."""
 
     @abc.abstractmethod
-    async def write_file(self, path: str, data: bytes, *, mode: int = 0o644, user: str | None = None) -> None:
-        """Create or replace the file at absolute `path` (parents must exist)."""
+    def write_file(self, path: str, data: bytes, *, mode: int = 0o644, user: str | None = None) -> None:
+        """Create or replace the file at absolute `path`, owned by `user` (parents must exist)."""
 
     @abc.abstractmethod
-    async def read_file(self, path: str, *, limit: int = 16 * 1024 * 1024) -> bytes:
+    def read_file(self, path: str, *, limit: int = 16 * 1024 * 1024) -> bytes:
         """Bytes of the file at absolute `path`; SandboxError when missing or larger than `limit`."""
 
     @abc.abstractmethod
-    async def close(self) -> None:
-        """Stop and remove everything this sandbox holds; safe to call twice."""
+    def put_tree(self, folder: str, tar_bytes: bytes) -> None:
+        """Unpack a tar archive (optionally gzipped) into the existing absolute `folder`;
+        SandboxError when it cannot."""
 
-    async def __aenter__(self) -> "Sandbox":
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-
-class SyncSandbox:
-    """A `Sandbox` driven from synchronous code on its own event loop.
-
-    `close()` is synchronous and idempotent, so callers put it in `finally`; it also runs when the
-    loop was interrupted (Ctrl-C) in the middle of a call.
-    """
-
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
-        self._loop = asyncio.new_event_loop()
-        self._closed = False
-
-    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return self._loop.run_until_complete(coro)
-
-    def exec(self, command: str, **kwargs: Any) -> ExecResult:
-        return self._run(self.sandbox.exec(command, **kwargs))
-
-    def write_file(self, path: str, data: bytes, **kwargs: Any) -> None:
-        self._run(self.sandbox.write_file(path, data, **kwargs))
-
-    def read_file(self, path: str, **kwargs: Any) -> bytes:
-        return self._run(self.sandbox.read_file(path, **kwargs))
-
+    @abc.abstractmethod
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            self._run(self.sandbox.close())
-        except BaseException:
-            # the loop may be unusable after an interrupt: fall back to the implementation's
-            # synchronous removal so the container never outlives us
-            force = getattr(self.sandbox, "force_remove", None)
-            if force is not None:
-                force()
-            raise
-        finally:
-            self._loop.close()
+        """Stop and remove everything this sandbox holds; safe to call twice, never raises."""
 
-    def __enter__(self) -> "SyncSandbox":
+    def __enter__(self) -> "Sandbox":
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,12 +1,15 @@
 """The Docker implementation of the sandbox contract (docker SDK against a real engine).
 
-Sits under the code family: every container synth starts goes through `DockerSandbox.start`.
-Guarantees:
+Sits under the code family: every container synth starts goes through `DockerSandbox.start`
+(families reach it through `synth.sandbox.start_sandbox`; image layers use it directly, since
+`commit` is Docker's alone). Every method blocks: callers on an event loop run it in a worker
+thread (the rollout runtime does so for blocking environments). Guarantees:
 
-- Blocking SDK calls run in worker threads (`asyncio.to_thread`), never on the event loop.
 - Every container carries the labels `synth.sandbox=1` and `synth.pid=<owner pid>`; it is removed
   in `close()` (callers put it in `finally`), at interpreter exit, and on SIGTERM/SIGHUP (turned
-  into SystemExit so `finally` blocks run, as Ctrl-C does). `cleanup()` (`synth sandbox cleanup`)
+  into SystemExit so `finally` blocks run, as Ctrl-C does; the handlers are installed when a
+  container starts in the main thread, or by `install_signal_handlers()`, which a family calls in
+  its `prepare()` before it starts containers from worker threads; never at import). `cleanup()` (`synth sandbox cleanup`)
   removes leftovers of processes that died harder (SIGKILL).
 - Agent and test steps run with no network, as a non-root user, with memory, pids and CPU limits,
   no-new-privileges and all capabilities dropped; setup steps may ask for the host network.
@@ -16,11 +19,9 @@ Guarantees:
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import io
 import os
-import shlex
 import signal
 import tarfile
 import threading
@@ -105,7 +106,7 @@ def remove_live() -> int:
     with _live_lock:
         boxes = list(_live.values())
     for box in boxes:
-        box.force_remove()
+        box.close()
     return len(boxes)
 
 
@@ -155,30 +156,25 @@ def _tar_one(name: str, data: bytes, mode: int, uid: int, gid: int) -> bytes:
 
 
 class DockerSandbox(Sandbox):
-    """One running container. Make it with `await DockerSandbox.start(image, ...)`."""
+    """One running container. Make it with `DockerSandbox.start(image, ...)`."""
 
-    def __init__(self, container: Any, limits: Limits) -> None:
-        self.container = container
+    def __init__(self, container: Any, limits: Limits, env: dict[str, str] | None = None) -> None:
         self.id: str = container.id
         self.limits = limits
+        self.env: dict[str, str] = dict(env or {})
+        """Given to every command (not stored in the container, so committed layers never inherit it)."""
         self._removed = False
-        self.env: dict[str, str] = {}
+        self._procs: str | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
     @classmethod
-    async def start(
+    def start(
         cls, image: str, *, limits: Limits = Limits(), kind: str = "agent", mounts: dict[str, str] | None = None,
         env: dict[str, str] | None = None,
     ) -> "DockerSandbox":
-        """Start a container of `image` that idles until commands arrive. `env` is given to every
-        command (not stored in the container, so committed layers never inherit it)."""
-        return await asyncio.to_thread(cls.start_blocking, image, limits=limits, kind=kind, mounts=mounts, env=env)
-
-    @classmethod
-    def start_blocking(
-        cls, image: str, *, limits: Limits = Limits(), kind: str = "agent", mounts: dict[str, str] | None = None,
-        env: dict[str, str] | None = None,
-    ) -> "DockerSandbox":
+        """Start a container of `image` that idles until commands arrive. `mounts` maps host paths
+        to read-only paths inside; `env` is given to every command; `kind` labels the container
+        (agent, test, setup)."""
         client = engine()
         _install_handlers()
         from docker.types import Mount
@@ -210,21 +206,20 @@ class DockerSandbox(Sandbox):
             container = client.containers.create(image, **kwargs)
         except Exception as exc:
             raise SandboxError(f"cannot create a container of {image}: {exc}") from None
-        box = cls(container, limits)
-        box.env = dict(env or {})
+        box = cls(container, limits, env)
         with _live_lock:
             _live[box.id] = box
         try:
             container.start()
         except BaseException as exc:
-            box.force_remove()
+            box.close()
             if isinstance(exc, Exception):
                 raise SandboxError(f"cannot start a container of {image}: {exc}") from None
             raise
         return box
 
-    def force_remove(self) -> None:
-        """Remove the container now (synchronous, idempotent, never raises)."""
+    def close(self) -> None:
+        """Remove the container now (idempotent, never raises)."""
         if self._removed:
             return
         self._removed = True
@@ -236,24 +231,8 @@ class DockerSandbox(Sandbox):
             with _live_lock:
                 _live.pop(self.id, None)
 
-    async def close(self) -> None:
-        await asyncio.to_thread(self.force_remove)
-
     # -- commands ------------------------------------------------------------------------------
-    async def exec(
-        self,
-        command: str,
-        *,
-        timeout: float = 60.0,
-        user: str | None = None,
-        workdir: str | None = None,
-        env: dict[str, str] | None = None,
-        output_cap: int = DEFAULT_OUTPUT_CAP,
-    ) -> ExecResult:
-        return await asyncio.to_thread(self.exec_blocking, command, timeout=timeout, user=user, workdir=workdir, env=env,
-                                       output_cap=output_cap)
-
-    def exec_blocking(
+    def exec(
         self,
         command: str,
         *,
@@ -288,7 +267,7 @@ class DockerSandbox(Sandbox):
                 pass
             time.sleep(5)
             if not done.is_set():
-                self.force_remove()
+                self.close()
 
         done = threading.Event()
         timer = threading.Timer(seconds + 5, watchdog)
@@ -322,7 +301,7 @@ class DockerSandbox(Sandbox):
         )
 
     def _procs_file(self) -> str | None:
-        if getattr(self, "_procs", None) is None:
+        if self._procs is None:
             import glob
 
             found = glob.glob(f"/sys/fs/cgroup/pids/**/{self.id}*/cgroup.procs", recursive=True) or glob.glob(
@@ -398,10 +377,7 @@ class DockerSandbox(Sandbox):
             pass
 
     # -- files ---------------------------------------------------------------------------------
-    async def write_file(self, path: str, data: bytes, *, mode: int = 0o644, user: str | None = None) -> None:
-        await asyncio.to_thread(self.write_file_blocking, path, data, mode=mode, user=user)
-
-    def write_file_blocking(self, path: str, data: bytes, *, mode: int = 0o644, user: str | None = None) -> None:
+    def write_file(self, path: str, data: bytes, *, mode: int = 0o644, user: str | None = None) -> None:
         if not path.startswith("/"):
             raise SandboxError(f"sandbox paths are absolute; got {path!r}")
         owner = (user if user is not None else self.limits.user).split(":")
@@ -415,10 +391,7 @@ class DockerSandbox(Sandbox):
         if not ok:
             raise SandboxError(f"cannot write {path} in container {self.id[:12]}")
 
-    async def read_file(self, path: str, *, limit: int = 16 * 1024 * 1024) -> bytes:
-        return await asyncio.to_thread(self.read_file_blocking, path, limit=limit)
-
-    def read_file_blocking(self, path: str, *, limit: int = 16 * 1024 * 1024) -> bytes:
+    def read_file(self, path: str, *, limit: int = 16 * 1024 * 1024) -> bytes:
         try:
             stream, stat = engine().api.get_archive(self.id, path)
         except Exception as exc:
@@ -440,7 +413,6 @@ class DockerSandbox(Sandbox):
             return handle.read()
 
     def put_tree(self, folder: str, tar_bytes: bytes) -> None:
-        """Unpack a tar archive into `folder` (blocking; for image layers)."""
         try:
             ok = engine().api.put_archive(self.id, folder, tar_bytes)
         except Exception as exc:
@@ -449,14 +421,11 @@ class DockerSandbox(Sandbox):
             raise SandboxError(f"cannot copy files into container {self.id[:12]}")
 
     def commit(self, repository: str, tag: str, labels: dict[str, str], changes: list[str] | None = None) -> str:
-        """Save the container's filesystem as image repository:tag (blocking); returns the image id."""
+        """Save the container's filesystem as image repository:tag (Docker only: image layers);
+        returns the image id."""
         conf = {"Labels": labels, "User": "1000:1000", "WorkingDir": "/testbed", "Cmd": ["sleep", "infinity"]}
         try:
             result = engine().api.commit(self.id, repository=repository, tag=tag, conf=conf, changes=changes)
         except Exception as exc:
             raise SandboxError(f"cannot save container {self.id[:12]} as {repository}:{tag}: {exc}") from None
         return result["Id"]
-
-
-def quote(text: str) -> str:
-    return shlex.quote(text)

@@ -117,13 +117,13 @@ def _mirror() -> str:
 
 def _finish(image: str, tag: str, digest: str, recipe: dict[str, Any], parent: str) -> str:
     settings = host_settings()
-    box = DockerSandbox.start_blocking(
+    box = DockerSandbox.start(
         image, limits=Limits(network="host", user="0:0", pids=4096, memory="4g", cpus=2.0), kind="setup",
         mounts=settings.mounts, env=settings.env,
     )
     try:
         script = recipe["finish"].replace("{pytest}", f"'{recipe['pytest']}'")
-        result = box.exec_blocking(script, timeout=900, user="0:0", env={"PATH": PATH})
+        result = box.exec(script, timeout=900, user="0:0", env={"PATH": PATH})
         if result.exit_code != 0:
             raise SandboxError(f"finishing the base image failed (exit {result.exit_code}): {result.output[-1500:]}")
         repository, version = tag.split(":")
@@ -132,7 +132,7 @@ def _finish(image: str, tag: str, digest: str, recipe: dict[str, Any], parent: s
             changes=[f"ENV PATH={PATH}", "ENV PYTHONDONTWRITEBYTECODE=1", "ENV LANG=C.UTF-8"],
         )
     finally:
-        box.force_remove()
+        box.close()
     return tag
 
 
@@ -213,7 +213,7 @@ def build_layer(
     if image_exists(tag):
         return tag
     settings = host_settings() if network == "host" else None
-    box = DockerSandbox.start_blocking(
+    box = DockerSandbox.start(
         parent,
         limits=Limits(network="host" if network == "host" else "none", user="0:0", pids=4096, memory="4g", cpus=2.0),
         kind="setup",
@@ -225,7 +225,7 @@ def build_layer(
         repository, version = tag.split(":")
         box.commit(repository, version, labels={IMAGE_LABEL: kind, RECIPE_LABEL: digest, PARENT_LABEL: parent})
     finally:
-        box.force_remove()
+        box.close()
     return tag
 
 

@@ -13,29 +13,29 @@ from typer.testing import CliRunner
 pytestmark = pytest.mark.docker
 
 SCRIPT = """
-import sys, time
-from synth.sandbox import DockerSandbox, SyncSandbox
-box = SyncSandbox(DockerSandbox.start_blocking(sys.argv[1]))
-try:
+import sys
+from synth.sandbox import start_sandbox
+with start_sandbox(sys.argv[1]) as box:
     print("ready", flush=True)
     box.exec("sleep 600", timeout=600)
-finally:
-    box.close()
 """
 
 
 THREADED = """
 import asyncio, sys
-import synth.environments.code  # loading the code family installs the signal handlers
-from synth.sandbox import DockerSandbox
+from synth import family
+from synth.sandbox import start_sandbox
+
+family("code").prepare()  # what every stage does in the main thread before work
+
 
 async def main():
-    box = await DockerSandbox.start(sys.argv[1])  # started in a worker thread
+    box = await asyncio.to_thread(start_sandbox, sys.argv[1])  # started in a worker thread
     try:
         print("ready", flush=True)
-        await box.exec("sleep 600", timeout=600)
+        await asyncio.to_thread(box.exec, "sleep 600", timeout=600)
     finally:
-        await box.close()
+        box.close()
 
 asyncio.run(main())
 """
@@ -56,11 +56,11 @@ def _start(base_image: str, script: str = SCRIPT) -> subprocess.Popen:
 
 
 def test_no_container_left_after_a_raise(base_image):
-    from synth.sandbox import DockerSandbox, SyncSandbox, engine
+    from synth.sandbox import engine, start_sandbox
 
     with pytest.raises(RuntimeError):
-        with SyncSandbox(DockerSandbox.start_blocking(base_image)) as box:
-            ident = box.sandbox.id
+        with start_sandbox(base_image) as box:
+            ident = box.id
             raise RuntimeError("boom")
     assert not engine().containers.list(all=True, filters={"id": ident})
 
