@@ -23,7 +23,7 @@ from synth.environments.code import fetch_sdist, mutants, tree_from_dir, validat
 from synth.environments.code._exec import ensure_images
 from synth.environments.code._install import setup_script
 from synth.environments.code._mutate import diff
-from synth.environments.code._runner import PytestRunner
+from synth.verifiers.code import PytestRunner
 from synth.sandbox import ensure_base, image_size, start_sandbox
 
 

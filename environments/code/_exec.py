@@ -24,9 +24,9 @@ from typing import Any, Callable
 
 from synth import SandboxError
 from synth.sandbox import Limits, Sandbox, build_layer, ensure_base, start_sandbox
+from synth.verifiers.code import MAX_JUNIT_BYTES, GradingArtifacts, TestRun, judge, runner
 
 from ._patch import drop_protected
-from ._runner import MAX_JUNIT_BYTES, TestRun, judge, runner
 
 TEST_LIMITS = Limits(network="none", user="1000:1000", memory="2g", pids=256, cpus=1.0)
 USER = "1000:1000"
@@ -87,7 +87,7 @@ def start_test_box(image: str) -> Sandbox:
     return start_sandbox(image, limits=TEST_LIMITS, kind="test")
 
 
-def apply_patch(box: Sandbox, patch: str, what: str) -> tuple[bool, str]:
+def apply_patch(box: Sandbox, patch: str) -> tuple[bool, str]:
     """Apply a git diff inside /testbed as the unprivileged user."""
     if not patch.strip():
         return True, ""
@@ -117,45 +117,36 @@ def run_tests(box: Sandbox, runner_name: str, test_files: list[str], timeout: fl
 
 def grading_run(task: str, submission: str, test_patch: str, runner_name: str, test_files: list[str],
                 timeout: float) -> dict[str, Any]:
-    """Execute one submission for grading; returns the artifacts the verifier reads."""
-    submission = submission or ""
-    artifacts: dict[str, Any] = {
-        "submission_sha256": hashlib.sha256(submission.encode()).hexdigest(),
-        "dropped_paths": [],
-        "patch_applied": False,
-        "test_patch_applied": False,
-        "apply_log": "",
-        "runs": [],
-    }
+    """Execute one submission for grading; returns the `GradingArtifacts` the verifier reads, as
+    stored (`model_dump(mode="json")`)."""
+    return _grade(task, submission or "", test_patch, runner_name, test_files, timeout).model_dump(mode="json")
+
+
+def _grade(task: str, submission: str, test_patch: str, runner_name: str, test_files: list[str],
+           timeout: float) -> GradingArtifacts:
+    digest = hashlib.sha256(submission.encode()).hexdigest()
     try:
         kept, dropped = drop_protected(submission)
     except Exception as exc:  # a malformed submission is the submitter's failure, recorded as such
-        artifacts["apply_log"] = f"the submission is not a git diff: {exc}"
-        return artifacts
-    artifacts["dropped_paths"] = dropped
-    box = start_test_box(task)
-    try:
-        ok, output = apply_patch(box, kept, "submission")
-        artifacts["patch_applied"] = ok
-        artifacts["apply_log"] = output
-        if not ok:
-            return artifacts
-        ok, output = apply_patch(box, test_patch, "test patch")
-        artifacts["test_patch_applied"] = ok
-        if not ok:
-            artifacts["apply_log"] = output
-            return artifacts
-        artifacts["runs"] = [run_tests(box, runner_name, test_files, timeout).model_dump(mode="json")]
-    finally:
-        box.close()
-    return artifacts
+        return GradingArtifacts(submission_sha256=digest, apply_log=f"the submission is not a git diff: {exc}")
+    with start_test_box(task) as box:
+        applied, log = apply_patch(box, kept)
+        if not applied:
+            return GradingArtifacts(submission_sha256=digest, dropped_paths=dropped, apply_log=log)
+        tests_applied, tests_log = apply_patch(box, test_patch)
+        if not tests_applied:
+            return GradingArtifacts(submission_sha256=digest, dropped_paths=dropped, patch_applied=True,
+                                    apply_log=tests_log)
+        return GradingArtifacts(submission_sha256=digest, dropped_paths=dropped, patch_applied=True,
+                                test_patch_applied=True, apply_log=log,
+                                runs=[run_tests(box, runner_name, test_files, timeout)])
 
 
 def derive_patch(task: str, patch: str, script: str) -> str:
     """The diff of the task repository after applying `patch` and running `script` (as uid 1000)."""
     box = start_test_box(task)
     try:
-        ok, output = apply_patch(box, patch, "patch")
+        ok, output = apply_patch(box, patch)
         if not ok:
             raise SandboxError(f"patch does not apply: {output[-300:]}")
         done = box.exec(f"cd /testbed && {script}", user=USER, timeout=60)
@@ -239,7 +230,7 @@ def validate(task: str, test_patch: str, gold_patch: str, runner_name: str, test
     container. Runs already made (e.g. a mutation screen) can be passed in and are reused."""
     box = start_test_box(task)
     try:
-        ok, output = apply_patch(box, test_patch, "test patch")
+        ok, output = apply_patch(box, test_patch)
         if not ok:
             return Validation(False, f"the test patch does not apply: {output[-300:]}", k=k)
         before = list(before_runs or [])
@@ -249,7 +240,7 @@ def validate(task: str, test_patch: str, gold_patch: str, runner_name: str, test
                 break
         after = list(after_runs or [])
         if len(after) < k:
-            ok, output = apply_patch(box, gold_patch, "gold patch")
+            ok, output = apply_patch(box, gold_patch)
             if not ok:
                 return Validation(False, f"the gold patch does not apply: {output[-300:]}", k=k)
             while len(after) < k:

@@ -39,7 +39,7 @@ from ._install import setup_script
 from ._mine import Candidate
 from ._mutate import Mutant, diff, mutants
 from ._patch import parse, size
-from ._runner import TestRun, judge
+from synth.verifiers.code import TestRun, judge
 
 TUPLES = "tuples.jsonl"
 REJECTIONS = "code_rejections.jsonl"

@@ -1,60 +1,18 @@
-"""code.tests: grade a code submission from the stored artifacts of its grading run.
+"""The code verifier: `code.tests`, and the JUnit reading and pass/fail judgement it rests on.
 
-Pure function of the tuple's verifier args (FAIL_TO_PASS, PASS_TO_PASS, runner) and the artifacts
-`Environment.finalize()` stored with the trajectory (JUnit XML, capped log, exit code), so
-`synth verify --regrade` needs no container. Checks: the artifacts belong to this submission, the
-submission and the test patch applied, the test run is valid (JUnit results present and consistent
-with the runner's exit code; no results is invalid, never a pass), every FAIL_TO_PASS test passed,
-every PASS_TO_PASS test passed. Missing artifacts are a verifier error, not a fail.
+Sits between the code family and the core (families -> verifiers -> core) and imports only the
+core: a reviewer reads the reward of a code task here alone. `code.tests` (`_verifier.py`) grades
+a submission from its stored `GradingArtifacts` (`_artifacts.py`); `judge` (`_junit.py`) reads one
+stored `TestRun` with the `Runner` that made it. The code family's execution imports `runner`,
+`TestRun` and `GradingArtifacts` from here to produce exactly what is graded. Importing this
+package registers the verifier and the record types (its `synth.plugins` entry point).
 """
 
-from __future__ import annotations
+from ._artifacts import GradingArtifacts
+from ._junit import MAX_JUNIT_BYTES, RUNNERS, Judged, Outcome, PytestRunner, Runner, TestRun, judge, parse_junit, runner
+from ._verifier import code_tests
 
-import hashlib
-from typing import Any
-
-from synth import Check, TupleRecord, VerifierError, register_verifier
-from synth.environments.code import TestRun, judge
-
-
-@register_verifier("code.tests")
-def code_tests(
-    record: TupleRecord,
-    submission: Any,
-    run: Any,
-    *,
-    trajectory: Any = None,
-    runner: str = "pytest",
-    fail_to_pass: list[str] = (),  # type: ignore[assignment]
-    pass_to_pass: list[str] = (),  # type: ignore[assignment]
-    **_: Any,
-) -> list[Check]:
-    artifacts = (getattr(trajectory, "extra", None) or {}).get("artifacts") if trajectory is not None else None
-    if not artifacts:
-        raise VerifierError("no grading artifacts: the submission was not executed (Environment.finalize)")
-    text = submission if isinstance(submission, str) else ""
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    checks = [Check(name="artifacts_match", passed=artifacts.get("submission_sha256") == digest,
-                    expected=digest[:16], actual=str(artifacts.get("submission_sha256", ""))[:16],
-                    message="" if artifacts.get("submission_sha256") == digest else "artifacts are of another submission")]
-    dropped = artifacts.get("dropped_paths") or []
-    checks.append(Check(name="patch_applied", passed=bool(artifacts.get("patch_applied")),
-                        actual=artifacts.get("apply_log", "")[-300:] or None,
-                        message=(f"ignored changes to tests/test config: {', '.join(dropped[:5])}" if dropped else "")))
-    checks.append(Check(name="test_patch_applied", passed=bool(artifacts.get("test_patch_applied"))))
-    runs = [TestRun.model_validate(r) for r in artifacts.get("runs") or []]
-    judged = judge(runs[0]) if runs else None
-    valid = judged is not None and judged.valid
-    checks.append(Check(name="test_run_valid", passed=valid, expected="JUnit results consistent with the exit code",
-                        actual=None if judged is None else (judged.reason or "valid"),
-                        message="" if valid else (judged.reason if judged else "tests did not run")))
-    results = judged.results if judged is not None and valid else {}
-    f2p_bad = [t for t in fail_to_pass if results.get(t) != "passed"]
-    p2p_bad = [t for t in pass_to_pass if results.get(t) != "passed"]
-    checks.append(Check(name="fail_to_pass", passed=not f2p_bad and bool(fail_to_pass),
-                        expected=len(fail_to_pass), actual=len(fail_to_pass) - len(f2p_bad),
-                        message=f"not passing: {', '.join(f2p_bad[:5])}" if f2p_bad else ""))
-    checks.append(Check(name="pass_to_pass", passed=not p2p_bad, expected=len(pass_to_pass),
-                        actual=len(pass_to_pass) - len(p2p_bad),
-                        message=f"broken: {', '.join(p2p_bad[:5])}" if p2p_bad else ""))
-    return checks
+__all__ = [
+    "GradingArtifacts", "Judged", "MAX_JUNIT_BYTES", "Outcome", "PytestRunner", "RUNNERS", "Runner", "TestRun",
+    "code_tests", "judge", "parse_junit", "runner",
+]

@@ -1,10 +1,10 @@
-"""Patch splitting and the JUnit judge: pure functions, no Docker."""
+"""Patch splitting and protected paths: pure functions, no Docker."""
 
 from __future__ import annotations
 
 import pytest
 
-from synth.environments.code import PatchError, TestRun, drop_protected, is_test_path, judge, parse, split
+from synth.environments.code import PatchError, drop_protected, is_test_path, parse, split
 
 DIFF = """\
 diff --git a/calc/__init__.py b/calc/__init__.py
@@ -57,33 +57,6 @@ def test_agent_diff_loses_test_and_config_changes():
 def test_malformed_patch_is_a_clear_error():
     with pytest.raises(PatchError, match="before any 'diff --git'"):
         parse("this is not a diff\n+++ b/x\n")
-
-
-XML_PASS = ('<testsuites><testsuite><testcase classname="t" name="a"/><testcase classname="t" name="b">'
-            '<failure message="boom">trace</failure></testcase><testcase classname="t" name="c"><skipped/></testcase>'
-            '</testsuite></testsuites>')
-
-
-def test_judge_reads_junit_outcomes():
-    j = judge(TestRun(runner="pytest", exit_code=1, junit_xml=XML_PASS))
-    assert j.valid and j.results == {"t::a": "passed", "t::b": "failed", "t::c": "skipped"}
-    assert j.messages["t::b"] == "boom"
-
-
-@pytest.mark.parametrize("run, reason", [
-    (TestRun(runner="pytest", exit_code=0, junit_xml=None, log="t::a PASSED\n1 passed"), "no JUnit XML"),
-    (TestRun(runner="pytest", exit_code=0, junit_xml="<testsuites><testsuite/></testsuites>"), "no test ran"),
-    (TestRun(runner="pytest", exit_code=0, junit_xml=XML_PASS), "exit code 0 but"),
-    (TestRun(runner="pytest", exit_code=1, junit_xml='<testsuite><testcase classname="t" name="a"/></testsuite>'),
-     "exit code 1 but"),
-    (TestRun(runner="pytest", exit_code=5, junit_xml=XML_PASS), "not a test result"),
-    (TestRun(runner="pytest", exit_code=124, timed_out=True, junit_xml=XML_PASS), "timeout"),
-    (TestRun(runner="pytest", exit_code=0, junit_xml="<html>PASSED</html>"), "not JUnit"),
-    (TestRun(runner="pytest", exit_code=0, junit_xml="<testsuite><testcase"), "does not parse"),
-])
-def test_judge_calls_inconsistent_or_empty_runs_invalid(run, reason):
-    judged = judge(run)
-    assert not judged.valid and reason in judged.reason
 
 
 def test_deleted_test_files_are_not_run():

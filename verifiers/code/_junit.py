@@ -1,11 +1,13 @@
 """Test runners and their JUnit XML: the only evidence a code task is graded on.
 
-Sits between execution (validation, grading runs) and the verifier. A runner says how to run a
-project's tests so they write JUnit XML to a path synth chooses, and how to read its exit code;
-`pytest` is built in, and jest-junit, gotestsum (--junitfile) and maven surefire write the same
-XML, so other languages add a `Runner` and reuse `judge`. `judge` is a pure function of a stored
-`TestRun`: it cross-checks the runner's exit code against the XML and calls a run with no test
-results invalid, never a pass. Printed "PASSED" lines are never read.
+Sits in the code verifier, under the code family's execution (validation, grading runs), which
+imports `runner` and `TestRun` from here; it imports only the core. A runner says how to run a
+project's tests so they write JUnit XML to a path synth chooses, and what its exit code means;
+`judge` reads both, so the runner lives with it. `pytest` is built in, and jest-junit, gotestsum
+(--junitfile) and maven surefire write the same XML, so other languages add a `Runner` and reuse
+`judge`. `judge` is a pure function of a stored `TestRun`: it cross-checks the runner's exit code
+against the XML and calls a run with no test results invalid, never a pass. Printed "PASSED" lines
+are never read.
 """
 
 from __future__ import annotations
@@ -17,26 +19,31 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from synth import register_record
+
 Outcome = Literal["passed", "failed", "error", "skipped"]
 MAX_JUNIT_BYTES = 8 * 1024 * 1024
 
 
+@register_record
 class TestRun(BaseModel):
     """Stored facts of one test run (an artifact): what grading reads."""
 
     __test__ = False  # not a pytest test class
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     runner: str
     """Runner name, e.g. pytest."""
     exit_code: int
     """Exit code of the test command (124 when the timeout killed it)."""
     timed_out: bool = False
+    """The run hit its timeout and was killed (the run is then invalid)."""
     junit_xml: str | None = None
     """The JUnit XML the runner wrote, or None when it wrote none."""
     log: str = ""
-    """Console output, capped (head and tail)."""
+    """Console output, capped (head and tail); kept for people, never read by `judge`."""
     duration: float = 0.0
+    """Seconds the test command took."""
 
 
 @dataclass
@@ -51,14 +58,17 @@ class Judged:
 
 
 class Runner:
-    """How to run one kind of test suite with JUnit output."""
+    """How to run one kind of test suite with JUnit output, and what its exit code means."""
 
     name: ClassVar[str]
 
     def command(self, test_files: list[str], junit_path: str) -> str:
+        """The shell command that runs `test_files` (all tests when empty) and writes JUnit XML
+        to `junit_path`."""
         raise NotImplementedError
 
     def exit_meaning(self, code: int) -> Literal["all_passed", "some_failed", "invalid"]:
+        """What an exit code says about the run; `judge` cross-checks it against the XML."""
         raise NotImplementedError
 
 
@@ -82,6 +92,7 @@ RUNNERS: dict[str, Runner] = {"pytest": PytestRunner()}
 
 
 def runner(name: str) -> Runner:
+    """The registered runner `name`; KeyError naming the known ones."""
     if name not in RUNNERS:
         raise KeyError(f"unknown test runner {name!r}; known: {', '.join(RUNNERS)}")
     return RUNNERS[name]

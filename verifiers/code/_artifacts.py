@@ -1,0 +1,35 @@
+"""The grading artifacts of one code submission: everything `code.tests` reads, nothing else.
+
+Sits between execution and grading: the code family's grading run (`grading_run`) fills one
+`GradingArtifacts` in a fresh container and stores `model_dump(mode="json")` with the trajectory
+(extra["artifacts"]); the verifier validates it back, so a regrade needs no container. The field
+order is the stored key order: keep it, or stored trajectories stop being byte-identical.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from synth import register_record
+
+from ._junit import TestRun
+
+
+@register_record
+class GradingArtifacts(BaseModel):
+    """What executing one submission for grading left behind (stored with its trajectory)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    submission_sha256: str
+    """sha256 of the submitted diff as executed; grading refuses artifacts of another submission."""
+    dropped_paths: list[str] = Field(default_factory=list)
+    """Test and test-configuration files the submission touched; their changes were discarded."""
+    patch_applied: bool = False
+    """The submission (without the dropped paths) applied to the task repository."""
+    test_patch_applied: bool = False
+    """The task's test patch applied afresh on top of the submission."""
+    apply_log: str = ""
+    """Output of the last `git apply` (capped), or why the submission is not a diff."""
+    runs: list[TestRun] = Field(default_factory=list)
+    """Test runs after both patches applied (one today); empty when a patch did not apply."""
