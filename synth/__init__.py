@@ -66,6 +66,7 @@ from ._registry import (
     register_verifier,
     verifier,
 )
+from ._retry import Attempt, Retry, RetryPolicy, aretrying, retrying
 from ._store import Journal, Run, atomic_write
 from ._templates import render
 from ._tools import Tool, ToolClient, ToolResult, ToolRuntime, tool_from_function

@@ -4,9 +4,9 @@ Sits between the rollout loop and the model server. `ModelClient.chat` turns a c
 tools into one request, and the response into a `Reply` (an OpenAI-format `Message` plus usage,
 logprobs and token ids when the server returns them). Guarantees:
 
-- Transient faults are retried with exponential backoff and jitter: HTTP 429 (honouring
-  Retry-After), 5xx, timeouts, dropped connections and unreadable bodies. What survives the retries
-  is a `ModelError` (an infrastructure failure; the rollout labels the episode model_error).
+- Transient faults are retried (through the core's one retry loop, `_retry.py`) with exponential
+  backoff and jitter: HTTP 429 (honouring Retry-After), 5xx, timeouts, dropped connections and
+  unreadable bodies. What survives the retries is a `ModelError` (an infrastructure failure; the rollout labels the episode model_error).
 - A request the server refuses because the prompt is too long is a `ContextOverflow`, so the
   rollout can manage its context instead of failing.
 - Whatever the model wrote comes back as a `Message`, never an exception: tool calls with missing
@@ -35,6 +35,7 @@ import httpx
 from ._config import RolloutConfig
 from ._errors import ModelError
 from ._records import FunctionCall, Message, ToolCall, ToolSpec
+from ._retry import Attempt, Retry, RetryPolicy, aretrying
 
 _CONTEXT_LIMIT = re.compile(
     r"context[ _-]?length|context window|maximum context|too many tokens|prompt is too long|exceeds? the (?:model'?s? )?(?:maximum|context)",
@@ -303,42 +304,41 @@ class ModelClient:
     async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST with retries; returns the decoded JSON of a usable answer or raises ModelError."""
         cfg = self.config
-        for attempt in range(cfg.retries + 1):
-            wait: float | None = None
+
+        async def attempt(at: Attempt) -> dict[str, Any] | Retry:
             self.requests += 1
+            if at.number:
+                self.retried += 1
             try:
                 response = await self._send(path, body)
             except httpx.TimeoutException:
-                reason = f"request timed out after {cfg.timeout:g}s"
+                return Retry(f"request timed out after {cfg.timeout:g}s")
             except httpx.TransportError as exc:
-                reason = f"connection failed ({type(exc).__name__}: {exc})"
-            else:
-                status = response.status_code
-                if status == 200:
-                    try:
-                        data = response.json()
-                        if not isinstance(data["choices"][0], dict):
-                            raise TypeError("choices[0] is not an object")
-                        return data
-                    except (ValueError, KeyError, IndexError, TypeError) as exc:
-                        reason = f"unreadable response body ({type(exc).__name__}: {exc})"
-                elif status == 429:
-                    reason = "rate limited (HTTP 429)"
-                    wait = retry_after(response)
-                elif status >= 500:
-                    reason = f"server error HTTP {status}: {_snippet(response)}"
-                else:
-                    text = _snippet(response)
-                    if status in (400, 413, 422) and _CONTEXT_LIMIT.search(text):
-                        raise ContextOverflow(f"the conversation exceeds the server's context: {text}")
-                    raise ModelError(f"server refused the request: HTTP {status}: {text}")
-            if attempt == cfg.retries:
-                raise ModelError(f"{reason}; gave up after {cfg.retries + 1} attempts to {cfg.base_url}")
-            self.retried += 1
-            if wait is None:
-                wait = cfg.backoff * (2**attempt) * (0.5 + 0.5 * self._rng.random())
-            await self._sleep(min(wait, cfg.backoff_max))
-        raise AssertionError("unreachable")
+                return Retry(f"connection failed ({type(exc).__name__}: {exc})")
+            status = response.status_code
+            if status == 200:
+                try:
+                    data = response.json()
+                    if not isinstance(data["choices"][0], dict):
+                        raise TypeError("choices[0] is not an object")
+                    return data
+                except (ValueError, KeyError, IndexError, TypeError) as exc:
+                    return Retry(f"unreadable response body ({type(exc).__name__}: {exc})")
+            if status == 429:
+                wait = retry_after(response)
+                return Retry("rate limited (HTTP 429)", None if wait is None else min(wait, cfg.backoff_max))
+            if status >= 500:
+                return Retry(f"server error HTTP {status}: {_snippet(response)}")
+            text = _snippet(response)
+            if status in (400, 413, 422) and _CONTEXT_LIMIT.search(text):
+                raise ContextOverflow(f"the conversation exceeds the server's context: {text}")
+            raise ModelError(f"server refused the request: HTTP {status}: {text}")
+
+        policy = RetryPolicy(attempts=cfg.retries + 1, base=cfg.backoff, cap=cfg.backoff_max, jitter=0.5)
+        return await aretrying(
+            attempt, policy, sleep=self._sleep, rng=self._rng,
+            give_up=lambda last: ModelError(f"{last.reason}; gave up after {cfg.retries + 1} attempts to {cfg.base_url}"),
+        )
 
 
 def _snippet(response: httpx.Response) -> str:

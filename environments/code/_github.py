@@ -5,8 +5,9 @@ through closed pull requests (following `Link: rel="next"`), keeps merged ones w
 says "fixes #N" (close/fix/resolve and their forms) for an issue (not a PR) of the same repository,
 takes the issue's title and body as the problem statement and the PR's diff (split into gold and
 test patches), and archives the base commit from a clone. Guarantees: the token comes only from
-GITHUB_TOKEN (or the caller); rate limits are waited out via Retry-After or X-RateLimit-Reset (up
-to `max_wait`, else `RateLimited`); repeated requests are conditional (ETag / If-None-Match, a 304
+GITHUB_TOKEN (or the caller); requests go through the core's retry loop (`synth.retrying`): rate
+limits are waited out via Retry-After or X-RateLimit-Reset (up to `max_wait`, else `RateLimited`),
+transport errors and 5xx back off; repeated requests are conditional (ETag / If-None-Match, a 304
 reuses the cached body); a diff over `max_diff_bytes` is skipped with a reason, never loaded whole.
 """
 
@@ -22,7 +23,7 @@ from typing import Any, Callable, Iterator
 
 import httpx
 
-from synth import ConfigError, GenerationError
+from synth import Attempt, ConfigError, GenerationError, Retry, RetryPolicy, retrying
 
 from ._mine import Candidate, archive, git
 from ._patch import runnable_test_files, split
@@ -74,31 +75,21 @@ class GitHubClient:
 
     def get(self, url: str, *, params: dict[str, Any] | None = None, accept: str | None = None,
             max_bytes: int | None = None) -> httpx.Response:
-        """GET with retries; cached by URL+params+accept for conditional requests."""
+        """GET with retries (the core's retry loop); cached by URL+params+accept for conditional
+        requests. Rate limits wait as long as the API says; transport errors and 5xx back off
+        1, 2, 4, ... up to 30 s; a 5xx on the last attempt is returned as it is."""
         cache_key = str(httpx.URL(url, params=params)) + "|" + (accept or "")
-        for attempt in range(self.retries + 1):
+
+        def attempt(at: Attempt) -> httpx.Response | Retry:
             headers = {"Accept": accept} if accept else {}
             cached = self._etags.get(cache_key)
             if cached:
                 headers["If-None-Match"] = cached[0]
             self.requests += 1
             try:
-                with self.http.stream("GET", url, params=params, headers=headers) as response:
-                    length = response.headers.get("Content-Length")
-                    if max_bytes is not None and length is not None and int(length) > max_bytes:
-                        response.close()
-                        raise _TooBig(int(length))
-                    body = b""
-                    for chunk in response.iter_bytes():
-                        body += chunk
-                        if max_bytes is not None and len(body) > max_bytes:
-                            raise _TooBig(len(body))
-                    response._content = body  # keep the body readable after the stream closes
+                response = self._fetch(url, params, headers, max_bytes)
             except httpx.TransportError as exc:
-                if attempt == self.retries:
-                    raise GenerationError(f"GitHub API unreachable: {type(exc).__name__}: {exc}") from None
-                self.sleep(min(2 ** attempt, 30))
-                continue
+                return Retry(f"GitHub API unreachable: {type(exc).__name__}: {exc}")
             if response.status_code == 304 and cached:
                 self.not_modified += 1
                 return cached[1]
@@ -106,15 +97,30 @@ class GitHubClient:
             if wait is not None:
                 if wait > self.max_wait:
                     raise RateLimited(f"GitHub rate limit: resets in {wait:.0f}s (more than {self.max_wait:.0f}s)")
-                self.sleep(wait)
-                continue
-            if response.status_code >= 500 and attempt < self.retries:
-                self.sleep(min(2 ** attempt, 30))
-                continue
+                return Retry(f"GitHub API: gave up on {url} after {self.retries + 1} attempts", wait)
+            if response.status_code >= 500 and not at.last:
+                return Retry(f"GitHub API {response.status_code} for {url}")
             if response.status_code == 200 and response.headers.get("ETag"):
                 self._etags[cache_key] = (response.headers["ETag"], response)
             return response
-        raise GenerationError(f"GitHub API: gave up on {url} after {self.retries + 1} attempts")
+
+        return retrying(attempt, RetryPolicy(attempts=self.retries + 1, base=1.0, cap=30.0), sleep=self.sleep,
+                        give_up=lambda last: GenerationError(last.reason))
+
+    def _fetch(self, url: str, params: dict[str, Any] | None, headers: dict[str, str],
+               max_bytes: int | None) -> httpx.Response:
+        """One GET whose body is read whole, or `_TooBig` once it exceeds `max_bytes`."""
+        with self.http.stream("GET", url, params=params, headers=headers) as response:
+            length = response.headers.get("Content-Length")
+            if max_bytes is not None and length is not None and int(length) > max_bytes:
+                raise _TooBig(int(length))
+            body = b""
+            for chunk in response.iter_bytes():
+                body += chunk
+                if max_bytes is not None and len(body) > max_bytes:
+                    raise _TooBig(len(body))
+            response._content = body  # keep the body readable after the stream closes
+        return response
 
     def paginate(self, url: str, params: dict[str, Any] | None = None, limit: int | None = None) -> Iterator[Any]:
         """Items of a list endpoint, following Link rel=next."""

@@ -100,6 +100,32 @@ def test_rate_limit_too_far_away_is_an_error():
         client_for(recorded, max_wait=60).get("/x")
 
 
+def test_server_errors_and_dropped_connections_back_off_then_give_up_or_answer():
+    from synth import GenerationError
+
+    answers = [httpx.Response(502), httpx.ConnectError("refused"), httpx.Response(200, json={"ok": True})]
+
+    def flaky(request):
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    sleeps: list[float] = []
+    assert client_for(Recorded({"/x": flaky}), sleeps).get("/x").json() == {"ok": True}
+    assert sleeps == [1, 2]
+
+    def down(request):
+        raise httpx.ConnectError("refused")
+
+    sleeps.clear()
+    with pytest.raises(GenerationError, match="GitHub API unreachable: ConnectError"):
+        client_for(Recorded({"/x": down}), sleeps).get("/x")
+    assert sleeps == [1, 2, 4, 8, 16]
+    always = client_for(Recorded({"/x": httpx.Response(503)}), [])
+    assert always.get("/x").status_code == 503  # the last attempt's answer is returned as it is
+
+
 def test_conditional_requests_reuse_the_cached_body():
     def etagged(request):
         if request.headers.get("If-None-Match") == '"v1"':
