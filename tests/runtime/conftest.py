@@ -26,7 +26,7 @@ from synth import (
     register_verifier,
     tool_from_function,
 )
-from synth._verify import TUPLES, verify_run
+from synth import verify
 
 WORDS = ["apple", "river", "cloud", "stone", "amber", "maple", "ember", "frost"]
 
@@ -65,6 +65,7 @@ class ToyFamily(Family):
 
     name = "toy"
     description = "look up a word and submit it (runtime tests)"
+    blocking = False
 
     def open(self, record: TupleRecord, run: Any) -> RuntimeEnvironment:
         return RuntimeEnvironment(ToolRuntime.of(TOOLS, dict(record.environment.metadata["table"])))
@@ -97,13 +98,11 @@ def toy_tuple(index: int) -> TupleRecord:
 def make_run(path: Path, n: int = 2) -> synth.Run:
     """A verified run of `n` toy tuples."""
     run = synth.Run.create(path)
-    with run.journal(TUPLES, TupleRecord) as journal:
+    with run.tuples() as journal:
         for index in range(n):
             journal.append(toy_tuple(index))
-    run.begin("verify", {})
-    summary = verify_run(run)
+    summary = verify(run)
     assert summary.ok
-    run.finish("verify")
     return run
 
 
