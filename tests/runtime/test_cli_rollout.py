@@ -148,7 +148,7 @@ def test_serve_dry_run_prints_the_v32_server_commands() -> None:
 def test_sigkilled_rollout_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
     run = tmp_path / "run"
     make_run(run, 4)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), str(Path(__file__).parents[1])])}
     # the toy family lives in the tests: a wrapper registers it, then runs the CLI
     wrapper = tmp_path / "synth_with_toy.py"
     wrapper.write_text(
