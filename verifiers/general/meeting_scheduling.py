@@ -167,7 +167,8 @@ def check(db: sqlite3.Connection, params: dict[str, Any], answer: Any) -> list[C
                 key = (p, local_day(people[p]["utc_offset"], s))
                 load[key] = load.get(key, 0) + (e - s)
         over = sorted(f"{p}:{date_text(day)}={v}" for (p, day), v in load.items() if v > params["max_daily_minutes"])
-        out.append(make_check("daily_limit", not over, f"<= {params['max_daily_minutes']} min per local date", over[:5]))
+        out.append(make_check("daily_limit", not over, f"<= {params['max_daily_minutes']} min per local date",
+                              over[:5]))
     if params["long_meeting"] is not None:
         rule = params["long_meeting"]
         end_by = minutes(rule["end_by"])
