@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from synth import Run, TupleRecord, Trajectory, VerdictRecord, categories, family
-from synth._verify import TRAJECTORIES, TUPLES, VERDICTS, control_records, gold_trajectory
+from synth import Run, categories, family
+from synth import control_records, gold_trajectory
 
 TARGET = 200.0
 
@@ -25,9 +25,9 @@ TARGET = 200.0
 def bench(category: str, n: int, difficulty: int, root: Path) -> dict[str, float]:
     fam = family("general")
     run = Run.create(root / category)
-    tuples = run.journal(TUPLES, TupleRecord)
-    verdicts = run.journal(VERDICTS, VerdictRecord)
-    trajectories = run.journal(TRAJECTORIES, Trajectory)
+    tuples = run.tuples()
+    verdicts = run.verdicts()
+    trajectories = run.trajectories()
     phases = {"generate": 0.0, "gold": 0.0, "controls": 0.0}
     controls = 0
     start = time.perf_counter()

@@ -151,6 +151,7 @@ def _register_bench_family() -> Any:
     @synth.register_family
     class BenchFamily(synth.Family):
         name = "bench"
+        blocking = False
         description = "rollout benchmark"
 
         def open(self, record: Any, run: Any) -> RuntimeEnvironment:
@@ -167,10 +168,8 @@ def _register_bench_family() -> Any:
 
 def make_run(path: Path, n: int, tools: Any) -> Any:
     import synth
-    from synth._verify import TUPLES, verify_run
-
     run = synth.Run.create(path)
-    with run.journal(TUPLES, synth.TupleRecord) as journal:
+    with run.tuples() as journal:
         for index in range(n):
             env = synth.EnvironmentSpec(family="bench", category="lookup", seed=0, index=index, difficulty=1, tools=[t.spec for t in tools])
             task = synth.TaskSpec(
@@ -178,9 +177,7 @@ def make_run(path: Path, n: int, tools: Any) -> Any:
                 prompt=f"Task {index}: call lookup with key k1, then submit_result with the word.",
             )  # fmt: skip
             journal.append(synth.TupleRecord.build(env, task, synth.VerifierSpec(name="bench.exact", args={"expected": "apple"})))
-    run.begin("verify", {})
-    verify_run(run)
-    run.finish("verify")
+    synth.verify(run)
     return run
 
 
@@ -252,9 +249,8 @@ async def synth_rollout(base_url: str, run: Any, samples: int, concurrency: int)
     stats = await rollout_run(run, config)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     from synth import Trajectory
-    from synth._verify import TRAJECTORIES
-
-    steps = sum(t.extra.get("steps", 0) for t in run.journal(TRAJECTORIES, Trajectory) if t.model == config.model_name)
+    
+    steps = sum(t.extra.get("steps", 0) for t in run.trajectories() if t.model == config.model_name)
     return steps, seconds, cpu, stats
 
 

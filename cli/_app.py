@@ -61,8 +61,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+class GenerateGroup(SynthGroup):
+    """The `generate` group: one sub-command per registered family, made from the family's settings
+    model when asked for (cli/_generate.py), so a new family needs no CLI code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        from synth import families
+
+        return list(families())
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        from ._generate import get_command
+
+        return get_command(name)
+
+
 generate_app = typer.Typer(
-    cls=SynthGroup,
+    cls=GenerateGroup,
     help="Generate tuples of one family into a run directory (re-run the same command to resume).",
     no_args_is_help=True,
     rich_markup_mode=None,

@@ -81,10 +81,11 @@ def rollout(
       synth rollout runs/demo --base-url http://127.0.0.1:8000/v1 --model deepseek-ai/DeepSeek-V3.2 \\
           --flavor vllm --thinking --samples 8 --concurrency 64
     """
-    from synth import ConfigError
+    from synth import Run
+    from synth import rollout as rollout_stage
     from synth._config import load_config
-    from synth._serve import EMBEDDED_CONTEXT, embedded_server
-    from synth._store import Run
+
+    from ._progress import progress
 
     cfg = load_config(
         config,
@@ -106,62 +107,26 @@ def rollout(
         logprobs=logprobs,
         seed=seed,
     )
-    cfg.api_key()  # a named but unset key variable fails before anything starts
     run = Run.open(run_dir)
-    if cfg.base_url is not None:
-        if cfg.model is None:
-            raise ConfigError("--base-url needs --model (the name the server knows the model by)")
-        _roll(run, cfg, tasks)
-        return
-    if cfg.model is not None:
-        raise ConfigError(f"--model {cfg.model} needs --base-url; without one synth runs the embedded SmolLM2-135M-Instruct")
-    if cfg.thinking:
-        raise ConfigError("the embedded model has no thinking mode; drop --thinking or give --base-url")
-    from synth._rollout import plan
-
-    window = cfg.context_window if "context_window" in cfg.model_fields_set else EMBEDDED_CONTEXT
-    # the embedded server answers one request at a time and reuses the previous prompt's prefix:
-    # episodes one after another are faster than interleaved ones unless asked otherwise
-    lanes = cfg.concurrency if "concurrency" in cfg.model_fields_set else 1
-    cfg = cfg.model_copy(update={"context_window": window, "concurrency": lanes})
-    if not plan(run, cfg, tasks)[0]:
-        _roll(run, cfg, tasks)  # nothing left to run: report without starting a server
-        return
-    server = embedded_server(context=window, log=run.path / "embedded-server.log")
-    typer.echo("starting the embedded model (SmolLM2-135M-Instruct on CPU) ...", err=True)
-    with server.start():
-        typer.echo(f"embedded model at {server.base_url}", err=True)
-        _roll(run, cfg.model_copy(update={"base_url": server.base_url}), tasks)
-
-
-def _roll(run: Any, cfg: Any, tasks: int | None) -> None:
-    from synth._progress import progress
-    from synth._rollout import plan, rollout_run, task_stats
-
-    todo, skipped = plan(run, cfg, tasks)
     interactive = sys.stderr.isatty()
-    every = max(1, len(todo) // 10)
     last_line = [time.monotonic()]
-    with progress(f"rollout {cfg.model_name}", len(todo)) as bar:
 
-        def on_episode(stats: Any, trajectory: Any) -> None:
-            bar.advance(1, note=stats.note())
-            if not interactive and (stats.done % every == 0 or time.monotonic() - last_line[0] > 30):
-                last_line[0] = time.monotonic()
-                typer.echo(f"rollout: {stats.done}/{stats.episodes} done  {stats.note()}", err=True)
+    def on_episode(stats: Any, trajectory: Any) -> None:
+        every = max(1, stats.episodes // 10)
+        if not interactive and (stats.done % every == 0 or time.monotonic() - last_line[0] > 30):
+            last_line[0] = time.monotonic()
+            typer.echo(f"rollout: {stats.done}/{stats.episodes} done  {stats.note()}", err=True)
 
-        stats = asyncio.run(rollout_run(run, cfg, on_episode=on_episode, tasks=tasks))
-    facts = task_stats(run, cfg.model_name)
+    report = rollout_stage(run, cfg, tasks=tasks, progress=progress, on_episode=on_episode,
+                           log=lambda message: typer.echo(message, err=True))
+    stats, facts, k = report.stats, report.tasks, report.samples
     n = sum(s.n for s in facts.values())
     passed = sum(s.passed for s in facts.values())
-    k = cfg.samples
-    pass1 = sum(s.pass_at(1) for s in facts.values()) / len(facts) if facts else 0.0
-    passk = sum(s.pass_at(k) for s in facts.values()) / len(facts) if facts else 0.0
     ends = ", ".join(f"{name} {count}" for name, count in sorted(stats.terminations.items())) or "none"
     typer.echo(
-        f"rollout {cfg.model_name}: {stats.done} episodes run, {skipped} already done; "
-        f"{passed}/{n} graded episodes pass over {len(facts)} tasks; pass@1 {pass1:.3f}"
-        + (f", pass@{k} {passk:.3f}; " if k > 1 else "; ")
+        f"rollout {report.model}: {stats.done} episodes run, {stats.skipped} already done; "
+        f"{passed}/{n} graded episodes pass over {len(facts)} tasks; pass@1 {report.pass_at(1):.3f}"
+        + (f", pass@{k} {report.pass_at(k):.3f}; " if k > 1 else "; ")
         + f"{stats.tokens_per_second:.1f} completion tok/s; endings: {ends}"
     )
     if stats.done and stats.infrastructure == stats.done:

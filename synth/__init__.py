@@ -1,8 +1,10 @@
 """synth: verifiable <environment, tools, task, verifier> tuples for agentic post-training.
 
-The public surface of the core. Data flows generate -> verify -> rollout -> export; this package is
-the contract at the bottom of that flow (records, tools, run store, registry). Families live in
-`synth.environments`, verifiers in `synth.verifiers`, the command line in `synth.cli`.
+The public surface of the core. Data flows generate -> verify -> rollout -> export: the stage
+functions (`generate`, `verify`, `rollout`, `export`, `regrade`) drive every family through the
+contract at the bottom of that flow (records, tools, run store, registry, `Family`). Families live
+in `synth.environments`, verifiers in `synth.verifiers`, the command line in `synth.cli`; each
+registers through the `synth.plugins` entry points, and the core names none of them.
 """
 
 from ._errors import (
@@ -67,6 +69,18 @@ from ._registry import (
     verifier,
 )
 from ._retry import Attempt, Retry, RetryPolicy, aretrying, retrying
+from ._stages import (
+    ExportSettings,
+    GenerateReport,
+    RegradeReport,
+    RolloutReport,
+    VerifySettings,
+    export,
+    generate,
+    regrade,
+    rollout,
+    verify,
+)
 from ._store import Journal, Run, atomic_write
 from ._templates import render
 from ._tools import Tool, ToolClient, ToolResult, ToolRuntime, tool_from_function

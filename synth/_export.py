@@ -17,19 +17,19 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Iterable, Iterator, Literal
 
 from . import _registry as registry
 from ._errors import ConfigError, StoreError
-from ._records import SCHEMA_VERSION, Trajectory, TupleRecord
+from ._records import RLEnvironment, RLLine, SFTLine, TaskMetadata, TupleRecord
 from ._store import Run, atomic_write
-from ._verify import TRAJECTORIES, TUPLES, sound_keys
+from ._verify import sound_keys
 
 Source = Literal["gold", "model", "all"]
 
 
 def _tuples(run: Run) -> dict[str, TupleRecord]:
-    tuples = {t.key: t for t in run.journal(TUPLES, TupleRecord)}
+    tuples = {t.key: t for t in run.tuples()}
     if not tuples:
         raise StoreError(f"run {run.path} holds no tuples; run synth generate first")
     return tuples
@@ -42,15 +42,10 @@ def _sound(run: Run) -> set[str]:
     return keys
 
 
-def _metadata(record: TupleRecord) -> dict[str, Any]:
+def _metadata(record: TupleRecord, **extra: Any) -> TaskMetadata:
     env = record.environment
-    return {
-        "family": env.family,
-        "category": env.category,
-        "difficulty": env.difficulty,
-        "seed": env.seed,
-        "index": env.index,
-    }
+    return TaskMetadata(family=env.family, category=env.category, difficulty=env.difficulty, seed=env.seed,
+                        index=env.index, **extra)
 
 
 class PassRange:
@@ -90,7 +85,7 @@ def _rollout_facts(run: Run) -> dict[str, dict[str, dict[str, Any]]]:
     """Per task key, per model: samples graded, passes, pass rate, pass@1 and pass@n."""
     from ._rollout import task_stats
 
-    models = {t.model for t in run.journal(TRAJECTORIES, Trajectory) if t.source == "model" and t.model}
+    models = {t.model for t in run.trajectories() if t.source == "model" and t.model}
     facts: dict[str, dict[str, dict[str, Any]]] = {}
     for model in sorted(models):
         for key, stats in task_stats(run, model).items():
@@ -106,7 +101,7 @@ def _rollout_facts(run: Run) -> dict[str, dict[str, dict[str, Any]]]:
 
 def sft_lines(
     run: Run, source: Source = "all", *, keys: set[str] | None = None, model: str | None = None
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[SFTLine]:
     """Verified trajectories of sound tasks (reward 1, status pass, no infrastructure failure);
     optionally only tasks in `keys` and model trajectories of `model`."""
     from ._rollout import latest_trajectories
@@ -123,29 +118,25 @@ def sft_lines(
             continue
         if trajectory.termination.infrastructure or trajectory.verdict is None or trajectory.verdict.status != "pass":
             continue
-        line: dict[str, Any] = {
-            "schema_version": SCHEMA_VERSION,
-            "task_key": record.key,
-            "source": trajectory.source,
-            "model": trajectory.model,
-            "sample": trajectory.sample,
-            "messages": [m.openai() for m in trajectory.messages],
-            "tools": [t.openai() for t in trajectory.tools],
-            "reward": trajectory.verdict.reward,
-            "termination": trajectory.termination.value,
-            "verifier": record.verifier.model_dump(mode="json", exclude={"schema_version"}),
-            "sampling": trajectory.sampling,
-            "usage": trajectory.usage,
-            "tool_errors": trajectory.tool_errors,
-            "metadata": _metadata(record),
-        }
-        for field in ("token_ids", "logprobs", "prompt_text"):
-            if field in trajectory.extra:
-                line[field] = trajectory.extra[field]
-        yield line
+        yield SFTLine(
+            task_key=record.key,
+            source=trajectory.source,
+            model=trajectory.model,
+            sample=trajectory.sample,
+            messages=[m.openai() for m in trajectory.messages],
+            tools=[t.openai() for t in trajectory.tools],
+            reward=trajectory.verdict.reward,
+            termination=trajectory.termination.value,
+            verifier=record.verifier.model_dump(mode="json", exclude={"schema_version"}),
+            sampling=trajectory.sampling,
+            usage=trajectory.usage,
+            tool_errors=trajectory.tool_errors,
+            metadata=_metadata(record),
+            **{name: trajectory.extra[name] for name in ("token_ids", "logprobs", "prompt_text") if name in trajectory.extra},
+        )
 
 
-def rl_lines(run: Run, keys: set[str] | None = None) -> Iterator[dict[str, Any]]:
+def rl_lines(run: Run, keys: set[str] | None = None) -> Iterator[RLLine]:
     """One line per sound task: prompt, tools, environment and verifier references."""
     sound = _sound(run)
     rollouts = _rollout_facts(run)
@@ -155,29 +146,28 @@ def rl_lines(run: Run, keys: set[str] | None = None) -> Iterator[dict[str, Any]]
             continue
         fam = family_cache.setdefault(record.environment.family, registry.family(record.environment.family))
         env = record.environment
-        yield {
-            "schema_version": SCHEMA_VERSION,
-            "task_key": record.key,
-            "prompt": [m.openai() for m in fam.prompt_messages(record)],
-            "tools": [t.openai() for t in env.tools],
-            "answer_schema": record.task.answer_schema,
-            "environment": {
-                "key": env.key,
-                "family": env.family,
-                "category": env.category,
-                "seed": env.seed,
-                "index": env.index,
-                "difficulty": env.difficulty,
-                "run": str(run.path.resolve()),
-                "state": {name: ref.model_dump(mode="json", exclude={"schema_version"}) for name, ref in env.state.items()},
-            },
-            "verifier": record.verifier.model_dump(mode="json", exclude={"schema_version"}),
-            "metadata": {**_metadata(record), "task": record.task.metadata},
-            "rollouts": rollouts.get(record.key, {}),
-        }
+        yield RLLine(
+            task_key=record.key,
+            prompt=[m.openai() for m in fam.prompt_messages(record)],
+            tools=[t.openai() for t in env.tools],
+            answer_schema=record.task.answer_schema,
+            environment=RLEnvironment(
+                key=env.key,
+                family=env.family,
+                category=env.category,
+                seed=env.seed,
+                index=env.index,
+                difficulty=env.difficulty,
+                run=str(run.path.resolve()),
+                state={name: ref.model_dump(mode="json", exclude={"schema_version"}) for name, ref in env.state.items()},
+            ),
+            verifier=record.verifier.model_dump(mode="json", exclude={"schema_version"}),
+            metadata=_metadata(record, task=record.task.metadata),
+            rollouts=rollouts.get(record.key, {}),
+        )
 
 
-def write_jsonl(lines: Iterator[dict[str, Any]], out: Path) -> int:
+def write_jsonl(lines: Iterable[dict[str, Any]], out: Path) -> int:
     """Write all lines to `out` atomically; returns the count."""
     chunks = [json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n" for line in lines]
     atomic_write(out, "".join(chunks).encode("utf-8"))

@@ -187,6 +187,8 @@ class Family(abc.ABC):
     description: ClassVar[str]
     settings: ClassVar[type[FamilySettings]] = ItemSettings
     """The generate settings; `synth generate NAME` offers one option per field."""
+    examples: ClassVar[tuple[str, ...]] = ()
+    """Command lines shown in `synth generate NAME --help`."""
     blocking: ClassVar[bool] = True
     """Environment calls may block (containers, kernels): rollouts then open, call and close
     environments in worker threads. Families of in-process tools set False."""

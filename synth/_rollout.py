@@ -18,7 +18,7 @@ limit ends the episode. Guarantees:
   none (the episode ends with context_exhausted), recorded under extra["context_events"].
 - Trajectories are appended to `trajectories.jsonl` one line each as episodes finish, keyed by
   `Trajectory.key`; a re-run (also after SIGKILL) skips finished keys, so nothing is lost or
-  duplicated. Fan-out is bounded by one helper (`bounded`); in-process tools (RuntimeEnvironment)
+  duplicated. Fan-out is bounded by one helper (`bounded`); families of in-process tools
   run on the event loop, anything that may block (containers) in worker threads.
 - Grading is a pure function of the stored trajectory (`grade_trajectory`), so `regrade_run`
   rescores a run without a model.
@@ -40,10 +40,10 @@ from ._client import ContextOverflow, ModelClient, Reply
 from ._config import RolloutConfig
 from ._dsv32 import drop_thinking
 from ._errors import ModelError, StoreError
-from ._family import Environment, Family, RuntimeEnvironment
+from ._family import Environment, Family
 from ._records import Check, Message, TerminationReason, Trajectory, TupleRecord, Verdict, content_key
 from ._store import Run
-from ._verify import TRAJECTORIES, TUPLES, sound_keys
+from ._verify import sound_keys
 
 T = TypeVar("T")
 
@@ -213,20 +213,9 @@ async def _env(offload: bool, fn: Callable[..., T], *args: Any) -> T:
     return fn(*args)
 
 
-_IN_PROCESS: dict[str, bool] = {}
-"""Families whose environments turned out to be in-process: later ones open on the loop too."""
-
-
-def _blocking(fam: Family, env: Environment) -> bool:
-    """In-process tools (a RuntimeEnvironment) run on the event loop; anything else (containers,
-    notebooks) may block, so it runs in worker threads. A family can force threads with
-    `blocking = True`."""
-    return bool(getattr(fam, "blocking", False)) or not isinstance(env, RuntimeEnvironment)
-
-
 async def run_episode(client: ModelClient, cfg: RolloutConfig, fam: Family, record: TupleRecord, run: Run, sample: int) -> Trajectory:
     """Roll the model through one tuple once; always returns a graded (or infra-labelled) trajectory."""
-    offload = True
+    offload = fam.blocking  # the contract: blocking environments open, act and close in worker threads
     sampling = cfg.sampling()
     seed = None if cfg.seed is None else cfg.seed + sample
     if seed is not None:
@@ -240,12 +229,7 @@ async def run_episode(client: ModelClient, cfg: RolloutConfig, fam: Family, reco
     env: Environment | None = None
     tools = list(record.environment.tools)
     try:
-        if _IN_PROCESS.get(fam.name):
-            env = fam.open(record, run)
-        else:
-            env = await asyncio.to_thread(fam.open, record, run)  # may start a container
-        offload = _blocking(fam, env)
-        _IN_PROCESS[fam.name] = not offload
+        env = await _env(offload, fam.open, record, run)  # may start a container
         tools = env.tools
         limit = cfg.context_threshold * cfg.context_window
         while True:
@@ -388,7 +372,7 @@ class RolloutStats:
 
 def latest_trajectories(run: Run) -> dict[str, Trajectory]:
     """Trajectories by key; when a key appears twice (an infrastructure failure re-run), the last wins."""
-    return {t.key: t for t in run.journal(TRAJECTORIES, Trajectory)}
+    return {t.key: t for t in run.trajectories()}
 
 
 _INFRASTRUCTURE = {t.value for t in TerminationReason if t.infrastructure}
@@ -397,7 +381,7 @@ _INFRASTRUCTURE = {t.value for t in TerminationReason if t.infrastructure}
 def finished_keys(run: Run) -> set[str]:
     """Keys of model episodes whose latest record is not an infrastructure failure. Reads only the
     identity fields of each line (full validation of a large journal would dominate a resume)."""
-    path = run.path / TRAJECTORIES
+    path = run.path / Run.TRAJECTORIES
     if not path.exists():
         return set()
     latest: dict[str, bool] = {}
@@ -412,14 +396,14 @@ def finished_keys(run: Run) -> set[str]:
                 key = episode_key(data["task_key"], data["model"], data["sample"])
                 latest[key] = data["termination"] not in _INFRASTRUCTURE
             except (ValueError, KeyError, TypeError):
-                raise StoreError(f"malformed JSONL: {TRAJECTORIES} line {number} is not a trajectory") from None
+                raise StoreError(f"malformed JSONL: {Run.TRAJECTORIES} line {number} is not a trajectory") from None
     return {key for key, done in latest.items() if done}
 
 
 def plan(run: Run, cfg: RolloutConfig, tasks: int | None = None) -> tuple[list[Episode], int]:
     """Episodes still to run (sound tuples x samples, minus finished keys) and how many are done;
     `tasks` limits the rollout to the first that many sound tuples in run order."""
-    tuples = run.journal(TUPLES, TupleRecord).read()
+    tuples = run.tuples().read()
     if not tuples:
         raise StoreError(f"run {run.path} holds no tuples; run synth generate first")
     if run.stage("verify") is None:
@@ -444,17 +428,20 @@ def stage_name(cfg: RolloutConfig) -> str:
 async def rollout_run(
     run: Run,
     cfg: RolloutConfig,
+    todo: list[Episode] | None = None,
+    skipped: int = 0,
     *,
     client: ModelClient | None = None,
     on_episode: Callable[[RolloutStats, Trajectory], None] | None = None,
-    tasks: int | None = None,
 ) -> RolloutStats:
-    """Roll `cfg.model` through every sound tuple of `run` (or the first `tasks`), `cfg.samples`
-    times each; resumable."""
-    todo, skipped = plan(run, cfg, tasks)
+    """Roll `cfg.model` through the planned episodes (the stage passes its `plan`; without one,
+    every sound tuple x `cfg.samples` not yet finished); `skipped` episodes were finished by an
+    earlier call. Resumable: each episode is appended as it finishes."""
+    if todo is None:
+        todo, skipped = plan(run, cfg)
     run.begin(stage_name(cfg), cfg.identity())
     stats = RolloutStats(episodes=len(todo), skipped=skipped)
-    journal = run.journal(TRAJECTORIES, Trajectory)
+    journal = run.trajectories()
     families: dict[str, Family] = {}
     # everything alive now (tuples, plan, caches) lives as long as the rollout: keep the collector
     # from rescanning it on every full collection while hundreds of episodes allocate
@@ -539,8 +526,8 @@ def task_stats(run: Run, model: str | None = None) -> dict[str, TaskStats]:
 def regrade_run(run: Run) -> dict[str, int]:
     """Regrade every stored trajectory from its record alone (no model, no environment replay) and
     rewrite trajectories.jsonl atomically. Returns counts: regraded, changed."""
-    tuples = {t.key: t for t in run.journal(TUPLES, TupleRecord)}
-    journal = run.journal(TRAJECTORIES, Trajectory)
+    tuples = {t.key: t for t in run.tuples()}
+    journal = run.trajectories()
     out, regraded, changed = [], 0, 0
     for trajectory in journal:
         record = tuples.get(trajectory.task_key)

@@ -30,10 +30,6 @@ from ._records import (
 from ._store import Run
 from ._tools import ToolClient
 
-TUPLES = "tuples.jsonl"
-VERDICTS = "verdicts.jsonl"
-TRAJECTORIES = "trajectories.jsonl"
-
 
 def gold_trajectory(record: TupleRecord, run: Run) -> Trajectory:
     """Run the tuple's gold solution as an agent would and grade its submission."""
@@ -80,13 +76,6 @@ def gold_trajectory(record: TupleRecord, run: Run) -> Trajectory:
     return trajectory.model_copy(update={"verdict": verdict})
 
 
-def _evaluate(fam: Family, record: TupleRecord, run: Run, submission: Any) -> Verdict:
-    evaluate = getattr(fam, "evaluate", None)
-    if evaluate is not None:
-        return evaluate(record, run, submission)
-    return registry.grade(record, submission, run)
-
-
 def control_records(record: TupleRecord, run: Run, gold: Trajectory) -> list[VerdictRecord]:
     """Grade the gold trajectory and every null control of one tuple."""
     fam = registry.family(record.environment.family)
@@ -111,7 +100,7 @@ def control_records(record: TupleRecord, run: Run, gold: Trajectory) -> list[Ver
                 )
             )
     for control in controls:
-        verdict = _evaluate(fam, record, run, control.submission)
+        verdict = fam.evaluate(record, run, control.submission)
         failing = {c.name for c in verdict.checks if not c.passed}
         sound = verdict.status == "fail" and (control.breaks is None or control.breaks in failing)
         name = control.name if control.name == "empty" else f"perturb:{control.name}"
@@ -144,11 +133,10 @@ def unsound_reason(item: VerdictRecord) -> str:
     return f"failed, but not on {item.breaks}: {item.verdict.first_failure()}"
 
 
-def verify_run(run: Run, bar: Any = None) -> Summary:
-    """Verify every tuple of `run` not yet verified; return the summary over all tuples."""
-    tuples = run.journal(TUPLES, TupleRecord).read()
-    verdicts = run.journal(VERDICTS, VerdictRecord)
-    trajectories = run.journal(TRAJECTORIES, Trajectory)
+def verify_run(run: Run, tuples: list[TupleRecord], bar: Any = None) -> Summary:
+    """Verify every tuple of `tuples` not yet verified in `run`; return the summary over all of them."""
+    verdicts = run.verdicts()
+    trajectories = run.trajectories()
     done_verdicts = verdicts.keys()
     done_gold = {t.task_key for t in trajectories if t.source == "gold"}
     with verdicts, trajectories:
@@ -168,11 +156,11 @@ def verify_run(run: Run, bar: Any = None) -> Summary:
 
 
 def summarize(run: Run, tuples: list[TupleRecord] | None = None) -> Summary:
-    tuples = tuples if tuples is not None else run.journal(TUPLES, TupleRecord).read()
+    tuples = tuples if tuples is not None else run.tuples().read()
     by_key = {t.key: t for t in tuples}
     summary = Summary()
     per_task: dict[str, list[VerdictRecord]] = defaultdict(list)
-    for item in run.journal(VERDICTS, VerdictRecord):
+    for item in run.verdicts():
         per_task[item.task_key].append(item)
     for key, record in by_key.items():
         row = summary.rows[(record.environment.family, record.environment.category)]
@@ -192,6 +180,6 @@ def summarize(run: Run, tuples: list[TupleRecord] | None = None) -> Summary:
 def sound_keys(run: Run) -> set[str]:
     """Keys of tuples whose gold passed and every null control failed as it must."""
     per_task: dict[str, bool] = {}
-    for item in run.journal(VERDICTS, VerdictRecord):
+    for item in run.verdicts():
         per_task[item.task_key] = per_task.get(item.task_key, True) and item.sound
     return {k for k, ok in per_task.items() if ok}

@@ -7,8 +7,8 @@ its categories, one package each.
 from ._base import SUBMIT, Built, GeneralCategory, ItemRandom, answer_text, item_rng, new_db, one_per_check
 from ._family import GeneralFamily
 
-from . import _trip  # noqa: F401,E402  (registers trip_planning)
-from . import _meetings  # noqa: F401,E402  (registers meeting_scheduling)
+from . import trip_planning  # noqa: F401,E402  (registers trip_planning)
+from . import meeting_scheduling  # noqa: F401,E402  (registers meeting_scheduling)
 from . import _shopping  # noqa: F401,E402  (registers shopping)
 from . import _timetable  # noqa: F401,E402  (registers course_timetabling)
 

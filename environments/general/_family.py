@@ -39,6 +39,10 @@ from ._base import SYSTEM_PROMPT, GeneralCategory, item_rng
 class GeneralFamily(Family):
     name = "general"
     description = "Synthesized constraint tasks over a sandbox database: hard to solve, easy to verify."
+    examples = (
+        "synth generate general --category trip_planning --n 20 --seed 1 --difficulty 3 --out runs/trips",
+        "synth generate general --n 5 --out runs/all   (every category)",
+    )
     blocking = False
     """Tools are in-process functions over an in-memory database: episodes run on the event loop."""
 

@@ -1,16 +1,18 @@
-"""meeting_scheduling: soundness over seeds, a hand-built calendar with known answers for every rule,
-the adversary's attempts (one test each), tool errors and determinism."""
+"""meeting_scheduling category: levels, the tools on a hand-built calendar, the gold solver through
+the pipeline, and the wiring to its checker (grading itself is tested in
+tests/verifiers/general/test_meeting_scheduling.py)."""
 
+import ast
+import importlib
+import inspect
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from synth import Run, ToolRuntime, category, family, grade
 from synth import gold_trajectory
 from synth.environments.general import new_db
-from synth.verifiers.general import load_db
+from synth.verifiers.general import checker, load_db
 
 CAT = "meeting_scheduling"
 
@@ -25,34 +27,16 @@ def test_harder_levels_state_more_rules(tmp_path):
     assert hard["long_meeting"] and hard["director_video"] and hard["buffer_minutes"]
 
 
-# --------------------------------------------------------------- a hand-built case with known answers
-
-HAND_PARAMS = {
-    "window_start": "2026-01-05",
-    "window_end": "2026-01-06",
-    "meetings": [
-        {"id": "M1", "title": "Sync", "attendees": ["Ana Costa", "Bruno Kim"], "duration": 60, "equipment": []},
-        {"id": "M2", "title": "Review", "attendees": ["Bruno Kim", "Chen Rossi"], "duration": 60, "equipment": []},
-        {"id": "M3", "title": "Follow-up", "attendees": ["Ana Costa", "Bruno Kim"], "duration": 30,
-         "equipment": ["whiteboard"]},
-    ],
-    "precedence": [{"before": "M1", "after": "M3"}],
-    "max_daily_minutes": 90,
-    "long_meeting": {"min_duration": 60, "end_by": "16:30"},
-    "director_video": True,
-    "buffer_minutes": 15,
-}
-# Ana: UTC+05:30, works 09:00-17:00 local = 03:30-11:30 UTC. Bruno: UTC, 09:00-17:00.
-# Chen (director): UTC-05:00, 09:00-17:00 local = 14:00-22:00 UTC.
-GOOD = [
-    {"meeting": "M1", "room": "Aspen", "start": "2026-01-05T09:00:00Z"},
-    {"meeting": "M3", "room": "Aspen", "start": "2026-01-05T10:30:00Z"},
-    {"meeting": "M2", "room": "Birch", "start": "2026-01-06T14:00:00Z"},
-]
+def test_category_grades_through_its_checker():
+    cat = category("general", CAT)
+    assert not {"check", "answer_schema", "check_names"} & set(vars(type(cat)))
+    assert cat.checker is checker(CAT)
+    assert cat.check_names == checker(CAT).checks and cat.answer_schema == checker(CAT).answer_schema
 
 
 @pytest.fixture()
 def hand():
+    """A hand-built calendar (the same as the checker's tests use)."""
     db = new_db(category("general", CAT).schema)
     db.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?)", [
         ("Ana Costa", "Design", "analyst", 330, 540, 1020),
@@ -69,84 +53,6 @@ def hand():
     ])
     db.execute("INSERT INTO bookings VALUES (?, ?, ?, ?)", ("Birch", t + 86400 + 15 * 3600, t + 86400 + 16 * 3600, "x"))
     return db
-
-
-def failing(db, answer) -> set[str]:
-    checks = category("general", CAT).verify(db, HAND_PARAMS, answer if isinstance(answer, str) else json.dumps(answer))
-    return {c.name for c in checks if not c.passed}
-
-
-def moved(which, **changes):
-    return [dict(e, **changes) if e["meeting"] == which else dict(e) for e in GOOD]
-
-
-def test_hand_case_valid_schedule_passes_every_rule(hand):
-    checks = category("general", CAT).verify(hand, HAND_PARAMS, json.dumps(GOOD))
-    assert all(c.passed for c in checks), [c for c in checks if not c.passed]
-    assert {c.name for c in checks} == set(category("general", CAT).check_names)
-
-
-def test_hand_case_each_rule_is_enforced(hand):
-    assert failing(hand, moved("M1", start="2026-01-05T12:00:00Z")) >= {"attendees.working_hours"}  # Ana 17:30 local
-    assert failing(hand, moved("M2", start="2026-01-06T18:00:00Z")) >= {"attendees.calendar"}
-    assert failing(hand, moved("M2", start="2026-01-05T14:00:00Z")) == {"daily_limit"}  # Bruno 150 min
-    assert failing(hand, moved("M2", start="2026-01-06T15:45:00Z", room="Cedar")) == {"rule.long_meeting_end"}
-    assert failing(hand, moved("M2", room="Aspen")) == {"rule.director_video"}
-    assert failing(hand, moved("M3", start="2026-01-05T10:00:00Z")) == {"rule.buffer"}
-    assert failing(hand, moved("M2", start="2026-01-06T15:00:00Z")) == {"rooms.free"}  # Birch booked 15-16
-    assert failing(hand, moved("M1", room="Birch")) == set()  # Birch is free then: another room is fine
-    swapped = moved("M1", start="2026-01-05T09:45:00Z")
-    swapped = [dict(e, start="2026-01-05T09:00:00Z") if e["meeting"] == "M3" else e for e in swapped]
-    assert failing(hand, swapped) == {"precedence"}
-    assert failing(hand, moved("M3", room="Birch")) == {"rooms.equipment"}
-
-
-def test_hand_case_capacity_counts_attendees(hand):
-    params = json.loads(json.dumps(HAND_PARAMS))
-    params["meetings"][0]["attendees"] = ["Ana Costa", "Bruno Kim", "Chen Rossi"]
-    checks = category("general", CAT).verify(hand, params, json.dumps(GOOD))
-    assert "rooms.capacity" in {c.name for c in checks if not c.passed}
-
-
-def test_exploit_offset_notation_is_converted_not_trusted(hand):
-    # The same instant written with +05:30 is accepted; a local time labelled UTC is not.
-    assert failing(hand, moved("M1", start="2026-01-05T14:30:00+05:30")) == set()
-    assert "attendees.working_hours" in failing(hand, moved("M1", start="2026-01-05T14:30:00Z"))
-
-
-def test_exploit_naive_or_fractional_start(hand):
-    assert failing(hand, moved("M1", start="2026-01-05T09:00:00")) == {"start.valid", "precedence"}
-    assert "start.valid" in failing(hand, moved("M1", start="2026-01-05T09:00:30Z"))
-    assert "start.valid" in failing(hand, moved("M1", start="next Monday at 9"))
-    assert "window" in failing(hand, moved("M1", start="9999-12-31T23:59:00-23:59"))
-
-
-def test_exploit_duplicate_entry_for_one_meeting(hand):
-    assert "coverage" in failing(hand, GOOD + [dict(GOOD[0], start="2026-01-06T09:00:00Z")])
-
-
-def test_exploit_unknown_meeting_or_room_ids(hand):
-    assert "coverage" in failing(hand, GOOD + [{"meeting": "M9", "room": "Aspen", "start": GOOD[0]["start"]}])
-    assert "coverage" in failing(hand, moved("M1", meeting="m1"))
-    assert "rooms.known" in failing(hand, moved("M1", room="aspen"))
-    assert "rooms.known" in failing(hand, moved("M1", room="Aspen' OR '1'='1"))
-
-
-def test_exploit_claimed_end_or_duration_fields(hand):
-    assert failing(hand, moved("M2", end="2026-01-06T14:01:00Z")) == {"format"}
-    assert failing(hand, moved("M2", duration=1)) == {"format"}
-
-
-def test_exploit_wrong_types_and_empty_answers(hand):
-    assert failing(hand, moved("M1", start=1767603600)) == {"format"}
-    assert failing(hand, {"M1": GOOD[0]}) == {"format"}
-    assert failing(hand, "") == {"format"}
-    assert failing(hand, "[]") >= {"coverage", "precedence"}
-
-
-def test_exploit_meeting_running_past_the_window(hand):
-    assert "window" in failing(hand, moved("M2", start="2026-01-06T23:30:00Z"))
-    assert "window" in failing(hand, moved("M1", start="2026-01-04T09:00:00Z"))
 
 
 def test_tools_return_local_calendars_and_structured_errors(hand):
@@ -176,24 +82,18 @@ def test_gold_through_pipeline_grades_offline(tmp_path):
     assert db.execute("SELECT count(*) FROM busy").fetchone()[0] < 400
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(minute=st.integers(min_value=0, max_value=2 * 1440 - 1))
-def test_calendar_check_agrees_with_brute_force_overlap(hand, minute):
-    # M2 (Bruno, Chen; 60 min) at any minute of the window: the verifier's bisection must say
-    # "busy" exactly when a plain scan of the database's busy blocks does.
-    start = 1767571200 // 60 + minute
-    blocks = [(s // 60, e // 60) for s, e in hand.execute(
-        "SELECT start_ts, end_ts FROM busy WHERE person IN ('Bruno Kim', 'Chen Rossi')")]
-    expected = any(s < start + 60 and start < e for s, e in blocks)
-    when = __import__("datetime").datetime.fromtimestamp(start * 60, __import__("datetime").timezone.utc)
-    answer = moved("M2", start=when.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    assert ("attendees.calendar" in failing(hand, answer)) == expected
-
-
-def test_exploit_a_huge_answer_does_not_stall_the_verifier(hand):
-    import time
-
-    flood = GOOD + [dict(GOOD[0], meeting=f"M{i}") for i in range(4, 20000)] + [dict(GOOD[1])] * 20000
-    began = time.process_time()
-    assert "coverage" in failing(hand, flood)
-    assert time.process_time() - began < 2.0
+def test_gold_solver_module_never_reaches_the_database():
+    """The category's solve calls _solve.solve(client, params); that module (read here because the
+    rule is about its source) may not import or name a database, a connection or the run's assets."""
+    assert "_solve.solve(client, params)" in inspect.getsource(type(category("general", CAT)).solve)
+    module = importlib.import_module("synth.environments.general.meeting_scheduling._solve")
+    assert list(inspect.signature(module.solve).parameters) == ["client", "params"]
+    tree = ast.parse(inspect.getsource(module))
+    imported = {alias.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for alias in n.names}
+    imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not imported & {"sqlite3", "synth.verifiers.general._db", "rows", "load_db", "stored_db", "new_db"}
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    names |= {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
+    attrs = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    forbidden = {"db", "run", "execute", "read_asset", "connect", "deserialize", "sqlite3", "load_db", "open"}
+    assert not (names | attrs) & forbidden

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from synth import Trajectory
-from synth._verify import TRAJECTORIES
+from synth import Run
 from synth.cli import app
 
 from .conftest import FakeServer, make_run, solver
@@ -148,7 +148,7 @@ def test_serve_dry_run_prints_the_v32_server_commands() -> None:
 def test_sigkilled_rollout_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
     run = tmp_path / "run"
     make_run(run, 4)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), str(Path(__file__).parents[1])])}
     # the toy family lives in the tests: a wrapper registers it, then runs the CLI
     wrapper = tmp_path / "synth_with_toy.py"
     wrapper.write_text(
@@ -160,7 +160,7 @@ def test_sigkilled_rollout_resumes_without_loss_or_duplicates(tmp_path: Path) ->
     with FakeServer(solver, delay=0.05) as server:
         args = [sys.executable, str(wrapper), "rollout", str(run), "--base-url", server.base_url, "--model", "fake", "-k", "5", "-j", "2"]
         proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        journal = run / TRAJECTORIES
+        journal = run / Run.TRAJECTORIES
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if journal.exists() and journal.read_bytes().count(b'"source":"model"') >= 6:

@@ -20,7 +20,7 @@ from synth._dsv32 import BOS
 from synth._export import rl_lines, sft_lines
 from synth import rollout_run
 from synth import embedded_server
-from synth._verify import TRAJECTORIES
+
 from synth.cli import app
 
 from .conftest import make_run
@@ -38,7 +38,7 @@ def embedded() -> str:
 
 
 def model_trajectories(run: synth.Run) -> list[Trajectory]:
-    return [t for t in run.journal(TRAJECTORIES, Trajectory) if t.source == "model"]
+    return [t for t in run.trajectories() if t.source == "model"]
 
 
 def assert_protocol(trajectory: Trajectory) -> None:

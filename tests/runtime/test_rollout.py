@@ -24,7 +24,7 @@ from synth._rollout import (
     rollout_run,
     task_stats,
 )
-from synth._verify import TRAJECTORIES
+
 
 from .conftest import Scripted, Sleeps, call, completion, solver
 
@@ -40,7 +40,7 @@ def roll(run: synth.Run, scripted: Scripted, **settings: Any):
 
 
 def model_trajectories(run: synth.Run) -> list[Trajectory]:
-    return [t for t in run.journal(TRAJECTORIES, Trajectory) if t.source == "model"]
+    return [t for t in run.trajectories() if t.source == "model"]
 
 
 def test_a_solving_model_submits_and_passes(toy_run: synth.Run) -> None:
@@ -241,7 +241,7 @@ def test_unverified_run_is_refused(tmp_path) -> None:
 
 def test_regrade_rescores_from_the_stored_trajectory_alone(toy_run: synth.Run) -> None:
     roll(toy_run, Scripted(solver))
-    journal = toy_run.journal(TRAJECTORIES, Trajectory)
+    journal = toy_run.trajectories()
     tampered = [t.model_copy(update={"verdict": synth.Verdict.crashed("lost")}) if t.source == "model" else t for t in journal]
     journal.rewrite(tampered)
     counts = regrade_run(toy_run)

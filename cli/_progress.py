@@ -1,4 +1,8 @@
-"""Progress display for long stages (rich, on stderr; quiet when stderr is not a terminal)."""
+"""Progress display for long stages (rich, on stderr; quiet when stderr is not a terminal).
+
+The stages take a `progress(description, total)` callable; this is the CLI's: a rich bar with
+done/total, elapsed and remaining time, and a note the stage updates (pass rate, rejections).
+"""
 
 from __future__ import annotations
 
@@ -17,13 +21,10 @@ class Bar:
         self._progress = progress
         self._task = task
 
-    def advance(self, n: int = 1, **fields: object) -> None:
+    def advance(self, n: int = 1, note: str | None = None) -> None:
         if self._progress is not None and self._task is not None:
+            fields = {} if note is None else {"note": note}
             self._progress.update(self._task, advance=n, **fields)  # type: ignore[arg-type]
-
-    def note(self, text: str) -> None:
-        if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, note=text)
 
 
 @contextmanager

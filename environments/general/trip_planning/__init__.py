@@ -1,0 +1,50 @@
+"""trip_planning: the report's canonical general task (DeepSeek-V3.2, section 3.2.3).
+
+A sandbox database of cities, hotels, restaurants, attractions (prices, ratings, opening hours,
+indoor or not), inter-city and city transport, and weather by date. The agent plans a multi-day
+trip from a start city: one new city a day, reachable from the previous one, no venue twice, every
+venue in that day's city and open when it is used, plus conditional budget rules on given days
+(if the hotel costs at least X then lunch+dinner under Y and both rated at least Z, ...), a rain
+rule, a hotel rating floor and a total budget as difficulty rises. The answer is a JSON list of
+{time, city, hotel, afternoon_restaurant, afternoon_attraction, evening_restaurant}.
+
+Feasible by construction: a plan is planted first and the database is built around it; the gold
+solver never sees it and searches through the tools (cheapest valid day per city, then a path of
+cities within the budget), so it may submit a different valid plan.
+
+This module only wires the parts: `_build` (schema, name pools, prompt template, generator with its
+planted plan), `_tools`, `_solve` (gold solver) and `_perturb` (null controls). Grading is
+`synth.verifiers.general.trip_planning`; the rules all of them share are in
+`synth.verifiers.general.rules.trip_planning`.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from typing import Any
+
+from synth import Control, ToolClient, register_category
+
+from .._base import Built, GeneralCategory
+from . import _build, _perturb, _solve, _tools
+
+
+@register_category("general", "trip_planning")
+class TripPlanning(GeneralCategory):
+    """Multi-day trip planning with conditional budget rules (the report's example)."""
+
+    name = "trip_planning"
+    description = "Multi-day trip over a city database with no repeats, opening hours and conditional budget rules."
+    template = _build.TEMPLATE
+    schema = _build.SCHEMA
+    tools = _tools.TOOLS
+
+    def build(self, rng: random.Random, difficulty: int) -> Built:
+        return _build.build(rng, difficulty)
+
+    def solve(self, client: ToolClient, params: dict[str, Any]) -> None:
+        _solve.solve(client, params)
+
+    def perturb(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any, rng: random.Random) -> list[Control]:
+        return _perturb.perturb(db, params, answer, rng)

@@ -1,0 +1,290 @@
+"""The stages: generate -> verify -> rollout -> export (and regrade), as typed library functions.
+
+Sits above the families and below the CLI (cli -> stages -> families -> verifiers -> core). Each
+stage takes a run (or, for generate, the directory to make) and a settings model, drives families
+only through the `Family` contract (found in the registry by the name stored in each tuple), writes
+through the run store, and returns a report the caller prints. The CLI parses arguments, calls one
+stage and prints; a Python user calls the same functions. Guarantees:
+
+- Bad input is a `SynthError` (one line) raised before anything is written: settings are validated
+  and a stage's preconditions (a complete generate before verify, a verified run before rollout
+  and export) are checked before the run's manifest changes.
+- Every stage is resumable: items already present are skipped by key, so a killed stage re-run with
+  the same settings continues, and the result is byte-identical to an uninterrupted run.
+- Progress goes to an optional `progress(description, total)` context manager whose `advance(n,
+  note)` the stage calls; the display itself belongs to the caller.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterator, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import _registry as registry
+from ._errors import ConfigError, GenerationError, StoreError
+from ._family import Family, FamilySettings
+from ._records import Rejection, TupleRecord
+from ._store import Run
+
+if TYPE_CHECKING:
+    from ._client import ModelClient
+    from ._config import RolloutConfig
+    from ._records import Trajectory
+    from ._rollout import RolloutStats, TaskStats
+    from ._verify import Summary
+
+
+class Bar(Protocol):
+    """A handle on one progress display."""
+
+    def advance(self, n: int = 1, note: str | None = None) -> None: ...
+
+
+Progress = Callable[[str, "int | None"], ContextManager[Bar]]
+"""`progress(description, total)`: a context manager yielding a `Bar`."""
+
+
+class _Quiet:
+    def advance(self, n: int = 1, note: str | None = None) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def quiet(description: str, total: int | None) -> Iterator[Bar]:
+    """The default progress: shows nothing."""
+    yield _Quiet()
+
+
+# -- generate ---------------------------------------------------------------------------------------
+@dataclass
+class GenerateReport:
+    """What a generate stage left in the run."""
+
+    family: str
+    tuples: int
+    """Tuples the run holds now."""
+    new: int
+    """Tuples built by this call."""
+    rejected: int
+    """Rejections the run holds now (reasons in rejections.jsonl)."""
+    facts: dict[str, Any] = field(default_factory=dict)
+    """The generator's own summary figures."""
+
+
+def _family(family: str | Family) -> Family:
+    return family if isinstance(family, Family) else registry.family(family)
+
+
+def generate(
+    run: Run | str | Path,
+    family: str | Family,
+    settings: FamilySettings | dict[str, Any] | None = None,
+    *,
+    progress: Progress = quiet,
+) -> GenerateReport:
+    """Generate tuples of `family` into `run` (a Run, or a directory made when the settings are
+    valid). Candidates whose key is already in the run (built or rejected) are skipped; generation
+    stops once the generator's target number of tuples exists."""
+    fam = _family(family)
+    chosen = fam.parse_settings(settings)
+    fam.check_settings(chosen)
+    if not isinstance(run, Run):
+        run = Run.create(run)
+    run.begin("generate", fam.stage_config(chosen))
+    fam.prepare()
+    tuples, rejections = run.tuples(), run.rejections()
+    done = {fam.candidate_key(t) for t in tuples}
+    held = len(done)
+    done |= rejections.keys()
+    rejected = sum(1 for _ in rejections)
+    new = 0
+    with fam.generator(run, chosen) as gen, tuples, rejections, progress("generate", gen.target) as bar:
+        bar.advance(min(held, gen.target) if gen.target is not None else held)
+        for candidate in gen.candidates():
+            if gen.target is not None and held >= gen.target:
+                break
+            if candidate.key in done:
+                continue
+            result = candidate if isinstance(candidate, Rejection) else gen.build(candidate)
+            done.add(candidate.key)
+            if isinstance(result, Rejection):
+                rejections.append(result)
+                rejected += 1
+                bar.advance(0, note=f"rejected {rejected}")
+                continue
+            tuples.append(result)
+            held += 1
+            new += 1
+            bar.advance()
+        facts = gen.facts()
+    if gen.target is not None and held == 0:
+        raise GenerationError(f"no candidate became a task (reasons in {run.path / Run.REJECTIONS})")
+    run.finish("generate", tuples=held, rejected=rejected, **facts)
+    return GenerateReport(family=fam.name, tuples=held, new=new, rejected=rejected, facts=facts)
+
+
+# -- verify -----------------------------------------------------------------------------------------
+class VerifySettings(BaseModel):
+    """Settings of the verify stage (none yet: every tuple gets its gold and every null control)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+def _tuples(run: Run) -> list[TupleRecord]:
+    generated = run.stage("generate")
+    if generated is not None and not generated.get("complete"):
+        raise StoreError(f"generation of {run.path} did not finish; re-run the same synth generate command to complete it")
+    tuples = run.tuples().read()
+    if not tuples:
+        raise StoreError(f"run {run.path} holds no tuples; run synth generate first")
+    return tuples
+
+
+def _prepare(tuples: list[TupleRecord]) -> None:
+    for name in sorted({t.environment.family for t in tuples}):
+        registry.family(name).prepare()
+
+
+def verify(run: Run, settings: VerifySettings | None = None, *, progress: Progress = quiet) -> "Summary":
+    """Prove every tuple sound (gold passes through the tools, every null control fails on its
+    named check); tuples already verified are skipped. Returns the summary over all tuples."""
+    from ._verify import verify_run
+
+    settings = settings or VerifySettings()
+    tuples = _tuples(run)
+    _prepare(tuples)
+    run.begin("verify", settings.model_dump(mode="json"))
+    with progress("verify", len(tuples)) as bar:
+        summary = verify_run(run, tuples, bar)
+    run.finish("verify", sound=sum(r["sound"] for r in summary.rows.values()), unsound=len({k for k, _, _ in summary.unsound}))
+    return summary
+
+
+@dataclass
+class RegradeReport:
+    """What regrading changed."""
+
+    regraded: int
+    changed: int
+    stats: "dict[str, TaskStats]"
+    """Per task: graded model episodes and passes after regrading."""
+
+
+def regrade(run: Run) -> RegradeReport:
+    """Rescore every stored trajectory with its verifier from the stored artifacts alone (no model,
+    no environment replay) and rewrite trajectories.jsonl atomically."""
+    from ._rollout import regrade_run, task_stats
+
+    if not (run.path / Run.TRAJECTORIES).exists():
+        raise StoreError(f"run {run.path} holds no trajectories to regrade; run synth verify or synth rollout first")
+    counts = regrade_run(run)
+    return RegradeReport(regraded=counts["regraded"], changed=counts["changed"], stats=task_stats(run))
+
+
+# -- rollout ----------------------------------------------------------------------------------------
+@dataclass
+class RolloutReport:
+    """The figures of a rollout stage."""
+
+    model: str
+    stats: "RolloutStats"
+    """This call's episodes: done, passed, endings, tokens."""
+    tasks: "dict[str, TaskStats]"
+    """Per task: every graded episode of this model in the run (earlier calls included)."""
+    samples: int
+
+    def pass_at(self, k: int) -> float:
+        """Mean pass@k over the rolled-out tasks."""
+        return sum(s.pass_at(k) for s in self.tasks.values()) / len(self.tasks) if self.tasks else 0.0
+
+
+def rollout(
+    run: Run,
+    cfg: "RolloutConfig",
+    *,
+    tasks: int | None = None,
+    client: "ModelClient | None" = None,
+    progress: Progress = quiet,
+    on_episode: "Callable[[RolloutStats, Trajectory], None] | None" = None,
+    log: Callable[[str], None] = lambda message: None,
+) -> RolloutReport:
+    """Roll `cfg.model` through the sound tuples of `run` (the first `tasks` of them), `cfg.samples`
+    times each; finished episodes are skipped. Without `cfg.base_url` the embedded CPU model is
+    started for the episodes that remain and stopped afterwards."""
+    import asyncio
+
+    from ._rollout import plan, rollout_run, task_stats
+    from ._serve import EMBEDDED_CONTEXT, embedded_server
+
+    cfg.api_key()  # a named but unset key variable fails before anything starts
+    if cfg.base_url is not None and cfg.model is None:
+        raise ConfigError("--base-url needs --model (the name the server knows the model by)")
+    embedded = cfg.base_url is None and client is None
+    if embedded:
+        if cfg.model is not None:
+            raise ConfigError(f"--model {cfg.model} needs --base-url; without one synth runs the embedded SmolLM2-135M-Instruct")
+        if cfg.thinking:
+            raise ConfigError("the embedded model has no thinking mode; drop --thinking or give --base-url")
+        window = cfg.context_window if "context_window" in cfg.model_fields_set else EMBEDDED_CONTEXT
+        # the embedded server answers one request at a time and reuses the previous prompt's prefix:
+        # episodes one after another are faster than interleaved ones unless asked otherwise
+        lanes = cfg.concurrency if "concurrency" in cfg.model_fields_set else 1
+        cfg = cfg.model_copy(update={"context_window": window, "concurrency": lanes})
+    todo, skipped = plan(run, cfg, tasks)
+    _prepare([episode.record for episode in todo])
+
+    def roll(cfg: "RolloutConfig") -> "RolloutStats":
+        with progress(f"rollout {cfg.model_name}", len(todo)) as bar:
+
+            def episode_done(stats: "RolloutStats", trajectory: "Trajectory") -> None:
+                bar.advance(1, note=stats.note())
+                if on_episode is not None:
+                    on_episode(stats, trajectory)
+
+            return asyncio.run(rollout_run(run, cfg, todo, skipped, client=client, on_episode=episode_done))
+
+    if embedded and todo:
+        server = embedded_server(context=cfg.context_window, log=run.path / "embedded-server.log")
+        log("starting the embedded model (SmolLM2-135M-Instruct on CPU) ...")
+        with server.start():
+            log(f"embedded model at {server.base_url}")
+            stats = roll(cfg.model_copy(update={"base_url": server.base_url}))
+    else:
+        stats = roll(cfg)
+    return RolloutReport(model=cfg.model_name, stats=stats, tasks=task_stats(run, cfg.model_name), samples=cfg.samples)
+
+
+# -- export -----------------------------------------------------------------------------------------
+class ExportSettings(BaseModel):
+    """What to export and where."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    format: Literal["sft", "rl"]
+    """sft: verified trajectories as chat records; rl: one line per sound task."""
+    out: Path
+    """Output JSONL file, written atomically."""
+    source: Literal["all", "gold", "model"] = "all"
+    """For sft: gold, model or all trajectories."""
+    pass_rate: str | None = Field(None)
+    """Keep tasks whose model rollouts pass at a rate in this interval, e.g. '(0,1]'."""
+    model: str | None = None
+    """Only this model's rollouts (sft lines and the pass-rate filter)."""
+
+
+def export(run: Run, settings: ExportSettings) -> int:
+    """Write the chosen view of `run` to `settings.out` atomically; returns the line count."""
+    from ._export import PassRange, keys_in_range, rl_lines, sft_lines, write_jsonl
+
+    if settings.out.is_dir():
+        raise ConfigError(f"--out {settings.out} is a directory; give a file name")
+    keys = keys_in_range(run, PassRange(settings.pass_rate), settings.model) if settings.pass_rate is not None else None
+    if settings.format == "sft":
+        lines = sft_lines(run, settings.source, keys=keys, model=settings.model)
+    else:
+        lines = rl_lines(run, keys)
+    return write_jsonl((line.line() for line in lines), settings.out)

@@ -1,0 +1,61 @@
+"""What the family conformance suite (tests/families) needs of each family: small generate settings.
+
+Procedural families (settings `ItemSettings`) need nothing here: every category at a low
+difficulty. A family with settings of its own adds a provider below (settings for a small sample,
+a larger one for the kill-and-resume test, and its pytest marks); a registered family with neither
+fails the suite, so no family goes unchecked. Importable from any test as `family_samples`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+import synth
+
+
+@dataclass
+class Provider:
+    sample: Callable[[Path], dict[str, Any]]
+    """Settings of the shared sample run (tools, gold, controls, regrading are checked on it)."""
+    resume: Callable[[Path], dict[str, Any]]
+    """Settings with enough work that a stage can be killed in the middle."""
+    marks: list[Any] = field(default_factory=list)
+
+
+ITEMS = Provider(sample=lambda tmp: {"n": 2, "seed": 11, "difficulty": 2},
+                 resume=lambda tmp: {"n": 30, "seed": 12, "difficulty": 2})
+
+PROVIDERS: dict[str, Provider] = {}
+
+
+def provider(name: str) -> Provider:
+    fam = synth.family(name)
+    if name in PROVIDERS:
+        return PROVIDERS[name]
+    if issubclass(fam.settings, synth.ItemSettings):
+        return ITEMS
+    pytest.fail(f"family {name} has settings of its own: add a provider to tests/families/conftest.py")
+
+
+def cli_args(settings: dict[str, Any]) -> list[str]:
+    """`synth generate FAMILY` options for a settings dict (lists repeat, booleans are flags)."""
+    args: list[str] = []
+    for name, value in settings.items():
+        flag = f"--{name.replace('_', '-')}"
+        if isinstance(value, bool):
+            args.append(flag if value else f"--no-{flag[2:]}")
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                args += [flag, str(item)]
+        elif value is not None:
+            args += [flag, str(value)]
+    return args
+
+
+def family_params() -> list[Any]:
+    return [pytest.param(name, marks=PROVIDERS[name].marks if name in PROVIDERS else [], id=name)
+            for name in sorted(synth.families())]

@@ -1,0 +1,178 @@
+"""meeting_scheduling checker: a hand-built calendar with known answers for every rule, the
+adversary's attempts (one test each), agreement of the bisection index with a plain scan, and the
+layering (the checker and its rules import only the core)."""
+
+import ast
+import datetime as dt
+import importlib
+import importlib.util
+import inspect
+import json
+import sqlite3
+import sys
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from synth import category
+from synth.verifiers.general import checker
+
+CAT = "meeting_scheduling"
+
+HAND_PARAMS = {
+    "window_start": "2026-01-05",
+    "window_end": "2026-01-06",
+    "meetings": [
+        {"id": "M1", "title": "Sync", "attendees": ["Ana Costa", "Bruno Kim"], "duration": 60, "equipment": []},
+        {"id": "M2", "title": "Review", "attendees": ["Bruno Kim", "Chen Rossi"], "duration": 60, "equipment": []},
+        {"id": "M3", "title": "Follow-up", "attendees": ["Ana Costa", "Bruno Kim"], "duration": 30,
+         "equipment": ["whiteboard"]},
+    ],
+    "precedence": [{"before": "M1", "after": "M3"}],
+    "max_daily_minutes": 90,
+    "long_meeting": {"min_duration": 60, "end_by": "16:30"},
+    "director_video": True,
+    "buffer_minutes": 15,
+}
+# Ana: UTC+05:30, works 09:00-17:00 local = 03:30-11:30 UTC. Bruno: UTC, 09:00-17:00.
+# Chen (director): UTC-05:00, 09:00-17:00 local = 14:00-22:00 UTC.
+GOOD = [
+    {"meeting": "M1", "room": "Aspen", "start": "2026-01-05T09:00:00Z"},
+    {"meeting": "M3", "room": "Aspen", "start": "2026-01-05T10:30:00Z"},
+    {"meeting": "M2", "room": "Birch", "start": "2026-01-06T14:00:00Z"},
+]
+
+
+@pytest.fixture()
+def hand():
+    db = sqlite3.connect(":memory:")
+    db.executescript(category("general", CAT).schema)
+    db.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?)", [
+        ("Ana Costa", "Design", "analyst", 330, 540, 1020),
+        ("Bruno Kim", "Sales", "manager", 0, 540, 1020),
+        ("Chen Rossi", "Research", "director", -300, 540, 1020),
+    ])
+    t = 1767571200  # 2026-01-05T00:00:00Z
+    db.executemany("INSERT INTO busy VALUES (?, ?, ?, ?)", [
+        ("Bruno Kim", t + 12 * 3600, t + 13 * 3600, "Lunch"),
+        ("Chen Rossi", t + 86400 + 18 * 3600, t + 86400 + 19 * 3600, "1:1"),
+    ])
+    db.executemany("INSERT INTO rooms VALUES (?, ?, ?, ?)", [
+        ("Aspen", 2, 1, "whiteboard"), ("Birch", 6, 2, "projector,video"), ("Cedar", 8, 3, "video,whiteboard"),
+    ])
+    db.execute("INSERT INTO bookings VALUES (?, ?, ?, ?)", ("Birch", t + 86400 + 15 * 3600, t + 86400 + 16 * 3600, "x"))
+    return db
+
+
+def failing(db, answer) -> set[str]:
+    checks = checker(CAT).grade(db, HAND_PARAMS, answer if isinstance(answer, str) else json.dumps(answer))
+    return {c.name for c in checks if not c.passed}
+
+
+def moved(which, **changes):
+    return [dict(e, **changes) if e["meeting"] == which else dict(e) for e in GOOD]
+
+
+def test_hand_case_valid_schedule_passes_every_rule(hand):
+    checks = checker(CAT).grade(hand, HAND_PARAMS, json.dumps(GOOD))
+    assert all(c.passed for c in checks), [c for c in checks if not c.passed]
+    assert {c.name for c in checks} == set(checker(CAT).checks)
+
+
+def test_hand_case_each_rule_is_enforced(hand):
+    assert failing(hand, moved("M1", start="2026-01-05T12:00:00Z")) >= {"attendees.working_hours"}  # Ana 17:30 local
+    assert failing(hand, moved("M2", start="2026-01-06T18:00:00Z")) >= {"attendees.calendar"}
+    assert failing(hand, moved("M2", start="2026-01-05T14:00:00Z")) == {"daily_limit"}  # Bruno 150 min
+    assert failing(hand, moved("M2", start="2026-01-06T15:45:00Z", room="Cedar")) == {"rule.long_meeting_end"}
+    assert failing(hand, moved("M2", room="Aspen")) == {"rule.director_video"}
+    assert failing(hand, moved("M3", start="2026-01-05T10:00:00Z")) == {"rule.buffer"}
+    assert failing(hand, moved("M2", start="2026-01-06T15:00:00Z")) == {"rooms.free"}  # Birch booked 15-16
+    assert failing(hand, moved("M1", room="Birch")) == set()  # Birch is free then: another room is fine
+    swapped = moved("M1", start="2026-01-05T09:45:00Z")
+    swapped = [dict(e, start="2026-01-05T09:00:00Z") if e["meeting"] == "M3" else e for e in swapped]
+    assert failing(hand, swapped) == {"precedence"}
+    assert failing(hand, moved("M3", room="Birch")) == {"rooms.equipment"}
+
+
+def test_hand_case_capacity_counts_attendees(hand):
+    params = json.loads(json.dumps(HAND_PARAMS))
+    params["meetings"][0]["attendees"] = ["Ana Costa", "Bruno Kim", "Chen Rossi"]
+    checks = checker(CAT).grade(hand, params, json.dumps(GOOD))
+    assert "rooms.capacity" in {c.name for c in checks if not c.passed}
+
+
+def test_exploit_offset_notation_is_converted_not_trusted(hand):
+    # The same instant written with +05:30 is accepted; a local time labelled UTC is not.
+    assert failing(hand, moved("M1", start="2026-01-05T14:30:00+05:30")) == set()
+    assert "attendees.working_hours" in failing(hand, moved("M1", start="2026-01-05T14:30:00Z"))
+
+
+def test_exploit_naive_or_fractional_start(hand):
+    assert failing(hand, moved("M1", start="2026-01-05T09:00:00")) == {"start.valid", "precedence"}
+    assert "start.valid" in failing(hand, moved("M1", start="2026-01-05T09:00:30Z"))
+    assert "start.valid" in failing(hand, moved("M1", start="next Monday at 9"))
+    assert "window" in failing(hand, moved("M1", start="9999-12-31T23:59:00-23:59"))
+
+
+def test_exploit_duplicate_entry_for_one_meeting(hand):
+    assert "coverage" in failing(hand, GOOD + [dict(GOOD[0], start="2026-01-06T09:00:00Z")])
+
+
+def test_exploit_unknown_meeting_or_room_ids(hand):
+    assert "coverage" in failing(hand, GOOD + [{"meeting": "M9", "room": "Aspen", "start": GOOD[0]["start"]}])
+    assert "coverage" in failing(hand, moved("M1", meeting="m1"))
+    assert "rooms.known" in failing(hand, moved("M1", room="aspen"))
+    assert "rooms.known" in failing(hand, moved("M1", room="Aspen' OR '1'='1"))
+
+
+def test_exploit_claimed_end_or_duration_fields(hand):
+    assert failing(hand, moved("M2", end="2026-01-06T14:01:00Z")) == {"format"}
+    assert failing(hand, moved("M2", duration=1)) == {"format"}
+
+
+def test_exploit_wrong_types_and_empty_answers(hand):
+    assert failing(hand, moved("M1", start=1767603600)) == {"format"}
+    assert failing(hand, {"M1": GOOD[0]}) == {"format"}
+    assert failing(hand, "") == {"format"}
+    assert failing(hand, "[]") >= {"coverage", "precedence"}
+
+
+def test_exploit_meeting_running_past_the_window(hand):
+    assert "window" in failing(hand, moved("M2", start="2026-01-06T23:30:00Z"))
+    assert "window" in failing(hand, moved("M1", start="2026-01-04T09:00:00Z"))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(minute=st.integers(min_value=0, max_value=2 * 1440 - 1))
+def test_calendar_check_agrees_with_brute_force_overlap(hand, minute):
+    # M2 (Bruno, Chen; 60 min) at any minute of the window: the verifier's bisection must say
+    # "busy" exactly when a plain scan of the database's busy blocks does.
+    start = 1767571200 // 60 + minute
+    blocks = [(s // 60, e // 60) for s, e in hand.execute(
+        "SELECT start_ts, end_ts FROM busy WHERE person IN ('Bruno Kim', 'Chen Rossi')")]
+    expected = any(s < start + 60 and start < e for s, e in blocks)
+    when = dt.datetime.fromtimestamp(start * 60, dt.timezone.utc)
+    answer = moved("M2", start=when.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert ("attendees.calendar" in failing(hand, answer)) == expected
+
+
+def test_exploit_a_huge_answer_does_not_stall_the_verifier(hand):
+    flood = GOOD + [dict(GOOD[0], meeting=f"M{i}") for i in range(4, 20000)] + [dict(GOOD[1])] * 20000
+    began = time.process_time()
+    assert "coverage" in failing(hand, flood)
+    assert time.process_time() - began < 2.0
+
+
+@pytest.mark.parametrize("module", ["synth.verifiers.general.meeting_scheduling",
+                                    "synth.verifiers.general.rules.meeting_scheduling"])
+def test_checker_and_rules_import_only_the_core(module):
+    """Imports point down: a generator edit cannot reach grading through an import."""
+    loaded = importlib.import_module(module)
+    tree = ast.parse(inspect.getsource(loaded))
+    imported = {alias.name for n in ast.walk(tree) if isinstance(n, ast.Import) for alias in n.names}
+    imported |= {importlib.util.resolve_name("." * n.level + (n.module or ""), loaded.__package__) if n.level
+                 else n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert all(m == "synth" or m.startswith("synth.verifiers") or m.split(".")[0] in sys.stdlib_module_names
+               for m in imported), imported
