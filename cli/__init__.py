@@ -2,7 +2,7 @@
 
 from . import _core  # noqa: F401  (registers the core stage commands)
 from . import _rollout  # noqa: F401  (registers rollout and serve)
-from . import _code  # noqa: F401  (registers generate code, images, sandbox)
+from . import _code  # noqa: F401  (registers images and sandbox)
 from ._app import app, fail
 
 

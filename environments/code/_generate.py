@@ -1,28 +1,34 @@
-"""Code generation: candidates -> filters -> environment image -> validation -> tuples.
+"""Code generation on the Generator contract: candidates -> filters -> images -> validation -> tuples.
 
-Sits between the miners and the run store. A candidate becomes a tuple only when its gold patch
-makes at least one failing test pass and breaks none (F2P > 0, P2F = 0) in k reruns of both states
-(tests whose outcome changes between reruns are dropped and counted as flaky). Every candidate that
-does not become a tuple is recorded with its reason in `code_rejections.jsonl`, so a re-run of the
-same command resumes: accepted and rejected candidates are skipped by instance id.
+Sits between the miners and the generate stage (`synth.generate`), which iterates `candidates()`,
+skips keys the run already holds (tuples by instance id, rejections by key), calls `build()` and
+appends what it returns. A candidate becomes a tuple only when its gold patch makes at least one
+failing test pass and breaks none (F2P > 0, P2F = 0) in k reruns of both states (tests whose
+outcome changes between reruns are dropped and counted as flaky); any other candidate becomes a
+core `Rejection` with its reason (rejections.jsonl). Guarantees: candidates come in a
+deterministic order (git history newest first, PRs newest first, mutants in seeded order), so a
+re-run resumes; nothing starts before a candidate needs building (a resumed run whose work is done
+fetches nothing and starts no container or image); `close()` removes every container it holds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
+import logging
 import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any, Iterator
 
 from synth import (
-    SCHEMA_VERSION,
     EnvironmentSpec,
+    Generator,
+    Message,
     ModelError,
+    Rejection,
     Run,
     SandboxError,
     SynthError,
@@ -31,18 +37,19 @@ from synth import (
     VerifierSpec,
     render,
 )
-from synth.sandbox import DEFAULT_SUITE, Sandbox, ensure_base
-
-from ._exec import USER, Validation, classify, env_image, run_tests, start_test_box, task_image, validate
-from ._family import SYSTEM_PROMPT, tool_specs
-from ._install import setup_script
-from ._mine import Candidate
-from ._mutate import Mutant, diff, mutants
-from ._patch import parse, size
+from synth.sandbox import Sandbox, ensure_base
 from synth.verifiers.code import TestRun, judge
 
-TUPLES = "tuples.jsonl"
-REJECTIONS = "code_rejections.jsonl"
+from ._exec import USER, Validation, classify, env_image, run_tests, start_test_box, task_image, validate
+from ._github import GitHubClient, GitHubMiner
+from ._tools import tool_specs
+from ._install import setup_script
+from ._mine import Candidate, mine_history, open_repo, tree_from_dir
+from ._mutate import Mutant, checkout_head, diff, fetch_sdist, mutants
+from ._patch import parse, size
+from ._settings import MAX_FILES, MAX_LINES, MIN_WORDS, CodeSettings
+
+log = logging.getLogger(__name__)
 
 PROMPT = """\
 <issue>
@@ -52,6 +59,12 @@ PROMPT = """\
 The repository {{ repo }} is checked out at /testbed. Change its source code so that the issue above \
 is resolved. {{ tests_note }} Do not edit the tests: changes to test files are discarded before grading.
 """
+SYSTEM_PROMPT = (
+    "You are a software engineer working in a repository checked out at /testbed inside a sandbox "
+    "with no network access. Use the tools to explore the code, reproduce the problem, and change "
+    "the source so the problem is fixed. Do not modify the tests: test files are restored before "
+    "grading, and hidden tests decide whether your fix is correct. Call submit when you are done."
+)
 HIDDEN_TESTS = "Tests that check the fix exist but are not in the repository."
 VISIBLE_TESTS = "The failing tests are in the repository; run them to reproduce the problem."
 
@@ -64,61 +77,23 @@ They passed before a recent change to the library. Find the faulty code and fix 
 pass again without breaking any other test."""
 
 
-class Rejection(BaseModel):
-    """One line of code_rejections.jsonl: a candidate that did not become a tuple, and why."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    schema_version: int = SCHEMA_VERSION
-    key: str
-    """The candidate's instance id."""
-    source: str
-    """git, github or mutation."""
-    repo: str
-    reason: str
-    """One line: which filter or validation step refused it."""
-    details: dict[str, Any] = {}
-
-
-@dataclass
-class Settings:
-    """Filters and validation settings of a code generation run."""
-
-    k: int = 3
-    """Reruns of each state during validation (flaky tests are dropped)."""
-    timeout: float = 300
-    """Seconds per test run."""
-    max_lines: int = 400
-    """Largest gold patch, in changed lines."""
-    max_files: int = 10
-    """Most files the gold patch may touch."""
-    min_words: int = 3
-    """Shortest acceptable problem statement, in words."""
-    suite: str = DEFAULT_SUITE
-    """Debian suite of the base image (its Python)."""
-    seed: int = 0
-
-    def config(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-def quality_problem(cand: Candidate, settings: Settings) -> str | None:
+def quality_problem(cand: Candidate) -> str | None:
     """Why a candidate fails the cheap filters, or None."""
     if not cand.gold_patch.strip():
         return "no source change (gold patch is empty)"
     if cand.source != "mutation" and not cand.test_patch.strip():
         return "no test change (test patch is empty)"
     files = parse(cand.gold_patch)
-    if len(files) > settings.max_files:
-        return f"gold patch touches {len(files)} files (limit {settings.max_files})"
+    if len(files) > MAX_FILES:
+        return f"gold patch touches {len(files)} files (limit {MAX_FILES})"
     lines = size(cand.gold_patch)
-    if lines > settings.max_lines:
-        return f"gold patch changes {lines} lines (limit {settings.max_lines})"
+    if lines > MAX_LINES:
+        return f"gold patch changes {lines} lines (limit {MAX_LINES})"
     if any("Binary files" in f.text or "GIT binary patch" in f.text for f in files):
         return "gold patch changes binary files"
     if cand.source != "mutation":
         words = cand.problem.split()
-        if len(words) < settings.min_words or len(cand.problem) < 15:
+        if len(words) < MIN_WORDS or len(cand.problem) < 15:
             return f"problem statement too short ({len(words)} words)"
     return None
 
@@ -136,116 +111,106 @@ def unpack(tree: bytes, into: Path) -> Path:
     return into
 
 
-class Generator:
-    """Turns candidates into validated tuples in one run directory."""
+@dataclass
+class Mutation:
+    """A mutation candidate: the task it would be, and the mutant that makes it."""
 
-    def __init__(self, run: Run, settings: Settings, log: Callable[[str], None] | None = None,
-                 setup_model: Any = None, judge_model: Any = None) -> None:
-        """`setup_model`: a RolloutConfig (or a factory of ModelClients); when given, the LLM setup agent writes setup scripts
-        (the heuristic installer's script is the fallback)."""
+    candidate: Candidate
+    mutant: Mutant
+    original: str
+    """The mutated file's text before the mutation."""
+
+    @property
+    def key(self) -> str:
+        return self.candidate.instance_id
+
+
+@dataclass
+class _Project:
+    """The unmutated project of a mutation source, tested once when the first mutant is built."""
+
+    repo: str
+    commit: str
+    tree: bytes
+    box: Sandbox | None = None
+    """A test container of the environment image: mutants are screened in it one after another."""
+    env: str = ""
+    original: list[TestRun] | None = None
+    """k runs of the unmutated suite (the 'after the fix' runs of every mutant)."""
+    failing: frozenset[str] = frozenset()
+    """Tests that fail before any mutation (a mutant breaking only these breaks nothing)."""
+
+
+class CodeGenerator(Generator):
+    """One generation session of the code family over a run (see the module docstring)."""
+
+    def __init__(self, run: Run, settings: CodeSettings) -> None:
         self.run = run
-        self.setup_model = setup_model
-        self.judge_model = judge_model
         self.settings = settings
-        self.log = log or (lambda message: None)
-        self.tuples = run.journal(TUPLES, TupleRecord)
-        self.rejections = run.journal(REJECTIONS, Rejection)
-        self.done = {t.task.metadata.get("instance_id") for t in self.tuples} | self.rejections.keys()
-        self.accepted = sum(1 for _ in self.tuples)
+        self.target = settings.n
+        self.accepted = sum(1 for _ in run.tuples())
+        """Tuples in the run: the index of the next tuple."""
         self._scripts: dict[str, str] = {}
         self._env_failures: dict[str, str] = {}
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._project: _Project | None = None
+        self._miner: Any = None
 
-    def close(self) -> None:
-        self.tuples.close()
-        self.rejections.close()
+    # -- candidates ----------------------------------------------------------------------------
+    def candidates(self) -> Iterator[Candidate | Mutation | Rejection]:
+        s = self.settings
+        if self.accepted >= s.n:
+            return  # the work is done: fetch nothing, start nothing
+        if s.sdist:
+            root = fetch_sdist(s.sdist, self._folder())
+            yield from self._mutations(root, s.sdist, s.sdist.split("==")[1])
+        elif s.git is not None and s.mutate:
+            root, commit = checkout_head(s.git, self._folder() / "tree")
+            yield from self._mutations(root, open_repo(s.git).name, commit)
+        elif s.git is not None:
+            yield from mine_history(s.git, max_commits=s.max_candidates)
+        else:
+            self._miner = GitHubMiner(GitHubClient(), s.github or "", max_pulls=s.max_candidates)
+            yield from self._miner.candidates()
 
-    def reject(self, cand: Candidate, reason: str, **details: Any) -> None:
-        self.rejections.append(Rejection(key=cand.instance_id, source=cand.source, repo=cand.repo, reason=reason,
-                                         details=details))
-        self.done.add(cand.instance_id)
-        self.log(f"rejected {cand.instance_id}: {reason}")
+    def _folder(self) -> Path:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="synth-code-")
+        return Path(self._tmp.name)
 
-    def script_for(self, tree: bytes) -> str:
-        digest = hashlib.sha256(tree).hexdigest()
-        if digest not in self._scripts:
-            with tempfile.TemporaryDirectory(prefix="synth-tree-") as tmp:
-                self._scripts[digest] = setup_script(unpack(tree, Path(tmp)))
-        return self._scripts[digest]
+    def _mutations(self, root: Path, repo: str, commit: str) -> Iterator[Mutation]:
+        """One mutation candidate per mutant, in seeded order, at most `max_candidates`."""
+        tree = tree_from_dir(root)
+        self._project = _Project(repo, commit, tree)
+        for count, mutant in enumerate(mutants(root, self.settings.seed)):
+            if count >= self.settings.max_candidates:
+                break
+            ident = f"{repo}:{mutant.path}:{mutant.function}:{mutant.operator}:{mutant.line}"
+            old = (root / mutant.path).read_text(encoding="utf-8")
+            start, gold = diff(mutant.path, old, mutant.mutated_source), diff(mutant.path, mutant.mutated_source, old)
+            cand = Candidate("mutation", repo, ident, commit, tree, gold, "", "", [], start,
+                             {"function": mutant.function, "operator": mutant.operator})
+            yield Mutation(cand, mutant, old)
 
-    def environment(self, cand: Candidate) -> tuple[str, str] | str:
-        """(environment image, setup script), or the reason it cannot be built."""
-        digest = hashlib.sha256(cand.tree).hexdigest()
-        if digest in self._env_failures:
-            return self._env_failures[digest]
-        script = self.script_for(cand.tree)
-        try:
-            base = ensure_base(self.settings.suite, log=self.log)
-            if self.setup_model is not None:
-                try:
-                    agent = self._agent_script(base, cand.tree, script)
-                    return env_image(base, cand.tree, agent, log=self.log), agent
-                except (SandboxError, ModelError) as exc:
-                    self.log(f"setup agent failed ({' '.join(str(exc).split())[:200]}); using the heuristic script")
-            return env_image(base, cand.tree, script, log=self.log), script
-        except SandboxError as exc:
-            self._env_failures[digest] = f"environment setup failed: {' '.join(str(exc).split())[:400]}"
-            return self._env_failures[digest]
+    # -- building ------------------------------------------------------------------------------
+    def build(self, candidate: Candidate | Mutation) -> TupleRecord | Rejection:
+        if isinstance(candidate, Mutation):
+            return self._build_mutation(candidate)
+        return self._build(candidate)
 
-    def _client(self, config: Any) -> Any:
-        from synth._client import ModelClient
+    def _reject(self, cand: Candidate, reason: str, **details: Any) -> Rejection:
+        log.info("rejected %s: %s", cand.instance_id, reason)
+        return Rejection(key=cand.instance_id, family="code", reason=reason,
+                         details={"source": cand.source, "repo": cand.repo, **details})
 
-        # a factory (e.g. a client over a test transport) or a RolloutConfig
-        return config() if callable(config) else ModelClient(config)
-
-    def judge(self, cand: Candidate) -> str | None:
-        """The optional LLM judge of text quality: why the problem statement is unusable, or None."""
-        if self.judge_model is None or cand.source == "mutation":
-            return None
-        import asyncio
-
-        from synth import Message
-
-        question = (
-            "Below is an issue from a software repository. Could a competent engineer who has the "
-            "repository but not the fix understand what behaviour is wrong and what to change? "
-            "Answer with one word, yes or no.\n\n<issue>\n" + cand.problem[:6000] + "\n</issue>")
-
-        async def ask() -> str:
-            async with self._client(self.judge_model) as client:
-                reply = await client.chat([Message(role="user", content=question)], [])
-                return (reply.message.content or "").strip().lower()
-
-        try:
-            answer = asyncio.run(ask())
-        except ModelError as exc:
-            self.log(f"LLM judge unavailable ({exc}); keeping the heuristic filters only")
-            return None
-        return None if answer.startswith("yes") else f"LLM judge: the problem statement is unclear ({answer[:40]!r})"
-
-    def _agent_script(self, base: str, tree: bytes, heuristic: str) -> str:
-        import asyncio
-
-        from ._setup_agent import agent_setup
-
-        async def go() -> str:
-            async with self._client(self.setup_model) as client:
-                return await agent_setup(client, base, tree, heuristic)
-
-        self.log("asking the setup agent for a setup script")
-        return asyncio.run(go())
-
-    def consider(self, cand: Candidate, validation: Validation | None = None) -> bool:
-        """Filter, build and validate one candidate; append its tuple or its rejection."""
-        if cand.instance_id in self.done:
-            return False
-        problem = quality_problem(cand, self.settings) or self.judge(cand)
+    def _build(self, cand: Candidate, validation: Validation | None = None) -> TupleRecord | Rejection:
+        """Filter, build images and validate one candidate (`validation` when already made)."""
+        problem = quality_problem(cand) or self._judge(cand)
         if problem:
-            self.reject(cand, problem)
-            return False
-        built = self.environment(cand)
+            return self._reject(cand, problem)
+        built = self._environment(cand)
         if isinstance(built, str):
-            self.reject(cand, built)
-            return False
+            return self._reject(cand, built)
         env, script = built
         try:
             task = task_image(env, cand.start_patch)
@@ -253,35 +218,156 @@ class Generator:
                 validation = validate(task, cand.test_patch, cand.gold_patch, "pytest", cand.test_files,
                                       k=self.settings.k, timeout=self.settings.timeout)
         except SandboxError as exc:
-            self.reject(cand, f"validation could not run: {' '.join(str(exc).split())[:300]}")
-            return False
+            return self._reject(cand, f"validation could not run: {' '.join(str(exc).split())[:300]}")
         if not validation.accepted:
-            self.reject(cand, validation.reason, **validation.facts())
-            return False
+            return self._reject(cand, validation.reason, **validation.facts())
         if cand.source == "mutation":
             listing = "\n".join(
                 f"- `{t}`" + (f": {validation.messages[t]}" if validation.messages.get(t) else "")
                 for t in validation.fail_to_pass[:10])
             cand.problem = render(MUTATION_PROBLEM, count=len(validation.fail_to_pass), repo=cand.repo, listing=listing)
-        record = self.build_tuple(cand, script, {"env": env, "task": task}, validation)
-        self.tuples.append(record)
-        self.done.add(cand.instance_id)
+        record = self._record(cand, script, {"env": env, "task": task}, validation)
         self.accepted += 1
-        self.log(f"accepted {cand.instance_id}: F2P {len(validation.fail_to_pass)}, P2P {len(validation.pass_to_pass)}, "
-                 f"flaky {len(validation.flaky)}")
-        return True
+        log.info("accepted %s: F2P %d, P2P %d, flaky %d", cand.instance_id, len(validation.fail_to_pass),
+                 len(validation.pass_to_pass), len(validation.flaky))
+        return record
 
-    def build_tuple(self, cand: Candidate, script: str, images: dict[str, str], validation: Validation) -> TupleRecord:
-        run = self.run
+    def _build_mutation(self, mutation: Mutation) -> TupleRecord | Rejection:
+        """Screen the mutant in the project's shared test container; a mutant that breaks a test
+        that passed before is validated (its k - 1 further runs) and built."""
+        project = self._tested_project()
+        assert project.box is not None and project.original is not None
+        cand, mutant = mutation.candidate, mutation.mutant
+        screen = self._screen(project.box, mutant, mutation.original)
+        judged = judge(screen)
+        if not judged.valid:
+            return self._reject(cand, f"the mutant's test run is invalid: {judged.reason}")
+        if not any(o in ("failed", "error") for t, o in judged.results.items() if t not in project.failing):
+            return self._reject(cand, "the mutant breaks no test")
+        try:
+            validation = self._validate_mutant(cand, project.env, screen, project.original)
+        except SandboxError as exc:
+            return self._reject(cand, f"validation could not run: {' '.join(str(exc).split())[:300]}")
+        return self._build(cand, validation)
+
+    def _tested_project(self) -> _Project:
+        """The mutation source's environment, a test container of it and k runs of its unmutated
+        suite (made once, when the first mutant is built). A project that cannot be set up, or
+        whose suite does not run cleanly, ends generation with one line."""
+        project = self._project
+        assert project is not None
+        if project.box is not None:
+            return project
+        probe = Candidate("mutation", project.repo, f"{project.repo}#original", project.commit, project.tree, "", "", "")
+        built = self._environment(probe)
+        if isinstance(built, str):
+            raise SynthError(f"{project.repo}: {built}")
+        project.env = built[0]
+        project.box = start_test_box(project.env)
+        original = [run_tests(project.box, "pytest", [], self.settings.timeout) for _ in range(self.settings.k)]
+        bad = [judged for judged in map(judge, original) if not judged.valid]
+        if bad:
+            raise SynthError(f"{project.repo}: its test suite does not run cleanly: {bad[0].reason}")
+        project.original = original
+        project.failing = frozenset(t for r in original for t, o in judge(r).results.items() if o in ("failed", "error"))
+        log.info("%s: %d tests, %d failing before any mutation", project.repo, len(judge(original[0]).results),
+                 len(project.failing))
+        return project
+
+    def _screen(self, box: Sandbox, mutant: Mutant, old: str) -> TestRun:
+        path = f"/testbed/{mutant.path}"
+        box.write_file(path, mutant.mutated_source.encode(), user=USER)
+        try:
+            return run_tests(box, "pytest", [], self.settings.timeout)
+        finally:
+            box.write_file(path, old.encode(), user=USER)
+
+    def _validate_mutant(self, cand: Candidate, env: str, screen: TestRun, original: list[TestRun]) -> Validation:
+        task = task_image(env, cand.start_patch)
+        if self.settings.k <= 1:
+            return classify([screen], original, self.settings.k)
+        return validate(task, "", cand.gold_patch, "pytest", [], k=self.settings.k, timeout=self.settings.timeout,
+                        before_runs=[screen], after_runs=original)
+
+    # -- environment images --------------------------------------------------------------------
+    def _script_for(self, tree: bytes) -> str:
+        digest = hashlib.sha256(tree).hexdigest()
+        if digest not in self._scripts:
+            with tempfile.TemporaryDirectory(prefix="synth-tree-") as tmp:
+                self._scripts[digest] = setup_script(unpack(tree, Path(tmp)))
+        return self._scripts[digest]
+
+    def _environment(self, cand: Candidate) -> tuple[str, str] | str:
+        """(environment image, setup script), or the reason it cannot be built."""
+        digest = hashlib.sha256(cand.tree).hexdigest()
+        if digest in self._env_failures:
+            return self._env_failures[digest]
+        script = self._script_for(cand.tree)
+        try:
+            base = ensure_base(self.settings.suite, log=log.info)
+            if self.settings.setup_base_url:
+                try:
+                    agent = self._agent_script(base, cand.tree, script)
+                    return env_image(base, cand.tree, agent, log=log.info), agent
+                except (SandboxError, ModelError) as exc:
+                    log.warning("setup agent failed (%s); using the heuristic script", " ".join(str(exc).split())[:200])
+            return env_image(base, cand.tree, script, log=log.info), script
+        except SandboxError as exc:
+            self._env_failures[digest] = f"environment setup failed: {' '.join(str(exc).split())[:400]}"
+            return self._env_failures[digest]
+
+    # -- model helpers -------------------------------------------------------------------------
+    def _model(self, base_url: str, model: str | None, **sampling: Any) -> Any:
+        from synth import ModelClient, RolloutConfig
+
+        return ModelClient(RolloutConfig(base_url=base_url, model=model, temperature=0.0, **sampling))
+
+    def _judge(self, cand: Candidate) -> str | None:
+        """The optional LLM judge of text quality: why the problem statement is unusable, or None."""
+        s = self.settings
+        if not s.judge_base_url or cand.source == "mutation":
+            return None
+        question = (
+            "Below is an issue from a software repository. Could a competent engineer who has the "
+            "repository but not the fix understand what behaviour is wrong and what to change? "
+            "Answer with one word, yes or no.\n\n<issue>\n" + cand.problem[:6000] + "\n</issue>")
+
+        async def ask() -> str:
+            async with self._model(s.judge_base_url, s.judge_model, max_tokens=8) as client:
+                reply = await client.chat([Message(role="user", content=question)], [])
+                return (reply.message.content or "").strip().lower()
+
+        try:
+            answer = asyncio.run(ask())
+        except ModelError as exc:
+            log.warning("LLM judge unavailable (%s); keeping the heuristic filters only", exc)
+            return None
+        return None if answer.startswith("yes") else f"LLM judge: the problem statement is unclear ({answer[:40]!r})"
+
+    def _agent_script(self, base: str, tree: bytes, heuristic: str) -> str:
+        from ._setup_agent import agent_setup
+
+        s = self.settings
+
+        async def go() -> str:
+            async with self._model(s.setup_base_url or "", s.setup_model) as client:
+                return await agent_setup(client, base, tree, heuristic)
+
+        log.info("asking the setup agent for a setup script")
+        return asyncio.run(go())
+
+    # -- the tuple -----------------------------------------------------------------------------
+    def _record(self, cand: Candidate, script: str, images: dict[str, str], validation: Validation) -> TupleRecord:
+        run, s = self.run, self.settings
         state = {"repo": run.write_asset("code", cand.tree, ".tar.gz", "application/gzip")}
         if cand.start_patch:
             state["start_patch"] = run.write_asset("code", cand.start_patch.encode(), ".patch", "text/x-diff")
         gold = run.write_asset("code", cand.gold_patch.encode(), ".patch", "text/x-diff")
         tests = run.write_asset("code", cand.test_patch.encode(), ".patch", "text/x-diff") if cand.test_patch else None
         environment = EnvironmentSpec(
-            family="code", category=cand.source, seed=self.settings.seed, index=self.accepted,
+            family="code", category=cand.source, seed=s.seed, index=self.accepted,
             difficulty=difficulty(cand.gold_patch), state=state, tools=tool_specs(),
-            metadata={"repo": cand.repo, "commit": cand.commit, "language": "python", "suite": self.settings.suite,
+            metadata={"repo": cand.repo, "commit": cand.commit, "language": "python", "suite": s.suite,
                       "setup_script": script, "runner": "pytest", "images": images},
         )
         task = TaskSpec(
@@ -297,71 +383,21 @@ class Generator:
             "test_files": list(cand.test_files),
             "fail_to_pass": validation.fail_to_pass,
             "pass_to_pass": validation.pass_to_pass,
-            "timeout": self.settings.timeout,
+            "timeout": s.timeout,
             "gold_patch": gold.model_dump(mode="json"),
             "test_patch": tests.model_dump(mode="json") if tests else None,
             "validation": validation.facts(),
         })
         return TupleRecord.build(environment, task, verifier)
 
-    def from_candidates(self, candidates: Iterable[Candidate], n: int) -> int:
-        """Consider candidates until n tuples exist in the run; returns how many are there."""
-        for cand in candidates:
-            if self.accepted >= n:
-                break
-            self.consider(cand)
-        return self.accepted
-
-    def from_mutations(self, root: Path, repo: str, commit: str, tree: bytes, n: int,
-                       max_mutants: int = 200) -> int:
-        """Mutation tasks from the project at `root` (its tree is `tree`)."""
-        probe = Candidate("mutation", repo, f"{repo}#original", commit, tree, "", "", "")
-        built = self.environment(probe)
-        if isinstance(built, str):
-            raise SynthError(f"{repo}: {built}")
-        env, _ = built
-        k, timeout = self.settings.k, self.settings.timeout
-        box = start_test_box(env)
-        try:
-            original = [run_tests(box, "pytest", [], timeout) for _ in range(k)]
-            bad = [judge(r) for r in original if not judge(r).valid]
-            if bad:
-                raise SynthError(f"{repo}: its test suite does not run cleanly: {bad[0].reason}")
-            failing = {t for r in original for t, o in judge(r).results.items() if o in ("failed", "error")}
-            self.log(f"{repo}: {len(judge(original[0]).results)} tests, {len(failing)} failing before any mutation")
-            for count, mutant in enumerate(mutants(root, self.settings.seed)):
-                if self.accepted >= n or count >= max_mutants:
-                    break
-                ident = f"{repo}:{mutant.path}:{mutant.function}:{mutant.operator}:{mutant.line}"
-                if ident in self.done:
-                    continue
-                old = (root / mutant.path).read_text(encoding="utf-8")
-                start, gold = diff(mutant.path, old, mutant.mutated_source), diff(mutant.path, mutant.mutated_source, old)
-                cand = Candidate("mutation", repo, ident, commit, tree, gold, "", "", [], start,
-                                 {"function": mutant.function, "operator": mutant.operator})
-                screen = self._screen(box, mutant, old, timeout)
-                if not judge(screen).valid or not any(
-                        o in ("failed", "error") for t, o in judge(screen).results.items() if t not in failing):
-                    self.reject(cand, "the mutant breaks no test" if judge(screen).valid
-                                else f"the mutant's test run is invalid: {judge(screen).reason}")
-                    continue
-                self.consider(cand, self._validate_mutant(cand, env, screen, original))
-        finally:
-            box.close()
-        return self.accepted
-
-    def _screen(self, box: Sandbox, mutant: Mutant, old: str, timeout: float) -> TestRun:
-        path = f"/testbed/{mutant.path}"
-        box.write_file(path, mutant.mutated_source.encode(), user=USER)
-        try:
-            return run_tests(box, "pytest", [], timeout)
-        finally:
-            box.write_file(path, old.encode(), user=USER)
-
-    def _validate_mutant(self, cand: Candidate, env: str, screen: TestRun, original: list[TestRun]) -> Validation:
-        task = task_image(env, cand.start_patch)
-        remaining = self.settings.k - 1
-        if remaining <= 0:
-            return classify([screen], original, self.settings.k)
-        return validate(task, "", cand.gold_patch, "pytest", [], k=self.settings.k, timeout=self.settings.timeout,
-                        before_runs=[screen], after_runs=original)
+    # -- lifetime ------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Remove the screening container, close the GitHub client, delete fetched sources."""
+        if self._project is not None and self._project.box is not None:
+            self._project.box.close()
+        if self._miner is not None:
+            self._miner.close()
+            self._miner = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator
 
 import httpx
 
-from synth import Attempt, ConfigError, GenerationError, Retry, RetryPolicy, retrying
+from synth import Attempt, ConfigError, GenerationError, Rejection, Retry, RetryPolicy, retrying
 
 from ._mine import Candidate, archive, git
 from ._patch import runnable_test_files, split
@@ -202,9 +202,13 @@ class GitHubMiner:
             git(repo, "fetch", "--quiet", "origin", sha)
         return archive(repo, sha)
 
-    def candidates(self, on_skip: Callable[[str, str], None] | None = None) -> Iterator[Candidate]:
-        """Merged PRs that fix an issue, newest first; `on_skip(instance_id, reason)` hears the rest."""
-        skip = on_skip or (lambda ident, reason: None)
+    def candidates(self) -> Iterator[Candidate | Rejection]:
+        """Merged PRs that fix an issue, newest first, and a `Rejection` for every other merged PR
+        (closed unmerged PRs are not fixes and are passed over silently)."""
+
+        def skip(ident: str, reason: str) -> Rejection:
+            return Rejection(key=ident, family="code", reason=reason, details={"source": "github", "repo": self.repo})
+
         info = self.info()
         url = self.clone_url or info.get("clone_url") or f"https://github.com/{self.repo}.git"
         pulls = self.client.paginate(f"/repos/{self.repo}/pulls",
@@ -216,34 +220,34 @@ class GitHubMiner:
                 continue  # closed without merging: not a fix
             issues = linked_issues(f"{pr.get('title') or ''}\n{pr.get('body') or ''}", self.owner, self.name)
             if not issues:
-                skip(ident, "the pull request references no issue it fixes")
+                yield skip(ident, "the pull request references no issue it fixes")
                 continue
             issue = self.client.get(f"/repos/{self.repo}/issues/{issues[0]}")
             if issue.status_code != 200:
-                skip(ident, f"issue #{issues[0]} is unavailable ({issue.status_code})")
+                yield skip(ident, f"issue #{issues[0]} is unavailable ({issue.status_code})")
                 continue
             data = issue.json()
             if "pull_request" in data:
-                skip(ident, f"#{issues[0]} is a pull request, not an issue")
+                yield skip(ident, f"#{issues[0]} is a pull request, not an issue")
                 continue
             try:
                 response = self.client.get(f"/repos/{self.repo}/pulls/{pr['number']}", accept="application/vnd.github.v3.diff",
                                            max_bytes=self.max_diff_bytes)
             except _TooBig as big:
-                skip(ident, f"diff is too large ({big.size} bytes, limit {self.max_diff_bytes})")
+                yield skip(ident, f"diff is too large ({big.size} bytes, limit {self.max_diff_bytes})")
                 continue
             if response.status_code != 200:
-                skip(ident, f"diff is unavailable ({response.status_code})")
+                yield skip(ident, f"diff is unavailable ({response.status_code})")
                 continue
             pieces = split(response.text)
             if not pieces.gold or not pieces.tests:
-                skip(ident, "the diff does not change both source and tests")
+                yield skip(ident, "the diff does not change both source and tests")
                 continue
             base_sha = pr["base"]["sha"]
             try:
                 tree = self.tree_at(url, base_sha)
             except GenerationError as exc:
-                skip(ident, f"base commit unavailable: {exc}")
+                yield skip(ident, f"base commit unavailable: {exc}")
                 continue
             problem = f"{data.get('title') or ''}\n\n{data.get('body') or ''}".strip()
             yield Candidate(

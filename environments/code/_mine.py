@@ -1,7 +1,8 @@
 """Mining task candidates from local git history, and what every miner hands on (`Candidate`).
 
 Sits at the start of code generation: GitHub mining (`_github.py`), local git history (here) and
-mutation (`_mutate.py`) all produce `Candidate`s; `_generate.py` filters, builds and validates them.
+mutation (`_mutate.py`) all produce `Candidate`s (keyed by instance id, the generate stage's resume
+key); `_generate.py` filters, builds and validates them.
 Local git: every commit with one parent (and every merge, against its first parent) whose diff
 changes both source and test files becomes a candidate; the problem statement is the commit message
 (or the PR title and body of a merge message). Guarantees: candidates come newest first and are a
@@ -48,6 +49,11 @@ class Candidate:
     start_patch: str = ""
     """Applied to the tree to make the task's starting state (mutations)."""
     details: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The resume key of the generate stage: the instance id."""
+        return self.instance_id
 
 
 def git(repo: Path, *args: str, text: bool = True) -> str | bytes:

@@ -103,15 +103,8 @@ def session_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def calc_run(tmp_path_factory: pytest.TempPathFactory, session_repo: Path, base_image: str):
     """A run generated from the calc repository's history (k=3), shared by the Docker tests."""
-    from synth import Run
-    from synth.environments.code import Generator, Settings, mine_history
+    import synth
 
-    run = Run.create(tmp_path_factory.mktemp("run") / "calc")
-    run.begin("generate", {"family": "code", "test": True})
-    gen = Generator(run, Settings(k=3, timeout=60))
-    try:
-        gen.from_candidates(mine_history(session_repo), n=5)
-    finally:
-        gen.close()
-    run.finish("generate")
+    run = synth.Run.create(tmp_path_factory.mktemp("run") / "calc")
+    synth.generate(run, "code", {"git": session_repo, "n": 5, "k": 3, "timeout": 60})
     return run

@@ -13,7 +13,7 @@ from synth.environments.code._family import test_patch_of
 
 def add_fix_task(run) -> TupleRecord:
     """The tuple mined from the commit that fixes add()."""
-    records = [t for t in run.journal("tuples.jsonl", TupleRecord) if "add()" in t.task.prompt]
+    records = [t for t in run.tuples() if "add()" in t.task.prompt]
     assert len(records) == 1
     return records[0]
 

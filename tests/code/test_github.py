@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from synth import ConfigError
+from synth import ConfigError, Rejection
 from synth.environments.code import GitHubClient, GitHubMiner, RateLimited
 
 from .conftest import make_repo
@@ -161,11 +161,15 @@ def test_mining_keeps_merged_prs_that_fix_issues_and_says_why_others_are_skipped
         "/repos/o/n/pulls/13": httpx.Response(200, text=huge),
     })
     miner = GitHubMiner(client_for(recorded), "o/n", max_diff_bytes=10_000)
-    skipped: dict[str, str] = {}
     try:
-        found = list(miner.candidates(on_skip=lambda ident, reason: skipped.setdefault(ident, reason)))
+        items = list(miner.candidates())
     finally:
         miner.close()
+    found = [item for item in items if not isinstance(item, Rejection)]
+    skipped = {item.key: item.reason for item in items if isinstance(item, Rejection)}
+    assert [item.key for item in items] == ["o/n#10", "o/n#11", "o/n#12", "o/n#13"]  # newest first, as listed
+    assert all(item.family == "code" and item.details == {"source": "github", "repo": "o/n"}
+               for item in items if isinstance(item, Rejection))
     assert [c.instance_id for c in found] == ["o/n#10"]
     cand = found[0]
     assert cand.problem.startswith("add() loses the sign") and cand.commit == base

@@ -67,27 +67,29 @@ def test_mutants_change_one_line_compile_and_are_deterministic(calc_repo):
         assert sum(1 for l in patch.splitlines() if l.startswith("-") and not l.startswith("---")) == 1
 
 
-def test_llm_judge_rejects_unclear_problem_statements_before_any_container(tmp_path, calc_repo):
-    import httpx
+def test_llm_judge_rejects_unclear_problem_statements_before_any_container(tmp_path, calc_repo, monkeypatch):
+    from fakes import FakeServer, completion
 
-    from synth import Run
-    from synth import ModelClient
-    from synth import RolloutConfig
-    from synth.environments.code import REJECTIONS, Generator, Rejection, Settings
+    import synth
+    import synth.environments.code._generate as generate
 
+    def no_container(*args, **kwargs):
+        raise AssertionError("a container or image was started for a rejected candidate")
+
+    monkeypatch.setattr(generate, "ensure_base", no_container)
+    monkeypatch.setattr(synth.family("code"), "prepare", lambda: None)  # no engine needed
     asked = []
 
-    def judge(request):
-        asked.append(request)
-        body = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "No"}, "finish_reason": "stop"}]}
-        return httpx.Response(200, json=body)
+    def judge(body, n):
+        asked.append(body)
+        return completion("No")
 
-    config = RolloutConfig(base_url="http://judge.test/v1", model="judge")
-    run = Run.create(tmp_path / "run")
-    gen = Generator(run, Settings(), judge_model=lambda: ModelClient(config, transport=httpx.MockTransport(judge)))
-    try:
-        assert gen.from_candidates(mine_history(calc_repo), n=1) == 0
-    finally:
-        gen.close()
-    reasons = [r.reason for r in run.journal(REJECTIONS, Rejection)]
+    run = synth.Run.create(tmp_path / "run")
+    with FakeServer(judge) as server:
+        with pytest.raises(synth.GenerationError, match="no candidate became a task"):
+            synth.generate(run, "code", {"git": calc_repo, "n": 1, "judge_base_url": server.base_url,
+                                         "judge_model": "judge"})
+    reasons = [r.reason for r in run.rejections()]
     assert len(reasons) == 3 and all(r.startswith("LLM judge") for r in reasons) and len(asked) == 3
+    assert asked[0]["model"] == "judge" and asked[0]["max_tokens"] == 8
+    assert run.stage("generate")["config"]["judge_model"] == {"base_url": server.base_url, "model": "judge"}

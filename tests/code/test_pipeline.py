@@ -7,9 +7,8 @@ import json
 
 import pytest
 
-from synth import TupleRecord, family, grade
-from synth import verify_run
-from synth.environments.code import REJECTIONS, Rejection
+import synth
+from synth import family, grade
 
 from .conftest import FIX_MESSAGE
 from .helpers import act, add_fix_task, failing
@@ -18,7 +17,7 @@ pytestmark = pytest.mark.docker
 
 
 def test_generation_keeps_fixes_with_fail_to_pass_and_records_why_others_were_rejected(calc_run):
-    tuples = calc_run.journal("tuples.jsonl", TupleRecord).read()
+    tuples = calc_run.tuples().read()
     assert len(tuples) == 2
     add = add_fix_task(calc_run)
     args = add.verifier.args
@@ -27,12 +26,14 @@ def test_generation_keeps_fixes_with_fail_to_pass_and_records_why_others_were_re
     assert FIX_MESSAGE.splitlines()[0] in add.task.prompt
     assert "test_add_negative" not in add.task.prompt + json.dumps(add.task.metadata)
     assert [t.name for t in add.environment.tools] == ["bash", "view", "edit", "submit"]
-    rejections = calc_run.journal(REJECTIONS, Rejection).read()
+    rejections = calc_run.rejections().read()
     assert len(rejections) == 1 and "F2P = 0" in rejections[0].reason  # the mul refactor fixed nothing
+    assert rejections[0].family == "code" and rejections[0].details["source"] == "git"
+    assert rejections[0].details["fail_to_pass"] == 0  # the validation figures come with the reason
 
 
 def test_flaky_tests_are_dropped_and_their_rate_recorded(calc_run):
-    sub = [t for t in calc_run.journal("tuples.jsonl", TupleRecord) if "sub()" in t.task.prompt][0]
+    sub = [t for t in calc_run.tuples() if "sub()" in t.task.prompt][0]
     validation = sub.verifier.args["validation"]
     assert validation["flaky"] == ["tests.test_sub::test_toggle"] and validation["flake_rate"] == 0.5
     assert sub.verifier.args["fail_to_pass"] == ["tests.test_sub::test_sub"]
@@ -81,9 +82,9 @@ def test_tool_errors_are_structured_and_the_bash_tool_is_bounded(calc_run):
 
 
 def test_verify_passes_gold_and_fails_every_null_control(calc_run):
-    summary = verify_run(calc_run)
+    summary = synth.verify(calc_run)
     assert summary.ok, summary.unsound
-    controls = {(v.task_key, v.control): v for v in calc_run.journal("verdicts.jsonl", __import__("synth").VerdictRecord)}
+    controls = {(v.task_key, v.control): v for v in calc_run.verdicts()}
     names = {control for _, control in controls}
     assert {"gold", "empty", "perturb:conftest_skips_all", "perturb:fake_junit_and_passed_lines",
             "perturb:forced_exit_zero"} <= names
@@ -91,18 +92,17 @@ def test_verify_passes_gold_and_fails_every_null_control(calc_run):
 
 
 def test_regrading_reads_stored_artifacts_without_a_container(calc_run, monkeypatch):
-    from synth import Trajectory
     import synth.sandbox._docker as docker_module
 
-    verify_run(calc_run)  # resumes: already verified tuples are skipped
-    gold = [t for t in calc_run.journal("trajectories.jsonl", Trajectory) if t.source == "gold"]
+    synth.verify(calc_run)  # resumes: already verified tuples are skipped
+    gold = [t for t in calc_run.trajectories() if t.source == "gold"]
     assert gold and all(t.extra.get("artifacts") for t in gold)
 
     def no_engine():
         raise AssertionError("grading touched Docker")
 
     monkeypatch.setattr(docker_module, "engine", no_engine)
-    records = {t.key: t for t in calc_run.journal("tuples.jsonl", TupleRecord)}
+    records = {t.key: t for t in calc_run.tuples()}
     for trajectory in gold:
         verdict = grade(records[trajectory.task_key], trajectory.submission, calc_run, trajectory)
         assert verdict.status == "pass"
@@ -113,7 +113,7 @@ def test_regrading_reads_stored_artifacts_without_a_container(calc_run, monkeypa
 def test_missing_images_are_rebuilt_from_the_run_alone(calc_run):
     from synth.sandbox import engine, image_exists
 
-    record = [t for t in calc_run.journal("tuples.jsonl", TupleRecord) if "sub()" in t.task.prompt][0]
+    record = [t for t in calc_run.tuples() if "sub()" in t.task.prompt][0]
     task = record.environment.metadata["images"]["task"]
     engine().images.remove(task, force=True)
     assert not image_exists(task)

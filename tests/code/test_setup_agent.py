@@ -1,33 +1,20 @@
-"""The LLM setup agent with a scripted model (httpx.MockTransport) in a real setup container: it
-iterates until the test suite collects, and its recorded script builds the environment image."""
+"""The LLM setup agent with a scripted model (a local OpenAI-compatible server) in a real setup
+container: it iterates until the test suite collects, and its recorded script builds the
+environment image. Generation runs through the stage, as `synth generate code --setup-base-url`."""
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 from pathlib import Path
 
-import httpx
 import pytest
+from fakes import FakeServer
 
-from synth import Run, TupleRecord
-from synth import ModelClient
-from synth import RolloutConfig
-from synth.environments.code import Candidate, Generator, Settings
+import synth
+
+from .conftest import _git, _write
 
 pytestmark = pytest.mark.docker
-
-
-def _tree(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
 def _reply(tool: str, arguments: dict, n: int) -> dict:
@@ -42,40 +29,39 @@ class SetupModel:
     def __init__(self) -> None:
         self.requests: list[dict] = []
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content)
+    def __call__(self, body: dict, n: int) -> dict:
         self.requests.append(body)
-        n = len(self.requests)
         plan = [("done", {}), ("bash", {"command": "false"}),
                 ("bash", {"command": "printf 'def ratio():\\n    return 2\\n' > "
                           "\"$(python -c 'import site; print(site.getsitepackages()[0])')/helper.py\""}),
                 ("done", {})]
-        tool, arguments = plan[min(n - 1, len(plan) - 1)]
-        return httpx.Response(200, json=_reply(tool, arguments, n))
+        tool, arguments = plan[min(n, len(plan) - 1)]
+        return _reply(tool, arguments, n + 1)
+
+
+def _helperless(root: Path) -> Path:
+    """A project whose tests need a module no requirement names; its one fix commit uses it."""
+    repo = root / "helperless"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    _write(repo, {"calc.py": "from helper import ratio\n\ndef scale(x):\n    return x * 3\n",
+                  "test_calc.py": "from calc import scale\n\ndef test_scale():\n    assert scale(2) == 4\n"})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "Initial")
+    _write(repo, {"calc.py": "from helper import ratio\n\ndef scale(x):\n    return x * ratio()\n",
+                  "test_calc.py": "from calc import scale\n\ndef test_scale():\n    assert scale(2) == 4 and scale(0) == 0\n"})
+    _git(repo, "commit", "-q", "-am", "scale() ignores the configured ratio")
+    return repo
 
 
 def test_setup_agent_iterates_until_tests_collect_and_its_script_builds_the_image(tmp_path: Path, base_image):
-    files = {
-        "calc.py": "from helper import ratio\n\ndef scale(x):\n    return x * 3\n",
-        "test_calc.py": "from calc import scale\n\ndef test_scale():\n    assert scale(2) == 4\n",
-    }
-    gold = ("diff --git a/calc.py b/calc.py\n--- a/calc.py\n+++ b/calc.py\n@@ -2,3 +2,3 @@\n \n def scale(x):\n"
-            "-    return x * 3\n+    return x * ratio()\n")
-    test_patch = ("diff --git a/test_calc.py b/test_calc.py\n--- a/test_calc.py\n+++ b/test_calc.py\n@@ -3,2 +3,2 @@\n"
-                  " def test_scale():\n-    assert scale(2) == 4\n+    assert scale(2) == 4 and scale(0) == 0\n")
     model = SetupModel()
-    config = RolloutConfig(base_url="http://model.test/v1", model="setup")
-    run = Run.create(tmp_path / "run")
-    logs: list[str] = []
-    gen = Generator(run, Settings(k=1, timeout=60), log=logs.append, setup_model=lambda: ModelClient(
-        config, transport=httpx.MockTransport(model)))
-    cand = Candidate("git", "helperless", "helperless@1", "1", _tree(files), gold, test_patch,
-                     "scale() ignores the configured ratio", ["test_calc.py"])
-    try:
-        assert gen.consider(cand), logs
-    finally:
-        gen.close()
-    record = run.journal("tuples.jsonl", TupleRecord).read()[0]
+    run = synth.Run.create(tmp_path / "run")
+    with FakeServer(model) as server:
+        report = synth.generate(run, "code", {"git": _helperless(tmp_path), "n": 1, "k": 1, "timeout": 60,
+                                              "setup_base_url": server.base_url, "setup_model": "setup"})
+    assert report.tuples == 1, run.rejections().read()
+    record = run.tuples().read()[0]
     script = record.environment.metadata["setup_script"]
     assert "recorded by synth's LLM setup agent" in script and "helper.py" in script
     assert "false" not in script.splitlines()  # failed commands are not recorded
