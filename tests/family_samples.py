@@ -29,7 +29,18 @@ class Provider:
 ITEMS = Provider(sample=lambda tmp: {"n": 2, "seed": 11, "difficulty": 2},
                  resume=lambda tmp: {"n": 30, "seed": 12, "difficulty": 2})
 
-PROVIDERS: dict[str, Provider] = {}
+def _code(tmp: Path, **settings: Any) -> dict[str, Any]:
+    from code_repos import make_repo
+
+    return {"git": str(make_repo(tmp / "origin")), "k": 2, "timeout": 60, **settings}
+
+
+PROVIDERS: dict[str, Provider] = {
+    # the calc repository's history (two fixes become tasks); mutating it gives the resume test
+    # one task per function to be killed among
+    "code": Provider(sample=lambda tmp: _code(tmp, n=2), resume=lambda tmp: _code(tmp, n=3, mutate=True),
+                     marks=[pytest.mark.docker]),
+}
 
 
 def provider(name: str) -> Provider:

@@ -3,91 +3,10 @@ one generated run over it that many tests share (the base image is built once an
 
 from __future__ import annotations
 
-import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
-
-CALC_V1 = '''\
-"""A tiny calculator."""
-
-
-def add(a, b):
-    return abs(a) + abs(b)
-
-
-def sub(a, b):
-    return a + b
-
-
-def mul(a, b):
-    return a * b
-'''
-
-TESTS_V1 = '''\
-from calc import add, mul
-
-
-def test_add_positive():
-    assert add(1, 2) == 3
-
-
-def test_mul():
-    assert mul(2, 3) == 6
-'''
-
-FIX_MESSAGE = "Fix add() dropping the sign of negative numbers\n\nadd(-1, -2) returned 3 instead of -3."
-
-
-def _git(repo: Path, *args: str) -> str:
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x",
-           "GIT_AUTHOR_DATE": "2024-01-01T00:00:00", "GIT_COMMITTER_DATE": "2024-01-01T00:00:00", "PATH": "/usr/bin:/bin"}
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout
-
-
-def _write(repo: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = repo / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-
-
-def make_repo(root: Path) -> Path:
-    """calc: c1 initial; c2 fixes add (F2P); c3 changes mul with a test that passed before (F2P = 0);
-    c4 fixes sub and adds a test whose outcome flips on every run (flaky)."""
-    repo = root / "calc-project"
-    repo.mkdir(parents=True)
-    _git(repo, "init", "-q", "-b", "main")
-    _write(repo, {"calc/__init__.py": CALC_V1, "tests/test_calc.py": TESTS_V1, "README.md": "calc\n"})
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "Initial calculator")
-    _write(repo, {"calc/__init__.py": CALC_V1.replace("abs(a) + abs(b)", "a + b"),
-                  "tests/test_calc.py": TESTS_V1 + "\n\ndef test_add_negative():\n    assert add(-1, -2) == -3\n"})
-    _git(repo, "commit", "-q", "-am", FIX_MESSAGE)
-    calc = (repo / "calc/__init__.py").read_text()
-    _write(repo, {"calc/__init__.py": calc.replace("return a * b", "result = a * b\n    return result"),
-                  "tests/test_calc.py": (repo / "tests/test_calc.py").read_text()
-                  + "\n\ndef test_mul_zero():\n    assert mul(0, 5) == 0\n"})
-    _git(repo, "commit", "-q", "-am", "Refactor mul to name its result and cover zero")
-    calc = (repo / "calc/__init__.py").read_text()
-    flip = '''
-
-def test_toggle():
-    import os
-    path = "/tmp/calc-toggle"
-    flipped = os.path.exists(path)
-    if flipped:
-        os.remove(path)
-    else:
-        open(path, "w").close()
-    assert flipped
-'''
-    _write(repo, {"calc/__init__.py": calc.replace("return a + b\n\n\ndef mul", "return a - b\n\n\ndef mul"),
-                  "tests/test_sub.py": "from calc import sub\n\n\ndef test_sub():\n    assert sub(5, 3) == 2\n" + flip})
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "Fix sub() adding instead of subtracting (closes #7)")
-    return repo
+from code_repos import make_repo
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from synth import ConfigError, Rejection
 from synth.environments.code import GitHubClient, GitHubMiner, RateLimited
 
-from .conftest import make_repo
+from code_repos import make_repo
 
 PR_DIFF = """\
 diff --git a/calc/__init__.py b/calc/__init__.py

@@ -12,7 +12,7 @@ from synth import ConfigError
 from synth.environments.code import mine_history, mutants, problem_from_message, setup_script
 from synth.environments.code._mutate import diff
 
-from .conftest import FIX_MESSAGE
+from code_repos import FIX_MESSAGE
 
 
 def _names(tree: bytes) -> dict[str, bytes]:

@@ -10,7 +10,7 @@ import pytest
 import synth
 from synth import family, grade
 
-from .conftest import FIX_MESSAGE
+from code_repos import FIX_MESSAGE
 from .helpers import act, add_fix_task, failing
 
 pytestmark = pytest.mark.docker

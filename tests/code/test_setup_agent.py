@@ -12,7 +12,7 @@ from fakes import FakeServer
 
 import synth
 
-from .conftest import _git, _write
+from code_repos import git, write
 
 pytestmark = pytest.mark.docker
 
@@ -43,14 +43,14 @@ def _helperless(root: Path) -> Path:
     """A project whose tests need a module no requirement names; its one fix commit uses it."""
     repo = root / "helperless"
     repo.mkdir()
-    _git(repo, "init", "-q", "-b", "main")
-    _write(repo, {"calc.py": "from helper import ratio\n\ndef scale(x):\n    return x * 3\n",
+    git(repo, "init", "-q", "-b", "main")
+    write(repo, {"calc.py": "from helper import ratio\n\ndef scale(x):\n    return x * 3\n",
                   "test_calc.py": "from calc import scale\n\ndef test_scale():\n    assert scale(2) == 4\n"})
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "Initial")
-    _write(repo, {"calc.py": "from helper import ratio\n\ndef scale(x):\n    return x * ratio()\n",
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Initial")
+    write(repo, {"calc.py": "from helper import ratio\n\ndef scale(x):\n    return x * ratio()\n",
                   "test_calc.py": "from calc import scale\n\ndef test_scale():\n    assert scale(2) == 4 and scale(0) == 0\n"})
-    _git(repo, "commit", "-q", "-am", "scale() ignores the configured ratio")
+    git(repo, "commit", "-q", "-am", "scale() ignores the configured ratio")
     return repo
 
 
