@@ -155,6 +155,7 @@ class CodeGenerator(Generator):
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._project: _Project | None = None
         self._miner: Any = None
+        self._seconds = 0.0
 
     # -- candidates ----------------------------------------------------------------------------
     def candidates(self) -> Iterator[Candidate | Mutation | Rejection]:
@@ -219,6 +220,7 @@ class CodeGenerator(Generator):
                                       k=self.settings.k, timeout=self.settings.timeout)
         except SandboxError as exc:
             return self._reject(cand, f"validation could not run: {' '.join(str(exc).split())[:300]}")
+        self._seconds += validation.seconds
         if not validation.accepted:
             return self._reject(cand, validation.reason, **validation.facts())
         if cand.source == "mutation":
@@ -228,8 +230,8 @@ class CodeGenerator(Generator):
             cand.problem = render(MUTATION_PROBLEM, count=len(validation.fail_to_pass), repo=cand.repo, listing=listing)
         record = self._record(cand, script, {"env": env, "task": task}, validation)
         self.accepted += 1
-        log.info("accepted %s: F2P %d, P2P %d, flaky %d", cand.instance_id, len(validation.fail_to_pass),
-                 len(validation.pass_to_pass), len(validation.flaky))
+        log.info("accepted %s: F2P %d, P2P %d, flaky %d, %.1f s of test runs", cand.instance_id,
+                 len(validation.fail_to_pass), len(validation.pass_to_pass), len(validation.flaky), validation.seconds)
         return record
 
     def _build_mutation(self, mutation: Mutation) -> TupleRecord | Rejection:
@@ -391,6 +393,10 @@ class CodeGenerator(Generator):
         return TupleRecord.build(environment, task, verifier)
 
     # -- lifetime ------------------------------------------------------------------------------
+    def facts(self) -> dict[str, Any]:
+        """Seconds this call spent in validation test runs (kept out of the tuples: not reproducible)."""
+        return {"validation_seconds": round(self._seconds, 2)}
+
     def close(self) -> None:
         """Remove the screening container, close the GitHub client, delete fetched sources."""
         if self._project is not None and self._project.box is not None:
