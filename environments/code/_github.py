@@ -52,8 +52,8 @@ class GitHubClient:
                                  follow_redirects=True)
         self.sleep, self.clock, self.max_wait, self.retries = sleep, clock, max_wait, retries
         self._etags: dict[str, tuple[str, httpx.Response]] = {}
-        self.requests = 0
         self.not_modified = 0
+        """Requests answered 304 Not Modified from the cache."""
 
     def close(self) -> None:
         self.http.close()
@@ -85,7 +85,6 @@ class GitHubClient:
             cached = self._etags.get(cache_key)
             if cached:
                 headers["If-None-Match"] = cached[0]
-            self.requests += 1
             try:
                 response = self._fetch(url, params, headers, max_bytes)
             except httpx.TransportError as exc:

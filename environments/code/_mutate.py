@@ -16,10 +16,11 @@ import ast
 import difflib
 import random
 import subprocess
+import sys
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from synth import ConfigError, GenerationError
 
@@ -69,14 +70,6 @@ def _mutations(node: ast.AST) -> Iterator[tuple[str, ast.AST, str]]:
         isinstance(node.value, ast.Constant) and node.value.value is None
     ):
         yield "return_none", node.value, "None"
-
-
-def _offsets(source: str) -> list[int]:
-    starts, total = [], 0
-    for line in source.splitlines(keepends=True):
-        starts.append(total)
-        total += len(line)
-    return starts
 
 
 def _splice(source: str, node: ast.AST, text: str) -> str | None:
@@ -157,16 +150,13 @@ def diff(path: str, old: str, new: str) -> str:
     return f"diff --git a/{path} b/{path}\n{body}" if body else ""
 
 
-def fetch_sdist(spec: str, into: Path, downloader: Callable[[list[str]], int] | None = None) -> Path:
+def fetch_sdist(spec: str, into: Path) -> Path:
     """Download and unpack the sdist NAME==VERSION with pip; returns the project root."""
     if "==" not in spec or not spec.split("==")[0] or not spec.split("==")[1]:
         raise ConfigError(f"--sdist {spec!r}: give NAME==VERSION, e.g. toolz==0.12.1")
     into.mkdir(parents=True, exist_ok=True)
-    command = ["python3", "-m", "pip", "download", "--quiet", "--no-binary=:all:", "--no-deps",
+    command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-binary=:all:", "--no-deps",
                "--dest", str(into), spec]
-    import sys
-
-    command[0] = sys.executable
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         raise ConfigError(f"--sdist {spec}: pip could not download it: {(done.stderr or done.stdout).strip()[-300:]}")

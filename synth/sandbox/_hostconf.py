@@ -34,9 +34,6 @@ class HostSettings:
     mounts: dict[str, str] = field(default_factory=dict)
     """host path -> path inside the container (read-only)."""
 
-    def describe(self) -> dict[str, object]:
-        return {"env": dict(sorted(self.env.items())), "mounts": dict(sorted(self.mounts.items()))}
-
 
 def _pip_config_files() -> list[Path]:
     home = Path.home()
