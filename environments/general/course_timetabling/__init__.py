@@ -24,9 +24,9 @@ from typing import Any
 from synth import Control, ToolClient, register_category
 
 from .._base import Built, GeneralCategory
+from . import _solve
 from ._build import SCHEMA, build
 from ._perturb import perturb
-from ._solve import solve as gold_solve
 from ._tools import TOOLS
 
 
@@ -65,7 +65,7 @@ Submit a JSON list with one object per session: {"course": id, "slot": slot id, 
         return build(rng, difficulty)
 
     def solve(self, client: ToolClient, params: dict[str, Any]) -> None:
-        gold_solve(client, params)
+        _solve.solve(client, params)
 
     def perturb(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any, rng: random.Random) -> list[Control]:
         return perturb(db, params, answer, rng)
