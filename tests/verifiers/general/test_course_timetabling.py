@@ -134,3 +134,17 @@ def test_grading_loads_no_generator():
                 assert node.module in allowed or top in sys.stdlib_module_names, (mod.__name__, node.module)
             elif isinstance(node, ast.Import):
                 assert all(a.name.split(".")[0] in sys.stdlib_module_names for a in node.names), mod.__name__
+
+
+def test_rest_rule_the_planter_and_solver_use_is_the_one_the_checker_grades():
+    """The generator and the gold solver look both ways (rest_neighbours), the checker forward
+    (rest_next): on any grid, a pair of positions clashes for one iff it clashes for the other."""
+    from synth.verifiers.general.rules.course_timetabling import rest_neighbours, rest_next
+
+    for periods in (1, 2, 4):
+        grid = [(d, p) for d in range(4) for p in range(1, periods + 1)]
+        for a in grid:
+            for b in grid:
+                looked_both_ways = b in rest_neighbours(*a, periods)
+                graded = rest_next(*a, periods) == b or rest_next(*b, periods) == a
+                assert looked_both_ways == graded, (periods, a, b)

@@ -32,10 +32,11 @@ def rest_neighbours(day: int, period: int, periods: int) -> tuple[Position, ...]
     direction: the next day's first period after a last period, then the previous day's last
     period before a first period. Positions outside the grid are the caller's to drop."""
     clashes: list[Position] = []
-    if period == periods:
-        clashes.append((day + 1, 1))
+    after = rest_next(day, period, periods)
+    if after is not None:
+        clashes.append(after)
     if period == 1:
-        clashes.append((day - 1, periods))
+        clashes.append((day - 1, periods))  # the position whose rest_next is this one
     return tuple(clashes)
 
 
