@@ -22,7 +22,6 @@ from typing import Any, ClassVar
 
 from synth import Check, Control, Tool, ToolClient, tool_from_function
 from synth.verifiers.general import Checker, checker
-from synth.verifiers.general import check, db_facts, load_db, rows, shape_problem, stored_db  # noqa: F401  TRANSITION
 
 SYSTEM_PROMPT = (
     "You are an agent working in a sandboxed environment. You can only learn about the environment "
