@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
@@ -93,6 +92,18 @@ def test_gold_solution_never_touches_the_database(category):
     assert not imported & {"rows", "load_db", "stored_db", "db_facts", "new_db"}
     assert not names & {"sqlite3", "db", "run", "load_db", "open"}
     assert not attrs & {"execute", "executemany", "read_asset", "connect", "deserialize"}
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_the_category_solves_with_its_solver_module(category, monkeypatch):
+    import importlib
+
+    cat = categories("general")[category]
+    solver = importlib.import_module(type(cat).__module__ + "._solve")
+    seen = []
+    monkeypatch.setattr(solver, "solve", lambda client, params: seen.append((client, params)))
+    cat.solve("client", {"p": 1})
+    assert seen == [("client", {"p": 1})]
 
 
 @pytest.mark.parametrize("category", CATEGORIES)

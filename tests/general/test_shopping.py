@@ -4,11 +4,11 @@ attempts) is tested in tests/verifiers/general/test_shopping.py."""
 
 import json
 
+import hand_cases
 import pytest
 
 from synth import Run, ToolRuntime, category, family
 from synth import gold_trajectory
-from synth.environments.general import new_db
 from synth.verifiers.general import checker
 
 CAT = "shopping"
@@ -31,30 +31,7 @@ def test_hard_levels_need_coupons_most_of_the_time(tmp_path):
 
 @pytest.fixture()
 def shop():
-    db = new_db(category("general", CAT).schema)
-    db.executemany("INSERT INTO stores VALUES (?, ?, ?, ?)",
-                   [("BrightMart", "Aldmere", 499, 20000), ("CityTech", "Caldris", 699, None)])
-    db.executemany("INSERT INTO products VALUES (?, ?, ?, ?, ?)", [
-        ("SKU-1001", "Arcon camera", "cameras", "Arcon", 4.5), ("SKU-1002", "Belvo camera", "cameras", "Belvo", 3.0),
-        ("SKU-2001", "Arcon card", "memory cards", "Arcon", 4.0), ("SKU-2002", "Dynex card", "memory cards", "Dynex", 4.1),
-        ("SKU-3001", "Juno headphones", "headphones", "Juno", 4.2),
-    ])
-    db.executemany("INSERT INTO requires VALUES (?, ?)",
-                   [("SKU-1001", "SKU-2001"), ("SKU-1001", "SKU-2002"), ("SKU-1002", "SKU-2001")])
-    db.executemany("INSERT INTO inventory VALUES (?, ?, ?, ?)", [
-        ("BrightMart", "SKU-1001", 30000, 2), ("BrightMart", "SKU-1002", 25000, 5), ("BrightMart", "SKU-2001", 2000, 1),
-        ("BrightMart", "SKU-2002", 3000, 5), ("BrightMart", "SKU-3001", 5000, 3),
-        ("CityTech", "SKU-1001", 29000, 1), ("CityTech", "SKU-3001", 4500, 9),
-    ])
-    db.executemany("INSERT INTO coupons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        ("CAM10", "BrightMart", "percent", 10, "cameras", 25000, "2026-03-01", "2026-03-31", 0, ""),
-        ("FIX20", None, "fixed", 2000, None, 30000, "2026-03-01", "2026-03-10", 0, ""),
-        ("BIG30", "BrightMart", "percent", 30, None, 0, "2026-03-01", "2026-03-31", 1, ""),
-        ("OLD15", "BrightMart", "percent", 15, None, 0, "2026-01-01", "2026-02-01", 0, ""),
-        ("CITY5", "CityTech", "fixed", 500, None, 0, "2026-03-01", "2026-03-31", 0, ""),
-        ("CAM20", "BrightMart", "percent", 20, "cameras", 0, "2026-03-01", "2026-03-31", 0, "CAM10"),
-    ])
-    return db
+    return hand_cases.shop()
 
 
 def test_tools_report_prices_in_currency_and_structured_errors(shop):

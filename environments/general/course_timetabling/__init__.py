@@ -17,16 +17,10 @@ in `synth.verifiers.general.course_timetabling`; the rules both sides share in
 
 from __future__ import annotations
 
-import random
-import sqlite3
-from typing import Any
+from synth import register_category
 
-from synth import Control, ToolClient, register_category
-
-from .._base import Built, GeneralCategory
-from . import _solve
-from ._build import SCHEMA, build
-from ._perturb import perturb
+from .._base import GeneralCategory
+from ._build import SCHEMA
 from ._tools import TOOLS
 
 
@@ -60,12 +54,3 @@ next day.
 Submit a JSON list with one object per session: {"course": id, "slot": slot id, "room": room name}.
 """
     tools = TOOLS
-
-    def build(self, rng: random.Random, difficulty: int) -> Built:
-        return build(rng, difficulty)
-
-    def solve(self, client: ToolClient, params: dict[str, Any]) -> None:
-        _solve.solve(client, params)
-
-    def perturb(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any, rng: random.Random) -> list[Control]:
-        return perturb(db, params, answer, rng)

@@ -15,16 +15,10 @@ the pricing rules the prompt states are shared through synth.verifiers.general.r
 
 from __future__ import annotations
 
-import random
-import sqlite3
-from typing import Any
+from synth import register_category
 
-from synth import Control, ToolClient, register_category
-
-from .._base import Built, GeneralCategory
-from . import _solve
-from ._build import SCHEMA, build
-from ._perturb import perturb
+from .._base import GeneralCategory
+from ._build import SCHEMA
 from ._tools import TOOLS
 
 
@@ -66,12 +60,3 @@ it must not exceed the budget. Extra products are allowed.
 Submit JSON: {"store": name, "items": [{"product": sku, "qty": integer}, ...], "coupons": [codes]}.
 """
     tools = TOOLS
-
-    def build(self, rng: random.Random, difficulty: int) -> Built:
-        return build(rng, difficulty)
-
-    def solve(self, client: ToolClient, params: dict[str, Any]) -> None:
-        _solve.solve(client, params)
-
-    def perturb(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any, rng: random.Random) -> list[Control]:
-        return perturb(db, params, answer, rng)

@@ -7,45 +7,18 @@ import json
 import subprocess
 import sys
 
+import hand_cases
+from hand_cases import TIMETABLE_GOOD as GOOD
+from hand_cases import TIMETABLE_PARAMS as PARAMS
 import pytest
 
-from synth import category
-from synth.environments.general import new_db
 from synth.verifiers.general import checker
 
 CAT = "course_timetabling"
 
-PARAMS = {"term": "Autumn 2026", "courses": ["BIO110", "CS101", "MAT200"], "max_group_daily": 2, "spread": True,
-          "teacher_daily_max": 2, "rest_rule": True}
-GOOD = [
-    {"course": "CS101", "slot": "Mon-1", "room": "L100"},
-    {"course": "CS101", "slot": "Tue-2", "room": "L100"},
-    {"course": "BIO110", "slot": "Mon-3", "room": "Lab120"},
-    {"course": "MAT200", "slot": "Tue-3", "room": "S130"},
-]
-
-
 @pytest.fixture()
 def school():
-    """Two days of four periods, two groups, two teachers, four rooms; the schema is the category's."""
-    db = new_db(category("general", CAT).schema)
-    db.executemany("INSERT INTO slots VALUES (?, ?, ?, ?, ?, ?)", [
-        (f"{day}-{p}", day, d, p, "09:00", "10:30") for d, day in enumerate(("Mon", "Tue")) for p in (1, 2, 3, 4)])
-    db.executemany("INSERT INTO student_groups VALUES (?, ?, ?)", [("G1A", "Biology", 30), ("G2B", "Computing", 20)])
-    db.executemany("INSERT INTO teachers VALUES (?, ?)", [("Dr. Abara", "Sciences"), ("Dr. Brandt", "Sciences")])
-    db.execute("INSERT INTO teacher_unavailable VALUES ('Dr. Abara', 'Mon-2', 'committee')")
-    db.executemany("INSERT INTO rooms VALUES (?, ?, ?, ?)", [
-        ("L100", "lecture", 60, "North Hall"), ("L110", "lecture", 25, "North Hall"),
-        ("Lab120", "lab", 30, "Lab Wing"), ("S130", "seminar", 20, "South Hall")])
-    db.execute("INSERT INTO room_bookings VALUES ('L100', 'Tue-1', 'exam')")
-    db.executemany("INSERT INTO courses VALUES (?, ?, ?, ?, ?, ?)", [
-        ("CS101", "Algorithms", "Autumn 2026", "Dr. Abara", 2, "lecture"),
-        ("BIO110", "Cell Biology", "Autumn 2026", "Dr. Brandt", 1, "lab"),
-        ("MAT200", "Linear Algebra", "Autumn 2026", "Dr. Abara", 1, "seminar"),
-        ("HIS300", "Modern History", "Spring 2027", "Dr. Brandt", 1, "lecture")])
-    db.executemany("INSERT INTO enrollment VALUES (?, ?)", [
-        ("CS101", "G1A"), ("CS101", "G2B"), ("BIO110", "G1A"), ("MAT200", "G2B"), ("HIS300", "G1A")])
-    return db
+    return hand_cases.school()
 
 
 def failing(db, answer, params=PARAMS) -> set[str]:

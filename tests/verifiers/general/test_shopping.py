@@ -3,10 +3,11 @@ attempts, one test each. Grading only: the database is built by hand with the ca
 
 import json
 
+import hand_cases
+from hand_cases import SHOP_GOOD as GOOD
+from hand_cases import SHOP_PARAMS as PARAMS
 import pytest
 
-from synth import category
-from synth.environments.general import new_db
 from synth.verifiers.general import checker
 
 CAT = "shopping"
@@ -14,48 +15,9 @@ CAT = "shopping"
 
 # --------------------------------------------------------------- a hand-built shop with known totals
 
-PARAMS = {
-    "date": "2026-03-10",
-    "budget": 38000,
-    "budget_text": "380.00",
-    "needs": [
-        {"category": "cameras", "qty": 1, "min_rating": 4.0, "max_unit_price": None, "max_unit_price_text": None},
-        {"category": "headphones", "qty": 2, "min_rating": None, "max_unit_price": 6000, "max_unit_price_text": "60.00"},
-    ],
-    "delivery": True,
-    "max_coupons": 2,
-}
-# subtotal 300 + 30 + 2 x 50 = 430; CAM10 takes 10% of the camera (30), FIX20 takes 20: 380, free delivery.
-GOOD = {"store": "BrightMart", "items": [{"product": "SKU-1001", "qty": 1}, {"product": "SKU-2002", "qty": 1},
-                                         {"product": "SKU-3001", "qty": 2}], "coupons": ["CAM10", "FIX20"]}
-
-
 @pytest.fixture()
 def shop():
-    db = new_db(category("general", CAT).schema)
-    db.executemany("INSERT INTO stores VALUES (?, ?, ?, ?)",
-                   [("BrightMart", "Aldmere", 499, 20000), ("CityTech", "Caldris", 699, None)])
-    db.executemany("INSERT INTO products VALUES (?, ?, ?, ?, ?)", [
-        ("SKU-1001", "Arcon camera", "cameras", "Arcon", 4.5), ("SKU-1002", "Belvo camera", "cameras", "Belvo", 3.0),
-        ("SKU-2001", "Arcon card", "memory cards", "Arcon", 4.0), ("SKU-2002", "Dynex card", "memory cards", "Dynex", 4.1),
-        ("SKU-3001", "Juno headphones", "headphones", "Juno", 4.2),
-    ])
-    db.executemany("INSERT INTO requires VALUES (?, ?)",
-                   [("SKU-1001", "SKU-2001"), ("SKU-1001", "SKU-2002"), ("SKU-1002", "SKU-2001")])
-    db.executemany("INSERT INTO inventory VALUES (?, ?, ?, ?)", [
-        ("BrightMart", "SKU-1001", 30000, 2), ("BrightMart", "SKU-1002", 25000, 5), ("BrightMart", "SKU-2001", 2000, 1),
-        ("BrightMart", "SKU-2002", 3000, 5), ("BrightMart", "SKU-3001", 5000, 3),
-        ("CityTech", "SKU-1001", 29000, 1), ("CityTech", "SKU-3001", 4500, 9),
-    ])
-    db.executemany("INSERT INTO coupons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        ("CAM10", "BrightMart", "percent", 10, "cameras", 25000, "2026-03-01", "2026-03-31", 0, ""),
-        ("FIX20", None, "fixed", 2000, None, 30000, "2026-03-01", "2026-03-10", 0, ""),
-        ("BIG30", "BrightMart", "percent", 30, None, 0, "2026-03-01", "2026-03-31", 1, ""),
-        ("OLD15", "BrightMart", "percent", 15, None, 0, "2026-01-01", "2026-02-01", 0, ""),
-        ("CITY5", "CityTech", "fixed", 500, None, 0, "2026-03-01", "2026-03-31", 0, ""),
-        ("CAM20", "BrightMart", "percent", 20, "cameras", 0, "2026-03-01", "2026-03-31", 0, "CAM10"),
-    ])
-    return db
+    return hand_cases.shop()
 
 
 def verdict(db, answer, params=PARAMS):
