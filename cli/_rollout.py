@@ -8,7 +8,6 @@ flag is one line on stderr and exit 2; re-running the same command resumes.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 from enum import Enum

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import _registry as registry
-from ._family import Control, Family
+from ._family import Control
 from ._records import (
     FunctionCall,
     Message,

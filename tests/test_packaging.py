@@ -48,4 +48,4 @@ def test_the_wheel_ships_every_package_under_synth(tmp_path):
     assert top == {"synth"}
     for package in package_folders():
         assert package.replace(".", "/") + "/__init__.py" in names, package
-    assert "synth/environments/general/_trip.py" in names and "synth/cli/_core.py" in names
+    assert "synth/environments/general/trip_planning/_solve.py" in names and "synth/cli/_core.py" in names

@@ -9,8 +9,8 @@ from ._family import GeneralFamily
 
 from . import trip_planning  # noqa: F401,E402  (registers trip_planning)
 from . import meeting_scheduling  # noqa: F401,E402  (registers meeting_scheduling)
-from . import _shopping  # noqa: F401,E402  (registers shopping)
-from . import _timetable  # noqa: F401,E402  (registers course_timetabling)
+from . import shopping  # noqa: F401,E402  (registers shopping)
+from . import course_timetabling  # noqa: F401,E402  (registers course_timetabling)
 
 __all__ = ["SUBMIT", "Built", "GeneralCategory", "GeneralFamily", "ItemRandom", "answer_text", "item_rng", "new_db",
            "one_per_check"]

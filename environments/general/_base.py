@@ -12,8 +12,8 @@ databases.
 
 from __future__ import annotations
 
-import abc
 import functools
+import importlib
 import json
 import random
 import sqlite3
@@ -22,7 +22,6 @@ from typing import Any, ClassVar
 
 from synth import Check, Control, Tool, ToolClient, tool_from_function
 from synth.verifiers.general import Checker, checker
-from synth.verifiers.general import check, db_facts, load_db, rows, shape_problem, stored_db  # noqa: F401  TRANSITION
 
 SYSTEM_PROMPT = (
     "You are an agent working in a sandboxed environment. You can only learn about the environment "
@@ -88,9 +87,11 @@ def one_per_check(options: list[tuple[str, str, Any]], limit: int = 6) -> list[C
     return controls
 
 
-class GeneralCategory(abc.ABC):
-    """One procedural category of the general family. Subclasses register with
-    `@register_category("general", NAME)` and have a checker of the same name in
+class GeneralCategory:
+    """One procedural category of the general family: a package whose `__init__` defines the
+    subclass (registered with `@register_category("general", NAME)`) and whose modules `_build`
+    (`build(rng, difficulty)`), `_solve` (`solve(client, params)`, tools only) and `_perturb`
+    (`perturb(db, params, answer, rng)`) are its parts; its checker of the same name lives in
     `synth.verifiers.general`."""
 
     name: ClassVar[str]
@@ -117,17 +118,22 @@ class GeneralCategory(abc.ABC):
         """Every check name grading can return (owned by the checker)."""
         return self.checker.checks
 
-    @abc.abstractmethod
+    def _part(self, name: str) -> Any:
+        """A module of the category's package (`_build`, `_solve`, `_perturb`)."""
+        return importlib.import_module(f"{type(self).__module__}.{name}")
+
     def build(self, rng: random.Random, difficulty: int) -> Built:
-        """Fill a database and choose task params so that a solution exists."""
+        """Fill a database and choose task params so that a solution exists: `_build.build`."""
+        return self._part("_build").build(rng, difficulty)
 
-    @abc.abstractmethod
     def solve(self, client: ToolClient, params: dict[str, Any]) -> None:
-        """Gold solution: find an answer with tool calls only and submit it with client.submit_result."""
+        """Gold solution, tool calls only, ending with client.submit_result: `_solve.solve`."""
+        self._part("_solve").solve(client, params)
 
-    @abc.abstractmethod
     def perturb(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any, rng: random.Random) -> list[Control]:
-        """At least three edits of the gold answer, each breaking a different named check."""
+        """At least three edits of the gold answer, each breaking a different named check:
+        `_perturb.perturb`."""
+        return self._part("_perturb").perturb(db, params, answer, rng)
 
     def check(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any) -> list[Check]:
         """The checker's checks of a parsed answer."""

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
@@ -74,16 +73,37 @@ def test_same_item_in_processes_with_different_hash_seeds(tmp_path, category):
 
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_gold_solution_never_touches_the_database(category):
-    """The gold solver gets a ToolClient and the task params, nothing else: its source may not
-    name sqlite3, a connection, or the run's assets."""
+    """The gold solver gets a ToolClient and the task params, nothing else: the category's solver
+    module (`<category package>._solve`) may not import sqlite3 or the database helpers, nor name a
+    connection, the run or its assets."""
+    import importlib
+
     cat = categories("general")[category]
-    params = list(inspect.signature(cat.solve).parameters)
-    assert params == ["client", "params"]
-    tree = ast.parse(textwrap.dedent(inspect.getsource(cat.solve)))
+    assert list(inspect.signature(cat.solve).parameters) == ["client", "params"]
+    solver = importlib.import_module(type(cat).__module__ + "._solve")  # the category's package
+    assert list(inspect.signature(solver.solve).parameters) == ["client", "params"]
+    tree = ast.parse(inspect.getsource(solver))
+    imported = {alias.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for alias in n.names}
+    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+        alias.name for n in ast.walk(tree) if isinstance(n, ast.Import) for alias in n.names}
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     attrs = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    assert "sqlite3" not in modules and not {m for m in modules if m and m.endswith("_db")}
+    assert not imported & {"rows", "load_db", "stored_db", "db_facts", "new_db"}
     assert not names & {"sqlite3", "db", "run", "load_db", "open"}
     assert not attrs & {"execute", "executemany", "read_asset", "connect", "deserialize"}
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_the_category_solves_with_its_solver_module(category, monkeypatch):
+    import importlib
+
+    cat = categories("general")[category]
+    solver = importlib.import_module(type(cat).__module__ + "._solve")
+    seen = []
+    monkeypatch.setattr(solver, "solve", lambda client, params: seen.append((client, params)))
+    cat.solve("client", {"p": 1})
+    assert seen == [("client", {"p": 1})]
 
 
 @pytest.mark.parametrize("category", CATEGORIES)

@@ -1,12 +1,20 @@
-"""course_timetabling: soundness over seeds, a hand-built timetable that breaks each rule alone, the
-adversary's attempts (one test each), tool errors and determinism."""
+"""course_timetabling, the category: levels, tools and their structured errors, grading through
+its checker, and a gold solver that cannot reach the database. The checker's own tests (each rule
+broken alone, the adversary's attempts) are in tests/verifiers/general/test_course_timetabling.py;
+soundness over seeds and determinism are in test_all_categories.py."""
 
+import ast
+import importlib
+import inspect
 import json
 
+import hand_cases
+from hand_cases import TIMETABLE_GOOD as GOOD
+from hand_cases import TIMETABLE_PARAMS as PARAMS
 import pytest
 
 from synth import Run, ToolRuntime, category, family
-from synth.environments.general import new_db
+from synth.verifiers.general import checker
 
 CAT = "course_timetabling"
 
@@ -22,96 +30,9 @@ def test_harder_levels_state_more_rules(tmp_path):
 
 # --------------------------------------------------------------- a hand-built timetable
 
-PARAMS = {"term": "Autumn 2026", "courses": ["BIO110", "CS101", "MAT200"], "max_group_daily": 2, "spread": True,
-          "teacher_daily_max": 2, "rest_rule": True}
-GOOD = [
-    {"course": "CS101", "slot": "Mon-1", "room": "L100"},
-    {"course": "CS101", "slot": "Tue-2", "room": "L100"},
-    {"course": "BIO110", "slot": "Mon-3", "room": "Lab120"},
-    {"course": "MAT200", "slot": "Tue-3", "room": "S130"},
-]
-
-
 @pytest.fixture()
 def school():
-    db = new_db(category("general", CAT).schema)
-    db.executemany("INSERT INTO slots VALUES (?, ?, ?, ?, ?, ?)", [
-        (f"{day}-{p}", day, d, p, "09:00", "10:30") for d, day in enumerate(("Mon", "Tue")) for p in (1, 2, 3, 4)])
-    db.executemany("INSERT INTO student_groups VALUES (?, ?, ?)", [("G1A", "Biology", 30), ("G2B", "Computing", 20)])
-    db.executemany("INSERT INTO teachers VALUES (?, ?)", [("Dr. Abara", "Sciences"), ("Dr. Brandt", "Sciences")])
-    db.execute("INSERT INTO teacher_unavailable VALUES ('Dr. Abara', 'Mon-2', 'committee')")
-    db.executemany("INSERT INTO rooms VALUES (?, ?, ?, ?)", [
-        ("L100", "lecture", 60, "North Hall"), ("L110", "lecture", 25, "North Hall"),
-        ("Lab120", "lab", 30, "Lab Wing"), ("S130", "seminar", 20, "South Hall")])
-    db.execute("INSERT INTO room_bookings VALUES ('L100', 'Tue-1', 'exam')")
-    db.executemany("INSERT INTO courses VALUES (?, ?, ?, ?, ?, ?)", [
-        ("CS101", "Algorithms", "Autumn 2026", "Dr. Abara", 2, "lecture"),
-        ("BIO110", "Cell Biology", "Autumn 2026", "Dr. Brandt", 1, "lab"),
-        ("MAT200", "Linear Algebra", "Autumn 2026", "Dr. Abara", 1, "seminar"),
-        ("HIS300", "Modern History", "Spring 2027", "Dr. Brandt", 1, "lecture")])
-    db.executemany("INSERT INTO enrollment VALUES (?, ?)", [
-        ("CS101", "G1A"), ("CS101", "G2B"), ("BIO110", "G1A"), ("MAT200", "G2B"), ("HIS300", "G1A")])
-    return db
-
-
-def failing(db, answer, params=PARAMS) -> set[str]:
-    text = answer if isinstance(answer, str) else json.dumps(answer)
-    return {c.name for c in category("general", CAT).verify(db, params, text) if not c.passed}
-
-
-def changed(*edits):
-    """GOOD with entry i replaced field by field: changed((0, {"slot": "Mon-2"}), ...)."""
-    out = [dict(e) for e in GOOD]
-    for i, fields in edits:
-        out[i].update(fields)
-    return out
-
-
-def test_hand_case_valid_timetable_passes_every_rule(school):
-    checks = category("general", CAT).verify(school, PARAMS, json.dumps(GOOD))
-    assert all(c.passed for c in checks), [c for c in checks if not c.passed]
-    assert {c.name for c in checks} == set(category("general", CAT).check_names)
-
-
-def test_hand_case_each_rule_broken_alone(school):
-    assert failing(school, changed((1, {"slot": "Tue-1"}))) == {"rooms.free"}
-    assert failing(school, changed((3, {"room": "L110"}))) == {"rooms.kind"}
-    assert failing(school, changed((0, {"room": "L110"}))) == {"rooms.capacity"}
-    assert failing(school, changed((0, {"slot": "Mon-2"}))) == {"teachers.available"}
-    assert failing(school, changed((2, {"slot": "Mon-1"}))) == {"groups.no_double_booking"}
-    assert failing(school, GOOD, dict(PARAMS, max_group_daily=1)) == {"groups.daily_limit"}
-    assert failing(school, changed((1, {"slot": "Mon-4"}), (2, {"slot": "Tue-3"}))) == {"rule.spread"}
-    assert failing(school, GOOD, dict(PARAMS, teacher_daily_max=1)) == {"rule.teacher_daily_limit"}
-    rest = changed((0, {"slot": "Mon-4"}), (3, {"slot": "Tue-1"}))
-    assert failing(school, rest) == {"rule.rest"}
-    assert failing(school, changed((3, {"slot": "Tue-2", "room": "L100"}))) >= {
-        "rooms.no_double_booking", "teachers.no_double_booking", "groups.no_double_booking", "rooms.kind"}
-
-
-def test_exploit_listing_one_session_twice_to_fill_the_count(school):
-    twice = [GOOD[0], dict(GOOD[0]), GOOD[2], GOOD[3]]
-    assert failing(school, twice) >= {"rooms.no_double_booking", "teachers.no_double_booking", "groups.no_double_booking"}
-
-
-def test_exploit_missing_extra_or_other_term_courses(school):
-    assert "coverage" in failing(school, GOOD[1:])
-    assert "coverage" in failing(school, GOOD + [{"course": "CS101", "slot": "Tue-4", "room": "L100"}])
-    assert "coverage" in failing(school, GOOD + [{"course": "HIS300", "slot": "Tue-4", "room": "L100"}])
-    assert "coverage" in failing(school, changed((3, {"course": "mat200"})))
-    assert "coverage" in failing(school, "[]")
-
-
-def test_exploit_invented_or_near_miss_references(school):
-    assert failing(school, changed((3, {"slot": "Wed-1"}))) == {"references"}
-    assert failing(school, changed((3, {"slot": "Tue-3 "}))) == {"references"}
-    assert failing(school, changed((3, {"room": "s130"}))) == {"references"}
-
-
-def test_exploit_wrong_shapes(school):
-    assert failing(school, "") == {"format"}
-    assert failing(school, changed((0, {"teacher": "Dr. Brandt"}))) == {"format"}
-    assert failing(school, changed((0, {"slot": 1}))) == {"format"}
-    assert failing(school, {"timetable": GOOD}) == {"format"}
+    return hand_cases.school()
 
 
 def test_tools_and_structured_errors(school):
@@ -138,10 +59,36 @@ def test_tools_and_structured_errors(school):
         assert result.error and result.error_kind == kind, (name, result.content)
 
 
-def test_exploit_a_huge_answer_does_not_stall_the_verifier(school):
-    import time
+def test_the_category_grades_through_its_checker(school):
+    """Grading is the checker's alone: the category defines none of it, so no edit here changes it."""
+    cat, grading = category("general", CAT), checker(CAT)
+    assert not {"answer_schema", "check_names", "check", "verify"} & set(vars(type(cat)))
+    assert cat.answer_schema == grading.answer_schema and cat.check_names == grading.checks
+    for answer in (GOOD, GOOD[1:], [dict(GOOD[0], room="L110")] + GOOD[1:], "not json"):
+        text = answer if isinstance(answer, str) else json.dumps(answer)
+        assert cat.verify(school, PARAMS, text) == grading.grade(school, PARAMS, text)
+    assert not all(c.passed for c in cat.verify(school, PARAMS, json.dumps(GOOD[1:])))
 
-    flood = GOOD + [dict(GOOD[0])] * 20000 + [dict(GOOD[0], course=f"X{i}") for i in range(20000)]
-    began = time.process_time()
-    assert failing(school, flood) >= {"coverage", "rooms.no_double_booking"}
-    assert time.process_time() - began < 2.0
+
+def test_gold_solver_module_cannot_reach_the_database(monkeypatch):
+    """The category's solve hands over to `_solve.solve(client, params)` (a private module: it must be
+    read here), which imports no database helper and names no connection, run or asset."""
+    module = importlib.import_module(f"synth.environments.general.{CAT}._solve")
+    assert list(inspect.signature(module.solve).parameters) == ["client", "params"]
+    handed = []
+    monkeypatch.setattr(module, "solve", lambda client, params: handed.append((client, params)))
+    category("general", CAT).solve("client", {"term": "T"})
+    assert handed == [("client", {"term": "T"})]
+    tree = ast.parse(inspect.getsource(module))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported |= {node.module or "", *(a.name for a in node.names)}
+    assert not imported & {"sqlite3", "synth.verifiers.general._db", "_db", "rows", "load_db", "stored_db"}
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    names |= {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
+    attrs = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    assert not (names | attrs) & {"sqlite3", "db", "run", "execute", "executemany", "read_asset", "connect",
+                                  "deserialize", "load_db", "stored_db", "rows", "open"}

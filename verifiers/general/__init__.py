@@ -66,13 +66,7 @@ def register_checker(name: str, answer_schema: dict[str, Any], checks: tuple[str
 def checker(name: str) -> Checker:
     """The registered checker of a general category (built-in ones load on first use)."""
     if name not in _checkers and name in _BUILT_IN:
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError:  # TRANSITION: category not moved yet; removed once all four are
-            from synth import category as _category
-
-            cat: Any = _category("general", name)
-            _checkers[name] = Checker(name, cat.answer_schema, tuple(cat.check_names), cat.check)
+        importlib.import_module(f"{__name__}.{name}")
     if name not in _checkers:
         raise ConfigError(f"no general checker {name!r}; known: {', '.join(sorted(set(_checkers) | set(_BUILT_IN)))}")
     return _checkers[name]

@@ -19,14 +19,10 @@ calendar arithmetic both sides share is `synth.verifiers.general.rules.meeting_s
 
 from __future__ import annotations
 
-import random
-import sqlite3
-from typing import Any
+from synth import register_category
 
-from synth import Control, ToolClient, register_category
-
-from .._base import Built, GeneralCategory
-from . import _build, _perturb, _solve
+from .._base import GeneralCategory
+from . import _build
 from ._tools import TOOLS
 
 
@@ -76,12 +72,3 @@ the end of one and the start of the next.
 Submit a JSON list with one object per meeting: {"meeting": id, "room": room name, "start": UTC \
 start as ISO 8601, e.g. "2026-01-05T14:30:00Z"}. The end is the start plus the duration.
 """
-
-    def build(self, rng: random.Random, difficulty: int) -> Built:
-        return _build.build(rng, difficulty)
-
-    def solve(self, client: ToolClient, params: dict[str, Any]) -> None:
-        _solve.solve(client, params)
-
-    def perturb(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any, rng: random.Random) -> list[Control]:
-        return _perturb.perturb(db, params, answer, rng)

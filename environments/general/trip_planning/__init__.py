@@ -20,14 +20,10 @@ planted plan), `_tools`, `_solve` (gold solver) and `_perturb` (null controls). 
 
 from __future__ import annotations
 
-import random
-import sqlite3
-from typing import Any
+from synth import register_category
 
-from synth import Control, ToolClient, register_category
-
-from .._base import Built, GeneralCategory
-from . import _build, _perturb, _solve, _tools
+from .._base import GeneralCategory
+from . import _build, _tools
 
 
 @register_category("general", "trip_planning")
@@ -39,12 +35,3 @@ class TripPlanning(GeneralCategory):
     template = _build.TEMPLATE
     schema = _build.SCHEMA
     tools = _tools.TOOLS
-
-    def build(self, rng: random.Random, difficulty: int) -> Built:
-        return _build.build(rng, difficulty)
-
-    def solve(self, client: ToolClient, params: dict[str, Any]) -> None:
-        _solve.solve(client, params)
-
-    def perturb(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any, rng: random.Random) -> list[Control]:
-        return _perturb.perturb(db, params, answer, rng)

@@ -8,62 +8,23 @@ import importlib
 import importlib.util
 import inspect
 import json
-import sqlite3
 import sys
 import time
 
+import hand_cases
+from hand_cases import MEETINGS_GOOD as GOOD
+from hand_cases import MEETINGS_PARAMS as HAND_PARAMS
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from synth import category
 from synth.verifiers.general import checker
 
 CAT = "meeting_scheduling"
 
-HAND_PARAMS = {
-    "window_start": "2026-01-05",
-    "window_end": "2026-01-06",
-    "meetings": [
-        {"id": "M1", "title": "Sync", "attendees": ["Ana Costa", "Bruno Kim"], "duration": 60, "equipment": []},
-        {"id": "M2", "title": "Review", "attendees": ["Bruno Kim", "Chen Rossi"], "duration": 60, "equipment": []},
-        {"id": "M3", "title": "Follow-up", "attendees": ["Ana Costa", "Bruno Kim"], "duration": 30,
-         "equipment": ["whiteboard"]},
-    ],
-    "precedence": [{"before": "M1", "after": "M3"}],
-    "max_daily_minutes": 90,
-    "long_meeting": {"min_duration": 60, "end_by": "16:30"},
-    "director_video": True,
-    "buffer_minutes": 15,
-}
-# Ana: UTC+05:30, works 09:00-17:00 local = 03:30-11:30 UTC. Bruno: UTC, 09:00-17:00.
-# Chen (director): UTC-05:00, 09:00-17:00 local = 14:00-22:00 UTC.
-GOOD = [
-    {"meeting": "M1", "room": "Aspen", "start": "2026-01-05T09:00:00Z"},
-    {"meeting": "M3", "room": "Aspen", "start": "2026-01-05T10:30:00Z"},
-    {"meeting": "M2", "room": "Birch", "start": "2026-01-06T14:00:00Z"},
-]
-
-
 @pytest.fixture()
 def hand():
-    db = sqlite3.connect(":memory:")
-    db.executescript(category("general", CAT).schema)
-    db.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?)", [
-        ("Ana Costa", "Design", "analyst", 330, 540, 1020),
-        ("Bruno Kim", "Sales", "manager", 0, 540, 1020),
-        ("Chen Rossi", "Research", "director", -300, 540, 1020),
-    ])
-    t = 1767571200  # 2026-01-05T00:00:00Z
-    db.executemany("INSERT INTO busy VALUES (?, ?, ?, ?)", [
-        ("Bruno Kim", t + 12 * 3600, t + 13 * 3600, "Lunch"),
-        ("Chen Rossi", t + 86400 + 18 * 3600, t + 86400 + 19 * 3600, "1:1"),
-    ])
-    db.executemany("INSERT INTO rooms VALUES (?, ?, ?, ?)", [
-        ("Aspen", 2, 1, "whiteboard"), ("Birch", 6, 2, "projector,video"), ("Cedar", 8, 3, "video,whiteboard"),
-    ])
-    db.execute("INSERT INTO bookings VALUES (?, ?, ?, ?)", ("Birch", t + 86400 + 15 * 3600, t + 86400 + 16 * 3600, "x"))
-    return db
+    return hand_cases.calendar()
 
 
 def failing(db, answer) -> set[str]:
