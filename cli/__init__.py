@@ -7,7 +7,16 @@ from ._app import app, fail
 
 
 def main() -> None:
-    """Entry point of the `synth` console script."""
+    """Entry point of the `synth` console script. Messages that stages and families log under the
+    `synth` logger (e.g. "building the base image") go to stderr, one line each."""
+    import logging
+    import sys
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger("synth")
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
     app()
 
 

@@ -175,8 +175,6 @@ class ModelClient:
         self._lanes: list[httpx.AsyncClient] = []
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self.requests = 0
-        self.retried = 0
 
     async def __aenter__(self) -> "ModelClient":
         return self
@@ -306,9 +304,6 @@ class ModelClient:
         cfg = self.config
 
         async def attempt(at: Attempt) -> dict[str, Any] | Retry:
-            self.requests += 1
-            if at.number:
-                self.retried += 1
             try:
                 response = await self._send(path, body)
             except httpx.TimeoutException:

@@ -92,10 +92,10 @@ def generate(
     fam = _family(family)
     chosen = fam.parse_settings(settings)
     fam.check_settings(chosen)
+    fam.prepare()  # e.g. no engine answers: fails before the run directory exists
     if not isinstance(run, Run):
         run = Run.create(run)
     run.begin("generate", fam.stage_config(chosen))
-    fam.prepare()
     tuples, rejections = run.tuples(), run.rejections()
     done = {fam.candidate_key(t) for t in tuples}
     held = len(done)

@@ -68,7 +68,7 @@ def test_rollout_over_the_embedded_model_is_graded_and_exported(tmp_path: Path, 
     assert any(m.tool_calls for t in got for m in t.messages)  # the server's grammar makes real calls
     passing = sum(t.verdict.status == "pass" for t in got)
     assert len(list(sft_lines(run, "model"))) == passing
-    facts = [line["rollouts"]["SmolLM2-135M-Instruct"] for line in rl_lines(run)]
+    facts = [line.rollouts["SmolLM2-135M-Instruct"] for line in rl_lines(run)]
     assert [f["samples"] for f in facts] == [1, 1]
 
 
