@@ -39,8 +39,6 @@ from ._records import (
     FunctionCall,
     Message,
     Rejection,
-    RLLine,
-    SFTLine,
     TaskSpec,
     TerminationReason,
     ToolCall,
@@ -53,6 +51,7 @@ from ._records import (
     canonical_json,
     content_key,
 )
+from ._lines import RLLine, SFTLine
 from ._registry import (
     catalog,
     categories,
@@ -97,10 +96,10 @@ _LAZY = {
     "ContextOverflow": ("._client", "ContextOverflow"),
     "rollout_run": ("._rollout", "rollout_run"),
     "run_episode": ("._rollout", "run_episode"),
-    "grade_trajectory": ("._rollout", "grade_trajectory"),
-    "regrade_run": ("._rollout", "regrade_run"),
-    "task_stats": ("._rollout", "task_stats"),
-    "pass_at_k": ("._rollout", "pass_at_k"),
+    "grade_trajectory": ("._grading", "grade_trajectory"),
+    "regrade_run": ("._grading", "regrade_run"),
+    "task_stats": ("._grading", "task_stats"),
+    "pass_at_k": ("._grading", "pass_at_k"),
     "render_dsv32": ("._dsv32", "render"),
     "parse_dsv32": ("._dsv32", "parse"),
     "embedded_server": ("._serve", "embedded_server"),

@@ -21,7 +21,8 @@ from typing import Any, Iterable, Iterator, Literal
 
 from . import _registry as registry
 from ._errors import ConfigError, StoreError
-from ._records import RLEnvironment, RLLine, SFTLine, TaskMetadata, TupleRecord
+from ._lines import RLEnvironment, RLLine, SFTLine, TaskMetadata
+from ._records import TupleRecord
 from ._store import Run, atomic_write
 from ._verify import sound_keys
 
@@ -76,14 +77,14 @@ class PassRange:
 def keys_in_range(run: Run, rates: PassRange, model: str | None = None) -> set[str]:
     """Task keys whose graded model rollouts pass at a rate inside `rates` (tasks never rolled out
     are left out: their rate is unknown)."""
-    from ._rollout import task_stats
+    from ._grading import task_stats
 
     return {key for key, stats in task_stats(run, model).items() if stats.pass_rate in rates}
 
 
 def _rollout_facts(run: Run) -> dict[str, dict[str, dict[str, Any]]]:
     """Per task key, per model: samples graded, passes, pass rate, pass@1 and pass@n."""
-    from ._rollout import task_stats
+    from ._grading import task_stats
 
     models = {t.model for t in run.trajectories() if t.source == "model" and t.model}
     facts: dict[str, dict[str, dict[str, Any]]] = {}
@@ -104,7 +105,7 @@ def sft_lines(
 ) -> Iterator[SFTLine]:
     """Verified trajectories of sound tasks (reward 1, status pass, no infrastructure failure);
     optionally only tasks in `keys` and model trajectories of `model`."""
-    from ._rollout import latest_trajectories
+    from ._grading import latest_trajectories
 
     tuples = _tuples(run)
     sound = _sound(run)

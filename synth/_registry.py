@@ -165,10 +165,11 @@ def grade(record: Any, submission: Any, run: Any, trajectory: Any = None) -> Ver
 
 
 def _register_core() -> None:
+    from . import _lines as lines
     from . import _records as r
 
     for model in (r.TupleRecord, r.EnvironmentSpec, r.TaskSpec, r.VerifierSpec, r.ToolSpec, r.Verdict, r.VerdictRecord,
-                  r.Trajectory, r.Rejection, r.SFTLine, r.RLLine):
+                  r.Trajectory, r.Rejection, lines.SFTLine, lines.RLLine):
         register_record(model)
 
 

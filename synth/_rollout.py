@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -41,18 +40,13 @@ from ._config import RolloutConfig
 from ._dsv32 import drop_thinking
 from ._errors import ModelError, StoreError
 from ._family import Environment, Family
-from ._records import Check, Message, TerminationReason, Trajectory, TupleRecord, Verdict, content_key
+from ._records import Message, TerminationReason, Trajectory, TupleRecord, content_key
 from ._store import Run
 from ._verify import sound_keys
+from ._context import SUMMARY_REQUEST, discard_tool_history, estimate_tokens, restart_from_summary
+from ._grading import grade_trajectory
 
 T = TypeVar("T")
-
-SUMMARY_REQUEST = (
-    "Your context is nearly full. Summarize your progress on the task so far: the facts you found with"
-    " the tools (names, numbers, ids), what you have ruled out, and what remains to do. Write only the summary."
-)
-SUMMARY_HEADER = "[Progress so far, summarized from your earlier work]"
-
 
 async def bounded(items: Iterable[T], work: Callable[[T], Awaitable[None]], limit: int) -> None:
     """Run `work(item)` for every item with at most `limit` in flight (a semaphore and a task group).
@@ -69,78 +63,6 @@ async def bounded(items: Iterable[T], work: Callable[[T], Awaitable[None]], limi
         for item in items:
             await slots.acquire()
             group.create_task(run(item))
-
-
-# -- context ----------------------------------------------------------------------------------
-def tool_rounds(messages: list[Message]) -> list[tuple[int, int]]:
-    """(start, end) index ranges of tool-call history: an assistant message with tool calls and the
-    tool results that follow it."""
-    rounds = []
-    i = 0
-    while i < len(messages):
-        if messages[i].role == "assistant" and messages[i].tool_calls:
-            j = i + 1
-            while j < len(messages) and messages[j].role == "tool":
-                j += 1
-            rounds.append((i, j))
-            i = j
-        else:
-            i += 1
-    return rounds
-
-
-def discard_tool_history(messages: list[Message], fraction: float) -> tuple[list[Message], int]:
-    """Drop the first `fraction` of tool-call rounds (1.0: all of them; 0.75: floor(75%), at least
-    one). Returns the kept messages and the number of messages dropped."""
-    rounds = tool_rounds(messages)
-    if not rounds:
-        return list(messages), 0
-    count = len(rounds) if fraction >= 1.0 else max(1, math.floor(len(rounds) * fraction))
-    drop = {i for start, end in rounds[:count] for i in range(start, end)}
-    return [m for i, m in enumerate(messages) if i not in drop], len(drop)
-
-
-def restart_from_summary(prompt: list[Message], summary: str) -> list[Message]:
-    """The episode's opening messages with the summary appended to its (last) user message."""
-    out = [m.model_copy() for m in prompt]
-    for i in range(len(out) - 1, -1, -1):
-        if out[i].role in ("user", "developer"):
-            out[i] = out[i].model_copy(update={"content": f"{out[i].content or ''}\n\n{SUMMARY_HEADER}\n{summary.strip()}"})
-            break
-    return out
-
-
-def estimate_tokens(messages: list[Message]) -> int:
-    """A rough token count (4 characters a token) for when the server reports no usage."""
-    chars = 0
-    for m in messages:
-        chars += len(m.content or "") + len(m.reasoning_content or "") + 16
-        for call in m.tool_calls or []:
-            chars += len(call.function.name) + len(call.function.arguments) + 16
-    return chars // 4 + 1
-
-
-# -- grading ----------------------------------------------------------------------------------
-def grade_trajectory(record: TupleRecord, trajectory: Trajectory, run: Run) -> Verdict | None:
-    """The verdict of a stored trajectory: None for infrastructure failures (never graded); a fail
-    with a `submitted` check when the episode ended without an answer; else the task's verifier."""
-    if trajectory.termination.infrastructure:
-        return None
-    if trajectory.submission is None:
-        return Verdict(
-            reward=0.0,
-            status="fail",
-            checks=[
-                Check(
-                    name="submitted",
-                    passed=False,
-                    expected="a submission",
-                    actual=None,
-                    message=f"the episode ended with {trajectory.termination.value} before an answer",
-                )
-            ],
-        )
-    return registry.grade(record, trajectory.submission, run, trajectory)
 
 
 # -- one episode ------------------------------------------------------------------------------
@@ -370,11 +292,6 @@ class RolloutStats:
         return f"pass {self.pass_rate:.0%} of {self.graded}  {self.tokens_per_second:.0f} tok/s  infra {self.infrastructure}"
 
 
-def latest_trajectories(run: Run) -> dict[str, Trajectory]:
-    """Trajectories by key; when a key appears twice (an infrastructure failure re-run), the last wins."""
-    return {t.key: t for t in run.trajectories()}
-
-
 _INFRASTRUCTURE = {t.value for t in TerminationReason if t.infrastructure}
 
 
@@ -483,61 +400,3 @@ async def rollout_run(
     return stats
 
 
-# -- pass@k and regrading ---------------------------------------------------------------------
-class TaskStats(NamedTuple):
-    """Graded episodes of one task (infrastructure failures and verifier errors left out)."""
-
-    n: int
-    passed: int
-
-    @property
-    def pass_rate(self) -> float:
-        return self.passed / self.n if self.n else 0.0
-
-    def pass_at(self, k: int) -> float:
-        return pass_at_k(self.n, self.passed, k)
-
-
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k from n samples with c passes: 1 - C(n-c, k) / C(n, k)."""
-    if n <= 0 or k <= 0:
-        return 0.0
-    k = min(k, n)
-    if n - c < k:
-        return 1.0
-    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
-
-
-def task_stats(run: Run, model: str | None = None) -> dict[str, TaskStats]:
-    """Per task key: graded model episodes and passes (optionally of one model)."""
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for trajectory in latest_trajectories(run).values():
-        if trajectory.source != "model" or (model is not None and trajectory.model != model):
-            continue
-        verdict = trajectory.verdict
-        if trajectory.termination.infrastructure or verdict is None or verdict.status == "error":
-            continue
-        entry = counts[trajectory.task_key]
-        entry[0] += 1
-        entry[1] += verdict.status == "pass"
-    return {key: TaskStats(n, c) for key, (n, c) in counts.items()}
-
-
-def regrade_run(run: Run) -> dict[str, int]:
-    """Regrade every stored trajectory from its record alone (no model, no environment replay) and
-    rewrite trajectories.jsonl atomically. Returns counts: regraded, changed."""
-    tuples = {t.key: t for t in run.tuples()}
-    journal = run.trajectories()
-    out, regraded, changed = [], 0, 0
-    for trajectory in journal:
-        record = tuples.get(trajectory.task_key)
-        if record is None or (trajectory.source == "gold" and trajectory.termination is not TerminationReason.SUBMITTED):
-            out.append(trajectory)
-            continue
-        verdict = grade_trajectory(record, trajectory, run)
-        regraded += 1
-        if (verdict and verdict.model_dump()) != (trajectory.verdict and trajectory.verdict.model_dump()):
-            changed += 1
-        out.append(trajectory.model_copy(update={"verdict": verdict}))
-    journal.rewrite(out)
-    return {"regraded": regraded, "changed": changed}

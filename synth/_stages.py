@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from ._client import ModelClient
     from ._config import RolloutConfig
     from ._records import Trajectory
-    from ._rollout import RolloutStats, TaskStats
+    from ._grading import TaskStats
+    from ._rollout import RolloutStats
     from ._verify import Summary
 
 
@@ -177,7 +178,7 @@ class RegradeReport:
 def regrade(run: Run) -> RegradeReport:
     """Rescore every stored trajectory with its verifier from the stored artifacts alone (no model,
     no environment replay) and rewrite trajectories.jsonl atomically."""
-    from ._rollout import regrade_run, task_stats
+    from ._grading import regrade_run, task_stats
 
     if not (run.path / Run.TRAJECTORIES).exists():
         raise StoreError(f"run {run.path} holds no trajectories to regrade; run synth verify or synth rollout first")
@@ -217,7 +218,8 @@ def rollout(
     started for the episodes that remain and stopped afterwards."""
     import asyncio
 
-    from ._rollout import plan, rollout_run, task_stats
+    from ._grading import task_stats
+    from ._rollout import plan, rollout_run
     from ._serve import EMBEDDED_CONTEXT, embedded_server
 
     cfg.api_key()  # a named but unset key variable fails before anything starts

@@ -67,6 +67,16 @@ def cli_args(settings: dict[str, Any]) -> list[str]:
     return args
 
 
+def installed_families() -> list[str]:
+    """Families that come from an installed `synth.plugins` entry point (not the ad-hoc families
+    some tests register in-process)."""
+    from importlib import metadata
+
+    roots = [entry.value.split(":")[0] for entry in metadata.entry_points(group="synth.plugins")]
+    return sorted(name for name, fam in synth.families().items()
+                  if any(type(fam).__module__ == root or type(fam).__module__.startswith(root + ".") for root in roots))
+
+
 def family_params() -> list[Any]:
     return [pytest.param(name, marks=PROVIDERS[name].marks if name in PROVIDERS else [], id=name)
-            for name in sorted(synth.families())]
+            for name in installed_families()]

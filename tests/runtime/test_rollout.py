@@ -15,15 +15,9 @@ import synth
 from synth import Message, StoreError, TerminationReason, Trajectory
 from synth import ModelClient
 from synth import RolloutConfig
-from synth._rollout import (
-    SUMMARY_HEADER,
-    bounded,
-    discard_tool_history,
-    pass_at_k,
-    regrade_run,
-    rollout_run,
-    task_stats,
-)
+from synth._context import SUMMARY_HEADER, discard_tool_history
+from synth._grading import pass_at_k, regrade_run, task_stats
+from synth._rollout import bounded, rollout_run
 
 
 from .conftest import Scripted, Sleeps, call, completion, solver
