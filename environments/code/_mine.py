@@ -90,6 +90,12 @@ def archive(repo: Path, commit: str) -> bytes:
     return data
 
 
+ZIP_EPOCH = 315532800
+"""1980-01-01, the mtime of every file of an unpacked source tree: fixed, so the same tree gives the
+same bytes, and not earlier, since wheel builders (flit, setuptools) zip the tree and ZIP stores no
+earlier time (with mtime 0 `pip install -e .` of a flit project fails)."""
+
+
 def tree_from_dir(root: Path) -> bytes:
     """tar.gz of a directory (for sdists), with stable order and mtimes."""
     buffer = io.BytesIO()
@@ -99,7 +105,7 @@ def tree_from_dir(root: Path) -> bytes:
             if any(part in ("__pycache__", ".git", ".tox", ".eggs") for part in path.relative_to(root).parts):
                 continue
             info = tar.gettarinfo(str(path), arcname=rel)
-            info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+            info.mtime, info.uid, info.gid, info.uname, info.gname = ZIP_EPOCH, 0, 0, "", ""
             if path.is_file():
                 with open(path, "rb") as handle:
                     tar.addfile(info, handle)

@@ -93,3 +93,19 @@ def test_llm_judge_rejects_unclear_problem_statements_before_any_container(tmp_p
     assert len(reasons) == 3 and all(r.startswith("LLM judge") for r in reasons) and len(asked) == 3
     assert asked[0]["model"] == "judge" and asked[0]["max_tokens"] == 8
     assert run.stage("generate")["config"]["judge_model"] == {"base_url": server.base_url, "model": "judge"}
+
+
+def test_sdist_trees_are_byte_stable_and_zip_safe(tmp_path):
+    """Wheel builders zip the unpacked tree (flit's `pip install -e .`); ZIP stores no time before 1980."""
+    import io
+    import tarfile
+
+    from synth.environments.code import tree_from_dir
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("x = 1\n")
+    first, second = tree_from_dir(tmp_path), tree_from_dir(tmp_path)
+    assert first == second
+    with tarfile.open(fileobj=io.BytesIO(first)) as tar:
+        assert {m.name for m in tar} == {"pkg", "pkg/__init__.py"}
+        assert min(m.mtime for m in tar) >= 315532800
