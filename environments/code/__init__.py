@@ -3,12 +3,24 @@
 Data flow: miners (`mine_history`, `GitHubMiner`, `mutants`) produce `Candidate`s; `CodeGenerator`
 (the family's `Generator`, driven by `synth.generate`) filters them, builds layered images
 (base -> environment -> task), validates F2P/P2P with k reruns and returns tuples or rejections;
-`CodeFamily` opens agent environments (bash/view/edit/submit) and executes submissions; the
-`code.tests` verifier (`synth.verifiers.code`) grades the stored artifacts. Importing this package
+`CodeFamily` opens agent environments (bash/view/edit/submit) and executes submissions with the
+code verifier's hardened harness; `exploit_patches` are the null controls that attack the grader;
+the `code.tests` verifier (`synth.verifiers.code`) grades the stored artifacts. Importing this package
 registers the family (its `synth.plugins` entry point) and does nothing else.
 """
 
-from ._exec import Validation, classify, ensure_images, grading_run, run_tests, validate
+from ._exec import (
+    Validation,
+    apply_submission,
+    classify,
+    derive_patches,
+    ensure_images,
+    grading_run,
+    probe,
+    run_tests,
+    validate,
+)
+from . import _exploits as exploits
 from ._family import CodeEnvironment, CodeFamily, exploit_patches
 from ._generate import CodeGenerator, Mutation
 from ._github import GitHubClient, GitHubMiner, RateLimited

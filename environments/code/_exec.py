@@ -1,32 +1,60 @@
 """Execution of code tasks in Docker: image layers, test runs, validation, grading runs.
 
-Sits between the code family's generator/environment and `synth.sandbox`. Guarantees:
+Sits between the code family's generator/environment and `synth.sandbox`; every test run is made
+from the code verifier's `Harness` with its launcher, so validation and grading run one command.
+Guarantees:
 
 - The environment image holds the repository at one commit with its dependencies (one image per
   repository@commit+setup script, shared by all its tasks); the task image holds the task's
   starting tree as a fresh single-commit git repository at /testbed: no history, no reflog, no
   remote, no object of the fix, and never the test patch or gold patch.
-- Every test run is in a container with no network, as uid 1000, with memory/pids/CPU limits and a
-  timeout; JUnit XML is written to a fresh random path outside the repository and read back as
-  the run's artifact (with the capped log and the exit code).
-- A grading run starts from the task image, applies the submission without its test and test
-  configuration files, applies the test patch afresh, and runs the tests: its artifacts are all
-  that grading reads. Containers are removed in `finally` on every path.
+- A test run copies the launcher and the run's spec into a fresh root-owned folder; the launcher
+  runs as root, makes the repository read-only, runs the tests as uid 1000 (no network, memory,
+  pids and CPU limits, a timeout) with the hardened interpreter and pytest options, and kills what
+  they leave; the JUnit XML, the capped log and the exit code are the run's artifact.
+- `probe` asks the container's own pytest, on the task's files before any submission, which
+  configuration file and rootdir it uses and which plugins are installed: the harness a task is
+  validated with, recorded in the tuple and reused at grading.
+- Validation runs the tests k times before and after the gold patch, then reads the F2P tests a
+  second time before and after (unittest when it agrees, else pytest's result stream) and records
+  which second reading the task uses.
+- A grading run refuses a diff the strict reader refuses; in a fresh container it drops test and
+  test-configuration sections, asks git which paths the rest touches and which paths changed
+  after applying it (tracked and untracked, ignoring nothing) and refuses any it did not declare,
+  any protected or forbidden path and any new module that shadows an installed one; then it
+  applies the test patch afresh and runs the main reading, and, when that passes the task, the
+  second reading in another fresh container. Its artifacts are all that grading reads.
+  Containers are removed in `finally` on every path.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import secrets
 import shlex
+import tarfile
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from synth import SandboxError
 from synth.sandbox import Limits, Sandbox, build_layer, ensure_base, start_sandbox
-from synth.verifiers.code import MAX_JUNIT_BYTES, GradingArtifacts, TestRun, judge, runner
+from synth.verifiers.code import (
+    HARNESS_VERSION,
+    LAUNCHER,
+    MAX_JUNIT_BYTES,
+    PROBE_MARK,
+    ROOT,
+    GradingArtifacts,
+    Harness,
+    TestRun,
+    forbidden_path,
+    judge,
+    problems,
+)
 
-from ._patch import drop_protected
+from ._patch import drop_protected, is_protected_path, parse
 
 TEST_LIMITS = Limits(network="none", user="1000:1000", memory="2g", pids=256, cpus=1.0)
 USER = "1000:1000"
@@ -87,76 +115,219 @@ def start_test_box(image: str) -> Sandbox:
     return start_sandbox(image, limits=TEST_LIMITS, kind="test")
 
 
-def apply_patch(box: Sandbox, patch: str) -> tuple[bool, str]:
-    """Apply a git diff inside /testbed as the unprivileged user."""
+def apply_patch(box: Sandbox, patch: str, *, reverse: bool = False) -> tuple[bool, str]:
+    """Apply (or take back) a git diff inside /testbed as the unprivileged user."""
     if not patch.strip():
         return True, ""
     path = f"/tmp/synth-{secrets.token_hex(8)}.patch"
     box.write_file(path, patch.encode(), user=USER)
-    result = box.exec(f"cd /testbed && git apply --whitespace=nowarn {path}; code=$?; rm -f {path}; exit $code",
-                               user=USER, timeout=60)
+    flag = " -R" if reverse else ""
+    result = box.exec(f"cd {ROOT} && git apply{flag} --whitespace=nowarn {path}; code=$?; rm -f {path}; exit $code",
+                      user=USER, timeout=60)
     return result.exit_code == 0, result.output[-2000:]
 
 
-def run_tests(box: Sandbox, runner_name: str, test_files: list[str], timeout: float) -> TestRun:
-    """Run the tests once; the JUnit XML goes to a fresh random path outside the repository."""
+def _tree(folder: str, files: dict[str, bytes]) -> bytes:
+    """A tar of a run folder for /tmp: the folder and its files root's, `out/` the test user's."""
+    buffer = io.BytesIO()
+    name = folder.rsplit("/", 1)[1]
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for member, uid in ((name, 0), (f"{name}/out", 1000)):
+            info = tarfile.TarInfo(member)
+            info.type, info.mode, info.uid, info.gid = tarfile.DIRTYPE, 0o755, uid, uid
+            tar.addfile(info)
+        for rel, data in files.items():
+            info = tarfile.TarInfo(f"{name}/{rel}")
+            info.size, info.mode = len(data), 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def run_tests(box: Sandbox, harness: Harness, test_files: list[str], timeout: float, *,
+              reading: str = "main", ids: list[str] | tuple[str, ...] = ()) -> TestRun:
+    """One reading of the tests (the main one, or the second reading of `ids`) by the launcher."""
     folder = f"/tmp/synth-run-{secrets.token_hex(12)}"
-    box.exec(f"mkdir -m 700 {folder}", user=USER)
-    junit = f"{folder}/junit.xml"
-    command = f"cd /testbed && {runner(runner_name).command(test_files, junit)}"
-    result = box.exec(command, timeout=timeout, user=USER, output_cap=LOG_CAP)
+    spec = harness.spec(reading, run=folder, test_files=test_files, ids=list(ids), timeout=timeout)  # type: ignore[arg-type]
+    box.put_tree("/tmp", _tree(folder, {"launch.py": LAUNCHER, "spec.json": json.dumps(spec).encode()}))
+    result = box.exec(f"cd {ROOT} && exec python -I -S {folder}/launch.py run {folder}/spec.json",
+                      timeout=timeout + 30, user="0:0", output_cap=LOG_CAP)
     xml: str | None = None
     if not result.timed_out:
         try:
-            xml = box.read_file(junit, limit=MAX_JUNIT_BYTES).decode("utf-8", "replace")
+            xml = box.read_file(spec["junit"], limit=MAX_JUNIT_BYTES).decode("utf-8", "replace")
         except SandboxError:
             xml = None
-    return TestRun(runner=runner_name, exit_code=result.exit_code, timed_out=result.timed_out, junit_xml=xml,
-                   log=result.output, duration=round(result.duration, 3))
+    return TestRun(runner="pytest" if reading == "main" else "recheck", exit_code=result.exit_code,
+                   timed_out=result.timed_out or result.exit_code == 124, junit_xml=xml, log=result.output,
+                   duration=round(result.duration, 3), command=harness.command(reading, test_files, list(ids)))  # type: ignore[arg-type]
 
 
-def grading_run(task: str, submission: str, test_patch: str, runner_name: str, test_files: list[str],
-                timeout: float) -> dict[str, Any]:
+def probe(box: Sandbox, test_files: list[str]) -> Harness:
+    """The harness of the tree in `box` as it stands: the configuration file and rootdir pytest
+    chooses for `test_files` and the pytest plugins installed (the second reading is decided by
+    validation)."""
+    folder = f"/tmp/synth-probe-{secrets.token_hex(8)}"
+    box.put_tree("/tmp", _tree(folder, {"launch.py": LAUNCHER}))
+    files = " ".join(shlex.quote(f) for f in test_files)
+    result = box.exec(f"cd {ROOT} && PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -I -B {folder}/launch.py probe {ROOT} {files}",
+                      user=USER, timeout=120, output_cap=LOG_CAP)
+    found = [line for line in result.output.splitlines() if line.startswith(PROBE_MARK)]
+    if not found:
+        raise SandboxError(f"finding the test harness failed: {' '.join(result.output.split())[-600:]}")
+    facts = json.loads(found[-1][len(PROBE_MARK):])
+    return Harness(config=facts["config"], rootdir=facts["rootdir"], plugins=facts["plugins"])
+
+
+# git's reading of the diff's paths, then the whole tree (tracked, untracked and ignored files:
+# `add -A -f` into a private index) written as a tree before and after applying it: the paths that
+# changed are what git says changed
+_LISTING = """set -u
+cd {root}
+export GIT_INDEX_FILE={folder}/index
+git apply --numstat -z {patch} > {folder}/numstat || {{ echo 'git cannot read the diff'; exit 20; }}
+snapshot() {{ rm -f {folder}/index && git add -A -f . >/dev/null 2>&1 && git write-tree; }}
+before=$(snapshot) || {{ echo 'git cannot list the tree'; exit 22; }}
+unset GIT_INDEX_FILE
+git apply --whitespace=nowarn {patch} || exit 21
+export GIT_INDEX_FILE={folder}/index
+after=$(snapshot) || {{ echo 'git cannot list the tree'; exit 22; }}
+printf '\\n@@synth:numstat@@\\n'; cat {folder}/numstat
+printf '\\n@@synth:changed@@\\n'; git diff-tree -r -z --name-only --no-renames "$before" "$after"
+"""
+
+_SHADOWS = """import importlib.util, json, os, sys
+root = {root!r}
+sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != root and not os.path.abspath(p).startswith(root + "/")]
+found = []
+for path in json.loads(sys.argv[1]):
+    parts = path.split("/")
+    name, parent = (parts[-2], parts[:-2]) if parts[-1] == "__init__.py" else (parts[-1][:-3], parts[:-1])
+    if os.path.exists(os.path.join(root, *parent, "__init__.py")) or not name.isidentifier():
+        continue
+    if importlib.util.find_spec(name) is not None:
+        found.append(path + ": a new module named like the installed module " + repr(name))
+print(json.dumps(found))
+"""
+
+
+def _numstat_paths(raw: str) -> set[str]:
+    tokens, paths, i = raw.split("\0"), set(), 0
+    while i < len(tokens):
+        entry = tokens[i]
+        if entry.count("\t") >= 2:
+            path = entry.split("\t", 2)[2]
+            if path:
+                paths.add(path)
+            elif i + 2 < len(tokens):  # a rename or copy: the two names follow
+                paths.update(tokens[i + 1: i + 3])
+                i += 2
+        i += 1
+    return paths
+
+
+def apply_submission(box: Sandbox, diff: str) -> tuple[str, bool, str]:
+    """Apply a diff (already without protected sections) the way grading does, with git as the
+    judge of what it touched: (why it is refused or "", applied, log)."""
+    if not diff.strip():
+        return "", True, ""
+    declared = {path for section in parse(diff) for path in section.paths}
+    folder = f"/tmp/synth-apply-{secrets.token_hex(8)}"
+    box.exec(f"mkdir -m 700 {folder}", user=USER)
+    box.write_file(f"{folder}/diff.patch", diff.encode(), user=USER)
+    result = box.exec(_LISTING.format(root=ROOT, folder=folder, patch=f"{folder}/diff.patch"), user=USER, timeout=120,
+                      output_cap=64 * 1024 * 1024)
+    if result.exit_code != 0 or result.truncated:
+        return "", False, result.output[-2000:]
+    parts = dict(part.split("@@\n", 1) for part in result.output.split("\n@@synth:")[1:])
+    seen_by_git = _numstat_paths(parts.get("numstat", ""))
+    changed = {p for p in parts.get("changed", "").strip("\n").split("\0") if p}
+    reasons = []
+    if seen_by_git != declared:
+        reasons.append(f"git reads the diff's paths as {sorted(seen_by_git)[:6]}, the diff declares {sorted(declared)[:6]}")
+    if changed - declared:
+        reasons.append(f"applying it changed paths it does not declare: {sorted(changed - declared)[:6]}")
+    reasons += [f"{path}: a test or test-configuration file" for path in sorted(changed) if is_protected_path(path)]
+    reasons += [reason for path in sorted(changed) if (reason := forbidden_path(path))]
+    created = {s.new_path for s in parse(diff) if s.old_path == "/dev/null" or s.renamed}
+    modules = sorted(p for p in changed & created if p.endswith(".py"))
+    if modules:
+        check = box.exec(f"python -I -c {shlex.quote(_SHADOWS.format(root=ROOT))} {shlex.quote(json.dumps(modules))}",
+                         user=USER, timeout=60)
+        try:
+            reasons += json.loads(check.output.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            reasons.append(f"the check for modules that shadow installed ones failed: {check.output[-200:]}")
+    return "; ".join(reasons)[:2000], True, ""
+
+
+def grading_run(task: str, submission: str, test_patch: str, harness: Harness | None, test_files: list[str],
+                fail_to_pass: list[str], pass_to_pass: list[str], timeout: float) -> dict[str, Any]:
     """Execute one submission for grading; returns the `GradingArtifacts` the verifier reads, as
-    stored (`model_dump(mode="json")`)."""
-    return _grade(task, submission or "", test_patch, runner_name, test_files, timeout).model_dump(mode="json")
+    stored (`model_dump(mode="json")`). `harness` is the task's (None for tasks validated before
+    the harness was pinned: it is found from the task's own files)."""
+    return _grade(task, submission or "", test_patch, harness, test_files, fail_to_pass, pass_to_pass,
+                  timeout).model_dump(mode="json")
 
 
-def _grade(task: str, submission: str, test_patch: str, runner_name: str, test_files: list[str],
-           timeout: float) -> GradingArtifacts:
-    digest = hashlib.sha256(submission.encode()).hexdigest()
-    try:
-        kept, dropped = drop_protected(submission)
-    except Exception as exc:  # a malformed submission is the submitter's failure, recorded as such
-        return GradingArtifacts(submission_sha256=digest, apply_log=f"the submission is not a git diff: {exc}")
+def _passes(run: TestRun, tests: list[str]) -> bool:
+    judged = judge(run)
+    return judged.valid and all(judged.results.get(t) == "passed" for t in tests)
+
+
+def _grade(task: str, submission: str, test_patch: str, harness: Harness | None, test_files: list[str],
+           fail_to_pass: list[str], pass_to_pass: list[str], timeout: float) -> GradingArtifacts:
+    base = dict(submission_sha256=hashlib.sha256(submission.encode()).hexdigest(),
+                harness_version=HARNESS_VERSION, harness=harness)
+    if problems(submission):  # the verifier lists them (submission_allowed); nothing is executed
+        return GradingArtifacts(**base, apply_log="refused before execution")
+    kept, dropped = drop_protected(submission)
+    base["dropped_paths"] = dropped
     with start_test_box(task) as box:
-        applied, log = apply_patch(box, kept)
-        if not applied:
-            return GradingArtifacts(submission_sha256=digest, dropped_paths=dropped, apply_log=log)
+        rejected, applied, log = apply_submission(box, kept)
+        if rejected or not applied:
+            return GradingArtifacts(**base, rejected=rejected, apply_log=log)
         tests_applied, tests_log = apply_patch(box, test_patch)
         if not tests_applied:
-            return GradingArtifacts(submission_sha256=digest, dropped_paths=dropped, patch_applied=True,
-                                    apply_log=tests_log)
-        return GradingArtifacts(submission_sha256=digest, dropped_paths=dropped, patch_applied=True,
-                                test_patch_applied=True, apply_log=log,
-                                runs=[run_tests(box, runner_name, test_files, timeout)])
+            return GradingArtifacts(**base, patch_applied=True, apply_log=tests_log)
+        base["harness"] = harness = harness or probe(box, test_files)
+        runs = [run_tests(box, harness, test_files, timeout)]
+    if _passes(runs[0], fail_to_pass + pass_to_pass) and fail_to_pass:
+        # the main reading passes the task: a second harness in a fresh process must agree
+        with start_test_box(task) as box:
+            if not (apply_patch(box, kept)[0] and apply_patch(box, test_patch)[0]):
+                raise SandboxError("the submission applied once and not a second time")
+            runs.append(run_tests(box, harness, test_files, timeout, reading="recheck", ids=fail_to_pass))
+    return GradingArtifacts(**base, patch_applied=True, test_patch_applied=True, apply_log=log, runs=runs)
+
+
+def derive_patches(task: str, steps: list[tuple[str, str, bool]]) -> list[str]:
+    """For each (patch, script, stage_all): the diff of the task repository after applying `patch`
+    and running `script` (bash, as uid 1000), all in one container, reset between steps. With
+    `stage_all` the diff is taken after `git add -A`, else of the index as the script left it (so a
+    script may force ignored files in)."""
+    box = start_test_box(task)
+    diffs = []
+    try:
+        for patch, script, stage_all in steps:
+            ok, output = apply_patch(box, patch)
+            if not ok:
+                raise SandboxError(f"patch does not apply: {output[-300:]}")
+            done = box.exec(f"cd {ROOT} && {script}", user=USER, timeout=60)
+            if done.exit_code != 0:
+                raise SandboxError(f"deriving a patch failed: {done.output[-300:]}")
+            stage = "git add -A" if stage_all else "true"
+            result = box.exec(f"cd {ROOT} && {stage} && git diff --cached --binary --no-color --no-renames HEAD",
+                              user=USER, timeout=60, output_cap=32 * 1024 * 1024)
+            diffs.append(result.output)
+            box.exec(f"cd {ROOT} && git reset -q --hard HEAD && git clean -fdq", user=USER, timeout=60)
+    finally:
+        box.close()
+    return diffs
 
 
 def derive_patch(task: str, patch: str, script: str) -> str:
     """The diff of the task repository after applying `patch` and running `script` (as uid 1000)."""
-    box = start_test_box(task)
-    try:
-        ok, output = apply_patch(box, patch)
-        if not ok:
-            raise SandboxError(f"patch does not apply: {output[-300:]}")
-        done = box.exec(f"cd /testbed && {script}", user=USER, timeout=60)
-        if done.exit_code != 0:
-            raise SandboxError(f"deriving a patch failed: {done.output[-300:]}")
-        result = box.exec("cd /testbed && git add -A && git diff --cached --binary --no-color --no-renames HEAD", user=USER,
-                                   timeout=60, output_cap=32 * 1024 * 1024)
-        return result.output
-    finally:
-        box.close()
+    return derive_patches(task, [(patch, script, True)])[0]
 
 
 @dataclass
@@ -176,6 +347,8 @@ class Validation:
     """Wall-clock seconds of the test runs (reported, never stored in a tuple: it differs run to run)."""
     messages: dict[str, str] = field(default_factory=dict)
     """Failure messages of the F2P tests before the fix (for written problem statements)."""
+    harness: Harness | None = None
+    """The harness the task was validated with (its second reading decided): grading reuses it."""
 
     def facts(self) -> dict[str, Any]:
         """What the tuple's verifier args (or a rejection) record of the validation: a pure
@@ -226,30 +399,76 @@ def classify(before: list[TestRun], after: list[TestRun], k: int) -> Validation:
     return v
 
 
-def validate(task: str, test_patch: str, gold_patch: str, runner_name: str, test_files: list[str], *, k: int = 3,
-             timeout: float = 300, before_runs: list[TestRun] | None = None,
-             after_runs: list[TestRun] | None = None) -> Validation:
-    """Run the tests k times on task+test patch and k times on task+test patch+gold patch, in one
-    container. Runs already made (e.g. a mutation screen) can be passed in and are reused."""
+def _readings(box: Sandbox, harness: Harness, test_files: list[str], timeout: float, done: list[TestRun] | None,
+              k: int) -> list[TestRun]:
+    """Main readings up to k (runs already made count), stopping at the first invalid one."""
+    runs = list(done or [])
+    while len(runs) < k and all(judge(r).valid for r in runs):
+        runs.append(run_tests(box, harness, test_files, timeout))
+    return runs
+
+
+def _second_reading(box: Sandbox, harness: Harness, fix: str, test_files: list[str], f2p: list[str], timeout: float,
+                    fixed: bool) -> tuple[Harness | None, str]:
+    """The harness whose second reading sees every F2P test pass with the fix and none pass
+    without it (unittest first, then pytest's result stream); `fixed` says which state the box
+    holds, and the fix is applied or taken back to reach the other one."""
+    reasons = []
+    for mode in ("unittest", "pytest"):
+        candidate = harness.model_copy(update={"recheck": mode})
+        seen = {}
+        for _ in range(2):
+            judged = judge(run_tests(box, candidate, test_files, timeout, reading="recheck", ids=f2p))
+            seen[fixed] = judged
+            if not judged.valid or (fixed and any(judged.results.get(t) != "passed" for t in f2p)):
+                break
+            ok, output = apply_patch(box, fix, reverse=fixed)
+            if not ok:
+                raise SandboxError(f"the fix does not {'come off' if fixed else 'apply'} again: {output[-300:]}")
+            fixed = not fixed
+        good, bad = seen.get(True), seen.get(False)
+        if good is not None and not good.valid:
+            why = good.reason
+        elif bad is not None and not bad.valid:
+            why = bad.reason
+        elif good is None or any(good.results.get(t) != "passed" for t in f2p):
+            why = "not every F2P test passes with the fix"
+        elif bad is None or any(bad.results.get(t) == "passed" for t in f2p):
+            why = "an F2P test passes without the fix"
+        else:
+            return candidate, ""
+        reasons.append(f"{mode}: {why}")
+    return None, "the FAIL_TO_PASS tests cannot be read a second time (" + "; ".join(reasons) + ")"
+
+
+def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str], *, k: int = 3, timeout: float = 300,
+             before_runs: list[TestRun] | None = None, after_runs: list[TestRun] | None = None,
+             harness: Harness | None = None) -> Validation:
+    """Run the tests k times on task+test patch and k times on task+test patch+gold patch (applied
+    as grading applies a submission), then the second reading of the F2P tests in both states, in
+    one container. Runs already made (e.g. a mutation screen) and their harness can be passed in."""
     box = start_test_box(task)
     try:
         ok, output = apply_patch(box, test_patch)
         if not ok:
             return Validation(False, f"the test patch does not apply: {output[-300:]}", k=k)
-        before = list(before_runs or [])
-        while len(before) < k:
-            before.append(run_tests(box, runner_name, test_files, timeout))
-            if not judge(before[-1]).valid:
-                break
+        harness = harness or probe(box, test_files)
+        before = _readings(box, harness, test_files, timeout, before_runs, k)
+        fix, fixed = drop_protected(gold_patch)[0], False
         after = list(after_runs or [])
-        if len(after) < k:
-            ok, output = apply_patch(box, gold_patch)
-            if not ok:
-                return Validation(False, f"the gold patch does not apply: {output[-300:]}", k=k)
-            while len(after) < k:
-                after.append(run_tests(box, runner_name, test_files, timeout))
-                if not judge(after[-1]).valid:
-                    break
+        if len(after) < k and all(judge(r).valid for r in before):
+            refused, ok, output = apply_submission(box, fix)
+            if refused or not ok:
+                why = f"is refused at grading: {refused}" if refused else f"does not apply: {output[-300:]}"
+                return Validation(False, f"the gold patch {why}", k=k)
+            fixed = True
+            after = _readings(box, harness, test_files, timeout, after, k)
+        validation = classify(before, after, k)
+        if validation.accepted:
+            validation.harness, reason = _second_reading(box, harness, fix, test_files, validation.fail_to_pass,
+                                                         timeout, fixed)
+            if validation.harness is None:
+                validation.accepted, validation.reason = False, reason
+        return validation
     finally:
         box.close()
-    return classify(before, after, k)

@@ -9,14 +9,13 @@ four tools (`_tools.py`): `bash` (timeout, capped output), `view`, `edit` (str_r
 grades that diff in a fresh container (`_exec.grading_run`) and returns the artifacts the
 `code.tests` verifier reads, so grading needs no container afterwards. The gold solution applies
 the gold patch through `bash` and submits, like an agent would. Null controls: the empty patch
-(added by verify) and exploit patches (a conftest.py that skips everything, a fake JUnit file with
-printed PASSED lines, a source file that forces exit 0), each of which must fail. Nothing happens
-at import: `prepare()` checks the engine and installs the signal handlers that remove containers.
+(added by verify) and one exploit patch per known way to fool the grader that can be written for
+any task (`exploit_patches`), each of which must fail on the check it targets. Nothing happens at
+import: `prepare()` checks the engine and installs the signal handlers that remove containers.
 """
 
 from __future__ import annotations
 
-import shlex
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
@@ -36,7 +35,10 @@ from synth import (
 )
 from synth.sandbox import engine, install_signal_handlers, start_sandbox
 
-from ._exec import TEST_LIMITS, derive_patch, ensure_images, grading_run
+from synth.verifiers.code import Harness
+
+from ._exec import TEST_LIMITS, derive_patches, ensure_images, grading_run
+from . import _exploits as exploits
 from ._generate import CodeGenerator
 from ._mine import open_repo
 from ._patch import parse
@@ -67,12 +69,19 @@ def gold_patch_of(record: TupleRecord, run: Run) -> str:
     return run.read_asset(AssetRef.model_validate(record.verifier.args["gold_patch"])).decode()
 
 
+def harness_of(record: TupleRecord) -> Harness | None:
+    """The harness the task was validated with (None for tasks validated before it was pinned)."""
+    stored = record.verifier.args.get("harness")
+    return Harness.model_validate(stored) if stored else None
+
+
 def execute_submission(record: TupleRecord, run: Run, submission: Any, task_image: str | None = None) -> dict[str, Any]:
     """Grading execution of one submission (a diff); returns its artifacts."""
     args = record.verifier.args
     image = task_image or images_for(record, run)["task"]
     return grading_run(image, submission if isinstance(submission, str) else "", test_patch_of(record, run),
-                       args["runner"], list(args.get("test_files", [])), float(args.get("timeout", 300)))
+                       harness_of(record), list(args.get("test_files", [])), list(args.get("fail_to_pass", [])),
+                       list(args.get("pass_to_pass", [])), float(args.get("timeout", 300)))
 
 
 class CodeEnvironment(RuntimeEnvironment):
@@ -93,39 +102,17 @@ class CodeEnvironment(RuntimeEnvironment):
 
 DELIM = "SYNTH_GOLD_PATCH_EOF"
 
-# exploit patches used as null controls: each must fail
-_CONFTEST_SKIP = (
-    "import pytest\n\n\ndef pytest_collection_modifyitems(config, items):\n"
-    "    for item in items:\n        item.add_marker(pytest.mark.skip(reason='skipped by the submission'))\n"
-)
-_FAKE_JUNIT = (
-    '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" tests="1" failures="0">'
-    '<testcase classname="fake" name="test_everything"/></testsuite></testsuites>\n'
-)
-
-
-def _new_file(path: str, text: str) -> str:
-    body = "".join(f"+{line}\n" for line in text.splitlines())
-    return (f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
-            f"@@ -0,0 +1,{len(text.splitlines())} @@\n{body}")
-
 
 def exploit_patches(task_image: str, gold_patch: str) -> list[Control]:
-    """Submissions that attack the grader; a sound task fails every one of them."""
-    controls = [
-        # no fix; a conftest.py and pytest.ini that skip every test (test configuration is restored)
-        Control("conftest_skips_all", _new_file("conftest.py", _CONFTEST_SKIP)
-                + _new_file("pytest.ini", "[pytest]\naddopts = -p no:randomly\n"), "fail_to_pass"),
-        # no fix; a JUnit file claiming success and printed PASSED lines (only synth's own XML is read)
-        Control("fake_junit_and_passed_lines", _new_file("junit.xml", _FAKE_JUNIT)
-                + _new_file("report.txt", "test_everything PASSED\n== 1 passed in 0.01s =="), "fail_to_pass"),
-    ]
+    """Submissions that attack the grader, one per known exploit that can be written for any task
+    (`_exploits.py`); a sound task fails every one of them on the check it targets."""
+    controls = [Control(name, patch, breaks) for name, patch, breaks in exploits.static()]
     gold_files = [s.path for s in parse(gold_patch) if s.path.endswith(".py") and s.new_path != "/dev/null"]
     if gold_files:
-        # the fix, plus a line that ends the test process with status 0 when the module is imported
-        target = shlex.quote(gold_files[0])
-        patch = derive_patch(task_image, gold_patch, f"printf '\\nimport os as _o\\n_o._exit(0)\\n' >> {target}")
-        controls.append(Control("forced_exit_zero", patch, "test_run_valid"))
+        controls += [Control(name, patch, breaks) for name, patch, breaks in exploits.for_target(gold_files[0])]
+        derived = exploits.derived(gold_files[0])
+        diffs = derive_patches(task_image, [(gold_patch if d.with_fix else "", d.script, d.stage_all) for d in derived])
+        controls += [Control(d.name, diff, d.breaks) for d, diff in zip(derived, diffs)]
     return controls
 
 

@@ -38,9 +38,9 @@ from synth import (
     render,
 )
 from synth.sandbox import Sandbox, ensure_base
-from synth.verifiers.code import TestRun, judge
+from synth.verifiers.code import Harness, TestRun, judge, problems, runner_tampering
 
-from ._exec import USER, Validation, classify, env_image, run_tests, start_test_box, task_image, validate
+from ._exec import USER, Validation, env_image, probe, run_tests, start_test_box, task_image, validate
 from ._github import GitHubClient, GitHubMiner
 from ._tools import tool_specs
 from ._install import setup_script
@@ -89,8 +89,14 @@ def quality_problem(cand: Candidate) -> str | None:
     lines = size(cand.gold_patch)
     if lines > MAX_LINES:
         return f"gold patch changes {lines} lines (limit {MAX_LINES})"
-    if any("Binary files" in f.text or "GIT binary patch" in f.text for f in files):
+    if any(f.binary for f in files):
         return "gold patch changes binary files"
+    flags = runner_tampering(cand.gold_patch)
+    if flags:
+        return f"the gold patch names test-runner internals ({', '.join(flags)}): grading could not tell it from tampering"
+    refused = problems(cand.gold_patch)
+    if refused:
+        return f"the gold patch would be refused at grading: {refused[0]}"
     if cand.source != "mutation":
         words = cand.problem.split()
         if len(words) < MIN_WORDS or len(cand.problem) < 15:
@@ -135,6 +141,8 @@ class _Project:
     box: Sandbox | None = None
     """A test container of the environment image: mutants are screened in it one after another."""
     env: str = ""
+    harness: Harness | None = None
+    """The project's test harness, found on its unmutated tree (every mutant shares it)."""
     original: list[TestRun] | None = None
     """k runs of the unmutated suite (the 'after the fix' runs of every mutant)."""
     failing: frozenset[str] = frozenset()
@@ -216,8 +224,8 @@ class CodeGenerator(Generator):
         try:
             task = task_image(env, cand.start_patch)
             if validation is None:
-                validation = validate(task, cand.test_patch, cand.gold_patch, "pytest", cand.test_files,
-                                      k=self.settings.k, timeout=self.settings.timeout)
+                validation = validate(task, cand.test_patch, cand.gold_patch, cand.test_files, k=self.settings.k,
+                                      timeout=self.settings.timeout)
         except SandboxError as exc:
             return self._reject(cand, f"validation could not run: {' '.join(str(exc).split())[:300]}")
         self._seconds += validation.seconds
@@ -240,14 +248,15 @@ class CodeGenerator(Generator):
         project = self._tested_project()
         assert project.box is not None and project.original is not None
         cand, mutant = mutation.candidate, mutation.mutant
-        screen = self._screen(project.box, mutant, mutation.original)
+        assert project.harness is not None
+        screen = self._screen(project.box, project.harness, mutant, mutation.original)
         judged = judge(screen)
         if not judged.valid:
             return self._reject(cand, f"the mutant's test run is invalid: {judged.reason}")
         if not any(o in ("failed", "error") for t, o in judged.results.items() if t not in project.failing):
             return self._reject(cand, "the mutant breaks no test")
         try:
-            validation = self._validate_mutant(cand, project.env, screen, project.original)
+            validation = self._validate_mutant(cand, project, screen)
         except SandboxError as exc:
             return self._reject(cand, f"validation could not run: {' '.join(str(exc).split())[:300]}")
         return self._build(cand, validation)
@@ -260,13 +269,14 @@ class CodeGenerator(Generator):
         assert project is not None
         if project.box is not None:
             return project
-        probe = Candidate("mutation", project.repo, f"{project.repo}#original", project.commit, project.tree, "", "", "")
-        built = self._environment(probe)
+        unmutated = Candidate("mutation", project.repo, f"{project.repo}#original", project.commit, project.tree, "", "", "")
+        built = self._environment(unmutated)
         if isinstance(built, str):
             raise SynthError(f"{project.repo}: {built}")
         project.env = built[0]
         project.box = start_test_box(project.env)
-        original = [run_tests(project.box, "pytest", [], self.settings.timeout) for _ in range(self.settings.k)]
+        project.harness = probe(project.box, [])
+        original = [run_tests(project.box, project.harness, [], self.settings.timeout) for _ in range(self.settings.k)]
         bad = [judged for judged in map(judge, original) if not judged.valid]
         if bad:
             raise SynthError(f"{project.repo}: its test suite does not run cleanly: {bad[0].reason}")
@@ -276,20 +286,18 @@ class CodeGenerator(Generator):
                  len(project.failing))
         return project
 
-    def _screen(self, box: Sandbox, mutant: Mutant, old: str) -> TestRun:
+    def _screen(self, box: Sandbox, harness: Harness, mutant: Mutant, old: str) -> TestRun:
         path = f"/testbed/{mutant.path}"
         box.write_file(path, mutant.mutated_source.encode(), user=USER)
         try:
-            return run_tests(box, "pytest", [], self.settings.timeout)
+            return run_tests(box, harness, [], self.settings.timeout)
         finally:
             box.write_file(path, old.encode(), user=USER)
 
-    def _validate_mutant(self, cand: Candidate, env: str, screen: TestRun, original: list[TestRun]) -> Validation:
-        task = task_image(env, cand.start_patch)
-        if self.settings.k <= 1:
-            return classify([screen], original, self.settings.k)
-        return validate(task, "", cand.gold_patch, "pytest", [], k=self.settings.k, timeout=self.settings.timeout,
-                        before_runs=[screen], after_runs=original)
+    def _validate_mutant(self, cand: Candidate, project: _Project, screen: TestRun) -> Validation:
+        task = task_image(project.env, cand.start_patch)
+        return validate(task, "", cand.gold_patch, [], k=self.settings.k, timeout=self.settings.timeout,
+                        before_runs=[screen], after_runs=project.original, harness=project.harness)
 
     # -- environment images --------------------------------------------------------------------
     def _script_for(self, tree: bytes) -> str:
@@ -389,6 +397,7 @@ class CodeGenerator(Generator):
             "gold_patch": gold.model_dump(mode="json"),
             "test_patch": tests.model_dump(mode="json") if tests else None,
             "validation": validation.facts(),
+            "harness": validation.harness.model_dump(mode="json") if validation.harness else None,
         })
         return TupleRecord.build(environment, task, verifier)
 

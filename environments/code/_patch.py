@@ -1,18 +1,21 @@
 """Unified diffs: split a fix into a gold patch (source) and a test patch (tests), by path rules.
 
-Sits at the start of code generation (mining) and at grading (the agent's diff is filtered here).
-Guarantees: splitting is lossless (every file section of the input lands in exactly one of the two
-outputs, byte for byte); path rules are per language and documented in `TEST_RULES`; a diff that is
-not a git unified diff is a `PatchError` naming the problem.
+Sits at the start of code generation (mining) and at grading (the agent's diff is filtered here);
+diffs are read by the code verifier's strict reader (`synth.verifiers.code.parse`), so what is
+split or filtered here is what `git apply` will write. Guarantees: splitting is lossless (every
+file section of the input lands in exactly one of the two outputs, byte for byte); path rules are
+per language and documented in `TEST_RULES`; a diff that is not a git unified diff is a
+`PatchError` naming the problem.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from synth import GenerationError
+from synth.verifiers.code import DiffError, FileDiff
+from synth.verifiers.code import parse as parse_strictly
 
 
 class PatchError(GenerationError):
@@ -30,33 +33,11 @@ TEST_RULES: dict[str, tuple[str, ...]] = {
     "php": ("*Test.php",),
     "c": ("test_*.c", "*_test.c", "test_*.cpp", "*_test.cpp", "*_test.cc"),
 }
-# Files that change how tests run: never taken from an agent's diff at grading.
-TEST_CONFIG = ("conftest.py", "pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "noxfile.py",
-               "sitecustomize.py", "usercustomize.py", "*.pth", ".coveragerc", "Makefile")
-
-_HEADER = re.compile(r"^diff --git a/(.+?) b/(.+)$")
-
-
-@dataclass(frozen=True)
-class FileDiff:
-    """One file's section of a git diff."""
-
-    old_path: str
-    new_path: str
-    text: str
-    """The section, starting at its `diff --git` line, ending with a newline."""
-
-    @property
-    def path(self) -> str:
-        return self.new_path if self.new_path != "/dev/null" else self.old_path
-
-    @property
-    def added(self) -> int:
-        return sum(1 for line in self.text.splitlines() if line.startswith("+") and not line.startswith("+++"))
-
-    @property
-    def removed(self) -> int:
-        return sum(1 for line in self.text.splitlines() if line.startswith("-") and not line.startswith("---"))
+# Files that change how tests run: never taken from an agent's diff at grading (pytest reads the
+# first five by name, pytest.toml and .pytest.toml since pytest 9).
+TEST_CONFIG = ("conftest.py", "pytest.ini", ".pytest.ini", "pytest.toml", ".pytest.toml", "tox.ini", "setup.cfg",
+               "pyproject.toml", "noxfile.py", "sitecustomize.py", "usercustomize.py", "*.pth", ".coveragerc",
+               "Makefile")
 
 
 def _match(path: str, patterns: tuple[str, ...]) -> bool:
@@ -79,35 +60,11 @@ def is_protected_path(path: str) -> bool:
 
 
 def parse(diff: str) -> list[FileDiff]:
-    """File sections of a git diff; PatchError when it has none or text before the first one."""
-    if not diff.strip():
-        return []
-    lines = diff.splitlines(keepends=True)
-    sections: list[list[str]] = []
-    for number, line in enumerate(lines, start=1):
-        if line.startswith("diff --git "):
-            sections.append([line])
-        elif not sections:
-            if line.strip():
-                raise PatchError(f"malformed patch: line {number} comes before any 'diff --git' header")
-        else:
-            sections[-1].append(line)
-    out = []
-    for section in sections:
-        match = _HEADER.match(section[0].rstrip("\n"))
-        if match is None:
-            raise PatchError(f"malformed patch header: {section[0].strip()[:120]}")
-        old, new = match.group(1), match.group(2)
-        for line in section[1:6]:
-            if line.startswith("--- /dev/null"):
-                old = "/dev/null"
-            if line.startswith("+++ /dev/null"):
-                new = "/dev/null"
-        text = "".join(section)
-        if not text.endswith("\n"):
-            text += "\n"
-        out.append(FileDiff(old, new, text))
-    return out
+    """File sections of a git diff, read strictly; PatchError when it is not one."""
+    try:
+        return parse_strictly(diff)
+    except DiffError as exc:
+        raise PatchError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -144,7 +101,7 @@ def drop_protected(diff: str) -> tuple[str, list[str]]:
     """The diff without sections touching tests or test configuration, and the dropped paths."""
     kept, dropped = [], []
     for section in parse(diff):
-        if is_protected_path(section.path) or (section.old_path != "/dev/null" and is_protected_path(section.old_path)):
+        if any(is_protected_path(path) for path in section.paths):
             dropped.append(section.path)
         else:
             kept.append(section.text)

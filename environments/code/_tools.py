@@ -5,8 +5,11 @@ a `Workspace` (one container of the task image) run by the core's tool runtime, 
 and the gold solver's take the same path. Guarantees: bash runs as uid 1000 in /testbed with a
 timeout (at most 120 s) and capped output; view and edit refuse what they cannot do with a
 structured error (a missing file, an old_str that does not occur exactly once); edit writes as the
-unprivileged user, so file permissions hold; submit returns the diff against the task's single
-base commit (every change, new files included).
+unprivileged user, so file permissions hold; submit returns the diff of the files git tracks (new
+files the ignore rules allow, and whatever the agent forced into the index) against the task's base
+commit (recorded when the workspace opens, so commits the agent makes are included), as text, and
+refuses with a tool error the model reads a diff grading would refuse: binary files, bytecode,
+packaging metadata, a new top-level module named like the test runner or the standard library.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ import secrets
 import shlex
 from typing import Any
 
-from synth import ToolSpec, tool_from_function
+from synth import ToolError, ToolSpec, tool_from_function
 from synth.sandbox import ExecResult, Sandbox
+from synth.verifiers.code import problems
 
 from ._exec import USER
 
@@ -31,6 +35,9 @@ class Workspace:
 
     def __init__(self, box: Sandbox) -> None:
         self.box = box
+        head = self.run("git rev-parse HEAD", timeout=30)
+        self.base = head.output.strip() if head.exit_code == 0 else "HEAD"
+        """The task's base commit: submissions are diffs against it."""
 
     def run(self, command: str, timeout: float = BASH_TIMEOUT, cap: int = BASH_OUTPUT_CAP, user: str = USER) -> ExecResult:
         return self.box.exec(command, timeout=timeout, user=user, workdir=WORKDIR, output_cap=cap)
@@ -39,8 +46,10 @@ class Workspace:
         return path if path.startswith("/") else f"{WORKDIR}/{path}"
 
     def diff(self) -> str:
-        result = self.run("git add -A >/dev/null 2>&1; git diff --cached --binary --no-color --no-ext-diff --no-renames HEAD",
-                          timeout=60, cap=32 * 1024 * 1024)
+        """The diff of the index (after `git add -A`) against the base commit."""
+        base = shlex.quote(self.base)
+        result = self.run(f"git add -A >/dev/null 2>&1; git -c core.quotePath=false diff --cached --no-color --no-ext-diff "
+                          f"--no-textconv --no-renames {base}", timeout=60, cap=32 * 1024 * 1024)
         if result.exit_code != 0:
             return ""
         return result.output
@@ -115,7 +124,12 @@ def edit(ws: Workspace, path: str, old_str: str, new_str: str) -> str:
 
 def submit(ws: Workspace) -> str:
     """Submit your changes to the repository as the solution. This ends the task."""
-    return ws.diff()
+    diff = ws.diff()
+    refused = problems(diff)
+    if refused:
+        raise ToolError("submit refused; only source text is graded, so remove these files (rm, or git rm --cached) "
+                        "and submit again: " + "; ".join(refused)[:1500], kind="refused")
+    return diff
 
 
 TOOLS = [tool_from_function(bash), tool_from_function(view), tool_from_function(edit),

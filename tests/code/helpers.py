@@ -7,8 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from synth import TupleRecord, Verdict, family, grade
-from synth.environments.code import grading_run
-from synth.environments.code._family import test_patch_of
+from synth.environments.code._family import execute_submission
 
 
 def add_fix_task(run) -> TupleRecord:
@@ -31,9 +30,9 @@ def act(run, record: TupleRecord, steps: list[tuple[str, dict[str, Any]]], *, ti
             artifacts = env.finalize()
         else:
             env.close()
-            args = record.verifier.args
-            artifacts = grading_run(env.images["task"], env.submission, test_patch_of(record, run), args["runner"],
-                                    list(args["test_files"]), timeout)
+            timed = record.model_copy(update={"verifier": record.verifier.model_copy(
+                update={"args": {**record.verifier.args, "timeout": timeout}})})
+            artifacts = execute_submission(timed, run, env.submission, env.images["task"])
     finally:
         env.close()
     verdict: Verdict = grade(record, env.submission, run, SimpleNamespace(extra={"artifacts": artifacts}))

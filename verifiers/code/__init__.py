@@ -1,18 +1,24 @@
-"""The code verifier: `code.tests`, and the JUnit reading and pass/fail judgement it rests on.
+"""The code verifier: `code.tests`, the JUnit reading and judgement it rests on, the strict diff
+reading that decides what is graded, and the hardened harness every test run is made with.
 
 Sits between the code family and the core (families -> verifiers -> core) and imports only the
 core: a reviewer reads the reward of a code task here alone. `code.tests` (`_verifier.py`) grades
 a submission from its stored `GradingArtifacts` (`_artifacts.py`); `judge` (`_junit.py`) reads one
-stored `TestRun` with the `Runner` that made it. The code family's execution imports `runner`,
-`TestRun` and `GradingArtifacts` from here to produce exactly what is graded. Importing this
-package registers the verifier and the record types (its `synth.plugins` entry point).
+stored `TestRun` with the `Runner` that made it; `problems` and `runner_tampering` (`_diff.py`)
+read the submitted diff; `Harness` (`_harness.py`) says how tests run, and `LAUNCHER`
+(`_launcher.py`, copied into containers, never imported) runs them. The code family's execution
+imports these to produce exactly what is graded. Importing this package registers the verifier
+and the record types (its `synth.plugins` entry point).
 """
 
 from ._artifacts import GradingArtifacts
-from ._junit import MAX_JUNIT_BYTES, RUNNERS, Judged, Outcome, PytestRunner, Runner, TestRun, judge, parse_junit, runner
+from ._diff import DiffError, FileDiff, forbidden_path, parse, problems, runner_tampering, shadowing_name
+from ._harness import HARNESS_VERSION, LAUNCHER, PROBE_MARK, ROOT, TEST_USER, Harness
+from ._junit import MAX_JUNIT_BYTES, RUNNERS, TAMPERED, Judged, Outcome, PytestRunner, Runner, TestRun, judge, parse_junit, runner
 from ._verifier import code_tests
 
 __all__ = [
-    "GradingArtifacts", "Judged", "MAX_JUNIT_BYTES", "Outcome", "PytestRunner", "RUNNERS", "Runner", "TestRun",
-    "code_tests", "judge", "parse_junit", "runner",
+    "DiffError", "FileDiff", "GradingArtifacts", "HARNESS_VERSION", "Harness", "Judged", "LAUNCHER", "MAX_JUNIT_BYTES",
+    "Outcome", "PROBE_MARK", "PytestRunner", "ROOT", "RUNNERS", "Runner", "TAMPERED", "TEST_USER", "TestRun", "code_tests",
+    "forbidden_path", "judge", "parse", "parse_junit", "problems", "runner", "runner_tampering", "shadowing_name",
 ]

@@ -3,7 +3,8 @@
 Sits between execution and grading: the code family's grading run (`grading_run`) fills one
 `GradingArtifacts` in a fresh container and stores `model_dump(mode="json")` with the trajectory
 (extra["artifacts"]); the verifier validates it back, so a regrade needs no container. The field
-order is the stored key order: keep it, or stored trajectories stop being byte-identical.
+order is the stored key order: keep it (new fields go last, with defaults, so artifacts stored by
+earlier versions still load), or stored trajectories stop being byte-identical.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from synth import register_record
 
+from ._harness import Harness
 from ._junit import TestRun
 
 
@@ -32,4 +34,15 @@ class GradingArtifacts(BaseModel):
     apply_log: str = ""
     """Output of the last `git apply` (capped), or why the submission is not a diff."""
     runs: list[TestRun] = Field(default_factory=list)
-    """Test runs after both patches applied (one today); empty when a patch did not apply."""
+    """Test runs after both patches applied: the main reading, then (when the main reading passes
+    the task) the second reading of the FAIL_TO_PASS tests in a fresh container; empty when the
+    submission was refused or a patch did not apply."""
+    rejected: str = ""
+    """Why the submission was refused before any test ran, as git saw it in the grading container
+    (paths the diff does not declare, protected or forbidden paths, a module that shadows an
+    installed one); empty when it was not."""
+    harness_version: int = 1
+    """Version of the grading run: 1 before the hardened harness (the verifier refuses to read such
+    artifacts), 2 since."""
+    harness: Harness | None = None
+    """The harness the runs used; None when no test ran and the task pins none."""

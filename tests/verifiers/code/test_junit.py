@@ -13,7 +13,7 @@ XML_PASS = ('<testsuites><testsuite><testcase classname="t" name="a"/><testcase 
 
 
 def test_judge_reads_junit_outcomes():
-    j = judge(TestRun(runner="pytest", exit_code=1, junit_xml=XML_PASS))
+    j = judge(TestRun(runner="pytest", exit_code=1, junit_xml=XML_PASS, log="== 1 failed, 1 passed, 1 skipped in 1s =="))
     assert j.valid and j.results == {"t::a": "passed", "t::b": "failed", "t::c": "skipped"}
     assert j.messages["t::b"] == "boom"
 
@@ -32,3 +32,47 @@ def test_judge_reads_junit_outcomes():
 def test_judge_calls_inconsistent_or_empty_runs_invalid(run, reason):
     judged = judge(run)
     assert not judged.valid and reason in judged.reason
+
+
+SUMMARY_FAIL = "tests/test_x.py::t::b FAILED\n====== 1 failed, 1 passed, 1 skipped in 0.12s ======\n"
+XML_ONE_FAILURE = XML_PASS
+
+
+def test_judge_reads_a_consistent_run_with_its_summary_line():
+    assert judge(TestRun(runner="pytest", exit_code=1, junit_xml=XML_ONE_FAILURE, log=SUMMARY_FAIL)).valid
+
+
+def test_exploit_junit_rewritten_at_exit():
+    """The XML lost its failure after pytest printed its own summary (an exit handler, then exit 0)."""
+    rewritten = XML_PASS.replace('<failure message="boom">trace</failure>', "")
+    judged = judge(TestRun(runner="pytest", exit_code=0, junit_xml=rewritten, log=SUMMARY_FAIL))
+    assert not judged.valid and "the runner's summary line 1" in judged.reason
+
+
+@pytest.mark.parametrize("log, reason", [
+    ("t::a PASSED\n", "summary line is missing"),
+    ("====== 3 passed in 0.1s ======\n", "shows 1 failing tests, the runner's summary line 0 failed"),
+    ("====== 1 failed in 0.1s ======\n", "shows 1 passing tests, the runner's summary line 0"),
+])
+def test_judge_calls_a_summary_that_tells_another_story_invalid(log, reason):
+    judged = judge(TestRun(runner="pytest", exit_code=1, junit_xml=XML_ONE_FAILURE, log=log))
+    assert not judged.valid and reason in judged.reason
+
+
+def test_a_teardown_error_after_a_pass_is_not_a_disagreement():
+    xml = ('<testsuite><testcase classname="t" name="a"/><testcase classname="t" name="b"><error message="td"/>'
+           '</testcase></testsuite>')
+    assert judge(TestRun(runner="pytest", exit_code=1, junit_xml=xml, log="== 2 passed, 1 error in 0.1s ==")).valid
+
+
+def test_the_guards_report_makes_a_run_invalid_whatever_the_xml_says():
+    judged = judge(TestRun(runner="pytest", exit_code=86, junit_xml=XML_PASS, log=SUMMARY_FAIL))
+    assert not judged.valid and "changed the test runner" in judged.reason
+
+
+def test_the_second_reading_is_judged_by_its_own_summary_line():
+    xml = '<testsuites><testsuite><testcase classname="t" name="a"/></testsuite></testsuites>'
+    good = "synth-recheck (unittest): 1 passed, 0 failed, 0 errors, 0 skipped\n"
+    assert judge(TestRun(runner="recheck", exit_code=0, junit_xml=xml, log=good)).valid
+    lying = "synth-recheck (pytest): 0 passed, 1 failed, 0 errors, 0 skipped\n"
+    assert not judge(TestRun(runner="recheck", exit_code=0, junit_xml=xml, log=lying)).valid

@@ -1,0 +1,97 @@
+"""The hardened test harness: how a task's tests run, fixed at validation, reused at grading.
+
+Sits in the code verifier beside the runners whose output `judge` reads; the code family's
+execution (validation and grading runs) builds every test command from a `Harness` and copies
+`LAUNCHER` (`_launcher.py`) into the container, so validation and grading run the same command by
+construction, and the tuple records the harness its F2P/P2P lists were made with. What the
+command guarantees:
+
+- the interpreter is isolated from the working directory (`python -I`): a module at the
+  repository root never shadows pytest or the standard library, and the repository goes to the
+  end of `sys.path`;
+- plugin autoload is off (`PYTEST_DISABLE_PLUGIN_AUTOLOAD=1`); the plugins installed when the
+  environment was built are imported by module name before any project code;
+- the configuration file pytest used at validation is pinned with `-c` (`/dev/null` when it used
+  none) together with `--rootdir`, so a configuration file added later is never read;
+- no bytecode is read from or written to the tree (its bytecode files are swept away before each
+  run, `-B`, and the tree is read-only), so only sources of the repository are imported;
+- the repository is read-only for the test process, and a root supervisor outside it kills what
+  the tests leave running before anything is read back;
+- a second reading re-runs the FAIL_TO_PASS tests in a fresh container through another harness
+  (unittest for TestCase suites, else pytest with synth's own result stream instead of JUnit).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import shlex
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from synth import register_record
+
+HARNESS_VERSION = 2
+ROOT = "/testbed"
+TEST_USER = (1000, 1000)
+LAUNCHER = (Path(__file__).with_name("_launcher.py")).read_bytes()
+"""The launcher script copied into every test container (never imported by synth)."""
+LAUNCHER_DIGEST = hashlib.sha256(LAUNCHER).hexdigest()[:12]
+PROBE_MARK = "SYNTH-PROBE "
+Reading = Literal["main", "recheck"]
+
+
+@register_record
+class Harness(BaseModel):
+    """How a task's tests run: found once, when the task is validated, and reused unchanged."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    version: int = HARNESS_VERSION
+    """Version of synth's hardened harness (2: the first hardened one)."""
+    config: str | None = None
+    """The configuration file pytest read at validation, relative to the repository; every run
+    passes it with -c, so files a submission adds are never read. None: pytest found none and runs
+    get -c /dev/null."""
+    rootdir: str = "."
+    """pytest's rootdir at validation, relative to the repository (passed with --rootdir)."""
+    plugins: list[str] = Field(default_factory=list)
+    """pytest plugins (module names) installed in the environment; with autoload off only these load."""
+    recheck: Literal["pytest", "unittest"] = "pytest"
+    """The second reading of the FAIL_TO_PASS tests: unittest for TestCase suites, else pytest with
+    synth's own result stream."""
+
+    def pytest_args(self, test_files: list[str], junit: str | None) -> list[str]:
+        """pytest's arguments: the pinned configuration, then JUnit XML to `junit` (None: no JUnit)."""
+        rootdir = posixpath.normpath(posixpath.join(ROOT, self.rootdir))
+        args = ["-c", posixpath.join(ROOT, self.config) if self.config else "/dev/null", "--rootdir", rootdir]
+        if not self.config:
+            args += ["--confcutdir", rootdir]  # what pytest uses with no configuration file
+        args += ["-p", "no:cacheprovider", "-o", "console_output_style=classic", "-rA", "--tb=short", "--color=no"]
+        args += ["-o", "junit_family=xunit1", f"--junitxml={junit}"] if junit else ["-p", "no:junitxml"]
+        return args + list(test_files)
+
+    def spec(self, reading: Reading, *, run: str, test_files: list[str], ids: list[str], timeout: float) -> dict[str, Any]:
+        """What the launcher reads for one run (`run` is the run's folder in the container)."""
+        runner = "pytest" if reading == "main" else self.recheck
+        return {
+            "reading": reading, "runner": runner, "root": ROOT, "run": run, "user": list(TEST_USER),
+            "args": self.pytest_args(test_files, f"{run}/out/junit.xml" if reading == "main" else None),
+            "ids": list(ids) if reading == "recheck" else [], "plugins": list(self.plugins),
+            "junit": f"{run}/junit.xml" if reading == "recheck" else f"{run}/out/junit.xml",
+            "timeout": max(1.0, float(timeout)), "home": "/home/synth",
+        }
+
+    def command(self, reading: Reading, test_files: list[str], ids: list[str]) -> str:
+        """The test process's command line as a person reads it ($RUN: the run's folder)."""
+        runner = "pytest" if reading == "main" else self.recheck
+        head = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -I -B launcher@{LAUNCHER_DIGEST} {reading} {runner}"
+        if self.plugins:
+            head += f" plugins={','.join(self.plugins)}"
+        if reading == "recheck":
+            head += f" ids={len(ids)}"
+        if runner == "unittest":
+            return head
+        return f"{head} -- {shlex.join(self.pytest_args(test_files, '$RUN/out/junit.xml' if reading == 'main' else None))}"
