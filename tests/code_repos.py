@@ -1,6 +1,8 @@
-"""A small git repository the code tests make themselves (no network): a calculator whose history
-holds a fix with a fail-to-pass test, a change that fixes nothing, and a fix next to a flaky test.
-Importable from any test as `code_repos` (pytest's pythonpath includes tests/)."""
+"""Small git repositories the code tests make themselves (no network): a calculator whose history
+holds a fix with a fail-to-pass test, a change that fixes nothing, and a fix next to a flaky test
+(pytest-style tests); and a shapes library whose history holds one fix, tested by a `unittest`
+TestCase suite in a tests package, with a doctest (doctest imports pdb). Importable from any test as
+`code_repos` (pytest's pythonpath includes tests/)."""
 
 from __future__ import annotations
 
@@ -86,4 +88,66 @@ def test_toggle():
                   "tests/test_sub.py": "from calc import sub\n\n\ndef test_sub():\n    assert sub(5, 3) == 2\n" + flip})
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "Fix sub() adding instead of subtracting (closes #7)")
+    return repo
+
+
+SHAPES_V1 = '''\
+"""Areas and perimeters.
+
+>>> perimeter(1, 2)
+6
+"""
+
+
+def area(width, height):
+    return width + height
+
+
+def perimeter(width, height):
+    return 2 * (width + height)
+'''
+
+SHAPES_TESTS = '''\
+import doctest
+import unittest
+
+import shapes
+from shapes import area, perimeter
+
+
+class AreaTests(unittest.TestCase):
+    def test_square(self):
+        self.assertEqual(area(2, 2), 4)
+
+
+class PerimeterTests(unittest.TestCase):
+    def test_rectangle(self):
+        self.assertEqual(perimeter(2, 3), 10)
+
+    def test_line(self):
+        self.assertEqual(perimeter(0, 4), 8)
+
+
+class DocTests(unittest.TestCase):
+    def test_docstrings(self):
+        self.assertEqual(doctest.testmod(shapes).failed, 0)
+'''
+
+SHAPES_FIX = "Fix area() adding the sides instead of multiplying them\n\narea(2, 3) gave 5, not 6."
+
+
+def make_unittest_repo(root: Path) -> Path:
+    """shapes: s1 initial (area adds); s2 fixes area and adds a test that fails before (F2P)."""
+    repo = root / "shapes-project"
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    write(repo, {"shapes/__init__.py": SHAPES_V1, "tests/__init__.py": "", "tests/test_shapes.py": SHAPES_TESTS})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Initial shapes")
+    write(repo, {"shapes/__init__.py": SHAPES_V1.replace("width + height\n\n\ndef", "width * height\n\n\ndef"),
+                 "tests/test_shapes.py": SHAPES_TESTS.replace("        self.assertEqual(area(2, 2), 4)\n",
+                                                              "        self.assertEqual(area(2, 2), 4)\n\n"
+                                                              "    def test_rectangle(self):\n"
+                                                              "        self.assertEqual(area(2, 3), 6)\n")})
+    git(repo, "commit", "-q", "-am", SHAPES_FIX)
     return repo

@@ -48,6 +48,7 @@ from synth.verifiers.code import (
     ROOT,
     GradingArtifacts,
     Harness,
+    Reading,
     TestRun,
     forbidden_path,
     judge,
@@ -144,10 +145,10 @@ def _tree(folder: str, files: dict[str, bytes]) -> bytes:
 
 
 def run_tests(box: Sandbox, harness: Harness, test_files: list[str], timeout: float, *,
-              reading: str = "main", ids: list[str] | tuple[str, ...] = ()) -> TestRun:
+              reading: Reading = "main", ids: list[str] | tuple[str, ...] = ()) -> TestRun:
     """One reading of the tests (the main one, or the second reading of `ids`) by the launcher."""
     folder = f"/tmp/synth-run-{secrets.token_hex(12)}"
-    spec = harness.spec(reading, run=folder, test_files=test_files, ids=list(ids), timeout=timeout)  # type: ignore[arg-type]
+    spec = harness.spec(reading, run=folder, test_files=test_files, ids=list(ids), timeout=timeout)
     box.put_tree("/tmp", _tree(folder, {"launch.py": LAUNCHER, "spec.json": json.dumps(spec).encode()}))
     result = box.exec(f"cd {ROOT} && exec python -I -S {folder}/launch.py run {folder}/spec.json",
                       timeout=timeout + 30, user="0:0", output_cap=LOG_CAP)
@@ -159,7 +160,7 @@ def run_tests(box: Sandbox, harness: Harness, test_files: list[str], timeout: fl
             xml = None
     return TestRun(runner="pytest" if reading == "main" else "recheck", exit_code=result.exit_code,
                    timed_out=result.timed_out or result.exit_code == 124, junit_xml=xml, log=result.output,
-                   duration=round(result.duration, 3), command=harness.command(reading, test_files, list(ids)))  # type: ignore[arg-type]
+                   duration=round(result.duration, 3), command=harness.command(reading, test_files, list(ids)))
 
 
 def probe(box: Sandbox, test_files: list[str]) -> Harness:

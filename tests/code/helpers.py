@@ -1,4 +1,5 @@
-"""Helpers of the Docker tests: act in a code environment as an agent would, then grade."""
+"""Helpers of the Docker tests: act in a code environment as an agent would (or write a diff by
+hand), then grade."""
 
 from __future__ import annotations
 
@@ -41,3 +42,24 @@ def act(run, record: TupleRecord, steps: list[tuple[str, dict[str, Any]]], *, ti
 
 def failing(verdict: Verdict) -> set[str]:
     return {c.name for c in verdict.checks if not c.passed}
+
+
+def refused_at_submit(run, record: TupleRecord, steps: list[tuple[str, dict[str, Any]]]) -> tuple[str, str]:
+    """Act, then submit: returns (the submit tool's error, the diff it refused, made by git)."""
+    env = family("code").open(record, run)
+    try:
+        for name, args in steps:
+            env.call(name, json.dumps(args))
+        result = env.call("submit", "{}")
+        assert result.error and not env.submitted, result.content
+        diff = json.loads(env.call("bash", json.dumps({
+            "command": "git add -A && git diff --cached --binary --no-renames HEAD"})).content)["output"]
+    finally:
+        env.close()
+    return result.content, diff
+
+
+def execute(run, record: TupleRecord, diff: str) -> tuple[Verdict, dict[str, Any]]:
+    """Grade a hand-written diff the way a rollout's submission is graded."""
+    artifacts = execute_submission(record, run, diff)
+    return grade(record, diff, run, SimpleNamespace(extra={"artifacts": artifacts})), artifacts

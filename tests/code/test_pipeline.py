@@ -86,9 +86,16 @@ def test_verify_passes_gold_and_fails_every_null_control(calc_run):
     assert summary.ok, summary.unsound
     controls = {(v.task_key, v.control): v for v in calc_run.verdicts()}
     names = {control for _, control in controls}
-    assert {"gold", "empty", "perturb:conftest_skips_all", "perturb:fake_junit_and_passed_lines",
-            "perturb:forced_exit_zero"} <= names
+    assert names == {"gold", "empty", "perturb:conftest_skips_all", "perturb:fake_junit_and_passed_lines",
+                     "perturb:entry_point_plugin", "perturb:root_pytest_module", "perturb:root_stdlib_shadow",
+                     "perturb:smuggled_conftest_section", "perturb:renamed_header_conftest", "perturb:bytecode_only_fix",
+                     "perturb:forced_exit_zero", "perturb:hidden_config_flipping_plugin",
+                     "perturb:reports_flipped_at_import", "perturb:testcase_swallows_failures",
+                     "perturb:reports_rewritten_at_exit"}
     assert all(v.sound for v in controls.values())
+    # the exploit the main reading cannot see is caught by the second one, and only there
+    rewritten = [v for (_, name), v in controls.items() if name == "perturb:reports_rewritten_at_exit"]
+    assert all({c.name for c in v.verdict.checks if not c.passed} == {"second_reading"} for v in rewritten)
 
 
 def test_regrading_reads_stored_artifacts_without_a_container(calc_run, monkeypatch):

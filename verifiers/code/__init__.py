@@ -13,12 +13,12 @@ and the record types (its `synth.plugins` entry point).
 
 from ._artifacts import GradingArtifacts
 from ._diff import DiffError, FileDiff, forbidden_path, parse, problems, runner_tampering, shadowing_name
-from ._harness import HARNESS_VERSION, LAUNCHER, PROBE_MARK, ROOT, TEST_USER, Harness
+from ._harness import HARNESS_VERSION, LAUNCHER, PROBE_MARK, ROOT, TEST_USER, Harness, Reading
 from ._junit import MAX_JUNIT_BYTES, RUNNERS, TAMPERED, Judged, Outcome, PytestRunner, Runner, TestRun, judge, parse_junit, runner
 from ._verifier import code_tests
 
 __all__ = [
     "DiffError", "FileDiff", "GradingArtifacts", "HARNESS_VERSION", "Harness", "Judged", "LAUNCHER", "MAX_JUNIT_BYTES",
-    "Outcome", "PROBE_MARK", "PytestRunner", "ROOT", "RUNNERS", "Runner", "TAMPERED", "TEST_USER", "TestRun", "code_tests",
+    "Outcome", "PROBE_MARK", "PytestRunner", "ROOT", "RUNNERS", "Reading", "Runner", "TAMPERED", "TEST_USER", "TestRun", "code_tests",
     "forbidden_path", "judge", "parse", "parse_junit", "problems", "runner", "runner_tampering", "shadowing_name",
 ]

@@ -1,0 +1,93 @@
+"""The hardened harness in real Docker: validation and grading run one command, TestCase suites
+get a unittest second reading, and tasks validated before the harness existed still grade."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import synth
+from synth.environments.code import validate
+from synth.environments.code import _family as code_family
+from synth.verifiers.code import Harness
+
+from .helpers import act, add_fix_task, execute, failing
+
+pytestmark = pytest.mark.docker
+
+
+def test_validation_and_grading_run_the_same_hardened_command(calc_run, monkeypatch):
+    import synth.environments.code._exec as execution
+
+    record = add_fix_task(calc_run)
+    args = record.verifier.args
+    seen: list[str] = []
+    real = execution.run_tests
+
+    def spy(*a, **k):
+        run = real(*a, **k)
+        seen.append(run.command)
+        return run
+
+    monkeypatch.setattr(execution, "run_tests", spy)
+    gold = code_family.gold_patch_of(record, calc_run)
+    validation = validate(code_family.images_for(record, calc_run)["task"], code_family.test_patch_of(record, calc_run), gold,
+                          args["test_files"], k=1, timeout=60)
+    assert validation.accepted and validation.harness == Harness.model_validate(args["harness"])
+    validated, seen[:] = set(seen), []
+    artifacts = code_family.execute_submission(record, calc_run, gold)
+    main, second = (run["command"] for run in artifacts["runs"])
+    assert {main, second} <= validated and seen == [main, second]
+    assert main.startswith("PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -I -B launcher@") and " main pytest " in main
+    assert "-c /dev/null --rootdir /testbed --confcutdir /testbed" in main and " recheck pytest ids=1" in second
+
+
+def test_unittest_suites_are_read_a_second_time_by_unittest(shapes_run):
+    (record,) = shapes_run.tuples().read()
+    assert Harness.model_validate(record.verifier.args["harness"]).recheck == "unittest"
+    assert record.verifier.args["fail_to_pass"] == ["tests.test_shapes.AreaTests::test_rectangle"]
+    verdict, artifacts, _ = act(shapes_run, record, [
+        ("edit", {"path": "shapes/__init__.py", "old_str": "return width + height", "new_str": "return width * height"})])
+    assert verdict.status == "pass", verdict.checks
+    assert "synth-recheck (unittest): 1 passed, 0 failed, 0 errors, 0 skipped" in artifacts["runs"][1]["log"]
+
+
+def test_tasks_validated_before_the_harness_was_pinned_still_grade(calc_run):
+    """A tuple without a recorded harness (made before this version) is graded with the harness
+    found from the task's own files; the verdict says so."""
+    record = add_fix_task(calc_run)
+    args = {k: v for k, v in record.verifier.args.items() if k != "harness"}
+    old = record.model_copy(update={"verifier": record.verifier.model_copy(update={"args": args})})
+    verdict, artifacts = execute(calc_run, old, code_family.gold_patch_of(record, calc_run))
+    assert verdict.status == "pass", verdict.checks
+    assert artifacts["harness"] == record.verifier.args["harness"]
+    pinned = next(c for c in verdict.checks if c.name == "harness_pinned")
+    assert "predates pinning" in pinned.message
+
+
+def test_submit_includes_what_the_agent_committed(calc_run):
+    verdict, _, _ = act(calc_run, add_fix_task(calc_run), [
+        ("edit", {"path": "calc/__init__.py", "old_str": "abs(a) + abs(b)", "new_str": "a + b"}),
+        ("bash", {"command": "git commit -qam 'fix add'"}),
+    ])
+    assert verdict.status == "pass", verdict.checks
+
+
+def test_submit_refuses_binary_files_with_a_tool_error_the_model_can_act_on(calc_run):
+    record = add_fix_task(calc_run)
+    env = synth.family("code").open(record, calc_run)
+    try:
+        env.call("bash", json.dumps({"command": "printf '\\x00\\x01\\x02' > calc/blob.bin"}))
+        refused = env.call("submit", "{}")
+        assert refused.error and json.loads(refused.content)["error"]["type"] == "refused"
+        assert "calc/blob.bin: binary change" in refused.content and not env.submitted
+        env.call("bash", json.dumps({"command": "rm calc/blob.bin"}))
+        assert not env.call("submit", "{}").error and env.submitted  # removed, the next submit goes through
+    finally:
+        env.close()
+
+
+def test_the_second_reading_runs_only_when_the_main_reading_passes(calc_run):
+    verdict, artifacts, _ = act(calc_run, add_fix_task(calc_run), [])
+    assert len(artifacts["runs"]) == 1 and failing(verdict) == {"second_reading", "fail_to_pass"}
