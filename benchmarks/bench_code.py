@@ -1,12 +1,16 @@
-"""Benchmark of code-task validation on a real project (the toolz sdist from PyPI).
+"""Benchmark of code-task validation and grading on a real project (the toolz sdist from PyPI).
 
 Prints, as a markdown table:
-- validation time per task in Docker (task+test patch, then +gold patch; k=1 and k=3) against the
-  same two test runs directly on the host, in the same process (target: at most 1.5x at k=1);
+- validation time per task in Docker (harness probe, task+test patch, then +gold patch, then the
+  second reading of the F2P tests in both states; k=1 and k=3) against the same two test runs
+  directly on the host, in the same process (target: at most 1.5x at k=1);
+- grading one submission (the gold patch) with the hardened harness (strict reading, git's listing,
+  the main reading, the second reading in a fresh container) against the plain pytest command of
+  earlier versions in one container (start, apply, run): what the hardening costs;
 - container start p50/p90 with a warm image (target: p50 at most 0.5 s);
 - image bytes per task (the environment image is shared by all tasks of a repository@commit).
 
-Usage: python benchmarks/bench_code.py [--sdist toolz==0.12.1] [--starts 20]
+Usage: python benchmarks/bench_code.py [--sdist toolz==0.12.1] [--starts 20] [--tasks 3]
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from synth.environments.code import fetch_sdist, mutants, tree_from_dir, validate
-from synth.environments.code._exec import ensure_images
-from synth.environments.code._install import setup_script
+from synth.environments.code import fetch_sdist, grading_run, mutants, setup_script, tree_from_dir, validate
+from synth.environments.code._exec import apply_patch, ensure_images, start_test_box
 from synth.environments.code._mutate import diff
-from synth.verifiers.code import PytestRunner
 from synth.sandbox import ensure_base, image_size, start_sandbox
+
+PLAIN = ("python -m pytest -p no:cacheprovider -o junit_family=xunit1 -o console_output_style=classic -rA --tb=short "
+         "--color=no --junitxml={junit}")
+"""The test command of synth before the hardened harness: the baseline of both comparisons."""
 
 
 def host_python(folder: Path) -> str:
@@ -37,7 +43,7 @@ def host_python(folder: Path) -> str:
 
 def host_run(python: str, root: Path, junit: Path) -> float:
     """The container's test command, run directly on the host."""
-    command = PytestRunner().command([], str(junit)).replace("python -m pytest", f"{python} -m pytest")
+    command = PLAIN.format(junit=junit).replace("python -m pytest", f"{python} -m pytest")
     started = time.perf_counter()
     subprocess.run(command, shell=True, cwd=root, capture_output=True, env={"PATH": "/usr/bin:/bin",
                                                                             "PYTHONDONTWRITEBYTECODE": "1"})
@@ -63,21 +69,31 @@ def main() -> None:
             found.append((mutant, old))
             if len(found) >= 8:
                 break
-        host_times, docker_k1, docker_k3, task_bytes = [], [], [], []
+        host_times, docker_k1, docker_k3, task_bytes, hardened, plain = [], [], [], [], [], []
         tasks = 0
         for mutant, old in found:
             start_patch, gold = diff(mutant.path, old, mutant.mutated_source), diff(mutant.path, mutant.mutated_source, old)
             images = ensure_images("bookworm", tree, script, start_patch)
             t0 = time.perf_counter()
-            v1 = validate(images["task"], "", gold, "pytest", [], k=1, timeout=300)
+            v1 = validate(images["task"], "", gold, [], k=1, timeout=300)
             k1 = time.perf_counter() - t0
             if not v1.accepted:
                 continue  # a mutant no test notices is not a task
             tasks += 1
             docker_k1.append(k1)
             t0 = time.perf_counter()
-            validate(images["task"], "", gold, "pytest", [], k=3, timeout=300)
+            validate(images["task"], "", gold, [], k=3, timeout=300)
             docker_k3.append(time.perf_counter() - t0)
+            # grading the gold patch: hardened, then the earlier plain command, each from a fresh container
+            t0 = time.perf_counter()
+            graded = grading_run(images["task"], gold, "", v1.harness, [], v1.fail_to_pass, v1.pass_to_pass, 300)
+            hardened.append(time.perf_counter() - t0)
+            assert len(graded["runs"]) == 2, graded["rejected"] or graded["apply_log"]
+            t0 = time.perf_counter()
+            with start_test_box(images["task"]) as box:
+                apply_patch(box, gold)
+                box.exec(f"cd /testbed && {PLAIN.format(junit='/tmp/junit.xml')}", timeout=300)
+            plain.append(time.perf_counter() - t0)
             # the same two runs on the host: the mutated tree, then the fixed tree
             target = root / mutant.path
             target.write_text(mutant.mutated_source)
@@ -97,6 +113,9 @@ def main() -> None:
                      f"{statistics.median(docker_k1) / host:.2f}x host (target <= 1.5x)"))
         rows.append(("docker validation k=3 (median)", f"{statistics.median(docker_k3):.2f} s",
                      f"{statistics.median(docker_k3) / (3 * host):.2f}x the same 6 runs on the host"))
+        rows.append(("grading one submission, hardened (median)", f"{statistics.median(hardened):.2f} s",
+                     f"{statistics.median(hardened) / statistics.median(plain):.2f}x the earlier plain command "
+                     f"({statistics.median(plain):.2f} s, one container)"))
         starts = []
         for _ in range(args.starts):
             t0 = time.perf_counter()
