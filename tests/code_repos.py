@@ -1,7 +1,7 @@
 """Small git repositories the code tests make themselves (no network): a calculator whose history
 holds a fix with a fail-to-pass test, a change that fixes nothing, and a fix next to a flaky test
 (pytest-style tests); and a shapes library whose history holds one fix, tested by a `unittest`
-TestCase suite in a tests package, with a doctest (doctest imports pdb). Importable from any test as
+TestCase suite in a tests package, with subtests and a doctest (doctest imports pdb). Importable from any test as
 `code_repos` (pytest's pythonpath includes tests/)."""
 
 from __future__ import annotations
@@ -126,6 +126,11 @@ class PerimeterTests(unittest.TestCase):
 
     def test_line(self):
         self.assertEqual(perimeter(0, 4), 8)
+
+    def test_squares(self):
+        for side, expected in ((1, 4), (3, 12)):
+            with self.subTest(side=side):
+                self.assertEqual(perimeter(side, side), expected)
 
 
 class DocTests(unittest.TestCase):

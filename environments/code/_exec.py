@@ -15,9 +15,9 @@ Guarantees:
 - `probe` asks the container's own pytest, on the task's files before any submission, which
   configuration file and rootdir it uses and which plugins are installed: the harness a task is
   validated with, recorded in the tuple and reused at grading.
-- Validation runs the tests k times before and after the gold patch, then reads the F2P tests a
-  second time before and after (unittest when it agrees, else pytest's result stream) and records
-  which second reading the task uses.
+- Validation runs the tests k times before and after the gold patch, then reads the F2P and P2P
+  tests a second time with and without the fix (unittest when it agrees, else pytest's result
+  stream) and records which second reading the task uses.
 - A grading run refuses a diff the strict reader refuses; in a fresh container it drops test and
   test-configuration sections, asks git which paths the rest touches and which paths changed
   after applying it (tracked and untracked, ignoring nothing) and refuses any it did not declare,
@@ -293,11 +293,12 @@ def _grade(task: str, submission: str, test_patch: str, harness: Harness | None,
         base["harness"] = harness = harness or probe(box, test_files)
         runs = [run_tests(box, harness, test_files, timeout)]
     if _passes(runs[0], fail_to_pass + pass_to_pass) and fail_to_pass:
-        # the main reading passes the task: a second harness in a fresh process must agree
+        # the main reading passes the task: a second harness in a fresh process must agree on every
+        # test that decides it (F2P and P2P: a faked report can hide broken P2P tests as well)
         with start_test_box(task) as box:
             if not (apply_patch(box, kept)[0] and apply_patch(box, test_patch)[0]):
                 raise SandboxError("the submission applied once and not a second time")
-            runs.append(run_tests(box, harness, test_files, timeout, reading="recheck", ids=fail_to_pass))
+            runs.append(run_tests(box, harness, test_files, timeout, reading="recheck", ids=fail_to_pass + pass_to_pass))
     return GradingArtifacts(**base, patch_applied=True, test_patch_applied=True, apply_log=log, runs=runs)
 
 
@@ -409,19 +410,19 @@ def _readings(box: Sandbox, harness: Harness, test_files: list[str], timeout: fl
     return runs
 
 
-def _second_reading(box: Sandbox, harness: Harness, fix: str, test_files: list[str], f2p: list[str], timeout: float,
-                    fixed: bool) -> tuple[Harness | None, str]:
-    """The harness whose second reading sees every F2P test pass with the fix and none pass
-    without it (unittest first, then pytest's result stream); `fixed` says which state the box
-    holds, and the fix is applied or taken back to reach the other one."""
-    reasons = []
+def _second_reading(box: Sandbox, harness: Harness, fix: str, test_files: list[str], f2p: list[str], p2p: list[str],
+                    timeout: float, fixed: bool) -> tuple[Harness | None, str]:
+    """The harness whose second reading of the F2P and P2P tests sees them all pass with the fix
+    and no F2P test pass without it (unittest first, then pytest's result stream); `fixed` says
+    which state the box holds, and the fix is applied or taken back to reach the other one."""
+    reasons, ids = [], f2p + p2p
     for mode in ("unittest", "pytest"):
         candidate = harness.model_copy(update={"recheck": mode})
         seen = {}
         for _ in range(2):
-            judged = judge(run_tests(box, candidate, test_files, timeout, reading="recheck", ids=f2p))
+            judged = judge(run_tests(box, candidate, test_files, timeout, reading="recheck", ids=ids))
             seen[fixed] = judged
-            if not judged.valid or (fixed and any(judged.results.get(t) != "passed" for t in f2p)):
+            if not judged.valid or (fixed and any(judged.results.get(t) != "passed" for t in ids)):
                 break
             ok, output = apply_patch(box, fix, reverse=fixed)
             if not ok:
@@ -432,21 +433,21 @@ def _second_reading(box: Sandbox, harness: Harness, fix: str, test_files: list[s
             why = good.reason
         elif bad is not None and not bad.valid:
             why = bad.reason
-        elif good is None or any(good.results.get(t) != "passed" for t in f2p):
-            why = "not every F2P test passes with the fix"
+        elif good is None or any(good.results.get(t) != "passed" for t in ids):
+            why = "not every F2P and P2P test passes with the fix"
         elif bad is None or any(bad.results.get(t) == "passed" for t in f2p):
             why = "an F2P test passes without the fix"
         else:
             return candidate, ""
         reasons.append(f"{mode}: {why}")
-    return None, "the FAIL_TO_PASS tests cannot be read a second time (" + "; ".join(reasons) + ")"
+    return None, "the tests cannot be read a second time (" + "; ".join(reasons) + ")"
 
 
 def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str], *, k: int = 3, timeout: float = 300,
              before_runs: list[TestRun] | None = None, after_runs: list[TestRun] | None = None,
              harness: Harness | None = None) -> Validation:
     """Run the tests k times on task+test patch and k times on task+test patch+gold patch (applied
-    as grading applies a submission), then the second reading of the F2P tests in both states, in
+    as grading applies a submission), then the second reading of the F2P and P2P tests in both states, in
     one container. Runs already made (e.g. a mutation screen) and their harness can be passed in."""
     box = start_test_box(task)
     try:
@@ -467,7 +468,7 @@ def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str],
         validation = classify(before, after, k)
         if validation.accepted:
             validation.harness, reason = _second_reading(box, harness, fix, test_files, validation.fail_to_pass,
-                                                         timeout, fixed)
+                                                         validation.pass_to_pass, timeout, fixed)
             if validation.harness is None:
                 validation.accepted, validation.reason = False, reason
         return validation

@@ -40,7 +40,7 @@ def test_validation_and_grading_run_the_same_hardened_command(calc_run, monkeypa
     main, second = (run["command"] for run in artifacts["runs"])
     assert {main, second} <= validated and seen == [main, second]
     assert main.startswith("PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -I -B launcher@") and " main pytest " in main
-    assert "-c /dev/null --rootdir /testbed --confcutdir /testbed" in main and " recheck pytest ids=1" in second
+    assert "-c /dev/null --rootdir /testbed --confcutdir /testbed" in main and " recheck pytest ids=3" in second  # the F2P test and both P2P tests
 
 
 def test_unittest_suites_are_read_a_second_time_by_unittest(shapes_run):
@@ -50,7 +50,7 @@ def test_unittest_suites_are_read_a_second_time_by_unittest(shapes_run):
     verdict, artifacts, _ = act(shapes_run, record, [
         ("edit", {"path": "shapes/__init__.py", "old_str": "return width + height", "new_str": "return width * height"})])
     assert verdict.status == "pass", verdict.checks
-    assert "synth-recheck (unittest): 1 passed, 0 failed, 0 errors, 0 skipped" in artifacts["runs"][1]["log"]
+    assert "synth-recheck (unittest): 6 passed, 0 failed, 0 errors, 0 skipped" in artifacts["runs"][1]["log"]
 
 
 def test_tasks_validated_before_the_harness_was_pinned_still_grade(calc_run):

@@ -17,8 +17,9 @@ command guarantees:
   run, `-B`, and the tree is read-only), so only sources of the repository are imported;
 - the repository is read-only for the test process, and a root supervisor outside it kills what
   the tests leave running before anything is read back;
-- a second reading re-runs the FAIL_TO_PASS tests in a fresh container through another harness
-  (unittest for TestCase suites, else pytest with synth's own result stream instead of JUnit).
+- a second reading re-runs the FAIL_TO_PASS and PASS_TO_PASS tests in a fresh container through
+  another harness (unittest for TestCase suites, else pytest with synth's own result stream
+  instead of JUnit).
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ class Harness(BaseModel):
     plugins: list[str] = Field(default_factory=list)
     """pytest plugins (module names) installed in the environment; with autoload off only these load."""
     recheck: Literal["pytest", "unittest"] = "pytest"
-    """The second reading of the FAIL_TO_PASS tests: unittest for TestCase suites, else pytest with
-    synth's own result stream."""
+    """The second reading of the FAIL_TO_PASS and PASS_TO_PASS tests: unittest for TestCase suites,
+    else pytest with synth's own result stream."""
 
     def pytest_args(self, test_files: list[str], junit: str | None) -> list[str]:
         """pytest's arguments: the pinned configuration, then JUnit XML to `junit` (None: no JUnit)."""

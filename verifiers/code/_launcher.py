@@ -434,15 +434,25 @@ def _pytest_plugins(pytest, guard, emit, wanted):
 
         @pytest.hookimpl(hookwrapper=True, tryfirst=True)
         def pytest_runtest_makereport(self, item, call):
-            if wanted is not None:
-                phases = self.phases.setdefault(item.nodeid, {})
-                if call.excinfo is None:
-                    phases[call.when] = ("passed", "")
-                else:
-                    skipped = call.excinfo.errisinstance((pytest.skip.Exception, pytest.xfail.Exception))
-                    phases[call.when] = ("skipped" if skipped else "failed" if call.when == "call" else "error",
-                                         _clean(call.excinfo.exconly()))
             yield
+            if wanted is None:
+                return
+            # read after the other implementations: pytest's unittest support moves a TestCase's
+            # failure into call.excinfo there (the test method raised nothing pytest could see)
+            phases = self.phases.setdefault(item.nodeid, {})
+            if call.excinfo is None:
+                phases[call.when] = ("passed", "")
+            else:
+                skipped = call.excinfo.errisinstance((pytest.skip.Exception, pytest.xfail.Exception))
+                phases[call.when] = ("skipped" if skipped else "failed" if call.when == "call" else "error",
+                                     _clean(call.excinfo.exconly()))
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtest_logreport(self, report):
+            # a failed report of the test's own id that no phase shows (a failing subtest)
+            if wanted is not None and report.failed and report.nodeid not in self.failed_reports:
+                lines = str(getattr(report, "longreprtext", "")).strip().splitlines()
+                self.failed_reports[report.nodeid] = _clean(lines[-1] if lines else "a failed report")
 
         @pytest.hookimpl(tryfirst=True)
         def pytest_runtest_logfinish(self, nodeid, location):
@@ -456,6 +466,8 @@ def _pytest_plugins(pytest, guard, emit, wanted):
                 if state != "passed":
                     outcome, message = state, text
                     break
+            if outcome == "passed" and nodeid in self.failed_reports:
+                outcome, message = "failed", self.failed_reports[nodeid]
             emit("R\t%s\t%s\t%s" % (_junit_id(nodeid), outcome, message))
 
         @pytest.hookimpl(trylast=True)
@@ -477,7 +489,7 @@ def _pytest_plugins(pytest, guard, emit, wanted):
             guard.check()
 
     plugin = GuardPlugin()
-    plugin.phases = {}
+    plugin.phases, plugin.failed_reports = {}, {}
     guard.allowed.append(plugin)
     return plugin
 

@@ -12,7 +12,8 @@ pinned) and the `GradingArtifacts` that `Environment.finalize()` stored with the
 - `runner_untouched`: the diff's added lines name no test-runner internals;
 - `test_run_valid`: the main reading's JUnit results exist and agree with the exit code and the
   runner's summary line, and the guard saw the runner unchanged (no results is invalid, never a pass);
-- `second_reading`: a second harness in a fresh process agrees that every FAIL_TO_PASS test passes;
+- `second_reading`: a second harness in a fresh process agrees that every FAIL_TO_PASS and
+  PASS_TO_PASS test passes;
 - `fail_to_pass`, `pass_to_pass`: every such test passed in the main reading.
 
 Missing or malformed artifacts, or artifacts made before the hardened harness, are a verifier
@@ -97,9 +98,10 @@ def code_tests(
                         message="" if valid else (main.reason if main else "tests did not run")))
     results = main.results if main is not None and valid else {}
     second = judge(artifacts.runs[1]) if len(artifacts.runs) > 1 else None
-    unconfirmed = [t for t in fail_to_pass if second is None or not second.valid or second.results.get(t) != "passed"]
+    deciding = list(fail_to_pass) + list(pass_to_pass)
+    unconfirmed = [t for t in deciding if second is None or not second.valid or second.results.get(t) != "passed"]
     checks.append(Check(name="second_reading", passed=not unconfirmed and bool(fail_to_pass),
-                        expected=len(fail_to_pass), actual=len(fail_to_pass) - len(unconfirmed),
+                        expected=len(deciding), actual=len(deciding) - len(unconfirmed),
                         message=("not run: the main reading already fails the task" if second is None else
                                  second.reason if not second.valid else
                                  f"not passing in the second reading: {', '.join(unconfirmed[:5])}" if unconfirmed else "")))

@@ -18,7 +18,7 @@ PATCH = ("diff --git a/calc.py b/calc.py\n--- a/calc.py\n+++ b/calc.py\n@@ -1 +1
          "+    return a + b\n")
 XML = ('<testsuites><testsuite><testcase classname="t" name="fixed"/><testcase classname="t" name="kept"/>'
        '</testsuite></testsuites>')
-RECHECK = '<testsuites><testsuite><testcase classname="t" name="fixed"/></testsuite></testsuites>'
+RECHECK = XML
 HARNESS = Harness(config="setup.cfg", plugins=["pytest_mock"])
 
 
@@ -31,7 +31,7 @@ def _grade(submission: str, artifacts: dict, **args):
 def _artifacts(submission: str = PATCH, **changes) -> dict:
     main = TestRun(runner="pytest", exit_code=0, junit_xml=XML, log="== 2 passed in 0.5s ==", duration=0.5)
     second = TestRun(runner="recheck", exit_code=0, junit_xml=RECHECK,
-                     log="synth-recheck (pytest): 1 passed, 0 failed, 0 errors, 0 skipped", duration=0.3)
+                     log="synth-recheck (pytest): 2 passed, 0 failed, 0 errors, 0 skipped", duration=0.3)
     fields = dict(submission_sha256=hashlib.sha256(submission.encode()).hexdigest(), patch_applied=True,
                   test_patch_applied=True, runs=[main, second], harness_version=2, harness=HARNESS)
     return GradingArtifacts(**{**fields, **changes}).model_dump(mode="json")
@@ -74,8 +74,10 @@ def test_an_invalid_run_passes_no_test():
 def test_a_pass_the_second_reading_does_not_confirm_fails():
     main = _artifacts()["runs"][0]
     unconfirmed = TestRun(runner="recheck", exit_code=1, junit_xml=RECHECK.replace('name="fixed"/>', 'name="fixed">'
-                          '<failure message="boom"/></testcase>'), log="synth-recheck (pytest): 0 passed, 1 failed, 0 errors, 0 skipped")
-    for runs in ([main], [main, unconfirmed]):
+                          '<failure message="boom"/></testcase>'), log="synth-recheck (pytest): 1 passed, 1 failed, 0 errors, 0 skipped")
+    p2p_broken = TestRun(runner="recheck", exit_code=1, junit_xml=RECHECK.replace('name="kept"/>', 'name="kept">'
+                         '<failure message="boom"/></testcase>'), log="synth-recheck (pytest): 1 passed, 1 failed, 0 errors, 0 skipped")
+    for runs in ([main], [main, unconfirmed], [main, p2p_broken]):
         checks = _grade(PATCH, _artifacts(runs=runs))
         assert not checks["second_reading"] and checks["fail_to_pass"] and checks["test_run_valid"]
 
