@@ -7,18 +7,18 @@ Runs with the container's Python (3.9 or newer) and its standard library only. M
                        pytest's version; no conftest, no test and no project module is imported.
   run SPEC             as root, started `python -I -S` (nothing but the standard library): delete the
                        repository's bytecode, make it read-only (root-owned, no write bits; .git
-                       aside), start the child as
-                       the test user, kill every process the test user left, give the tree back, and
-                       decide the exit code from the child's result stream: a tamper report is exit 86
-                       whatever the child said; for a recheck the JUnit XML is written here, from the
-                       first and only result the child streamed for each test.
-  child SPEC FD        as the test user, `python -I -B`:
-                       the repository goes to the end of sys.path (after the standard library and the
-                       installed packages), pytest and the plugins of SPEC are imported before any
-                       project code, then pytest (JUnit XML to the path in SPEC) or unittest runs, with
-                       the guard: the identities of the runner's own functions and classes, the import
-                       system hooks and pytest's registered plugins are compared with a snapshot at
-                       every test; a change is written to FD as a tamper report.
+                       aside), start the child as the test user, kill every process the test user
+                       left, give the tree back, and decide the exit code from the child's result
+                       stream: a tamper report is exit 86 whatever the child said; for a recheck
+                       the JUnit XML is written here, from the one result the child streamed for
+                       each test (a second result for a test is a forgery: the run is invalid).
+  child SPEC FD        as the test user, `python -I -B`: the repository goes to the end of sys.path
+                       (after the standard library and the installed packages), pytest and the
+                       plugins of SPEC are imported before any project code, then pytest (JUnit XML
+                       to the path in SPEC) or unittest runs, with the guard: the runner's own
+                       functions and classes, pytest's registered plugins, the loaders of the test
+                       modules and the bytecode settings are compared with a snapshot after every
+                       test; a change made by code of the repository goes to FD as a tamper report.
 
 What this makes expensive rather than impossible: code under test runs in the child's process and
 can reach anything there, including this file's objects; see docs/code-grading.md.
