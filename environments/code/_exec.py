@@ -23,7 +23,7 @@ Guarantees:
   after applying it (tracked and untracked, ignoring nothing) and refuses any it did not declare,
   any protected or forbidden path and any new module that shadows an installed one; then it
   applies the test patch afresh and runs the main reading, and, when that passes the task, the
-  second reading in another fresh container. Its artifacts are all that grading reads.
+  second reading in a fresh process. Its artifacts are all that grading reads.
   Containers are removed in `finally` on every path.
 """
 
@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import posixpath
 import secrets
 import shlex
 import tarfile
@@ -292,12 +293,10 @@ def _grade(task: str, submission: str, test_patch: str, harness: Harness | None,
             return GradingArtifacts(**base, patch_applied=True, apply_log=tests_log)
         base["harness"] = harness = harness or probe(box, test_files)
         runs = [run_tests(box, harness, test_files, timeout)]
-    if _passes(runs[0], fail_to_pass + pass_to_pass) and fail_to_pass:
-        # the main reading passes the task: a second harness in a fresh process must agree on every
-        # test that decides it (F2P and P2P: a faked report can hide broken P2P tests as well)
-        with start_test_box(task) as box:
-            if not (apply_patch(box, kept)[0] and apply_patch(box, test_patch)[0]):
-                raise SandboxError("the submission applied once and not a second time")
+        if _passes(runs[0], fail_to_pass + pass_to_pass) and fail_to_pass:
+            # the main reading passes the task: a second harness in a fresh process must agree on
+            # every test that decides it (F2P and P2P: a faked report can hide broken P2P tests
+            # too); nothing of the first run survives it (a read-only tree, its processes killed)
             runs.append(run_tests(box, harness, test_files, timeout, reading="recheck", ids=fail_to_pass + pass_to_pass))
     return GradingArtifacts(**base, patch_applied=True, test_patch_applied=True, apply_log=log, runs=runs)
 
@@ -410,19 +409,32 @@ def _readings(box: Sandbox, harness: Harness, test_files: list[str], timeout: fl
     return runs
 
 
+def _in_classes(box: Sandbox, harness: Harness, tests: list[str]) -> bool:
+    """Whether every test id names a class (its classname is not a module file of the rootdir):
+    only then can they be TestCase methods, worth a unittest second reading."""
+    rootdir = posixpath.normpath(posixpath.join(ROOT, harness.rootdir))
+    files = sorted({posixpath.join(rootdir, t.rpartition("::")[0].replace(".", "/") + ".py") for t in tests})
+    found = box.exec("for f in " + " ".join(shlex.quote(f) for f in files) + '; do [ -f "$f" ] && echo "$f"; done; true',
+                     user=USER, timeout=30)
+    return not found.output.strip()
+
+
 def _second_reading(box: Sandbox, harness: Harness, fix: str, test_files: list[str], f2p: list[str], p2p: list[str],
                     timeout: float, fixed: bool) -> tuple[Harness | None, str]:
     """The harness whose second reading of the F2P and P2P tests sees them all pass with the fix
     and no F2P test pass without it (unittest first, then pytest's result stream); `fixed` says
     which state the box holds, and the fix is applied or taken back to reach the other one."""
-    reasons, ids = [], f2p + p2p
-    for mode in ("unittest", "pytest"):
+    reasons = []
+    modes = ("unittest", "pytest") if _in_classes(box, harness, f2p) else ("pytest",)
+    for mode in modes:
         candidate = harness.model_copy(update={"recheck": mode})
         seen = {}
-        for _ in range(2):
+        for step in range(2):
+            # with the fix every deciding test must pass; without it only the F2P tests matter
+            ids = f2p + p2p if fixed else f2p
             judged = judge(run_tests(box, candidate, test_files, timeout, reading="recheck", ids=ids))
             seen[fixed] = judged
-            if not judged.valid or (fixed and any(judged.results.get(t) != "passed" for t in ids)):
+            if step == 1 or not judged.valid or (fixed and any(judged.results.get(t) != "passed" for t in ids)):
                 break
             ok, output = apply_patch(box, fix, reverse=fixed)
             if not ok:
@@ -433,7 +445,7 @@ def _second_reading(box: Sandbox, harness: Harness, fix: str, test_files: list[s
             why = good.reason
         elif bad is not None and not bad.valid:
             why = bad.reason
-        elif good is None or any(good.results.get(t) != "passed" for t in ids):
+        elif good is None or any(good.results.get(t) != "passed" for t in f2p + p2p):
             why = "not every F2P and P2P test passes with the fix"
         elif bad is None or any(bad.results.get(t) == "passed" for t in f2p):
             why = "an F2P test passes without the fix"

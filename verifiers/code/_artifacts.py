@@ -35,7 +35,7 @@ class GradingArtifacts(BaseModel):
     """Output of the last `git apply` (capped), or why the submission is not a diff."""
     runs: list[TestRun] = Field(default_factory=list)
     """Test runs after both patches applied: the main reading, then (when the main reading passes
-    the task) the second reading of the FAIL_TO_PASS and PASS_TO_PASS tests in a fresh container;
+    the task) the second reading of the FAIL_TO_PASS and PASS_TO_PASS tests in a fresh process;
     empty when the submission was refused or a patch did not apply."""
     rejected: str = ""
     """Why the submission was refused before any test ran, as git saw it in the grading container

@@ -17,7 +17,7 @@ command guarantees:
   run, `-B`, and the tree is read-only), so only sources of the repository are imported;
 - the repository is read-only for the test process, and a root supervisor outside it kills what
   the tests leave running before anything is read back;
-- a second reading re-runs the FAIL_TO_PASS and PASS_TO_PASS tests in a fresh container through
+- a second reading re-runs the FAIL_TO_PASS and PASS_TO_PASS tests in a fresh process through
   another harness (unittest for TestCase suites, else pytest with synth's own result stream
   instead of JUnit).
 """
