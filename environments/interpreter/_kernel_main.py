@@ -8,7 +8,9 @@ request {"id", "code", "timeout"} gets exactly one reply {"id", "stdout", "stder
 
 - State persists across executions: one namespace (a real `__main__` module), the random state,
   open files, imported modules, threads.
-- Seeds are fixed at start (`random`, numpy's global generator; the host sets PYTHONHASHSEED).
+- Seeds are fixed at start: `random` at once, numpy's global generator the moment numpy is first
+  imported (before any code can draw from it; importing numpy up front would cost most of a
+  kernel's start), and the host sets PYTHONHASHSEED.
 - stdout and stderr are captured at the file-descriptor level (prints, C extensions and
   subprocesses alike) through pipes drained by threads, each capped (head and tail kept); the
   protocol uses private duplicates of the original descriptors, and stdin reads as empty.
@@ -21,6 +23,8 @@ request {"id", "code", "timeout"} gets exactly one reply {"id", "stdout", "stder
 """
 
 import ast
+import importlib.abc
+import importlib.util
 import json
 import linecache
 import os
@@ -113,6 +117,26 @@ class Capture:
         else:
             text = (head + tail).decode("utf-8", "replace")
         return text, total
+
+
+class SeedNumpy(importlib.abc.MetaPathFinder):
+    """Seeds numpy's global generator right after numpy's first import, whoever imports it."""
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != "numpy":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec("numpy")
+        if spec is None or spec.loader is None:
+            return spec
+        run_module = spec.loader.exec_module
+
+        def exec_module(module):
+            run_module(module)
+            module.random.seed(SEED)
+
+        spec.loader.exec_module = exec_module
+        return spec
 
 
 def capped(text, cap):
@@ -226,12 +250,7 @@ def main():
     sys.stdin = open(0, "r", closefd=False)
     sys.path[0] = ""
     random.seed(SEED)
-    try:
-        import numpy
-
-        numpy.random.seed(SEED)
-    except ImportError:
-        pass
+    sys.meta_path.insert(0, SeedNumpy())
     kernel = Kernel(proto_out)
     kernel.reply({"ready": True, "pid": os.getpid(), "python": sys.version.split()[0], "seed": SEED})
     for line in proto_in:
