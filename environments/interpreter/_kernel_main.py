@@ -67,6 +67,8 @@ class Capture:
         os.dup2(self.write_end, self.fd)
 
     def _feed(self, chunk):
+        # synth.sandbox.OutputCap's rule; this program runs in the container, where synth is not
+        # installed, so it keeps its own copy
         with self.lock:
             self.total += len(chunk)
             half = CAP // 2

@@ -20,7 +20,7 @@ from collections import deque
 
 from synth.verifiers.interpreter import Answer
 
-from ._problem import Decoy, Problem, Redraw, csv_bytes, distinct, item_rng, print_json
+from ._problem import Decoy, KindCategory, Problem, Redraw, csv_bytes, print_json
 
 SYLLABLES = ("ar", "bel", "cor", "dan", "el", "fir", "gal", "hol", "ist", "jor", "kel", "lun", "mor", "nor", "ost",
              "pel", "quin", "ros", "sil", "tor", "ul", "ven", "wel", "yr", "zan")
@@ -448,12 +448,8 @@ def assignment(rng: random.Random, difficulty: int) -> Problem:
 KINDS = (shortest_distance, shortest_route, max_flow, job_schedule, reachable, life, assignment)
 
 
-class LogicCategory:
+class LogicCategory(KindCategory):
     name = "logic"
     description = ("Logic and algorithms over a data file: shortest paths and routes, maximum flows, job schedules "
                    "by simulation, reachability, Game of Life, optimal assignment.")
-    kinds = tuple(kind.__name__ for kind in KINDS)
-
-    def build(self, seed: int, index: int, difficulty: int) -> Problem:
-        kind = KINDS[index % len(KINDS)]
-        return distinct(kind.__name__, item_rng(self.name, seed, index, difficulty), lambda r: kind(r, difficulty))
+    KINDS = KINDS

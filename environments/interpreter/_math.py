@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from synth.verifiers.interpreter import Answer
 
-from ._problem import Decoy, Problem, Redraw, distinct, item_rng, print_json
+from ._problem import Decoy, KindCategory, Problem, Redraw, print_json
 
 NUMBER = {"rel_tol": 1e-6, "abs_tol": 1e-9}
 
@@ -276,12 +276,8 @@ def dice_probability(rng: random.Random, difficulty: int) -> Problem:
 KINDS = (coprime_count, lattice_paths, modular_system, determinant, largest_root, integral, dice_probability)
 
 
-class MathCategory:
+class MathCategory(KindCategory):
     name = "math"
     description = ("Mathematics with exact answers: counting, number theory, linear algebra, root finding, "
                    "integrals, probability by enumeration.")
-    kinds = tuple(kind.__name__ for kind in KINDS)
-
-    def build(self, seed: int, index: int, difficulty: int) -> Problem:
-        kind = KINDS[index % len(KINDS)]
-        return distinct(kind.__name__, item_rng(self.name, seed, index, difficulty), lambda r: kind(r, difficulty))
+    KINDS = KINDS

@@ -19,7 +19,7 @@ import io
 import random
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, NamedTuple, Sequence
+from typing import Any, Callable, ClassVar, Iterable, NamedTuple, Sequence
 
 from synth import GenerationError
 from synth.verifiers.interpreter import Answer
@@ -83,6 +83,25 @@ def distinct(kind: str, rng: random.Random, draw: Callable[[random.Random], Prob
         if not problem.undetected():
             return problem
     raise GenerationError(f"{kind}: no parameters in {ATTEMPTS} draws whose decoys all differ from the answer")
+
+
+class KindCategory:
+    """A category whose items cycle through its question kinds, each `kind(rng, difficulty) -> Problem`
+    drawn again (`distinct`) until its decoys all differ from its answer."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    KINDS: ClassVar[tuple[Callable[[random.Random, int], Problem], ...]]
+    kinds: ClassVar[tuple[str, ...]] = ()
+    """The kinds' names, in the order items cycle through them."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.kinds = tuple(kind.__name__ for kind in cls.KINDS)
+
+    def build(self, seed: int, index: int, difficulty: int) -> Problem:
+        kind = self.KINDS[index % len(self.KINDS)]
+        return distinct(kind.__name__, item_rng(self.name, seed, index, difficulty), lambda r: kind(r, difficulty))
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
