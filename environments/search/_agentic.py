@@ -1,0 +1,3 @@
+"""placeholder"""
+def agent_configs(settings):
+    return {}
