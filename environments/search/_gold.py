@@ -46,9 +46,10 @@ class GoldPath(BaseModel):
     """Calls in order; each must show what it expects."""
     answer_doc: str
     """The document the answer is read from."""
-    answer_from: Literal["title", "pattern"] = "title"
+    answer_from: Literal["title", "pattern", "phrase"] = "title"
     """title: the answer doc's title as `open` shows it; pattern: the first match of `pattern` in the
-    passage `find(answer_doc, label + ':')` returns, after the label."""
+    passage `find(answer_doc, label + ':')` returns, after the label; phrase: the text `find(answer_doc,
+    label)` matched (agent-made answers that a document states)."""
     label: str = ""
     pattern: str = ""
     evidence: list[str] = Field(default_factory=list)
@@ -84,6 +85,13 @@ def replay(path: GoldPath, call: Call) -> str:
         if last_open is None or last_open["id"] != path.answer_doc:
             raise GoldPathBroken("the gold path does not end by opening the answer document")
         return str(last_open["title"])
+    if path.answer_from == "phrase":
+        found = call("find", id=path.answer_doc, pattern=path.label)
+        if not found["matches"]:
+            raise GoldPathBroken(f"{path.answer_doc} does not state {path.label!r}")
+        match = found["matches"][0]
+        passage, at = match["passage"], match["passage"].casefold().find(path.label.casefold())
+        return passage[at : at + len(path.label)] if at >= 0 else path.label
     found = call("find", id=path.answer_doc, pattern=f"{path.label}:")
     for match in found["matches"]:
         passage = match["passage"]
