@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from synth import (
     AssetRef,
+    ConfigError,
     Control,
     Family,
     FamilySettings,
@@ -116,7 +117,11 @@ class SearchFamily(Family):
     def check_settings(self, settings: FamilySettings) -> None:
         """An unknown corpus, an unreadable or link-less one, or a bad agents file fails here."""
         assert isinstance(settings, SearchSettings)
-        load_source(settings.corpus)
+        corpus = load_source(settings.corpus)
+        if settings.answer_type in ("number", "date") and not settings.agentic:
+            if not any(f.kind == settings.answer_type for d in corpus.documents for f in d.facts.values()):
+                raise ConfigError(f"--answer-type {settings.answer_type}: corpus {corpus.name} has no {settings.answer_type} facts"
+                                  " (the factbook has; give entity or any)")
         if settings.agentic:
             from ._agentic import agent_configs
 
