@@ -328,7 +328,8 @@ class AgenticGenerator(Generator):
             value = parse_number(answer)
             if value is None:
                 raise Refusal("invalid_proposal:not_a_number", {"answer": answer[:100]})
-            args.update(value=value, tolerance=0.01, aliases=[])
+            # exact: the figure is quoted from a document, and a relative tolerance would accept nearby years
+            args.update(value=value, tolerance=0.0, aliases=[])
         elif kind == "date":
             parsed = parse_date(answer)
             if parsed is None:

@@ -107,6 +107,7 @@ class Features:
         self.dates: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.incoming: list[list[int]] = [[] for _ in corpus.documents]
         self.outgoing: list[list[int]] = []
+        self._folded: dict[int, str] = {}
         order = corpus.order
         for i, doc in enumerate(corpus.documents):
             if doc.category:
@@ -133,6 +134,13 @@ class Features:
         for table in (self.numbers, self.dates):
             for values in table.values():
                 values.sort()
+
+    def folded(self, i: int) -> str:
+        """Document `i`'s text, casefolded (kept once computed)."""
+        found = self._folded.get(i)
+        if found is None:
+            found = self._folded[i] = self.corpus.documents[i].text.casefold()
+        return found
 
     def satisfying(self, clue: Clue) -> frozenset[int]:
         return self._satisfying(clue)

@@ -150,9 +150,10 @@ class SearchFamily(Family):
         other = next((corpus.by_id[e] for e in path.evidence[1:] if e in corpus.by_id and e != path.answer_doc), None)
         if other is None:
             other = next(d for d in corpus.documents if d.id != path.answer_doc)
-        controls = [Control("hedged", f"{gold} or {other.title}", "answer"),
-                    Control("overlong", (gold + " ") * (MAX_ANSWER_CHARS // max(1, len(gold)) + 2), "answer_format")]
         kind = args.get("type", "entity")
+        compared = "judge" if kind == "text" else "answer"
+        controls = [Control("hedged", f"{gold} or {other.title}", compared),
+                    Control("overlong", (gold + " ") * (MAX_ANSWER_CHARS // max(1, len(gold)) + 2), "answer_format")]
         if kind == "entity":
             accepted = {normalize(a) for a in [args["answer"], *args.get("aliases", [])]}
             controls.append(Control("other_entity", other.title, "answer"))
@@ -163,6 +164,8 @@ class SearchFamily(Family):
             value = float(args["value"])
             wrong = value * (1 + 3 * float(args.get("tolerance", 0.01)) + 0.02) + 1
             controls.append(Control("wrong_figure", f"{wrong:,.0f}", "answer"))
+        elif kind == "text":
+            controls.append(Control("other_entity", other.title, "judge"))
         elif kind == "date":
             year = int(str(args["value"])[:4])
             controls.append(Control("other_year", re.sub(str(year), str(year + 1), gold), "answer"))

@@ -38,6 +38,8 @@ NUMBER_TOLERANCE = 0.01
 SPECIFIC = 60
 """A hop prefers targets linked from at most this many documents (a hub names nothing)."""
 GOLD_TOP_K = 10
+WALK_TRIES = 12
+"""Links tried per hop before the walk gives up (dead_end)."""
 
 SYSTEM_PROMPT = (
     "You answer questions by searching a document collection. Tools: search(query, top_k) returns "
@@ -85,9 +87,16 @@ class Composer:
         self.names = name_table(corpus)
         self.workspace = Workspace(corpus, index, mode, snippet_words, snippet_words)
         self.pools: dict[str | None, list[int]] = {}
+        self._reach: dict[tuple[int, int], bool] = {}
+        self._kinds: list[tuple[str, str | None]] | None = None
 
     # -- sampling ------------------------------------------------------------------------------
     def _types(self) -> list[tuple[str, str | None]]:
+        if self._kinds is None:
+            self._kinds = self._answer_kinds()
+        return self._kinds
+
+    def _answer_kinds(self) -> list[tuple[str, str | None]]:
         numbers = sorted({k for d in self.corpus.documents for k, f in d.facts.items() if f.kind == "number" and k in NUMBER_PATTERNS})
         dates = sorted({k for d in self.corpus.documents for k, f in d.facts.items() if f.kind == "date"})
         kinds = {"entity": [("entity", None)], "number": [("number", k) for k in numbers], "date": [("date", k) for k in dates]}
@@ -107,14 +116,35 @@ class Composer:
             self.pools[fact] = eligible[: max(1, (len(eligible) + 1) // 2)] if eligible else []
         return self.pools[fact]
 
+    def _reachable(self, source: int, target: int) -> bool:
+        """Whether a searcher who knows `target` finds `source` among the documents naming it (the
+        step the gold path takes back along the walk)."""
+        known = self._reach.get((source, target))
+        if known is not None:
+            return known
+        src, tgt = self.corpus.documents[source], self.corpus.documents[target]
+        folded = self.f.folded(source)
+        mention = next((n for n in [tgt.name, *tgt.aliases] if n.casefold() in folded), None)
+        found = mention is not None and any(
+            any(hit.doc == source for hit in self.index.search(query, GOLD_TOP_K, self.mode))
+            for query in dict.fromkeys([f"{mention} {src.category or ''}".strip(), mention]))
+        self._reach[(source, target)] = found
+        return found
+
     def _walk(self, start: int, rng: random.Random) -> list[int]:
+        """`hops` steps along links from `start`: specific targets first (a hub names nothing), each
+        one a step the tools can retrace, and one that can go on while hops remain."""
         chain = [start]
-        for _ in range(self.hops):
+        for hop in range(self.hops):
             options = [t for t in self.f.outgoing[chain[-1]] if t not in chain]
-            if not options:
+            rng.shuffle(options)
+            options.sort(key=lambda t: len(self.f.incoming[t]) > SPECIFIC)
+            last = hop == self.hops - 1
+            step = next((t for t in options[:WALK_TRIES]
+                         if (last or any(u not in chain for u in self.f.outgoing[t])) and self._reachable(chain[-1], t)), None)
+            if step is None:
                 raise Refusal("dead_end", {"hops_walked": len(chain) - 1})
-            specific = [t for t in options if len(self.f.incoming[t]) <= SPECIFIC]
-            chain.append(rng.choice(specific or options))
+            chain.append(step)
         return chain
 
     # -- uniqueness ----------------------------------------------------------------------------
@@ -158,8 +188,8 @@ class Composer:
             clues[0].append(spare.pop(0))
         # a clue that the walk makes redundant goes again: the hops should be needed
         for clue in list(reversed(clues[0])):
-            if len(self._direct(clues[0]) or ()) > 1 or len(clues[0]) == 1:
-                break
+            if len(self._direct(clues[0]) or ()) > 1 or len(clues[0]) == 1 or clue.kind == "category":
+                break  # the category stays: it is what the gold path (and a searcher) searches with
             trial = [c for c in clues[0] if c != clue]
             if self.solutions([trial, *clues[1:]]) == {answer}:
                 clues[0] = trial

@@ -23,6 +23,8 @@ from ._index import Index, Mode
 MAX_TOP_K = 10
 MAX_MATCHES = 10
 CONTEXT_CHARS = 160
+_WORDS = re.compile(r"\w+")
+_PUNCT = "\"'()[]{}<>.,;:!?*_`~"
 
 
 @dataclass
@@ -47,8 +49,8 @@ def snippet(text: str, query: str, words: int) -> str:
     tokens = text.split()
     if len(tokens) <= words:
         return text
-    wanted = {w for w in re.findall(r"\w+", query.casefold()) if len(w) > 2}
-    hits = [1 if wanted & set(re.findall(r"\w+", t.casefold())) else 0 for t in tokens]
+    wanted = {w for w in _WORDS.findall(query.casefold()) if len(w) > 2}
+    hits = [1 if t.casefold().strip(_PUNCT) in wanted else 0 for t in tokens]
     step = max(1, words // 4)
     best, best_start, window = -1, 0, sum(hits[:words])
     for start in range(0, len(tokens) - words + step, step):
