@@ -21,7 +21,6 @@ import os
 import random
 import re
 import sqlite3
-import statistics
 import tempfile
 import time
 from pathlib import Path

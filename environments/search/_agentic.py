@@ -21,7 +21,7 @@ import json
 import random
 import tomllib
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -29,7 +29,6 @@ from synth import (
     ConfigError,
     EnvironmentSpec,
     Family,
-    Generator,
     Item,
     Rejection,
     Run,
@@ -46,9 +45,9 @@ from synth.verifiers.search import date_matches, name_matches, normalize, number
 
 from ._clues import features
 from ._gate import Refusal, check_leaks, name_table, single_search, unique_aliases
-from ._generate import environment_metadata, load_source, make_tuple, prepared_index, used_answers, funnel
+from ._generate import CorpusGenerator, environment_metadata
 from ._gold import GoldPath, GoldPathBroken, Step, replay
-from ._programmatic import SYSTEM_PROMPT, Draft
+from ._programmatic import SYSTEM_PROMPT, Draft, long_tail
 from ._settings import SearchSettings
 from ._tools import FIND, OPEN, SEARCH, SUBMIT, Workspace, find, open_document, search
 
@@ -188,37 +187,19 @@ class _Agents(Family):
         raise NotImplementedError
 
 
-class AgenticGenerator(Generator):
+class AgenticGenerator(CorpusGenerator):
     """Agent-made candidates: index 0, 1, ... each seeded by a long-tail entity."""
 
+    mode = "agentic"
+
     def __init__(self, run: Run, settings: SearchSettings, *, transport: Any = None) -> None:
-        self.run, self.settings, self.transport = run, settings, transport
-        self.target = settings.n
-        self.corpus = load_source(settings.corpus)
-        self.index = prepared_index(self.corpus, settings.retriever)
+        super().__init__(run, settings)
+        self.transport = transport
         self.ws = Workspace(self.corpus, self.index, settings.retriever, settings.snippet_words, settings.snippet_words)
         self.agents = agent_configs(settings)
         self.family = _Agents(self.ws)
         self.names = name_table(self.corpus)
-        self.used = used_answers(run)
-        self.f = features(self.corpus)
-        self._corpus_ref = None
-        pool = [i for i, targets in enumerate(self.f.outgoing) if targets]
-        pool.sort(key=lambda i: (len(self.f.incoming[i]), i))
-        self.pool = pool[: max(1, (len(pool) + 1) // 2)]
-
-    @property
-    def corpus_ref(self) -> Any:
-        if self._corpus_ref is None:
-            self._corpus_ref = self.run.write_asset("search", self.corpus.compressed(), ".jsonl.gz", "application/gzip")
-        return self._corpus_ref
-
-    def candidates(self) -> Iterator[Item]:
-        for index in range(self.settings.candidates):
-            yield Item(self.corpus.name, index)
-
-    def facts(self) -> dict[str, Any]:
-        return {"corpus": self.corpus.name, "corpus_hash": self.corpus.hash, "funnel": funnel(self.run)}
+        self.pool = long_tail(features(self.corpus))
 
     # -- one candidate ---------------------------------------------------------------------------
     def build(self, candidate: Item) -> TupleRecord | Rejection:
@@ -229,14 +210,8 @@ class AgenticGenerator(Generator):
             ref = self._audit(audit)
             return Rejection(key=candidate.key, family="search", reason=refusal.reason,
                              details={**refusal.details, "audit": {"path": ref.path, "sha256": ref.sha256}})
-        used = (draft.chain[0], draft.answer_type)
-        if used in self.used:
-            ref = self._audit(audit)
-            return Rejection(key=candidate.key, family="search", reason="duplicate_answer",
-                             details={"answer": draft.chain[0], "audit": {"path": ref.path, "sha256": ref.sha256}})
-        self.used.add(used)
-        return make_tuple(self.run, self.corpus, self.corpus_ref, self.settings, candidate.index, draft, "agentic",
-                          audit=self._audit(audit), task_extra=extra)
+        ref = self._audit(audit)
+        return self.keep(candidate, draft, {"audit": {"path": ref.path, "sha256": ref.sha256}}, audit=ref, task_extra=extra)
 
     def _audit(self, audit: list[dict[str, Any]]) -> Any:
         data = json.dumps(audit, sort_keys=True, ensure_ascii=False).encode()

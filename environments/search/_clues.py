@@ -164,10 +164,7 @@ class Features:
 
     def linking_to(self, targets: frozenset[int]) -> frozenset[int]:
         """Documents that link to any of `targets`."""
-        found: set[int] = set()
-        for t in targets:
-            found.update(self.incoming[t])
-        return frozenset(found)
+        return frozenset().union(*(self.incoming[t] for t in targets))
 
     # -- proposing clues about one document ----------------------------------------------------
     def proposals(self, i: int, rng: random.Random, *, skip_fact: str | None = None) -> list[Clue]:

@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -108,6 +108,7 @@ class Corpus:
     header: Header
     documents: list[Document]
     _data: bytes | None = field(default=None, repr=False)
+    _hash: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.documents = sorted(self.documents, key=lambda d: d.id)
@@ -137,7 +138,9 @@ class Corpus:
 
     @property
     def hash(self) -> str:
-        return hashlib.sha256(self.data()).hexdigest()
+        if self._hash is None:
+            self._hash = hashlib.sha256(self.data()).hexdigest()
+        return self._hash
 
     def compressed(self) -> bytes:
         """gzip of `data()` with no timestamp, so the same corpus gives the same bytes."""
@@ -555,6 +558,3 @@ def factbook() -> Corpus:
         ))
     return build("factbook", docs, relation="borders")
 
-
-def documents_of(corpus: Corpus, ids: Iterable[str]) -> list[Document]:
-    return [corpus.by_id[i] for i in ids if i in corpus.by_id]

@@ -20,7 +20,6 @@ from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from synth import (
-    AssetRef,
     ConfigError,
     Control,
     Family,
@@ -201,4 +200,4 @@ def _foreign_alias(corpus: Corpus, answer_doc: str, accepted: set[str], fallback
     return None
 
 
-__all__ = ["SearchEnvironment", "SearchFamily", "corpus_of", "gold_of", "workspace", "AssetRef"]
+__all__ = ["SearchEnvironment", "SearchFamily", "corpus_of", "gold_of", "workspace"]

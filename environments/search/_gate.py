@@ -27,23 +27,24 @@ class Refusal(Exception):
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def _contains(text: str, phrase: str) -> bool:
+def _contains(normalized_text: str, phrase: str) -> bool:
     needle = normalize(phrase)
-    return bool(needle) and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", normalize(text)) is not None
+    return bool(needle) and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", normalized_text) is not None
 
 
 def check_leaks(question: str, answer: str, aliases: list[str], *, hidden: list[str] = (), figures: list[str] = ()) -> None:  # type: ignore[assignment]
     """The answer, its aliases, a figure of it (number/date answers) or an entity the question
     must not name (`hidden`) appears in the question: Refusal('leak:...')."""
+    normalized = normalize(question)
     for alias in [answer, *aliases]:
-        if _contains(question, alias):
+        if _contains(normalized, alias):
             raise Refusal("leak:answer_in_question", {"alias": alias})
     for figure in figures:
         digits = re.sub(r"\D", "", figure)
         if figure and (figure in question or (len(digits) >= 3 and digits in re.sub(r"[^\d ]", "", question).replace(" ", " "))):
             raise Refusal("leak:answer_in_question", {"figure": figure})
     for name in hidden:
-        if _contains(question, name):
+        if _contains(normalized, name):
             raise Refusal("leak:names_intermediate", {"name": name})
 
 

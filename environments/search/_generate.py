@@ -11,8 +11,6 @@ run resumes to the same records; an answer (document and answer type) is used on
 
 from __future__ import annotations
 
-import json
-import os
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +31,7 @@ from synth import (
 from ._corpus import Corpus, load
 from ._gate import Refusal
 from ._gold import GoldPath
-from ._index import Index, ensure_cached, forget, open_index
+from ._index import Index, cache_dir, ensure_cached, forget, open_index
 from ._programmatic import SYSTEM_PROMPT, Composer, Draft, clue_metadata
 from ._settings import SearchSettings
 from ._tools import TOOLS
@@ -110,48 +108,59 @@ def funnel(run: Run) -> dict[str, Any]:
             "rejected_by_reason": dict(sorted(detail.items()))}
 
 
-class SearchGenerator(Generator):
-    """Programmatic candidates: index 0, 1, ... until `n` tuples exist or `max_candidates` ran out."""
+class CorpusGenerator(Generator):
+    """What both modes share: candidates 0, 1, ... over one corpus until `n` tuples exist or
+    `max_candidates` ran out; the corpus stored once in the run; one use per answer."""
+
+    mode = "programmatic"
 
     def __init__(self, run: Run, settings: SearchSettings) -> None:
         self.run, self.settings = run, settings
         self.target = settings.n
         self.corpus = load_source(settings.corpus)
         self.index = prepared_index(self.corpus, settings.retriever)
-        self.composer = Composer(self.corpus, self.index, hops=settings.hops, breadth=settings.breadth,
-                                 answer_type=settings.answer_type, mode=settings.retriever, snippet_words=settings.snippet_words)
         self.used = used_answers(run)
         self._corpus_ref: AssetRef | None = None
 
     @property
     def corpus_ref(self) -> AssetRef:
         if self._corpus_ref is None:
-            self._corpus_ref = self.run.write_asset("search", self.corpus.compressed(), ".jsonl.gz", "application/gzip")
+            cached = cache_dir(self.corpus.hash) / "corpus.jsonl.gz"  # the same bytes, compressed when the index was built
+            data = cached.read_bytes() if cached.is_file() else self.corpus.compressed()
+            self._corpus_ref = self.run.write_asset("search", data, ".jsonl.gz", "application/gzip")
         return self._corpus_ref
 
     def candidates(self) -> Iterator[Item]:
         for index in range(self.settings.candidates):
             yield Item(self.corpus.name, index)
 
+    def facts(self) -> dict[str, Any]:
+        return {"corpus": self.corpus.name, "corpus_hash": self.corpus.hash, "funnel": funnel(self.run)}
+
+    def keep(self, candidate: Item, draft: Draft, details: dict[str, Any], audit: AssetRef | None = None,
+             task_extra: dict[str, Any] | None = None) -> TupleRecord | Rejection:
+        """The draft's tuple, or a duplicate_answer rejection when its answer is used already."""
+        used = (draft.chain[0], draft.answer_type)
+        if used in self.used:
+            return Rejection(key=candidate.key, family="search", reason="duplicate_answer", details={"answer": draft.chain[0], **details})
+        self.used.add(used)
+        return make_tuple(self.run, self.corpus, self.corpus_ref, self.settings, candidate.index, draft, self.mode, audit=audit,
+                          task_extra=task_extra)
+
+
+class SearchGenerator(CorpusGenerator):
+    """Programmatic candidates (`_programmatic.Composer`)."""
+
+    def __init__(self, run: Run, settings: SearchSettings) -> None:
+        super().__init__(run, settings)
+        self.composer = Composer(self.corpus, self.index, hops=settings.hops, breadth=settings.breadth,
+                                 answer_type=settings.answer_type, mode=settings.retriever, snippet_words=settings.snippet_words)
+
     def build(self, candidate: Item) -> TupleRecord | Rejection:
         try:
             draft = self.composer.draft(self.settings.seed, candidate.index)
         except Refusal as refusal:
             return Rejection(key=candidate.key, family="search", reason=refusal.reason, details=refusal.details)
-        used = (draft.chain[0], draft.answer_type)
-        if used in self.used:
-            return Rejection(key=candidate.key, family="search", reason="duplicate_answer", details={"answer": draft.chain[0]})
-        self.used.add(used)
-        return make_tuple(self.run, self.corpus, self.corpus_ref, self.settings, candidate.index, draft, "programmatic",
-                          task_extra={"direct_candidates": draft.facts["direct_candidates"]})
-
-    def facts(self) -> dict[str, Any]:
-        return {"corpus": self.corpus.name, "corpus_hash": self.corpus.hash, "funnel": funnel(self.run)}
+        return self.keep(candidate, draft, {}, task_extra={"direct_candidates": draft.facts["direct_candidates"]})
 
 
-def read_json_asset(run: Run, ref: AssetRef) -> Any:
-    return json.loads(run.read_asset(ref))
-
-
-def cpu_note() -> str:
-    return f"{os.cpu_count()} cores"

@@ -18,7 +18,6 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from synth.verifiers.search import normalize
 
 from ._clues import NOUN, RELATION_TEXT, Clue, Features, features
 from ._corpus import Corpus, Document
@@ -72,6 +71,14 @@ class Draft:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
+def long_tail(f: Features, fact: str | None = None) -> list[int]:
+    """The long tail: documents with outgoing links (and the fact asked for), the less linked-to half."""
+    docs = f.corpus.documents
+    eligible = [i for i in range(len(docs)) if f.outgoing[i] and (fact is None or fact in docs[i].facts)]
+    eligible.sort(key=lambda i: (len(f.incoming[i]), i))
+    return eligible[: max(1, (len(eligible) + 1) // 2)] if eligible else []
+
+
 def _article(kind: str) -> str:
     return {"factbook": "country"}.get(kind, "entity")
 
@@ -107,13 +114,8 @@ class Composer:
         return kinds["entity"] * max(1, len(numbers) + len(dates)) + kinds["number"] + kinds["date"]
 
     def _pool(self, fact: str | None) -> list[int]:
-        """The long tail: documents with outgoing links (and the fact asked for), the less linked-to
-        half of them."""
         if fact not in self.pools:
-            docs = self.corpus.documents
-            eligible = [i for i in range(len(docs)) if self.f.outgoing[i] and (fact is None or fact in docs[i].facts)]
-            eligible.sort(key=lambda i: (len(self.f.incoming[i]), i))
-            self.pools[fact] = eligible[: max(1, (len(eligible) + 1) // 2)] if eligible else []
+            self.pools[fact] = long_tail(self.f, fact)
         return self.pools[fact]
 
     def _reachable(self, source: int, target: int) -> bool:
@@ -289,6 +291,3 @@ def clue_metadata(clues: list[list[Clue]]) -> list[dict[str, Any]]:
     subjects = ["answer", *[f"X{i}" for i in range(1, len(clues))]]
     return [clue.public(subjects[level]) for level, own in enumerate(clues) for clue in own]
 
-
-def normalized_question_key(prompt: str) -> str:
-    return normalize(prompt)

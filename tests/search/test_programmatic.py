@@ -182,3 +182,39 @@ def test_tools_in_an_episode_see_the_corpus_the_task_was_built_on(factbook_run: 
         assert [t.name for t in env.tools] == [t.spec.name for t in TOOLS]
         ws: Workspace = env.runtime.context
         assert ws.corpus.hash == record.environment.metadata["corpus_hash"]
+
+
+def test_the_gate_refuses_leaks_and_questions_one_search_answers(tiny_corpus) -> None:
+    from synth.environments.search._gate import Refusal, check_leaks, single_search
+
+    index = open_index(tiny_corpus)
+    with pytest.raises(Refusal, match="leak:answer_in_question"):
+        check_leaks("Which town, the VARNHOLM of old, ...?", "Varnholm", [])
+    with pytest.raises(Refusal, match="leak:names_intermediate"):
+        check_leaks("Which town did Elias Trent finance?", "Varnholm", [], hidden=["Elias Trent"])
+    with pytest.raises(Refusal, match="leak:answer_in_question"):
+        check_leaks("Which country has 55,751,717 people?", "55,751,717", [], figures=["55,751,717"])
+    check_leaks("Which town did a shipbuilder finance?", "Varnholm", [], hidden=["Elias Trent"])  # passes
+    question = "Which fishing town on the banks of the river was founded in 1642?"
+    with pytest.raises(Refusal, match="leak:top_hit"):
+        single_search(question, tiny_corpus, index, "bm25", "varnholm", "Varnholm", [])
+    # the top hit is not the answer, but the first hit that fits the answer's own clue ("its name begins with V") is
+    question = "Which fishing place, founded in the 1640s, lies on the river that flows past the wool market town?"
+    assert tiny_corpus.documents[index.search(question, 1)[0].doc].id != "varnholm"
+    with pytest.raises(Refusal, match="single_search"):
+        single_search(question, tiny_corpus, index, "bm25", "varnholm", "Varnholm", [],
+                      plausible=lambda i: tiny_corpus.documents[i].title.startswith("V"))
+    assert single_search(question, tiny_corpus, index, "bm25", "varnholm", "Varnholm", [],
+                         plausible=lambda i: tiny_corpus.documents[i].title.startswith("K")) == "Kelby"
+
+
+def test_uniqueness_counts_every_document_that_fits(tiny_corpus) -> None:
+    from synth.environments.search._clues import Clue
+    from synth.environments.search._programmatic import Composer
+
+    composer = Composer(tiny_corpus, open_index(tiny_corpus), hops=1, breadth=1, answer_type="entity", mode="bm25", snippet_words=512)
+    one_word = [Clue("name_words", (("value", 1),))]
+    river = [Clue("name_prefix", (("value", "os"),))]
+    found = {tiny_corpus.documents[i].id for i in composer.solutions([one_word, river])}
+    assert found == {"varnholm", "kelby"} == brute_force_answers(tiny_corpus, [
+        {"subject": "answer", "kind": "name_words", "value": 1}, {"subject": "X1", "kind": "name_prefix", "value": "os"}], 1)
