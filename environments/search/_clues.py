@@ -50,8 +50,7 @@ class Clue:
     def text(self, subject: str, corpus: Corpus) -> str:
         p = self.p
         if self.kind == "category":
-            article = "an" if p["value"][:1] in "aeiou" else "a"
-            return f"{subject} is {article} {p['value']}"
+            return f"{subject} is described as \"{p['value']}\""
         if self.kind == "topic":
             return f"{subject}'s {TOPIC_LABEL.get(corpus.name, 'topic')} is {p['value']}"
         if self.kind == "name_prefix":

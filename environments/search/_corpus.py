@@ -385,12 +385,23 @@ _CATEGORY_STOP = {"by", "of", "in", "from", "for", "at", "on", "and", "with", "t
 def category_of(description: str) -> str | None:
     """The kind of thing a short description names, without names, dates or places:
     '1968 film by Stanley Kubrick' -> 'film'; 'German-born theoretical physicist (1879–1955)' ->
-    'theoretical physicist'; 'Art movement' -> 'art movement'."""
-    text = re.sub(r"\([^)]*\)", " ", description)
+    'theoretical physicist'; 'Flowering, deciduous trees, family Ulmaceae' -> 'deciduous trees'
+    (a comma-separated part that is one adjective-like word is passed over)."""
+    for part in re.sub(r"\([^)]*\)", " ", description).split(","):
+        found = _category_of_part(part)
+        if found and not (" " not in found and found.endswith(_ADJECTIVE)):
+            return found
+    return None
+
+
+_ADJECTIVE = ("ing", "ed", "ous", "ive", "ful")
+
+
+def _category_of_part(text: str) -> str | None:
     kept: list[str] = []
-    for i, word in enumerate(text.replace(",", " , ").split()):
+    for i, word in enumerate(text.split()):
         bare = word.strip(".;:")
-        if bare.casefold() in _CATEGORY_STOP or bare == ",":
+        if bare.casefold() in _CATEGORY_STOP:
             break
         if any(ch.isdigit() for ch in bare) or (i > 0 and bare[:1].isupper()) or (i == 0 and bare[:1].isupper() and bare[1:2].isupper()):
             kept = []
