@@ -122,7 +122,8 @@ def agent_configs(settings: SearchSettings) -> dict[str, list[AgentConfig]]:
     if not isinstance(answerers, list) or not answerers:
         raise ConfigError("agents file: [[answerer]] must list at least one answer agent")
     return {
-        "questioner": [make("questioner", "questioner", table.get("questioner", {}), {"system_prompt": QUESTIONER, "temperature": 1.0})],
+        "questioner": [make("questioner", "questioner", table.get("questioner", {}),
+                            {"system_prompt": QUESTIONER.format(depth=settings.hops, breadth=settings.breadth), "temperature": 1.0})],
         "answerer": [make("answerer", a.get("name", f"answerer-{i}"), a, {"system_prompt": ANSWERER_VARIANTS[0][1]})
                      for i, a in enumerate(answerers)],
         "verifier": [make("verifier", "verifier", table.get("verifier", {}), {"system_prompt": VERIFIER, "temperature": 0.3})],

@@ -11,6 +11,7 @@ run resumes to the same records; an answer (document and answer type) is used on
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -59,6 +60,8 @@ def prepared_index(corpus: Corpus, retriever: str) -> Index:
     """The corpus index, with dense vectors computed first when the retriever needs them."""
     index = open_index(corpus)
     if retriever != "bm25" and index.dense is None:
+        logging.getLogger("synth").info(f"computing the dense vectors of {corpus.name} ({len(corpus.documents)} documents, once;"
+                                        " about a minute per 1,000 on a CPU)")
         ensure_cached(corpus, dense=True)
         forget(corpus.hash)
         index = open_index(corpus)

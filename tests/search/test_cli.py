@@ -83,7 +83,7 @@ def test_an_agents_file_makes_heterogeneous_agents(tmp_path: Path) -> None:
     agents.write_text('[questioner]\nmodel = "big"\n\n[[answerer]]\nname = "fast"\nmodel = "small"\ntemperature = 0.2\n\n'
                       '[[answerer]]\nname = "memory"\ntools = false\nbase_url = "http://other.test/v1"\n\n[verifier]\ntemperature = 0\n')
     configs = agent_configs(SearchSettings(corpus=str(TINY), base_url="http://main.test/v1", model="default", agents=agents))
-    assert configs["questioner"][0].model == "big"
+    assert configs["questioner"][0].model == "big" and "2 hops away (up to 2 links" in configs["questioner"][0].system_prompt
     assert [(a.name, a.model, a.tools, a.base_url) for a in configs["answerer"]] == [
         ("fast", "small", True, "http://main.test/v1"), ("memory", "default", False, "http://other.test/v1")]
     assert configs["verifier"][0].temperature == 0
