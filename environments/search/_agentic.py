@@ -322,10 +322,17 @@ class AgenticGenerator(CorpusGenerator):
         return Draft(chain=[answer_doc, *[e for e in evidence if e != answer_doc]], clues=[[]], prompt=prompt, answer_type=kind,
                      verifier_args=args, gold=gold)
 
-    def _correct(self, draft: Draft, text: Any) -> bool:
+    async def _correct(self, draft: Draft, text: Any, record: TupleRecord) -> bool:
+        """Whether an answer agent's answer is right, by the task's own rules (the pinned judge for
+        free-form answers)."""
         if not isinstance(text, str) or not text.strip():
             return False
         args = draft.verifier_args
+        if args["type"] == "text":
+            from ._judge import judge_submission
+
+            verdict = await asyncio.to_thread(judge_submission, record, text, self.transport)
+            return bool(verdict["correct"])
         if args["type"] == "number":
             return number_matches(text, float(args["value"]), float(args["tolerance"]))[0]
         if args["type"] == "date":
@@ -350,7 +357,8 @@ class AgenticGenerator(CorpusGenerator):
         for agent, trajectory in zip(self.agents["answerer"], runs):
             if trajectory.termination.infrastructure:
                 raise Refusal("infrastructure", {"agent": agent.name, "error": trajectory.extra.get("error", "")})
-            if self._correct(draft, trajectory.submission):
+            record = self._record("answerer", draft.prompt, agent, spec, index)
+            if await self._correct(draft, trajectory.submission, record):
                 raise Refusal(f"answered:{agent.name}", {"answer": str(trajectory.submission)[:200]})
             if isinstance(trajectory.submission, str) and trajectory.submission.strip():
                 wrong.append(trajectory.submission.strip()[:200])

@@ -75,15 +75,17 @@ def environment_metadata(corpus: Corpus, settings: SearchSettings, mode: str) ->
 
 def make_tuple(run: Run, corpus: Corpus, corpus_ref: AssetRef, settings: SearchSettings, index: int, draft: Draft,
                mode: str, audit: AssetRef | None = None, task_extra: dict[str, Any] | None = None) -> TupleRecord:
-    """The tuple of a question that passed the gate."""
+    """The tuple of a question that passed the gate. Difficulty is the hops of the walk (programmatic)
+    or the depth the questioner was given (agentic), within 1..5."""
+    hops = len(draft.chain) - 1 if mode == "programmatic" else settings.hops
     gold = run.write_asset("search", draft.gold.dumps(), ".json", "application/json")
     state = {"corpus": corpus_ref, "gold": gold}
     if audit is not None:
         state["audit"] = audit
     environment = EnvironmentSpec(
-        family="search", category=corpus.name, seed=settings.seed, index=index, difficulty=len(draft.chain) - 1 if len(draft.chain) > 1 else 1,
+        family="search", category=corpus.name, seed=settings.seed, index=index, difficulty=min(5, max(1, hops)),
         state=state, tools=[t.spec for t in TOOLS],
-        metadata={**environment_metadata(corpus, settings, mode), "hops": len(draft.chain) - 1, "breadth": settings.breadth},
+        metadata={**environment_metadata(corpus, settings, mode), "hops": hops, "breadth": settings.breadth},
     )
     task = TaskSpec(
         family="search", category=corpus.name, environment_key=environment.key, prompt=draft.prompt, system_prompt=SYSTEM_PROMPT,

@@ -37,6 +37,8 @@ class Script:
     rounds_seen: int = 0
 
     def __call__(self, body: dict[str, Any], n: int) -> dict[str, Any]:
+        if body["messages"][0]["content"].startswith("You grade an answer"):  # the pinned judge of free-form answers
+            return judge_reply(body, n)
         tools = {t["function"]["name"] for t in body.get("tools", [])}
         user = next(m["content"] for m in body["messages"] if m["role"] == "user")
         done = [m for m in body["messages"] if m["role"] == "tool"]
@@ -53,6 +55,13 @@ class Script:
         position = {"careful": 0, "quickly": 1, "without searching": 2}
         slot = next((i for key, i in position.items() if key in system), 0)
         return completion(tool_calls=[call("submit", {"answer": self.answers[slot]}, f"a{n}")])
+
+
+def judge_reply(body: dict, n: int) -> dict:
+    """A judge that accepts the Ostra and nothing else (no hedges)."""
+    candidate = body["messages"][-1]["content"].split("<<<")[-1]
+    correct = "Ostra" in candidate and not any(other in candidate for other in (" or ", "Fell", "Lund", "sea"))
+    return completion(json.dumps({"correct": correct, "reasoning": "compared with the reference"}))
 
 
 def proposal(question: str = HARD, answer: str = "Varnholm", evidence: tuple[str, ...] = ("varnholm", "trent", "ostra"), **extra: Any) -> dict:
@@ -142,12 +151,7 @@ def test_number_answers_are_kept_when_a_document_states_them(tmp_path: Path) -> 
 def test_a_free_form_answer_is_judged_by_the_pinned_judge_when_executed(tmp_path: Path, monkeypatch) -> None:
     question = "Which body of water carries the snow of the mountain that a poet from an island village wrote about?"
 
-    def judge_server(body: dict, n: int) -> dict:  # names the Ostra and nothing else
-        candidate = body["messages"][-1]["content"].split("<<<")[-1]
-        correct = "Ostra" in candidate and not any(other in candidate for other in (" or ", "Fell", "Lund", "sea"))
-        return completion(json.dumps({"correct": correct, "reasoning": "compared with the reference"}))
-
-    with FakeServer(judge_server) as judge:
+    with FakeServer(judge_reply) as judge:
         result, run, _ = build(tmp_path, Script([proposal(question=question, answer="the Ostra", answer_type="text",
                                                           evidence=("fell", "lund"))], answers=["the sea", "Tovik", "Kelby"]),
                                judge_base_url=judge.base_url, judge_model="judge-m")
@@ -162,6 +166,14 @@ def test_a_free_form_answer_is_judged_by_the_pinned_judge_when_executed(tmp_path
         assert wrong.status == "fail" and wrong.checks[-1].name == "judge"
     gold = next(t for t in run.trajectories() if t.source == "gold")
     assert synth.grade(result, gold.submission, run, gold).status == "pass"  # regrading needs no judge
+
+
+def test_an_answer_agent_right_in_other_words_is_caught_by_the_judge(tmp_path: Path) -> None:
+    question = "Which body of water carries the snow of the mountain that a poet from an island village wrote about?"
+    result, _, _ = build(tmp_path, Script([proposal(question=question, answer="the Ostra", answer_type="text", evidence=("fell", "lund"))],
+                                          answers=["the sea", "It is the river Ostra", "Kelby"]),
+                         rounds=1, judge_base_url="http://judge.test/v1", judge_model="judge-m")
+    assert isinstance(result, Rejection) and result.reason == "answered:quick-1"
 
 
 def test_a_lenient_judge_makes_its_tuple_unsound(tmp_path: Path) -> None:
