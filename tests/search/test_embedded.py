@@ -33,7 +33,7 @@ def embedded() -> Iterator[str]:
 def test_an_agentic_candidate_on_the_embedded_model_is_gated_honestly(tmp_path: Path, embedded: str) -> None:
     run = Run.create(tmp_path / "run")
     settings = SearchSettings(corpus=str(TINY), base_url=embedded, model="SmolLM2-135M-Instruct", n=1, answerers=1,
-                              verify_passes=1, rounds=1, max_steps=2, max_tokens=64)
+                              verify_passes=1, rounds=1, max_steps=2, max_tokens=64, snippet_words=48)
     with AgenticGenerator(run, settings) as generator:
         result = generator.build(Item("tiny.jsonl", 0))
     print("embedded agentic candidate:", result.reason if isinstance(result, Rejection) else "kept")
