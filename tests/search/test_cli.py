@@ -29,10 +29,10 @@ def test_generate_verify_rollout_export_and_eval(tmp_path: Path) -> None:
     assert "3 tuples" in invoke("generate", "search", "--corpus", "factbook", "--n", "3", "--seed", "5", "--hops", "1", "--out", str(run))
     invoke("verify", str(run))
 
-    def searcher(body: dict, n: int) -> dict:  # searches once, then submits the top title
+    def searcher(body: dict, n: int) -> dict:  # searches the whole question once, then submits the top title (the gate refuses what that answers)
         results = [m for m in body["messages"] if m["role"] == "tool"]
         if not results:
-            return completion(tool_calls=[call("search", {"query": body["messages"][1]["content"][:200]}, f"s{n}")])
+            return completion(tool_calls=[call("search", {"query": body["messages"][1]["content"]}, f"s{n}")])
         top = json.loads(results[-1]["content"])["results"][0]["title"]
         return completion(tool_calls=[call("submit", {"answer": top}, f"a{n}")])
 
