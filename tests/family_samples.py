@@ -63,6 +63,9 @@ PROVIDERS: dict[str, Provider] = {
     "interpreter": Provider(sample=lambda tmp: {"n": 1, "seed": 11, "difficulty": 1, "from_file": str(_interpreter_tasks(tmp / "file"))},
                             resume=lambda tmp: {"category": ["data"], "n": 6, "seed": 12, "difficulty": 4},
                             marks=[pytest.mark.docker]),
+    # the factbook (every answer type, small and quick); the resume test kills a wiki run, slower per task
+    "search": Provider(sample=lambda tmp: {"corpus": "factbook", "n": 4, "seed": 2, "hops": 2},
+                       resume=lambda tmp: {"corpus": "wiki", "n": 24, "seed": 4, "hops": 2}),
 }
 
 
