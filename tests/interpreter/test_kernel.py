@@ -160,6 +160,12 @@ def test_forged_kernel_replies_are_ignored(shared_kernel) -> None:
     assert shared_kernel.execute("'next'").result == "'next'"
 
 
+def test_closing_the_kernel_s_own_descriptors_gets_a_fresh_kernel_not_a_hang(kernel) -> None:
+    with pytest.raises(KernelRestarted):
+        kernel.execute("import os\nos.closerange(0, 256)\nprint('gone')")
+    assert kernel.execute("'fresh'").result == "'fresh'"
+
+
 # -- the sandbox ------------------------------------------------------------------------------------
 def test_no_network(shared_kernel) -> None:
     run = shared_kernel.execute("import socket\nsocket.create_connection(('1.1.1.1', 53), timeout=3)")

@@ -19,7 +19,7 @@ def test_the_embedded_model_rolls_through_interpreter_tasks(tmp_path: Path, kern
     run = Run.create(tmp_path / "run")
     synth.generate(run, "interpreter", {"category": ["math"], "n": 1, "difficulty": 1})
     assert synth.verify(run).ok
-    config = RolloutConfig(max_steps=2, max_tokens=64, seed=1)
+    config = RolloutConfig(max_steps=2, max_tokens=48, seed=1)
     report = synth.rollout(run, config, tasks=1)
     assert report.stats.done == 1 and report.stats.infrastructure == 0
     episodes = [t for t in run.trajectories() if t.source == "model"]
