@@ -83,7 +83,7 @@ from ._stages import (
 from ._store import Journal, Run, atomic_write
 from ._templates import render
 from ._tools import Tool, ToolClient, ToolResult, ToolRuntime, tool_from_function
-from ._verify import control_records, gold_trajectory, sound_keys, verify_run
+from ._verify import baseline_records, control_records, easy_keys, gold_trajectory, sound_keys, verify_run
 
 __version__ = "0.1.0"
 

@@ -2,8 +2,9 @@
 
 Sits between the general family and its category packages. A category is a procedural generator of
 a sandbox SQLite database with a planted feasible solution (`build`), task-specific tools over it,
-a tools-only gold solver (`solve`) and perturbations of a gold answer (`perturb`); its grading
-lives in `synth.verifiers.general.<name>` (reached as `checker`), never here.
+a tools-only gold solver (`solve`), tools-only baseline agents that a hard task must defeat
+(`baselines`) and perturbations of a gold answer (`perturb`); its grading lives in
+`synth.verifiers.general.<name>` (reached as `checker`), never here.
 
 Guarantees: an item is a pure function of (category, seed, index, difficulty), with one
 `random.Random` per item (`item_rng`), so the same arguments give byte-identical tuples and
@@ -18,7 +19,7 @@ import json
 import random
 import sqlite3
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from synth import Check, Control, Tool, ToolClient, tool_from_function
 from synth.verifiers.general import Checker, checker
@@ -90,9 +91,9 @@ def one_per_check(options: list[tuple[str, str, Any]], limit: int = 6) -> list[C
 class GeneralCategory:
     """One procedural category of the general family: a package whose `__init__` defines the
     subclass (registered with `@register_category("general", NAME)`) and whose modules `_build`
-    (`build(rng, difficulty)`), `_solve` (`solve(client, params)`, tools only) and `_perturb`
-    (`perturb(db, params, answer, rng)`) are its parts; its checker of the same name lives in
-    `synth.verifiers.general`."""
+    (`build(rng, difficulty)`), `_solve` (`solve(client, params)`, tools only), `_baselines`
+    (`BASELINES`: name -> `fn(client, params)`, tools only) and `_perturb` (`perturb(db, params,
+    answer, rng)`) are its parts; its checker of the same name lives in `synth.verifiers.general`."""
 
     name: ClassVar[str]
     description: ClassVar[str]
@@ -129,6 +130,14 @@ class GeneralCategory:
     def solve(self, client: ToolClient, params: dict[str, Any]) -> None:
         """Gold solution, tool calls only, ending with client.submit_result: `_solve.solve`."""
         self._part("_solve").solve(client, params)
+
+    @property
+    def baselines(self) -> dict[str, Callable[[ToolClient, dict[str, Any]], None]]:
+        """Baseline agents by name (`_baselines.BASELINES`): cheap strategies with the gold solver's
+        interface (a ToolClient and the task params, ending with a submission) that every hard
+        tuple must defeat: greedy first-fit over the stated rules, the cheapest or first choice,
+        and one per known leak of the generator."""
+        return self._part("_baselines").BASELINES
 
     def perturb(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any, rng: random.Random) -> list[Control]:
         """At least three edits of the gold answer, each breaking a different named check:

@@ -95,6 +95,12 @@ class GeneralFamily(Family):
     def solve_gold(self, record: TupleRecord, run: Run, client: ToolClient) -> None:
         self.category(record.environment.category).solve(client, json.loads(json.dumps(record.task.metadata)))
 
+    def baselines(self, record: TupleRecord) -> tuple[str, ...]:
+        return tuple(self.category(record.environment.category).baselines)
+
+    def solve_baseline(self, record: TupleRecord, run: Run, client: ToolClient, name: str) -> None:
+        self.category(record.environment.category).baselines[name](client, json.loads(json.dumps(record.task.metadata)))
+
     def controls(self, record: TupleRecord, run: Run, gold_submission: Any) -> list[Control]:
         cat = self.category(record.environment.category)
         rng = random.Random(f"perturb:{record.key}")

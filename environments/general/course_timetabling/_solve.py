@@ -30,9 +30,10 @@ Place = tuple[str, str]
 """(slot, room)"""
 
 
-def solve(client: ToolClient, params: dict[str, Any]) -> None:
-    """Read the school through the tools, search a timetable and submit it (an empty one if the
-    search fails, so the gold verdict shows the failure)."""
+def read_school(client: ToolClient, params: dict[str, Any]) -> tuple["Search", dict[Session, list[Place]]]:
+    """Read the school through the tools: an empty search state and each session's static domain
+    (slots its teacher is available, in week order, times rooms of the right kind and size that
+    are not booked there, in name order)."""
     slot_rows = client.list_slots()
     day_order = list(dict.fromkeys(s["day"] for s in slot_rows))
     slots = {s["slot"]: (day_order.index(s["day"]), s["period"]) for s in slot_rows}
@@ -53,17 +54,27 @@ def solve(client: ToolClient, params: dict[str, Any]) -> None:
         fitting = [r for r in sorted(rooms) if room_fits(rooms[r], info["room_kind"], size)]
         domains[(course, k)] = [(s, r) for s in ordered_slots if s in available[info["teacher"]]
                                 for r in fitting if (r, s) not in booked]
+    return Search(slots, ordered_slots, courses, sessions, params, rooms), domains
 
-    search = _Search(slots, ordered_slots, courses, sessions, params)
-    search.search(dict(domains))
+
+def submit(client: ToolClient, search: "Search") -> None:
+    """Submit the sessions placed so far, in task order."""
     chosen = search.chosen
-    answer = [{"course": c, "slot": chosen[(c, k)][0], "room": chosen[(c, k)][1]} for c, k in sessions
+    answer = [{"course": c, "slot": chosen[(c, k)][0], "room": chosen[(c, k)][1]} for c, k in search.sessions
               if (c, k) in chosen]
     client.submit_result(answer_text=answer_text(answer))
 
 
+def solve(client: ToolClient, params: dict[str, Any]) -> None:
+    """Read the school through the tools, search a timetable and submit it (an empty one if the
+    search fails, so the gold verdict shows the failure)."""
+    search, domains = read_school(client, params)
+    search.search(dict(domains))
+    submit(client, search)
+
+
 @dataclass
-class _Search:
+class Search:
     """Backtracking state: what is taken, each person's sessions per day, the places chosen."""
 
     slots: dict[str, Position]
@@ -72,6 +83,8 @@ class _Search:
     """course -> the course as list_courses shows it (teacher, groups, sessions, room_kind)"""
     sessions: list[Session]
     params: dict[str, Any]
+    rooms: dict[str, tuple[str, int]]
+    """room -> (kind, capacity)"""
 
     def __post_init__(self) -> None:
         self.periods = last_period(self.slots.values())

@@ -1,0 +1,70 @@
+"""course_timetabling's baseline agents: cheap strategies a hard timetable must defeat (the verify gate).
+
+Sits under the category (`GeneralCategory.baselines` reads `BASELINES`). Each agent has the gold
+solver's interface (a ToolClient and the task params, tool calls only) and reads the school through
+the gold solver's `read_school`; none of them backtracks: a session with no place left is left out
+of the submission.
+
+- `greedy`: first fit over every stated rule: sessions in task order, each in the first slot (week
+  order) and room (name order) that keeps every rule with the sessions placed before it.
+- `first_choice`: the same, keeping only clashes, bookings, room kind and size and teacher
+  availability; daily limits, spread and the rest rule are ignored.
+- `constrained_first`: first fit over every rule, the session with the fewest places left first.
+- `roomiest`: the generator's room leak (the first lecture room always seats 80, the first lab 40):
+  first fit over every rule with the largest rooms tried first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from synth import ToolClient
+
+from ._solve import read_school, submit
+
+
+def _first_fit(client: ToolClient, params: dict[str, Any], *, every_rule: bool = True, fewest_first: bool = False,
+               roomiest: bool = False) -> None:
+    if not every_rule:
+        params = dict(params, max_group_daily=10**6, spread=False, teacher_daily_max=None, rest_rule=False)
+    search, domains = read_school(client, params)
+    todo = list(search.sessions)
+    while todo:
+        if fewest_first:
+            key = min(todo, key=lambda k: (sum(1 for slot, room in domains[k] if search.fits(k, slot, room)), k))
+        else:
+            key = todo[0]
+        todo.remove(key)
+        places = domains[key]
+        if roomiest:
+            rank = {slot: i for i, slot in enumerate(search.ordered_slots)}
+            places = sorted(places, key=lambda p: (rank[p[0]], -search.rooms[p[1]][1], p[1]))
+        for slot, room in places:
+            if search.fits(key, slot, room):
+                search.place(key, slot, room, 1)
+                break
+    submit(client, search)
+
+
+def greedy(client: ToolClient, params: dict[str, Any]) -> None:
+    """Task order, first slot and room that keep every rule."""
+    _first_fit(client, params)
+
+
+def first_choice(client: ToolClient, params: dict[str, Any]) -> None:
+    """Task order, first slot and room without clashes; limits, spread and rest ignored."""
+    _first_fit(client, params, every_rule=False)
+
+
+def constrained_first(client: ToolClient, params: dict[str, Any]) -> None:
+    """Fewest places left first, first slot and room that keep every rule."""
+    _first_fit(client, params, fewest_first=True)
+
+
+def roomiest(client: ToolClient, params: dict[str, Any]) -> None:
+    """Task order, first slot, largest room; every rule kept."""
+    _first_fit(client, params, roomiest=True)
+
+
+BASELINES = {"greedy": greedy, "first_choice": first_choice, "constrained_first": constrained_first,
+             "roomiest": roomiest}
