@@ -21,7 +21,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
-from synth import Check, Control, Tool, ToolClient, tool_from_function
+from synth import Check, Control, Tool, ToolClient, render, tool_from_function
 from synth.verifiers.general import Checker, checker
 
 SYSTEM_PROMPT = (
@@ -41,6 +41,21 @@ def submit_result(db: sqlite3.Connection, answer_text: str) -> str:
 
 
 SUBMIT = tool_from_function(submit_result, submit=True)
+
+
+RULES_BLOCK = """
+Rules:
+{% for rule in rules %}
+- {{ rule }}
+{% endfor %}
+
+Answer:
+{% for rule in answer %}
+- {{ rule }}
+{% endfor %}
+"""
+"""The end of every category's prompt template: the task's rules and the answer's, each a sentence
+its checker's rule list states for the task (`Checker.statements`), one per check."""
 
 
 @functools.lru_cache(maxsize=32)
@@ -98,7 +113,8 @@ class GeneralCategory:
     name: ClassVar[str]
     description: ClassVar[str]
     template: ClassVar[str]
-    """jinja2 template of the user prompt, rendered with the task params (StrictUndefined)."""
+    """jinja2 template of the user prompt, rendered with the task params (StrictUndefined) plus
+    `rules` and `answer`, the sentences of the rules the task states; it ends with `RULES_BLOCK`."""
     schema: ClassVar[str]
     """SQL script creating the sandbox database's tables."""
     tools: ClassVar[list[Tool]]
@@ -143,6 +159,13 @@ class GeneralCategory:
         """At least three edits of the gold answer, each breaking a different named check:
         `_perturb.perturb`."""
         return self._part("_perturb").perturb(db, params, answer, rng)
+
+    def prompt(self, params: dict[str, Any]) -> str:
+        """The user prompt of a task: the template with the rules its checker states for `params`
+        (task rules under Rules, `format` ones under Answer)."""
+        statements = self.checker.statements(params)
+        return render(self.template, rules=[text for name, text in statements if not name.startswith("format")],
+                      answer=[text for name, text in statements if name.startswith("format")], **params)
 
     def check(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any) -> list[Check]:
         """The checker's checks of a parsed answer."""

@@ -28,7 +28,6 @@ from synth import (
     TupleRecord,
     VerifierSpec,
     register_family,
-    render,
 )
 from synth.verifiers.general import stored_db
 
@@ -77,7 +76,7 @@ class GeneralFamily(Family):
             family="general",
             category=category,
             environment_key=environment.key,
-            prompt=render(cat.template, **built.params),
+            prompt=cat.prompt(built.params),
             system_prompt=SYSTEM_PROMPT,
             answer_schema=cat.answer_schema,
             metadata=built.params,

@@ -5,14 +5,15 @@ grades) and over the core; the domain rules it shares with the generator and the
 (opening hours, hotel tiers, day cost) are in `rules/trip_planning.py`.
 
 What is graded: a JSON list of days {time, city, hotel, afternoon_restaurant, afternoon_attraction,
-evening_restaurant} (`ANSWER_SCHEMA`; a wrong shape fails `format` and nothing else is checked),
-then one check per stated constraint, always in this order:
-`days` (the task's dates, in order, one entry each), `exists` (every city and venue name is in the
-database, exactly), `venue_city` (each venue is in that day's city), `cities.not_start`,
-`cities.distinct`, `cities.connected` (a scheduled connection for every hop from the start city),
-`no_repeat` (no venue twice), `opening_hours` (lunch place open at 12:30, dinner place at 19:00,
-attraction for all of 14:00-16:00), then, when the task states them, `hotel_rating`, `rain_rule`,
-one `rule.dayN` per rule day and `budget`.
+evening_restaurant} (`ANSWER_SCHEMA`; strict JSON of a wrong shape fails `format`, or the `format.*`
+check that names the limit broken, and nothing else is checked), then one check per rule of `RULES`
+that the task states, in this order: `days` (the task's dates, in order, one entry each), `exists`
+(every city and venue name is in the database, exactly), `venue_city` (each venue is in that day's
+city), `cities.not_start`, `cities.distinct`, `cities.connected` (a scheduled connection for every
+hop from the start city), `no_repeat` (no venue twice), `opening_hours` (lunch place open at 12:30,
+dinner place at 19:00, attraction for all of 14:00-16:00), then, when the task states them,
+`hotel_rating`, `rain_rule`, one `rule.dayN` per rule day and `budget`. The prompt states exactly
+these rules, rendered from the same `RULES`.
 
 Guarantees: every fact (a venue's city, price, rating, hours, indoor flag; connections; forecasts)
 is read again from the database, never taken from the answer, so a plan cannot pass by claiming a
@@ -29,6 +30,7 @@ from typing import Any
 from synth import Check
 
 from . import register_checker
+from ._common import Rule
 from ._common import check as _check
 from ._db import db_facts, rows
 from .rules.trip_planning import AFTERNOON, DINNER, LUNCH, RAINY, day_cost, open_at, open_through, rule_holds, tier_of
@@ -45,17 +47,48 @@ ANSWER_SCHEMA: dict[str, Any] = {
     },
 }
 
-CHECKS = (
-    "format", "days", "exists", "venue_city", "cities.not_start", "cities.distinct", "cities.connected", "no_repeat",
-    "opening_hours", "hotel_rating", "rain_rule", "budget", "rule.day2", "rule.day3", "rule.day4", "rule.day5",
+
+
+def _day_rule(day: int) -> Rule:
+    return Rule(f"rule.day{day}", (
+        f"Day {day}: if the hotel costs at least {{{{ tiers.high.hotel }}}}, lunch+dinner (average prices) total under "
+        "{{ tiers.high.meal_cap }}, both restaurants are rated at least {{ tiers.high.rating }}, and the attraction "
+        "ticket is under {{ tiers.high.ticket }}; if it costs {{ tiers.mid.hotel }} to {{ tiers.high.hotel - 1 }}, at "
+        "least one restaurant is rated {{ tiers.mid.rating }} or more and the ticket is under {{ tiers.mid.ticket }}; "
+        "if it costs {{ tiers.low.hotel }} to {{ tiers.mid.hotel - 1 }}, at least one restaurant is rated "
+        "{{ tiers.low.rating }} or more."), when=lambda p: day in p["rule_days"])
+
+
+RULES = (
+    Rule("format", "Submit with submit_result a JSON list of {{ days }} objects, one per day in order, each with "
+                   "exactly the keys time, city, hotel, afternoon_restaurant, afternoon_attraction and "
+                   "evening_restaurant, all text."),
+    Rule("days", "The days are {{ dates | join(', ') }}, in this order, one object each, with time the date "
+                 "as YYYY-MM-DD."),
+    Rule("exists", "Every city, hotel, restaurant and attraction is named exactly as the tools return it."),
+    Rule("venue_city", "Every hotel, restaurant and attraction of a day is in that day's city."),
+    Rule("cities.not_start", "No day is spent in {{ start_city }}, the city the trip departs from."),
+    Rule("cities.distinct", "No city is visited on two days."),
+    Rule("cities.connected", "Day 1's city is reachable from {{ start_city }}, and each later day's city from the "
+                             "previous day's city, by a scheduled inter-city connection."),
+    Rule("no_repeat", "No hotel, restaurant or attraction is used twice, lunch and dinner included."),
+    Rule("opening_hours", "The afternoon restaurant is open at 12:30, the evening restaurant at 19:00, and the "
+                          "afternoon attraction for the whole of 14:00-16:00."),
+    Rule("hotel_rating", "Every hotel is rated at least {{ min_hotel_rating }}.", when=lambda p: p["min_hotel_rating"]),
+    Rule("rain_rule", "On a day when that city's forecast is rainy, the afternoon attraction is indoor.",
+         when=lambda p: p["rain_rule"]),
+    *(_day_rule(day) for day in (1, 2, 3, 4, 5)),
+    Rule("budget", "The total of hotel prices, both meals' average prices and attraction tickets over all days is "
+                   "at most {{ budget }}.", when=lambda p: p["budget"] is not None),
 )
+"""Every rule a trip can state, in grading order (the prompt's rule list comes from it)."""
 
 _KINDS = {"hotel": "hotel", "afternoon_restaurant": "restaurant", "evening_restaurant": "restaurant",
           "afternoon_attraction": "attraction"}
 """Venue fields of a day and the table (kind) each names."""
 
 
-@register_checker("trip_planning", ANSWER_SCHEMA, CHECKS)
+@register_checker("trip_planning", ANSWER_SCHEMA, RULES)
 def check(db: sqlite3.Connection, params: dict[str, Any], answer: Any) -> list[Check]:
     """One check per constraint of a well-shaped plan (see the module docstring for the order)."""
     tiers = params["tiers"]

@@ -17,7 +17,7 @@ from typing import Any
 
 from synth.verifiers.general.rules.trip_planning import RAINY, day_cost
 
-from .._base import Built, new_db
+from .._base import RULES_BLOCK, Built, new_db
 
 SCHEMA = """
 CREATE TABLE cities (name TEXT PRIMARY KEY, region TEXT, population INTEGER, description TEXT);
@@ -65,36 +65,10 @@ LEVELS = {
 }
 
 TEMPLATE = """\
-Plan a {{ days }}-day trip departing from {{ start_city }} on {{ start_date }} ({{ dates | join(', ') }}).
-Rules:
-- Each day is spent in one city; day 1's city must be reachable from {{ start_city }}, and each later day's \
-city from the previous day's city, by a scheduled inter-city connection.
-- Do not visit {{ start_city }}, and do not repeat any city, hotel, restaurant or attraction.
-- Every hotel, restaurant and attraction of a day must be in that day's city.
-- The afternoon restaurant must be open at 12:30, the evening restaurant at 19:00, and the afternoon \
-attraction for the whole of 14:00-16:00.
-{% if min_hotel_rating %}
-- Every hotel must be rated at least {{ min_hotel_rating }}.
-{% endif %}
-{% if rain_rule %}
-- On a day when that city's forecast is rainy, the afternoon attraction must be indoor.
-{% endif %}
-{% for day in rule_days %}
-- Day {{ day }}: if the hotel costs at least {{ tiers.high.hotel }}, lunch+dinner (average prices) must total \
-under {{ tiers.high.meal_cap }}, both restaurants must be rated at least {{ tiers.high.rating }}, and the \
-attraction ticket must be under {{ tiers.high.ticket }}; if it costs {{ tiers.mid.hotel }} to \
-{{ tiers.high.hotel - 1 }}, at least one restaurant must be rated {{ tiers.mid.rating }} or more and the ticket \
-must be under {{ tiers.mid.ticket }}; if it costs {{ tiers.low.hotel }} to {{ tiers.mid.hotel - 1 }}, at least \
-one restaurant must be rated {{ tiers.low.rating }} or more.
-{% endfor %}
-{% if budget %}
-- The total of hotel prices, both meals' average prices and attraction tickets over all days must not \
-exceed {{ budget }}.
-{% endif %}
-Answer with a JSON list of {{ days }} objects, one per day in order, each with the keys time (the date, \
-YYYY-MM-DD), city, hotel, afternoon_restaurant, afternoon_attraction and evening_restaurant, and submit it \
-with submit_result.
-"""
+Plan a {{ days }}-day trip departing from {{ start_city }} on {{ start_date }} ({{ dates | join(', ') }}). Each \
+day is spent in one city, with one hotel, an afternoon restaurant (lunch), an afternoon attraction and an \
+evening restaurant (dinner).
+""" + RULES_BLOCK
 
 
 def _unique(rng: random.Random, taken: set[str], make: Any) -> str:
