@@ -46,6 +46,17 @@ class Checker:
     """One check per rule that applies, for a parsed, well-shaped answer (the `format.*` checks
     are the caller's)."""
 
+    @classmethod
+    def build(cls, name: str, answer_schema: dict[str, Any], rules: tuple[Rule, ...], check: CheckFn) -> "Checker":
+        """A checker whose rule list `rules` starts with its `format` rule (the answer's shape); the
+        answer rules (`format.*`) are added after it."""
+        if not rules or rules[0].check != "format" or rules[0].when is not None:
+            raise ValueError(f"general checker {name!r}: the rule list starts with an unconditional 'format' rule")
+        full = (rules[0], *ANSWER_RULES, *rules[1:])
+        if len({r.check for r in full}) != len(full):
+            raise ValueError(f"general checker {name!r}: two rules share a check name")
+        return cls(name, answer_schema, full, check)
+
     @property
     def checks(self) -> tuple[str, ...]:
         """Every check name grading can return (documentation, perturbation targets)."""
@@ -88,12 +99,7 @@ def register_checker(name: str, answer_schema: dict[str, Any], rules: tuple[Rule
     def decorate(fn: CheckFn) -> CheckFn:
         if name in _checkers:
             raise ValueError(f"general checker {name!r} is registered twice")
-        if not rules or rules[0].check != "format" or rules[0].when is not None:
-            raise ValueError(f"general checker {name!r}: the rule list starts with an unconditional 'format' rule")
-        full = (rules[0], *ANSWER_RULES, *rules[1:])
-        if len({r.check for r in full}) != len(full):
-            raise ValueError(f"general checker {name!r}: two rules share a check name")
-        _checkers[name] = Checker(name, answer_schema, full, fn)
+        _checkers[name] = Checker.build(name, answer_schema, rules, fn)
         return fn
 
     return decorate

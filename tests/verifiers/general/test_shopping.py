@@ -152,3 +152,15 @@ def test_exploit_a_flood_within_the_size_limit_is_graded_on_its_checks(shop):
                  items=GOOD["items"] + [{"product": f"SKU-{i}", "qty": 1} for i in range(300)])
     assert len(json.dumps(flood)) <= 20_000
     assert failing(shop, flood) >= {"coupons.known", "items.known"}
+
+
+def test_false_negative_the_same_sku_on_two_lines_fails_a_rule_the_prompt_states(shop):
+    split = cart(items=items(("SKU-1001", 1), ("SKU-2002", 1), ("SKU-3001", 1), ("SKU-3001", 1)))
+    assert failing(shop, split) == {"items.lines"}
+    sentence = dict(checker(CAT).statements(PARAMS))["items.lines"]
+    assert "one line only" in sentence
+
+
+def test_false_negative_the_quantity_cap_is_a_rule_the_prompt_states(shop):
+    assert "items.lines" in failing(shop, cart(items=items(("SKU-1001", 1), ("SKU-2002", 1), ("SKU-3001", 100))))
+    assert "from 1 to 99" in dict(checker(CAT).statements(PARAMS))["items.lines"]
