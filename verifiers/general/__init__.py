@@ -67,8 +67,12 @@ class Checker:
         return [r for r in self.rules if r.applies(params)]
 
     def statements(self, params: dict[str, Any]) -> list[tuple[str, str]]:
-        """(check name, sentence) of every rule a task with `params` states, in order."""
-        return [(r.check, render(r.text, limits=LIMITS, **params)) for r in self.stated(params)]
+        """(check name, sentence) of every rule a task with `params` states, in order. Sentences
+        with no template syntax are used as they are; the others are rendered in one pass."""
+        stated = self.stated(params)
+        dynamic = [r.text for r in stated if "{{" in r.text or "{%" in r.text]
+        rendered = iter(_render_all(dynamic, params))
+        return [(r.check, next(rendered) if "{{" in r.text or "{%" in r.text else r.text) for r in stated]
 
     def grade(self, db: sqlite3.Connection, params: dict[str, Any], submission: Any) -> list[Check]:
         """Parse the submitted text and check it: an answer that is not strict JSON of the right
@@ -83,6 +87,21 @@ class Checker:
         if names != expected:
             raise VerifierError(f"general/{self.name} checker returned checks {names} but the task states {expected}")
         return checks
+
+
+_SEPARATOR = "\x1e"
+"""Joins the templates of one task's sentences into one template (a control character no
+sentence and no task parameter holds)."""
+
+
+def _render_all(texts: list[str], params: dict[str, Any]) -> list[str]:
+    """Each template of `texts` rendered with the task params and `LIMITS`: one jinja2 render for all."""
+    if not texts:
+        return []
+    out = render(_SEPARATOR.join(texts), limits=LIMITS, **params).split(_SEPARATOR)
+    if len(out) != len(texts):  # a parameter held the separator after all: one render each
+        out = [render(text, limits=LIMITS, **params) for text in texts]
+    return [text.strip() for text in out]
 
 
 _PASSED_FORMAT = tuple(check(name, True) for name in ("format", *(r.check for r in ANSWER_RULES)))

@@ -94,19 +94,20 @@ def check(db: sqlite3.Connection, params: dict[str, Any], answer: Any) -> list[C
     tiers = params["tiers"]
     dates = params["dates"]
     start = params["start_city"]
-    cities, table = db_facts(db, "trip.venues", _venues)
+    venues = db_facts(db, "trip.venues", _Venues)
+    cities, table = venues.cities, venues.of(answer)
     out: list[Check] = []
     times = [d["time"] for d in answer]
     out.append(_check("days", times == dates, dates, times,
                      "" if times == dates else f"need exactly {len(dates)} days on {dates[0]}..{dates[-1]} in order"))
 
     unknown = [d["city"] for d in answer if d["city"] not in cities]
-    unknown += [d[f] for d in answer for f, kind in _KINDS.items() if d[f] not in table[kind]]
+    unknown += [d[f] for d in answer for f, kind in _KINDS.items() if table[kind][d[f]] is None]
     out.append(_check("exists", not unknown, "names from the database", unknown[:5],
                      f"unknown name {unknown[0]!r}" if unknown else ""))
 
     wrong = [f"{d[f]} ({d['city']})" for d in answer for f, kind in _KINDS.items()
-             if d[f] in table[kind] and table[kind][d[f]]["city"] != d["city"]]
+             if table[kind][d[f]] is not None and table[kind][d[f]]["city"] != d["city"]]
     out.append(_check("venue_city", not unknown and not wrong, "every venue in that day's city", wrong[:5],
                      f"{wrong[0]} is not in that day's city" if wrong else ("unknown venue" if unknown else "")))
 
@@ -138,7 +139,7 @@ def check(db: sqlite3.Connection, params: dict[str, Any], answer: Any) -> list[C
 
     if params["min_hotel_rating"]:
         low = [d["hotel"] for d in answer
-               if d["hotel"] not in table["hotel"] or table["hotel"][d["hotel"]]["rating"] < params["min_hotel_rating"]]
+               if table["hotel"][d["hotel"]] is None or table["hotel"][d["hotel"]]["rating"] < params["min_hotel_rating"]]
         out.append(_check("hotel_rating", not low, f">= {params['min_hotel_rating']}", low))
 
     if params["rain_rule"]:
@@ -173,10 +174,10 @@ def check(db: sqlite3.Connection, params: dict[str, Any], answer: Any) -> list[C
         total = 0
         known = True
         for d in answer:
-            parts = [table["hotel"].get(d["hotel"], {}).get("price"),
-                     table["restaurant"].get(d["afternoon_restaurant"], {}).get("avg_price"),
-                     table["restaurant"].get(d["evening_restaurant"], {}).get("avg_price"),
-                     table["attraction"].get(d["afternoon_attraction"], {}).get("ticket")]
+            parts = [(table["hotel"][d["hotel"]] or {}).get("price"),
+                     (table["restaurant"][d["afternoon_restaurant"]] or {}).get("avg_price"),
+                     (table["restaurant"][d["evening_restaurant"]] or {}).get("avg_price"),
+                     (table["attraction"][d["afternoon_attraction"]] or {}).get("ticket")]
             if None in parts:
                 known = False
                 break
@@ -190,11 +191,27 @@ def check(db: sqlite3.Connection, params: dict[str, Any], answer: Any) -> list[C
 # -- facts read once per database (db_facts) --------------------------------------------------------
 
 
-def _venues(db: sqlite3.Connection) -> tuple[set[str], dict[str, dict[str, dict[str, Any]]]]:
-    """City names and every venue row by kind and name."""
-    cities = {r[0] for r in db.execute("SELECT name FROM cities")}
-    table = {kind: {r["name"]: r for r in rows(db, f"SELECT * FROM {kind}s")} for kind in ("hotel", "restaurant", "attraction")}
-    return cities, table
+class _Venues:
+    """City names, and venue rows by kind and name read on demand: a grade reads only the names its
+    answer gives (unknown ones are kept as None), so the rows of one connection are read once and
+    a tuple's gold and controls share them."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.cities = {r[0] for r in db.execute("SELECT name FROM cities")}
+        self.rows: dict[str, dict[str, dict[str, Any] | None]] = {kind: {} for kind in ("hotel", "restaurant", "attraction")}
+
+    def of(self, answer: list[dict[str, str]]) -> dict[str, dict[str, dict[str, Any] | None]]:
+        """The row tables, holding every venue the answer names (None for a name not in the database)."""
+        for kind, known in self.rows.items():
+            missing = list({d[f] for d in answer for f, k in _KINDS.items() if k == kind and d[f] not in known})
+            for chunk in range(0, len(missing), 500):
+                names = missing[chunk:chunk + 500]
+                for name in names:
+                    known[name] = None
+                found = rows(self.db, f"SELECT * FROM {kind}s WHERE name IN ({', '.join('?' * len(names))})", *names)
+                known.update((r["name"], r) for r in found)
+        return self.rows
 
 
 def _links(db: sqlite3.Connection) -> set[tuple[str, str]]:

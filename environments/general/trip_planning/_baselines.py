@@ -12,10 +12,14 @@ the gold solver's `TripView`; none of them backtracks. When one is stuck it subm
   only for the running total).
 - `route`: the generator's graph leak: the first chain of new cities through the connection graph
   (depth-first, name order), then the cheapest rule-keeping day in each; the budget is not searched.
+- `random_walk`: each day a new reachable city drawn at random (seeded by the task) among those with
+  a rule-keeping day within the budget left: what committing day by day is worth when no order is
+  favoured, the measure of the maze itself rather than of any one habit.
 """
 
 from __future__ import annotations
 
+import random
 from typing import Any, Callable
 
 from synth import ToolClient
@@ -104,4 +108,18 @@ def route(client: ToolClient, params: dict[str, Any]) -> None:
     view.submit(plan)
 
 
-BASELINES = {"greedy": greedy, "cheapest": cheapest, "cheapest_valid": cheapest_valid, "route": route}
+def random_walk(client: ToolClient, params: dict[str, Any]) -> None:
+    """Each day a random new reachable city with a rule-keeping day within the budget left."""
+    budget = params["budget"]
+    rng = random.Random(f"{params['start_city']}:{params['start_date']}")
+
+    def pick(view: TripView, path: list[str], day: int, spent: int) -> tuple[str, Day] | None:
+        options = [(city, option) for city in _new_cities(view, path)
+                   if (option := view.cheapest_day(city, day)) is not None and (budget is None or spent + option[0] <= budget)]
+        return rng.choice(options) if options else None
+
+    _day_by_day(client, params, pick)
+
+
+BASELINES = {"greedy": greedy, "cheapest": cheapest, "cheapest_valid": cheapest_valid, "route": route,
+             "random_walk": random_walk}
