@@ -13,10 +13,14 @@ is left out of the submission.
 - `constrained_first`: first fit over every rule, the meeting with the fewest starts left first.
 - `roomiest`: the generator's room leak (the last room by name is always large and has video):
   first fit over every rule with the largest rooms tried first.
+- `random_fit`: task order, a start drawn at random (seeded by the task) among those that keep every
+  rule with the meetings placed so far: what committing without look-ahead is worth when no order
+  is favoured, the measure of the task itself rather than of one habit.
 """
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from synth import ToolClient
@@ -25,7 +29,7 @@ from ._solve import Calendar, Schedule
 
 
 def _first_fit(client: ToolClient, params: dict[str, Any], *, every_rule: bool = True, fewest_first: bool = False,
-               roomiest: bool = False) -> None:
+               roomiest: bool = False, rng: random.Random | None = None) -> None:
     cal = Calendar(client, params, conditional=every_rule)
     if not every_rule:
         cal.params = dict(params, precedence=[])
@@ -38,7 +42,11 @@ def _first_fit(client: ToolClient, params: dict[str, Any], *, every_rule: bool =
         else:
             mid = todo[0]
         todo.remove(mid)
-        for start in cal.domains[mid]:
+        starts = cal.domains[mid]
+        if rng is not None:
+            starts = [s for s in starts if plan.fits(mid, s) and plan.rooms_for(mid, s)]
+            starts = [rng.choice(starts)] if starts else []
+        for start in starts:
             rooms = plan.rooms_for(mid, start) if plan.fits(mid, start) else []
             if rooms:
                 if roomiest:
@@ -68,5 +76,10 @@ def roomiest(client: ToolClient, params: dict[str, Any]) -> None:
     _first_fit(client, params, roomiest=True)
 
 
+def random_fit(client: ToolClient, params: dict[str, Any]) -> None:
+    """Task order, a random start that keeps every rule, first room."""
+    _first_fit(client, params, rng=random.Random(f"{params['window_start']}:{params['meetings'][0]['title']}"))
+
+
 BASELINES = {"greedy": greedy, "first_choice": first_choice, "constrained_first": constrained_first,
-             "roomiest": roomiest}
+             "roomiest": roomiest, "random_fit": random_fit}
