@@ -12,11 +12,14 @@ store (one qualifying product with its cheapest accessory); none of them searche
   where that costs least.
 - `most_coupons`: the generator's coupon leak: the store that most coupons name, its cheapest cart
   and its best combination of coupons.
+- `random_cart`: a store and a way to cover each entry drawn at random (seeded by the task), with
+  the best combination of coupons: what an unsearched cart is worth, the measure of the task itself.
 """
 
 from __future__ import annotations
 
 import itertools
+import random
 from collections import Counter
 from typing import Any
 
@@ -113,4 +116,21 @@ def most_coupons(client: ToolClient, params: dict[str, Any]) -> None:
     _submit(market, None if lines is None else _best_coupons(market, store, lines))
 
 
-BASELINES = {"greedy": greedy, "cheapest": cheapest, "best_coupons": best_coupons, "most_coupons": most_coupons}
+def random_cart(client: ToolClient, params: dict[str, Any]) -> None:
+    """A random store and a random way to cover each entry, with its best coupons."""
+    market = Market(client, params)
+    rng = random.Random(f"{params['date']}:{params['budget']}")
+    store = rng.choice(sorted(market.stores))
+    options = market.options(store)
+    if any(not o for o in options):
+        _submit(market, None)
+        return
+    lines: dict[str, int] = {}
+    for option in options:
+        for sku, qty in rng.choice(option).items():
+            lines[sku] = lines.get(sku, 0) + qty
+    _submit(market, _best_coupons(market, store, lines))
+
+
+BASELINES = {"greedy": greedy, "cheapest": cheapest, "best_coupons": best_coupons, "most_coupons": most_coupons,
+             "random_cart": random_cart}
