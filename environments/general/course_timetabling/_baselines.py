@@ -12,10 +12,13 @@ of the submission.
 - `constrained_first`: first fit over every rule, the session with the fewest places left first.
 - `roomiest`: the generator's room leak (the first lecture room always seats 80, the first lab 40):
   first fit over every rule with the largest rooms tried first.
+- `random_fit`: task order, a place drawn at random (seeded by the task) among those that keep every
+  rule with the sessions placed so far: the measure of the task itself rather than of one habit.
 """
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from synth import ToolClient
@@ -24,7 +27,7 @@ from ._solve import read_school, submit
 
 
 def _first_fit(client: ToolClient, params: dict[str, Any], *, every_rule: bool = True, fewest_first: bool = False,
-               roomiest: bool = False) -> None:
+               roomiest: bool = False, rng: random.Random | None = None) -> None:
     if not every_rule:
         params = dict(params, max_group_daily=10**6, spread=False, teacher_daily_max=None, rest_rule=False)
     search, domains = read_school(client, params)
@@ -39,6 +42,9 @@ def _first_fit(client: ToolClient, params: dict[str, Any], *, every_rule: bool =
         if roomiest:
             rank = {slot: i for i, slot in enumerate(search.ordered_slots)}
             places = sorted(places, key=lambda p: (rank[p[0]], -search.rooms[p[1]][1], p[1]))
+        if rng is not None:
+            fitting = [p for p in places if search.fits(key, p[0], p[1])]
+            places = [rng.choice(fitting)] if fitting else []
         for slot, room in places:
             if search.fits(key, slot, room):
                 search.place(key, slot, room, 1)
@@ -66,5 +72,10 @@ def roomiest(client: ToolClient, params: dict[str, Any]) -> None:
     _first_fit(client, params, roomiest=True)
 
 
+def random_fit(client: ToolClient, params: dict[str, Any]) -> None:
+    """Task order, a random place that keeps every rule."""
+    _first_fit(client, params, rng=random.Random(f"{params['term']}:{':'.join(params['courses'])}"))
+
+
 BASELINES = {"greedy": greedy, "first_choice": first_choice, "constrained_first": constrained_first,
-             "roomiest": roomiest}
+             "roomiest": roomiest, "random_fit": random_fit}
