@@ -154,15 +154,14 @@ def _attempt(rng: random.Random, difficulty: int) -> Built | None:
         pick = rng.choice(carried[1:3]) if n == upgraded else carried[0] if upgrade else rng.choice(carried)
         inventory[(home, pick)][1] = max(inventory[(home, pick)][1], qty + rng.randint(0, 3))
         lines[pick] = lines.get(pick, 0) + qty
-        price = inventory[(home, pick)][0]
         need = {"category": cat, "qty": qty, "min_rating": None, "max_unit_price": None}
-        cheaper = [s for s in carried if inventory[(home, s)][0] < price]
-        # caps the planted product meets; the upgraded entry's caps leave its cheaper products in
-        floor_limit = min((rating_of[s] for s in cheaper), default=rating_of[pick]) if n == upgraded else rating_of[pick]
+        # caps the planted product meets; with an upgrade they leave several products in (the ones
+        # cheaper than the planted one included), so an unsearched cart has many ways to go wrong
+        kept = carried[:max(3, carried.index(pick) + 2)] if upgrade else [pick]
         if difficulty >= 2 and rng.random() < 0.6:
-            need["min_rating"] = round(max(2.5, min(floor_limit, rating_of[pick]) - rng.choice((0.0, 0.3, 0.6))), 1)
+            need["min_rating"] = round(max(2.5, min(rating_of[s] for s in kept) - rng.choice((0.0, 0.3, 0.6))), 1)
         if difficulty >= 3 and rng.random() < 0.5:
-            need["max_unit_price"] = price + rng.randrange(0, 2000, 100)
+            need["max_unit_price"] = max(inventory[(home, s)][0] for s in kept) + rng.randrange(0, 2000, 100)
         needs.append(need)
         if pick in requires_of:
             accessories = requires_of[pick]
