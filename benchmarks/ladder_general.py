@@ -67,8 +67,8 @@ def main() -> None:
                 if gold_ok != n:
                     misses.append(f"{category} d{difficulty} gold {gold_ok}/{n}")
                 if args.markdown:
-                    rates = ", ".join(f"{name} {passes[name] / n:.0%}" for name in names)
-                    print(f"| `{category}` | {difficulty} | {rates} | {easy / n:.0%} | {gold_ok}/{n} |")
+                    rates = ", ".join(f"{name} {passes[name] / n:.1%}" for name in names)
+                    print(f"| `{category}` | {difficulty} | {rates} | {easy / n:.1%} | {gold_ok}/{n} |")
                 else:
                     print(f"{difficulty:>10}" + "".join(f"{passes[name] / n:>17.1%} " for name in names)
                           + f"{easy / n:>11.1%} {gold_ok / n:>7.0%} {seconds:>6.1f}")

@@ -4,7 +4,8 @@ Sits under the category (`__init__`, whose `solve` calls `solve` here) and over 
 the core. It gets a ToolClient and the task params, nothing else: it reads the school the way a
 model must (list_slots, list_groups, list_rooms, get_room_schedule, list_courses,
 get_teacher_availability) and never reaches the database. It backtracks over (slot, room) per
-session with forward checking, smallest domain first; the search is deterministic.
+session with forward checking, smallest domain first, trying first the place that leaves the other
+sessions the fewest places; the search is deterministic.
 """
 
 from __future__ import annotations
@@ -150,10 +151,8 @@ class Search:
             return True
         key = min(doms, key=lambda k: (len(doms[k]), k))
         near = self.related[key]
-        for slot, room in doms[key]:
-            if not self.fits(key, slot, room):
-                continue
-            self.place(key, slot, room, 1)
+
+        def forward(slot: str, room: str) -> dict[Session, list[Place]] | None:
             rest = {}
             for other, values in doms.items():
                 if other == key:
@@ -163,10 +162,25 @@ class Search:
                 elif (slot, room) in values:
                     values = [v for v in values if v != (slot, room)]
                 if not values:
-                    break
+                    return None
                 rest[other] = values
-            else:
-                if self.search(rest):
-                    return True
+            return rest
+
+        # fail first: the place that leaves the other sessions the fewest places is tried first (a
+        # slot that forces its neighbours settles them at once; a decoy leaves them their options)
+        tried = []
+        for rank, (slot, room) in enumerate(doms[key]):
+            if not self.fits(key, slot, room):
+                continue
+            self.place(key, slot, room, 1)
+            rest = forward(slot, room)
+            self.place(key, slot, room, -1)
+            if rest is not None:
+                tried.append((sum(len(v) for v in rest.values()), rank, slot, room, rest))
+        tried.sort(key=lambda t: t[:2])
+        for _, _, slot, room, rest in tried:
+            self.place(key, slot, room, 1)
+            if self.search(rest):
+                return True
             self.place(key, slot, room, -1)
         return False

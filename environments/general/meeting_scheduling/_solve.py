@@ -3,8 +3,9 @@
 Sits under the category (`__init__`). It sees the task params and a `ToolClient`, nothing else:
 no database, no planted schedule. It reads every attendee's calendar and every room's bookings
 through the tools, intersects each meeting's attendees' free time into a domain of starts on the
-grid, then backtracks over (start, room) with forward checking. The search is complete (the last
-strategy has no node budget), so a feasible task is always solved. Uses the shared calendar rules,
+grid, then backtracks over (start, room) with forward checking, trying first the placement that
+leaves the other meetings the fewest starts. The search is complete (the last strategy has no node
+budget), so a feasible task is always solved. Uses the shared calendar rules,
 so its arithmetic is the checker's.
 """
 
@@ -188,28 +189,42 @@ def solve(client: ToolClient, params: dict[str, Any]) -> None:
             raise _OutOfBudget
         mid = min(doms, key=(lambda i: (len(doms[i]), rank[i])) if mrv else rank.__getitem__)
         near, near_room = related[mid], room_related[mid]
+
+        def forward(start: int, room: str) -> dict[str, list[int]] | None:
+            """The other meetings' starts left once `mid` is placed at (start, room) (placed)."""
+            rest = {}
+            for o, values in doms.items():
+                if o == mid:
+                    continue
+                if o in near:
+                    values = [v for v in values if fits(o, v)]
+                if o in near_room and room in room_names[o]:
+                    # Only starts overlapping the new booking can have lost their room.
+                    lo, hi = start - by_id[o]["duration"], start + by_id[mid]["duration"]
+                    values = [v for v in values if not lo < v < hi or rooms_for(o, v)]
+                if not values:
+                    return None
+                rest[o] = values
+            return rest
+
+        # fail first: the placement that leaves the others the fewest starts is tried first (a
+        # slot that forces its neighbours settles them at once; a decoy leaves them their options)
+        tried = []
         for start in doms[mid]:
             if not fits(mid, start):
                 continue
             for room in rooms_for(mid, start):
                 place(mid, start, room, 1)
-                rest = {}
-                for o, values in doms.items():
-                    if o == mid:
-                        continue
-                    if o in near:
-                        values = [v for v in values if fits(o, v)]
-                    if o in near_room and room in room_names[o]:
-                        # Only starts overlapping the new booking can have lost their room.
-                        lo, hi = start - by_id[o]["duration"], start + by_id[mid]["duration"]
-                        values = [v for v in values if not lo < v < hi or rooms_for(o, v)]
-                    if not values:
-                        break
-                    rest[o] = values
-                else:
-                    if search(rest, mrv):
-                        return True
+                rest = forward(start, room)
                 place(mid, start, room, -1)
+                if rest is not None:
+                    tried.append((sum(len(v) for v in rest.values()), start, room, rest))
+        tried.sort(key=lambda t: t[:3])
+        for _, start, room, rest in tried:
+            place(mid, start, room, 1)
+            if search(rest, mrv):
+                return True
+            place(mid, start, room, -1)
         return False
 
     # Precedence order first, then smallest domain first; a node budget switches strategy
