@@ -116,6 +116,8 @@ def main() -> None:
         if args.against:
             before = best(theirs)
             line += f"{before['rate']:>10.0f}{r['rate'] / before['rate']:>7.2f}x"
+            line += (f"\n{'  (before)':<22}{before['rate']:>10.0f}{before['rate'] / TARGET:>10.2f}x{before['generate']:>9.2f}"
+                     f"{before['gold']:>9.2f}{before['controls']:>9.2f}{before['n_controls']:>10.1f}")
         print(line)
 
 

@@ -250,7 +250,7 @@ def build(rng: random.Random, difficulty: int) -> Built:
     start_date = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(0, 330))
     dates = [(start_date + dt.timedelta(days=i)).isoformat() for i in range(days)]
     weather = {(c, d): rng.choice(CONDITIONS) for c in cities for d in dates}
-    counts = (5, 7, 5) if difficulty == 5 else (4, 6, 4)
+    counts = (4, 6, 4) if difficulty == 5 else (3, 5, 3)
 
     venues = {city: _venues(rng, city, tiers, counts) for city in cities}
     for day, group in enumerate(groups, start=1):

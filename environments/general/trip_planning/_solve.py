@@ -64,14 +64,19 @@ class TripView:
             self._best[key] = self._cheapest(city, day, conditional)
         return self._best[key]
 
-    def _cheapest(self, city: str, day: int, conditional: bool) -> Day | None:
+    def may_host(self, city: str) -> bool:
+        """A necessary condition for a valid day in `city` on any day, from restaurants and
+        attractions alone: lunch and dinner service and an attraction open all afternoon."""
         restaurants = self._list("restaurants", city)
         if not any(open_at(r["opening_hours"], LUNCH) for r in restaurants) \
                 or not any(open_at(r["opening_hours"], DINNER) for r in restaurants):
+            return False
+        return any(open_through(a["opening_hours"], *AFTERNOON) for a in self._list("attractions", city))
+
+    def _cheapest(self, city: str, day: int, conditional: bool) -> Day | None:
+        if not self.may_host(city):
             return None
-        attractions = self._list("attractions", city)
-        if not any(open_through(a["opening_hours"], *AFTERNOON) for a in attractions):
-            return None
+        restaurants, attractions = self._list("restaurants", city), self._list("attractions", city)
         hotels = self._list("hotels", city)
         floor = self.params["min_hotel_rating"]
         if floor and not any(h["rating"] >= floor for h in hotels):
