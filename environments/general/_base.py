@@ -176,6 +176,33 @@ class GeneralCategory:
         return self.checker.grade(db, params, submission)
 
 
+def first_fit_baselines(first_fit: Callable[..., None], seed: Callable[[dict[str, Any]], str]
+                        ) -> dict[str, Callable[[ToolClient, dict[str, Any]], None]]:
+    """The baseline set of a category that places items one at a time (meetings, sessions) with
+    `first_fit(client, params, *, every_rule=True, fewest_first=False, roomiest=False, rng=None)`:
+    greedy (task order, earliest place, every rule), first_choice (the conditional and global rules
+    ignored), constrained_first (fewest places first), roomiest (largest rooms first) and random_fit
+    (a random place that keeps every rule, seeded by `seed(params)`)."""
+
+    def greedy(client: ToolClient, params: dict[str, Any]) -> None:
+        first_fit(client, params)
+
+    def first_choice(client: ToolClient, params: dict[str, Any]) -> None:
+        first_fit(client, params, every_rule=False)
+
+    def constrained_first(client: ToolClient, params: dict[str, Any]) -> None:
+        first_fit(client, params, fewest_first=True)
+
+    def roomiest(client: ToolClient, params: dict[str, Any]) -> None:
+        first_fit(client, params, roomiest=True)
+
+    def random_fit(client: ToolClient, params: dict[str, Any]) -> None:
+        first_fit(client, params, rng=random.Random(seed(params)))
+
+    return {"greedy": greedy, "first_choice": first_choice, "constrained_first": constrained_first,
+            "roomiest": roomiest, "random_fit": random_fit}
+
+
 class ItemRandom(random.Random):
     """random.Random whose choice and randrange draw one float each (about three times faster than
     the rejection sampling of the base class; generators make thousands of draws per item). Still a

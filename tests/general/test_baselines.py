@@ -1,13 +1,11 @@
 """The baseline agents of every general category: tools only (they hold nothing but a ToolClient and
-the task params, and their submission is a function of the tool results alone), and the gate they
+the task params, and their submission is a function of the tool results alone; test_all_categories
+reads their modules for database access), and the gate they
 make: at difficulty 3 every baseline fails at least 90% of tuples, at difficulty 5 at least 97%,
 on a fixed sample (benchmarks/ladder_general.py measures the full ladder)."""
 
 from __future__ import annotations
 
-import ast
-import importlib
-import inspect
 import json
 import math
 
@@ -22,27 +20,6 @@ CEILING = {3: 0.10, 5: 0.03}
 def test_every_category_has_at_least_three_baselines():
     for name in CATEGORIES:
         assert len(categories("general")[name].baselines) >= 3, name
-
-
-@pytest.mark.parametrize("category", CATEGORIES)
-def test_baseline_modules_never_touch_the_database(category):
-    """What the gold solver may not do, its baselines may not either: no sqlite3, no database
-    helpers, no connection, run or asset in sight (the modules they import from their package are
-    the solver's, checked by test_all_categories)."""
-    cat = categories("general")[category]
-    module = importlib.import_module(type(cat).__module__ + "._baselines")
-    tree = ast.parse(inspect.getsource(module))
-    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
-        alias.name for n in ast.walk(tree) if isinstance(n, ast.Import) for alias in n.names}
-    imported = {alias.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for alias in n.names}
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    attrs = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-    assert "sqlite3" not in modules and not {m for m in modules if m and m.endswith("_db")}
-    assert not imported & {"rows", "load_db", "stored_db", "db_facts", "new_db"}
-    assert not names & {"sqlite3", "db", "run", "load_db", "open"}
-    assert not attrs & {"execute", "executemany", "read_asset", "connect", "deserialize"}
-    for fn in module.BASELINES.values():
-        assert list(inspect.signature(fn).parameters) == ["client", "params"]
 
 
 class Recorder:

@@ -82,12 +82,15 @@ def test_export_leaves_easy_tuples_out_unless_keep_easy(easy_run, tmp_path):
         assert len(every) == 8 and len(lines) == 8 - len(easy)
 
 
-def test_hard_tuples_are_all_exported(tmp_path):
+def test_every_hard_tuple_is_exported(tmp_path):
     run = Run.create(tmp_path / "hard")
-    synth.generate(run, "general", {"category": ["trip_planning"], "n": 4, "seed": 3, "difficulty": 4})
+    synth.generate(run, "general", {"category": ["trip_planning"], "n": 4, "seed": 3, "difficulty": 5})
     assert synth.verify(run).ok
-    assert not synth.easy_keys(run)
-    assert synth.export(run, synth.ExportSettings(format="rl", out=tmp_path / "rl.jsonl")) == 4
+    hard = {t.key for t in run.tuples()} - synth.easy_keys(run)
+    assert hard
+    out = tmp_path / "rl.jsonl"
+    assert synth.export(run, synth.ExportSettings(format="rl", out=out)) == len(hard)
+    assert {json.loads(line)["task_key"] for line in out.read_text().splitlines()} == hard
 
 
 def test_a_run_verified_before_its_family_had_baselines_gets_them_and_nothing_else(easy_run, tmp_path):

@@ -23,6 +23,7 @@ from typing import Any
 
 from synth import ToolClient
 
+from .._base import first_fit_baselines
 from ._solve import read_school, submit
 
 
@@ -52,30 +53,4 @@ def _first_fit(client: ToolClient, params: dict[str, Any], *, every_rule: bool =
     submit(client, search)
 
 
-def greedy(client: ToolClient, params: dict[str, Any]) -> None:
-    """Task order, first slot and room that keep every rule."""
-    _first_fit(client, params)
-
-
-def first_choice(client: ToolClient, params: dict[str, Any]) -> None:
-    """Task order, first slot and room without clashes; limits, spread and rest ignored."""
-    _first_fit(client, params, every_rule=False)
-
-
-def constrained_first(client: ToolClient, params: dict[str, Any]) -> None:
-    """Fewest places left first, first slot and room that keep every rule."""
-    _first_fit(client, params, fewest_first=True)
-
-
-def roomiest(client: ToolClient, params: dict[str, Any]) -> None:
-    """Task order, first slot, largest room; every rule kept."""
-    _first_fit(client, params, roomiest=True)
-
-
-def random_fit(client: ToolClient, params: dict[str, Any]) -> None:
-    """Task order, a random place that keeps every rule."""
-    _first_fit(client, params, rng=random.Random(f"{params['term']}:{':'.join(params['courses'])}"))
-
-
-BASELINES = {"greedy": greedy, "first_choice": first_choice, "constrained_first": constrained_first,
-             "roomiest": roomiest, "random_fit": random_fit}
+BASELINES = first_fit_baselines(_first_fit, lambda params: f"{params['term']}:{':'.join(params['courses'])}")

@@ -25,6 +25,7 @@ from typing import Any
 
 from synth import ToolClient
 
+from .._base import first_fit_baselines
 from ._solve import Calendar, Schedule
 
 
@@ -56,30 +57,4 @@ def _first_fit(client: ToolClient, params: dict[str, Any], *, every_rule: bool =
     plan.submit(client)
 
 
-def greedy(client: ToolClient, params: dict[str, Any]) -> None:
-    """Task order, earliest start, first room; every rule kept."""
-    _first_fit(client, params)
-
-
-def first_choice(client: ToolClient, params: dict[str, Any]) -> None:
-    """Task order, earliest start, first room; only calendars, hours, room fit and clashes kept."""
-    _first_fit(client, params, every_rule=False)
-
-
-def constrained_first(client: ToolClient, params: dict[str, Any]) -> None:
-    """Fewest starts left first, earliest start, first room; every rule kept."""
-    _first_fit(client, params, fewest_first=True)
-
-
-def roomiest(client: ToolClient, params: dict[str, Any]) -> None:
-    """Task order, earliest start, largest room; every rule kept."""
-    _first_fit(client, params, roomiest=True)
-
-
-def random_fit(client: ToolClient, params: dict[str, Any]) -> None:
-    """Task order, a random start that keeps every rule, first room."""
-    _first_fit(client, params, rng=random.Random(f"{params['window_start']}:{params['meetings'][0]['title']}"))
-
-
-BASELINES = {"greedy": greedy, "first_choice": first_choice, "constrained_first": constrained_first,
-             "roomiest": roomiest, "random_fit": random_fit}
+BASELINES = first_fit_baselines(_first_fit, lambda params: f"{params['window_start']}:{params['meetings'][0]['title']}")

@@ -63,20 +63,14 @@ def test_exploit_deep_nesting_is_a_failed_answer_not_a_recursion_error(golds, ca
     assert failed(golds, category, "[" * 9 + "]" * 9) == {"format.depth"}
 
 
+@pytest.mark.parametrize("replacement, check", [
+    ('"\\ud800"', "format.text"), ('"\ud800"', "format.text"), ("NaN", "format.numbers"), ("1e999", "format.numbers"),
+], ids=["escaped lone surrogate", "raw lone surrogate", "NaN", "Infinity by overflow"])
 @pytest.mark.parametrize("category", CATEGORIES)
-def test_exploit_a_lone_surrogate_is_a_failed_answer(golds, category):
+def test_exploit_a_value_no_strict_reader_takes_is_a_failed_answer(golds, category, replacement, check):
     text = golds[1][category][1]
     key, value = first_string_field(text)
-    assert failed(golds, category, text.replace(value, '"\\ud800"', 1)) == {"format.text"}
-    assert failed(golds, category, text.replace(value, '"\ud800"', 1)) == {"format.text"}
-
-
-@pytest.mark.parametrize("category", CATEGORIES)
-def test_exploit_nan_and_infinity(golds, category):
-    text = golds[1][category][1]
-    key, value = first_string_field(text)
-    assert failed(golds, category, text.replace(value, "NaN", 1)) == {"format.numbers"}
-    assert failed(golds, category, text.replace(value, "1e999", 1)) == {"format.numbers"}
+    assert failed(golds, category, text.replace(value, replacement, 1)) == {check}
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
