@@ -45,7 +45,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--category", action="append", help="only these categories (repeatable)")
     parser.add_argument("--difficulty", type=int, action="append", help="only these difficulties (repeatable)")
-    parser.add_argument("--markdown", action="store_true", help="print README table rows")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print README table rows: category, baseline, then one column per difficulty")
     args = parser.parse_args()
     chosen = args.category or sorted(categories("general"))
     levels = args.difficulty or [1, 2, 3, 4, 5]
@@ -56,6 +57,7 @@ def main() -> None:
             if not args.markdown:
                 print(f"\n{category} ({args.n} tuples per difficulty): % of tuples each baseline solves")
                 print(f"{'difficulty':>10}" + "".join(f"{n:>18}" for n in names) + f"{'any (easy)':>12}{'gold':>8}{'s':>7}")
+            table: dict[str, list[str]] = {name: [] for name in [*names, "any (easy)", "gold passes"]}
             for difficulty in levels:
                 t0 = time.perf_counter()
                 passes, easy, gold_ok, n = ladder(category, difficulty, args.n, args.seed, Path(tmp))
@@ -64,14 +66,17 @@ def main() -> None:
                 for name in names:
                     if ceiling is not None and passes[name] / n > ceiling:
                         misses.append(f"{category} d{difficulty} {name} {passes[name] / n:.1%} > {ceiling:.0%}")
+                    table[name].append(f"{passes[name] / n:.1%}")
+                table["any (easy)"].append(f"{easy / n:.1%}")
+                table["gold passes"].append(f"{gold_ok}/{n}")
                 if gold_ok != n:
                     misses.append(f"{category} d{difficulty} gold {gold_ok}/{n}")
-                if args.markdown:
-                    rates = ", ".join(f"{name} {passes[name] / n:.1%}" for name in names)
-                    print(f"| `{category}` | {difficulty} | {rates} | {easy / n:.1%} | {gold_ok}/{n} |")
-                else:
+                if not args.markdown:
                     print(f"{difficulty:>10}" + "".join(f"{passes[name] / n:>17.1%} " for name in names)
                           + f"{easy / n:>11.1%} {gold_ok / n:>7.0%} {seconds:>6.1f}")
+            if args.markdown:
+                for name, cells in table.items():
+                    print(f"| `{category}` | {name} | " + " | ".join(cells) + " |")
     print("\ntargets met" if not misses else "\ntargets missed:\n  " + "\n  ".join(misses))
 
 
