@@ -152,7 +152,8 @@ def _prepare(tuples: list[TupleRecord]) -> None:
 
 def verify(run: Run, settings: VerifySettings | None = None, *, progress: Progress = quiet) -> "Summary":
     """Prove every tuple sound (gold passes through the tools, every null control fails on its
-    named check); tuples already verified are skipped. Returns the summary over all tuples."""
+    named check) and run the family's baseline agents (a tuple one solves is easy); tuples already
+    verified are skipped. Returns the summary over all tuples."""
     from ._verify import verify_run
 
     settings = settings or VerifySettings()
@@ -161,7 +162,8 @@ def verify(run: Run, settings: VerifySettings | None = None, *, progress: Progre
     run.begin("verify", settings.model_dump(mode="json"))
     with progress("verify", len(tuples)) as bar:
         summary = verify_run(run, tuples, bar)
-    run.finish("verify", sound=sum(r["sound"] for r in summary.rows.values()), unsound=len({k for k, _, _ in summary.unsound}))
+    run.finish("verify", sound=sum(r["sound"] for r in summary.rows.values()), unsound=len({k for k, _, _ in summary.unsound}),
+               easy=sum(r["easy"] for r in summary.rows.values()))
     return summary
 
 
@@ -276,6 +278,8 @@ class ExportSettings(BaseModel):
     """Keep tasks whose model rollouts pass at a rate in this interval, e.g. '(0,1]'."""
     model: str | None = None
     """Only this model's rollouts (sft lines and the pass-rate filter)."""
+    keep_easy: bool = False
+    """Also export tuples a baseline agent solved (left out by default: they teach little)."""
 
 
 def export(run: Run, settings: ExportSettings) -> int:
@@ -286,7 +290,7 @@ def export(run: Run, settings: ExportSettings) -> int:
         raise ConfigError(f"--out {settings.out} is a directory; give a file name")
     keys = keys_in_range(run, PassRange(settings.pass_rate), settings.model) if settings.pass_rate is not None else None
     if settings.format == "sft":
-        lines = sft_lines(run, settings.source, keys=keys, model=settings.model)
+        lines = sft_lines(run, settings.source, keys=keys, model=settings.model, keep_easy=settings.keep_easy)
     else:
-        lines = rl_lines(run, keys)
+        lines = rl_lines(run, keys, keep_easy=settings.keep_easy)
     return write_jsonl((line.line() for line in lines), settings.out)

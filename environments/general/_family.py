@@ -28,7 +28,6 @@ from synth import (
     TupleRecord,
     VerifierSpec,
     register_family,
-    render,
 )
 from synth.verifiers.general import stored_db
 
@@ -77,7 +76,7 @@ class GeneralFamily(Family):
             family="general",
             category=category,
             environment_key=environment.key,
-            prompt=render(cat.template, **built.params),
+            prompt=cat.prompt(built.params),
             system_prompt=SYSTEM_PROMPT,
             answer_schema=cat.answer_schema,
             metadata=built.params,
@@ -94,6 +93,12 @@ class GeneralFamily(Family):
 
     def solve_gold(self, record: TupleRecord, run: Run, client: ToolClient) -> None:
         self.category(record.environment.category).solve(client, json.loads(json.dumps(record.task.metadata)))
+
+    def baselines(self, record: TupleRecord) -> tuple[str, ...]:
+        return tuple(self.category(record.environment.category).baselines)
+
+    def solve_baseline(self, record: TupleRecord, run: Run, client: ToolClient, name: str) -> None:
+        self.category(record.environment.category).baselines[name](client, json.loads(json.dumps(record.task.metadata)))
 
     def controls(self, record: TupleRecord, run: Run, gold_submission: Any) -> list[Control]:
         cat = self.category(record.environment.category)
