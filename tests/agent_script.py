@@ -177,3 +177,75 @@ def arguments(body: dict[str, Any]) -> list[dict[str, Any]]:
     """Every tool call's decoded arguments in a request's messages (for assertions)."""
     return [json.loads(c["function"]["arguments"]) for m in body["messages"] if m["role"] == "assistant"
             for c in m.get("tool_calls") or []]
+
+
+_server: Any = None
+
+
+def agent_server() -> str:
+    """Base URL of a real HTTP server (one per test process) playing `hotels_agent` for the category
+    'hotel booking', for runs that make their own connections (the CLI in a subprocess)."""
+    global _server
+    if _server is None:
+        from fakes import FakeServer
+
+        _server = FakeServer(by_category({"hotel booking": hotels_agent})).__enter__()
+    return _server.base_url
+
+
+# -- environments the gate must refuse, one flaw each (level 1 of HOTELS with one file changed) --------
+def _solution(body: str) -> str:
+    return "import sqlite3\n\n\n" + SOLUTION.replace("def solve(tools):\n", "def solve(tools):\n" + body)
+
+
+FLAWED: dict[str, dict[str, str]] = {
+    # the solution reads the database itself instead of using the tools
+    "opens the database": {"solution.py": _solution(
+        '    rows = sqlite3.connect("/state/db.sqlite").execute("SELECT name FROM hotel").fetchall()\n')},
+    # ... or tries to, swallows the failure and falls back on the tools
+    "peeks at the database": {"solution.py": _solution(
+        "    try:\n        sqlite3.connect('file:/state/db.sqlite?mode=ro', uri=True).execute('SELECT 1')\n"
+        "    except Exception:\n        pass\n")},
+    # ... or reads the data file
+    "reads the data file": {"solution.py": _solution(
+        "    try:\n        open('/env/data.sql').read()\n    except OSError:\n        pass\n")},
+    # the verifier checks the database, which the seeded data already satisfies, not the answer
+    "verifier the initial state satisfies": {"verify.py": (
+        "def verify(db, answer):\n"
+        "    return {'hotels_listed': db.execute('SELECT COUNT(*) FROM hotel').fetchone()[0] > 0}\n"),
+        "perturb.py": PERTURB.replace('"in_city"', '"hotels_listed"').replace('"rating"', '"hotels_listed"')},
+    # the verifier crashes on a malformed answer instead of failing it
+    "verifier crashes on wrong types": {"verify.py": VERIFY.replace(
+        "    if not (isinstance(answer, dict)", "    answer['Rome'].strip()\n    if not (isinstance(answer, dict)")},
+    "tool loops forever": {"tools.py": TOOLS.replace('    rows = db.execute("SELECT name, price', '    while True:\n'
+                                                     '        pass\n    rows = db.execute("SELECT name, price')},
+    "solution forks": {"solution.py": "import os\n\n\n" + SOLUTION.replace(
+        "def solve(tools):\n", "def solve(tools):\n    if os.fork() == 0:\n        os._exit(0)\n")},
+    "data fills the disk": {"data.py": (
+        "def fill(db):\n    with open('/dev/shm/fill', 'wb') as out:\n        while True:\n"
+        "            out.write(bytes(1 << 20))\n")},
+    "verifier tries the network": {"verify.py": "import urllib.request\n\n\n" + VERIFY.replace(
+        "def verify(db, answer):\n", "def verify(db, answer):\n    try:\n"
+        "        urllib.request.urlopen('http://198.51.100.1/', timeout=1)\n    except Exception:\n        pass\n")},
+    "tools that change between runs": {"tools.py": "import time\n\n\n" + TOOLS.replace(
+        '"rating": rating}', '"rating": rating, "quote": time.time_ns()}')},
+    "data that changes between builds": {"data.py": (
+        "import os\n\n\ndef fill(db):\n    db.execute('CREATE TABLE noise (value TEXT)')\n"
+        "    db.execute('INSERT INTO noise VALUES (?)', (os.urandom(8).hex(),))\n")},
+    # any hotel of the first city listed satisfies this task: the first-choice baseline solves it
+    "too easy": {
+        "task.md": 'Name any hotel rated at least 4.0. Answer with JSON: {"name": HOTEL NAME}.\n',
+        "solution.py": "def solve(tools):\n    return {'name': tools.hotels_in(city='Rome')[2]['name']}\n",
+        "verify.py": ("def verify(db, answer):\n    name = answer.get('name') if isinstance(answer, dict) else None\n"
+                      "    row = db.execute('SELECT rating FROM hotel WHERE name = ?', (name,)).fetchone() "
+                      "if isinstance(name, str) else None\n"
+                      "    return {'known': row is not None, 'rating': row is not None and row[0] >= 4.0}\n"),
+        "perturb.py": ("def perturb(db, answer):\n    return [{'name': 'invented', 'breaks': 'known', 'answer': {'name': 'Nowhere Inn'}},"
+                       "\n            {'name': 'low_rated', 'breaks': 'rating', 'answer': {'name': 'Casa Vaticano'}}]\n"),
+    },
+}
+"""Category name -> the files that differ from HOTELS level 1."""
+
+
+def flawed_agent(name: str) -> Callable[[], ScriptedAgent]:
+    return lambda: ScriptedAgent({1: [writes({**LEVEL1, **FLAWED[name]})]})

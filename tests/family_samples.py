@@ -35,11 +35,21 @@ def _code(tmp: Path, **settings: Any) -> dict[str, Any]:
     return {"git": str(make_repo(tmp / "origin")), "k": 2, "timeout": 60, **settings}
 
 
+def _synthesized(tmp: Path, **settings: Any) -> dict[str, Any]:
+    from agent_script import agent_server
+
+    return {"category": ["hotel booking"], "base_url": agent_server(), "model": "scripted", **settings}
+
+
 PROVIDERS: dict[str, Provider] = {
     # the calc repository's history (two fixes become tasks); mutating it gives the resume test
     # one task per function to be killed among
     "code": Provider(sample=lambda tmp: _code(tmp, n=2), resume=lambda tmp: _code(tmp, n=3, mutate=True),
                      marks=[pytest.mark.docker]),
+    # a scripted model (tests/agent_script.py, served over HTTP for the CLI runs) writes the hotel
+    # environment: a two-level chain for the sample, two one-level sessions to be killed between
+    "synthesized": Provider(sample=lambda tmp: _synthesized(tmp, n=1, difficulty=2),
+                            resume=lambda tmp: _synthesized(tmp, n=2, difficulty=1), marks=[pytest.mark.docker]),
 }
 
 

@@ -65,9 +65,9 @@ How synth uses them:
   tools.NAME(arg=value) returns a tool's JSON result (a failing call raises an exception). It returns
   the answer as a JSON value and must be deterministic.
 - verify.py: verify(db, answer) receives the parsed JSON answer and returns {{check name: True/False}},
-  one check per requirement of task.md, computed from the database, never from what the answer
-  claims. Wrong or malformed answers (null, wrong types, missing keys) give a False check, never an
-  exception.
+  one check per requirement of task.md (not named format or verify: synth adds those), computed
+  from the database, never from what the answer claims. Wrong or malformed answers (null, wrong
+  types, missing keys) give a False check, never an exception.
 - perturb.py: perturb(db, answer) receives your reference answer and returns at least 2 wrong answers
   [{{"name": ..., "breaks": CHECK, "answer": ...}}], each failing the verify check it names.
 

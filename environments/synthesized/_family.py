@@ -139,6 +139,6 @@ class SynthesizedFamily(Family):
                 raise ValueError(f"perturbation name {p['name']!r} must be a unique string other than {', '.join(RESERVED_CONTROLS)}")
             if not isinstance(p["breaks"], str):
                 raise ValueError(f"perturbation {p['name']}: 'breaks' must name a check of verify.py")
-        controls = [Control("noop", answer_text(noop_of(gold))), Control("null", json.dumps(None)),
-                    Control("wrong_type", answer_text(wrong_type_of(gold)))]
+        controls = [Control("noop", answer_text(noop_of(gold)), "verify"), Control("null", json.dumps(None), "verify"),
+                    Control("wrong_type", answer_text(wrong_type_of(gold)), "verify")]
         return controls + [Control(p["name"], answer_text(p["answer"]), p["breaks"]) for p in made]

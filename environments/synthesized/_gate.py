@@ -63,6 +63,8 @@ SYSTEM_PROMPT = (
     "the task holds, then call submit_result exactly once with your final answer as JSON text in the "
     "format the task asks for."
 )
+RESERVED_CHECKS = ("format", "verify")
+"""synth's own checks of a synthesized verdict: the answer text is JSON; every check of verify.py holds."""
 MAX_FAILURES = 8
 """Failures reported per gate run."""
 _SYNTH_SIDE = ("invalid_json", "invalid_arguments", "unknown_tool", "already_submitted")
@@ -230,10 +232,10 @@ def run_gate(run: Run, files: dict[str, str], where: Placement, previous: dict[s
     if gold.verdict.status != "pass":
         return GateReport(failures=[f"the reference solution does not pass: {gold.verdict.first_failure()}"], facts=facts)
     answer, _ = parse_answer(gold.submission)
-    checks = [c.name for c in gold.verdict.checks if c.name != "format"]
+    checks = [c.name for c in gold.verdict.checks[1:-1]]  # verify.py's own, between format and verify
     facts.update(checks=len(checks), gold_calls=len(_tool_calls(gold)))
-    failures = ["verify.py names a check 'format': synth's own check of the answer text has that name"] if len(checks) < len(
-        gold.verdict.checks) - 1 else []
+    failures = [f"verify.py names a check {name!r}: synth's own checks have that name; choose another"
+                for name in sorted(set(checks) & set(RESERVED_CHECKS))]
     controls = control_records(record, run, gold)[1:]
     facts["controls"] = len(controls)
     failures += [control_failure(item) for item in controls if not item.sound]

@@ -9,7 +9,8 @@ and prints one result line `<mark> <json>` (the mark is a per-run secret synth p
 SYNTH_MARK), after anything the generated code printed. Guarantees on top of the container's:
 
 - An audit hook, armed before generated code is imported, refuses and records network access,
-  new processes, file writes and changes, native code and, in the solution, opening a database;
+  new processes, file writes and changes, native code and, in the solution, opening a database or
+  any file but Python's libraries;
   the result names each attempt (`violations`), so synth rejects the environment with a reason
   even when the code swallowed the error.
 - Files are capped (RLIMIT_FSIZE); SQLite ATTACH and VACUUM INTO are refused; the database is
@@ -22,13 +23,14 @@ Commands: build | call NAME ARGS_JSON | replay | solve | grade | perturb.
 """
 
 import base64
-import importlib.util
 import json
 import os
 import resource
 import sqlite3
 import sys
+import sysconfig
 import traceback
+import types
 
 MARK = os.environ.pop("SYNTH_MARK", "")
 _OUT = os.dup(1)
@@ -51,6 +53,9 @@ NATIVE = ("ctypes.", "sqlite3.enable_load_extension", "sqlite3.load_extension")
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 violations = []
+_READABLE = tuple(sorted({sysconfig.get_path(k) + "/" for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+                         | {"/usr/lib/python3/", "/opt/synth/", f"{ENV}/solution.py"}))
+"""What the solution may open: Python's own libraries and its file (nothing of the environment)."""
 
 
 def _kind(event, args, solution):
@@ -71,6 +76,10 @@ def _kind(event, args, solution):
     if event == "sqlite3.connect":
         if solution or (args and args[0] != ":memory:"):
             return "database"
+    if solution and event == "open" and not str(args[0]).startswith(_READABLE):
+        return "file access"
+    if solution and event in ("os.listdir", "os.scandir", "glob.glob", "os.chdir"):
+        return "file access"
     if event == "import" and args and str(args[0]).split(".")[0] in ("ctypes", "_ctypes", "cffi"):
         return "native code"
     return None
@@ -107,7 +116,8 @@ def emit(payload):
 
 def describe(exc):
     """One line: the exception and where in the generated files it happened."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(ENV + "/")]
+    stack = traceback.StackSummary.extract(traceback.walk_tb(exc.__traceback__), lookup_lines=False)
+    frames = [f for f in stack if f.filename.startswith(ENV + "/")]
     where = f" ({os.path.basename(frames[-1].filename)} line {frames[-1].lineno})" if frames else ""
     message = str(exc).strip().splitlines()[0][:500] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {message}{where}" if message else f"{type(exc).__name__}{where}"
@@ -124,10 +134,14 @@ def open_db():
 
 
 def load(name):
-    spec = importlib.util.spec_from_file_location(name, f"{ENV}/{name}.py")
-    module = importlib.util.module_from_spec(spec)
+    """Run /env/NAME.py as module NAME (compiled here: no bytecode cache is looked for or written)."""
+    path = f"{ENV}/{name}.py"
+    with open(path, encoding="utf-8") as handle:
+        code = compile(handle.read(), path, "exec")
+    module = types.ModuleType(name)
+    module.__file__ = path
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    exec(code, module.__dict__)
     return module
 
 

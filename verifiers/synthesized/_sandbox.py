@@ -111,6 +111,7 @@ class _Pool:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._ready: dict[tuple[str, str], deque[Future[Sandbox]]] = defaultdict(deque)
+        self._closing: set[Future[None]] = set()
         self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="synth-sandbox")
 
     def _start(self, image: str, limits: Limits, kind: str) -> Sandbox:
@@ -126,18 +127,28 @@ class _Pool:
         return ahead.result() if ahead is not None else self._start(image, LIMITS, kind)
 
     def release(self, box: Sandbox) -> None:
-        self._workers.submit(box.close)
+        closing = self._workers.submit(box.close)
+        with self._lock:
+            self._closing.add(closing)
+        closing.add_done_callback(self._closed)
+
+    def _closed(self, future: Future[None]) -> None:
+        with self._lock:
+            self._closing.discard(future)
 
     def drain(self) -> None:
-        """Remove every container started ahead (e.g. when a stage ends)."""
+        """Remove every container started ahead and wait for the removals under way."""
         with self._lock:
             waiting = [f for queue in self._ready.values() for f in queue]
             self._ready.clear()
+            closing = list(self._closing)
         for future in waiting:
             try:
                 future.result().close()
             except SandboxError:
                 pass
+        for future in closing:
+            future.result()
 
 
 _pool = _Pool()

@@ -7,7 +7,8 @@ submission text: the same inputs give the same checks (the gate ran every verifi
 the tuple existed), so `synth verify --regrade` rescores trajectories without a model. The answer
 is read strictly before any generated code sees it (check `format`: JSON text of at most 64 KB,
 no duplicate keys, no NaN or Infinity, no number over 4,300 digits); then verify.py gives one
-check per requirement. A verify.py that crashes, hangs or attempts a forbidden action is a
+check per requirement, and `verify` holds when all of them do (the check a null control of a
+well-formed answer must break: verify.py itself, not the reading of the text, rejects it). A verify.py that crashes, hangs or attempts a forbidden action is a
 verifier error (status error), never a fail.
 """
 
@@ -85,11 +86,18 @@ def grade_answer(verify_py: str, db: bytes, answer: Any, timeout: float) -> Outc
 
 
 def checks_of(outcome: Outcome) -> list[Check]:
-    """The checks a grading run gave; VerifierError when it gave none."""
+    """The checks a grading run gave, then `verify` (all of them hold); VerifierError when the run
+    gave none."""
     if not outcome.ok:
         raise VerifierError(outcome.problem("verify.py"))
-    return [Check(name=clean(c["name"]), passed=c["passed"], message=clean(c.get("message", "")))
-            for c in outcome.value.get("checks", [])]
+    checks = [Check(name=clean(c["name"]), passed=c["passed"], message=clean(c.get("message", "")))
+              for c in outcome.value.get("checks", [])]
+    if not checks:
+        raise VerifierError("verify.py returned no checks")
+    failing = [c.name for c in checks if not c.passed]
+    summary = Check(name="verify", passed=not failing, expected="every check of verify.py holds",
+                    message=f"failing: {', '.join(failing[:8])}" if failing else "")
+    return [*checks, summary]
 
 
 @register_verifier("synthesized.sandbox")
