@@ -160,6 +160,17 @@ def hotels_agent() -> ScriptedAgent:
     return ScriptedAgent({1: [writes(LEVEL1)], 2: [writes(level2_without_tool), writes({"tools.py": LEVEL2["tools.py"]})]})
 
 
+def repaired_agent() -> ScriptedAgent:
+    """Level 1 first with a verifier stricter than the task (the gold answer fails its budget check),
+    then the verifier as the task states it; level 2 as written."""
+    broken = {**LEVEL1, "verify.py": VERIFY.replace("<= 300", "<= 200")}
+    return ScriptedAgent({1: [writes(broken), writes({"verify.py": VERIFY})],
+                                 2: [writes(LEVEL2)]})
+
+
+HOTEL_AGENTS = {"hotel booking": hotels_agent, "hotel booking with a broken verifier": repaired_agent}
+
+
 def by_category(agents: dict[str, Callable[[], ScriptedAgent]]) -> Callable[[dict[str, Any], int], dict[str, Any]]:
     """A model that plays the agent named by the category in the conversation's first user message."""
 
@@ -249,3 +260,13 @@ FLAWED: dict[str, dict[str, str]] = {
 
 def flawed_agent(name: str) -> Callable[[], ScriptedAgent]:
     return lambda: ScriptedAgent({1: [writes({**LEVEL1, **FLAWED[name]})]})
+
+
+def record_of(run: Any, files: dict[str, str], *, timeout: float = 10.0, level: int = 1) -> Any:
+    """The tuple of hand-written files without the gate (its database built in a sandbox), for tests
+    of what runs a tuple: the tool box, the verifier."""
+    from synth.environments.synthesized import CategoryEntry, Placement, build_database, make_record, signatures
+
+    where = Placement(candidate=f"hand:0:L{level}", category=CategoryEntry(category="hand written"), seed=0, index=0,
+                      level=level, model="hand", timeout=timeout)
+    return make_record(run, files, build_database(files, timeout), signatures(files["tools.py"]), where)

@@ -63,7 +63,7 @@ How synth uses them:
   an Args: section. Tools return JSON values; raise ValueError with a message for bad input.
 - solution.py: solve(tools) is your reference solver. It runs alone, with no database and no files;
   tools.NAME(arg=value) returns a tool's JSON result (a failing call raises an exception). It returns
-  the answer as a JSON value and must be deterministic.
+  the answer as a JSON value and must be deterministic. All code gets the Python standard library only.
 - verify.py: verify(db, answer) receives the parsed JSON answer and returns {{check name: True/False}},
   one check per requirement of task.md (not named format or verify: synth adds those), computed
   from the database, never from what the answer claims. Wrong or malformed answers (null, wrong

@@ -17,7 +17,7 @@ from synth import Run
 from synth.sandbox import engine
 from synth.verifiers.synthesized import drain, stored_files
 
-from .helpers import AGENT, HOTEL_AGENTS, scripted_model
+from .helpers import AGENT, scripted_model
 
 pytestmark = pytest.mark.docker
 
@@ -59,7 +59,7 @@ def test_a_failing_verifier_is_repaired(hotel_run):
 
 def test_the_difficulty_chain_is_recorded(hotel_run):
     run, model = hotel_run
-    for description in HOTEL_AGENTS:
+    for description in script.HOTEL_AGENTS:
         chain = sorted((t for t in run.tuples() if t.environment.metadata["description"] == description),
                        key=lambda t: t.environment.metadata["level"])
         assert [t.environment.difficulty for t in chain] == [1, 2]
@@ -111,8 +111,8 @@ def test_a_killed_chain_resumes_from_the_stored_conversation(hotel_run, tmp_path
     kept = [line for line in lines if not (b'"level":2' in line and b'"description":"hotel booking"' in line)]
     assert len(kept) == len(lines) - 1
     (copy.path / Run.TUPLES).write_bytes(b"".join(kept))
-    with scripted_model(script.by_category(HOTEL_AGENTS)) as model:
-        report = synth.generate(copy, "general", {**AGENT, "category": list(HOTEL_AGENTS), "n": 1, "difficulty": 2})
+    with scripted_model(script.by_category(script.HOTEL_AGENTS)) as model:
+        report = synth.generate(copy, "general", {**AGENT, "category": list(script.HOTEL_AGENTS), "n": 1, "difficulty": 2})
     assert report.new == 1 and len(model.requests) == 2  # the lost level's two turns, nothing else
     assert sorted((copy.path / Run.TUPLES).read_bytes().splitlines()) == sorted(line.rstrip(b"\n") for line in lines)
 

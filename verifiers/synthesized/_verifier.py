@@ -50,7 +50,8 @@ def _constant(name: str) -> Any:
 
 
 def parse_answer(submission: Any) -> tuple[Any, Check]:
-    """(the parsed answer or None, the `format` check) of a submitted text, read strictly."""
+    """(the parsed answer or None, the `format` check) of a submitted text, read strictly; lone
+    surrogates in its strings are replaced (verify.py could not pass them to SQLite)."""
     if not isinstance(submission, str) or not submission.strip():
         return None, Check(name="format", passed=False, expected="JSON text", actual=None, message="no answer was submitted")
     if len(submission) > MAX_ANSWER:
@@ -62,7 +63,7 @@ def parse_answer(submission: Any) -> tuple[Any, Check]:
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc) or type(exc).__name__
         return None, Check(name="format", passed=False, expected="JSON text", actual=clean(submission[:200]),
                            message=f"the answer is not JSON: {clean(reason)[:200]}")
-    return answer, Check(name="format", passed=True)
+    return clean(answer), Check(name="format", passed=True)  # lone surrogates cannot reach SQLite or a file
 
 
 def stored_files(run: Any, record: TupleRecord) -> dict[str, str]:
