@@ -243,6 +243,8 @@ FLAWED: dict[str, dict[str, str]] = {
     "data that changes between builds": {"data.py": (
         "import os\n\n\ndef fill(db):\n    db.execute('CREATE TABLE noise (value TEXT)')\n"
         "    db.execute('INSERT INTO noise VALUES (?)', (os.urandom(8).hex(),))\n")},
+    # the answer is written into the solution: the task needs no tool
+    "solution that knows the answer": {"solution.py": "def solve(tools):\n    return {'Rome': 'Pensione Tevere', 'Oslo': 'Nordlys'}\n"},
     # any hotel of the first city listed satisfies this task: the first-choice baseline solves it
     "too easy": {
         "task.md": 'Name any hotel rated at least 4.0. Answer with JSON: {"name": HOTEL NAME}.\n',

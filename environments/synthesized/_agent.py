@@ -111,6 +111,9 @@ class Session:
     passed: int = 0
     """Levels passed."""
     model_calls: int = 0
+    """Model calls of the session, earlier processes included (stored with the conversation)."""
+    restored_calls: int = 0
+    """Of those, the calls made before this process restored the session."""
     gate_runs: int = 0
     tokens: int = 0
     report: GateReport | None = None
@@ -235,7 +238,7 @@ class SynthesisAgent:
         meta = record.environment.metadata
         return Session(key=key, entry=entry, index=index, messages=messages, files=stored_files(self.run, record),
                        chain=[*meta["chain"], record.key], previous=meta["gate"], passed=meta["level"],
-                       model_calls=stored.get("model_calls", 0))
+                       model_calls=stored.get("model_calls", 0), restored_calls=stored.get("model_calls", 0))
 
     def chat(self, session: Session) -> Any:
         from synth import ModelClient

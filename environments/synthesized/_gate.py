@@ -8,7 +8,8 @@ first stage that fails (each failure one line the agent can act on):
    describe and validate (`_files.problems`);
 2. the database: built twice in a sandbox, the same bytes both times, with rows;
 3. the reference solution passes through the tool path (the core's `gold_trajectory`, the very
-   function `synth verify` runs): it runs in a container of its own, without the database;
+   function `synth verify` runs), calling at least one tool: it runs in a container of its own,
+   without the database;
 4. null controls fail (the core's `control_records`): the empty, no-op, null and wrong-type
    answers and the agent's perturbations, each perturbation on the check it names; a verifier
    that crashes on them counts as unsound too;
@@ -236,6 +237,8 @@ def run_gate(run: Run, files: dict[str, str], where: Placement, previous: dict[s
     facts.update(checks=len(checks), gold_calls=len(_tool_calls(gold)))
     failures = [f"verify.py names a check {name!r}: synth's own checks have that name; choose another"
                 for name in sorted(set(checks) & set(RESERVED_CHECKS))]
+    if not facts["gold_calls"]:
+        failures.append("the reference solution calls no tool: the task must need the tools")
     controls = control_records(record, run, gold)[1:]
     facts["controls"] = len(controls)
     failures += [control_failure(item) for item in controls if not item.sound]

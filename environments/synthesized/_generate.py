@@ -109,7 +109,7 @@ class AgentGenerator(Generator):
         """Figures of this call (kept out of the tuples): model calls, gate runs and gate seconds."""
         sessions = self.sessions.values()
         return {
-            "model_calls": sum(s.model_calls for s in sessions), "gate_runs": sum(s.gate_runs for s in sessions),
+            "model_calls": sum(s.model_calls - s.restored_calls for s in sessions), "gate_runs": sum(s.gate_runs for s in sessions),
             "gate_seconds": round(self._agent.gate_seconds, 2) if self._agent else 0.0,
             "tokens": sum(s.tokens for s in sessions),
         }
