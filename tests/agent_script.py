@@ -243,6 +243,10 @@ FLAWED: dict[str, dict[str, str]] = {
     "data that changes between builds": {"data.py": (
         "import os\n\n\ndef fill(db):\n    db.execute('CREATE TABLE noise (value TEXT)')\n"
         "    db.execute('INSERT INTO noise VALUES (?)', (os.urandom(8).hex(),))\n")},
+    # the answer's text goes into the verifier's SQL: {"Rome": "x' OR rating >= 4 OR '"} would pass
+    "verifier builds SQL from the answer": {"verify.py": VERIFY.replace(
+        'db.execute("SELECT city, price, rating FROM hotel WHERE name = ?", (answer[c],))',
+        'db.execute(f"SELECT city, price, rating FROM hotel WHERE name = \'{answer[c]}\'")')},
     # the answer is written into the solution: the task needs no tool
     "solution that knows the answer": {"solution.py": "def solve(tools):\n    return {'Rome': 'Pensione Tevere', 'Oslo': 'Nordlys'}\n"},
     # any hotel of the first city listed satisfies this task: the first-choice baseline solves it

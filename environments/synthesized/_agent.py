@@ -60,7 +60,8 @@ How synth uses them:
   read-only as `db`, a sqlite3 connection (rows are tuples).
 - A solver model reads task.md and may only call the tools of tools.py (synth adds submit_result).
   Each tool's docstring is its description for the solver: a first line saying what it returns, then
-  an Args: section. Tools return JSON values; raise ValueError with a message for bad input.
+  an Args: section. Tools return JSON values; raise ValueError with a message for bad input. SQL in
+  tools.py and verify.py is a string literal with ? parameters (never text built from values).
 - solution.py: solve(tools) is your reference solver. It runs alone, with no database and no files;
   tools.NAME(arg=value) returns a tool's JSON result (a failing call raises an exception). It returns
   the answer as a JSON value and must be deterministic. All code gets the Python standard library only.
@@ -197,7 +198,9 @@ def read_file(desk: "Desk", path: FileName) -> dict[str, Any]:
 
 
 def bash(desk: "Desk", command: str) -> dict[str, Any]:
-    """Run a bash command in /env (python3 is there; nothing can be written). Returns the exit code and the output's tail.
+    """Run a bash command in /env and return its exit code and the tail of its output.
+
+    python3 is there; nothing can be written.
 
     Args:
         command: The command, e.g. python3 -c "import tools".
@@ -206,12 +209,15 @@ def bash(desk: "Desk", command: str) -> dict[str, Any]:
 
 
 def check(desk: "Desk") -> dict[str, Any]:
-    """Run synth's gate on the files: it builds the database, runs your solution through the tools, grades it, tries the wrong answers and the baselines. Returns what failed, or that the level passed."""
+    """Run synth's gate on the files and return what failed, or that the level passed.
+
+    It builds the database, runs your solution through the tools, grades its answer, tries the wrong
+    answers and the baselines.
+    """
     return desk.check()
 
 
 AGENT_TOOLS: list[Tool] = [tool_from_function(fn) for fn in (write_file, read_file, bash, check)]
-
 
 
 class SynthesisAgent:

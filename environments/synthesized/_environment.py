@@ -13,7 +13,7 @@ sandbox harness below. Guarantees:
   file: it never shares a container with the database. Each of its tool calls goes through the
   `ToolClient` synth gives it (the gold trajectory records every one); the solution is run again
   with the results so far until it returns its answer (`run_solution`), so it must be
-  deterministic, and it may make at most `MAX_CALLS` calls.
+  deterministic; it may make at most `MAX_CALLS` calls, in `SOLUTION_BUDGET` timeouts in all.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,8 @@ MAX_RESULT = 256 * 1024
 """Largest tool result, in characters of JSON."""
 MAX_CALLS = 200
 """Most tool calls of the reference solution."""
+SOLUTION_BUDGET = 12
+"""The reference solution's runs and calls together may take this many times the timeout."""
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -117,8 +120,12 @@ def run_solution(solution_py: str, client: ToolClient, timeout: float) -> Any:
     """The reference solution's answer, every tool call made through `client` (see the module
     docstring); SolutionFailed when it does not get there."""
     results: list[dict[str, Any]] = []
+    budget = SOLUTION_BUDGET * timeout
+    deadline = time.monotonic() + budget
     with fresh_sandbox({"/env/solution.py": solution_py.encode()}, owner=SOLVER_USER) as box:
         while True:
+            if time.monotonic() > deadline:
+                raise SolutionFailed(f"solution.py and its {len(results)} tool calls took over {budget:g} s in all")
             box.write_file("/io/results.json", json.dumps(results, ensure_ascii=True).encode(), mode=0o400,
                            user=SOLVER_USER)
             outcome = run_harness(box, "solve", user=SOLVER_USER, timeout=timeout)

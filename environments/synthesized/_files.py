@@ -3,7 +3,8 @@
 Sits at the bottom of the synthesized family: the agent writes these files, the gate checks them,
 the tuple stores them (`files` asset, {name: text}). Guarantees: `problems()` finds what can be
 found without executing anything (missing or unknown files, sizes, Python syntax, tool
-signatures); tool specs come from tools.py's source through `ast` (never by importing generated
+signatures, and SQL text built at run time in tools.py or verify.py, where a model's arguments or
+answer could be injected into it); tool specs come from tools.py's source through `ast` (never by importing generated
 code in synth's process), and argument types are mapped from a fixed set (str, int, float, bool,
 None, Any, list[...], dict[str, ...], Optional/Union/`|`, Literal[...]), so a call is validated by
 synth's own tool path before it reaches the sandbox, exactly as the gate validated it.
@@ -205,6 +206,30 @@ def remote_tool(signature: Signature) -> Tool:
         raise FileProblem(f"tools.py: {signature.name}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None
 
 
+# -- SQL built from values -----------------------------------------------------------------------
+_SQL_CALLS = ("execute", "executemany", "executescript")
+
+
+def _literal(node: ast.expr, constants: set[str]) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _literal(node.left, constants) and _literal(node.right, constants)
+    return isinstance(node, ast.Name) and node.id in constants
+
+
+def sql_problems(name: str, source: str) -> list[str]:
+    """SQL whose text is built at run time (f-strings, %, format, + with values): in tools.py and
+    verify.py that text can come from a model's arguments or answer (SQL injection)."""
+    tree = ast.parse(source)
+    constants = {target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets
+                 if isinstance(target, ast.Name) and _literal(node.value, set())}
+    return [f"{name} line {node.lineno}: the SQL of {node.func.attr}() is built at run time; write it as a string "
+            "literal and pass values as ? parameters"
+            for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _SQL_CALLS and node.args and not _literal(node.args[0], constants)]
+
+
 # -- the whole set --------------------------------------------------------------------------------
 def problems(files: dict[str, str]) -> list[str]:
     """Everything wrong with the files that can be seen without running them (one line each)."""
@@ -214,12 +239,16 @@ def problems(files: dict[str, str]) -> list[str]:
     found += [f"{name} is {size} bytes (at most {MAX_FILE})" for name, size in sizes.items() if size > MAX_FILE]
     if sum(sizes.values()) > MAX_TOTAL:
         found.append(f"the files hold {sum(sizes.values())} bytes together (at most {MAX_TOTAL})")
-    for name in ("data.py", "solution.py", "verify.py", "perturb.py"):
+    for name in ("data.py", "solution.py", "verify.py", "perturb.py", "tools.py"):
         if files.get(name):
             try:
                 ast.parse(files[name])
             except SyntaxError as exc:
-                found.append(f"{name} line {exc.lineno}: {exc.msg}")
+                if name != "tools.py":  # signatures() says it for tools.py
+                    found.append(f"{name} line {exc.lineno}: {exc.msg}")
+                continue
+            if name in ("tools.py", "verify.py"):
+                found += sql_problems(name, files[name])
     if files.get("tools.py", "").strip():
         try:
             for signature in signatures(files["tools.py"]):

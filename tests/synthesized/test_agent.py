@@ -129,6 +129,7 @@ def test_a_killed_chain_resumes_from_the_stored_conversation(hotel_run, tmp_path
     ("verifier tries the network", "verify.py attempted what generated code may not do (network"),
     ("tools that change between runs", "tools are not deterministic: hotels_in"),
     ("data that changes between builds", "two builds gave different databases"),
+    ("verifier builds SQL from the answer", "verify.py line 7: the SQL of execute() is built at run time"),
     ("solution that knows the answer", "the reference solution calls no tool: the task must need the tools"),
     ("too easy", "too easy: the first_choice baseline"),
 ])

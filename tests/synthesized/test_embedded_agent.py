@@ -25,7 +25,7 @@ def test_the_agent_runs_against_the_embedded_model_and_records_the_gate_s_reason
     run = synth.Run.open(out)
     tuples, rejections = run.tuples().read(), run.rejections().read()
     assert len(tuples) + len(rejections) == 1
-    assert run.stage("generate")["model_calls"] == 1 and run.stage("generate")["gate_runs"] == 1
+    assert run.stage("generate")["model_calls"] == 1 and run.stage("generate")["gate_runs"] >= 1
     assert (out / "embedded-server.log").stat().st_size > 0
     for rejection in rejections:  # nearly always: the gate refused what the small model wrote
         assert rejection.reason.startswith("level 1: ") and rejection.details["failures"]
