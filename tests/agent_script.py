@@ -6,7 +6,7 @@ two-level environment (book a hotel in two cities under rules; level 2 adds amen
 more data). `ScriptedAgent` is a model whose reply is a pure function of the conversation it is
 sent (the same conversation always gets the same reply, so runs are reproducible and a killed
 run resumes to the same tuples): for the level being worked on (levels passed = check results
-that say so) it plays the turns of its plan in order, then keeps calling check.
+that say so) it plays the turns of its plan in order, then says it has nothing more to change.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def level_and_turn(messages: list[dict[str, Any]]) -> tuple[int, int]:
 
 
 class ScriptedAgent:
-    """A model playing `plans[level]` (1-based), one turn per reply; then it calls check."""
+    """A model playing `plans[level]` (1-based), one turn per reply; then it answers in text only."""
 
     def __init__(self, plans: dict[int, list[Turn]]) -> None:
         self.plans = plans
@@ -149,8 +149,9 @@ class ScriptedAgent:
         passed, turn = level_and_turn(body["messages"])
         level = passed + 1
         plan = self.plans.get(level, [])
-        calls = plan[turn] if turn < len(plan) else [("check", {})]
-        return completion(tool_calls=[call(name, args, f"call_{level}_{turn}_{i}") for i, (name, args) in enumerate(calls)])
+        if turn >= len(plan):
+            return completion("I have nothing more to change.")
+        return completion(tool_calls=[call(name, args, f"call_{level}_{turn}_{i}") for i, (name, args) in enumerate(plan[turn])])
 
 
 def hotels_agent() -> ScriptedAgent:

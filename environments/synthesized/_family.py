@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -28,6 +29,8 @@ from synth import (
     Run,
     ToolClient,
     TupleRecord,
+    Verdict,
+    grade,
     register_family,
 )
 from synth.sandbox import engine, install_signal_handlers
@@ -38,6 +41,8 @@ from ._generate import AgentGenerator
 from ._settings import AgentSettings
 
 MIN_PERTURBATIONS = 2
+_graders = ThreadPoolExecutor(max_workers=3, thread_name_prefix="synth-grade")
+"""Controls are graded side by side: each grading is a fresh sandbox that mostly waits on the engine."""
 RESERVED_CONTROLS = ("empty", "noop", "null", "wrong_type", "*")
 
 
@@ -87,6 +92,9 @@ class SynthesizedFamily(Family):
     """Every tool call runs generated code in a container: rollouts run these environments in worker threads."""
     transport: Any = None
     """An httpx transport for the agent's model client (tests: httpx.MockTransport); None: the network."""
+
+    def __init__(self) -> None:
+        self._ahead: dict[tuple[Any, str, Any], Future[Verdict]] = {}
 
     # -- generate ---------------------------------------------------------------------------------
     def check_settings(self, settings: FamilySettings) -> None:
@@ -141,4 +149,13 @@ class SynthesizedFamily(Family):
                 raise ValueError(f"perturbation {p['name']}: 'breaks' must name a check of verify.py")
         controls = [Control("noop", answer_text(noop_of(gold)), "verify"), Control("null", json.dumps(None), "verify"),
                     Control("wrong_type", answer_text(wrong_type_of(gold)), "verify")]
-        return controls + [Control(p["name"], answer_text(p["answer"]), p["breaks"]) for p in made]
+        controls += [Control(p["name"], answer_text(p["answer"]), p["breaks"]) for p in made]
+        for control in controls:  # graded ahead, side by side; evaluate() collects them in order
+            key = (run.path, record.key, control.submission)
+            self._ahead.setdefault(key, _graders.submit(grade, record, control.submission, run))
+        return controls
+
+    def evaluate(self, record: TupleRecord, run: Run, submission: Any) -> Verdict:
+        """The registered verifier's verdict (each in a fresh sandbox), graded ahead when controls() could."""
+        ahead = self._ahead.pop((run.path, record.key, submission), None)
+        return ahead.result() if ahead is not None else grade(record, submission, run)

@@ -9,14 +9,14 @@ first stage that fails (each failure one line the agent can act on):
 2. the database: built twice in a sandbox, the same bytes both times, with rows;
 3. the reference solution passes through the tool path (the core's `gold_trajectory`, the very
    function `synth verify` runs), calling at least one tool: it runs in a container of its own,
-   without the database;
+   without the database; from level 2 on, the task is harder than the level before (more checks,
+   rows or tools);
 4. null controls fail (the core's `control_records`): the empty, no-op, null and wrong-type
    answers and the agent's perturbations, each perturbation on the check it names; a verifier
    that crashes on them counts as unsound too;
 5. determinism: the solution's tool calls replayed in a fresh process give the same results, and
    the verifier grades the gold answer the same way twice;
-6. the baselines (`first_choice`, `greedy`) fail;
-7. from level 2 on, the task is harder than the level before: more checks, rows or tools.
+6. the baselines (`first_choice`, `greedy`) fail.
 
 Time limits, the network, processes, file writes and database access are enforced in every
 sandbox run of the steps above; an attempt fails the step with the reason. With `--pass-at K`,
@@ -102,7 +102,6 @@ class GateReport:
     """tools, tables, rows, checks, controls, gold_calls (of a build that got that far)."""
     record: TupleRecord | None = None
     """The tuple (without the conversation) when it passed."""
-    gold: Trajectory | None = None
 
     @property
     def passed(self) -> bool:
@@ -239,29 +238,30 @@ def run_gate(run: Run, files: dict[str, str], where: Placement, previous: dict[s
                 for name in sorted(set(checks) & set(RESERVED_CHECKS))]
     if not facts["gold_calls"]:
         failures.append("the reference solution calls no tool: the task must need the tools")
+    harder = harder_failure(facts, previous)
+    failures += [harder] if harder else []
+    if failures:
+        return GateReport(failures=failures, facts=facts)
     controls = control_records(record, run, gold)[1:]
     facts["controls"] = len(controls)
-    failures += [control_failure(item) for item in controls if not item.sound]
+    failures = [control_failure(item) for item in controls if not item.sound]
     if not failures:
         failures += determinism_failures(record, run, gold, files, database.data)
     if not failures:
         failures += baseline_failures(record, run, answer)
-    harder = harder_failure(facts, previous)
-    failures += [harder] if harder else []
     if failures:
         return GateReport(failures=failures[:MAX_FAILURES], facts=facts)
     final = make_record(run, files, database, signatures, where, answer_schema=json_schema_of(answer), facts=facts)
-    return GateReport(facts=facts, record=final, gold=gold)
+    return GateReport(facts=facts, record=final)
 
 
-def with_conversation(run: Run, report: GateReport, files: dict[str, str], where: Placement, conversation: bytes,
-                      extra_facts: dict[str, Any] | None = None) -> TupleRecord:
-    """The passed report's tuple with its conversation (and any later facts) stored."""
+def with_conversation(run: Run, report: GateReport, files: dict[str, str], where: Placement, conversation: bytes) -> TupleRecord:
+    """The passed report's tuple with its conversation stored (and the facts found since, e.g. pass@k)."""
     assert report.record is not None
     record = report.record
     database = Database(run.read_asset(record.environment.state["db"]), {})
     signatures = [Signature.model_validate(s) for s in record.environment.metadata["signatures"]]
     return make_record(run, files, database, signatures, where, answer_schema=record.task.answer_schema,
-                       facts={**report.facts, **(extra_facts or {})}, conversation=conversation)
+                       facts=report.facts, conversation=conversation)
 
 

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import agent_script as script
 from fakes import Scripted
 
 import synth
@@ -26,3 +27,9 @@ def scripted_model(reply: Callable[[dict[str, Any], int], Any]) -> Iterator[Scri
 
 AGENT = {"agent": True, "base_url": "http://scripted.invalid/v1", "model": "scripted"}
 """general --agent settings that reach the scripted model."""
+
+
+STUCK = "hotel booking that never gets harder"
+RUN_AGENTS = {**script.HOTEL_AGENTS,
+              STUCK: lambda: script.ScriptedAgent({1: [script.writes(script.LEVEL1)], 2: [script.writes(script.LEVEL1)]})}
+"""The agents of the shared hotel run: the two hotel chains, and one whose second level is its first again."""

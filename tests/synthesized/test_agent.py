@@ -17,7 +17,7 @@ from synth import Run
 from synth.sandbox import engine
 from synth.verifiers.synthesized import drain, stored_files
 
-from .helpers import AGENT, scripted_model
+from .helpers import AGENT, RUN_AGENTS, STUCK, scripted_model
 
 pytestmark = pytest.mark.docker
 
@@ -66,8 +66,17 @@ def test_the_difficulty_chain_is_recorded(hotel_run):
         assert chain[0].environment.metadata["chain"] == [] and chain[1].environment.metadata["chain"] == [chain[0].key]
         before, after = (t.environment.metadata["gate"] for t in chain)
         assert after["checks"] > before["checks"] and after["rows"] > before["rows"] and after["tools"] > before["tools"]
-    # every model call of the run is in the stored conversations: 1 + 2 turns, and 2 + 1
-    assert run.stage("generate")["model_calls"] == len(model.requests) == 6
+    assert run.stage("generate")["model_calls"] == len(model.requests)
+
+
+def test_a_level_that_is_not_harder_is_rejected_and_ends_its_chain(hotel_run):
+    run, _ = hotel_run
+    kept = [t for t in run.tuples() if t.environment.metadata["description"] == STUCK]
+    assert [t.environment.metadata["level"] for t in kept] == [1]
+    (rejection,) = [r for r in run.rejections() if r.details["category"] == STUCK]
+    assert rejection.key.endswith(":L2") and rejection.reason.startswith(
+        "level 2: level is not harder than the level before: it has 4 checks, 8 rows and 2 tools (before: 4, 8, 2)")
+    assert rejection.details["gate_runs"] == 2 and rejection.details["model_calls"] == 21  # 1 + the 20 turns of level 2
 
 
 def test_kept_environments_are_verified_rolled_out_and_exported(hotel_run, tmp_path: Path):
@@ -111,8 +120,8 @@ def test_a_killed_chain_resumes_from_the_stored_conversation(hotel_run, tmp_path
     kept = [line for line in lines if not (b'"level":2' in line and b'"description":"hotel booking"' in line)]
     assert len(kept) == len(lines) - 1
     (copy.path / Run.TUPLES).write_bytes(b"".join(kept))
-    with scripted_model(script.by_category(script.HOTEL_AGENTS)) as model:
-        report = synth.generate(copy, "general", {**AGENT, "category": list(script.HOTEL_AGENTS), "n": 1, "difficulty": 2})
+    with scripted_model(script.by_category(RUN_AGENTS)) as model:
+        report = synth.generate(copy, "general", {**AGENT, "category": list(RUN_AGENTS), "n": 1, "difficulty": 2})
     assert report.new == 1 and len(model.requests) == 2  # the lost level's two turns, nothing else
     assert sorted((copy.path / Run.TUPLES).read_bytes().splitlines()) == sorted(line.rstrip(b"\n") for line in lines)
 

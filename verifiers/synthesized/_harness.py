@@ -10,9 +10,9 @@ SYNTH_MARK), after anything the generated code printed. Guarantees on top of the
 
 - An audit hook, armed before generated code is imported, refuses and records network access,
   new processes, file writes and changes, native code and, in the solution, opening a database or
-  any file but Python's libraries;
-  the result names each attempt (`violations`), so synth rejects the environment with a reason
-  even when the code swallowed the error.
+  any file but Python's libraries. Each attempt is written out at once (a `<mark>! <json>` line)
+  and listed again with the result, so synth rejects the environment with a reason even when the
+  code swallowed the error or emptied the list.
 - Files are capped (RLIMIT_FSIZE); SQLite ATTACH and VACUUM INTO are refused; the database is
   opened read-only and immutable.
 - The solution never sees the database: it runs alone in its own container as another user with
@@ -95,6 +95,7 @@ def arm(solution=False):
         detail = " ".join(str(a) for a in args[:2])[:200] if event in ("open", "sqlite3.connect") else ""
         if len(violations) < 20:
             violations.append({"kind": kind, "event": event, "detail": detail})
+            _write(f"\n{MARK}! " + json.dumps(violations[-1], ensure_ascii=True) + "\n")
         raise PermissionError(f"synth sandbox: {kind} is not allowed here ({event})")
 
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_LIMIT, FILE_LIMIT))
@@ -109,7 +110,11 @@ def emit(payload):
         text = json.dumps(payload, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
         text = json.dumps({"error": f"the result is not JSON: {exc}", "violations": violations}, ensure_ascii=True)
-    data = f"\n{MARK} {text}\n".encode()
+    _write(f"\n{MARK} {text}\n")
+
+
+def _write(text):
+    data = text.encode()
     while data:
         data = data[os.write(_OUT, data):]
 

@@ -197,6 +197,22 @@ class Outcome:
         return ""
 
 
+def _violations(output: str, mark: str, listed: Any) -> list[dict[str, str]]:
+    """Attempts written out as they happened, and those listed with the result (either alone can
+    be hidden by the code that made them; both together cannot be), without repeats."""
+    found: list[dict[str, str]] = []
+    at = output.find(f"{mark}! ")
+    while at >= 0:
+        try:
+            found.append(json.loads(output[at + len(mark) + 2:].split("\n", 1)[0]))
+        except json.JSONDecodeError:
+            pass
+        at = output.find(f"{mark}! ", at + 1)
+    found += listed if isinstance(listed, list) else []
+    unique = {json.dumps(v, sort_keys=True): v for v in found if isinstance(v, dict) and "kind" in v and "event" in v}
+    return [{k: str(v.get(k, "")) for k in ("kind", "event", "detail")} for v in unique.values()]
+
+
 def run_harness(box: Sandbox, command: str, *args: str, user: str = TOOLS_USER, timeout: float = 10.0) -> Outcome:
     """One `harness.py COMMAND ARGS` in `box` as `user`; never raises for what the code does."""
     import shlex
@@ -207,17 +223,18 @@ def run_harness(box: Sandbox, command: str, *args: str, user: str = TOOLS_USER, 
                       env={"SYNTH_MARK": mark, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"})
     seconds = round(result.duration, 3)
     if result.timed_out:
-        return Outcome(error=f"did not finish within {timeout:g} s (killed)", timed_out=True, seconds=seconds)
+        return Outcome(error=f"did not finish within {timeout:g} s (killed)", timed_out=True, seconds=seconds,
+                       violations=_violations(result.output, mark, []))
     at = result.output.rfind(f"{mark} ")
     if at < 0:
         tail = " ".join(result.output.split())[-300:]
         return Outcome(error=f"ended without a result (exit code {result.exit_code}){': ' + tail if tail else ''}",
-                       seconds=seconds)
+                       seconds=seconds, violations=_violations(result.output, mark, []))
     try:
         payload = json.loads(result.output[at + len(mark) + 1:].splitlines()[0])
     except (json.JSONDecodeError, IndexError) as exc:
         return Outcome(error=f"gave an unreadable result ({exc})", seconds=seconds)
-    violations = [v for v in payload.pop("violations", []) if isinstance(v, dict)]
+    violations = _violations(result.output, mark, payload.pop("violations", []))
     error = payload.pop("error", None)
     return Outcome(value=payload, error=str(error) if error is not None else None, violations=violations,
                    seconds=seconds)

@@ -87,6 +87,11 @@ def test_exploit_a_lone_surrogate_is_graded_and_the_verdict_is_storable(run, hot
     ("    return {}\n", "verify() must return a non-empty dict"),
     ("    return {'ok': 1}\n", "give {check name: True/False}"),
     ("    import os\n    os._exit(0)\n", "ended without a result"),
+    # the attempt is swallowed and the harness's list of attempts emptied: it was written out already
+    ("    import socket, sys\n    try:\n        socket.socket()\n    except OSError:\n        pass\n"
+     "    sys.modules['__main__'].violations.clear()\n", "verify.py attempted what generated code may not do (network"),
+    ("    import os\n    try:\n        os.fork()\n    except OSError:\n        pass\n    os._exit(0)\n",
+     "verify.py attempted what generated code may not do (process"),
 ])
 def test_a_verifier_that_misbehaves_is_an_error_never_a_pass(run, body, error):
     verify_py = script.VERIFY.replace("def verify(db, answer):\n", "def verify(db, answer):\n" + body, 1)
