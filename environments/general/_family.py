@@ -29,6 +29,7 @@ from synth import (
     FamilySettings,
     Flag,
     GenerationError,
+    Generator,
     ItemSettings,
     Run,
     RuntimeEnvironment,
@@ -74,7 +75,8 @@ class GeneralSettings(AgentOptions, ItemSettings):
 @register_family
 class GeneralFamily(Family):
     name = "general"
-    description = "Synthesized constraint tasks over a sandbox database: hard to solve, easy to verify."
+    description = ("Synthesized constraint tasks over a sandbox database: hard to solve, easy to verify "
+                   "(--agent: a model writes new environments, proven by the gate).")
     examples = (
         "synth generate general --category trip_planning --n 20 --seed 1 --difficulty 3 --out runs/trips",
         "synth generate general --n 5 --out runs/all   (every category)",
@@ -103,7 +105,7 @@ class GeneralFamily(Family):
         agent = self._agent(settings)
         return super().stage_config(settings) if agent is None else agent[0].stage_config(agent[1]) | {"family": self.name}
 
-    def generator(self, run: Run, settings: FamilySettings) -> Any:
+    def generator(self, run: Run, settings: FamilySettings) -> Generator:
         agent = self._agent(settings)
         return super().generator(run, settings) if agent is None else agent[0].generator(run, agent[1])
 
