@@ -81,7 +81,7 @@ class AgentGenerator(Generator):
                 self._server.start(timeout=180)
                 base_url = self._server.base_url
             config = RolloutConfig(base_url=base_url, model=s.model, api_key_env=s.api_key_env, flavor=s.flavor,
-                                   temperature=s.temperature, max_tokens=s.max_tokens)
+                                   thinking=s.thinking, temperature=s.temperature, max_tokens=s.max_tokens)
             self._agent = SynthesisAgent(self.run, s, config, self.transport)
         return self._agent
 

@@ -101,6 +101,8 @@ class AgentOptions(FamilySettings):
     """With --agent: name of the environment variable holding the server's API key."""
     flavor: Literal["vllm", "sglang", "deepseek", "openai"] = "openai"
     """With --agent: server kind (how reasoning comes back)."""
+    thinking: bool = False
+    """With --agent: thinking mode for the agent (needs --flavor vllm, sglang or deepseek)."""
     temperature: float = Field(0.6, ge=0.0, le=2.0)
     """With --agent: sampling temperature of the agent."""
     max_tokens: int = Field(4096, ge=16)
@@ -151,6 +153,8 @@ class AgentSettings(AgentOptions):
             raise ValueError(f"--model {self.model} needs --base-url; without one synth runs the embedded SmolLM2-135M-Instruct")
         if self.base_url is not None and not re.match(r"https?://[^\s/]+", self.base_url):
             raise ValueError(f"--base-url {self.base_url!r}: give http(s)://HOST[:PORT]/PATH")
+        if self.thinking and self.flavor == "openai":
+            raise ValueError("--thinking needs --flavor vllm, sglang or deepseek (how the server switches it on)")
         if self.pass_at is None and (self.pass_min != 1 or self.pass_max is not None):
             raise ValueError("--pass-min and --pass-max go with --pass-at K")
         if self.pass_at is not None:
@@ -177,7 +181,7 @@ class AgentSettings(AgentOptions):
         return {
             "family": family, "agent": True, "categories": [e.model_dump() for e in self.entries()], "n": self.n,
             "seed": self.seed, "difficulty": self.difficulty, "model": self.model or "embedded",
-            "flavor": self.flavor, "temperature": self.temperature, "max_tokens": self.max_tokens,
+            "flavor": self.flavor, "thinking": self.thinking, "temperature": self.temperature, "max_tokens": self.max_tokens,
             "max_turns": self.max_turns, "timeout": self.timeout, "network": self.network, "pass_at": self.pass_at,
             "band": list(self.band) if self.band else None,
         }

@@ -62,6 +62,7 @@ def test_agent_options_without_agent_are_refused(tmp_path, args, fragment):
     (["--category", "x", "--pass-at", "2", "--pass-min", "3"], "the pass band 3..2 must lie within 0..2"),
     (["--category", " "], "give a description of 1 to 500 characters"),
     (["--category", "x", "--timeout", "0"], "--timeout"),
+    (["--category", "x", "--thinking"], "--thinking needs --flavor vllm, sglang or deepseek"),
 ])
 def test_bad_agent_settings_are_one_line_errors(tmp_path, args, fragment):
     refused(tmp_path, "general", "--agent", *args, fragment=fragment)
