@@ -53,6 +53,12 @@ def _interpreter_tasks(tmp: Path) -> Path:
     return tmp / "tasks.jsonl"
 
 
+def _synthesized(tmp: Path, **settings: Any) -> dict[str, Any]:
+    from agent_script import agent_server
+
+    return {"category": ["hotel booking"], "base_url": agent_server(), "model": "scripted", **settings}
+
+
 PROVIDERS: dict[str, Provider] = {
     # the calc repository's history (two fixes become tasks); mutating it gives the resume test
     # one task per function to be killed among
@@ -66,6 +72,10 @@ PROVIDERS: dict[str, Provider] = {
     # the factbook (every answer type, small and quick); the resume test kills a wiki run, slower per task
     "search": Provider(sample=lambda tmp: {"corpus": "factbook", "n": 4, "seed": 2, "hops": 2},
                        resume=lambda tmp: {"corpus": "wiki", "n": 24, "seed": 4, "hops": 2}),
+    # a scripted model (tests/agent_script.py, served over HTTP for the CLI runs) writes the hotel
+    # environment: a two-level chain for the sample, two one-level sessions to be killed between
+    "synthesized": Provider(sample=lambda tmp: _synthesized(tmp, n=1, difficulty=2),
+                            resume=lambda tmp: _synthesized(tmp, n=2, difficulty=1), marks=[pytest.mark.docker]),
 }
 
 
