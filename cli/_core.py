@@ -71,6 +71,13 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
 class ExportFormat(str, Enum):
     sft = "sft"
     rl = "rl"
+    verl = "verl"
+    hf = "hf"
+
+
+class ExportView(str, Enum):
+    rl = "rl"
+    sft = "sft"
 
 
 class ExportSource(str, Enum):
@@ -82,25 +89,27 @@ class ExportSource(str, Enum):
 @app.command()
 def export(
     run_dir: Annotated[Path, typer.Argument(metavar="RUN", help="Run directory.")],
-    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="sft: verified trajectories; rl: one line per task.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output JSONL file (written atomically).")],
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="sft: verified trajectories; rl: one line per task (JSONL); verl: verl's RL parquet; hf: a Hugging Face datasets folder.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file, or folder for hf (written atomically).")],
     source: Annotated[ExportSource, typer.Option("--source", help="For sft: gold, model or all trajectories.")] = ExportSource.all,
     pass_rate: Annotated[
         Optional[str],
         typer.Option("--pass-rate", metavar="RANGE", help="Keep tasks whose model rollouts pass at a rate in RANGE, e.g. '(0,1]' (non-zero pass rate) or '[0.1,0.9]'."),
     ] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="Only this model's rollouts (for sft lines and --pass-rate).")] = None,
+    view: Annotated[ExportView, typer.Option("--view", help="For hf: rl (one row per task, TRL's prompt form) or sft (one row per verified trajectory, TRL's messages form).")] = ExportView.rl,
 ) -> None:
     """Export verified data as JSONL for SFT or RL.
 
     Example: synth export runs/trips --format sft --out trips.sft.jsonl
     (synth export runs/trips --format rl --pass-rate '(0,1)' --out hard.rl.jsonl: tasks neither always nor never solved)
+    (synth export runs/trips --format verl --out trips.parquet; synth export runs/trips --format hf --out trips.hf)
     """
     from synth import ExportSettings, Run
     from synth import export as export_stage
 
     run = Run.open(run_dir)
-    settings = ExportSettings(format=format.value, out=out, source=source.value, pass_rate=pass_rate, model=model)
+    settings = ExportSettings(format=format.value, out=out, source=source.value, pass_rate=pass_rate, model=model, view=view.value)
     count = export_stage(run, settings)
     typer.echo(f"{count} {format.value} records -> {out}")
 

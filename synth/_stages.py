@@ -266,10 +266,13 @@ class ExportSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
-    format: Literal["sft", "rl"]
-    """sft: verified trajectories as chat records; rl: one line per sound task."""
+    format: Literal["sft", "rl", "verl", "hf"]
+    """sft: verified trajectories as chat records; rl: one line per sound task (both JSONL); verl:
+    verl's RL parquet; hf: a Hugging Face datasets folder of the `view`."""
     out: Path
-    """Output JSONL file, written atomically."""
+    """Output file (a folder for hf), written atomically."""
+    view: Literal["rl", "sft"] = "rl"
+    """For hf: one row per task (rl) or per verified trajectory (sft)."""
     source: Literal["all", "gold", "model"] = "all"
     """For sft: gold, model or all trajectories."""
     pass_rate: str | None = Field(None)
@@ -282,11 +285,18 @@ def export(run: Run, settings: ExportSettings) -> int:
     """Write the chosen view of `run` to `settings.out` atomically; returns the line count."""
     from ._export import PassRange, keys_in_range, rl_lines, sft_lines, write_jsonl
 
-    if settings.out.is_dir():
+    if settings.out.is_dir() and settings.format != "hf":
         raise ConfigError(f"--out {settings.out} is a directory; give a file name")
+    if settings.view == "sft" and settings.format != "hf":
+        raise ConfigError("--view applies to --format hf (verl's columns hold tasks; SFT data: --format sft or --format hf --view sft)")
     keys = keys_in_range(run, PassRange(settings.pass_rate), settings.model) if settings.pass_rate is not None else None
-    if settings.format == "sft":
+    view = "sft" if settings.format == "sft" or (settings.format == "hf" and settings.view == "sft") else "rl"
+    if view == "sft":
         lines = sft_lines(run, settings.source, keys=keys, model=settings.model)
     else:
         lines = rl_lines(run, keys)
+    if settings.format in ("verl", "hf"):
+        from ._formats import write_hf, write_verl
+
+        return write_verl(lines, settings.out) if settings.format == "verl" else write_hf(lines, settings.out, view)  # type: ignore[arg-type]
     return write_jsonl((line.line() for line in lines), settings.out)
