@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from ._app import app, fail
+from ._executor import ExecutorKind, ExecutorOption, RayAddressOption, make_executor
 
 
 @app.command()
@@ -19,6 +20,8 @@ def verify(
     regrade: Annotated[
         bool, typer.Option("--regrade", help="Only rescore the stored trajectories (gold and model) with their verifiers; no model, no replay.")
     ] = False,
+    executor: ExecutorOption = ExecutorKind.local,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Prove every tuple sound: gold passes through the tools, every null control fails.
 
@@ -33,7 +36,8 @@ def verify(
     if regrade:
         _regrade(run)
         return
-    summary = verify_stage(run, progress=progress)
+    with make_executor(executor, ray_address) as chosen:
+        summary = verify_stage(run, progress=progress, executor=chosen)
     _print_summary(summary)
     if not summary.ok:
         raise typer.Exit(1)

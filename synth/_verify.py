@@ -133,20 +133,27 @@ def unsound_reason(item: VerdictRecord) -> str:
     return f"failed, but not on {item.breaks}: {item.verdict.first_failure()}"
 
 
-def verify_run(run: Run, tuples: list[TupleRecord], bar: Any = None) -> Summary:
-    """Verify every tuple of `tuples` not yet verified in `run`; return the summary over all of them."""
+def verify_tuple(run: Run, record: TupleRecord) -> tuple[Trajectory, list[VerdictRecord]]:
+    """The gold trajectory and the graded controls of one tuple (a work item of an executor)."""
+    gold = gold_trajectory(record, run)
+    return gold, control_records(record, run, gold)
+
+
+def verify_run(run: Run, tuples: list[TupleRecord], bar: Any = None, *, executor: Any = None, setup: Any = None) -> Summary:
+    """Verify every tuple of `tuples` not yet verified in `run` (on `executor`'s workers when
+    given; results are appended here in tuple order); return the summary over all of them."""
     verdicts = run.verdicts()
     trajectories = run.trajectories()
     done_verdicts = verdicts.keys()
     done_gold = {t.task_key for t in trajectories if t.source == "gold"}
+    todo = [record for record in tuples if record.key not in done_gold]
+    if bar is not None:
+        bar.advance(len(tuples) - len(todo))
+    results = (executor.map(verify_tuple, todo, shared=run, setup=setup) if executor is not None
+               else (verify_tuple(run, record) for record in todo))
     with verdicts, trajectories:
-        for record in tuples:
-            if record.key in done_gold:
-                if bar is not None:
-                    bar.advance()
-                continue
-            gold = gold_trajectory(record, run)
-            for item in control_records(record, run, gold):
+        for gold, items in results:
+            for item in items:
                 if item.key not in done_verdicts:
                     verdicts.append(item)
             trajectories.append(gold)
