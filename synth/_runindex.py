@@ -208,7 +208,8 @@ class RunIndex:
 
     def __init__(self, run: Run) -> None:
         self.run = run
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
+        """Held while refreshing; readers in other threads (the viewer's) hold it while they read."""
         self._reset()
 
     def _reset(self) -> None:

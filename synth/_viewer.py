@@ -77,7 +77,11 @@ class ViewerState:
         self.index = RunIndex.open(run_dir)
 
     def summary(self) -> dict[str, Any]:
-        self.index.refresh()
+        with self.index.lock:
+            self.index.refresh()
+            return self._summary()
+
+    def _summary(self) -> dict[str, Any]:
         facets: dict[str, dict[str, int]] = {name: {} for name in FILTERS}
         for row in self.index.rows():
             for name, values in task_facets(row).items():
@@ -88,7 +92,11 @@ class ViewerState:
                 "version": self.index.version}
 
     def tasks(self, query: dict[str, str]) -> dict[str, Any]:
-        self.index.refresh()
+        with self.index.lock:
+            self.index.refresh()
+            return self._tasks(query)
+
+    def _tasks(self, query: dict[str, str]) -> dict[str, Any]:
         try:
             offset = max(0, int(query.get("offset", 0)))
             limit = min(PAGE_LIMIT, max(1, int(query.get("limit", 50))))
@@ -120,6 +128,10 @@ class ViewerState:
         return sorted(row.episodes.values(), key=lambda e: (e.source != "gold", e.model or "", e.sample))
 
     def task(self, key: str) -> dict[str, Any]:
+        with self.index.lock:
+            return self._task(key)
+
+    def _task(self, key: str) -> dict[str, Any]:
         row = self._row(key)
         record = self.index.read(Run.TUPLES, row.offset)
         controls = [self.index.read(Run.VERDICTS, c.offset) for c in row.controls]
@@ -129,10 +141,12 @@ class ViewerState:
         return {"summary": task_summary(row), "record": record, "controls": controls, "episodes": episodes}
 
     def trajectory(self, key: str, n: int) -> dict[str, Any]:
-        episodes = self.episodes(self._row(key))
-        if not 0 <= n < len(episodes):
-            raise KeyError(f"{key}/{n}")
-        return self.index.read(Run.TRAJECTORIES, episodes[n].offset)
+        with self.index.lock:
+            episodes = self.episodes(self._row(key))
+            if not 0 <= n < len(episodes):
+                raise KeyError(f"{key}/{n}")
+            offset = episodes[n].offset
+        return self.index.read(Run.TRAJECTORIES, offset)
 
 
 def _loopback(host: str) -> bool:
