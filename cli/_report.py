@@ -22,4 +22,4 @@ def report(
     """
     from synth._report import write_report
 
-    typer.echo(write_report(run_dir, out, viewer_url=viewer_url))
+    typer.echo(write_report(run_dir, out, viewer_url=viewer_url, log=lambda line: typer.echo(f"synth report: {line}", err=True)))

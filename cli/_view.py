@@ -22,7 +22,7 @@ def view(
     """
     from synth._viewer import Viewer
 
-    viewer = Viewer(run_dir, host=host, port=port)
+    viewer = Viewer(run_dir, host=host, port=port, log=lambda line: typer.echo(f"synth view: {line}", err=True))
     tasks = len(viewer.state.index.order)
     typer.echo(f"synth view: {tasks} tasks of {run_dir} at {viewer.url} (read-only; Ctrl-C stops)")
     if host not in ("127.0.0.1", "localhost", "::1"):

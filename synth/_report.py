@@ -416,16 +416,18 @@ def render(index: RunIndex, viewer_url: str = DEFAULT_VIEWER) -> str:
             + "\n".join(b for b in body if b) + "\n</body></html>\n")
 
 
-def write_report(run: str | Path, out: str | Path | None = None, *, viewer_url: str = DEFAULT_VIEWER) -> Path:
-    """Write the report of `run` to `out` (default RUN/report.html) atomically; returns its path."""
+def write_report(run: str | Path, out: str | Path | None = None, *, viewer_url: str = DEFAULT_VIEWER,
+                 log: Any = None) -> Path:
+    """Write the report of `run` to `out` (default RUN/report.html) atomically; returns its path.
+    `log` hears a line before a large run is read."""
     from ._errors import ConfigError
 
-    index = RunIndex.open(run)
-    target = Path(out) if out is not None else index.run.path / "report.html"
+    target = Path(out) if out is not None else Path(run) / "report.html"
     if target.is_dir():
         raise ConfigError(f"--out {target} is a directory; give a file name")
     if not re.match(r"^https?://[^\s\"'<>]+$", viewer_url):
         raise ConfigError(f"--viewer-url {viewer_url!r} is not an http(s) URL")
+    index = RunIndex.open(run, log)  # bad settings fail above, before a large run is read
     text = render(index, viewer_url)
     try:
         atomic_write(target, text.encode("utf-8"))

@@ -23,13 +23,15 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ._errors import StoreError
 from ._records import TerminationReason
 from ._store import Run
 
 INFRASTRUCTURE = frozenset(t.value for t in TerminationReason if t.infrastructure)
+LARGE = 20_000_000
+"""Journal bytes above which reading a run is announced (about a second and more)."""
 BASELINE = "baseline"
 """Control names starting with this are baseline solvers: a tuple one of them solves is easy."""
 
@@ -223,8 +225,12 @@ class RunIndex:
         self.version = 0
 
     @classmethod
-    def open(cls, path: str | Path) -> "RunIndex":
+    def open(cls, path: str | Path, log: Callable[[str], None] | None = None) -> "RunIndex":
+        """Open and read a run; `log` hears one line first when the journals are large (seconds)."""
         index = cls(Run.open(path))
+        size = sum(c.path.stat().st_size for c in index._cursors.values() if c.path.exists())
+        if log is not None and size > LARGE:
+            log(f"reading {size / 1e6:.0f} MB of journals in {index.run.path} ...")
         index.refresh()
         return index
 

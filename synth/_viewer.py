@@ -73,8 +73,8 @@ def task_summary(row: TaskRow) -> dict[str, Any]:
 class ViewerState:
     """The index of one run and the answers of the API (no HTTP here: tests call it directly)."""
 
-    def __init__(self, run_dir: str | Path) -> None:
-        self.index = RunIndex.open(run_dir)
+    def __init__(self, run_dir: str | Path, log: Callable[[str], None] | None = None) -> None:
+        self.index = RunIndex.open(run_dir, log)
 
     def summary(self) -> dict[str, Any]:
         with self.index.lock:
@@ -221,8 +221,9 @@ def make_handler(state: ViewerState, allowed_hosts: set[str] | None) -> type[Bas
 class Viewer:
     """A viewer of one run on (host, port); `start()` serves in a thread, `serve_forever()` here."""
 
-    def __init__(self, run_dir: str | Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
-        self.state = ViewerState(run_dir)
+    def __init__(self, run_dir: str | Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
+                 log: Callable[[str], None] | None = None) -> None:
+        self.state = ViewerState(run_dir, log)
         try:
             self.httpd = ThreadingHTTPServer((host, port), None)  # type: ignore[arg-type]
         except OSError as exc:
