@@ -106,6 +106,8 @@ _LAZY = {
     "score": ("._formats", "score"),
     "write_report": ("._report", "write_report"),
     "Viewer": ("._viewer", "Viewer"),
+    "executor": ("._executor", "executor"),
+    "Executor": ("._executor", "Executor"),
 }
 
 

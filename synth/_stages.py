@@ -167,13 +167,13 @@ def _tuples(run: Run) -> list[TupleRecord]:
     return tuples
 
 
-def _prepare(tuples: list[TupleRecord]) -> None:
-    prepare_families(tuple(sorted({t.environment.family for t in tuples})))
-
-
 def _setup(tuples: list[TupleRecord]) -> Callable[[], None]:
-    """What a worker runs before its first item: the families' set-up."""
+    """The set-up of the tuples' families, as a picklable call (a worker runs it before its first item)."""
     return functools.partial(prepare_families, tuple(sorted({t.environment.family for t in tuples})))
+
+
+def _prepare(tuples: list[TupleRecord]) -> None:
+    _setup(tuples)()
 
 
 def verify(run: Run, settings: VerifySettings | None = None, *, progress: Progress = quiet,
