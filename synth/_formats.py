@@ -25,13 +25,14 @@ directory, never other files.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ._errors import ConfigError, StoreError
 
@@ -135,16 +136,26 @@ def write_verl(lines: Iterable["RLLine"], out: Path) -> int:
 
     rows = [verl_row(index, line) for index, line in enumerate(lines)]
     table = _table(rows, "verl")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with _writable(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            pq.write_table(table, tmp)
+            os.replace(tmp, out)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return len(rows)
+
+
+@contextlib.contextmanager
+def _writable(out: Path) -> Iterator[None]:
+    """An OS refusal (no such directory, no permission, a file where a folder must be) as one line."""
+    try:
+        yield
+    except OSError as exc:
+        raise ConfigError(f"cannot write --out {out}: {exc.strerror or exc}") from None
 
 
 def _replaceable(folder: Path) -> bool:
@@ -170,18 +181,19 @@ def write_hf(lines: Iterable["RLLine | SFTLine"], out: Path, view: str) -> int:
 
     datasets.disable_progress_bars()
     dataset = datasets.Dataset(InMemoryTable(_table(rows, view)))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
-    old = out.parent / f".{out.name}.old.tmp"
-    try:
-        dataset.save_to_disk(str(staging))
-        if out.exists():
+    with _writable(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
+        old = out.parent / f".{out.name}.old.tmp"
+        try:
+            dataset.save_to_disk(str(staging))
+            if out.exists():
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(out, old)
+            os.replace(staging, out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
             shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-        os.replace(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
     return len(rows)
 
 

@@ -101,6 +101,13 @@ def test_hf_replaces_its_own_folder_and_nothing_else(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folder left
 
 
+@pytest.mark.parametrize("fmt", ["verl", "hf"])
+def test_an_unwritable_out_is_one_line(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "file").write_text("x")
+    result = runner.invoke(app, ["export", str(shared_sample_run()), "--format", fmt, "--out", str(tmp_path / "file" / "out")])
+    assert result.exit_code == 2 and result.output.startswith("synth: error: cannot write") and result.output.count("\n") == 1
+
+
 def test_view_is_for_hf_only(tmp_path: Path) -> None:
     result = runner.invoke(app, ["export", str(shared_sample_run()), "--format", "verl", "--view", "sft", "--out", str(tmp_path / "x")])
     assert result.exit_code == 2 and "--view applies to --format hf" in result.output
