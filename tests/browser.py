@@ -1,7 +1,7 @@
 """One headless Debian chromium per test session, driven by selenium through Debian's chromedriver.
 
 Why selenium + chromedriver: both browser and driver come from one Debian source package (same
-version, installed by scripts/setup.d/30-chromium.sh), selenium is the Python-native WebDriver
+version, installed by scripts/setup.d/40-chromium.sh), selenium is the Python-native WebDriver
 client, and giving it the driver's path means it downloads nothing (Selenium Manager is not run).
 Chromium starts with the flags this machine needs (no sandbox as root, no background networking).
 Locally, without chromium the browser tests are skipped; under CI (CI=true) they fail.
@@ -30,7 +30,7 @@ def _require_chromium() -> None:
     if os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER):
         return
     if os.environ.get("CI") == "true":
-        pytest.fail("chromium is missing under CI (scripts/setup.d/30-chromium.sh installs it)")
+        pytest.fail("chromium is missing under CI (scripts/setup.d/40-chromium.sh installs it)")
     pytest.skip("chromium and chromedriver are not installed (make test installs them)")
 
 

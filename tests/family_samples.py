@@ -40,6 +40,9 @@ PROVIDERS: dict[str, Provider] = {
     # one task per function to be killed among
     "code": Provider(sample=lambda tmp: _code(tmp, n=2), resume=lambda tmp: _code(tmp, n=3, mutate=True),
                      marks=[pytest.mark.docker]),
+    # the factbook (every answer type, small and quick); the resume test kills a wiki run, slower per task
+    "search": Provider(sample=lambda tmp: {"corpus": "factbook", "n": 4, "seed": 2, "hops": 2},
+                       resume=lambda tmp: {"corpus": "wiki", "n": 24, "seed": 4, "hops": 2}),
 }
 
 
