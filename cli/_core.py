@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from ._app import app, fail
+from ._executor import ExecutorKind, ExecutorOption, RayAddressOption, make_executor
 
 
 @app.command()
@@ -19,6 +20,8 @@ def verify(
     regrade: Annotated[
         bool, typer.Option("--regrade", help="Only rescore the stored trajectories (gold and model) with their verifiers; no model, no replay.")
     ] = False,
+    executor: ExecutorOption = ExecutorKind.local,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Prove every tuple sound: gold passes through the tools, every null control fails.
 
@@ -33,7 +36,8 @@ def verify(
     if regrade:
         _regrade(run)
         return
-    summary = verify_stage(run, progress=progress)
+    with make_executor(executor, ray_address) as chosen:
+        summary = verify_stage(run, progress=progress, executor=chosen)
     _print_summary(summary)
     if not summary.ok:
         raise typer.Exit(1)
@@ -81,6 +85,13 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
 class ExportFormat(str, Enum):
     sft = "sft"
     rl = "rl"
+    verl = "verl"
+    hf = "hf"
+
+
+class ExportView(str, Enum):
+    rl = "rl"
+    sft = "sft"
 
 
 class ExportSource(str, Enum):
@@ -92,8 +103,8 @@ class ExportSource(str, Enum):
 @app.command()
 def export(
     run_dir: Annotated[Path, typer.Argument(metavar="RUN", help="Run directory.")],
-    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="sft: verified trajectories; rl: one line per task.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output JSONL file (written atomically).")],
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="sft: verified trajectories; rl: one line per task (JSONL); verl: verl's RL parquet; hf: a Hugging Face datasets folder.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file, or folder for hf (written atomically).")],
     source: Annotated[ExportSource, typer.Option("--source", help="For sft: gold, model or all trajectories.")] = ExportSource.all,
     pass_rate: Annotated[
         Optional[str],
@@ -103,18 +114,20 @@ def export(
     keep_easy: Annotated[
         bool, typer.Option("--keep-easy", help="Also export tuples a baseline agent solved (left out by default).")
     ] = False,
+    view: Annotated[ExportView, typer.Option("--view", help="For hf: rl (one row per task, TRL's prompt form) or sft (one row per verified trajectory, TRL's messages form).")] = ExportView.rl,
 ) -> None:
     """Export verified data as JSONL for SFT or RL.
 
     Example: synth export runs/trips --format sft --out trips.sft.jsonl
     (synth export runs/trips --format rl --pass-rate '(0,1)' --out hard.rl.jsonl: tasks neither always nor never solved)
+    (synth export runs/trips --format verl --out trips.parquet; synth export runs/trips --format hf --out trips.hf)
     """
     from synth import ExportSettings, Run, easy_keys
     from synth import export as export_stage
 
     run = Run.open(run_dir)
     settings = ExportSettings(format=format.value, out=out, source=source.value, pass_rate=pass_rate, model=model,
-                              keep_easy=keep_easy)
+                              keep_easy=keep_easy, view=view.value)
     count = export_stage(run, settings)
     easy = 0 if keep_easy else len(easy_keys(run))
     typer.echo(f"{count} {format.value} records -> {out}"

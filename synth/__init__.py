@@ -105,6 +105,11 @@ _LAZY = {
     "render_dsv32": ("._dsv32", "render"),
     "parse_dsv32": ("._dsv32", "parse"),
     "embedded_server": ("._serve", "embedded_server"),
+    "score": ("._formats", "score"),
+    "write_report": ("._report", "write_report"),
+    "Viewer": ("._viewer", "Viewer"),
+    "executor": ("._executor", "executor"),
+    "Executor": ("._executor", "Executor"),
 }
 
 

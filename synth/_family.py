@@ -100,6 +100,10 @@ class Generator(abc.ABC):
 
     target: int | None = None
     """Tuples the run should hold when generation is complete; None: build every candidate."""
+    parallel: ClassVar[bool] = False
+    """`build()` of distinct candidates is independent and the generator pickles: an executor may
+    build candidates ahead on other workers (the stage still appends results in candidate order,
+    and discards builds past the target). Leave False when `build()` keeps state between calls."""
 
     @abc.abstractmethod
     def candidates(self) -> Iterator[Any]:
@@ -303,6 +307,8 @@ class Family(abc.ABC):
 
 class _ItemGenerator(Generator):
     """Every (category, index) of a procedural family, in category order."""
+
+    parallel = True  # each item is a pure function of (category, seed, index, difficulty)
 
     def __init__(self, family: Family, run: "Run", settings: ItemSettings, chosen: list[str]) -> None:
         self.family, self.run, self.settings, self.chosen = family, run, settings, chosen

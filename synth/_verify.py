@@ -213,24 +213,32 @@ def _missing_baselines(record: TupleRecord, done: Any) -> tuple[str, ...]:
     return tuple(n for n in names if content_key([record.key, f"{BASELINE}{n}"]) not in done)
 
 
-def verify_run(run: Run, tuples: list[TupleRecord], bar: Any = None) -> Summary:
-    """Verify every tuple of `tuples` not yet verified in `run`; return the summary over all of them."""
+def verify_tuple(run: Run, record: TupleRecord) -> tuple[Trajectory, list[VerdictRecord]]:
+    """The gold trajectory, the graded controls and the baselines of one tuple (a work item of an
+    executor)."""
+    gold = gold_trajectory(record, run)
+    return gold, control_records(record, run, gold) + baseline_records(record, run)
+
+
+def verify_run(run: Run, tuples: list[TupleRecord], bar: Any = None, *, executor: Any = None, setup: Any = None) -> Summary:
+    """Verify every tuple of `tuples` not yet verified in `run` (on `executor`'s workers when
+    given; results are appended here in tuple order); return the summary over all of them."""
     verdicts = run.verdicts()
     trajectories = run.trajectories()
     done_verdicts = verdicts.keys()
     done_gold = {t.task_key for t in trajectories if t.source == "gold"}
+    todo = [record for record in tuples if record.key not in done_gold]
+    if bar is not None:
+        bar.advance(len(tuples) - len(todo))
+    results = (executor.map(verify_tuple, todo, shared=run, setup=setup) if executor is not None
+               else (verify_tuple(run, record) for record in todo))
     with verdicts, trajectories:
         for record in tuples:
-            if record.key in done_gold:
-                missing = _missing_baselines(record, done_verdicts)
-                if missing:  # verified before its family had these baselines
-                    for item in baseline_records(record, run, missing):
-                        verdicts.append(item)
-                if bar is not None:
-                    bar.advance()
-                continue
-            gold = gold_trajectory(record, run)
-            for item in control_records(record, run, gold) + baseline_records(record, run):
+            missing = _missing_baselines(record, done_verdicts) if record.key in done_gold else ()
+            for item in baseline_records(record, run, missing) if missing else ():
+                verdicts.append(item)  # verified before its family had these baselines
+        for gold, items in results:
+            for item in items:
                 if item.key not in done_verdicts:
                     verdicts.append(item)
             trajectories.append(gold)
