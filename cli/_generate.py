@@ -22,6 +22,7 @@ import typer
 from synth import Family, Flag
 
 from ._app import SynthGroup, fail
+from ._executor import ExecutorKind, ExecutorOption, RayAddressOption, make_executor
 
 
 def _option_names(name: str, info: Any) -> list[str]:
@@ -91,7 +92,9 @@ def command_for(fam: Family) -> Any:
     """The click command of `synth generate FAM` (made through typer from a synthetic signature)."""
     out = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY,
                             annotation=Annotated[Path, typer.Option("--out", "-o", help="Run directory to create or resume.")])
-    parameters, converters = [out], {}
+    executor = inspect.Parameter("executor", inspect.Parameter.KEYWORD_ONLY, default=ExecutorKind.local, annotation=ExecutorOption)
+    ray_address = inspect.Parameter("ray_address", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=RayAddressOption)
+    parameters, converters = [out, executor, ray_address], {}
     for name, info in fam.settings.model_fields.items():
         parameter, convert = _parameter(name, info)
         parameters.append(parameter)
@@ -105,6 +108,7 @@ def command_for(fam: Family) -> Any:
         from ._progress import progress
 
         target = values.pop("out")
+        kind, address = values.pop("executor"), values.pop("ray_address")
         chosen = {name: converters[name](value) for name, value in values.items()}
         try:
             settings = fam.settings.model_validate(chosen)
@@ -112,7 +116,8 @@ def command_for(fam: Family) -> Any:
             first = exc.errors()[0]
             where = f"--{str(first['loc'][0]).replace('_', '-')}: " if first["loc"] else ""
             fail(where + first["msg"].removeprefix("Value error, "))
-        report = generate_stage(target, fam, settings, progress=progress)
+        with make_executor(kind, address) as chosen:
+            report = generate_stage(target, fam, settings, progress=progress, executor=chosen)
         rejected = f"; {report.rejected} candidates rejected, reasons in {Path(target) / 'rejections.jsonl'}" if report.rejected else ""
         typer.echo(f"{report.tuples} tuples in {target} ({report.new} new{rejected})")
 

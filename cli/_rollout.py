@@ -17,6 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ._app import app
+from ._executor import ExecutorKind, ExecutorOption, RayAddressOption, make_executor
 
 
 class FlavorOption(str, Enum):
@@ -70,6 +71,8 @@ def rollout(
     logprobs: Annotated[Optional[bool], typer.Option("--logprobs/--no-logprobs", help="Keep token logprobs and ids.")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Sampling seed (sample i uses seed+i).")] = None,
     tasks: Annotated[Optional[int], typer.Option("--tasks", min=1, help="Only the first N sound tasks of the run (smoke runs).")] = None,
+    executor: ExecutorOption = ExecutorKind.local,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Roll a model through the sound tuples of RUN; trajectories are graded and appended to the run.
 
@@ -116,8 +119,9 @@ def rollout(
             last_line[0] = time.monotonic()
             typer.echo(f"rollout: {stats.done}/{stats.episodes} done  {stats.note()}", err=True)
 
-    report = rollout_stage(run, cfg, tasks=tasks, progress=progress, on_episode=on_episode,
-                           log=lambda message: typer.echo(message, err=True))
+    with make_executor(executor, ray_address) as chosen:
+        report = rollout_stage(run, cfg, tasks=tasks, progress=progress, on_episode=on_episode,
+                               log=lambda message: typer.echo(message, err=True), executor=chosen)
     stats, facts, k = report.stats, report.tasks, report.samples
     n = sum(s.n for s in facts.values())
     passed = sum(s.passed for s in facts.values())

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults: general tuples in every category -> verify -> export,
-# then each scripts/demo.d/*.sh part (rollout, code tasks, ...). Re-running resumes.
+# then each scripts/demo.d/*.sh part (rollout, code tasks, ...), then the report. Re-running resumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -12,4 +12,7 @@ for part in scripts/demo.d/*.sh; do
   [ -e "$part" ] || continue
   bash "$part"
 done
+# last: the demo's report (one self-contained HTML file; `synth view runs/demo` browses the same run)
+if [ -d runs/demo-code ]; then synth report runs/demo-code >/dev/null; fi
 echo "demo: done; records are in runs/demo"
+echo "demo: report: $(synth report runs/demo)"

@@ -13,6 +13,7 @@ from ._errors import (
     ModelError,
     SandboxError,
     StoreError,
+    SubmissionError,
     SynthError,
     ToolError,
     VerifierError,
@@ -81,9 +82,10 @@ from ._stages import (
     verify,
 )
 from ._store import Journal, Run, atomic_write
+from ._strict import JsonLimits, strict_loads
 from ._templates import render
 from ._tools import Tool, ToolClient, ToolResult, ToolRuntime, tool_from_function
-from ._verify import control_records, gold_trajectory, sound_keys, verify_run
+from ._verify import baseline_records, control_records, easy_keys, gold_trajectory, sound_keys, verify_run
 
 __version__ = "0.1.0"
 
@@ -103,6 +105,11 @@ _LAZY = {
     "render_dsv32": ("._dsv32", "render"),
     "parse_dsv32": ("._dsv32", "parse"),
     "embedded_server": ("._serve", "embedded_server"),
+    "score": ("._formats", "score"),
+    "write_report": ("._report", "write_report"),
+    "Viewer": ("._viewer", "Viewer"),
+    "executor": ("._executor", "executor"),
+    "Executor": ("._executor", "Executor"),
 }
 
 

@@ -9,7 +9,9 @@ default where one makes sense, so a new family implements only what differs:
   a deterministic order, each with a resume `key`, built into a tuple or a `Rejection`),
   `candidate_key()` (which candidate a stored tuple came from). Families whose items are a pure
   function of (category, seed, index, difficulty) implement `build_tuple` and inherit the rest.
-- verify: `solve_gold()` (tool calls only), `empty_submission()`, `controls()`, `evaluate()`.
+- verify: `solve_gold()` (tool calls only), `empty_submission()`, `controls()`, `evaluate()`, and
+  the baseline gate: `baselines()` names cheap tool-only strategies and `solve_baseline()` runs one
+  through the same tool path as the gold solution (default: no baselines).
 - rollout: `open()` a live `Environment`, `prompt_messages()`, `blocking`, `prepare()`.
 
 Nothing here runs at import time; a family that needs process-wide set-up (signal handlers, an
@@ -98,6 +100,10 @@ class Generator(abc.ABC):
 
     target: int | None = None
     """Tuples the run should hold when generation is complete; None: build every candidate."""
+    parallel: ClassVar[bool] = False
+    """`build()` of distinct candidates is independent and the generator pickles: an executor may
+    build candidates ahead on other workers (the stage still appends results in candidate order,
+    and discards builds past the target). Leave False when `build()` keeps state between calls."""
 
     @abc.abstractmethod
     def candidates(self) -> Iterator[Any]:
@@ -279,6 +285,18 @@ class Family(abc.ABC):
         """Perturbations of the gold submission, each breaking one named check."""
         return []
 
+    def baselines(self, record: TupleRecord) -> tuple[str, ...]:
+        """Names of the baseline agents `synth verify` runs against `record`: cheap strategies that
+        use only the tools (greedy first-fit over the stated rules, the cheapest or first choice,
+        one per known leak of the generator). A hard tuple defeats every one; a tuple one of them
+        solves is flagged easy and left out of exports unless asked. Default: none."""
+        return ()
+
+    def solve_baseline(self, record: TupleRecord, run: "Run", client: "ToolClient", name: str) -> None:
+        """Run baseline `name` (one of `baselines(record)`) through `client`, tool calls only, ending
+        with a submission, exactly as `solve_gold` does."""
+        raise NotImplementedError(f"family {self.name} declares no baseline {name!r}")
+
     def evaluate(self, record: TupleRecord, run: "Run", submission: Any) -> Verdict:
         """The verdict of a control submission. Default: the registered verifier on the submission
         alone; families whose grading reads execution artifacts execute the submission first."""
@@ -289,6 +307,8 @@ class Family(abc.ABC):
 
 class _ItemGenerator(Generator):
     """Every (category, index) of a procedural family, in category order."""
+
+    parallel = True  # each item is a pure function of (category, seed, index, difficulty)
 
     def __init__(self, family: Family, run: "Run", settings: ItemSettings, chosen: list[str]) -> None:
         self.family, self.run, self.settings, self.chosen = family, run, settings, chosen

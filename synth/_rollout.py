@@ -338,6 +338,18 @@ def plan(run: Run, cfg: RolloutConfig, tasks: int | None = None) -> tuple[list[E
     return todo, skipped
 
 
+_worker_clients: dict[str, ModelClient] = {}
+
+
+async def remote_episode(shared: tuple[Run, RolloutConfig], episode: Episode) -> Trajectory:
+    """One episode on an executor's worker, with that worker's own client of the model server."""
+    run, cfg = shared
+    key = json.dumps(cfg.model_dump(mode="json"), sort_keys=True)
+    client = _worker_clients.get(key) or _worker_clients.setdefault(key, ModelClient(cfg))
+    fam = registry.family(episode.record.environment.family)
+    return await run_episode(client, cfg, fam, episode.record, run, episode.sample)
+
+
 def stage_name(cfg: RolloutConfig) -> str:
     return f"rollout:{cfg.model_name}"
 
@@ -350,10 +362,13 @@ async def rollout_run(
     *,
     client: ModelClient | None = None,
     on_episode: Callable[[RolloutStats, Trajectory], None] | None = None,
+    executor: Any = None,
+    setup: Callable[[], None] | None = None,
 ) -> RolloutStats:
     """Roll `cfg.model` through the planned episodes (the stage passes its `plan`; without one,
     every sound tuple x `cfg.samples` not yet finished); `skipped` episodes were finished by an
-    earlier call. Resumable: each episode is appended as it finishes."""
+    earlier call. Resumable: each episode is appended as it finishes (with a remote `executor`,
+    episodes run on its workers, `setup` first, and are appended in plan order)."""
     if todo is None:
         todo, skipped = plan(run, cfg)
     run.begin(stage_name(cfg), cfg.identity())
@@ -363,17 +378,14 @@ async def rollout_run(
     # everything alive now (tuples, plan, caches) lives as long as the rollout: keep the collector
     # from rescanning it on every full collection while hundreds of episodes allocate
     gc.freeze()
-    owned = client is None and bool(todo)
-    if client is None and todo:
+    remote = executor is not None and executor.remote
+    owned = client is None and bool(todo) and not remote
+    if owned:
         client = ModelClient(cfg)
     try:
         with journal:
 
-            async def one(episode: Episode) -> None:
-                name = episode.record.environment.family
-                fam = families.get(name) or families.setdefault(name, registry.family(name))
-                assert client is not None
-                trajectory = await run_episode(client, cfg, fam, episode.record, run, episode.sample)
+            def record(trajectory: Trajectory) -> None:
                 journal.append(trajectory)
                 stats.done += 1
                 stats.terminations[trajectory.termination.value] += 1
@@ -386,7 +398,18 @@ async def rollout_run(
                 if on_episode is not None:
                     on_episode(stats, trajectory)
 
-            await bounded(todo, one, cfg.concurrency)
+            async def one(episode: Episode) -> None:
+                name = episode.record.environment.family
+                fam = families.get(name) or families.setdefault(name, registry.family(name))
+                assert client is not None
+                record(await run_episode(client, cfg, fam, episode.record, run, episode.sample))
+
+            if remote:
+                async for trajectory in executor.amap(remote_episode, todo, shared=(run, cfg), setup=setup,
+                                                      concurrency=cfg.concurrency):
+                    record(trajectory)
+            else:
+                await bounded(todo, one, cfg.concurrency)
     finally:
         gc.unfreeze()
         if owned and client is not None:

@@ -18,6 +18,7 @@ stage and prints; a Python user calls the same functions. Guarantees:
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterator, Literal, Protocol
@@ -32,6 +33,7 @@ from ._store import Run
 
 if TYPE_CHECKING:
     from ._client import ModelClient
+    from ._executor import Executor
     from ._config import RolloutConfig
     from ._records import Trajectory
     from ._grading import TaskStats
@@ -80,16 +82,36 @@ def _family(family: str | Family) -> Family:
     return family if isinstance(family, Family) else registry.family(family)
 
 
+def _build(gen: Any, candidate: Any) -> TupleRecord | Rejection:
+    return candidate if isinstance(candidate, Rejection) else gen.build(candidate)
+
+
+def _fresh(gen: Any, done: set[str]) -> Iterator[Any]:
+    """The generator's candidates whose key the run does not hold yet, each key once."""
+    for candidate in gen.candidates():
+        if candidate.key not in done:
+            done.add(candidate.key)
+            yield candidate
+
+
+def prepare_families(names: tuple[str, ...]) -> None:
+    """Every named family's process-wide set-up (what a worker of an executor runs first)."""
+    for name in names:
+        registry.family(name).prepare()
+
+
 def generate(
     run: Run | str | Path,
     family: str | Family,
     settings: FamilySettings | dict[str, Any] | None = None,
     *,
     progress: Progress = quiet,
+    executor: "Executor | None" = None,
 ) -> GenerateReport:
     """Generate tuples of `family` into `run` (a Run, or a directory made when the settings are
     valid). Candidates whose key is already in the run (built or rejected) are skipped; generation
-    stops once the generator's target number of tuples exists."""
+    stops once the generator's target number of tuples exists. A remote `executor` builds the
+    candidates of a `parallel` generator ahead on its workers; the records are the same."""
     fam = _family(family)
     chosen = fam.parse_settings(settings)
     fam.check_settings(chosen)
@@ -105,13 +127,13 @@ def generate(
     new = 0
     with fam.generator(run, chosen) as gen, tuples, rejections, progress("generate", gen.target) as bar:
         bar.advance(min(held, gen.target) if gen.target is not None else held)
-        for candidate in gen.candidates():
-            if gen.target is not None and held >= gen.target:
+        ahead = executor is not None and executor.remote and gen.parallel
+        built = (executor.map(_build, _fresh(gen, done), shared=gen, setup=functools.partial(prepare_families, (fam.name,)))  # type: ignore[union-attr]
+                 if ahead else (_build(gen, candidate) for candidate in _fresh(gen, done)))
+        while gen.target is None or held < gen.target:  # checked before the next candidate is drawn
+            result = next(built, None)
+            if result is None:
                 break
-            if candidate.key in done:
-                continue
-            result = candidate if isinstance(candidate, Rejection) else gen.build(candidate)
-            done.add(candidate.key)
             if isinstance(result, Rejection):
                 rejections.append(result)
                 rejected += 1
@@ -145,14 +167,21 @@ def _tuples(run: Run) -> list[TupleRecord]:
     return tuples
 
 
+def _setup(tuples: list[TupleRecord]) -> Callable[[], None]:
+    """The set-up of the tuples' families, as a picklable call (a worker runs it before its first item)."""
+    return functools.partial(prepare_families, tuple(sorted({t.environment.family for t in tuples})))
+
+
 def _prepare(tuples: list[TupleRecord]) -> None:
-    for name in sorted({t.environment.family for t in tuples}):
-        registry.family(name).prepare()
+    _setup(tuples)()
 
 
-def verify(run: Run, settings: VerifySettings | None = None, *, progress: Progress = quiet) -> "Summary":
+def verify(run: Run, settings: VerifySettings | None = None, *, progress: Progress = quiet,
+           executor: "Executor | None" = None) -> "Summary":
     """Prove every tuple sound (gold passes through the tools, every null control fails on its
-    named check); tuples already verified are skipped. Returns the summary over all tuples."""
+    named check) and run the family's baseline agents (a tuple one solves is easy); tuples already
+    verified are skipped. Returns the summary over all tuples. A remote `executor` verifies tuples on
+    its workers; the records are the same."""
     from ._verify import verify_run
 
     settings = settings or VerifySettings()
@@ -160,8 +189,9 @@ def verify(run: Run, settings: VerifySettings | None = None, *, progress: Progre
     _prepare(tuples)
     run.begin("verify", settings.model_dump(mode="json"))
     with progress("verify", len(tuples)) as bar:
-        summary = verify_run(run, tuples, bar)
-    run.finish("verify", sound=sum(r["sound"] for r in summary.rows.values()), unsound=len({k for k, _, _ in summary.unsound}))
+        summary = verify_run(run, tuples, bar, executor=executor, setup=_setup(tuples))
+    run.finish("verify", sound=sum(r["sound"] for r in summary.rows.values()), unsound=len({k for k, _, _ in summary.unsound}),
+               easy=sum(r["easy"] for r in summary.rows.values()))
     return summary
 
 
@@ -212,10 +242,12 @@ def rollout(
     progress: Progress = quiet,
     on_episode: "Callable[[RolloutStats, Trajectory], None] | None" = None,
     log: Callable[[str], None] = lambda message: None,
+    executor: "Executor | None" = None,
 ) -> RolloutReport:
     """Roll `cfg.model` through the sound tuples of `run` (the first `tasks` of them), `cfg.samples`
     times each; finished episodes are skipped. Without `cfg.base_url` the embedded CPU model is
-    started for the episodes that remain and stopped afterwards."""
+    started for the episodes that remain and stopped afterwards. A remote `executor` runs the
+    episodes on its workers (`cfg.concurrency` in flight) and they are appended in plan order."""
     import asyncio
 
     from ._grading import task_stats
@@ -247,7 +279,8 @@ def rollout(
                 if on_episode is not None:
                     on_episode(stats, trajectory)
 
-            return asyncio.run(rollout_run(run, cfg, todo, skipped, client=client, on_episode=episode_done))
+            return asyncio.run(rollout_run(run, cfg, todo, skipped, client=client, on_episode=episode_done,
+                                           executor=executor, setup=_setup([e.record for e in todo])))
 
     if embedded and todo:
         server = embedded_server(context=cfg.context_window, log=run.path / "embedded-server.log")
@@ -266,27 +299,39 @@ class ExportSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
-    format: Literal["sft", "rl"]
-    """sft: verified trajectories as chat records; rl: one line per sound task."""
+    format: Literal["sft", "rl", "verl", "hf"]
+    """sft: verified trajectories as chat records; rl: one line per sound task (both JSONL); verl:
+    verl's RL parquet; hf: a Hugging Face datasets folder of the `view`."""
     out: Path
-    """Output JSONL file, written atomically."""
+    """Output file (a folder for hf), written atomically."""
+    view: Literal["rl", "sft"] = "rl"
+    """For hf: one row per task (rl) or per verified trajectory (sft)."""
     source: Literal["all", "gold", "model"] = "all"
     """For sft: gold, model or all trajectories."""
     pass_rate: str | None = Field(None)
     """Keep tasks whose model rollouts pass at a rate in this interval, e.g. '(0,1]'."""
     model: str | None = None
     """Only this model's rollouts (sft lines and the pass-rate filter)."""
+    keep_easy: bool = False
+    """Also export tuples a baseline agent solved (left out by default: they teach little)."""
 
 
 def export(run: Run, settings: ExportSettings) -> int:
     """Write the chosen view of `run` to `settings.out` atomically; returns the line count."""
     from ._export import PassRange, keys_in_range, rl_lines, sft_lines, write_jsonl
 
-    if settings.out.is_dir():
+    if settings.out.is_dir() and settings.format != "hf":
         raise ConfigError(f"--out {settings.out} is a directory; give a file name")
+    if settings.view == "sft" and settings.format != "hf":
+        raise ConfigError("--view applies to --format hf (verl's columns hold tasks; SFT data: --format sft or --format hf --view sft)")
     keys = keys_in_range(run, PassRange(settings.pass_rate), settings.model) if settings.pass_rate is not None else None
-    if settings.format == "sft":
-        lines = sft_lines(run, settings.source, keys=keys, model=settings.model)
+    view = "sft" if settings.format == "sft" or (settings.format == "hf" and settings.view == "sft") else "rl"
+    if view == "sft":
+        lines = sft_lines(run, settings.source, keys=keys, model=settings.model, keep_easy=settings.keep_easy)
     else:
-        lines = rl_lines(run, keys)
+        lines = rl_lines(run, keys, keep_easy=settings.keep_easy)
+    if settings.format in ("verl", "hf"):
+        from ._formats import write_hf, write_verl
+
+        return write_verl(lines, settings.out) if settings.format == "verl" else write_hf(lines, settings.out, view)  # type: ignore[arg-type]
     return write_jsonl((line.line() for line in lines), settings.out)

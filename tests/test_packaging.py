@@ -49,3 +49,5 @@ def test_the_wheel_ships_every_package_under_synth(tmp_path):
     for package in package_folders():
         assert package.replace(".", "/") + "/__init__.py" in names, package
     assert "synth/environments/general/trip_planning/_solve.py" in names and "synth/cli/_core.py" in names
+    # the viewer's page is package data
+    assert {f"synth/_static/viewer/{name}" for name in ("index.html", "app.js", "app.css")} <= set(names)
