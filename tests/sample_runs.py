@@ -55,7 +55,7 @@ def scripted_model(run: Run):  # type: ignore[no-untyped-def]
     return reply
 
 
-def sample_run(path: Path, n: int = 2, difficulty: int = 2, samples: int = 1) -> Run:
+def sample_run(path: Path, n: int = 2, difficulty: int = 3, samples: int = 1) -> Run:
     """Generate `n` general tuples per category, verify them, roll a scripted model through them."""
     synth.generate(path, "general", {"n": n, "seed": 3, "difficulty": difficulty})
     run = Run.open(path)

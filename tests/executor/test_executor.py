@@ -4,6 +4,7 @@ local executor, resume the same way after a crash, and report a worker's error a
 from __future__ import annotations
 
 import itertools
+import json
 import operator
 import shutil
 from pathlib import Path
@@ -56,7 +57,12 @@ def test_a_crash_under_ray_resumes_to_the_same_bytes(tmp_path: Path, ray_executo
     # killed mid-verify: three tuples verified, a torn line, no rollout yet; generate had 5 of 8
     lines = {name: (crashed / name).read_text().splitlines(keepends=True) for name in JOURNALS}
     (crashed / Run.TUPLES).write_text("".join(lines[Run.TUPLES][:5]) + lines[Run.TUPLES][5][:30])
-    (crashed / Run.VERDICTS).write_text("".join(lines[Run.VERDICTS][:20]))
+    # the verdicts of the two tuples whose gold trajectories survived, and part of the third's
+    # (verify appends a tuple's verdicts before its gold trajectory)
+    keys = [json.loads(line)["task_key"] for line in lines[Run.TRAJECTORIES][:3]]
+    kept = [line for line in lines[Run.VERDICTS] if json.loads(line)["task_key"] in keys[:2]]
+    third = [line for line in lines[Run.VERDICTS] if json.loads(line)["task_key"] == keys[2]]
+    (crashed / Run.VERDICTS).write_text("".join(kept + third[:3]))
     (crashed / Run.TRAJECTORIES).write_text("".join(lines[Run.TRAJECTORIES][:2]) + lines[Run.TRAJECTORIES][2][:50])
     run = Run.open(crashed)
     for stage in ("verify", "rollout:scripted"):

@@ -53,10 +53,10 @@ def test_the_report_shows_what_the_run_holds(browser, tmp_path: Path) -> None:  
     by_category = table(browser, "soundness-category", keys=2)
     assert {name: cells[:3] for name, cells in by_category.items()} == {
         f"general/{c}": ["2", "2", "0"] for c in ("course_timetabling", "meeting_scheduling", "shopping", "trip_planning")}
-    assert table(browser, "soundness-difficulty", keys=2)["general/2"][:2] == ["8", "8"]
-    # the scripted model submits the gold answer on every other task: pass@1 0.5 at difficulty 2
+    assert table(browser, "soundness-difficulty", keys=2)["general/3"][:2] == ["8", "8"]
+    # the scripted model submits the gold answer on every other task: pass@1 0.5 at difficulty 3
     rates = table(browser, "pass-rates-table")
-    assert rates["2"][0] == "8" and rates["2"][1] == "100.0%" and rates["2"][4] == "0.500"
+    assert rates["3"][0] == "8" and rates["3"][1] == "100.0%" and rates["3"][4] == "0.500"
     endings = table(browser, "endings")
     assert endings["scripted"][0] == "8"  # eight episodes ended by submitting
     per_episode = table(browser, "per-episode")

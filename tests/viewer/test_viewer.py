@@ -53,7 +53,7 @@ def test_list_filter_and_open_a_task(browser, sample_viewer, tmp_path: Path) -> 
     assert texts(browser, "#tasks tbody td:nth-child(7)") == ["0/1"]
 
     click(browser, "#tasks tbody tr")
-    wait_text(browser, "#task-title", "general / shopping / difficulty 2")
+    wait_text(browser, "#task-title", "general / shopping / difficulty 3")
     assert "Tools (" in browser.find_element("css selector", "#tools h2").text
     assert "submit_result" in texts(browser, "#tools summary code")
     # the controls: gold passes, every null control fails, each one sound
