@@ -2,8 +2,21 @@
 
 Sits under every agent: a gold solution, a model rollout and `synth verify` all reach an
 environment through `ToolRuntime.call`, which takes the raw name and argument text a model wrote
-and always returns a `ToolResult`; a bad call (non-JSON, unknown tool, wrong type, missing or
-unknown argument, a tool that raises) becomes a structured error result, never an exception.
+and always returns a `ToolResult`. Guarantees:
+
+- A bad call (non-JSON, unknown tool, wrong type, missing or unknown argument, a tool that raises)
+  becomes a structured error result, never an exception.
+- Argument text is read within limits (`MAX_ARGUMENT_CHARS` characters, `MAX_NESTING` levels of
+  lists and objects, `MAX_INT_DIGITS` digits per integer, no NaN or Infinity); a call over a limit
+  is refused with a structured error before anything parses it, so no input a model writes can
+  raise out of the runtime (RecursionError, the 4,300-digit int limit).
+- Error messages are capped at `MAX_MESSAGE_CHARS` characters: a huge argument is never echoed
+  whole. Text that UTF-8 cannot encode (lone surrogates) is replaced in parsed arguments, results
+  and submissions, so whatever a call returns can be journaled.
+- An exception inside a tool is the model's to see (`tool_failure`) only while the environment is
+  healthy: when the runtime's `probe` fails afterwards (a closed database, a dead container), the
+  call raises `EnvironmentFault` and the episode ends as an infrastructure failure.
+
 Gold solutions get a `ToolClient`, which holds nothing but the call path: tool results reach it as
 JSON text decoded afresh, never as live objects of the environment.
 """
@@ -19,10 +32,19 @@ from typing import Any, Callable, get_type_hints
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
-from ._errors import ToolError
-from ._records import ToolSpec
+from ._errors import EnvironmentFault, ToolError
+from ._records import ToolSpec, clip, encodable
 
 _ARG_LINE = re.compile(r"^\s*(\w+)\s*(?:\([^)]*\))?\s*:\s*(.+)$")
+
+MAX_ARGUMENT_CHARS = 256 * 1024
+"""Longest argument text read; a longer call is refused unparsed."""
+MAX_NESTING = 32
+"""Deepest nesting of lists and objects in arguments."""
+MAX_INT_DIGITS = 100
+"""Most digits of one integer in arguments (Python refuses over 4,300 with a ValueError)."""
+MAX_MESSAGE_CHARS = 500
+"""Longest error message a call returns."""
 
 
 def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
@@ -111,12 +133,68 @@ def _dump(value: Any) -> str:
 
 
 def _error(kind: str, message: str) -> ToolResult:
-    return ToolResult(content=_dump({"error": {"type": kind, "message": message}}), error=True, error_kind=kind)
+    body = {"error": {"type": kind, "message": encodable(clip(message, MAX_MESSAGE_CHARS))}}
+    return ToolResult(content=_dump(body), error=True, error_kind=kind)
+
+
+class _Refused(Exception):
+    """Argument text the runtime will not read; becomes an error result of `kind`."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+_SURROGATE_TEXT = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+"""A lone surrogate in argument text: a JSON escape of one, or the character itself."""
+
+
+def _nesting_over(text: str, limit: int) -> bool:
+    """Whether the lists and objects of JSON `text` nest deeper than `limit` (string contents skipped)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def _int(text: str) -> int:
+    digits = len(text) - text.startswith("-")
+    if digits > MAX_INT_DIGITS:
+        raise _Refused("invalid_arguments", f"an integer has {digits} digits; at most {MAX_INT_DIGITS} are accepted")
+    return int(text)
+
+
+def _constant(text: str) -> Any:
+    raise _Refused("invalid_json", f"{text} is not a JSON value")
+
+
+def parse_arguments(text: str) -> Any:
+    """The JSON value of a model's argument text, read within the runtime's limits; raises
+    `_Refused` (kind, message) for text over a limit or not JSON."""
+    if len(text) > MAX_ARGUMENT_CHARS:
+        raise _Refused("arguments_too_large", f"arguments are {len(text)} characters; at most {MAX_ARGUMENT_CHARS} are read")
+    if _nesting_over(text, MAX_NESTING):
+        raise _Refused("invalid_arguments", f"arguments nest deeper than {MAX_NESTING} levels of lists and objects")
+    try:
+        value = json.loads(text, parse_int=_int, parse_constant=_constant)
+    except json.JSONDecodeError as exc:
+        raise _Refused("invalid_json", f"arguments are not valid JSON: {exc.msg} at position {exc.pos}") from None
+    except (ValueError, RecursionError) as exc:  # any other limit of the decoder: still the caller's input
+        raise _Refused("invalid_json", f"arguments cannot be read: {exc}") from None
+    return encodable(value) if _SURROGATE_TEXT.search(text) else value
 
 
 @dataclass
 class ToolRuntime:
-    """The environment's tools bound to its context; the one path every call takes."""
+    """The environment's tools bound to its context; the one path every call takes. `probe`, when
+    given, checks the context still works (it raises if not): it decides whether an exception in a
+    tool is the model's to see or an infrastructure failure."""
 
     tools: dict[str, Tool]
     context: Any
@@ -124,18 +202,20 @@ class ToolRuntime:
     errors: int = 0
     submission: Any = None
     submitted: bool = False
+    probe: Callable[[], Any] | None = None
     _order: list[str] = field(default_factory=list)
 
     @classmethod
-    def of(cls, tools: list[Tool], context: Any) -> "ToolRuntime":
-        return cls(tools={t.spec.name: t for t in tools}, context=context, _order=[t.spec.name for t in tools])
+    def of(cls, tools: list[Tool], context: Any, *, probe: Callable[[], Any] | None = None) -> "ToolRuntime":
+        return cls(tools={t.spec.name: t for t in tools}, context=context, probe=probe, _order=[t.spec.name for t in tools])
 
     @property
     def specs(self) -> list[ToolSpec]:
         return [self.tools[name].spec for name in self._order]
 
     def call(self, name: str, arguments: str | dict[str, Any] | None) -> ToolResult:
-        """Run one tool call as a model wrote it; every failure becomes an error result."""
+        """Run one tool call as a model wrote it; every failure becomes an error result, except a
+        broken environment, which raises `EnvironmentFault`."""
         self.calls += 1
         result = self._call(name, arguments)
         if result.error:
@@ -146,38 +226,54 @@ class ToolRuntime:
         tool = self.tools.get(name)
         if tool is None:
             known = ", ".join(self._order)
-            return _error("unknown_tool", f"no tool named {name!r}; available: {known}")
+            return _error("unknown_tool", f"no tool named {clip(name, 100)!r}; available: {known}")
         if self.submitted:
             return _error("already_submitted", "an answer was already submitted; the episode is over")
         if arguments is None or arguments == "":
             raw: Any = {}
         elif isinstance(arguments, str):
             try:
-                raw = json.loads(arguments)
-            except json.JSONDecodeError as exc:
-                return _error("invalid_json", f"arguments are not valid JSON: {exc.msg} at position {exc.pos}")
+                raw = parse_arguments(arguments)
+            except _Refused as refused:
+                return _error(refused.kind, str(refused))
         else:
-            raw = arguments
+            raw = encodable(arguments)
         if not isinstance(raw, dict):
             return _error("invalid_arguments", "arguments must be a JSON object")
         try:
             args = tool.args_model.model_validate(raw)
         except ValidationError as exc:
             problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or '(arguments)'}: {e['msg']}" for e in exc.errors()
+                f"{'.'.join(clip(str(p), 60) for p in e['loc']) or '(arguments)'}: {e['msg']}" for e in exc.errors()[:5]
             )
             return _error("invalid_arguments", problems)
         try:
             value = tool.fn(self.context, **{k: getattr(args, k) for k in tool.args_model.model_fields})
         except ToolError as exc:
             return _error(exc.kind, str(exc))
+        except EnvironmentFault:
+            raise
         except Exception as exc:  # a tool bug must not end the run; the caller sees a structured error
+            self._check_health(name, exc)
             return _error("tool_failure", f"{type(exc).__name__}: {exc}")
         if tool.submit:
             self.submitted = True
-            self.submission = value
-            return ToolResult(content=_dump({"status": "submitted"}), submitted=True, submission=value)
-        return ToolResult(content=_dump(value))
+            self.submission = encodable(value)
+            return ToolResult(content=_dump({"status": "submitted"}), submitted=True, submission=self.submission)
+        return ToolResult(content=encodable(_dump(value)))
+
+    def _check_health(self, name: str, exc: Exception) -> None:
+        """Raise EnvironmentFault when the context no longer works (the tool's exception was the
+        environment's failure, not the model's)."""
+        if self.probe is None:
+            return
+        try:
+            self.probe()
+        except Exception as broken:
+            raise EnvironmentFault(
+                f"the environment failed during {name}: {type(exc).__name__}: {clip(str(exc), 200)}"
+                f" (health check: {type(broken).__name__}: {clip(str(broken), 200)})"
+            ) from exc
 
 
 class ToolClient:
