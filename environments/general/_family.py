@@ -30,7 +30,7 @@ from synth import (
     register_family,
     render,
 )
-from synth.verifiers.general import stored_db
+from synth.verifiers.general import load_db, stored_db
 
 from ._base import SYSTEM_PROMPT, GeneralCategory, item_rng
 
@@ -86,11 +86,16 @@ class GeneralFamily(Family):
         return TupleRecord.build(environment, task, verifier)
 
     def database(self, record: TupleRecord, run: Run) -> sqlite3.Connection:
+        """The tuple's database for a synchronous reader (controls): shared per thread."""
         return stored_db(run, record.environment.state["db"])
 
     def open(self, record: TupleRecord, run: Run) -> RuntimeEnvironment:
+        """An episode owns its database connection: opened here, closed with the environment, so
+        no other episode's coming or going can close it under a live tool call."""
         cat = self.category(record.environment.category)
-        return RuntimeEnvironment(ToolRuntime.of(cat.tools, self.database(record, run)))
+        db = load_db(run.read_asset(record.environment.state["db"]))
+        runtime = ToolRuntime.of(cat.tools, db, probe=lambda: db.execute("SELECT 1"))
+        return RuntimeEnvironment(runtime, on_close=db.close)
 
     def solve_gold(self, record: TupleRecord, run: Run, client: ToolClient) -> None:
         self.category(record.environment.category).solve(client, json.loads(json.dumps(record.task.metadata)))

@@ -1,9 +1,10 @@
 """The sandbox database of a general tuple, as the tools, the checkers and the controls read it.
 
 Sits under the general checkers and the general family. A tuple's database is a content-addressed
-SQLite asset of its run; `stored_db` opens it read-only in memory (shared per thread for the few
-most recent assets), `db_facts` caches what a checker derives from one live connection, and `rows`
-is the query helper of tools and checkers.
+SQLite asset of its run; `load_db` opens a read-only in-memory copy that its caller owns (a live
+environment closes its own), `stored_db` shares one per thread among synchronous readers (a checker,
+the controls), `db_facts` caches what a checker derives from one live connection, and `rows` is the
+query helper of tools and checkers.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ _open_dbs = threading.local()
 
 
 def stored_db(run: Run, ref: AssetRef) -> sqlite3.Connection:
-    """The read-only database of a stored asset, shared by the tools, the verifier and the controls
-    of one thread (opening a copy and parsing its schema costs more than most queries). Do not close
-    it; the few most recent stay open."""
+    """The read-only database of a stored asset, shared by the verifier and the controls of one
+    thread (opening a copy and parsing its schema costs more than most queries). Do not close it.
+    The few most recent stay cached; one dropped from the cache is never closed here, so a caller
+    still holding it keeps a working connection (it closes when its last user lets go)."""
     cache: OrderedDict[str, sqlite3.Connection] = getattr(_open_dbs, "cache", None) or OrderedDict()
     _open_dbs.cache = cache
     db = cache.get(ref.sha256)
@@ -45,7 +47,7 @@ def stored_db(run: Run, ref: AssetRef) -> sqlite3.Connection:
         db = load_db(run.read_asset(ref))
         cache[ref.sha256] = db
         while len(cache) > 8:
-            cache.popitem(last=False)[1].close()
+            cache.popitem(last=False)
     else:
         cache.move_to_end(ref.sha256)
     return db
