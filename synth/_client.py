@@ -11,7 +11,9 @@ logprobs and token ids when the server returns them). Guarantees:
   rollout can manage its context instead of failing.
 - Whatever the model wrote comes back as a `Message`, never an exception: tool calls with missing
   ids, non-string arguments or missing names are normalized so the tool runtime can answer them
-  with structured errors; an empty reply or unparseable raw completion sets `Reply.malformed`.
+  with structured errors; an empty reply, an unparseable raw completion, `tool_calls` that are not
+  a list of objects, or text over `text_limit` characters (cut to it) sets `Reply.malformed`, which
+  the rollout feeds back to the model. Text UTF-8 cannot encode (lone surrogates) is replaced.
 - The flavor decides how thinking is switched on (vLLM/SGLang: chat_template_kwargs; DeepSeek API:
   thinking.type) and which field reasoning is read from (`reasoning` or `reasoning_content`).
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import os
 import random
 import re
 import ssl
@@ -34,7 +37,7 @@ import httpx
 
 from ._config import RolloutConfig
 from ._errors import ModelError
-from ._records import FunctionCall, Message, ToolCall, ToolSpec
+from ._records import FunctionCall, Message, ToolCall, ToolSpec, clip, encodable
 from ._retry import Attempt, Retry, RetryPolicy, aretrying
 
 _CONTEXT_LIMIT = re.compile(
@@ -113,16 +116,39 @@ def wire_messages(messages: list[Message], flavor: str, cache: WireCache | None 
     return out
 
 
-def normalize_message(raw: dict[str, Any], flavor: str) -> Message:
-    """An assistant message from response JSON, whatever shape the model's calls came in."""
+def text_limit(max_tokens: int) -> int:
+    """Most characters kept of a reply's content (and of its reasoning): far more than
+    `max_tokens` tokens can hold, so only a server that ignores the limit reaches it."""
+    return max(65536, 16 * max_tokens)
+
+
+def _text(value: Any, limit: int, what: str, problems: list[str]) -> str:
+    text = encodable(value)
+    if len(text) > limit:
+        problems.append(f"your {what} was {len(text)} characters; only {limit} are kept: write less")
+        return clip(text, limit)
+    return text
+
+
+def normalize_message(raw: dict[str, Any], flavor: str, limit: int = text_limit(1024)) -> tuple[Message, str | None]:
+    """An assistant message from response JSON, whatever shape the model's calls came in, and
+    what is wrong with it for the model to be told (None when nothing is)."""
+    problems: list[str] = []
     fields = ("reasoning", "reasoning_content") if flavor == "vllm" else ("reasoning_content", "reasoning")
     reasoning = next((raw[f] for f in fields if isinstance(raw.get(f), str) and raw[f]), None)
+    if reasoning is not None:
+        reasoning = _text(reasoning, limit, "reasoning", problems)
     content = raw.get("content")
-    if content is not None and not isinstance(content, str):
-        content = json.dumps(content, ensure_ascii=False)
+    if content is not None:
+        content = _text(content if isinstance(content, str) else json.dumps(content, ensure_ascii=False), limit, "reply", problems)
+    items = raw.get("tool_calls")
+    if items is not None and not isinstance(items, list):
+        problems.append(f"tool_calls must be a list of calls, not {type(items).__name__}; no tool was called")
+        items = None
     calls = []
-    for item in raw.get("tool_calls") or []:
+    for number, item in enumerate(items or []):
         if not isinstance(item, dict):
+            problems.append(f"tool_calls[{number}] is {type(item).__name__}, not a call object; it was not run")
             continue
         function = item.get("function") if isinstance(item.get("function"), dict) else {}
         arguments = function.get("arguments")
@@ -134,14 +160,15 @@ def normalize_message(raw: dict[str, Any], flavor: str) -> Message:
         # every field is type-checked above, so the models are built without re-validation (hot path)
         calls.append(
             ToolCall.model_construct(
-                id=str(item.get("id") or f"call_{uuid.uuid4().hex[:16]}"),
+                id=encodable(str(item.get("id") or f"call_{uuid.uuid4().hex[:16]}")),
                 type="function",
-                function=FunctionCall.model_construct(name=name if isinstance(name, str) else "", arguments=arguments),
+                function=FunctionCall.model_construct(name=encodable(name) if isinstance(name, str) else "", arguments=encodable(arguments)),
             )
         )
-    return Message.model_construct(
+    message = Message.model_construct(
         role="assistant", content=content, reasoning_content=reasoning, tool_calls=calls or None, tool_call_id=None, name=None
     )
+    return message, "; ".join(problems) or None
 
 
 class ModelClient:
@@ -246,14 +273,15 @@ class ModelClient:
         data = await self.post("chat/completions", self.chat_body(messages, tools, seed=seed, cache=cache))
         choice = data["choices"][0]
         raw = choice.get("message") if isinstance(choice.get("message"), dict) else {}
-        message = normalize_message(raw, self.config.flavor)
+        message, problem = normalize_message(raw, self.config.flavor, text_limit(self.config.max_tokens))
         reply = Reply(
             message=message,
-            finish_reason=choice.get("finish_reason"),
+            finish_reason=_finish(choice),
             usage=_usage(data),
+            malformed=problem,
             seconds=time.monotonic() - started,
         )
-        if not message.tool_calls and not (message.content or "").strip():
+        if problem is None and not message.tool_calls and not (message.content or "").strip():
             reply.malformed = "empty reply: call a tool or give your final answer"
         _attach_tokens(reply, data, choice)
         return reply
@@ -278,10 +306,11 @@ class ModelClient:
         started = time.monotonic()
         data = await self.post("completions", body)
         choice = data["choices"][0]
-        text = choice.get("text") if isinstance(choice.get("text"), str) else ""
+        problems: list[str] = []
+        text = _text(choice.get("text") if isinstance(choice.get("text"), str) else "", text_limit(cfg.max_tokens), "reply", problems)
         reply = Reply(
             message=Message(role="assistant", content=text),
-            finish_reason=choice.get("finish_reason"),
+            finish_reason=_finish(choice),
             usage=_usage(data),
             prompt_text=prompt,
             seconds=time.monotonic() - started,
@@ -289,10 +318,11 @@ class ModelClient:
         try:
             reply.message = dsv32.parse(text, thinking=cfg.thinking)
         except dsv32.ParseError as exc:
-            reply.malformed = f"your reply could not be parsed: {exc}"
-        else:
-            if not reply.message.tool_calls and not (reply.message.content or "").strip():
-                reply.malformed = "empty reply: call a tool or give your final answer"
+            problems.append(f"your reply could not be parsed: {clip(str(exc), 300)}")
+        if problems:
+            reply.malformed = "; ".join(problems)
+        elif not reply.message.tool_calls and not (reply.message.content or "").strip():
+            reply.malformed = "empty reply: call a tool or give your final answer"
         lp = choice.get("logprobs")
         if isinstance(lp, dict) and isinstance(lp.get("tokens"), list):
             reply.logprobs = [[t, p] for t, p in zip(lp["tokens"], lp.get("token_logprobs") or [])]
@@ -336,12 +366,31 @@ class ModelClient:
         )
 
 
+def _root_cause(exc: BaseException) -> str:
+    """The innermost reason of a transport error (httpx says "All connection attempts failed";
+    the socket said "Connection refused")."""
+    seen, inner = set(), exc
+    while (inner.__cause__ or inner.__context__) is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        inner = inner.__cause__ or inner.__context__  # type: ignore[assignment]
+    if isinstance(inner, OSError) and isinstance(inner.errno, int) and inner.errno > 0:
+        return os.strerror(inner.errno)  # "Connection refused", not asyncio's "Connect call failed (...)"
+    if isinstance(inner, OSError) and inner.strerror:
+        return inner.strerror
+    return str(inner) or str(exc) or type(exc).__name__
+
+
 def _snippet(response: httpx.Response) -> str:
     try:
         text = response.text
     except Exception:  # a body that cannot be decoded still gets a one-line report
         text = ""
     return " ".join(text.split())[:300] or "(empty body)"
+
+
+def _finish(choice: dict[str, Any]) -> str | None:
+    reason = choice.get("finish_reason")
+    return reason if isinstance(reason, str) else None
 
 
 def _usage(data: dict[str, Any]) -> dict[str, int]:
@@ -359,3 +408,61 @@ def _attach_tokens(reply: Reply, data: dict[str, Any], choice: dict[str, Any]) -
     prompt_ids = data.get("prompt_token_ids") or choice.get("prompt_token_ids")
     if isinstance(prompt_ids, list):
         reply.prompt_token_ids = prompt_ids
+
+
+async def probe(config: RolloutConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> str | None:
+    """Ask `config.base_url` once, before a rollout starts, whether it is a live OpenAI-compatible
+    server: GET /models (and, when that path is missing, a one-token request). A dead or wrong
+    server is a `ModelError` of one line naming the URL and the cause, so a rollout fails at once
+    instead of spending every episode's retries. Returns a note for the user (the model is not
+    listed), else None. A busy server (429, 5xx) passes: the rollout's retries are for that."""
+    url = (config.base_url or "").rstrip("/")
+    key = config.api_key()
+    wait = min(config.timeout, 30.0)
+    async with httpx.AsyncClient(
+        base_url=url + "/", timeout=wait, transport=transport, headers={"Authorization": f"Bearer {key}"} if key else {},
+        verify=ssl.create_default_context(cafile=certifi.where()),
+    ) as http:
+
+        async def ask(method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+            try:
+                return await http.request(method, path, json=body)
+            except httpx.TimeoutException:
+                raise ModelError(f"the model server at {url} did not answer within {wait:g}s") from None
+            except httpx.TransportError as exc:
+                raise ModelError(f"cannot reach the model server at {url}: {_root_cause(exc)}") from None
+
+        def refused(response: httpx.Response, path: str) -> ModelError | None:
+            if response.status_code in (401, 403):
+                return ModelError(f"the model server at {url} refused the API key (HTTP {response.status_code} on /{path}): "
+                                  f"{_snippet(response)}; check api_key_env")
+            return None
+
+        listing = await ask("GET", "models")
+        if (error := refused(listing, "models")) is not None:
+            raise error
+        if listing.status_code in (404, 405):
+            path = "completions" if config.endpoint == "completions" else "chat/completions"
+            body: dict[str, Any] = {"model": config.model_name, "max_tokens": 1}
+            body.update({"prompt": "ping"} if config.endpoint == "completions" else {"messages": [{"role": "user", "content": "ping"}]})
+            answer = await ask("POST", path, body)
+            if (error := refused(answer, path)) is not None:
+                raise error
+            if answer.status_code in (404, 405):
+                raise ModelError(f"{url} answers HTTP {answer.status_code} on /models and /{path}: it is not an OpenAI-compatible "
+                                 "API root (which usually ends in /v1)")
+            if answer.status_code in (400, 422):
+                raise ModelError(f"the model server at {url} refused a one-token request for model {config.model_name!r}: "
+                                 f"HTTP {answer.status_code}: {_snippet(answer)}")
+            return None
+        if listing.status_code != 200:
+            return None  # busy or failing now; the rollout's retries handle that
+        try:
+            data = listing.json()
+            served = [item["id"] for item in data["data"] if isinstance(item, dict) and isinstance(item.get("id"), str)]
+        except (ValueError, KeyError, TypeError):
+            raise ModelError(f"{url}/models did not answer with an OpenAI model list: is {url} the API root (usually ending in /v1)?") from None
+        if served and config.model_name not in served:
+            shown = ", ".join(served[:5]) + (", ..." if len(served) > 5 else "")
+            return f"note: {url} lists the models {shown}; {config.model_name!r} is not among them (requests may be refused)"
+        return None
