@@ -249,6 +249,11 @@ class Journal(Generic[T]):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def __del__(self) -> None:  # a journal appended to and never closed must not leak its descriptor
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
 
 def _same_file(fd: int, path: Path) -> bool:
     try:
