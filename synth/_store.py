@@ -485,6 +485,8 @@ class Run:
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted"
+    if isinstance(exc, SystemExit):
+        return f"stopped (exit code {exc.code})"
     return " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
 
 
