@@ -37,7 +37,7 @@ import httpx
 
 from ._config import RolloutConfig
 from ._errors import ModelError
-from ._records import FunctionCall, Message, ToolCall, ToolSpec, clip, encodable
+from ._records import Message, ToolSpec, clip, encodable
 from ._retry import Attempt, Retry, RetryPolicy, aretrying
 
 _CONTEXT_LIMIT = re.compile(
@@ -87,33 +87,39 @@ def retry_after(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-WireCache = dict[int, tuple[Message, dict[str, Any]]]
-"""Per-conversation memo of request JSON by position; an entry counts only for the very same
-Message object, so a replaced or copied message is serialized afresh."""
+WireCache = dict[int, tuple[Any, bytes]]
+"""Per-conversation memo of request JSON: each message's by position, the tools list's under -1; an
+entry counts only for the very same object, so a replaced or copied one is serialized afresh."""
+_TOOLS = -1
 
 
-def wire_messages(messages: list[Message], flavor: str, cache: WireCache | None = None) -> list[dict[str, Any]]:
-    """Messages as request JSON. Reasoning goes back to servers that read it (DeepSeek requires it
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def wire_message(message: Message, flavor: str) -> dict[str, Any]:
+    """A message as request JSON. Reasoning goes back to servers that read it (DeepSeek requires it
     on tool-call turns); plain OpenAI servers never see the field. Tool messages carry only their
-    call id, as the OpenAI schema has it. With `cache`, earlier turns are not serialized again."""
-    out = []
-    for index, message in enumerate(messages):
-        if cache is not None:
-            hit = cache.get(index)
-            if hit is not None and hit[0] is message:
-                out.append(hit[1])
-                continue
-        data = message.openai()
-        if flavor == "openai":
-            data.pop("reasoning_content", None)
-        if message.role == "tool":
-            data.pop("name", None)
-        if message.role == "assistant" and "content" not in data:
-            data["content"] = ""  # servers differ on null and absent content; all take ""
-        if cache is not None:
-            cache[index] = (message, data)
-        out.append(data)
-    return out
+    call id, as the OpenAI schema has it."""
+    data = message.openai()
+    if flavor == "openai":
+        data.pop("reasoning_content", None)
+    if message.role == "tool":
+        data.pop("name", None)
+    if message.role == "assistant" and "content" not in data:
+        data["content"] = ""  # servers differ on null and absent content; all take ""
+    return data
+
+
+def _cached(cache: WireCache | None, index: int, value: Any, encode: Callable[[], bytes]) -> bytes:
+    if cache is not None:
+        hit = cache.get(index)
+        if hit is not None and hit[0] is value:
+            return hit[1]
+    data = encode()
+    if cache is not None:
+        cache[index] = (value, data)
+    return data
 
 
 def text_limit(max_tokens: int) -> int:
@@ -157,22 +163,23 @@ def normalize_message(raw: dict[str, Any], flavor: str, limit: int = text_limit(
         elif not isinstance(arguments, str):
             arguments = json.dumps(arguments, ensure_ascii=False)
         name = function.get("name")
-        # every field is type-checked above, so the models are built without re-validation (hot path)
-        calls.append(
-            ToolCall.model_construct(
-                id=encodable(str(item.get("id") or f"call_{uuid.uuid4().hex[:16]}")),
-                type="function",
-                function=FunctionCall.model_construct(name=encodable(name) if isinstance(name, str) else "", arguments=encodable(arguments)),
-            )
-        )
-    message = Message.model_construct(
-        role="assistant", content=content, reasoning_content=reasoning, tool_calls=calls or None, tool_call_id=None, name=None
-    )
+        calls.append({
+            "id": encodable(str(item.get("id") or f"call_{uuid.uuid4().hex[:16]}")),
+            "type": "function",
+            "function": {"name": encodable(name) if isinstance(name, str) else "", "arguments": encodable(arguments)},
+        })
+    # every field is type-checked above, so validation cannot fail; one validation of the whole
+    # message (in pydantic-core) costs half of building its three models with model_construct
+    message = Message.model_validate({"role": "assistant", "content": content, "reasoning_content": reasoning,
+                                      "tool_calls": calls or None})
     return message, "; ".join(problems) or None
 
 
+_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+
+
 class ModelClient:
-    """One connection pool to one server; `async with ModelClient(config) as client: ...`."""
+    """Connections to one server; `async with ModelClient(config) as client: ...`."""
 
     def __init__(
         self,
@@ -185,21 +192,21 @@ class ModelClient:
         if config.base_url is None:
             raise ModelError("no base_url: start a server (synth serve) or let synth rollout start the embedded one")
         self.config = config
-        headers = {}
+        headers = {"Content-Type": "application/json"}
         key = config.api_key()
         if key:
             headers["Authorization"] = f"Bearer {key}"
-        self._settings: dict[str, Any] = {
-            "base_url": config.base_url.rstrip("/") + "/",
-            "headers": headers,
-            "timeout": httpx.Timeout(config.timeout, connect=min(config.timeout, 30.0)),
-            "limits": httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            "transport": transport,
-        }
-        # one TLS context for every lane: building one per client costs ~50 ms (CA bundle parsing)
-        self._settings["verify"] = ssl.create_default_context(cafile=certifi.where())
-        self._idle: list[httpx.AsyncClient] = []
-        self._lanes: list[httpx.AsyncClient] = []
+        self._base = config.base_url.rstrip("/") + "/"
+        self._headers = headers
+        self._timeout = httpx.Timeout(config.timeout, connect=min(config.timeout, 30.0))
+        self._transport = transport
+        # with a proxy configured, requests go through httpx's client, which honours it; otherwise
+        # straight to a transport: the client layer costs about a quarter of a request's CPU
+        self._direct = not any(os.environ.get(name) for name in _PROXY_VARIABLES)
+        self._urls: dict[str, httpx.URL] = {}
+        self._verify: ssl.SSLContext | bool | None = None
+        self._idle: list[Any] = []
+        self._lanes: list[Any] = []
         self._sleep = sleep
         self._rng = rng or random.Random()
 
@@ -215,45 +222,68 @@ class ModelClient:
         self._lanes.clear()
         self._idle.clear()
 
-    async def _send(self, path: str, body: dict[str, Any]) -> httpx.Response:
-        """One POST on an idle lane. A lane is an httpx client holding one keep-alive connection:
-        one shared pool of hundreds of connections spends most of its time in pool bookkeeping
-        (measured: 87 vs 820 requests/s at 256 in flight), so each request in flight gets its own."""
+    async def _send(self, path: str, body: dict[str, Any] | bytes) -> httpx.Response:
+        """One POST (of JSON, or of JSON text already encoded) on an idle lane. A lane holds one
+        keep-alive connection: one shared pool of hundreds of connections spends most of its time
+        in pool bookkeeping (measured: 87 vs 820 requests/s at 256 in flight), so each request in
+        flight gets its own."""
+        content = body if isinstance(body, bytes) else _dumps(body)
         lane = self._idle.pop() if self._idle else self._new_lane()
         try:
-            return await lane.post(path, json=body)
+            if not self._direct:
+                return await lane.post(path, content=content)
+            url = self._urls.get(path) or self._urls.setdefault(path, httpx.URL(self._base + path))
+            request = httpx.Request("POST", url, headers=self._headers, content=content,
+                                    extensions={"timeout": self._timeout.as_dict()})
+            response = await lane.handle_async_request(request)
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+            return response
         finally:
             self._idle.append(lane)
 
-    def _new_lane(self) -> httpx.AsyncClient:
-        lane = httpx.AsyncClient(**self._settings)
+    def _new_lane(self) -> Any:
+        if self._verify is None:  # one TLS context for every lane: building one costs ~50 ms (CA bundle parsing)
+            self._verify = ssl.create_default_context(cafile=certifi.where()) if self._base.startswith("https") else False
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        if self._direct:
+            if self._transport is not None:
+                return self._transport  # an injected transport (tests) serves every lane
+            lane: Any = httpx.AsyncHTTPTransport(verify=self._verify, limits=limits)
+        else:
+            lane = httpx.AsyncClient(base_url=self._base, headers=self._headers, timeout=self._timeout, limits=limits,
+                                     transport=self._transport, verify=self._verify)
         self._lanes.append(lane)
         return lane
 
     # -- requests ------------------------------------------------------------------------------
     def chat_body(
         self, messages: list[Message], tools: list[ToolSpec], *, seed: int | None = None, cache: WireCache | None = None
-    ) -> dict[str, Any]:
-        """The JSON body of a chat request, with the flavor's thinking switch."""
+    ) -> bytes:
+        """The JSON text of a chat request, with the flavor's thinking switch. With `cache` (one per
+        conversation) the JSON of earlier turns and of the tools is spliced in as it was encoded
+        before: a request costs the encoding of its new turns only, not of the whole conversation
+        again (which grows with every step)."""
         cfg = self.config
-        body: dict[str, Any] = {
-            "model": cfg.model_name,
-            "messages": wire_messages(messages, cfg.flavor, cache),
-            "temperature": cfg.temperature,
-            "top_p": cfg.top_p,
-            "max_tokens": cfg.max_tokens,
-        }
+        head: dict[str, Any] = {"model": cfg.model_name, "temperature": cfg.temperature, "top_p": cfg.top_p,
+                                "max_tokens": cfg.max_tokens}
+        parts = [b'{"messages":[',
+                 b",".join(_cached(cache, i, m, lambda m=m: _dumps(wire_message(m, cfg.flavor))) for i, m in enumerate(messages)),
+                 b"]"]
         if tools:
-            body["tools"] = [t.openai() for t in tools]
-            body["tool_choice"] = cfg.tool_choice
-        self._thinking(body)
+            parts += [b',"tools":', _cached(cache, _TOOLS, tools, lambda: _dumps([t.openai() for t in tools]))]
+            head["tool_choice"] = cfg.tool_choice
+        self._thinking(head)
         if cfg.logprobs:
-            body["logprobs"] = True
+            head["logprobs"] = True
             if cfg.flavor == "vllm":
-                body["return_token_ids"] = True
+                head["return_token_ids"] = True
         if seed is not None:
-            body["seed"] = seed
-        return body
+            head["seed"] = seed
+        parts += [b",", _dumps(head)[1:]]
+        return b"".join(parts)
 
     def _thinking(self, body: dict[str, Any]) -> None:
         cfg = self.config
@@ -329,7 +359,7 @@ class ModelClient:
         _attach_tokens(reply, data, choice)
         return reply
 
-    async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def post(self, path: str, body: dict[str, Any] | bytes) -> dict[str, Any]:
         """POST with retries; returns the decoded JSON of a usable answer or raises ModelError."""
         cfg = self.config
 

@@ -88,13 +88,15 @@ class _Episode:
     context: int = 0
     """Tokens the conversation is believed to hold now."""
     wire: dict[int, Any] = field(default_factory=dict)
-    """Request JSON of earlier turns (see `wire_messages`)."""
+    """Request JSON of earlier turns (see `ModelClient.chat_body`)."""
     events: list[dict[str, Any]] = field(default_factory=list)
     logprobs: list[Any] = field(default_factory=list)
     token_ids: list[Any] = field(default_factory=list)
     prompt_text: str | None = None
     on_reply: Callable[[Reply], None] | None = None
     """Called after every model call (live progress)."""
+    reasoning: bool = False
+    """A reply carried reasoning (only then is there thinking to drop from requests)."""
 
 
 class Episode(NamedTuple):
@@ -198,7 +200,8 @@ async def run_episode(
                 termination = TerminationReason.CONTEXT_EXHAUSTED
                 break
             try:
-                reply = await client.chat(drop_thinking(state.messages), tools, seed=seed, cache=state.wire)
+                request = drop_thinking(state.messages) if state.reasoning else state.messages
+                reply = await client.chat(request, tools, seed=seed, cache=state.wire)
             except ContextOverflow:
                 if await _manage_context(client, cfg, state, tools, "server refused the length"):
                     continue
@@ -300,6 +303,8 @@ def _account(state: _Episode, reply: Reply) -> None:
         state.token_ids.append({"prompt": reply.prompt_token_ids, "completion": reply.token_ids})
     if reply.prompt_text is not None:
         state.prompt_text = reply.prompt_text
+    if reply.message.reasoning_content:
+        state.reasoning = True
     if state.on_reply is not None:
         state.on_reply(reply)
 
@@ -343,20 +348,24 @@ class RolloutStats:
 _INFRASTRUCTURE = {t.value for t in TerminationReason if t.infrastructure}
 
 
-def finished_keys(run: Run) -> set[str]:
-    """Keys of model episodes whose latest record is not an infrastructure failure. Reads only the
-    identity fields of each line (full validation of a large journal would dominate a resume)."""
+def finished_keys(run: Run, model: str | None = None) -> set[str]:
+    """Keys of model episodes (of `model`, when given) whose latest record is not an
+    infrastructure failure. Reads only the identity fields of each line, and skips lines of other
+    models unparsed (full validation of a large journal would dominate a resume)."""
     path = run.path / Run.TRAJECTORIES
     if not path.exists():
         return set()
+    mark = b'"model":' + json.dumps(model, ensure_ascii=False, separators=(",", ":")).encode() if model is not None else b""
     latest: dict[str, bool] = {}
     with open(path, "rb") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.endswith(b"\n"):
                 break  # a torn tail is not a record
+            if mark not in line:
+                continue
             try:
                 data = json.loads(line)
-                if data["source"] != "model":
+                if data["source"] != "model" or (model is not None and data["model"] != model):
                     continue
                 key = episode_key(data["task_key"], data["model"], data["sample"])
                 latest[key] = data["termination"] not in _INFRASTRUCTURE
@@ -374,7 +383,7 @@ def plan(run: Run, cfg: RolloutConfig, tasks: int | None = None) -> tuple[list[E
     if run.stage("verify") is None:
         raise StoreError(f"run {run.path} has not been verified; run synth verify first (only sound tuples are rolled out)")
     sound = sound_keys(run)
-    finished = finished_keys(run)
+    finished = finished_keys(run, cfg.model_name)
     todo, skipped = [], 0
     chosen = [record for record in tuples if record.key in sound][:tasks]
     for record in chosen:

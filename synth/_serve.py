@@ -36,9 +36,9 @@ EMBEDDED_CONTEXT = 8192
 EMBEDDED_DEFAULTS: dict[str, int] = {
     "context_window": EMBEDDED_CONTEXT,
     "concurrency": 1,
-    "max_steps": 6,
-    "max_tokens": 128,
-    "max_episode_tokens": 512,
+    "max_steps": 4,
+    "max_tokens": 96,
+    "max_episode_tokens": 256,
 }
 """Rollout settings for the embedded model wherever the user set none: sized so that an episode
 takes well under half a minute on a 2-core CPU (about 85 tokens/s, one request at a time). The

@@ -30,7 +30,7 @@ from synth import (
     register_family,
     render,
 )
-from synth.verifiers.general import load_db, stored_db
+from synth.verifiers.general import environment_db, stored_db
 
 from ._base import SYSTEM_PROMPT, GeneralCategory, item_rng
 
@@ -90,12 +90,13 @@ class GeneralFamily(Family):
         return stored_db(run, record.environment.state["db"])
 
     def open(self, record: TupleRecord, run: Run) -> RuntimeEnvironment:
-        """An episode owns its database connection: opened here, closed with the environment, so
-        no other episode's coming or going can close it under a live tool call."""
+        """A live environment over the tuple's database. Its connection lives as long as the
+        environments using it (closed by the last one's close), so no other episode's coming or
+        going can close it under a live tool call; the probe reports a broken one."""
         cat = self.category(record.environment.category)
-        db = load_db(run.read_asset(record.environment.state["db"]))
+        db, release = environment_db(run, record.environment.state["db"])
         runtime = ToolRuntime.of(cat.tools, db, probe=lambda: db.execute("SELECT 1"))
-        return RuntimeEnvironment(runtime, on_close=db.close)
+        return RuntimeEnvironment(runtime, on_close=release)
 
     def solve_gold(self, record: TupleRecord, run: Run, client: ToolClient) -> None:
         self.category(record.environment.category).solve(client, json.loads(json.dumps(record.task.metadata)))

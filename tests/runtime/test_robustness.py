@@ -212,17 +212,24 @@ def test_a_connection_closed_under_a_live_episode_ends_it_as_environment_error_n
     assert not any("closed" in (m.content or "") for m in episode.messages if m.role == "tool")
 
 
-def test_general_environments_own_their_connection_and_report_it_closed_as_a_fault(tmp_path) -> None:
+def test_a_general_connection_lives_exactly_as_long_as_the_environments_using_it(tmp_path) -> None:
     run = synth.Run.create(tmp_path / "trips")
     synth.generate(run, "general", {"category": ["trip_planning"], "n": 1, "seed": 3})
     (record,) = run.tuples().read()
     general = synth.family("general")
     first, second = general.open(record, run), general.open(record, run)
-    first.close()  # one episode ending never closes another's connection
-    assert json.loads(second.call("get_all_cities", "{}").content)
-    second.runtime.context.close()  # type: ignore[attr-defined]
+    db = second.runtime.context  # type: ignore[attr-defined]
+    first.close()
+    first.close()  # closing twice releases once
+    assert json.loads(second.call("get_all_cities", "{}").content)  # one episode ending never closes another's
+    second.close()
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):  # the last one's close closes it
+        db.execute("SELECT 1")
+    third = general.open(record, run)
+    assert json.loads(third.call("get_all_cities", "{}").content)
+    third.runtime.context.close()  # type: ignore[attr-defined]  # broken under a live environment
     with pytest.raises(synth.EnvironmentFault):
-        second.call("get_all_cities", "{}")
+        third.call("get_all_cities", "{}")
 
 
 # -- the early stop -----------------------------------------------------------------------------
@@ -241,3 +248,28 @@ def test_consecutive_infrastructure_failures_stop_the_rollout_and_mark_it_aborte
     assert again.aborted is None and again.passed == again.done == 20
     entry = synth.Run.open(run.path).stage("rollout:scripted")
     assert entry["complete"] is True and "aborted" not in entry
+
+
+def test_resume_finds_the_episodes_of_a_model_with_any_name(toy_run: synth.Run) -> None:
+    name = 'modèle "x"/é\tv2'
+    roll(toy_run, Scripted(solver), model=name, samples=2)
+    again = Scripted(solver)
+    stats = roll(synth.Run.open(toy_run.path), again, model=name, samples=2)
+    assert stats.skipped == 4 and again.requests == []
+
+
+def test_reasoning_before_a_new_user_message_is_dropped_from_the_spliced_request(toy_run: synth.Run) -> None:
+    # requests reuse the JSON of earlier turns: a turn whose reasoning must go is encoded afresh
+    def model(body: dict, n: int) -> dict:
+        if n == 0:
+            return completion(tool_calls=[call("lookup", {"key": "k1"}, "a")], reasoning="first thought", reasoning_field="reasoning")
+        if n == 1:
+            return completion("")  # malformed: feedback arrives as a new user message
+        return recovering(body, n)
+
+    scripted = Scripted(model)
+    roll(toy_run, scripted, flavor="vllm", thinking=True, concurrency=1, samples=1)
+    assert scripted.requests[1]["messages"][2]["reasoning_content"] == "first thought"  # kept within the turn
+    assert "reasoning_content" not in scripted.requests[2]["messages"][2]  # dropped after the new user message
+    assert [m["role"] for m in scripted.requests[2]["messages"]] == ["system", "user", "assistant", "tool", "assistant", "user"]
+    assert scripted.requests[2]["tools"] == scripted.requests[0]["tools"] and scripted.requests[2]["model"] == "scripted"

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from synth import Check, ConfigError, Run, TupleRecord, register_verifier
 
 from ._common import check, parse_answer, shape_problem
-from ._db import db_facts, load_db, rows, stored_db
+from ._db import db_facts, environment_db, load_db, rows, stored_db
 
 CheckFn = Callable[[sqlite3.Connection, dict[str, Any], Any], "list[Check]"]
 
@@ -79,5 +79,5 @@ def general_constraints(
     return checker(category).grade(stored_db(run, record.environment.state["db"]), record.task.metadata, submission)
 
 
-__all__ = ["Checker", "check", "checker", "db_facts", "load_db", "parse_answer", "register_checker", "rows",
+__all__ = ["Checker", "check", "checker", "db_facts", "environment_db", "load_db", "parse_answer", "register_checker", "rows",
            "shape_problem", "stored_db"]
