@@ -148,9 +148,9 @@ def test_serve_dry_run_prints_the_v32_server_commands() -> None:
     assert "exactly one" in one_line_error(invoke("serve"))
 
 
-def toy_cli(tmp_path: Path) -> tuple[list[str], dict[str, str]]:
-    """The command line of a `synth` process that knows the toy family (it lives in the tests: a
-    wrapper registers it, then runs the CLI), and its environment."""
+def toy_rollout(tmp_path: Path, run: Path, base_url: str, *flags: str) -> tuple[list[str], dict[str, str]]:
+    """The command line of `synth rollout RUN` in a process that knows the toy family (it lives in
+    the tests: a wrapper registers it, then runs the CLI), and its environment."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), str(Path(__file__).parents[1])])}
     wrapper = tmp_path / "synth_with_toy.py"
     wrapper.write_text(
@@ -159,33 +159,40 @@ def toy_cli(tmp_path: Path) -> tuple[list[str], dict[str, str]]:
         "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
         "from synth.cli import main\nsys.argv = ['synth', *sys.argv[1:]]\nmain()\n"
     )
-    return [sys.executable, str(wrapper)], env
+    return [sys.executable, str(wrapper), "rollout", str(run), "--base-url", base_url, "--model", "fake", *flags], env
+
+
+def model_lines(journal: Path) -> list[bytes]:
+    """Complete journal lines of model episodes (a torn last line is not a record)."""
+    data = journal.read_bytes() if journal.exists() else b""
+    return [line for line in data.split(b"\n")[:-1] if b'"source":"model"' in line]
+
+
+def wait_for_episodes(journal: Path, count: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while len(model_lines(journal)) < count:
+        assert process.poll() is None and time.monotonic() < deadline, "the rollout ended or stalled"
+        time.sleep(0.02)
 
 
 def test_sigkilled_rollout_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
     run = tmp_path / "run"
     make_run(run, 4)
-    command, env = toy_cli(tmp_path)
+    journal = run / Run.TRAJECTORIES
     with FakeServer(solver, delay=0.05) as server:
-        args = [*command, "rollout", str(run), "--base-url", server.base_url, "--model", "fake", "-k", "5", "-j", "2"]
+        args, env = toy_rollout(tmp_path, run, server.base_url, "-k", "5", "-j", "2")
         proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        journal = run / Run.TRAJECTORIES
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if journal.exists() and journal.read_bytes().count(b'"source":"model"') >= 6:
-                break
-            time.sleep(0.02)
+        wait_for_episodes(journal, 6, proc)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        complete = journal.read_bytes().split(b"\n")[:-1]  # a torn last line is not a record
-        killed_at = sum(b'"source":"model"' in line for line in complete)
+        killed_at = len(model_lines(journal))
         assert 6 <= killed_at < 20
         done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert f"{20 - killed_at} episodes run, {killed_at} already done" in done.stdout
     raw = journal.read_bytes()
     assert raw.endswith(b"\n")
-    model = [Trajectory.model_validate_json(line) for line in raw.splitlines() if b'"source":"model"' in line]
+    model = [Trajectory.model_validate_json(line) for line in model_lines(journal)]
     assert len(model) == 20 and len({t.key for t in model}) == 20
     assert all(t.verdict is not None and t.verdict.status == "pass" for t in model)
 
@@ -204,23 +211,19 @@ def test_a_second_rollout_of_the_same_model_on_a_run_is_refused_naming_the_first
     # two synth rollout on one run both ran the same episodes (79 keys written twice)
     run = tmp_path / "run"
     make_run(run, 2)
-    command, env = toy_cli(tmp_path)
+    journal = run / Run.TRAJECTORIES
     with FakeServer(solver, delay=0.05) as server:
-        args = [*command, "rollout", str(run), "--base-url", server.base_url, "--model", "fake", "-k", "10", "-j", "1"]
+        args, env = toy_rollout(tmp_path, run, server.base_url, "-k", "10", "-j", "1")
         first = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        journal = run / Run.TRAJECTORIES
-        deadline = time.monotonic() + 60
-        while journal.read_bytes().count(b'"source":"model"') < 1:
-            assert first.poll() is None and time.monotonic() < deadline, first.communicate()
-            time.sleep(0.02)
+        wait_for_episodes(journal, 1, first)
         second = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
         out, err = first.communicate(timeout=120)
     assert second.returncode == 2, second.stderr
     lines = second.stderr.strip().splitlines()
     assert len(lines) == 1 and f"another synth process (pid {first.pid}) is running the rollout:fake stage" in lines[0]
     assert first.returncode == 0, err
-    keys = [line for line in journal.read_bytes().splitlines() if b'"source":"model"' in line]
-    assert len(keys) == 20 and len({Trajectory.model_validate_json(k).key for k in keys}) == 20
+    keys = [Trajectory.model_validate_json(line).key for line in model_lines(journal)]
+    assert len(keys) == 20 and len(set(keys)) == 20
 
 
 def _free_port() -> int:
