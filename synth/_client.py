@@ -122,6 +122,10 @@ def _cached(cache: WireCache | None, index: int, value: Any, encode: Callable[[]
     return data
 
 
+MAX_CALLS = 64
+"""Most tool calls one reply may hold; a reply with more is malformed (none is run)."""
+
+
 def text_limit(max_tokens: int) -> int:
     """Most characters kept of a reply's content (and of its reasoning): far more than
     `max_tokens` tokens can hold, so only a server that ignores the limit reaches it."""
@@ -164,10 +168,17 @@ def normalize_message(raw: dict[str, Any], flavor: str, limit: int = text_limit(
             arguments = json.dumps(arguments, ensure_ascii=False)
         name = function.get("name")
         calls.append({
-            "id": encodable(str(item.get("id") or f"call_{uuid.uuid4().hex[:16]}")),
-            "type": "function",
-            "function": {"name": encodable(name) if isinstance(name, str) else "", "arguments": encodable(arguments)},
+            "id": clip(encodable(str(item.get("id") or f"call_{uuid.uuid4().hex[:16]}")), 100),  # never a tool's name or
+            "type": "function",                                                                 # id is longer than this
+            "function": {"name": clip(encodable(name), 100) if isinstance(name, str) else "", "arguments": encodable(arguments)},
         })
+    size = sum(len(c["function"]["arguments"]) for c in calls)
+    if len(calls) > MAX_CALLS or size > limit:
+        problems.append(f"your reply holds {len(calls)} tool calls with {size} characters of arguments; at most {MAX_CALLS}"
+                        f" calls and {limit} characters are read: none of them was run")
+        del calls[MAX_CALLS:]  # kept: the first ones, cut, each answered with this error
+        for c in calls:
+            c["function"]["arguments"] = clip(c["function"]["arguments"], 2000)
     # every field is type-checked above, so validation cannot fail; one validation of the whole
     # message (in pydantic-core) costs half of building its three models with model_construct
     message = Message.model_validate({"role": "assistant", "content": content, "reasoning_content": reasoning,
@@ -377,8 +388,8 @@ class ModelClient:
                     if not isinstance(data["choices"][0], dict):
                         raise TypeError("choices[0] is not an object")
                     return data
-                except (ValueError, KeyError, IndexError, TypeError) as exc:
-                    return Retry(f"unreadable response body ({type(exc).__name__}: {exc})")
+                except (ValueError, KeyError, IndexError, TypeError, RecursionError) as exc:
+                    return Retry(f"unreadable response body ({type(exc).__name__}: {clip(str(exc), 200)})")
             if status == 429:
                 wait = retry_after(response)
                 return Retry("rate limited (HTTP 429)", None if wait is None else min(wait, cfg.backoff_max))

@@ -97,7 +97,7 @@ def test_a_100k_argument_is_answered_too_large_and_stored_cut(toy_run: synth.Run
         return completion(tool_calls=[call("lookup", huge, "big")]) if n == 0 else recovering(body, n)
 
     scripted = Scripted(model)
-    roll(toy_run, scripted, concurrency=1, samples=1)
+    roll(toy_run, scripted, concurrency=1, samples=1, max_tokens=20_000)  # a reply may then hold 320K characters
     first = model_trajectories(toy_run)[0]
     assert json.loads(first.messages[3].content)["error"]["type"] == "arguments_too_large"
     assert len(first.messages[2].tool_calls[0].function.arguments) < 3000
@@ -273,3 +273,25 @@ def test_reasoning_before_a_new_user_message_is_dropped_from_the_spliced_request
     assert "reasoning_content" not in scripted.requests[2]["messages"][2]  # dropped after the new user message
     assert [m["role"] for m in scripted.requests[2]["messages"]] == ["system", "user", "assistant", "tool", "assistant", "user"]
     assert scripted.requests[2]["tools"] == scripted.requests[0]["tools"] and scripted.requests[2]["model"] == "scripted"
+
+
+def test_a_reply_of_a_thousand_calls_with_huge_ids_and_names_is_bounded(toy_run: synth.Run) -> None:
+    flood = [call("n" * 50_000, {"key": "k" * 5_000}, "i" * 50_000 + str(i)) for i in range(1_000)]
+
+    def model(body: dict, n: int) -> dict:
+        return completion(tool_calls=flood) if n == 0 else recovering(body, n)
+
+    scripted = Scripted(model)
+    roll(toy_run, scripted, concurrency=1, samples=1)
+    first = model_trajectories(toy_run)[0]
+    error = json.loads(first.messages[3].content)["error"]
+    assert error["type"] == "malformed_reply" and "1000 tool calls" in error["message"]  # none was run
+    assert len(first.messages[2].tool_calls) == 64 and first.messages[4].role == "tool"
+    assert first.termination is TerminationReason.SUBMITTED and first.verdict.status == "pass"
+    assert len(first.model_dump_json()) < 300_000 and len(json.dumps(scripted.requests[1])) < 300_000
+
+
+def test_a_response_nested_too_deep_to_read_is_a_model_error_not_an_environment_error(toy_run: synth.Run) -> None:
+    deep = b'{"choices": [{"message": {"role": "assistant", "content": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}]}"
+    stats = roll(toy_run, Scripted(lambda body, n: httpx.Response(200, content=deep)), concurrency=1, samples=1)
+    assert stats.infrastructure == 2 and model_trajectories(toy_run)[0].termination is TerminationReason.MODEL_ERROR
