@@ -33,6 +33,7 @@ import platform
 import re
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Callable, Generic, Iterable, Iterator, TypeVar
 
@@ -145,6 +146,9 @@ class Journal(Generic[T]):
         self.model = model
         self._key = key
         self._fd: int | None = None
+        # flock excludes other processes, not threads sharing this descriptor: one thread's unlock
+        # would let another process in (and cut a line) while a second thread of ours is writing
+        self._threads = threading.Lock()
 
     def repair(self) -> int:
         """Truncate a torn last line (no trailing newline) left by a killed writer; returns bytes
@@ -214,12 +218,16 @@ class Journal(Generic[T]):
         """Write one record as one line, under the journal's lock: a torn tail left by a killed
         writer is cut first, and the line reaches the OS whole before another writer goes on."""
         data = record.model_dump_json().encode("utf-8") + b"\n"
+        with self._threads:
+            self._append(data)
+
+    def _append(self, data: bytes) -> None:
         if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
-            if not _same_file(self._fd, self.path):  # rewritten since we opened it: append to the new file
+            while not _same_file(self._fd, self.path):  # rewritten since we opened it: append to the new file
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
                 os.close(self._fd)
                 self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)

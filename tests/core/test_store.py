@@ -248,3 +248,4 @@ def test_a_run_is_never_made_inside_another_run(tmp_path):
     with pytest.raises(StoreError, match="inside the run"):
         Run.create(tmp_path / "r" / "inner" / "run")
     assert not (tmp_path / "r" / "inner").exists()
+
