@@ -3,6 +3,7 @@
 from . import _core  # noqa: F401  (registers the core stage commands)
 from . import _rollout  # noqa: F401  (registers rollout and serve)
 from . import _code  # noqa: F401  (registers images and sandbox)
+from . import _corpus  # noqa: F401  (registers corpus)
 from ._app import app, fail
 
 

@@ -56,12 +56,22 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
     from rich.table import Table
 
     table = Table(title="verify")
-    for column in ("family", "category", "tuples", "sound", "unsound", "controls"):
+    for column in ("family", "category", "tuples", "sound", "unsound", "controls", "easy"):
         table.add_column(column, justify="left" if column in ("family", "category") else "right")
     for (fam, cat), row in sorted(summary.rows.items()):
-        table.add_row(fam, cat, str(row["tuples"]), str(row["sound"]), str(row["unsound"]), str(row["controls"]))
+        table.add_row(fam, cat, str(row["tuples"]), str(row["sound"]), str(row["unsound"]), str(row["controls"]),
+                      str(row["easy"]))
     console = Console(width=120)
     console.print(table)
+    if summary.levels:
+        levels = Table(title="baselines: tuples each solved (a tuple any baseline solves is easy, not exported)")
+        for column in ("family", "category", "difficulty", "tuples", "easy", "baselines"):
+            levels.add_column(column, justify="left" if column in ("family", "category", "baselines") else "right")
+        for (fam, cat, difficulty), level in sorted(summary.levels.items()):
+            rates = ", ".join(f"{name} {level.passed[name]}/{runs} ({level.passed[name] / runs:.0%})"
+                              for name, runs in sorted(level.runs.items()))
+            levels.add_row(fam, cat, str(difficulty), str(level.tuples), str(level.easy), rates)
+        console.print(levels)
     for key, control, reason in summary.unsound[:50]:
         console.print(f"UNSOUND {key[:16]} {control}: {reason}", markup=False, highlight=False)
     if len(summary.unsound) > 50:
@@ -90,19 +100,25 @@ def export(
         typer.Option("--pass-rate", metavar="RANGE", help="Keep tasks whose model rollouts pass at a rate in RANGE, e.g. '(0,1]' (non-zero pass rate) or '[0.1,0.9]'."),
     ] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="Only this model's rollouts (for sft lines and --pass-rate).")] = None,
+    keep_easy: Annotated[
+        bool, typer.Option("--keep-easy", help="Also export tuples a baseline agent solved (left out by default).")
+    ] = False,
 ) -> None:
     """Export verified data as JSONL for SFT or RL.
 
     Example: synth export runs/trips --format sft --out trips.sft.jsonl
     (synth export runs/trips --format rl --pass-rate '(0,1)' --out hard.rl.jsonl: tasks neither always nor never solved)
     """
-    from synth import ExportSettings, Run
+    from synth import ExportSettings, Run, easy_keys
     from synth import export as export_stage
 
     run = Run.open(run_dir)
-    settings = ExportSettings(format=format.value, out=out, source=source.value, pass_rate=pass_rate, model=model)
+    settings = ExportSettings(format=format.value, out=out, source=source.value, pass_rate=pass_rate, model=model,
+                              keep_easy=keep_easy)
     count = export_stage(run, settings)
-    typer.echo(f"{count} {format.value} records -> {out}")
+    easy = 0 if keep_easy else len(easy_keys(run))
+    typer.echo(f"{count} {format.value} records -> {out}"
+               + (f" ({easy} easy tuples left out: a baseline solved them; --keep-easy keeps them)" if easy else ""))
 
 
 @app.command()

@@ -14,6 +14,7 @@ from ._errors import (
     ModelError,
     SandboxError,
     StoreError,
+    SubmissionError,
     SynthError,
     ToolError,
     VerifierError,
@@ -82,9 +83,10 @@ from ._stages import (
     verify,
 )
 from ._store import Journal, Run, atomic_write
+from ._strict import JsonLimits, strict_loads
 from ._templates import render
 from ._tools import Tool, ToolClient, ToolResult, ToolRuntime, tool_from_function
-from ._verify import control_records, gold_trajectory, sound_keys, verify_run
+from ._verify import baseline_records, control_records, easy_keys, gold_trajectory, sound_keys, verify_run
 
 __version__ = "0.1.0"
 

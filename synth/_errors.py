@@ -7,6 +7,7 @@
     ├── ToolError              a tool call the environment rejects (becomes a tool message, never a crash)
     ├── EnvironmentFault       the environment itself broke during a tool call (the episode ends environment_error)
     ├── VerifierError          a verifier that cannot grade (becomes status="error", never reward 0)
+    ├── SubmissionError        a submission that cannot be graded as it is (a fail on the check it names)
     ├── SandboxError           containers, images, the Docker engine
     └── ModelError             the model server failed after retries (an infrastructure failure)
 """
@@ -45,6 +46,16 @@ class EnvironmentFault(SynthError):
 
 class VerifierError(SynthError):
     """A verifier could not grade a submission (distinct from a failing grade)."""
+
+
+class SubmissionError(SynthError):
+    """A submission that cannot be graded as it is: not JSON, over a size, depth or number limit, a
+    key repeated in one object, text no encoder can write. It is the answer's fault, so grading
+    gives a fail (reward 0) on the check named by `check`, never an error."""
+
+    def __init__(self, check: str, message: str) -> None:
+        super().__init__(message)
+        self.check = check
 
 
 class SandboxError(SynthError):

@@ -4,7 +4,8 @@ Sits at the end of generate -> verify -> rollout -> export. SFT and RL files are
 same records: SFT lines are verified trajectories as OpenAI chat records (messages with tool calls,
 tool results and reasoning_content, plus tools); RL lines are one per sound task (the prompt
 messages, tools, and references to its environment and verifier, so a trainer can rebuild the
-environment and grade its own rollouts). Only sound tuples are exported; trajectories with an
+environment and grade its own rollouts). Only sound tuples are exported, and of them only those no
+baseline agent solved unless `keep_easy` asks for the easy ones too; trajectories with an
 infrastructure failure never are. Model trajectories carry the model, sample, sampling settings,
 usage and, when the server gave them, token ids, logprobs and the exact prompt text; RL lines carry
 per-model pass@k facts of the run's rollouts. A pass-rate range keeps only tasks whose rollouts pass
@@ -24,7 +25,7 @@ from ._errors import ConfigError, StoreError
 from ._lines import RLEnvironment, RLLine, SFTLine, TaskMetadata
 from ._records import TupleRecord
 from ._store import Run, atomic_write
-from ._verify import sound_keys
+from ._verify import easy_keys, sound_keys
 
 Source = Literal["gold", "model", "all"]
 
@@ -36,11 +37,12 @@ def _tuples(run: Run) -> dict[str, TupleRecord]:
     return tuples
 
 
-def _sound(run: Run) -> set[str]:
+def _sound(run: Run, keep_easy: bool = False) -> set[str]:
+    """Keys of sound tuples, without the easy ones unless `keep_easy`."""
     keys = sound_keys(run)
     if not keys and run.stage("verify") is None:
         raise StoreError(f"run {run.path} has not been verified; run synth verify first")
-    return keys
+    return keys if keep_easy else keys - easy_keys(run)
 
 
 def _metadata(record: TupleRecord, **extra: Any) -> TaskMetadata:
@@ -101,14 +103,16 @@ def _rollout_facts(run: Run) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def sft_lines(
-    run: Run, source: Source = "all", *, keys: set[str] | None = None, model: str | None = None
+    run: Run, source: Source = "all", *, keys: set[str] | None = None, model: str | None = None,
+    keep_easy: bool = False,
 ) -> Iterator[SFTLine]:
     """Verified trajectories of sound tasks (reward 1, status pass, no infrastructure failure);
-    optionally only tasks in `keys` and model trajectories of `model`."""
+    optionally only tasks in `keys` and model trajectories of `model`; easy tasks only if
+    `keep_easy`."""
     from ._grading import latest_trajectories
 
     tuples = _tuples(run)
-    sound = _sound(run)
+    sound = _sound(run, keep_easy)
     for trajectory in latest_trajectories(run).values():
         if source != "all" and trajectory.source != source:
             continue
@@ -137,9 +141,10 @@ def sft_lines(
         )
 
 
-def rl_lines(run: Run, keys: set[str] | None = None) -> Iterator[RLLine]:
-    """One line per sound task: prompt, tools, environment and verifier references."""
-    sound = _sound(run)
+def rl_lines(run: Run, keys: set[str] | None = None, *, keep_easy: bool = False) -> Iterator[RLLine]:
+    """One line per sound task (easy ones only if `keep_easy`): prompt, tools, environment and
+    verifier references."""
+    sound = _sound(run, keep_easy)
     rollouts = _rollout_facts(run)
     family_cache: dict[str, Any] = {}
     for record in _tuples(run).values():

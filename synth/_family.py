@@ -9,7 +9,9 @@ default where one makes sense, so a new family implements only what differs:
   a deterministic order, each with a resume `key`, built into a tuple or a `Rejection`),
   `candidate_key()` (which candidate a stored tuple came from). Families whose items are a pure
   function of (category, seed, index, difficulty) implement `build_tuple` and inherit the rest.
-- verify: `solve_gold()` (tool calls only), `empty_submission()`, `controls()`, `evaluate()`.
+- verify: `solve_gold()` (tool calls only), `empty_submission()`, `controls()`, `evaluate()`, and
+  the baseline gate: `baselines()` names cheap tool-only strategies and `solve_baseline()` runs one
+  through the same tool path as the gold solution (default: no baselines).
 - rollout: `open()` a live `Environment`, `prompt_messages()`, `blocking`, `prepare()`.
 
 Nothing here runs at import time; a family that needs process-wide set-up (signal handlers, an
@@ -278,6 +280,18 @@ class Family(abc.ABC):
     def controls(self, record: TupleRecord, run: "Run", gold_submission: Any) -> list[Control]:
         """Perturbations of the gold submission, each breaking one named check."""
         return []
+
+    def baselines(self, record: TupleRecord) -> tuple[str, ...]:
+        """Names of the baseline agents `synth verify` runs against `record`: cheap strategies that
+        use only the tools (greedy first-fit over the stated rules, the cheapest or first choice,
+        one per known leak of the generator). A hard tuple defeats every one; a tuple one of them
+        solves is flagged easy and left out of exports unless asked. Default: none."""
+        return ()
+
+    def solve_baseline(self, record: TupleRecord, run: "Run", client: "ToolClient", name: str) -> None:
+        """Run baseline `name` (one of `baselines(record)`) through `client`, tool calls only, ending
+        with a submission, exactly as `solve_gold` does."""
+        raise NotImplementedError(f"family {self.name} declares no baseline {name!r}")
 
     def evaluate(self, record: TupleRecord, run: "Run", submission: Any) -> Verdict:
         """The verdict of a control submission. Default: the registered verifier on the submission

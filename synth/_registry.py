@@ -14,7 +14,7 @@ from typing import Any, Callable, TypeVar
 
 from pydantic import BaseModel
 
-from ._errors import ConfigError, SynthError, VerifierError
+from ._errors import ConfigError, SubmissionError, SynthError, VerifierError
 from ._family import Category, Family, FamilyInfo
 from ._records import Check, Verdict
 
@@ -144,20 +144,35 @@ def catalog() -> tuple[list[FamilyInfo], list[str]]:
     return infos, sorted(_verifiers)
 
 
+def _submission_fault(exc: BaseException) -> bool:
+    """Whether a verifier's crash comes from the size of what it was given, not from its code:
+    nesting past the interpreter's recursion limit, or an integer past the digits Python converts."""
+    return isinstance(exc, RecursionError) or (
+        isinstance(exc, ValueError) and "integer string conversion" in str(exc))
+
+
 def grade(record: Any, submission: Any, run: Any, trajectory: Any = None) -> Verdict:
-    """Grade `submission` for `record` with its registered verifier. A verifier that crashes or
-    cannot grade gives status error, never a plain reward 0."""
+    """Grade `submission` for `record` with its registered verifier. A submission that cannot be
+    graded as it is (a `SubmissionError`, or a crash its sheer size causes: too deep, a number too
+    long) is a fail with the reason on a named check, reward 0: the answer's fault, counted like
+    any wrong answer. A verifier that crashes otherwise, or cannot grade, gives status error, never
+    a plain reward 0."""
     try:
         fn = verifier(record.verifier.name)
     except ConfigError as exc:
         return Verdict.crashed(str(exc))
     try:
         result = fn(record, submission, run, trajectory=trajectory, **record.verifier.args)
+    except SubmissionError as exc:
+        return Verdict.from_checks([Check(name=exc.check, passed=False, message=str(exc))])
     except VerifierError as exc:
         return Verdict.crashed(str(exc))
     except SynthError as exc:
         return Verdict.crashed(f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # the verifier is code under test too: a crash is an error verdict
+        if _submission_fault(exc):
+            return Verdict.from_checks([Check(name="submission", passed=False, message=(
+                f"the submission is too large to grade: {type(exc).__name__}: {str(exc)[:200]}"))])
         return Verdict.crashed(f"verifier {record.verifier.name} crashed: {type(exc).__name__}: {exc}")
     if isinstance(result, Verdict):
         return result

@@ -157,7 +157,8 @@ def _prepare(tuples: list[TupleRecord]) -> None:
 
 def verify(run: Run, settings: VerifySettings | None = None, *, progress: Progress = quiet) -> "Summary":
     """Prove every tuple sound (gold passes through the tools, every null control fails on its
-    named check); tuples already verified are skipped. Returns the summary over all tuples."""
+    named check) and run the family's baseline agents (a tuple one solves is easy); tuples already
+    verified are skipped. Returns the summary over all tuples."""
     from ._verify import verify_run
 
     settings = settings or VerifySettings()
@@ -165,7 +166,8 @@ def verify(run: Run, settings: VerifySettings | None = None, *, progress: Progre
     _prepare(tuples)
     with run.writing("verify", settings.model_dump(mode="json")) as session, progress("verify", len(tuples)) as bar:
         summary = verify_run(run, tuples, bar)
-        session.finish(sound=sum(r["sound"] for r in summary.rows.values()), unsound=len({k for k, _, _ in summary.unsound}))
+        session.finish(sound=sum(r["sound"] for r in summary.rows.values()), unsound=len({k for k, _, _ in summary.unsound}),
+                       easy=sum(r["easy"] for r in summary.rows.values()))
     return summary
 
 
@@ -305,6 +307,8 @@ class ExportSettings(BaseModel):
     """Keep tasks whose model rollouts pass at a rate in this interval, e.g. '(0,1]'."""
     model: str | None = None
     """Only this model's rollouts (sft lines and the pass-rate filter)."""
+    keep_easy: bool = False
+    """Also export tuples a baseline agent solved (left out by default: they teach little)."""
 
 
 def export(run: Run, settings: ExportSettings) -> int:
@@ -314,9 +318,9 @@ def export(run: Run, settings: ExportSettings) -> int:
     check_output(settings.out)
     keys = keys_in_range(run, PassRange(settings.pass_rate), settings.model) if settings.pass_rate is not None else None
     if settings.format == "sft":
-        lines = sft_lines(run, settings.source, keys=keys, model=settings.model)
+        lines = sft_lines(run, settings.source, keys=keys, model=settings.model, keep_easy=settings.keep_easy)
     else:
-        lines = rl_lines(run, keys)
+        lines = rl_lines(run, keys, keep_easy=settings.keep_easy)
     try:
         return write_jsonl((line.line() for line in lines), settings.out)
     except OSError as exc:

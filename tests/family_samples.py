@@ -35,11 +35,47 @@ def _code(tmp: Path, **settings: Any) -> dict[str, Any]:
     return {"git": str(make_repo(tmp / "origin")), "k": 2, "timeout": 60, **settings}
 
 
+def _interpreter_tasks(tmp: Path) -> Path:
+    """A task file of two lines (one with a data file and a solution, one without either)."""
+    import json
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "scores.csv").write_text("name,score\nada,3\nbo,5\ncy,4\n")
+    lines = [
+        {"id": "best", "question": "Who has the highest score in /data/scores.csv?", "files": ["scores.csv"],
+         "answer": ["bo"], "answer_type": "list",
+         "solution": "import pandas as pd\nimport json\ns = pd.read_csv('/data/scores.csv')\n"
+                     "print(json.dumps([s.loc[s.score.idxmax(), 'name']]))"},
+        {"question": "What is 2 to the power 0.5?", "answer": 1.4142135623730951, "answer_type": "number",
+         "tolerance": {"rel": 1e-9, "abs": 0}},
+    ]
+    (tmp / "tasks.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return tmp / "tasks.jsonl"
+
+
+def _synthesized(tmp: Path, **settings: Any) -> dict[str, Any]:
+    from agent_script import agent_server
+
+    return {"category": ["hotel booking"], "base_url": agent_server(), "model": "scripted", **settings}
+
+
 PROVIDERS: dict[str, Provider] = {
     # the calc repository's history (two fixes become tasks); mutating it gives the resume test
     # one task per function to be killed among
     "code": Provider(sample=lambda tmp: _code(tmp, n=2), resume=lambda tmp: _code(tmp, n=3, mutate=True),
                      marks=[pytest.mark.docker]),
+    # one task of each generated category and the two of a task file; the resume test kills
+    # generation among data tasks of 30,000 rows and verification among kernels
+    "interpreter": Provider(sample=lambda tmp: {"n": 1, "seed": 11, "difficulty": 1, "from_file": str(_interpreter_tasks(tmp / "file"))},
+                            resume=lambda tmp: {"category": ["data"], "n": 6, "seed": 12, "difficulty": 4},
+                            marks=[pytest.mark.docker]),
+    # the factbook (every answer type, small and quick); the resume test kills a wiki run, slower per task
+    "search": Provider(sample=lambda tmp: {"corpus": "factbook", "n": 4, "seed": 2, "hops": 2},
+                       resume=lambda tmp: {"corpus": "wiki", "n": 24, "seed": 4, "hops": 2}),
+    # a scripted model (tests/agent_script.py, served over HTTP for the CLI runs) writes the hotel
+    # environment: a two-level chain for the sample, two one-level sessions to be killed between
+    "synthesized": Provider(sample=lambda tmp: _synthesized(tmp, n=1, difficulty=2),
+                            resume=lambda tmp: _synthesized(tmp, n=2, difficulty=1), marks=[pytest.mark.docker]),
 }
 
 

@@ -2,8 +2,9 @@
 
 Sits between the general family and its category packages. A category is a procedural generator of
 a sandbox SQLite database with a planted feasible solution (`build`), task-specific tools over it,
-a tools-only gold solver (`solve`) and perturbations of a gold answer (`perturb`); its grading
-lives in `synth.verifiers.general.<name>` (reached as `checker`), never here.
+a tools-only gold solver (`solve`), tools-only baseline agents that a hard task must defeat
+(`baselines`) and perturbations of a gold answer (`perturb`); its grading lives in
+`synth.verifiers.general.<name>` (reached as `checker`), never here.
 
 Guarantees: an item is a pure function of (category, seed, index, difficulty), with one
 `random.Random` per item (`item_rng`), so the same arguments give byte-identical tuples and
@@ -18,9 +19,9 @@ import json
 import random
 import sqlite3
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
-from synth import Check, Control, Tool, ToolClient, tool_from_function
+from synth import Check, Control, Tool, ToolClient, render, tool_from_function
 from synth.verifiers.general import Checker, checker
 
 SYSTEM_PROMPT = (
@@ -40,6 +41,21 @@ def submit_result(db: sqlite3.Connection, answer_text: str) -> str:
 
 
 SUBMIT = tool_from_function(submit_result, submit=True)
+
+
+RULES_BLOCK = """
+Rules:
+{% for rule in rules %}
+- {{ rule }}
+{% endfor %}
+
+Answer:
+{% for rule in answer %}
+- {{ rule }}
+{% endfor %}
+"""
+"""The end of every category's prompt template: the task's rules and the answer's, each a sentence
+its checker's rule list states for the task (`Checker.statements`), one per check."""
 
 
 @functools.lru_cache(maxsize=32)
@@ -90,14 +106,15 @@ def one_per_check(options: list[tuple[str, str, Any]], limit: int = 6) -> list[C
 class GeneralCategory:
     """One procedural category of the general family: a package whose `__init__` defines the
     subclass (registered with `@register_category("general", NAME)`) and whose modules `_build`
-    (`build(rng, difficulty)`), `_solve` (`solve(client, params)`, tools only) and `_perturb`
-    (`perturb(db, params, answer, rng)`) are its parts; its checker of the same name lives in
-    `synth.verifiers.general`."""
+    (`build(rng, difficulty)`), `_solve` (`solve(client, params)`, tools only), `_baselines`
+    (`BASELINES`: name -> `fn(client, params)`, tools only) and `_perturb` (`perturb(db, params,
+    answer, rng)`) are its parts; its checker of the same name lives in `synth.verifiers.general`."""
 
     name: ClassVar[str]
     description: ClassVar[str]
     template: ClassVar[str]
-    """jinja2 template of the user prompt, rendered with the task params (StrictUndefined)."""
+    """jinja2 template of the user prompt, rendered with the task params (StrictUndefined) plus
+    `rules` and `answer`, the sentences of the rules the task states; it ends with `RULES_BLOCK`."""
     schema: ClassVar[str]
     """SQL script creating the sandbox database's tables."""
     tools: ClassVar[list[Tool]]
@@ -130,10 +147,25 @@ class GeneralCategory:
         """Gold solution, tool calls only, ending with client.submit_result: `_solve.solve`."""
         self._part("_solve").solve(client, params)
 
+    @property
+    def baselines(self) -> dict[str, Callable[[ToolClient, dict[str, Any]], None]]:
+        """Baseline agents by name (`_baselines.BASELINES`): cheap strategies with the gold solver's
+        interface (a ToolClient and the task params, ending with a submission) that every hard
+        tuple must defeat: greedy first-fit over the stated rules, the cheapest or first choice,
+        and one per known leak of the generator."""
+        return self._part("_baselines").BASELINES
+
     def perturb(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any, rng: random.Random) -> list[Control]:
         """At least three edits of the gold answer, each breaking a different named check:
         `_perturb.perturb`."""
         return self._part("_perturb").perturb(db, params, answer, rng)
+
+    def prompt(self, params: dict[str, Any]) -> str:
+        """The user prompt of a task: the template with the rules its checker states for `params`
+        (task rules under Rules, `format` ones under Answer)."""
+        statements = self.checker.statements(params)
+        return render(self.template, rules=[text for name, text in statements if not name.startswith("format")],
+                      answer=[text for name, text in statements if name.startswith("format")], **params)
 
     def check(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any) -> list[Check]:
         """The checker's checks of a parsed answer."""
@@ -142,6 +174,33 @@ class GeneralCategory:
     def verify(self, db: sqlite3.Connection, params: dict[str, Any], submission: Any) -> list[Check]:
         """The checker's grade of a submitted text (`format`, then one check per constraint)."""
         return self.checker.grade(db, params, submission)
+
+
+def first_fit_baselines(first_fit: Callable[..., None], seed: Callable[[dict[str, Any]], str]
+                        ) -> dict[str, Callable[[ToolClient, dict[str, Any]], None]]:
+    """The baseline set of a category that places items one at a time (meetings, sessions) with
+    `first_fit(client, params, *, every_rule=True, fewest_first=False, roomiest=False, rng=None)`:
+    greedy (task order, earliest place, every rule), first_choice (the conditional and global rules
+    ignored), constrained_first (fewest places first), roomiest (largest rooms first) and random_fit
+    (a random place that keeps every rule, seeded by `seed(params)`)."""
+
+    def greedy(client: ToolClient, params: dict[str, Any]) -> None:
+        first_fit(client, params)
+
+    def first_choice(client: ToolClient, params: dict[str, Any]) -> None:
+        first_fit(client, params, every_rule=False)
+
+    def constrained_first(client: ToolClient, params: dict[str, Any]) -> None:
+        first_fit(client, params, fewest_first=True)
+
+    def roomiest(client: ToolClient, params: dict[str, Any]) -> None:
+        first_fit(client, params, roomiest=True)
+
+    def random_fit(client: ToolClient, params: dict[str, Any]) -> None:
+        first_fit(client, params, rng=random.Random(seed(params)))
+
+    return {"greedy": greedy, "first_choice": first_choice, "constrained_first": constrained_first,
+            "roomiest": roomiest, "random_fit": random_fit}
 
 
 class ItemRandom(random.Random):

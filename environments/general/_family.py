@@ -5,7 +5,12 @@ feasible solution, task-specific tools over it, a task whose constraints the pro
 gold solution that may only call tools; its checker in `synth.verifiers.general` grades a submitted
 JSON answer against the database with one check per constraint, and its perturbations of the gold
 answer each break one named check. Items are a pure function of (category, seed, index,
-difficulty): the family inherits the core's procedural generator and settings.
+difficulty): the family inherits the core's procedural generator.
+
+Agent mode (`--agent`): a model writes new environments instead (the synthesis agent of the
+`synthesized` family, which builds, proves and runs them); `GeneralSettings` holds both modes,
+each option of one mode refused with one line in the other, and the procedural mode records and
+generates exactly what it did before agent mode existed.
 """
 
 from __future__ import annotations
@@ -13,13 +18,19 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-from typing import Any, cast
+from typing import Annotated, Any, ClassVar, cast
+
+from pydantic import Field, model_validator
 
 from synth import (
     Control,
     EnvironmentSpec,
     Family,
+    FamilySettings,
+    Flag,
     GenerationError,
+    Generator,
+    ItemSettings,
     Run,
     RuntimeEnvironment,
     TaskSpec,
@@ -28,23 +39,81 @@ from synth import (
     TupleRecord,
     VerifierSpec,
     register_family,
-    render,
 )
+from synth.environments.synthesized import AgentOptions, agent_settings
 from synth.verifiers.general import environment_db, stored_db
 
 from ._base import SYSTEM_PROMPT, GeneralCategory, item_rng
 
 
+class GeneralSettings(AgentOptions, ItemSettings):
+    """Procedural categories, or (--agent) environments a model writes."""
+
+    agent: bool = False
+    """A model writes new environments (the synthesis agent) instead of the procedural categories."""
+    category: Annotated[list[str], Flag("-c")] = Field(default_factory=list)
+    """Category (repeatable); default: every category. With --agent: a description of a task category."""
+    n: int = Field(10, ge=1, le=1_000_000)
+    """Tuples per category. With --agent: environments per category (each a chain of --difficulty levels)."""
+    difficulty: Annotated[int, Flag("-d")] = Field(3, ge=1, le=5)
+    """1 (easy) .. 5 (hard). With --agent: levels of the difficulty chain."""
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> "GeneralSettings":
+        if not self.agent:
+            for name in AgentOptions.model_fields:
+                if getattr(self, name) != AgentOptions.model_fields[name].default:
+                    raise ValueError(f"--{name.replace('_', '-')} goes with --agent")
+        return self
+
+    def agent_settings(self) -> FamilySettings:
+        """The synthesis agent's settings (ConfigError naming the option when they do not hold)."""
+        return agent_settings(self.model_dump(exclude={"agent"}))
+
+
 @register_family
 class GeneralFamily(Family):
     name = "general"
-    description = "Synthesized constraint tasks over a sandbox database: hard to solve, easy to verify."
+    description = ("Synthesized constraint tasks over a sandbox database: hard to solve, easy to verify "
+                   "(--agent: a model writes new environments, proven by the gate).")
     examples = (
         "synth generate general --category trip_planning --n 20 --seed 1 --difficulty 3 --out runs/trips",
         "synth generate general --n 5 --out runs/all   (every category)",
+        "synth generate general --agent --category 'trip planning' --base-url http://127.0.0.1:8000/v1 --model M --out runs/agent",
     )
+    settings: ClassVar[type[FamilySettings]] = GeneralSettings
     blocking = False
-    """Tools are in-process functions over an in-memory database: episodes run on the event loop."""
+    """Tools are in-process functions over an in-memory database: episodes run on the event loop.
+    Agent-mode tuples belong to the synthesized family, whose tools run in sandboxes."""
+
+    # -- agent mode: the synthesized family does the work -------------------------------------------
+    def _agent(self, settings: FamilySettings) -> tuple[Family, FamilySettings] | None:
+        if isinstance(settings, GeneralSettings) and settings.agent:
+            from synth import family
+
+            return family("synthesized"), settings.agent_settings()
+        return None
+
+    def check_settings(self, settings: FamilySettings) -> None:
+        agent = self._agent(settings)
+        if agent is None:
+            return super().check_settings(settings)
+        agent[0].check_settings(agent[1])
+
+    def stage_config(self, settings: FamilySettings) -> dict[str, Any]:
+        agent = self._agent(settings)
+        return super().stage_config(settings) if agent is None else agent[0].stage_config(agent[1]) | {"family": self.name}
+
+    def generator(self, run: Run, settings: FamilySettings) -> Generator:
+        agent = self._agent(settings)
+        return super().generator(run, settings) if agent is None else agent[0].generator(run, agent[1])
+
+    def candidate_key(self, record: TupleRecord) -> str:
+        if record.environment.family != self.name:
+            from synth import family
+
+            return family(record.environment.family).candidate_key(record)
+        return super().candidate_key(record)
 
     def category(self, name: str) -> GeneralCategory:
         from synth import category
@@ -77,7 +146,7 @@ class GeneralFamily(Family):
             family="general",
             category=category,
             environment_key=environment.key,
-            prompt=render(cat.template, **built.params),
+            prompt=cat.prompt(built.params),
             system_prompt=SYSTEM_PROMPT,
             answer_schema=cat.answer_schema,
             metadata=built.params,
@@ -100,6 +169,12 @@ class GeneralFamily(Family):
 
     def solve_gold(self, record: TupleRecord, run: Run, client: ToolClient) -> None:
         self.category(record.environment.category).solve(client, json.loads(json.dumps(record.task.metadata)))
+
+    def baselines(self, record: TupleRecord) -> tuple[str, ...]:
+        return tuple(self.category(record.environment.category).baselines)
+
+    def solve_baseline(self, record: TupleRecord, run: Run, client: ToolClient, name: str) -> None:
+        self.category(record.environment.category).baselines[name](client, json.loads(json.dumps(record.task.metadata)))
 
     def controls(self, record: TupleRecord, run: Run, gold_submission: Any) -> list[Control]:
         cat = self.category(record.environment.category)

@@ -3,14 +3,15 @@
 Sits under the families that run code (today the code family). One small synchronous contract
 (`Sandbox`), started through one factory (`start_sandbox`), one implementation on a real Docker
 engine (`DockerSandbox`), layered images (`ensure_base`, `build_layer`), and cleanup of leftovers
-(`cleanup`). Families name `Sandbox` and `start_sandbox` only. See each module for its guarantees.
+(`cleanup`). Families name `Sandbox`, `Process` and `start_sandbox` only. See each module for its guarantees.
 """
 
-from ._contract import DEFAULT_OUTPUT_CAP, ExecResult, Limits, OutputCap, Sandbox
+from ._contract import DEFAULT_OUTPUT_CAP, ExecResult, Limits, OutputCap, Process, ProcessExited, Sandbox
 from ._docker import (
     KIND_LABEL,
     LABEL,
     PID_LABEL,
+    DockerProcess,
     DockerSandbox,
     cleanup,
     engine,

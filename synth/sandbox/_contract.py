@@ -8,7 +8,11 @@ conformance suite (tests/sandbox/test_conformance.py) and plugs in unchanged.
 Guarantees every implementation gives: a command never outlives its timeout (it is killed and the
 result says `timed_out`), output is capped (head and tail kept, `truncated` set), a command's
 background processes do not outlive it, and `close()` releases everything the sandbox holds on
-every path (idempotent, never raises; a context manager calls it).
+every path (idempotent, never raises; a context manager calls it). Beside one-shot commands, a
+sandbox runs long-lived processes (`spawn`) whose stdin and stdout are a byte channel: what a
+persistent interpreter needs to answer in a millisecond instead of paying a process start per
+request. A spawned process dies with its sandbox; `Process.kill()` ends it and everything its
+user started.
 
 The contract is synchronous on purpose: every caller is synchronous code (tool calls, image
 layers, validation), and the rollout runtime already runs blocking environments in worker
@@ -88,6 +92,53 @@ class OutputCap:
         return f"{head}\n[... {dropped} bytes of output truncated ...]\n{self.tail.decode('utf-8', 'replace')}"
 
 
+class ProcessExited(Exception):
+    """A spawned process ended (or its channel closed) while a caller waited for its output."""
+
+    def __init__(self, exit_code: int | None) -> None:
+        super().__init__(f"the process exited (exit code {exit_code})")
+        self.exit_code = exit_code
+
+
+class Process(abc.ABC):
+    """A long-lived process in a sandbox: bytes go to its stdin, lines come from its stdout. Its
+    stderr is kept apart, capped (`stderr()`), for diagnostics. Close it (or use `with`)."""
+
+    @abc.abstractmethod
+    def send(self, data: bytes) -> None:
+        """Write `data` to the process's stdin; ProcessExited when it is gone."""
+
+    @abc.abstractmethod
+    def readline(self, timeout: float, *, limit: int = 64 * 1024 * 1024) -> bytes:
+        """The next line of stdout, newline included. TimeoutError when none is complete within
+        `timeout` seconds (the partial line is kept for the next call); ProcessExited when the
+        process ended first (lines it completed before are still returned first); SandboxError
+        when a line exceeds `limit` bytes."""
+
+    @abc.abstractmethod
+    def stderr(self) -> str:
+        """What the process wrote to stderr so far (capped, head and tail)."""
+
+    @property
+    @abc.abstractmethod
+    def exit_code(self) -> int | None:
+        """The exit code once the process ended, else None."""
+
+    @abc.abstractmethod
+    def kill(self) -> None:
+        """End the process and every process its user runs in the sandbox; idempotent, never raises."""
+
+    def close(self) -> None:
+        """Same as `kill()`."""
+        self.kill()
+
+    def __enter__(self) -> "Process":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class Sandbox(abc.ABC):
     """A running, isolated machine to run commands in. Use `with` or call `close()`."""
 
@@ -117,6 +168,15 @@ class Sandbox(abc.ABC):
     def put_tree(self, folder: str, tar_bytes: bytes) -> None:
         """Unpack a tar archive (optionally gzipped) into the existing absolute `folder`;
         SandboxError when it cannot."""
+
+    @abc.abstractmethod
+    def spawn(
+        self, argv: list[str], *, user: str | None = None, workdir: str | None = None, env: dict[str, str] | None = None,
+    ) -> Process:
+        """Start `argv` (no shell) as `user` and keep it running, its stdin and stdout a channel to
+        the caller; SandboxError when it cannot start. It runs until it exits, `Process.kill()`,
+        or `close()` of the sandbox. One-shot commands as the same user (`exec`) end it: their
+        clean-up kills every process of that user."""
 
     @abc.abstractmethod
     def close(self) -> None:

@@ -15,6 +15,9 @@ thread (the rollout runtime does so for blocking environments). Guarantees:
   no-new-privileges and all capabilities dropped; setup steps may ask for the host network.
 - A command is run under `timeout` in its own process group (the whole group dies at the deadline);
   a host-side watchdog kills what is left if the engine does not return; output is capped.
+- A spawned process (`spawn`) is an exec with stdin attached: one hijacked engine connection read
+  by a pump thread that demultiplexes stdout (lines for the caller) from stderr (capped); it ends
+  with `kill()` (every process of its user, as after a command) or with the container.
 """
 
 from __future__ import annotations
@@ -23,13 +26,14 @@ import atexit
 import io
 import os
 import signal
+import socket
 import tarfile
 import threading
 import time
 from typing import Any
 
 from .._errors import SandboxError
-from ._contract import DEFAULT_OUTPUT_CAP, ExecResult, Limits, OutputCap, Sandbox
+from ._contract import DEFAULT_OUTPUT_CAP, ExecResult, Limits, OutputCap, Process, ProcessExited, Sandbox
 
 LABEL = "synth.sandbox"
 PID_LABEL = "synth.pid"
@@ -165,6 +169,7 @@ class DockerSandbox(Sandbox):
         """Given to every command (not stored in the container, so committed layers never inherit it)."""
         self._removed = False
         self._procs: str | None = None
+        self._spawned: list[DockerProcess] = []
 
     # -- lifecycle -----------------------------------------------------------------------------
     @classmethod
@@ -223,6 +228,8 @@ class DockerSandbox(Sandbox):
         if self._removed:
             return
         self._removed = True
+        for process in self._spawned:
+            process.detach()
         try:
             engine().api.remove_container(self.id, force=True)
         except Exception:
@@ -299,6 +306,21 @@ class DockerSandbox(Sandbox):
             exit_code=124 if timed_out else int(code), output=output, timed_out=timed_out, truncated=cap.truncated,
             output_bytes=cap.total, duration=duration,
         )
+
+    def spawn(
+        self, argv: list[str], *, user: str | None = None, workdir: str | None = None, env: dict[str, str] | None = None,
+    ) -> "DockerProcess":
+        api = engine().api
+        user = user if user is not None else self.limits.user
+        try:
+            exec_id = api.exec_create(self.id, argv, stdin=True, stdout=True, stderr=True, tty=False, user=user,
+                                      workdir=workdir, environment={**self.env, **(env or {})})["Id"]
+            sock = api.exec_start(exec_id, socket=True)
+        except Exception as exc:
+            raise SandboxError(f"cannot start a process in container {self.id[:12]}: {exc}") from None
+        process = DockerProcess(self, exec_id, sock, user.split(":")[0])
+        self._spawned = [p for p in self._spawned if p.exit_code is None] + [process]
+        return process
 
     def _procs_file(self) -> str | None:
         if self._procs is None:
@@ -429,3 +451,121 @@ class DockerSandbox(Sandbox):
         except Exception as exc:
             raise SandboxError(f"cannot save container {self.id[:12]} as {repository}:{tag}: {exc}") from None
         return result["Id"]
+
+
+class DockerProcess(Process):
+    """A process started by `DockerSandbox.spawn`: an exec whose attached connection carries stdin
+    one way and multiplexed stdout/stderr frames (8-byte headers) the other, read by a pump thread."""
+
+    def __init__(self, box: DockerSandbox, exec_id: str, sock: Any, uid: str) -> None:
+        self.box, self.exec_id, self.uid = box, exec_id, uid
+        self._sock = sock
+        self._raw = getattr(sock, "_sock", sock)  # the socket under docker-py's SocketIO wrapper
+        self._out = bytearray()
+        self._err = OutputCap(DEFAULT_OUTPUT_CAP)
+        self._ended = False
+        self._code: int | None = None
+        self._killed = False
+        self._cond = threading.Condition()
+        self._pump = threading.Thread(target=self._read_frames, name=f"synth-process-{exec_id[:8]}", daemon=True)
+        self._pump.start()
+
+    def _recv_exactly(self, n: int) -> bytes | None:
+        data = bytearray()
+        while len(data) < n:
+            chunk = self._raw.recv(n - len(data))
+            if not chunk:
+                return None
+            data += chunk
+        return bytes(data)
+
+    def _read_frames(self) -> None:
+        try:
+            while True:
+                header = self._recv_exactly(8)
+                if header is None:
+                    break
+                stream, size = header[0], int.from_bytes(header[4:8], "big")
+                payload = self._recv_exactly(size) if size else b""
+                if payload is None:
+                    break
+                with self._cond:
+                    if stream == 2:
+                        self._err.feed(payload)
+                    else:
+                        self._out += payload
+                        self._cond.notify_all()
+        except (OSError, ValueError):
+            pass
+        finally:
+            with self._cond:
+                self._ended = True
+                self._cond.notify_all()
+
+    def send(self, data: bytes) -> None:
+        if self._ended or self._killed:
+            raise ProcessExited(self.exit_code)
+        try:
+            self._raw.sendall(data)
+        except OSError:
+            raise ProcessExited(self.exit_code) from None
+
+    def readline(self, timeout: float, *, limit: int = 64 * 1024 * 1024) -> bytes:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                end = self._out.find(b"\n")
+                if end >= 0:
+                    line = bytes(self._out[: end + 1])
+                    del self._out[: end + 1]
+                    return line
+                if len(self._out) > limit:
+                    raise SandboxError(f"a line of the process's output exceeds {limit} bytes")
+                if self._ended:
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no line from the process within {timeout:g}s")
+                self._cond.wait(left)
+        raise ProcessExited(self.exit_code)
+
+    def stderr(self) -> str:
+        with self._cond:
+            return self._err.text()
+
+    @property
+    def exit_code(self) -> int | None:
+        if not self._ended:
+            return None
+        for _ in range(50):  # the engine may report the exec as running for a moment after its output ends
+            if self._code is not None:
+                break
+            try:
+                info = engine().api.exec_inspect(self.exec_id)
+            except Exception:
+                break
+            if not info.get("Running"):
+                self._code = info.get("ExitCode")
+                break
+            time.sleep(0.02)
+        return self._code
+
+    def kill(self) -> None:
+        if self._killed:
+            return
+        self._killed = True
+        if self.uid not in ("0", "root") and not self.box._removed:
+            try:
+                self.box._reap(self.uid)
+            except Exception:
+                pass
+        self.detach()
+
+    def detach(self) -> None:
+        """Close the connection (the container's removal ends the process itself)."""
+        for close in (lambda: self._raw.shutdown(socket.SHUT_RDWR), self._raw.close, self._sock.close):
+            try:
+                close()
+            except Exception:
+                pass
+        self._pump.join(timeout=5)

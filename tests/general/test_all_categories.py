@@ -71,17 +71,19 @@ def test_same_item_in_processes_with_different_hash_seeds(tmp_path, category):
     assert done.stdout.split() == [here.key, digest]
 
 
+@pytest.mark.parametrize("part", ["_solve", "_baselines"])
 @pytest.mark.parametrize("category", CATEGORIES)
-def test_gold_solution_never_touches_the_database(category):
-    """The gold solver gets a ToolClient and the task params, nothing else: the category's solver
-    module (`<category package>._solve`) may not import sqlite3 or the database helpers, nor name a
-    connection, the run or its assets."""
+def test_gold_solution_and_baselines_never_touch_the_database(category, part):
+    """The gold solver and the baseline agents get a ToolClient and the task params, nothing else:
+    the category's solver and baseline modules (`<category package>._solve`, `._baselines`) may not
+    import sqlite3 or the database helpers, nor name a connection, the run or its assets."""
     import importlib
 
     cat = categories("general")[category]
     assert list(inspect.signature(cat.solve).parameters) == ["client", "params"]
-    solver = importlib.import_module(type(cat).__module__ + "._solve")  # the category's package
-    assert list(inspect.signature(solver.solve).parameters) == ["client", "params"]
+    solver = importlib.import_module(type(cat).__module__ + "." + part)  # the category's package
+    for fn in ([solver.solve] if part == "_solve" else solver.BASELINES.values()):
+        assert list(inspect.signature(fn).parameters) == ["client", "params"]
     tree = ast.parse(inspect.getsource(solver))
     imported = {alias.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for alias in n.names}
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {

@@ -4,14 +4,15 @@ Sits under the course_timetabling category (synth.environments.general.course_ti
 states these rules in its prompt, and over the shared rules (`rules.course_timetabling`) and the core.
 
 What is graded: the answer is a JSON list of {course, slot, room}, one entry per session of the
-courses the task names (`params["courses"]`). After `format` (the JSON shape), one check per
-constraint, in this order: every listed course exactly its sessions and no other course (`coverage`);
-slots and rooms that exist (`references`); no room, teacher or group in two places in one slot;
-no room already booked; the room kind each course needs; capacity >= enrolled students; teachers
-only in slots they are available; at most `max_group_daily` sessions per group and day; and, when
-the task states them, sessions of one course on different days (`rule.spread`), at most
-`teacher_daily_max` sessions per teacher and day, and the rest rule (no first period of a day after
-teaching the last period of the day before).
+courses the task names (`params["courses"]`). Strict JSON of another shape fails `format` (or the
+`format.*` check naming the limit broken). Then one check per rule of `RULES`, in this order: every
+listed course exactly its sessions and no other course (`coverage`); slots and rooms that exist
+(`references`); no room, teacher or group in two places in one slot; no room already booked; the
+room kind each course needs; capacity >= enrolled students; teachers only in slots they are
+available; at most `max_group_daily` sessions per group and day; and, when the task states them,
+sessions of one course on different days (`rule.spread`), at most `teacher_daily_max` sessions per
+teacher and day, and the rest rule (no first period of a day after teaching the last period of the
+day before). The prompt states exactly these rules, rendered from the same `RULES`.
 
 Guarantees: every fact is recomputed from the database (teachers, groups, sizes, room kinds and
 capacities, bookings, unavailability), never taken from the answer: the answer contributes only
@@ -32,6 +33,7 @@ from typing import Any
 from synth import Check
 
 from . import register_checker
+from ._common import Rule
 from ._common import check as _check
 from ._db import db_facts
 from .rules.course_timetabling import Position, enrolled, last_period, over_limit, rest_next, right_kind, seats
@@ -46,11 +48,27 @@ ANSWER_SCHEMA: dict[str, Any] = {
     },
 }
 
-CHECKS = (
-    "format", "coverage", "references", "rooms.no_double_booking", "rooms.free", "rooms.kind", "rooms.capacity",
-    "teachers.no_double_booking", "teachers.available", "groups.no_double_booking", "groups.daily_limit",
-    "rule.spread", "rule.teacher_daily_limit", "rule.rest",
+RULES = (
+    Rule("format", 'Submit with submit_result a JSON list with one object per session, each with exactly the keys '
+                   '"course", "slot" (a slot id) and "room", all text.'),
+    Rule("coverage", "Every session of these courses is scheduled: a course with n sessions per week has exactly n "
+                     "entries, and no other course appears."),
+    Rule("references", "Slots are named as list_slots shows them, and rooms as list_rooms shows them."),
+    Rule("rooms.no_double_booking", "No room holds two sessions in the same slot."),
+    Rule("rooms.free", "A room already booked in a slot is not used in it."),
+    Rule("rooms.kind", "The room is of the kind the course requires."),
+    Rule("rooms.capacity", "The room seats all students of the course's enrolled groups."),
+    Rule("teachers.no_double_booking", "No teacher teaches two sessions in the same slot."),
+    Rule("teachers.available", "A teacher only teaches in slots where they are available."),
+    Rule("groups.no_double_booking", "No student group has two sessions in the same slot."),
+    Rule("groups.daily_limit", "No student group has more than {{ max_group_daily }} sessions on one day."),
+    Rule("rule.spread", "Sessions of the same course fall on different days.", when=lambda p: p["spread"]),
+    Rule("rule.teacher_daily_limit", "No teacher teaches more than {{ teacher_daily_max }} sessions on one day.",
+         when=lambda p: p["teacher_daily_max"] is not None),
+    Rule("rule.rest", "A teacher who teaches in the last period of a day does not teach in the first period of the "
+                      "next day.", when=lambda p: p["rest_rule"]),
 )
+"""Every rule a timetable can state, in grading order (the prompt's rule list comes from it)."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +127,7 @@ def _daily(f: _Facts, whos: list[tuple[str, str]]) -> dict[tuple[str, int], int]
     return load
 
 
-@register_checker("course_timetabling", ANSWER_SCHEMA, CHECKS)
+@register_checker("course_timetabling", ANSWER_SCHEMA, RULES)
 def check(db: sqlite3.Connection, params: dict[str, Any], answer: Any) -> list[Check]:
     """One check per constraint of a parsed, well-shaped timetable (`format` is the caller's)."""
     f = db_facts(db, "timetable", _facts)

@@ -4,12 +4,14 @@ Sits under the `meeting_scheduling` category (synth.environments.general.meeting
 over the core; shares only its calendar arithmetic with the generator and the gold solver
 (`rules.meeting_scheduling`). Reads alone.
 
-What is graded. The answer is a JSON list of {"meeting", "room", "start"}; `start` is a
-timezone-aware ISO 8601 datetime on a whole minute, converted to UTC. In this order:
-  format                   JSON text matching ANSWER_SCHEMA (Checker.grade; nothing else if it fails)
+What is graded. The answer is a JSON list of {"meeting", "room", "start"}; `start` is an RFC 3339
+date-time on a whole minute (`rules.parse_start`), converted to UTC. Strict JSON of another shape
+fails `format` (or the `format.*` check naming the limit broken) and nothing else is checked; then
+one check per rule of `RULES` the task states, in this order:
   coverage                 every meeting of the task exactly once, no unknown ids
   rooms.known              every room is a room of the database
-  start.valid              every start parses (naive, fractional or free text does not)
+  start.valid              every start is RFC 3339 on a whole minute (naive, with seconds, a
+                           fraction, an offset with seconds or 7 fractional digits is not)
   window                   every meeting starts and ends within the task's UTC dates
   attendees.working_hours  inside every attendee's local working hours (of the local start date)
   attendees.calendar       no overlap with an attendee's busy blocks
@@ -23,6 +25,7 @@ and, only when the task states the rule:
   rule.long_meeting_end    long meetings end by the stated local time for every attendee
   rule.director_video      a meeting with a director is in a room with video
   rule.buffer              the stated gap between one person's meetings
+The prompt states exactly these rules, rendered from the same `RULES`.
 
 Guarantees. Every fact is recomputed from the database (tables people, busy, rooms, bookings)
 and the task parameters; the end of a meeting is its start plus the task's duration, so claims
@@ -43,6 +46,7 @@ from typing import Any
 from synth import Check
 
 from . import register_checker
+from ._common import Rule
 from ._common import check as make_check
 from ._db import db_facts, rows
 from .rules.meeting_scheduling import date_text, day_of, fits_work, local_day, minutes, parse_start
@@ -56,17 +60,44 @@ ANSWER_SCHEMA: dict[str, Any] = {
         "additionalProperties": False,
     },
 }
-CHECKS = (
-    "format", "coverage", "rooms.known", "start.valid", "window", "attendees.working_hours",
-    "attendees.calendar", "attendees.no_overlap", "rooms.capacity", "rooms.equipment", "rooms.free",
-    "precedence", "daily_limit", "rule.long_meeting_end", "rule.director_video", "rule.buffer",
+RULES = (
+    Rule("format", 'Submit with submit_result a JSON list with one object per meeting, each with exactly the keys '
+                   '"meeting" (its id), "room" and "start", all text.'),
+    Rule("coverage", "Every meeting above is scheduled exactly once, and no other meeting id appears."),
+    Rule("rooms.known", "Rooms are named exactly as list_rooms shows them."),
+    Rule("start.valid", "start is an RFC 3339 date-time on a whole minute with its UTC offset, e.g. "
+                        "2026-01-05T14:30:00Z or 2026-01-05T20:00:00+05:30 (seconds 00, an offset in whole minutes); "
+                        "the end is the start plus the meeting's duration."),
+    Rule("window", "Every meeting starts and ends within the UTC dates {{ window_start }} to {{ window_end }} "
+                   "(inclusive)."),
+    Rule("attendees.working_hours", "Every attendee is within their local working hours for the whole meeting. "
+                                    "Calendars are shown in each person's local time; time zones are fixed UTC "
+                                    "offsets (no daylight saving)."),
+    Rule("attendees.calendar", "No attendee is busy in their calendar at any time during the meeting."),
+    Rule("attendees.no_overlap", "Nobody attends two of these meetings at overlapping times."),
+    Rule("rooms.capacity", "The room seats every attendee."),
+    Rule("rooms.equipment", "The room has all the required equipment."),
+    Rule("rooms.free", "The room is free: no overlap with its existing bookings (listed in UTC) or with another of "
+                       "these meetings."),
+    Rule("precedence", "{% for p in precedence %}{{ p.after }} starts no earlier than the end of {{ p.before }}"
+                       "{{ '; ' if not loop.last else '.' }}{% endfor %}", when=lambda p: p["precedence"]),
+    Rule("daily_limit", "Nobody spends more than {{ max_daily_minutes }} minutes in these meetings on any one of "
+                        "their local dates.", when=lambda p: p["max_daily_minutes"] is not None),
+    Rule("rule.long_meeting_end", "A meeting of {{ long_meeting.min_duration }} minutes or longer ends by "
+                                  "{{ long_meeting.end_by }} local time for every attendee.",
+         when=lambda p: p["long_meeting"] is not None),
+    Rule("rule.director_video", "If any attendee has the role director, the room has video equipment.",
+         when=lambda p: p["director_video"]),
+    Rule("rule.buffer", "Anyone attending two of these meetings has at least {{ buffer_minutes }} minutes between "
+                        "the end of one and the start of the next.", when=lambda p: p["buffer_minutes"]),
 )
+"""Every rule a schedule can state, in grading order (the prompt's rule list comes from it)."""
 
 Index = tuple[list[int], list[int]]
 """Starts in order and the running maximum of ends of a set of spans (see `_index`)."""
 
 
-@register_checker("meeting_scheduling", ANSWER_SCHEMA, CHECKS)
+@register_checker("meeting_scheduling", ANSWER_SCHEMA, RULES)
 def check(db: sqlite3.Connection, params: dict[str, Any], answer: Any) -> list[Check]:
     """One check per constraint of a parsed, well-shaped schedule (see the module docstring)."""
     meetings = {m["id"]: m for m in params["meetings"]}
@@ -100,7 +131,7 @@ def check(db: sqlite3.Connection, params: dict[str, Any], answer: Any) -> list[C
                           {"missing": missing, "unknown": unknown[:5], "duplicate": duplicate},
                           "every meeting exactly once, no other ids"))
     out.append(make_check("rooms.known", not bad_room, "room names from list_rooms", bad_room[:5]))
-    out.append(make_check("start.valid", not bad_start, "timezone-aware ISO 8601 on a whole minute", bad_start[:5]))
+    out.append(make_check("start.valid", not bad_start, "RFC 3339 on a whole minute", bad_start[:5]))
 
     outside = [m for m, (s, e, _) in placed.items() if s < w0 or e > w1]
     out.append(make_check("window", not outside, f"{params['window_start']}..{params['window_end']} UTC", outside))

@@ -6,13 +6,14 @@ gold solver.
 
 The answer is JSON {store, items: [{product, qty}], coupons: [codes]} (`ANSWER_SCHEMA`); the task
 parameters give the shopping list (category, quantity, rating floor, unit price cap per entry), the
-date, the budget in cents, whether delivery applies and the cap on coupons per order. Graded, one
-check per constraint, in this order (`CHECKS`, after `format`): the store exists; every product
-exists; one line per product with a quantity of 1..MAX_QTY; the store carries each product with
-enough stock; every list entry is covered in full by products that meet it; each unit that
-requires an accessory gets its own accessory unit (a matching, not a count); coupon codes exist,
-each once; they are accepted by the store and valid on the date; each one's base reaches its
-minimum spend; they may be combined; the recomputed total is within budget.
+date, the budget in cents, whether delivery applies and the cap on coupons per order. Strict JSON of
+another shape fails `format` (or the `format.*` check naming the limit broken). Then one check per
+rule of `RULES`, in this order: the store exists; every product exists; one line per product with
+a quantity of 1..MAX_QTY; the store carries each product with enough stock; every list entry is
+covered in full by products that meet it; each unit that requires an accessory gets its own
+accessory unit (a matching, not a count); coupon codes exist, each once; they are accepted by the
+store and valid on the date; each one's base reaches its minimum spend; they may be combined; the
+recomputed total is within budget. The prompt states exactly these rules, rendered from `RULES`.
 
 Guarantees: every fact is recomputed from the database (prices, stock, ratings, coupon terms,
 delivery); claims in the answer (an optional `total`) are ignored; a negative quantity, a repeated
@@ -29,6 +30,7 @@ from typing import Any
 from synth import Check
 
 from . import register_checker
+from ._common import Rule
 from ._common import check as _check
 from ._db import db_facts, rows
 from .rules.shopping import coupon_applies, compatible, excluded_codes, meets_need, money, price_cart, valid_on
@@ -53,18 +55,39 @@ ANSWER_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
-CHECKS = (
-    "format", "store.known", "items.known", "items.lines", "items.in_stock", "list.covered", "accessories",
-    "coupons.known", "coupons.valid", "coupons.conditions", "coupons.stacking", "budget",
-)
-
 MAX_QTY = 99
 """The largest quantity one answer line may hold."""
 
+RULES = (
+    Rule("format", 'Submit with submit_result a JSON object {"store": name, "items": [{"product": sku, "qty": '
+                   'integer}, ...], "coupons": [codes]}; an optional "total" is ignored (the total is recomputed).'),
+    Rule("store.known", "Buy everything from a single store, named as list_stores shows it."),
+    Rule("items.known", "Products are named by their sku, as the tools show it."),
+    Rule("items.lines", f"Each product is on one line only, with a quantity from 1 to {MAX_QTY}."),
+    Rule("items.in_stock", "Every product is carried by the chosen store with enough units in stock."),
+    Rule("list.covered", "Every shopping-list entry is covered in full by products of its category that meet its "
+                         "rating floor and unit price cap at that store. Extra products are allowed."),
+    Rule("accessories", "Some products require an accessory: for each unit of such a product, the cart holds one "
+                        "unit of an accessory from its requires_one_of list (any mix of them)."),
+    Rule("coupons.known", "Coupon codes exist, and each is used once."),
+    Rule("coupons.valid", "Coupons are accepted by the store and valid on {{ date }}."),
+    Rule("coupons.conditions", "A coupon's base is the pre-discount price of the cart items it covers (its "
+                               "category, or the whole cart); the base reaches the coupon's minimum spend and is above "
+                               "zero. Percent discounts round down to the cent; a fixed discount never exceeds its "
+                               "base."),
+    Rule("coupons.stacking", "An exclusive coupon is not combined with any other, and no coupon is combined with a "
+                             "code it names{% if max_coupons is not none %}; at most {{ max_coupons }} coupons per "
+                             "order{% endif %}."),
+    Rule("budget", "Total = sum of price x quantity, minus coupon discounts{% if delivery %}, plus the store's "
+                   "delivery fee unless the subtotal after discounts reaches its free-delivery threshold{% endif %}; "
+                   "it is at most {{ budget_text }}."),
+)
+"""Every rule a shopping task states, in grading order (the prompt's rule list comes from it)."""
 
-@register_checker("shopping", ANSWER_SCHEMA, CHECKS)
+
+@register_checker("shopping", ANSWER_SCHEMA, RULES)
 def check(db: sqlite3.Connection, params: dict[str, Any], answer: Any) -> list[Check]:
-    """One check per constraint of a well-shaped answer, in `CHECKS` order."""
+    """One check per rule of a well-shaped answer, in `RULES` order."""
     out: list[Check] = []
     facts = db_facts(db, "shopping", _read_facts)
     store = facts["stores"].get(answer["store"])

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from synth import register_category
 
-from .._base import GeneralCategory
+from .._base import RULES_BLOCK, GeneralCategory
 from ._build import SCHEMA
 from ._tools import TOOLS
 
@@ -32,25 +32,6 @@ class CourseTimetabling(GeneralCategory):
     description = "Timetable a term's courses into slots and rooms: teachers, groups, rooms, capacities, limits."
     template = """\
 Build the weekly timetable for the {{ term }} term. Schedule every session of these courses: \
-{{ courses | join(', ') }}. A course with n sessions per week needs n entries.
-
-Rules:
-- No teacher, student group or room is in two places in the same slot.
-- A room already booked in a slot cannot be used in it.
-- The room must be of the kind the course requires and seat all students of its enrolled groups.
-- A teacher only teaches in slots where they are available.
-- No student group has more than {{ max_group_daily }} sessions on one day.
-{% if spread %}
-- Sessions of the same course fall on different days.
-{% endif %}
-{% if teacher_daily_max is not none %}
-- No teacher teaches more than {{ teacher_daily_max }} sessions on one day.
-{% endif %}
-{% if rest_rule %}
-- A teacher who teaches in the last period of a day does not teach in the first period of the \
-next day.
-{% endif %}
-
-Submit a JSON list with one object per session: {"course": id, "slot": slot id, "room": room name}.
-"""
+{{ courses | join(', ') }}.
+""" + RULES_BLOCK
     tools = TOOLS

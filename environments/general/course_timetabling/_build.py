@@ -5,6 +5,15 @@ construction: every session of the term's courses is planted into a slot and roo
 every rule the task states; the teachers' unavailability, the rooms' bookings and the daily limits
 are then drawn around the planted timetable, so it stays a solution. The random draws happen in a
 fixed order from the item's one `rng`, so an item is a pure function of (seed, index, difficulty).
+
+Hard to solve by construction (levels with `Level.cycle`): the courses form a cycle in which course
+i enrols the student group it shares with course i-1 and the one it shares with course i+1, and each
+teacher is available only where their sessions are planted and, for each session, in one decoy
+slot: the planted slot of the next session of the cycle (a clash for the group they share). A
+decoy therefore forces a decoy on the next session, around the cycle; the item is kept only when
+the planted timetable is then the only one (an exact count over every timetable, rooms aside) and
+the session a first-fit agent and a fewest-places-first agent would each place first has a decoy
+earlier in the week than its planted slot, so they start wrong.
 """
 
 from __future__ import annotations
@@ -78,14 +87,17 @@ class Level(NamedTuple):
     spread: bool
     teacher_limit: bool
     rest_rule: bool
+    cycle: bool
+    """Courses in a cycle of shared groups, teachers available only at planted and decoy slots, the
+    planted timetable the only one (groups: one per course)."""
 
 
 LEVELS = {
-    1: Level(3, 4, 2, 3, 3, 0.0, 0.10, 0.05, 1, 3, False, False, False),
-    2: Level(4, 5, 3, 3, 3, 0.3, 0.20, 0.10, 1, 3, False, False, False),
-    3: Level(4, 6, 3, 4, 4, 0.5, 0.30, 0.15, 0, 2, True, False, False),
-    4: Level(5, 7, 4, 4, 4, 0.5, 0.35, 0.20, 0, 2, True, True, False),
-    5: Level(5, 8, 4, 5, 5, 0.6, 0.40, 0.25, 0, 2, True, True, True),
+    1: Level(3, 4, 2, 3, 3, 0.0, 0.10, 0.05, 1, 3, False, False, False, False),
+    2: Level(4, 5, 3, 3, 3, 0.3, 0.20, 0.10, 1, 3, False, False, False, False),
+    3: Level(4, 6, 6, 6, 4, 0.6, 0.30, 0.15, 0, 2, True, False, False, True),
+    4: Level(5, 7, 7, 7, 4, 0.6, 0.35, 0.20, 0, 2, True, True, False, True),
+    5: Level(5, 8, 8, 8, 5, 0.6, 0.40, 0.25, 0, 2, True, True, True, True),
 }
 
 
@@ -114,6 +126,8 @@ class _Plan:
     """(teacher or group, slot)"""
     per_day: dict[tuple[str, int], int]
     """(teacher or group, day index) -> sessions"""
+    placed: dict[str, list[tuple[str, str]]]
+    """course -> (slot, room) of its sessions, in week order"""
 
 
 def build(rng: random.Random, difficulty: int) -> Built:
@@ -136,7 +150,6 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
     teacher_daily_max = None
     if level.teacher_limit:
         teacher_daily_max = max(1, max(plan.per_day.get((t, d), 0) for t in school.teachers for d in range(level.days)))
-    db = _fill(rng, school, plan, level)
     params = {
         "term": TERM,
         "courses": to_plan,
@@ -145,12 +158,112 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
         "teacher_daily_max": teacher_daily_max,
         "rest_rule": level.rest_rule,
     }
+    if not level.cycle:
+        return Built(_fill(rng, school, plan, level), params)
+    # the cycle: each session's decoy is the planted slot of the next session, courses in the order
+    # of their groups (course i shares a group with course i+1)
+    cycle = [c for c, v in school.courses.items() if v["term"] == TERM]
+    order = [(c, k) for c in cycle for k in range(school.courses[c]["sessions"])]
+    slot_of = {(c, k): plan.placed[c][k][0] for c, k in order}
+    decoy = {key: slot_of[order[(n + 1) % len(order)]] for n, key in enumerate(order)}
+    available = {t: set() for t in school.teachers}
+    for (c, k) in order:
+        available[school.courses[c]["teacher"]] |= {slot_of[(c, k)], decoy[(c, k)]}
+    db = _fill(rng, school, plan, level, available=available, keep={(slot, kind) for (c, k) in order
+                                                                    for slot in (slot_of[(c, k)], decoy[(c, k)])
+                                                                    for kind in [school.courses[c]["room_kind"]]})
+    # the all-decoy timetable (every session in the next one's slot) must break the spread rule: a
+    # two-session course whose second session's decoy falls on the day of its first... or its own
+    day = {slot: school.slots[slot][0] for slot in school.slots}
+    if not any(school.courses[c]["sessions"] == 2 and day[decoy[(c, 1)]] == day[slot_of[(c, 1)]] for c in to_plan):
+        return None
+    # the first-fit agent's first session and the fewest-places-first agent's must start on a decoy
+    trapped = [c for c in to_plan if school.slots[decoy[order[order.index((c, 0)) - 1]]] < school.slots[slot_of[(c, 0)]]
+               or school.slots[decoy[(c, school.courses[c]["sessions"] - 1)]] < school.slots[slot_of[(c, 0)]]]
+    if not trapped:
+        db.close()
+        return None
+    first = rng.choice(trapped)
+    params["courses"] = [first, *[c for c in to_plan if c != first]]
+    if not _hard(db, params, {c: [p for p, _ in plan.placed[c]] for c in to_plan}):
+        db.close()
+        return None
     return Built(db, params)
+
+
+def _hard(db: sqlite3.Connection, params: dict[str, Any], planted: dict[str, list[str]]) -> bool:
+    """Whether the planted timetable is the only one (slots; rooms may differ) and the sessions a
+    first-fit agent and a fewest-places-first agent place first each take a decoy first: read
+    through the tools, as those agents would."""
+    from synth import ToolClient, ToolRuntime
+
+    from ._solve import read_school
+    from ._tools import TOOLS
+
+    runtime = ToolRuntime.of(TOOLS, db)
+    search, domains = read_school(ToolClient(lambda name, arguments: runtime.call(name, arguments).content,
+                                             runtime.specs), params)
+    first = search.sessions[0]
+    if domains[first][0][0] in planted[first[0]]:
+        return False
+    fewest = min(search.sessions, key=lambda k: (sum(1 for slot, room in domains[k] if search.fits(k, slot, room)), k))
+    if next(slot for slot, room in domains[fewest] if search.fits(fewest, slot, room)) in planted[fewest[0]]:
+        return False
+    # every timetable by slots (rooms left to a matching per slot), until a second one turns up
+    rooms_at: dict[Any, dict[str, list[str]]] = {}
+    for key, places in domains.items():
+        for slot, room in places:
+            rooms_at.setdefault(key, {}).setdefault(slot, []).append(room)
+    found: set[tuple[str, ...]] = set()
+
+    def count(keys: list[Any]) -> None:
+        if len(found) > 1:
+            return
+        if not keys:
+            slots = tuple(search.chosen[k][0] for k in search.sessions)
+            if _rooms_match({k: rooms_at[k][search.chosen[k][0]] for k in search.sessions}, search.chosen):
+                found.add(slots)
+            return
+        key, rest = keys[0], keys[1:]
+        for slot in rooms_at[key]:
+            if search.fits(key, slot, f"?{key}"):
+                search.place(key, slot, f"?{key}", 1)
+                count(rest)
+                search.place(key, slot, f"?{key}", -1)
+
+    order = sorted(search.sessions, key=lambda k: (len(rooms_at[k]), k))
+    count(order)
+    return len(found) == 1
+
+
+def _rooms_match(options: dict[Any, list[str]], chosen: dict[Any, tuple[str, str]]) -> bool:
+    """Whether the sessions placed in each slot can each have a room of their own among `options`."""
+    by_slot: dict[str, list[Any]] = {}
+    for key, (slot, _) in chosen.items():
+        by_slot.setdefault(slot, []).append(key)
+    for keys in by_slot.values():
+        owner: dict[str, Any] = {}
+
+        def assign(key: Any, seen: set[str]) -> bool:
+            for room in options[key]:
+                if room not in seen:
+                    seen.add(room)
+                    if room not in owner or assign(owner[room], seen):
+                        owner[room] = key
+                        return True
+            return False
+
+        if not all(assign(key, set()) for key in keys):
+            return False
+    return True
+    count(dict(domains))
+    return len(found) == 1
 
 
 def _school(rng: random.Random, level: Level) -> _School:
     slots = {f"{DAYS[d]}-{p + 1}": (d, p + 1) for d in range(level.days) for p in range(len(PERIODS))}
-    groups = {f"G{i + 1}{rng.choice('ABC')}": rng.randrange(12, 36) for i in range(level.groups)}
+    groups = {f"G{i + 1}{rng.choice('ABC')}": rng.randrange(8, 21) if level.cycle else rng.randrange(12, 36)
+              for i in range(level.groups)}
     group_ids = sorted(groups)
     teachers = sorted(rng.sample(TEACHERS, level.teachers))
     rooms: dict[str, tuple[str, int]] = {}
@@ -166,12 +279,16 @@ def _school(rng: random.Random, level: Level) -> _School:
     subjects = rng.sample(SUBJECTS, level.courses + 2)
     courses: dict[str, dict[str, Any]] = {}
     for i, (code, title) in enumerate(subjects):
-        course_groups = sorted(rng.sample(group_ids, 1 if rng.random() < 0.6 else 2))
+        if level.cycle and i < level.courses:  # course i shares group i-1 with the one before, i with the next
+            course_groups = sorted({group_ids[i - 1], group_ids[i]})
+        else:
+            course_groups = sorted(rng.sample(group_ids, 1 if rng.random() < 0.6 else 2))
         size = enrolled(course_groups, groups)
         kinds_ok = [k for k in ("lecture", "lecture", "lab", "seminar") if seats(largest[k], size)]
         kind = rng.choice(kinds_ok) if kinds_ok else "lecture"  # the first lecture room seats 80
         courses[f"{code}{rng.randrange(100, 400)}"] = {
-            "title": title, "term": TERM if i < level.courses else OTHER_TERM, "teacher": rng.choice(teachers),
+            "title": title, "term": TERM if i < level.courses else OTHER_TERM,
+            "teacher": teachers[i] if level.cycle and i < level.courses else rng.choice(teachers),
             "groups": course_groups, "sessions": 2 if rng.random() < level.two_session_share else 1, "room_kind": kind,
         }
     return _School(slots, groups, teachers, rooms, courses)
@@ -185,7 +302,7 @@ def _plant(rng: random.Random, school: _School, to_plan: list[str], level: Level
     slot_at = {position: slot for slot, position in school.slots.items()}
     periods = last_period(school.slots.values())
     room_ids = sorted(school.rooms)
-    plan = _Plan(used_room=set(), busy=set(), per_day={})
+    plan = _Plan(used_room=set(), busy=set(), per_day={}, placed={})
     course_days: dict[str, set[int]] = {}
     for course in sessions:
         info = school.courses[course]
@@ -217,21 +334,36 @@ def _plant(rng: random.Random, school: _School, to_plan: list[str], level: Level
             plan.busy.add((p, slot))
             plan.per_day[(p, day)] = plan.per_day.get((p, day), 0) + 1
         course_days.setdefault(course, set()).add(day)
+        plan.placed.setdefault(course, []).append((slot, room))
+    for places in plan.placed.values():
+        places.sort(key=lambda place: school.slots[place[0]])
     return plan
 
 
-def _fill(rng: random.Random, school: _School, plan: _Plan, level: Level) -> sqlite3.Connection:
-    """The database: the school, plus unavailability and bookings drawn where the plan leaves room."""
+def _fill(rng: random.Random, school: _School, plan: _Plan, level: Level, available: dict[str, set[str]] | None = None,
+          keep: set[tuple[str, str]] = frozenset()) -> sqlite3.Connection:  # type: ignore[assignment]
+    """The database: the school, plus unavailability and bookings drawn where the plan leaves room.
+    With `available`, each teacher is away everywhere else; a booking never takes the last free room
+    of a kind in a (slot, kind) of `keep`."""
     slot_ids, group_ids, room_ids = list(school.slots), sorted(school.groups), sorted(school.rooms)
     away_rows = []
     for teacher in school.teachers:
         for slot in slot_ids:
-            if (teacher, slot) not in plan.busy and rng.random() < level.away_share:
+            if available is not None:
+                if slot not in available[teacher]:
+                    away_rows.append((teacher, slot, rng.choice(AWAY_REASONS)))
+            elif (teacher, slot) not in plan.busy and rng.random() < level.away_share:
                 away_rows.append((teacher, slot, rng.choice(AWAY_REASONS)))
     booking_rows = []
+    free = {(slot, kind): [r for r in room_ids if school.rooms[r][0] == kind] for slot, kind in keep}
     for room in room_ids:
         for slot in slot_ids:
             if (room, slot) not in plan.used_room and rng.random() < level.booked_share:
+                spare = free.get((slot, school.rooms[room][0]))
+                if spare is not None:
+                    if len(spare) <= 2:
+                        continue  # the planted session and a decoy may both need a room of this kind here
+                    spare.remove(room)
                 booking_rows.append((room, slot, rng.choice(BOOKING_HOLDERS)))
 
     rooms, courses = school.rooms, school.courses

@@ -4,7 +4,8 @@ Sits under the category (`__init__`, whose `solve` calls `solve` here) and over 
 the core. It gets a ToolClient and the task params, nothing else: it reads the school the way a
 model must (list_slots, list_groups, list_rooms, get_room_schedule, list_courses,
 get_teacher_availability) and never reaches the database. It backtracks over (slot, room) per
-session with forward checking, smallest domain first; the search is deterministic.
+session with forward checking, smallest domain first, trying first the place that leaves the other
+sessions the fewest places; the search is deterministic.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ Place = tuple[str, str]
 """(slot, room)"""
 
 
-def solve(client: ToolClient, params: dict[str, Any]) -> None:
-    """Read the school through the tools, search a timetable and submit it (an empty one if the
-    search fails, so the gold verdict shows the failure)."""
+def read_school(client: ToolClient, params: dict[str, Any]) -> tuple["Search", dict[Session, list[Place]]]:
+    """Read the school through the tools: an empty search state and each session's static domain
+    (slots its teacher is available, in week order, times rooms of the right kind and size that
+    are not booked there, in name order)."""
     slot_rows = client.list_slots()
     day_order = list(dict.fromkeys(s["day"] for s in slot_rows))
     slots = {s["slot"]: (day_order.index(s["day"]), s["period"]) for s in slot_rows}
@@ -53,17 +55,27 @@ def solve(client: ToolClient, params: dict[str, Any]) -> None:
         fitting = [r for r in sorted(rooms) if room_fits(rooms[r], info["room_kind"], size)]
         domains[(course, k)] = [(s, r) for s in ordered_slots if s in available[info["teacher"]]
                                 for r in fitting if (r, s) not in booked]
+    return Search(slots, ordered_slots, courses, sessions, params, rooms), domains
 
-    search = _Search(slots, ordered_slots, courses, sessions, params)
-    search.search(dict(domains))
+
+def submit(client: ToolClient, search: "Search") -> None:
+    """Submit the sessions placed so far, in task order."""
     chosen = search.chosen
-    answer = [{"course": c, "slot": chosen[(c, k)][0], "room": chosen[(c, k)][1]} for c, k in sessions
+    answer = [{"course": c, "slot": chosen[(c, k)][0], "room": chosen[(c, k)][1]} for c, k in search.sessions
               if (c, k) in chosen]
     client.submit_result(answer_text=answer_text(answer))
 
 
+def solve(client: ToolClient, params: dict[str, Any]) -> None:
+    """Read the school through the tools, search a timetable and submit it (an empty one if the
+    search fails, so the gold verdict shows the failure)."""
+    search, domains = read_school(client, params)
+    search.search(dict(domains))
+    submit(client, search)
+
+
 @dataclass
-class _Search:
+class Search:
     """Backtracking state: what is taken, each person's sessions per day, the places chosen."""
 
     slots: dict[str, Position]
@@ -72,6 +84,8 @@ class _Search:
     """course -> the course as list_courses shows it (teacher, groups, sessions, room_kind)"""
     sessions: list[Session]
     params: dict[str, Any]
+    rooms: dict[str, tuple[str, int]]
+    """room -> (kind, capacity)"""
 
     def __post_init__(self) -> None:
         self.periods = last_period(self.slots.values())
@@ -137,10 +151,8 @@ class _Search:
             return True
         key = min(doms, key=lambda k: (len(doms[k]), k))
         near = self.related[key]
-        for slot, room in doms[key]:
-            if not self.fits(key, slot, room):
-                continue
-            self.place(key, slot, room, 1)
+
+        def forward(slot: str, room: str) -> dict[Session, list[Place]] | None:
             rest = {}
             for other, values in doms.items():
                 if other == key:
@@ -150,10 +162,25 @@ class _Search:
                 elif (slot, room) in values:
                     values = [v for v in values if v != (slot, room)]
                 if not values:
-                    break
+                    return None
                 rest[other] = values
-            else:
-                if self.search(rest):
-                    return True
+            return rest
+
+        # fail first: the place that leaves the other sessions the fewest places is tried first (a
+        # slot that forces its neighbours settles them at once; a decoy leaves them their options)
+        tried = []
+        for rank, (slot, room) in enumerate(doms[key]):
+            if not self.fits(key, slot, room):
+                continue
+            self.place(key, slot, room, 1)
+            rest = forward(slot, room)
+            self.place(key, slot, room, -1)
+            if rest is not None:
+                tried.append((sum(len(v) for v in rest.values()), rank, slot, room, rest))
+        tried.sort(key=lambda t: t[:2])
+        for _, _, slot, room, rest in tried:
+            self.place(key, slot, room, 1)
+            if self.search(rest):
+                return True
             self.place(key, slot, room, -1)
         return False

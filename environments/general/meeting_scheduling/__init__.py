@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from synth import register_category
 
-from .._base import GeneralCategory
+from .._base import RULES_BLOCK, GeneralCategory
 from . import _build
 from ._tools import TOOLS
 
@@ -34,41 +34,11 @@ class MeetingScheduling(GeneralCategory):
     tools = TOOLS
     template = """\
 You coordinate meetings for a distributed company. Schedule every meeting below exactly once, \
-choosing a room and a start time, so that all of them start and end within the UTC dates \
-{{ window_start }} to {{ window_end }} (inclusive).
+choosing a room and a start time.
 
 Meetings (id: title; attendees; duration; required room equipment):
 {% for m in meetings %}
 - {{ m.id }}: {{ m.title }}; {{ m.attendees | join(', ') }}; {{ m.duration }} minutes; \
 {{ m.equipment | join(', ') if m.equipment else 'no special equipment' }}
 {% endfor %}
-
-Rules:
-- Every attendee must be within their local working hours for the whole meeting, and not busy in \
-their calendar at any time during it. Calendars are shown in each person's local time; time zones \
-are fixed UTC offsets (no daylight saving).
-- Nobody attends two of these meetings at overlapping times.
-- The room must seat every attendee, have all the required equipment, and be free: no overlap \
-with its existing bookings (listed in UTC) or with another of these meetings.
-{% for p in precedence %}
-- {{ p.after }} must start no earlier than the end of {{ p.before }}.
-{% endfor %}
-{% if max_daily_minutes is not none %}
-- Nobody may spend more than {{ max_daily_minutes }} minutes in these meetings on any one of \
-their local dates.
-{% endif %}
-{% if long_meeting is not none %}
-- A meeting of {{ long_meeting.min_duration }} minutes or longer must end by \
-{{ long_meeting.end_by }} local time for every attendee.
-{% endif %}
-{% if director_video %}
-- If any attendee has the role director, the room must have video equipment.
-{% endif %}
-{% if buffer_minutes %}
-- Anyone attending two of these meetings needs at least {{ buffer_minutes }} minutes between \
-the end of one and the start of the next.
-{% endif %}
-
-Submit a JSON list with one object per meeting: {"meeting": id, "room": room name, "start": UTC \
-start as ISO 8601, e.g. "2026-01-05T14:30:00Z"}. The end is the start plus the duration.
-"""
+""" + RULES_BLOCK

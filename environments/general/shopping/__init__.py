@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from synth import register_category
 
-from .._base import GeneralCategory
+from .._base import RULES_BLOCK, GeneralCategory
 from ._build import SCHEMA
 from ._tools import TOOLS
 
@@ -29,34 +29,13 @@ class Shopping(GeneralCategory):
     """The sandbox database's CREATE statements (for hand-built databases in tests and docs)."""
     description = "Fill a shopping list at one store within budget, with coupons, stock and required accessories."
     template = """\
-Buy everything on this shopping list from a single store, on {{ date }}, for at most \
-{{ budget_text }} in total.
+Buy everything on this shopping list from a single store, on {{ date }}, for at most {{ budget_text }} in \
+total.
 
 Shopping list:
 {% for n in needs %}
 - {{ n.qty }} x {{ n.category }}{{ ", rated at least %s" % n.min_rating if n.min_rating is not none else "" }}\
 {{ ", at most %s each" % n.max_unit_price_text if n.max_unit_price is not none else "" }}
 {% endfor %}
-
-Rules:
-- Every product must be carried by the chosen store with enough units in stock.
-- Some products require an accessory: for each unit of such a product, the cart must hold one \
-unit of an accessory from its `requires_one_of` list (any mix of them).
-- Coupons must be accepted by the store and valid on {{ date }}. A coupon's base is the \
-pre-discount price of the cart items it covers (its category, or the whole cart); the base must \
-reach the coupon's minimum spend and be above zero. Percent discounts round down to the cent; a \
-fixed discount never exceeds its base. An exclusive coupon cannot be combined with any other; a \
-coupon cannot be combined with the codes it names.
-{% if max_coupons is not none %}
-- At most {{ max_coupons }} coupons per order.
-{% endif %}
-{% if delivery %}
-- The store's delivery fee is added unless the subtotal after discounts reaches its free-delivery \
-threshold.
-{% endif %}
-- Total = sum of price x quantity, minus coupon discounts{% if delivery %}, plus delivery{% endif %}; \
-it must not exceed the budget. Extra products are allowed.
-
-Submit JSON: {"store": name, "items": [{"product": sku, "qty": integer}, ...], "coupons": [codes]}.
-"""
+""" + RULES_BLOCK
     tools = TOOLS

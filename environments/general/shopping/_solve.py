@@ -21,29 +21,45 @@ from synth.verifiers.general.rules.shopping import cents, compatible, coupon_app
 from .._base import answer_text
 
 
-def solve(client: ToolClient, params: dict[str, Any]) -> None:
-    """Gold solution: search with tool calls only and submit with client.submit_result."""
-    date, budget, limit = params["date"], params["budget"], params["max_coupons"]
-    stores = {s["store"]: {"delivery_fee": cents(s["delivery_fee"]),
-                           "free_delivery_over": None if s["free_delivery_over"] is None
-                           else cents(s["free_delivery_over"])} for s in client.list_stores()}
-    catalogue: dict[str, dict[str, Any]] = {}
-    for need in params["needs"]:
-        for p in client.search_products(category=need["category"], min_rating=need["min_rating"] or 0.0):
-            catalogue[p["sku"]] = dict(p, category=need["category"])
-    coupons_all = [dict(c, category=None if c["category"] == "any" else c["category"],
-                        value=c["value"] if c["kind"] == "percent" else cents(c["value"]),
-                        min_spend=cents(c["min_spend"]), excludes=c["not_combinable_with"])
-                   for c in client.list_coupons()]
-    best: Any = None
-    for store in sorted(stores):
-        stock = {r["sku"]: r for r in client.get_store_inventory(store=store)}
-        prices = {s: cents(r["price"]) for s, r in stock.items()}
-        category_of = {s: r["category"] for s, r in stock.items()}
-        options_per_need = []
+class Market:
+    """The shops as the tools show them, read once: store terms, the catalogue of each list entry's
+    category (at its rating floor), every coupon (money in cents), and each store's stock."""
+
+    def __init__(self, client: ToolClient, params: dict[str, Any]) -> None:
+        self.client, self.params = client, params
+        self.stores = {s["store"]: {"delivery_fee": cents(s["delivery_fee"]),
+                                    "free_delivery_over": None if s["free_delivery_over"] is None
+                                    else cents(s["free_delivery_over"])} for s in client.list_stores()}
+        self.catalogue: dict[str, dict[str, Any]] = {}
         for need in params["needs"]:
+            for p in client.search_products(category=need["category"], min_rating=need["min_rating"] or 0.0):
+                self.catalogue[p["sku"]] = dict(p, category=need["category"])
+        self.coupons = [dict(c, category=None if c["category"] == "any" else c["category"],
+                             value=c["value"] if c["kind"] == "percent" else cents(c["value"]),
+                             min_spend=cents(c["min_spend"]), excludes=c["not_combinable_with"])
+                        for c in client.list_coupons()]
+        self._stock: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def stock(self, store: str) -> dict[str, dict[str, Any]]:
+        """sku -> {price (currency units), stock, category, ...} of what `store` carries."""
+        if store not in self._stock:
+            self._stock[store] = {r["sku"]: r for r in self.client.get_store_inventory(store=store)}
+        return self._stock[store]
+
+    def prices(self, store: str) -> tuple[dict[str, int], dict[str, str]]:
+        """(sku -> price in cents, sku -> category) at `store`."""
+        stock = self.stock(store)
+        return {s: cents(r["price"]) for s, r in stock.items()}, {s: r["category"] for s, r in stock.items()}
+
+    def options(self, store: str) -> list[list[dict[str, int]]]:
+        """Per list entry, the carts that cover it at `store` (one qualifying product in full quantity,
+        with one of its accessories in full quantity if it needs one), cheapest first."""
+        stock = self.stock(store)
+        prices, _ = self.prices(store)
+        options_per_need = []
+        for need in self.params["needs"]:
             options = []
-            for sku, p in sorted(catalogue.items()):
+            for sku, p in sorted(self.catalogue.items()):
                 if sku not in stock or stock[sku]["stock"] < need["qty"] \
                         or not meets_need(need, p["category"], p["rating"], prices[sku]):
                     continue
@@ -54,23 +70,40 @@ def solve(client: ToolClient, params: dict[str, Any]) -> None:
                         options.append({sku: need["qty"], accessory: need["qty"]})
             options.sort(key=lambda o: sum(prices[s] * q for s, q in o.items()))
             options_per_need.append(options)
-        usable = [c for c in coupons_all if c["store"] in ("any", store) and valid_on(c, date)]
+        return options_per_need
+
+    def usable(self, store: str) -> list[dict[str, Any]]:
+        """Coupons `store` accepts on the task's date."""
+        return [c for c in self.coupons if c["store"] in ("any", store) and valid_on(c, self.params["date"])]
+
+    def price(self, store: str, lines: dict[str, int], coupons: list[dict[str, Any]]) -> tuple[int, dict[str, int]]:
+        """(total in cents, base per coupon code) of a cart at `store`."""
+        prices, category_of = self.prices(store)
+        _, _, total, bases = price_cart(lines, prices, category_of, coupons, self.stores[store], self.params["delivery"])
+        return total, bases
+
+    def submit(self, store: str, lines: dict[str, int], codes: list[str]) -> None:
+        self.client.submit_result(answer_text=answer_text({
+            "store": store, "items": [{"product": s, "qty": q} for s, q in sorted(lines.items())], "coupons": codes}))
+
+
+def solve(client: ToolClient, params: dict[str, Any]) -> None:
+    """Gold solution: search with tool calls only and submit with client.submit_result."""
+    market = Market(client, params)
+    budget, limit = params["budget"], params["max_coupons"]
+    for store in sorted(market.stores):
+        prices, category_of = market.prices(store)
+        options_per_need = market.options(store)
+        usable = market.usable(store)
         subsets = [list(combo) for k in range(len(usable) + 1) for combo in itertools.combinations(usable, k)
                    if compatible(list(combo), limit)]
         for subset in subsets:
-            best = _cheapest_cart(options_per_need, subset, prices, category_of, stock, stores[store],
-                                  params["delivery"], budget)
+            best = _cheapest_cart(options_per_need, subset, prices, category_of, market.stock(store),
+                                  market.stores[store], params["delivery"], budget)
             if best is not None:
-                best = (store, best, [c["code"] for c in subset])
-                break
-        if best is not None:
-            break
-    if best is None:
-        client.submit_result(answer_text=answer_text({"store": "", "items": [], "coupons": []}))
-        return
-    store, lines, codes = best
-    client.submit_result(answer_text=answer_text({
-        "store": store, "items": [{"product": s, "qty": q} for s, q in sorted(lines.items())], "coupons": codes}))
+                market.submit(store, best, [c["code"] for c in subset])
+                return
+    client.submit_result(answer_text=answer_text({"store": "", "items": [], "coupons": []}))
 
 
 def _cheapest_cart(options_per_need: list[list[dict[str, int]]], subset: list[dict[str, Any]], prices: dict[str, int],

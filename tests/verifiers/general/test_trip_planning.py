@@ -60,7 +60,7 @@ def test_exploit_object_instead_of_list(case):
 def test_exploit_extra_field_or_number_field(case):
     assert failing(case, edit(case[2], 0, note="ignore the rules")) == {"format"}
     assert failing(case, edit(case[2], 0, hotel=12)) == {"format"}
-    assert failing(case, '[{"time": NaN}]') == {"format"}
+    assert failing(case, '[{"time": NaN}]') == {"format.numbers"}
 
 
 def test_exploit_a_missing_or_an_extra_day(case):
@@ -147,8 +147,8 @@ def test_exploit_cheap_hotel_that_breaks_the_rating_floor(case):
 
 
 def test_exploit_too_many_days_does_not_crash_the_verifier(case):
-    answer = case[2] * 2000
-    assert "days" in failing(case, answer)
+    assert failing(case, case[2] * 2000) == {"format.size"}
+    assert "days" in failing(case, case[2] * 10)
 
 
 # -- the checker's contract -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ and working hours (start, end) in minutes after their local midnight.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
@@ -52,17 +53,34 @@ def day_of(text: Any) -> int:
         raise ValueError(f"date must be YYYY-MM-DD, got {text!r}") from None
 
 
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))")
+"""An RFC 3339 date-time with at most 6 fractional digits and an offset in whole minutes."""
+
+
 def parse_start(text: Any) -> int | None:
-    """Absolute UTC minute of a timezone-aware ISO datetime on a whole minute; None if it is not one."""
+    """Absolute UTC minute of an RFC 3339 date-time on a whole minute (seconds and any fraction
+    zero, at most 6 fractional digits, offset Z or +HH:MM/-HH:MM); None if it is not one. Stricter
+    than `datetime.fromisoformat`, which also takes offsets with seconds and drops a 7th fractional
+    digit, so the instant it reads could differ from the one written."""
     if not isinstance(text, str) or len(text) > 40:
         return None
-    try:
-        value = dt.datetime.fromisoformat(text)
-        if value.tzinfo is None or value.utcoffset() is None or value.second or value.microsecond:
-            return None
-        return int(value.timestamp()) // 60
-    except (ValueError, OverflowError, OSError):
+    match = _RFC3339.fullmatch(text)
+    if match is None:
         return None
+    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
+    if second != "00" or (fraction and fraction.strip("0")) or int(hour) > 23 or int(minute) > 59:
+        return None
+    offset = 0
+    if not zulu:
+        if int(off_h) > 23 or int(off_m) > 59:
+            return None
+        offset = (int(off_h) * 60 + int(off_m)) * (1 if sign == "+" else -1)
+    try:
+        date = dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    return (date.toordinal() - EPOCH_DAY) * 1440 + int(hour) * 60 + int(minute) - offset
 
 
 def local_day(offset: int, start: int) -> int:

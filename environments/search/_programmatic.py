@@ -1,0 +1,293 @@
+"""Programmatic question synthesis (the default, no model): sample a long-tail entity, walk the
+link graph (or the Factbook's borders) for `hops` hops, describe every entity on the walk by
+obfuscated clues, and keep the question only if the gate passes.
+
+Sits between the corpus features (`_clues.py`) and the tuple (`_family.py`). A candidate is a pure
+function of (corpus, settings, seed, index): `random.Random(f"{seed}:{index}")`. The question is
+grown the way ASearcher grows one: the answer starts with `breadth` clues and gains one at a time
+until it is the only document of the corpus that satisfies every clue (uniqueness is exact: every
+document is a candidate checked against every clue); a clue that the hops make redundant is then
+dropped again, so the walk is needed to single the answer out. The gold path (`_gold.py`) walks
+back from the far end through the tools, with queries built from names the previous steps found
+and categories the question states.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+
+from ._clues import NOUN, RELATION_TEXT, Clue, Features, features
+from ._corpus import Corpus, Document
+from ._gate import Refusal, check_leaks, name_table, single_search, unique_aliases
+from ._gold import GoldPath, GoldPathBroken, Step, replay
+from ._index import Index, Mode
+from ._tools import Workspace, find, open_document, search
+
+NUMBER_PATTERNS = {
+    "population": r"\d{1,3}(?:,\d{3})+|\d+",
+    "area": r"(?:\d{1,3}(?:,\d{3})+|\d+) sq km",
+    "coastline": r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)? km",
+    "highest_point": r"(?:\d{1,3}(?:,\d{3})+|\d+) m\b",
+}
+DATE_PATTERN = r"\d{1,2} [A-Z][a-z]+ \d{4}"
+NUMBER_TOLERANCE = 0.01
+SPECIFIC = 60
+"""A hop prefers targets linked from at most this many documents (a hub names nothing)."""
+GOLD_TOP_K = 10
+WALK_TRIES = 12
+"""Links tried per hop before the walk gives up (dead_end)."""
+
+SYSTEM_PROMPT = (
+    "You answer questions by searching a document collection. Tools: search(query, top_k) returns "
+    "the best-matching documents with ids, titles and snippets; open(id, page) reads a document; "
+    "find(id, pattern) shows the passages of a document that contain a phrase. Work step by step: "
+    "identify the entities the clues describe, check every clue in the documents, then call "
+    "submit(answer) with the answer alone."
+)
+PROMPT = """\
+Find the {{ target }} of the document collection that matches every clue below.\
+{% if hops %} {{ placeholders }} {{ verb }} for {{ entities }} of the collection that the clues describe without naming.{% endif %}
+
+Clues:
+{% for line in lines %}- {{ line }}.
+{% endfor %}
+{{ ask }}"""
+
+
+@dataclass
+class Draft:
+    """A question that passed the gate, with everything its tuple needs."""
+
+    chain: list[str]
+    """Document ids: the answer, then X1..XH."""
+    clues: list[list[Clue]]
+    prompt: str
+    answer_type: str
+    verifier_args: dict[str, Any]
+    gold: GoldPath
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def long_tail(f: Features, fact: str | None = None) -> list[int]:
+    """The long tail: documents with outgoing links (and the fact asked for), the less linked-to half."""
+    docs = f.corpus.documents
+    eligible = [i for i in range(len(docs)) if f.outgoing[i] and (fact is None or fact in docs[i].facts)]
+    eligible.sort(key=lambda i: (len(f.incoming[i]), i))
+    return eligible[: max(1, (len(eligible) + 1) // 2)] if eligible else []
+
+
+def _article(kind: str) -> str:
+    return {"factbook": "country"}.get(kind, "entity")
+
+
+class Composer:
+    """Candidates of one corpus under one set of settings."""
+
+    def __init__(self, corpus: Corpus, index: Index, *, hops: int, breadth: int, answer_type: str, mode: Mode,
+                 snippet_words: int) -> None:
+        self.corpus, self.index, self.mode = corpus, index, mode
+        self.hops, self.breadth, self.answer_type = hops, breadth, answer_type
+        self.f: Features = features(corpus)
+        self.names = name_table(corpus)
+        self.workspace = Workspace(corpus, index, mode, snippet_words, snippet_words)
+        self.pools: dict[str | None, list[int]] = {}
+        self._reach: dict[tuple[int, int], bool] = {}
+        self._kinds: list[tuple[str, str | None]] | None = None
+
+    # -- sampling ------------------------------------------------------------------------------
+    def _types(self) -> list[tuple[str, str | None]]:
+        if self._kinds is None:
+            self._kinds = self._answer_kinds()
+        return self._kinds
+
+    def _answer_kinds(self) -> list[tuple[str, str | None]]:
+        numbers = sorted({k for d in self.corpus.documents for k, f in d.facts.items() if f.kind == "number" and k in NUMBER_PATTERNS})
+        dates = sorted({k for d in self.corpus.documents for k, f in d.facts.items() if f.kind == "date"})
+        kinds = {"entity": [("entity", None)], "number": [("number", k) for k in numbers], "date": [("date", k) for k in dates]}
+        if self.answer_type != "any":
+            if not kinds[self.answer_type]:
+                raise Refusal(f"no_{self.answer_type}_facts")
+            return kinds[self.answer_type]
+        return kinds["entity"] * max(1, len(numbers) + len(dates)) + kinds["number"] + kinds["date"]
+
+    def _pool(self, fact: str | None) -> list[int]:
+        if fact not in self.pools:
+            self.pools[fact] = long_tail(self.f, fact)
+        return self.pools[fact]
+
+    def _reachable(self, source: int, target: int) -> bool:
+        """Whether a searcher who knows `target` finds `source` among the documents naming it (the
+        step the gold path takes back along the walk)."""
+        known = self._reach.get((source, target))
+        if known is not None:
+            return known
+        src, tgt = self.corpus.documents[source], self.corpus.documents[target]
+        folded = self.f.folded(source)
+        mention = next((n for n in [tgt.name, *tgt.aliases] if n.casefold() in folded), None)
+        found = mention is not None and any(
+            any(hit.doc == source for hit in self.index.search(query, GOLD_TOP_K, self.mode))
+            for query in dict.fromkeys([f"{mention} {src.category or ''}".strip(), mention]))
+        self._reach[(source, target)] = found
+        return found
+
+    def _walk(self, start: int, rng: random.Random) -> list[int]:
+        """`hops` steps along links from `start`: specific targets first (a hub names nothing), each
+        one a step the tools can retrace, and one that can go on while hops remain."""
+        chain = [start]
+        for hop in range(self.hops):
+            options = [t for t in self.f.outgoing[chain[-1]] if t not in chain]
+            rng.shuffle(options)
+            options.sort(key=lambda t: len(self.f.incoming[t]) > SPECIFIC)
+            last = hop == self.hops - 1
+            step = next((t for t in options[:WALK_TRIES]
+                         if (last or any(u not in chain for u in self.f.outgoing[t])) and self._reachable(chain[-1], t)), None)
+            if step is None:
+                raise Refusal("dead_end", {"hops_walked": len(chain) - 1})
+            chain.append(step)
+        return chain
+
+    # -- uniqueness ----------------------------------------------------------------------------
+    def _direct(self, clues: list[Clue]) -> frozenset[int] | None:
+        sets = sorted((self.f.satisfying(c) for c in clues), key=len)
+        if not sets:
+            return None
+        found = sets[0]
+        for other in sets[1:]:
+            found = found & other
+        return found
+
+    def solutions(self, clues: list[list[Clue]]) -> frozenset[int]:
+        """Every document that satisfies all clues about the answer, through some chain of documents
+        that satisfy the clues about X1..XH."""
+        everything = frozenset(range(self.f.n))
+        found = self._direct(clues[-1]) or everything
+        for level in range(len(clues) - 2, -1, -1):
+            linked = self.f.linking_to(found)
+            own = self._direct(clues[level])
+            found = linked if own is None else (linked & own)
+        return found
+
+    # -- one candidate -------------------------------------------------------------------------
+    def draft(self, seed: int, index: int) -> Draft:
+        rng = random.Random(f"{seed}:{index}")
+        answer_type, fact = rng.choice(self._types())
+        pool = self._pool(fact)
+        if not pool:
+            raise Refusal("no_candidates", {"fact": fact})
+        chain = self._walk(rng.choice(pool), rng)
+        clues = [self.f.proposals(i, rng, skip_fact=fact)[: self.breadth] if level else [] for level, i in enumerate(chain)]
+        spare = self.f.proposals(chain[0], rng, skip_fact=fact)
+        clues[0] = spare[: self.breadth]
+        spare = spare[self.breadth :]
+        answer = chain[0]
+        while (found := self.solutions(clues)) != {answer}:
+            if not spare:
+                others = sorted(self.corpus.documents[i].title for i in found - {answer})
+                raise Refusal("ambiguous", {"alternatives": len(others), "examples": others[:5]})
+            clues[0].append(spare.pop(0))
+        # a clue that the walk makes redundant goes again: the hops should be needed
+        for clue in list(reversed(clues[0])):
+            if len(self._direct(clues[0]) or ()) > 1 or len(clues[0]) == 1 or clue.kind == "category":
+                break  # the category stays: it is what the gold path (and a searcher) searches with
+            trial = [c for c in clues[0] if c != clue]
+            if self.solutions([trial, *clues[1:]]) == {answer}:
+                clues[0] = trial
+        direct = len(self._direct(clues[0]) or range(self.f.n))
+        docs = [self.corpus.documents[i] for i in chain]
+        prompt = self._prompt(clues, answer_type, docs[0], fact)
+        args = self._verifier_args(docs[0], answer_type, fact)
+        figures = [args["answer"], str(args.get("value", ""))] if answer_type != "entity" else []
+        check_leaks(prompt, args["answer"], list(args.get("aliases", [])) if answer_type == "entity" else [],
+                    hidden=[d.name for d in docs[1:]], figures=figures)
+        own = clues[0]
+        single_search(prompt, self.corpus, self.index, self.mode, docs[0].id, args["answer"] if answer_type == "entity" else docs[0].title,
+                      list(args.get("aliases", [])), plausible=lambda i: all(i in self.f.satisfying(c) for c in own))
+        gold = self._gold(docs, clues, answer_type, fact)
+        return Draft(chain=[d.id for d in docs], clues=clues, prompt=prompt, answer_type=answer_type, verifier_args=args, gold=gold,
+                     facts={"direct_candidates": direct, "hops_needed": direct > 1, "fact": fact})
+
+    def _prompt(self, clues: list[list[Clue]], answer_type: str, answer: Document, fact: str | None) -> str:
+        from synth import render
+
+        subjects = ["the answer", *[f"X{i}" for i in range(1, len(clues))]]
+        lines = []
+        relation = RELATION_TEXT.get(self.corpus.relation, RELATION_TEXT["links to"])
+        for level, own in enumerate(clues):
+            lines += [clue.text(subjects[level], self.corpus) for clue in own]
+            if level + 1 < len(clues):
+                lines.append(relation.format(s=subjects[level], t=subjects[level + 1], noun=NOUN.get(self.corpus.name, "document")))
+        lines = [line[:1].upper() + line[1:] for line in lines]
+        kind = _article(self.corpus.name)
+        if answer_type == "entity":
+            ask = f"Submit the answer's name (the title of its {NOUN.get(self.corpus.name, 'document')}) and nothing else."
+        elif answer_type == "number":
+            label = answer.facts[fact].label.lower()  # type: ignore[index]
+            unit = answer.facts[fact].unit  # type: ignore[index]
+            ask = (f"Submit the answer's {label} as its entry states it, as one number{' in ' + unit if unit else ''}"
+                   f" (within {NUMBER_TOLERANCE:.0%} counts) and nothing else.")
+        else:
+            label = answer.facts[fact].label.lower()  # type: ignore[index]
+            ask = f"Submit the answer's {label} date as its entry states it (day, month and year, e.g. 4 July 1776) and nothing else."
+        hops = len(clues) - 1
+        plural = {"country": "countries", "entity": "entities"}[kind]
+        return render(PROMPT, target=kind, hops=hops, placeholders=" and ".join(subjects[1:]) if hops > 1 else "X1",
+                      verb="stands" if hops == 1 else "stand", entities=f"another {kind}" if hops == 1 else f"other {plural}",
+                      lines=lines, ask=ask)
+
+    def _verifier_args(self, doc: Document, answer_type: str, fact: str | None) -> dict[str, Any]:
+        if answer_type == "entity":
+            return {"answer": doc.title, "aliases": unique_aliases(self.corpus, self.names, doc.id), "type": "entity"}
+        stated = doc.facts[fact]  # type: ignore[index]
+        import re
+
+        pattern = NUMBER_PATTERNS[fact] if answer_type == "number" else DATE_PATTERN  # type: ignore[index]
+        shown = re.search(pattern, stated.stated)
+        if shown is None:
+            raise Refusal("unstated_fact", {"fact": fact})
+        if answer_type == "number":
+            return {"answer": shown.group(0), "type": "number", "value": float(stated.value), "tolerance": NUMBER_TOLERANCE}
+        return {"answer": shown.group(0), "type": "date", "value": str(stated.value), "tolerance": 0}
+
+    def _gold(self, docs: list[Document], clues: list[list[Clue]], answer_type: str, fact: str | None) -> GoldPath:
+        far = docs[-1]
+        steps = [Step(tool="search", args={"query": far.name, "top_k": GOLD_TOP_K}, expect=far.id),
+                 Step(tool="open", args={"id": far.id}, expect=far.id)]
+        for level in range(len(docs) - 1, 0, -1):
+            known, wanted = docs[level], docs[level - 1]
+            stated = " ".join(c.p["value"] for c in clues[level - 1] if c.kind in ("category", "topic"))
+            mention = next((n for n in [known.name, *known.aliases] if n.casefold() in wanted.text.casefold()), None)
+            if mention is None:
+                raise Refusal("gold_unreachable", {"reason": f"{wanted.id} never names {known.id}"})
+            category = next((c.p["value"] for c in clues[level - 1] if c.kind == "category"), "")
+            for query in dict.fromkeys([f"{mention} {category}".strip(), f"{mention} {stated}".strip(), mention]):
+                ids = [r["id"] for r in search(self.workspace, query, GOLD_TOP_K)["results"]]
+                if wanted.id in ids:
+                    break
+            else:
+                raise Refusal("gold_unreachable", {"reason": f"searching {mention!r} does not reach {wanted.id}"})
+            steps += [Step(tool="search", args={"query": query, "top_k": GOLD_TOP_K}, expect=wanted.id),
+                      Step(tool="open", args={"id": wanted.id}, expect=wanted.id),
+                      Step(tool="find", args={"id": wanted.id, "pattern": mention}, expect=mention)]
+        extra: dict[str, Any] = {}
+        if answer_type != "entity":
+            label = docs[0].facts[fact].label  # type: ignore[index]
+            extra = {"answer_from": "pattern", "label": label, "pattern": NUMBER_PATTERNS[fact] if answer_type == "number" else DATE_PATTERN}  # type: ignore[index]
+        gold = GoldPath(steps=steps, answer_doc=docs[0].id, evidence=[d.id for d in docs], **extra)
+        try:
+            replay(gold, self._call)
+        except GoldPathBroken as exc:
+            raise Refusal("gold_unreachable", {"reason": str(exc)}) from None
+        return gold
+
+    def _call(self, tool: str, **args: Any) -> Any:
+        fn = {"search": search, "open": open_document, "find": find}[tool]
+        return fn(self.workspace, **args)
+
+
+def clue_metadata(clues: list[list[Clue]]) -> list[dict[str, Any]]:
+    subjects = ["answer", *[f"X{i}" for i in range(1, len(clues))]]
+    return [clue.public(subjects[level]) for level, own in enumerate(clues) for clue in own]
+

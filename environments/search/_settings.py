@@ -1,0 +1,94 @@
+"""The settings of `synth generate search`: the corpus, the shape of questions, the tools, and
+the models of the agentic mode.
+
+Sits between the command line (each field is an option `--field-name`, its docstring the help)
+and the search generator. Guarantees: bad values are refused with one line before the run
+directory exists (an unknown corpus name or a missing path, a judge without a model, an agents
+file that does not parse); the stage config records the corpus by its content hash, so a re-run
+against a changed corpus is refused instead of mixing two corpora in one run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from synth import FamilySettings, Flag
+
+
+class SearchSettings(FamilySettings):
+    """Where questions come from and how they are made and gated."""
+
+    corpus: str = "wiki"
+    """wiki (Wikipedia Vital Articles), factbook (CIA World Factbook), a JSONL file or a folder."""
+    n: int = Field(10, ge=1, le=1_000_000)
+    """Tasks to keep."""
+    hops: Annotated[int, Flag("-H")] = Field(2, ge=1, le=5)
+    """Link hops between the answer and the farthest entity a question describes."""
+    breadth: int = Field(2, ge=1, le=4)
+    """Clues per entity (the answer gets more when it needs them to be unique)."""
+    seed: int = Field(0, ge=0)
+    """Seed; (corpus, settings, seed, index) fixes a candidate."""
+    answer_type: Literal["any", "entity", "number", "date"] = "any"
+    """Kind of answer: any mixes those the corpus supports (number and date need structured facts)."""
+    retriever: Literal["bm25", "dense", "hybrid"] = "bm25"
+    """Ranking of the search tool; dense and hybrid compute the corpus vectors once (slow on a CPU)."""
+    snippet_words: int = Field(512, ge=16, le=4096)
+    """Words per search-result snippet and per page of open (BrowseComp-Plus: 512 tokens)."""
+    max_candidates: int | None = Field(None, ge=1)
+    """Candidates to try at most (default: 20 per task, at least 100)."""
+    base_url: str | None = None
+    """OpenAI-compatible server: switches to the agentic mode (questioner, answerers, verifier agents)."""
+    model: str | None = None
+    """Model name for the agents (with --base-url)."""
+    api_key_env: str | None = None
+    """Environment variable holding the server's API key."""
+    agents: Path | None = None
+    """TOML file of heterogeneous agents ([questioner], [[answerer]], [verifier] tables: base_url, model, system_prompt, temperature, tools)."""
+    answerers: int = Field(3, ge=1, le=16)
+    """Answer agents when --agents gives none (with and without tools, varied prompts and temperatures)."""
+    verify_passes: int = Field(2, ge=1, le=8)
+    """Passes of the verification agent over the ground truth and over each candidate."""
+    rounds: int = Field(2, ge=1, le=6)
+    """Times the questioner may grow a question that answerers solved."""
+    max_steps: int = Field(12, ge=2, le=200)
+    """Model calls per agent episode."""
+    max_tokens: int = Field(1024, ge=16)
+    """Completion tokens per agent call."""
+    judge_base_url: str | None = None
+    """Server of a rubric-based judge for free-form answers (agentic mode); pinned in every tuple."""
+    judge_model: str | None = None
+    """Model name of the judge."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "SearchSettings":
+        if self.base_url is None and self.agents is None and (self.model is not None or self.api_key_env is not None):
+            raise ValueError("--model and --api-key-env go with --base-url (the agentic mode)")
+        if (self.judge_base_url is None) != (self.judge_model is None):
+            raise ValueError("give both --judge-base-url and --judge-model, or neither")
+        for url in (self.base_url, self.judge_base_url):
+            if url is not None and not url.startswith(("http://", "https://")):
+                raise ValueError(f"{url!r} is not an http(s) URL")
+        return self
+
+    @property
+    def agentic(self) -> bool:
+        return self.base_url is not None or self.agents is not None
+
+    @property
+    def candidates(self) -> int:
+        return self.max_candidates or max(100, 20 * self.n)
+
+    def stage_config(self, corpus_hash: str, corpus_name: str, agents: dict[str, Any] | None) -> dict[str, Any]:
+        """The generate config in the run manifest: everything that shapes a task (not URLs or keys)."""
+        config = self.model_dump(mode="json", exclude={"corpus", "base_url", "api_key_env", "agents", "judge_base_url"})
+        config.update({"family": "search", "corpus": corpus_name, "corpus_hash": corpus_hash, "max_candidates": self.candidates,
+                       "mode": "agentic" if self.agentic else "programmatic"})
+        if not self.agentic:
+            for key in ("model", "answerers", "verify_passes", "rounds", "max_steps", "max_tokens", "judge_model"):
+                config.pop(key)
+        else:
+            config["agents"] = agents
+        return config
