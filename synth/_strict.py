@@ -101,23 +101,24 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def strict_loads(text: str, limits: JsonLimits = JsonLimits()) -> Any:
-    """The value of JSON `text`, or a SubmissionError naming the limit it breaks (see the module)."""
+def strict_loads(text: str, limits: JsonLimits = JsonLimits(), *, what: str = "answer") -> Any:
+    """The value of JSON `text`, or a SubmissionError naming the limit it breaks (see the module);
+    `what` names the text in messages (the tool runtime reads "argument text")."""
     if len(text) > limits.chars:
-        raise SubmissionError("format.size", f"answer is {len(text)} characters; at most {limits.chars}")
+        raise SubmissionError("format.size", f"{what} is {len(text)} characters; at most {limits.chars}")
     if not text.isascii() and not _encodable(text):
-        raise SubmissionError("format.text", "answer holds a lone surrogate character")
+        raise SubmissionError("format.text", f"{what} holds a lone surrogate character")
     try:
         value = json.loads(text, object_pairs_hook=_pairs, parse_int=_number_reader(limits, int),
                            parse_float=_number_reader(limits, float), parse_constant=_constant)
     except _Refused as exc:
         raise SubmissionError(exc.check, str(exc)) from None
     except RecursionError:
-        raise SubmissionError("format.depth", f"answer nests deeper than {limits.depth} levels") from None
+        raise SubmissionError("format.depth", f"{what} nests deeper than {limits.depth} levels") from None
     except json.JSONDecodeError as exc:
-        raise SubmissionError("format", f"answer is not JSON: {exc.msg} at position {exc.pos}") from None
+        raise SubmissionError("format", f"{what} is not JSON: {exc.msg} at position {exc.pos}") from None
     if _depth_over(value, limits.depth):
-        raise SubmissionError("format.depth", f"answer nests deeper than {limits.depth} levels")
+        raise SubmissionError("format.depth", f"{what} nests deeper than {limits.depth} levels")
     if "\\u" in text and not all(s.isascii() or _encodable(s) for s in _strings(value)):
-        raise SubmissionError("format.text", "answer escapes a lone surrogate (\\ud800-\\udfff)")
+        raise SubmissionError("format.text", f"{what} escapes a lone surrogate (\\ud800-\\udfff)")
     return value

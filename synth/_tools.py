@@ -6,13 +6,14 @@ and always returns a `ToolResult`. Guarantees:
 
 - A bad call (non-JSON, unknown tool, wrong type, missing or unknown argument, a tool that raises)
   becomes a structured error result, never an exception.
-- Argument text is read within limits (`MAX_ARGUMENT_CHARS` characters, `MAX_NESTING` levels of
-  lists and objects, `MAX_INT_DIGITS` digits per integer, no NaN or Infinity); a call over a limit
-  is refused with a structured error before anything parses it, so no input a model writes can
-  raise out of the runtime (RecursionError, the 4,300-digit int limit).
+- Argument text is read by the core's strict JSON reader within limits (`MAX_ARGUMENT_CHARS`
+  characters, `MAX_NESTING` levels of lists and objects, `MAX_INT_DIGITS` digits a number, no NaN
+  or Infinity, no key twice in one object, no lone surrogate); a call over a limit is a structured
+  error, so no input a model writes can raise out of the runtime (RecursionError, the 4,300-digit
+  int limit) or reach a tool ambiguous or unencodable.
 - Error messages are capped at `MAX_MESSAGE_CHARS` characters: a huge argument is never echoed
-  whole. Text that UTF-8 cannot encode (lone surrogates) is replaced in parsed arguments, results
-  and submissions, so whatever a call returns can be journaled.
+  whole. Text UTF-8 cannot encode (lone surrogates) is replaced in results and submissions, so
+  whatever a call returns can be journaled.
 - An exception inside a tool is the model's to see (`tool_failure`) only while the environment is
   healthy: when the runtime's `probe` fails afterwards (a closed database, a dead container), the
   call raises `EnvironmentFault` and the episode ends as an infrastructure failure.
@@ -32,8 +33,9 @@ from typing import Any, Callable, get_type_hints
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
-from ._errors import EnvironmentFault, ToolError
+from ._errors import EnvironmentFault, SubmissionError, ToolError
 from ._records import ToolSpec, clip, encodable
+from ._strict import JsonLimits, strict_loads
 
 _ARG_LINE = re.compile(r"^\s*(\w+)\s*(?:\([^)]*\))?\s*:\s*(.+)$")
 
@@ -137,57 +139,20 @@ def _error(kind: str, message: str) -> ToolResult:
     return ToolResult(content=_dump(body), error=True, error_kind=kind)
 
 
-class _Refused(Exception):
-    """Argument text the runtime will not read; becomes an error result of `kind`."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-
-
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
-_BRACKETS = re.compile(r"[\[\]{}]")
-_SURROGATE_TEXT = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
-"""A lone surrogate in argument text: a JSON escape of one, or the character itself."""
-
-
-def _nesting_over(text: str, limit: int) -> bool:
-    """Whether the lists and objects of JSON `text` nest deeper than `limit` (string contents skipped)."""
-    if text.count("[") + text.count("{") <= limit:
-        return False
-    depth = 0
-    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
-        depth += 1 if bracket in "[{" else -1
-        if depth > limit:
-            return True
-    return False
-
-
-def _int(text: str) -> int:
-    digits = len(text) - text.startswith("-")
-    if digits > MAX_INT_DIGITS:
-        raise _Refused("invalid_arguments", f"an integer has {digits} digits; at most {MAX_INT_DIGITS} are accepted")
-    return int(text)
-
-
-def _constant(text: str) -> Any:
-    raise _Refused("invalid_json", f"{text} is not a JSON value")
+ARGUMENT_LIMITS = JsonLimits(chars=MAX_ARGUMENT_CHARS, digits=MAX_INT_DIGITS, depth=MAX_NESTING)
+"""How argument text is read (`synth.strict_loads`, the one strict JSON reader)."""
+_KINDS = {"format": "invalid_json", "format.size": "arguments_too_large"}
+"""Error kind of each strict-JSON check a call can break (the rest: invalid_arguments)."""
 
 
 def parse_arguments(text: str) -> Any:
     """The JSON value of a model's argument text, read within the runtime's limits; raises
-    `_Refused` (kind, message) for text over a limit or not JSON."""
-    if len(text) > MAX_ARGUMENT_CHARS:
-        raise _Refused("arguments_too_large", f"arguments are {len(text)} characters; at most {MAX_ARGUMENT_CHARS} are read")
-    if _nesting_over(text, MAX_NESTING):
-        raise _Refused("invalid_arguments", f"arguments nest deeper than {MAX_NESTING} levels of lists and objects")
+    `ToolError` (its kind says which limit) for text over a limit, not JSON, with a key repeated in
+    one object, or with a lone surrogate."""
     try:
-        value = json.loads(text, parse_int=_int, parse_constant=_constant)
-    except json.JSONDecodeError as exc:
-        raise _Refused("invalid_json", f"arguments are not valid JSON: {exc.msg} at position {exc.pos}") from None
-    except (ValueError, RecursionError) as exc:  # any other limit of the decoder: still the caller's input
-        raise _Refused("invalid_json", f"arguments cannot be read: {exc}") from None
-    return encodable(value) if _SURROGATE_TEXT.search(text) else value
+        return strict_loads(text, ARGUMENT_LIMITS, what="argument text")
+    except SubmissionError as exc:
+        raise ToolError(str(exc), _KINDS.get(exc.check, "invalid_arguments")) from None
 
 
 @dataclass
@@ -234,7 +199,7 @@ class ToolRuntime:
         elif isinstance(arguments, str):
             try:
                 raw = parse_arguments(arguments)
-            except _Refused as refused:
+            except ToolError as refused:
                 return _error(refused.kind, str(refused))
         else:
             raw = encodable(arguments)

@@ -179,12 +179,19 @@ def test_an_unknown_tool_with_a_huge_name_is_capped(runtime):
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
-def test_nan_and_infinity_are_not_json(runtime, constant):
-    assert error_of(runtime.call("lookup", '{"city": "Oslo", "limit": ' + constant + "}"))["type"] == "invalid_json"
+def test_nan_and_infinity_are_not_json_numbers(runtime, constant):
+    error = error_of(runtime.call("lookup", '{"city": "Oslo", "limit": ' + constant + "}"))
+    assert error["type"] == "invalid_arguments" and "not a JSON number" in error["message"]
+
+
+def test_a_key_given_twice_is_refused_not_resolved_silently(runtime):
+    # json.loads keeps the last one: the data would show one city and the tool would use the other
+    error = error_of(runtime.call("lookup", '{"city": "Rome", "city": "Oslo"}'))
+    assert error["type"] == "invalid_arguments" and "appears twice" in error["message"]
 
 
 @pytest.mark.parametrize("text", ['{"city": "Os\\ud800lo"}', '{"city": "Os\ud800lo"}', '{"city": "Os\\uDFFFlo"}'])
-def test_lone_surrogates_in_arguments_are_replaced_before_the_tool_sees_them(runtime, text):
+def test_lone_surrogates_in_arguments_never_reach_the_tool(runtime, text):
     # they used to reach the tool and come back as an UnicodeEncodeError the model was shown
     seen = []
 
@@ -195,17 +202,27 @@ def test_lone_surrogates_in_arguments_are_replaced_before_the_tool_sees_them(run
             city: A city.
         """
         seen.append(city)
-        raise ToolError(f"no city {city}", "not_found")
+        return city
 
     echoing = ToolRuntime.of([tool_from_function(echo)], DB)
     result = echoing.call("echo", text)
-    assert seen == ["Os\ufffdlo"]
+    assert seen == [] and error_of(result)["type"] == "invalid_arguments" and "lone surrogate" in result.content
     result.content.encode("utf-8")  # encodable: it can be journaled
 
 
-def test_a_submission_with_a_lone_surrogate_is_replaced(runtime):
-    result = runtime.call("submit", '{"answer_text": "a\\udc80b"}')
-    assert result.submitted and runtime.submission == "a\ufffdb"
+def test_a_submission_with_a_lone_surrogate_is_refused_and_can_be_made_again(runtime):
+    assert error_of(runtime.call("submit", '{"answer_text": "a\\udc80b"}'))["type"] == "invalid_arguments"
+    assert not runtime.submitted
+    assert runtime.call("submit", '{"answer_text": "ab"}').submitted and runtime.submission == "ab"
+
+
+def test_text_a_tool_returns_is_made_encodable():
+    def leaky(db: dict) -> str:
+        """Return what a decoder let through."""
+        return "bytes \udcff decoded with surrogateescape"
+
+    result = ToolRuntime.of([tool_from_function(leaky)], DB).call("leaky", "{}")
+    assert json.loads(result.content) == "bytes \ufffd decoded with surrogateescape"
 
 
 # -- the environment breaking under a call is not the model's error ------------------------------

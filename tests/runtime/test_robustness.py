@@ -105,7 +105,7 @@ def test_a_100k_argument_is_answered_too_large_and_stored_cut(toy_run: synth.Run
     assert first.termination is TerminationReason.SUBMITTED and first.verdict.status == "pass"
 
 
-@pytest.mark.parametrize("where", ["submitted", "answered", "reasoning", "tool_name", "arguments"])
+@pytest.mark.parametrize("where", ["submitted", "answered", "reasoning", "tool_name", "arguments", "raw_arguments"])
 def test_a_lone_surrogate_anywhere_in_a_reply_never_crashes_the_rollout(toy_run: synth.Run, where: str) -> None:
     # "\ud800" crashed the whole `synth rollout` (a serialization error in Journal.append)
     def model(body: dict, n: int) -> Any:
@@ -119,7 +119,9 @@ def test_a_lone_surrogate_anywhere_in_a_reply_never_crashes_the_rollout(toy_run:
             return raw(completion(tool_calls=[call("lookup", {"key": "k1"}, "r")], reasoning="hm\udfff"))
         if where == "tool_name":
             return raw(completion(tool_calls=[call("look\ud800up", {"key": "k1"}, "t")]))
-        return raw(completion(tool_calls=[call("lookup", '{"key": "k\ud800"}', "a")]))
+        if where == "raw_arguments":  # the character itself inside the argument text (replaced on arrival)
+            return raw(completion(tool_calls=[call("lookup", '{"key": "k\ud800"}', "a")]))
+        return raw(completion(tool_calls=[call("lookup", '{"key": "k\\ud800"}', "a")]))
 
     stats = roll(toy_run, Scripted(model), concurrency=1, samples=1)
     journal_is_clean(toy_run)
@@ -127,8 +129,9 @@ def test_a_lone_surrogate_anywhere_in_a_reply_never_crashes_the_rollout(toy_run:
     assert first.verdict is not None and first.verdict.status in ("pass", "fail")  # graded, never lost
     assert stats.infrastructure == 0 and stats.graded == stats.done
     assert encodable(first.model_dump()) == first.model_dump()  # no lone surrogate left anywhere
-    if where == "submitted":
-        assert first.submission == "app\ufffdle"
+    if where in ("submitted", "arguments"):  # refused, with the reason, and the episode went on
+        error = json.loads(first.messages[3].content)["error"]
+        assert error["type"] == "invalid_arguments" and "lone surrogate" in error["message"]
 
 
 # -- an environment that breaks under a call --------------------------------------------------------
