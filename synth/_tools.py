@@ -8,12 +8,12 @@ and always returns a `ToolResult`. Guarantees:
   becomes a structured error result, never an exception.
 - Argument text is read by the core's strict JSON reader within limits (`MAX_ARGUMENT_CHARS`
   characters, `MAX_NESTING` levels of lists and objects, `MAX_INT_DIGITS` digits a number, no NaN
-  or Infinity, no key twice in one object, no lone surrogate); a call over a limit is a structured
-  error, so no input a model writes can raise out of the runtime (RecursionError, the 4,300-digit
-  int limit) or reach a tool ambiguous or unencodable.
+  or Infinity, no key twice in one object); a call over a limit is a structured error, so no input
+  a model writes can raise out of the runtime (RecursionError, the 4,300-digit int limit) or
+  reach a tool ambiguous.
 - Error messages are capped at `MAX_MESSAGE_CHARS` characters: a huge argument is never echoed
-  whole. Text UTF-8 cannot encode (lone surrogates) is replaced in results and submissions, so
-  whatever a call returns can be journaled.
+  whole. Text UTF-8 cannot encode (lone surrogates, raw or escaped) is replaced by U+FFFD in
+  arguments, results and submissions, so whatever a call takes or returns can be journaled.
 - An exception inside a tool is the model's to see (`tool_failure`) only while the environment is
   healthy: when the runtime's `probe` fails afterwards (a closed database, a dead container), the
   call raises `EnvironmentFault` and the episode ends as an infrastructure failure.
@@ -150,7 +150,7 @@ def parse_arguments(text: str) -> Any:
     `ToolError` (its kind says which limit) for text over a limit, not JSON, with a key repeated in
     one object, or with a lone surrogate."""
     try:
-        return strict_loads(text, ARGUMENT_LIMITS, what="argument text")
+        return strict_loads(text, ARGUMENT_LIMITS, what="argument text", replace_surrogates=True)
     except SubmissionError as exc:
         raise ToolError(str(exc), _KINDS.get(exc.check, "invalid_arguments")) from None
 

@@ -191,7 +191,7 @@ def test_a_key_given_twice_is_refused_not_resolved_silently(runtime):
 
 
 @pytest.mark.parametrize("text", ['{"city": "Os\\ud800lo"}', '{"city": "Os\ud800lo"}', '{"city": "Os\\uDFFFlo"}'])
-def test_lone_surrogates_in_arguments_never_reach_the_tool(runtime, text):
+def test_lone_surrogates_in_arguments_are_replaced_before_the_tool_sees_them(runtime, text):
     # they used to reach the tool and come back as an UnicodeEncodeError the model was shown
     seen = []
 
@@ -204,16 +204,19 @@ def test_lone_surrogates_in_arguments_never_reach_the_tool(runtime, text):
         seen.append(city)
         return city
 
-    echoing = ToolRuntime.of([tool_from_function(echo)], DB)
-    result = echoing.call("echo", text)
-    assert seen == [] and error_of(result)["type"] == "invalid_arguments" and "lone surrogate" in result.content
+    result = ToolRuntime.of([tool_from_function(echo)], DB).call("echo", text)
+    assert seen == ["Os\ufffdlo"] and json.loads(result.content) == "Os\ufffdlo"
     result.content.encode("utf-8")  # encodable: it can be journaled
 
 
-def test_a_submission_with_a_lone_surrogate_is_refused_and_can_be_made_again(runtime):
-    assert error_of(runtime.call("submit", '{"answer_text": "a\\udc80b"}'))["type"] == "invalid_arguments"
-    assert not runtime.submitted
-    assert runtime.call("submit", '{"answer_text": "ab"}').submitted and runtime.submission == "ab"
+def test_an_escaped_surrogate_pair_is_a_character_not_a_lone_surrogate():
+    result = ToolRuntime.of([tool_from_function(submit, submit=True)], DB).call("submit", '{"answer_text": "\\ud83d\\ude00"}')
+    assert result.submitted and result.submission == "\U0001F600"
+
+
+def test_a_submission_with_a_lone_surrogate_is_replaced(runtime):
+    result = runtime.call("submit", '{"answer_text": "a\\udc80b"}')
+    assert result.submitted and runtime.submission == "a\ufffdb"
 
 
 def test_text_a_tool_returns_is_made_encodable():
