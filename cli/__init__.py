@@ -20,7 +20,22 @@ def main() -> None:
     root = logging.getLogger("synth")
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    _exit_on_termination()
     app()
+
+
+def _exit_on_termination() -> None:
+    """SIGTERM and SIGHUP end synth through SystemExit, as Ctrl-C does through KeyboardInterrupt, so
+    cleanup runs: a started model server is stopped, journals are closed, the stage is marked."""
+    import signal
+    import sys
+
+    def leave(signum: int, frame: object) -> None:
+        sys.exit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            signal.signal(sig, leave)
 
 
 __all__ = ["app", "fail", "main"]

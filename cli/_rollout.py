@@ -1,9 +1,11 @@
 """Model commands: `synth rollout` (roll a model through a run's tuples) and `synth serve`.
 
 Sits at the top of the rollout stage (verify -> rollout -> export). `rollout` builds a
-`RolloutConfig` from an optional TOML file plus flags (flags win), starts the embedded model when
-no base URL is configured, runs `synth._rollout.rollout_run`, and prints pass@k. A bad config or
-flag is one line on stderr and exit 2; re-running the same command resumes.
+`RolloutConfig` from an optional TOML file plus flags (flags win), calls the rollout stage (which
+starts the embedded model when no base URL is configured), and prints the effective settings,
+progress while episodes run, and pass@k. A bad config or flag, a dead or wrong server, or another
+process rolling the same model through the run is one line on stderr and exit 2; a rollout that
+stopped early on infrastructure failures exits 1; re-running the same command resumes.
 """
 
 from __future__ import annotations
@@ -71,6 +73,10 @@ def rollout(
     logprobs: Annotated[Optional[bool], typer.Option("--logprobs/--no-logprobs", help="Keep token logprobs and ids.")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Sampling seed (sample i uses seed+i).")] = None,
     tasks: Annotated[Optional[int], typer.Option("--tasks", min=1, help="Only the first N sound tasks of the run (smoke runs).")] = None,
+    max_consecutive_failures: Annotated[
+        Optional[int],
+        typer.Option("--max-consecutive-failures", min=0, help="Stop after this many episodes in a row fail on infrastructure (default 10; 0: never)."),
+    ] = None,
     executor: ExecutorOption = ExecutorKind.local,
     ray_address: RayAddressOption = None,
 ) -> None:
@@ -108,6 +114,7 @@ def rollout(
         timeout=timeout,
         logprobs=logprobs,
         seed=seed,
+        max_consecutive_failures=max_consecutive_failures,
     )
     run = Run.open(run_dir)
     interactive = sys.stderr.isatty()
@@ -119,8 +126,13 @@ def rollout(
             last_line[0] = time.monotonic()
             typer.echo(f"rollout: {stats.done}/{stats.episodes} done  {stats.note()}", err=True)
 
+    def on_reply(stats: Any) -> None:  # without a terminal: a line every 15 s while episodes run
+        if not interactive and time.monotonic() - last_line[0] > 15:
+            last_line[0] = time.monotonic()
+            typer.echo(f"rollout: {stats.done}/{stats.episodes} done  {stats.note()}", err=True)
+
     with make_executor(executor, ray_address) as chosen:
-        report = rollout_stage(run, cfg, tasks=tasks, progress=progress, on_episode=on_episode,
+        report = rollout_stage(run, cfg, tasks=tasks, progress=progress, on_episode=on_episode, on_reply=on_reply,
                                log=lambda message: typer.echo(message, err=True), executor=chosen)
     stats, facts, k = report.stats, report.tasks, report.samples
     n = sum(s.n for s in facts.values())
@@ -132,6 +144,11 @@ def rollout(
         + (f", pass@{k} {report.pass_at(k):.3f}; " if k > 1 else "; ")
         + f"{stats.tokens_per_second:.1f} completion tok/s; endings: {ends}"
     )
+    if stats.aborted:
+        reason = " ".join(stats.aborted.split())
+        typer.echo(f"synth: error: rollout {reason}; the manifest marks the stage aborted; "
+                   "fix the cause and re-run the same command to resume", err=True)
+        raise typer.Exit(1)
     if stats.done and stats.infrastructure == stats.done:
         typer.echo(f"synth: error: every episode failed on infrastructure (model_error/environment_error); see {run.path}", err=True)
         raise typer.Exit(1)

@@ -9,6 +9,7 @@ registers through the `synth.plugins` entry points, and the core names none of t
 
 from ._errors import (
     ConfigError,
+    EnvironmentFault,
     GenerationError,
     ModelError,
     SandboxError,

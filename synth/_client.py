@@ -11,7 +11,9 @@ logprobs and token ids when the server returns them). Guarantees:
   rollout can manage its context instead of failing.
 - Whatever the model wrote comes back as a `Message`, never an exception: tool calls with missing
   ids, non-string arguments or missing names are normalized so the tool runtime can answer them
-  with structured errors; an empty reply or unparseable raw completion sets `Reply.malformed`.
+  with structured errors; an empty reply, an unparseable raw completion, `tool_calls` that are not
+  a list of objects, or text over `text_limit` characters (cut to it) sets `Reply.malformed`, which
+  the rollout feeds back to the model. Text UTF-8 cannot encode (lone surrogates) is replaced.
 - The flavor decides how thinking is switched on (vLLM/SGLang: chat_template_kwargs; DeepSeek API:
   thinking.type) and which field reasoning is read from (`reasoning` or `reasoning_content`).
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import os
 import random
 import re
 import ssl
@@ -34,7 +37,7 @@ import httpx
 
 from ._config import RolloutConfig
 from ._errors import ModelError
-from ._records import FunctionCall, Message, ToolCall, ToolSpec
+from ._records import Message, ToolSpec, clip, encodable
 from ._retry import Attempt, Retry, RetryPolicy, aretrying
 
 _CONTEXT_LIMIT = re.compile(
@@ -84,45 +87,78 @@ def retry_after(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-WireCache = dict[int, tuple[Message, dict[str, Any]]]
-"""Per-conversation memo of request JSON by position; an entry counts only for the very same
-Message object, so a replaced or copied message is serialized afresh."""
+WireCache = dict[int, tuple[Any, bytes]]
+"""Per-conversation memo of request JSON: each message's by position, the tools list's under -1; an
+entry counts only for the very same object, so a replaced or copied one is serialized afresh."""
+_TOOLS = -1
 
 
-def wire_messages(messages: list[Message], flavor: str, cache: WireCache | None = None) -> list[dict[str, Any]]:
-    """Messages as request JSON. Reasoning goes back to servers that read it (DeepSeek requires it
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def wire_message(message: Message, flavor: str) -> dict[str, Any]:
+    """A message as request JSON. Reasoning goes back to servers that read it (DeepSeek requires it
     on tool-call turns); plain OpenAI servers never see the field. Tool messages carry only their
-    call id, as the OpenAI schema has it. With `cache`, earlier turns are not serialized again."""
-    out = []
-    for index, message in enumerate(messages):
-        if cache is not None:
-            hit = cache.get(index)
-            if hit is not None and hit[0] is message:
-                out.append(hit[1])
-                continue
-        data = message.openai()
-        if flavor == "openai":
-            data.pop("reasoning_content", None)
-        if message.role == "tool":
-            data.pop("name", None)
-        if message.role == "assistant" and "content" not in data:
-            data["content"] = ""  # servers differ on null and absent content; all take ""
-        if cache is not None:
-            cache[index] = (message, data)
-        out.append(data)
-    return out
+    call id, as the OpenAI schema has it."""
+    data = message.openai()
+    if flavor == "openai":
+        data.pop("reasoning_content", None)
+    if message.role == "tool":
+        data.pop("name", None)
+    if message.role == "assistant" and "content" not in data:
+        data["content"] = ""  # servers differ on null and absent content; all take ""
+    return data
 
 
-def normalize_message(raw: dict[str, Any], flavor: str) -> Message:
-    """An assistant message from response JSON, whatever shape the model's calls came in."""
+def _cached(cache: WireCache | None, index: int, value: Any, encode: Callable[[], bytes]) -> bytes:
+    if cache is not None:
+        hit = cache.get(index)
+        if hit is not None and hit[0] is value:
+            return hit[1]
+    data = encode()
+    if cache is not None:
+        cache[index] = (value, data)
+    return data
+
+
+MAX_CALLS = 64
+"""Most tool calls one reply may hold; a reply with more is malformed (none is run)."""
+
+
+def text_limit(max_tokens: int) -> int:
+    """Most characters kept of a reply's content (and of its reasoning): far more than
+    `max_tokens` tokens can hold, so only a server that ignores the limit reaches it."""
+    return max(65536, 16 * max_tokens)
+
+
+def _text(value: Any, limit: int, what: str, problems: list[str]) -> str:
+    text = encodable(value)
+    if len(text) > limit:
+        problems.append(f"your {what} was {len(text)} characters; only {limit} are kept: write less")
+        return clip(text, limit)
+    return text
+
+
+def normalize_message(raw: dict[str, Any], flavor: str, limit: int = text_limit(1024)) -> tuple[Message, str | None]:
+    """An assistant message from response JSON, whatever shape the model's calls came in, and
+    what is wrong with it for the model to be told (None when nothing is)."""
+    problems: list[str] = []
     fields = ("reasoning", "reasoning_content") if flavor == "vllm" else ("reasoning_content", "reasoning")
     reasoning = next((raw[f] for f in fields if isinstance(raw.get(f), str) and raw[f]), None)
+    if reasoning is not None:
+        reasoning = _text(reasoning, limit, "reasoning", problems)
     content = raw.get("content")
-    if content is not None and not isinstance(content, str):
-        content = json.dumps(content, ensure_ascii=False)
+    if content is not None:
+        content = _text(content if isinstance(content, str) else json.dumps(content, ensure_ascii=False), limit, "reply", problems)
+    items = raw.get("tool_calls")
+    if items is not None and not isinstance(items, list):
+        problems.append(f"tool_calls must be a list of calls, not {type(items).__name__}; no tool was called")
+        items = None
     calls = []
-    for item in raw.get("tool_calls") or []:
+    for number, item in enumerate(items or []):
         if not isinstance(item, dict):
+            problems.append(f"tool_calls[{number}] is {type(item).__name__}, not a call object; it was not run")
             continue
         function = item.get("function") if isinstance(item.get("function"), dict) else {}
         arguments = function.get("arguments")
@@ -131,21 +167,30 @@ def normalize_message(raw: dict[str, Any], flavor: str) -> Message:
         elif not isinstance(arguments, str):
             arguments = json.dumps(arguments, ensure_ascii=False)
         name = function.get("name")
-        # every field is type-checked above, so the models are built without re-validation (hot path)
-        calls.append(
-            ToolCall.model_construct(
-                id=str(item.get("id") or f"call_{uuid.uuid4().hex[:16]}"),
-                type="function",
-                function=FunctionCall.model_construct(name=name if isinstance(name, str) else "", arguments=arguments),
-            )
-        )
-    return Message.model_construct(
-        role="assistant", content=content, reasoning_content=reasoning, tool_calls=calls or None, tool_call_id=None, name=None
-    )
+        calls.append({
+            "id": clip(encodable(str(item.get("id") or f"call_{uuid.uuid4().hex[:16]}")), 100),  # never a tool's name or
+            "type": "function",                                                                 # id is longer than this
+            "function": {"name": clip(encodable(name), 100) if isinstance(name, str) else "", "arguments": encodable(arguments)},
+        })
+    size = sum(len(c["function"]["arguments"]) for c in calls)
+    if len(calls) > MAX_CALLS or size > limit:
+        problems.append(f"your reply holds {len(calls)} tool calls with {size} characters of arguments; at most {MAX_CALLS}"
+                        f" calls and {limit} characters are read: none of them was run")
+        del calls[MAX_CALLS:]  # kept: the first ones, cut, each answered with this error
+        for c in calls:
+            c["function"]["arguments"] = clip(c["function"]["arguments"], 2000)
+    # every field is type-checked above, so validation cannot fail; one validation of the whole
+    # message (in pydantic-core) costs half of building its three models with model_construct
+    message = Message.model_validate({"role": "assistant", "content": content, "reasoning_content": reasoning,
+                                      "tool_calls": calls or None})
+    return message, "; ".join(problems) or None
+
+
+_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
 class ModelClient:
-    """One connection pool to one server; `async with ModelClient(config) as client: ...`."""
+    """Connections to one server; `async with ModelClient(config) as client: ...`."""
 
     def __init__(
         self,
@@ -158,21 +203,21 @@ class ModelClient:
         if config.base_url is None:
             raise ModelError("no base_url: start a server (synth serve) or let synth rollout start the embedded one")
         self.config = config
-        headers = {}
+        headers = {"Content-Type": "application/json"}
         key = config.api_key()
         if key:
             headers["Authorization"] = f"Bearer {key}"
-        self._settings: dict[str, Any] = {
-            "base_url": config.base_url.rstrip("/") + "/",
-            "headers": headers,
-            "timeout": httpx.Timeout(config.timeout, connect=min(config.timeout, 30.0)),
-            "limits": httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            "transport": transport,
-        }
-        # one TLS context for every lane: building one per client costs ~50 ms (CA bundle parsing)
-        self._settings["verify"] = ssl.create_default_context(cafile=certifi.where())
-        self._idle: list[httpx.AsyncClient] = []
-        self._lanes: list[httpx.AsyncClient] = []
+        self._base = config.base_url.rstrip("/") + "/"
+        self._headers = headers
+        self._timeout = httpx.Timeout(config.timeout, connect=min(config.timeout, 30.0))
+        self._transport = transport
+        # with a proxy configured, requests go through httpx's client, which honours it; otherwise
+        # straight to a transport: the client layer costs about a quarter of a request's CPU
+        self._direct = not any(os.environ.get(name) for name in _PROXY_VARIABLES)
+        self._urls: dict[str, httpx.URL] = {}
+        self._verify: ssl.SSLContext | bool | None = None
+        self._idle: list[Any] = []
+        self._lanes: list[Any] = []
         self._sleep = sleep
         self._rng = rng or random.Random()
 
@@ -188,45 +233,68 @@ class ModelClient:
         self._lanes.clear()
         self._idle.clear()
 
-    async def _send(self, path: str, body: dict[str, Any]) -> httpx.Response:
-        """One POST on an idle lane. A lane is an httpx client holding one keep-alive connection:
-        one shared pool of hundreds of connections spends most of its time in pool bookkeeping
-        (measured: 87 vs 820 requests/s at 256 in flight), so each request in flight gets its own."""
+    async def _send(self, path: str, body: dict[str, Any] | bytes) -> httpx.Response:
+        """One POST (of JSON, or of JSON text already encoded) on an idle lane. A lane holds one
+        keep-alive connection: one shared pool of hundreds of connections spends most of its time
+        in pool bookkeeping (measured: 87 vs 820 requests/s at 256 in flight), so each request in
+        flight gets its own."""
+        content = body if isinstance(body, bytes) else _dumps(body)
         lane = self._idle.pop() if self._idle else self._new_lane()
         try:
-            return await lane.post(path, json=body)
+            if not self._direct:
+                return await lane.post(path, content=content)
+            url = self._urls.get(path) or self._urls.setdefault(path, httpx.URL(self._base + path))
+            request = httpx.Request("POST", url, headers=self._headers, content=content,
+                                    extensions={"timeout": self._timeout.as_dict()})
+            response = await lane.handle_async_request(request)
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+            return response
         finally:
             self._idle.append(lane)
 
-    def _new_lane(self) -> httpx.AsyncClient:
-        lane = httpx.AsyncClient(**self._settings)
+    def _new_lane(self) -> Any:
+        if self._verify is None:  # one TLS context for every lane: building one costs ~50 ms (CA bundle parsing)
+            self._verify = ssl.create_default_context(cafile=certifi.where()) if self._base.startswith("https") else False
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        if self._direct:
+            if self._transport is not None:
+                return self._transport  # an injected transport (tests) serves every lane
+            lane: Any = httpx.AsyncHTTPTransport(verify=self._verify, limits=limits)
+        else:
+            lane = httpx.AsyncClient(base_url=self._base, headers=self._headers, timeout=self._timeout, limits=limits,
+                                     transport=self._transport, verify=self._verify)
         self._lanes.append(lane)
         return lane
 
     # -- requests ------------------------------------------------------------------------------
     def chat_body(
         self, messages: list[Message], tools: list[ToolSpec], *, seed: int | None = None, cache: WireCache | None = None
-    ) -> dict[str, Any]:
-        """The JSON body of a chat request, with the flavor's thinking switch."""
+    ) -> bytes:
+        """The JSON text of a chat request, with the flavor's thinking switch. With `cache` (one per
+        conversation) the JSON of earlier turns and of the tools is spliced in as it was encoded
+        before: a request costs the encoding of its new turns only, not of the whole conversation
+        again (which grows with every step)."""
         cfg = self.config
-        body: dict[str, Any] = {
-            "model": cfg.model_name,
-            "messages": wire_messages(messages, cfg.flavor, cache),
-            "temperature": cfg.temperature,
-            "top_p": cfg.top_p,
-            "max_tokens": cfg.max_tokens,
-        }
+        head: dict[str, Any] = {"model": cfg.model_name, "temperature": cfg.temperature, "top_p": cfg.top_p,
+                                "max_tokens": cfg.max_tokens}
+        parts = [b'{"messages":[',
+                 b",".join(_cached(cache, i, m, lambda m=m: _dumps(wire_message(m, cfg.flavor))) for i, m in enumerate(messages)),
+                 b"]"]
         if tools:
-            body["tools"] = [t.openai() for t in tools]
-            body["tool_choice"] = cfg.tool_choice
-        self._thinking(body)
+            parts += [b',"tools":', _cached(cache, _TOOLS, tools, lambda: _dumps([t.openai() for t in tools]))]
+            head["tool_choice"] = cfg.tool_choice
+        self._thinking(head)
         if cfg.logprobs:
-            body["logprobs"] = True
+            head["logprobs"] = True
             if cfg.flavor == "vllm":
-                body["return_token_ids"] = True
+                head["return_token_ids"] = True
         if seed is not None:
-            body["seed"] = seed
-        return body
+            head["seed"] = seed
+        parts += [b",", _dumps(head)[1:]]
+        return b"".join(parts)
 
     def _thinking(self, body: dict[str, Any]) -> None:
         cfg = self.config
@@ -246,14 +314,15 @@ class ModelClient:
         data = await self.post("chat/completions", self.chat_body(messages, tools, seed=seed, cache=cache))
         choice = data["choices"][0]
         raw = choice.get("message") if isinstance(choice.get("message"), dict) else {}
-        message = normalize_message(raw, self.config.flavor)
+        message, problem = normalize_message(raw, self.config.flavor, text_limit(self.config.max_tokens))
         reply = Reply(
             message=message,
-            finish_reason=choice.get("finish_reason"),
+            finish_reason=_finish(choice),
             usage=_usage(data),
+            malformed=problem,
             seconds=time.monotonic() - started,
         )
-        if not message.tool_calls and not (message.content or "").strip():
+        if problem is None and not message.tool_calls and not (message.content or "").strip():
             reply.malformed = "empty reply: call a tool or give your final answer"
         _attach_tokens(reply, data, choice)
         return reply
@@ -278,10 +347,11 @@ class ModelClient:
         started = time.monotonic()
         data = await self.post("completions", body)
         choice = data["choices"][0]
-        text = choice.get("text") if isinstance(choice.get("text"), str) else ""
+        problems: list[str] = []
+        text = _text(choice.get("text") if isinstance(choice.get("text"), str) else "", text_limit(cfg.max_tokens), "reply", problems)
         reply = Reply(
             message=Message(role="assistant", content=text),
-            finish_reason=choice.get("finish_reason"),
+            finish_reason=_finish(choice),
             usage=_usage(data),
             prompt_text=prompt,
             seconds=time.monotonic() - started,
@@ -289,17 +359,18 @@ class ModelClient:
         try:
             reply.message = dsv32.parse(text, thinking=cfg.thinking)
         except dsv32.ParseError as exc:
-            reply.malformed = f"your reply could not be parsed: {exc}"
-        else:
-            if not reply.message.tool_calls and not (reply.message.content or "").strip():
-                reply.malformed = "empty reply: call a tool or give your final answer"
+            problems.append(f"your reply could not be parsed: {clip(str(exc), 300)}")
+        if problems:
+            reply.malformed = "; ".join(problems)
+        elif not reply.message.tool_calls and not (reply.message.content or "").strip():
+            reply.malformed = "empty reply: call a tool or give your final answer"
         lp = choice.get("logprobs")
         if isinstance(lp, dict) and isinstance(lp.get("tokens"), list):
             reply.logprobs = [[t, p] for t, p in zip(lp["tokens"], lp.get("token_logprobs") or [])]
         _attach_tokens(reply, data, choice)
         return reply
 
-    async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def post(self, path: str, body: dict[str, Any] | bytes) -> dict[str, Any]:
         """POST with retries; returns the decoded JSON of a usable answer or raises ModelError."""
         cfg = self.config
 
@@ -317,8 +388,8 @@ class ModelClient:
                     if not isinstance(data["choices"][0], dict):
                         raise TypeError("choices[0] is not an object")
                     return data
-                except (ValueError, KeyError, IndexError, TypeError) as exc:
-                    return Retry(f"unreadable response body ({type(exc).__name__}: {exc})")
+                except (ValueError, KeyError, IndexError, TypeError, RecursionError) as exc:
+                    return Retry(f"unreadable response body ({type(exc).__name__}: {clip(str(exc), 200)})")
             if status == 429:
                 wait = retry_after(response)
                 return Retry("rate limited (HTTP 429)", None if wait is None else min(wait, cfg.backoff_max))
@@ -336,12 +407,31 @@ class ModelClient:
         )
 
 
+def _root_cause(exc: BaseException) -> str:
+    """The innermost reason of a transport error (httpx says "All connection attempts failed";
+    the socket said "Connection refused")."""
+    seen, inner = set(), exc
+    while (inner.__cause__ or inner.__context__) is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        inner = inner.__cause__ or inner.__context__  # type: ignore[assignment]
+    if isinstance(inner, OSError) and isinstance(inner.errno, int) and inner.errno > 0:
+        return os.strerror(inner.errno)  # "Connection refused", not asyncio's "Connect call failed (...)"
+    if isinstance(inner, OSError) and inner.strerror:
+        return inner.strerror
+    return str(inner) or str(exc) or type(exc).__name__
+
+
 def _snippet(response: httpx.Response) -> str:
     try:
         text = response.text
     except Exception:  # a body that cannot be decoded still gets a one-line report
         text = ""
     return " ".join(text.split())[:300] or "(empty body)"
+
+
+def _finish(choice: dict[str, Any]) -> str | None:
+    reason = choice.get("finish_reason")
+    return reason if isinstance(reason, str) else None
 
 
 def _usage(data: dict[str, Any]) -> dict[str, int]:
@@ -359,3 +449,61 @@ def _attach_tokens(reply: Reply, data: dict[str, Any], choice: dict[str, Any]) -
     prompt_ids = data.get("prompt_token_ids") or choice.get("prompt_token_ids")
     if isinstance(prompt_ids, list):
         reply.prompt_token_ids = prompt_ids
+
+
+async def probe(config: RolloutConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> str | None:
+    """Ask `config.base_url` once, before a rollout starts, whether it is a live OpenAI-compatible
+    server: GET /models (and, when that path is missing, a one-token request). A dead or wrong
+    server is a `ModelError` of one line naming the URL and the cause, so a rollout fails at once
+    instead of spending every episode's retries. Returns a note for the user (the model is not
+    listed), else None. A busy server (429, 5xx) passes: the rollout's retries are for that."""
+    url = (config.base_url or "").rstrip("/")
+    key = config.api_key()
+    wait = min(config.timeout, 30.0)
+    async with httpx.AsyncClient(
+        base_url=url + "/", timeout=wait, transport=transport, headers={"Authorization": f"Bearer {key}"} if key else {},
+        verify=ssl.create_default_context(cafile=certifi.where()),
+    ) as http:
+
+        async def ask(method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+            try:
+                return await http.request(method, path, json=body)
+            except httpx.TimeoutException:
+                raise ModelError(f"the model server at {url} did not answer within {wait:g}s") from None
+            except httpx.TransportError as exc:
+                raise ModelError(f"cannot reach the model server at {url}: {_root_cause(exc)}") from None
+
+        def refused(response: httpx.Response, path: str) -> ModelError | None:
+            if response.status_code in (401, 403):
+                return ModelError(f"the model server at {url} refused the API key (HTTP {response.status_code} on /{path}): "
+                                  f"{_snippet(response)}; check api_key_env")
+            return None
+
+        listing = await ask("GET", "models")
+        if (error := refused(listing, "models")) is not None:
+            raise error
+        if listing.status_code in (404, 405):
+            path = "completions" if config.endpoint == "completions" else "chat/completions"
+            body: dict[str, Any] = {"model": config.model_name, "max_tokens": 1}
+            body.update({"prompt": "ping"} if config.endpoint == "completions" else {"messages": [{"role": "user", "content": "ping"}]})
+            answer = await ask("POST", path, body)
+            if (error := refused(answer, path)) is not None:
+                raise error
+            if answer.status_code in (404, 405):
+                raise ModelError(f"{url} answers HTTP {answer.status_code} on /models and /{path}: it is not an OpenAI-compatible "
+                                 "API root (which usually ends in /v1)")
+            if answer.status_code in (400, 422):
+                raise ModelError(f"the model server at {url} refused a one-token request for model {config.model_name!r}: "
+                                 f"HTTP {answer.status_code}: {_snippet(answer)}")
+            return None
+        if listing.status_code != 200:
+            return None  # busy or failing now; the rollout's retries handle that
+        try:
+            data = listing.json()
+            served = [item["id"] for item in data["data"] if isinstance(item, dict) and isinstance(item.get("id"), str)]
+        except (ValueError, KeyError, TypeError):
+            raise ModelError(f"{url}/models did not answer with an OpenAI model list: is {url} the API root (usually ending in /v1)?") from None
+        if served and config.model_name not in served:
+            shown = ", ".join(served[:5]) + (", ..." if len(served) > 5 else "")
+            return f"note: {url} lists the models {shown}; {config.model_name!r} is not among them (requests may be refused)"
+        return None

@@ -14,7 +14,8 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ._errors import ConfigError
 
@@ -66,6 +67,9 @@ class RolloutConfig(BaseModel):
     """Episodes in flight at once."""
     timeout: float = Field(300.0, gt=0.0)
     """Seconds per request before it counts as timed out (and is retried)."""
+    max_consecutive_failures: int = Field(10, ge=0)
+    """Stop the rollout once this many episodes in a row end in model_error or environment_error
+    (a dead server, a broken environment); 0: never stop. A re-run resumes."""
     retries: int = Field(5, ge=0, le=100)
     """Retries of one request on 429, 5xx, timeouts and dropped connections."""
     backoff: float = Field(0.5, ge=0.0)
@@ -83,9 +87,14 @@ class RolloutConfig(BaseModel):
     def _consistent(self) -> "RolloutConfig":
         if self.thinking and self.flavor == "openai":
             raise ValueError("thinking needs a flavor with a thinking switch: vllm, sglang or deepseek")
-        if self.base_url is not None and not self.base_url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must start with http:// or https:// (got {self.base_url!r})")
         return self
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_url(value)
+        return value
 
     @property
     def model_name(self) -> str:
@@ -124,6 +133,22 @@ class RolloutConfig(BaseModel):
             "tool_choice": self.tool_choice,
             "seed": self.seed,
         }
+
+
+def check_url(url: str) -> None:
+    """Refuse a server URL that cannot work: not http(s), no host, whitespace or an unparseable form."""
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"must start with http:// or https:// (got {url!r})")
+    if any(c.isspace() for c in url):
+        raise ValueError(f"{url!r} contains whitespace")
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"{url!r} is not a URL: {exc}") from None
+    if not parsed.host:
+        raise ValueError(f"{url!r} names no host, e.g. http://127.0.0.1:8000/v1")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise ValueError(f"{url!r} has port {parsed.port}, outside 1-65535")
 
 
 def _one_line(exc: ValidationError, origin: str) -> ConfigError:

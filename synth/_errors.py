@@ -5,6 +5,7 @@
     ├── StoreError             a run directory that is unreadable, foreign, or holds malformed records
     ├── GenerationError        a generator could not build a tuple
     ├── ToolError              a tool call the environment rejects (becomes a tool message, never a crash)
+    ├── EnvironmentFault       the environment itself broke during a tool call (the episode ends environment_error)
     ├── VerifierError          a verifier that cannot grade (becomes status="error", never reward 0)
     ├── SubmissionError        a submission that cannot be graded as it is (a fail on the check it names)
     ├── SandboxError           containers, images, the Docker engine
@@ -36,6 +37,11 @@ class ToolError(SynthError):
     def __init__(self, message: str, kind: str = "invalid_request") -> None:
         super().__init__(message)
         self.kind = kind
+
+
+class EnvironmentFault(SynthError):
+    """The environment itself failed while serving a tool call (a closed connection, a dead
+    container): an infrastructure failure, never a tool error the model is blamed for."""
 
 
 class VerifierError(SynthError):

@@ -7,11 +7,18 @@ appends the result in the `tool` role, until the model submits, answers without 
 limit ends the episode. Guarantees:
 
 - Every episode ends as a `Trajectory` with a termination reason; nothing the model writes crashes
-  the run. Bad calls (non-JSON arguments, unknown tools, schema violations) come back as tool error
-  results; an empty or unparseable reply comes back as an error message in the user role (there is
-  no call for a tool message to answer). Both are counted in `tool_errors`.
-- A server that fails after the client's retries ends that episode with `model_error` (an
-  infrastructure failure, never graded, never exported) and the run goes on; a re-run retries it.
+  the run. Bad calls (non-JSON arguments, unknown tools, schema violations, arguments over the
+  runtime's limits) come back as tool error results; a malformed reply (empty, unparseable,
+  `tool_calls` that are not a list of calls, text over the client's limit) comes back as an error
+  in the tool role when it holds calls (none of them is run), else in the user role. Both are
+  counted in `tool_errors`. Arguments over the runtime's size limit are stored cut, never whole.
+- A server that fails after the client's retries ends that episode with `model_error`, and an
+  environment that breaks (`EnvironmentFault`: a closed connection, a dead container) with
+  `environment_error`: infrastructure failures, never graded, never exported, retried by a re-run.
+  After `max_consecutive_failures` of them in a row the rollout stops (episodes in flight are
+  cancelled and left for the re-run) and the stage is marked aborted in the manifest.
+- One writer per stage: the rollout runs inside `Run.writing`, so a second process rolling the
+  same model through the same run is refused, naming the first one's pid.
 - Thinking with tools: requests carry the reasoning of the current user turn across its tool calls;
   reasoning before the last user message is dropped; tool calls and results always stay.
 - Context management above `context_threshold` of the window: discard-all, discard-75, summary or
@@ -40,8 +47,9 @@ from ._config import RolloutConfig
 from ._dsv32 import drop_thinking
 from ._errors import ModelError, StoreError
 from ._family import Environment, Family
-from ._records import Message, TerminationReason, Trajectory, TupleRecord, content_key
-from ._store import Run
+from ._records import Message, TerminationReason, ToolCall, Trajectory, TupleRecord, clip, content_key
+from ._store import Run, StageSession
+from ._tools import MAX_ARGUMENT_CHARS
 from ._verify import sound_keys
 from ._context import SUMMARY_REQUEST, discard_tool_history, estimate_tokens, restart_from_summary
 from ._grading import grade_trajectory
@@ -80,11 +88,15 @@ class _Episode:
     context: int = 0
     """Tokens the conversation is believed to hold now."""
     wire: dict[int, Any] = field(default_factory=dict)
-    """Request JSON of earlier turns (see `wire_messages`)."""
+    """Request JSON of earlier turns (see `ModelClient.chat_body`)."""
     events: list[dict[str, Any]] = field(default_factory=list)
     logprobs: list[Any] = field(default_factory=list)
     token_ids: list[Any] = field(default_factory=list)
     prompt_text: str | None = None
+    on_reply: Callable[[Reply], None] | None = None
+    """Called after every model call (live progress)."""
+    reasoning: bool = False
+    """A reply carried reasoning (only then is there thinking to drop from requests)."""
 
 
 class Episode(NamedTuple):
@@ -118,6 +130,8 @@ async def _manage_context(client: ModelClient, cfg: RolloutConfig, state: _Episo
         summary = (reply.message.content or "").strip()
         state.completion_tokens += reply.usage.get("completion_tokens", 0)
         state.prompt_tokens += reply.usage.get("prompt_tokens", 0)
+        if state.on_reply is not None:
+            state.on_reply(reply)
         if not summary:
             return False
         state.messages = restart_from_summary(state.messages[: state.prompt_len], summary)
@@ -135,15 +149,39 @@ async def _env(offload: bool, fn: Callable[..., T], *args: Any) -> T:
     return fn(*args)
 
 
-async def run_episode(client: ModelClient, cfg: RolloutConfig, fam: Family, record: TupleRecord, run: Run, sample: int) -> Trajectory:
-    """Roll the model through one tuple once; always returns a graded (or infra-labelled) trajectory."""
+def _stored(message: Message) -> Message:
+    """The assistant message as kept: tool-call arguments over the runtime's limit are cut (the
+    call was refused; the whole text is neither stored nor sent back)."""
+    calls = message.tool_calls or []
+    if all(len(c.function.arguments) <= MAX_ARGUMENT_CHARS for c in calls):
+        return message
+    cut = [
+        c if len(c.function.arguments) <= MAX_ARGUMENT_CHARS
+        else ToolCall.model_construct(id=c.id, type="function", function=c.function.model_copy(update={"arguments": clip(c.function.arguments, 2000)}))
+        for c in calls
+    ]
+    return message.model_copy(update={"tool_calls": cut})
+
+
+async def run_episode(
+    client: ModelClient,
+    cfg: RolloutConfig,
+    fam: Family,
+    record: TupleRecord,
+    run: Run,
+    sample: int,
+    *,
+    on_reply: Callable[[Reply], None] | None = None,
+) -> Trajectory:
+    """Roll the model through one tuple once; always returns a graded (or infra-labelled) trajectory.
+    `on_reply` is called after every model call (live progress)."""
     offload = fam.blocking  # the contract: blocking environments open, act and close in worker threads
     sampling = cfg.sampling()
     seed = None if cfg.seed is None else cfg.seed + sample
     if seed is not None:
         sampling["seed"] = seed
     prompt = fam.prompt_messages(record)
-    state = _Episode(messages=list(prompt), prompt_len=len(prompt))
+    state = _Episode(messages=list(prompt), prompt_len=len(prompt), on_reply=on_reply)
     termination = TerminationReason.MAX_STEPS
     submission: Any = None
     error: str | None = None
@@ -162,7 +200,8 @@ async def run_episode(client: ModelClient, cfg: RolloutConfig, fam: Family, reco
                 termination = TerminationReason.CONTEXT_EXHAUSTED
                 break
             try:
-                reply = await client.chat(drop_thinking(state.messages), tools, seed=seed, cache=state.wire)
+                request = drop_thinking(state.messages) if state.reasoning else state.messages
+                reply = await client.chat(request, tools, seed=seed, cache=state.wire)
             except ContextOverflow:
                 if await _manage_context(client, cfg, state, tools, "server refused the length"):
                     continue
@@ -171,13 +210,17 @@ async def run_episode(client: ModelClient, cfg: RolloutConfig, fam: Family, reco
             state.steps += 1
             _account(state, reply)
             message = reply.message
-            state.messages.append(message)
+            state.messages.append(_stored(message))
             if reply.malformed:
                 state.malformed += 1
                 state.tool_errors += 1
-                feedback = json.dumps({"error": {"type": "malformed_reply", "message": reply.malformed}})
-                state.messages.append(Message(role="user", content=feedback))
-                state.context += len(feedback) // 4 + 8
+                feedback = json.dumps({"error": {"type": "malformed_reply", "message": reply.malformed}}, ensure_ascii=False)
+                # every call of a malformed reply is answered (none is run), so the conversation stays valid
+                for call in message.tool_calls or []:
+                    state.messages.append(Message(role="tool", tool_call_id=call.id, name=call.function.name, content=feedback))
+                if not message.tool_calls:
+                    state.messages.append(Message(role="user", content=feedback))
+                state.context += (len(feedback) // 4 + 8) * max(1, len(message.tool_calls or []))
             elif message.tool_calls:
                 for call in message.tool_calls:
                     result = await _env(offload, env.call, call.function.name, call.function.arguments)
@@ -204,8 +247,8 @@ async def run_episode(client: ModelClient, cfg: RolloutConfig, fam: Family, reco
         artifacts = await _env(offload, env.finalize)
     except ModelError as exc:
         termination, error = TerminationReason.MODEL_ERROR, str(exc)
-    except Exception as exc:  # the environment failed (container died, asset missing): infrastructure
-        termination, error = TerminationReason.ENVIRONMENT_ERROR, f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # the environment failed (EnvironmentFault, asset missing): infrastructure
+        termination, error = TerminationReason.ENVIRONMENT_ERROR, clip(f"{type(exc).__name__}: {exc}", 2000)
     finally:
         if env is not None:
             try:
@@ -260,6 +303,10 @@ def _account(state: _Episode, reply: Reply) -> None:
         state.token_ids.append({"prompt": reply.prompt_token_ids, "completion": reply.token_ids})
     if reply.prompt_text is not None:
         state.prompt_text = reply.prompt_text
+    if reply.message.reasoning_content:
+        state.reasoning = True
+    if state.on_reply is not None:
+        state.on_reply(reply)
 
 
 # -- a whole run ------------------------------------------------------------------------------
@@ -275,9 +322,14 @@ class RolloutStats:
     passed: int = 0
     graded: int = 0
     infrastructure: int = 0
+    steps: int = 0
+    """Model calls so far (episodes still running included)."""
     completion_tokens: int = 0
+    """Completion tokens so far (episodes still running included)."""
     started: float = field(default_factory=time.monotonic)
     terminations: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    aborted: str | None = None
+    """Why the rollout stopped early (consecutive infrastructure failures), if it did."""
 
     @property
     def pass_rate(self) -> float:
@@ -289,26 +341,31 @@ class RolloutStats:
         return self.completion_tokens / elapsed if elapsed > 0 else 0.0
 
     def note(self) -> str:
-        return f"pass {self.pass_rate:.0%} of {self.graded}  {self.tokens_per_second:.0f} tok/s  infra {self.infrastructure}"
+        return (f"pass {self.pass_rate:.0%} of {self.graded}  {self.steps} calls  {self.tokens_per_second:.0f} tok/s"
+                f"  infra {self.infrastructure}")
 
 
 _INFRASTRUCTURE = {t.value for t in TerminationReason if t.infrastructure}
 
 
-def finished_keys(run: Run) -> set[str]:
-    """Keys of model episodes whose latest record is not an infrastructure failure. Reads only the
-    identity fields of each line (full validation of a large journal would dominate a resume)."""
+def finished_keys(run: Run, model: str | None = None) -> set[str]:
+    """Keys of model episodes (of `model`, when given) whose latest record is not an
+    infrastructure failure. Reads only the identity fields of each line, and skips lines of other
+    models unparsed (full validation of a large journal would dominate a resume)."""
     path = run.path / Run.TRAJECTORIES
     if not path.exists():
         return set()
+    mark = b'"model":' + json.dumps(model, ensure_ascii=False, separators=(",", ":")).encode() if model is not None else b""
     latest: dict[str, bool] = {}
     with open(path, "rb") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.endswith(b"\n"):
                 break  # a torn tail is not a record
+            if mark not in line:
+                continue
             try:
                 data = json.loads(line)
-                if data["source"] != "model":
+                if data["source"] != "model" or (model is not None and data["model"] != model):
                     continue
                 key = episode_key(data["task_key"], data["model"], data["sample"])
                 latest[key] = data["termination"] not in _INFRASTRUCTURE
@@ -326,7 +383,7 @@ def plan(run: Run, cfg: RolloutConfig, tasks: int | None = None) -> tuple[list[E
     if run.stage("verify") is None:
         raise StoreError(f"run {run.path} has not been verified; run synth verify first (only sound tuples are rolled out)")
     sound = sound_keys(run)
-    finished = finished_keys(run)
+    finished = finished_keys(run, cfg.model_name)
     todo, skipped = [], 0
     chosen = [record for record in tuples if record.key in sound][:tasks]
     for record in chosen:
@@ -354,6 +411,10 @@ def stage_name(cfg: RolloutConfig) -> str:
     return f"rollout:{cfg.model_name}"
 
 
+class _Stop(Exception):
+    """Raised inside the task group to stop the rollout early."""
+
+
 async def rollout_run(
     run: Run,
     cfg: RolloutConfig,
@@ -362,19 +423,34 @@ async def rollout_run(
     *,
     client: ModelClient | None = None,
     on_episode: Callable[[RolloutStats, Trajectory], None] | None = None,
+    on_reply: Callable[[RolloutStats], None] | None = None,
+    session: StageSession | None = None,
     executor: Any = None,
     setup: Callable[[], None] | None = None,
 ) -> RolloutStats:
     """Roll `cfg.model` through the planned episodes (the stage passes its `plan`; without one,
     every sound tuple x `cfg.samples` not yet finished); `skipped` episodes were finished by an
-    earlier call. Resumable: each episode is appended as it finishes (with a remote `executor`,
-    episodes run on its workers, `setup` first, and are appended in plan order)."""
+    earlier call. Resumable: each episode is appended as it finishes. Runs as the stage's one
+    writer (`session`, else one taken here); `on_episode` follows every finished episode,
+    `on_reply` every model call. With a remote `executor`, episodes run on its workers (`setup`
+    first) and are appended in plan order; their model calls are counted as they come back."""
+    if session is None:
+        with run.writing(stage_name(cfg), cfg.identity()) as own:
+            return await rollout_run(run, cfg, todo, skipped, client=client, on_episode=on_episode, on_reply=on_reply,
+                                     session=own, executor=executor, setup=setup)
     if todo is None:
         todo, skipped = plan(run, cfg)
-    run.begin(stage_name(cfg), cfg.identity())
     stats = RolloutStats(episodes=len(todo), skipped=skipped)
     journal = run.trajectories()
     families: dict[str, Family] = {}
+    streak, last_failure = 0, ""  # infrastructure failures in a row, and the last one's cause
+
+    def replied(reply: Reply) -> None:
+        stats.steps += 1
+        stats.completion_tokens += reply.usage.get("completion_tokens", 0)
+        if on_reply is not None:
+            on_reply(stats)
+
     # everything alive now (tuples, plan, caches) lives as long as the rollout: keep the collector
     # from rescanning it on every full collection while hundreds of episodes allocate
     gc.freeze()
@@ -386,40 +462,54 @@ async def rollout_run(
         with journal:
 
             def record(trajectory: Trajectory) -> None:
+                nonlocal streak, last_failure
                 journal.append(trajectory)
                 stats.done += 1
                 stats.terminations[trajectory.termination.value] += 1
-                stats.completion_tokens += trajectory.usage.get("completion_tokens", 0)
                 if trajectory.termination.infrastructure:
                     stats.infrastructure += 1
-                elif trajectory.verdict is not None and trajectory.verdict.status != "error":
-                    stats.graded += 1
-                    stats.passed += trajectory.verdict.status == "pass"
+                    streak += 1
+                    last_failure = f"{trajectory.termination.value}: {trajectory.extra.get('error', '')}"
+                else:
+                    streak = 0
+                    if trajectory.verdict is not None and trajectory.verdict.status != "error":
+                        stats.graded += 1
+                        stats.passed += trajectory.verdict.status == "pass"
                 if on_episode is not None:
                     on_episode(stats, trajectory)
+                if cfg.max_consecutive_failures and streak >= cfg.max_consecutive_failures:
+                    stats.aborted = (f"stopped after {streak} episodes in a row failed on infrastructure"
+                                     f" (the last: {clip(last_failure, 300)})")
+                    raise _Stop
 
             async def one(episode: Episode) -> None:
                 name = episode.record.environment.family
                 fam = families.get(name) or families.setdefault(name, registry.family(name))
                 assert client is not None
-                record(await run_episode(client, cfg, fam, episode.record, run, episode.sample))
+                record(await run_episode(client, cfg, fam, episode.record, run, episode.sample, on_reply=replied))
 
-            if remote:
+            async def remotely() -> None:
                 async for trajectory in executor.amap(remote_episode, todo, shared=(run, cfg), setup=setup,
                                                       concurrency=cfg.concurrency):
+                    stats.steps += sum(m.role == "assistant" for m in trajectory.messages)
+                    stats.completion_tokens += trajectory.usage.get("completion_tokens", 0)
                     record(trajectory)
-            else:
-                await bounded(todo, one, cfg.concurrency)
+
+            try:
+                if remote:
+                    await remotely()
+                else:
+                    await bounded(todo, one, cfg.concurrency)
+            except* _Stop:
+                pass  # episodes in flight were cancelled: nothing of theirs was written; a re-run does them
     finally:
         gc.unfreeze()
         if owned and client is not None:
             await client.aclose()
     previous = run.stage(stage_name(cfg)) or {}
-    run.finish(
-        stage_name(cfg),
-        samples=max(cfg.samples, previous.get("samples", 0)),
-        episodes=stats.skipped + stats.done - stats.infrastructure,
-    )
+    facts = {"samples": max(cfg.samples, previous.get("samples", 0)), "episodes": stats.skipped + stats.done - stats.infrastructure}
+    if stats.aborted:
+        session.abort(stats.aborted, **facts)
+    else:
+        session.finish(**facts)
     return stats
-
-

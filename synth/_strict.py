@@ -23,6 +23,7 @@ import math
 from typing import Any, NamedTuple
 
 from ._errors import SubmissionError
+from ._records import encodable
 
 
 class JsonLimits(NamedTuple):
@@ -101,23 +102,30 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def strict_loads(text: str, limits: JsonLimits = JsonLimits()) -> Any:
-    """The value of JSON `text`, or a SubmissionError naming the limit it breaks (see the module)."""
+def strict_loads(text: str, limits: JsonLimits = JsonLimits(), *, what: str = "answer", replace_surrogates: bool = False) -> Any:
+    """The value of JSON `text`, or a SubmissionError naming the limit it breaks (see the module);
+    `what` names the text in messages (the tool runtime reads "argument text"). With
+    `replace_surrogates`, lone surrogates are replaced by U+FFFD instead of refused (tool arguments:
+    the call goes on, and what it returns stays storable)."""
     if len(text) > limits.chars:
-        raise SubmissionError("format.size", f"answer is {len(text)} characters; at most {limits.chars}")
+        raise SubmissionError("format.size", f"{what} is {len(text)} characters; at most {limits.chars}")
     if not text.isascii() and not _encodable(text):
-        raise SubmissionError("format.text", "answer holds a lone surrogate character")
+        if not replace_surrogates:
+            raise SubmissionError("format.text", f"{what} holds a lone surrogate character")
+        text = encodable(text)
     try:
         value = json.loads(text, object_pairs_hook=_pairs, parse_int=_number_reader(limits, int),
                            parse_float=_number_reader(limits, float), parse_constant=_constant)
     except _Refused as exc:
         raise SubmissionError(exc.check, str(exc)) from None
     except RecursionError:
-        raise SubmissionError("format.depth", f"answer nests deeper than {limits.depth} levels") from None
+        raise SubmissionError("format.depth", f"{what} nests deeper than {limits.depth} levels") from None
     except json.JSONDecodeError as exc:
-        raise SubmissionError("format", f"answer is not JSON: {exc.msg} at position {exc.pos}") from None
+        raise SubmissionError("format", f"{what} is not JSON: {exc.msg} at position {exc.pos}") from None
     if _depth_over(value, limits.depth):
-        raise SubmissionError("format.depth", f"answer nests deeper than {limits.depth} levels")
+        raise SubmissionError("format.depth", f"{what} nests deeper than {limits.depth} levels")
     if "\\u" in text and not all(s.isascii() or _encodable(s) for s in _strings(value)):
-        raise SubmissionError("format.text", "answer escapes a lone surrogate (\\ud800-\\udfff)")
+        if replace_surrogates:
+            return encodable(value)
+        raise SubmissionError("format.text", f"{what} escapes a lone surrogate (\\ud800-\\udfff)")
     return value

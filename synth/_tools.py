@@ -2,8 +2,22 @@
 
 Sits under every agent: a gold solution, a model rollout and `synth verify` all reach an
 environment through `ToolRuntime.call`, which takes the raw name and argument text a model wrote
-and always returns a `ToolResult`; a bad call (non-JSON, unknown tool, wrong type, missing or
-unknown argument, a tool that raises) becomes a structured error result, never an exception.
+and always returns a `ToolResult`. Guarantees:
+
+- A bad call (non-JSON, unknown tool, wrong type, missing or unknown argument, a tool that raises)
+  becomes a structured error result, never an exception.
+- Argument text is read by the core's strict JSON reader within limits (`MAX_ARGUMENT_CHARS`
+  characters, `MAX_NESTING` levels of lists and objects, `MAX_INT_DIGITS` digits a number, no NaN
+  or Infinity, no key twice in one object); a call over a limit is a structured error, so no input
+  a model writes can raise out of the runtime (RecursionError, the 4,300-digit int limit) or
+  reach a tool ambiguous.
+- Error messages are capped at `MAX_MESSAGE_CHARS` characters: a huge argument is never echoed
+  whole. Text UTF-8 cannot encode (lone surrogates, raw or escaped) is replaced by U+FFFD in
+  arguments, results and submissions, so whatever a call takes or returns can be journaled.
+- An exception inside a tool is the model's to see (`tool_failure`) only while the environment is
+  healthy: when the runtime's `probe` fails afterwards (a closed database, a dead container), the
+  call raises `EnvironmentFault` and the episode ends as an infrastructure failure.
+
 Gold solutions get a `ToolClient`, which holds nothing but the call path: tool results reach it as
 JSON text decoded afresh, never as live objects of the environment.
 """
@@ -19,10 +33,20 @@ from typing import Any, Callable, get_type_hints
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
-from ._errors import ToolError
-from ._records import ToolSpec
+from ._errors import EnvironmentFault, SubmissionError, ToolError
+from ._records import ToolSpec, clip, encodable
+from ._strict import JsonLimits, strict_loads
 
 _ARG_LINE = re.compile(r"^\s*(\w+)\s*(?:\([^)]*\))?\s*:\s*(.+)$")
+
+MAX_ARGUMENT_CHARS = 256 * 1024
+"""Longest argument text read; a longer call is refused unparsed."""
+MAX_NESTING = 32
+"""Deepest nesting of lists and objects in arguments."""
+MAX_INT_DIGITS = 100
+"""Most digits of one integer in arguments (Python refuses over 4,300 with a ValueError)."""
+MAX_MESSAGE_CHARS = 500
+"""Longest error message a call returns."""
 
 
 def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
@@ -111,12 +135,31 @@ def _dump(value: Any) -> str:
 
 
 def _error(kind: str, message: str) -> ToolResult:
-    return ToolResult(content=_dump({"error": {"type": kind, "message": message}}), error=True, error_kind=kind)
+    body = {"error": {"type": kind, "message": encodable(clip(message, MAX_MESSAGE_CHARS))}}
+    return ToolResult(content=_dump(body), error=True, error_kind=kind)
+
+
+ARGUMENT_LIMITS = JsonLimits(chars=MAX_ARGUMENT_CHARS, digits=MAX_INT_DIGITS, depth=MAX_NESTING)
+"""How argument text is read (`synth.strict_loads`, the one strict JSON reader)."""
+_KINDS = {"format": "invalid_json", "format.size": "arguments_too_large"}
+"""Error kind of each strict-JSON check a call can break (the rest: invalid_arguments)."""
+
+
+def parse_arguments(text: str) -> Any:
+    """The JSON value of a model's argument text, read within the runtime's limits; raises
+    `ToolError` (its kind says which limit) for text over a limit, not JSON, with a key repeated in
+    one object, or with a lone surrogate."""
+    try:
+        return strict_loads(text, ARGUMENT_LIMITS, what="argument text", replace_surrogates=True)
+    except SubmissionError as exc:
+        raise ToolError(str(exc), _KINDS.get(exc.check, "invalid_arguments")) from None
 
 
 @dataclass
 class ToolRuntime:
-    """The environment's tools bound to its context; the one path every call takes."""
+    """The environment's tools bound to its context; the one path every call takes. `probe`, when
+    given, checks the context still works (it raises if not): it decides whether an exception in a
+    tool is the model's to see or an infrastructure failure."""
 
     tools: dict[str, Tool]
     context: Any
@@ -124,18 +167,20 @@ class ToolRuntime:
     errors: int = 0
     submission: Any = None
     submitted: bool = False
+    probe: Callable[[], Any] | None = None
     _order: list[str] = field(default_factory=list)
 
     @classmethod
-    def of(cls, tools: list[Tool], context: Any) -> "ToolRuntime":
-        return cls(tools={t.spec.name: t for t in tools}, context=context, _order=[t.spec.name for t in tools])
+    def of(cls, tools: list[Tool], context: Any, *, probe: Callable[[], Any] | None = None) -> "ToolRuntime":
+        return cls(tools={t.spec.name: t for t in tools}, context=context, probe=probe, _order=[t.spec.name for t in tools])
 
     @property
     def specs(self) -> list[ToolSpec]:
         return [self.tools[name].spec for name in self._order]
 
     def call(self, name: str, arguments: str | dict[str, Any] | None) -> ToolResult:
-        """Run one tool call as a model wrote it; every failure becomes an error result."""
+        """Run one tool call as a model wrote it; every failure becomes an error result, except a
+        broken environment, which raises `EnvironmentFault`."""
         self.calls += 1
         result = self._call(name, arguments)
         if result.error:
@@ -146,38 +191,54 @@ class ToolRuntime:
         tool = self.tools.get(name)
         if tool is None:
             known = ", ".join(self._order)
-            return _error("unknown_tool", f"no tool named {name!r}; available: {known}")
+            return _error("unknown_tool", f"no tool named {clip(name, 100)!r}; available: {known}")
         if self.submitted:
             return _error("already_submitted", "an answer was already submitted; the episode is over")
         if arguments is None or arguments == "":
             raw: Any = {}
         elif isinstance(arguments, str):
             try:
-                raw = json.loads(arguments)
-            except json.JSONDecodeError as exc:
-                return _error("invalid_json", f"arguments are not valid JSON: {exc.msg} at position {exc.pos}")
+                raw = parse_arguments(arguments)
+            except ToolError as refused:
+                return _error(refused.kind, str(refused))
         else:
-            raw = arguments
+            raw = encodable(arguments)
         if not isinstance(raw, dict):
             return _error("invalid_arguments", "arguments must be a JSON object")
         try:
             args = tool.args_model.model_validate(raw)
         except ValidationError as exc:
             problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or '(arguments)'}: {e['msg']}" for e in exc.errors()
+                f"{'.'.join(clip(str(p), 60) for p in e['loc']) or '(arguments)'}: {e['msg']}" for e in exc.errors()[:5]
             )
             return _error("invalid_arguments", problems)
         try:
             value = tool.fn(self.context, **{k: getattr(args, k) for k in tool.args_model.model_fields})
         except ToolError as exc:
             return _error(exc.kind, str(exc))
+        except EnvironmentFault:
+            raise
         except Exception as exc:  # a tool bug must not end the run; the caller sees a structured error
+            self._check_health(name, exc)
             return _error("tool_failure", f"{type(exc).__name__}: {exc}")
         if tool.submit:
             self.submitted = True
-            self.submission = value
-            return ToolResult(content=_dump({"status": "submitted"}), submitted=True, submission=value)
-        return ToolResult(content=_dump(value))
+            self.submission = encodable(value)
+            return ToolResult(content=_dump({"status": "submitted"}), submitted=True, submission=self.submission)
+        return ToolResult(content=encodable(_dump(value)))
+
+    def _check_health(self, name: str, exc: Exception) -> None:
+        """Raise EnvironmentFault when the context no longer works (the tool's exception was the
+        environment's failure, not the model's)."""
+        if self.probe is None:
+            return
+        try:
+            self.probe()
+        except Exception as broken:
+            raise EnvironmentFault(
+                f"the environment failed during {name}: {type(exc).__name__}: {clip(str(exc), 200)}"
+                f" (health check: {type(broken).__name__}: {clip(str(broken), 200)})"
+            ) from exc
 
 
 class ToolClient:

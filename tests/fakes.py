@@ -67,10 +67,12 @@ class Scripted:
 
 
 class FakeServer:
-    """A real OpenAI-compatible HTTP server on 127.0.0.1 (a thread) answering with `reply(body, n)`,
-    for commands that make their own connections (CLI runs, subprocesses)."""
+    """A real OpenAI-compatible HTTP server on 127.0.0.1 (a thread) answering POSTs with
+    `reply(body, n)` and GETs with `get`, for commands that make their own connections (CLI runs,
+    subprocesses)."""
 
-    def __init__(self, reply: Callable[[dict[str, Any], int], Any], delay: float = 0.0) -> None:
+    def __init__(self, reply: Callable[[dict[str, Any], int], Any], delay: float = 0.0,
+                 get: tuple[int, Any] = (200, {"object": "list", "data": [{"id": "fake"}]})) -> None:
         import http.server
         import itertools
         import threading
@@ -85,8 +87,8 @@ class FakeServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:
-                self._send(200, {"object": "list", "data": [{"id": "fake"}]})
+            def do_GET(self) -> None:  # GET /models (the rollout's probe); `get` says what it answers
+                self._send(*get)
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))

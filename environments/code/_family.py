@@ -91,7 +91,9 @@ class CodeEnvironment(RuntimeEnvironment):
         self.record, self.run = record, run
         self.images = images_for(record, run)
         self.box = start_sandbox(self.images["task"], limits=TEST_LIMITS, kind="agent")
-        super().__init__(ToolRuntime.of(TOOLS, Workspace(self.box)), on_close=self.box.close)
+        # a tool's exception is infrastructure when the container no longer runs commands
+        probe = lambda: self.box.exec("true", timeout=30)  # noqa: E731
+        super().__init__(ToolRuntime.of(TOOLS, Workspace(self.box), probe=probe), on_close=self.box.close)
 
     def finalize(self) -> dict[str, Any]:
         self.close()  # the agent's container is done; grading starts from a fresh one

@@ -41,7 +41,7 @@ from synth import (
     register_family,
 )
 from synth.environments.synthesized import AgentOptions, agent_settings
-from synth.verifiers.general import stored_db
+from synth.verifiers.general import environment_db, stored_db
 
 from ._base import SYSTEM_PROMPT, GeneralCategory, item_rng
 
@@ -155,11 +155,17 @@ class GeneralFamily(Family):
         return TupleRecord.build(environment, task, verifier)
 
     def database(self, record: TupleRecord, run: Run) -> sqlite3.Connection:
+        """The tuple's database for a synchronous reader (controls): shared per thread."""
         return stored_db(run, record.environment.state["db"])
 
     def open(self, record: TupleRecord, run: Run) -> RuntimeEnvironment:
+        """A live environment over the tuple's database. Its connection lives as long as the
+        environments using it (closed by the last one's close), so no other episode's coming or
+        going can close it under a live tool call; the probe reports a broken one."""
         cat = self.category(record.environment.category)
-        return RuntimeEnvironment(ToolRuntime.of(cat.tools, self.database(record, run)))
+        db, release = environment_db(run, record.environment.state["db"])
+        runtime = ToolRuntime.of(cat.tools, db, probe=lambda: db.execute("SELECT 1"))
+        return RuntimeEnvironment(runtime, on_close=release)
 
     def solve_gold(self, record: TupleRecord, run: Run, client: ToolClient) -> None:
         self.category(record.environment.category).solve(client, json.loads(json.dumps(record.task.metadata)))

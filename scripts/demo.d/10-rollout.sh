@@ -6,6 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PWD/.venv/bin:$PATH"
-synth rollout runs/demo --tasks 4 --samples 1 --max-steps 4 --max-tokens 128
-synth export runs/demo --format sft --source model --out runs/demo/model.sft.jsonl
-synth export runs/demo --format rl --out runs/demo/model.rl.jsonl
+synth rollout runs/demo --tasks 2 --samples 1   # settings sized for the embedded model; it prints them
+synth export runs/demo --format sft --source model --out runs/demo.model.sft.jsonl
+synth export runs/demo --format rl --out runs/demo.model.rl.jsonl

@@ -8,5 +8,5 @@ export PATH="$PWD/.venv/bin:$PATH"
 synth images base
 synth generate code --sdist toolz==0.12.1 --n 3 --k 3 --out runs/demo-code
 synth verify runs/demo-code
-synth export runs/demo-code --format rl --out runs/demo-code/tasks.rl.jsonl
+synth export runs/demo-code --format rl --out runs/demo-code.rl.jsonl
 echo "demo: code tasks are in runs/demo-code"

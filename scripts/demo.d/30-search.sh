@@ -10,8 +10,8 @@ export PATH="$PWD/.venv/bin:$PATH"
 synth corpus build wiki
 synth generate search --corpus wiki --n 20 --hops 2 --seed 0 --out runs/demo-search
 synth verify runs/demo-search
-synth export runs/demo-search --format sft --source gold --out runs/demo-search/gold.sft.jsonl
-synth export runs/demo-search --format rl --out runs/demo-search/tasks.rl.jsonl
+synth export runs/demo-search --format sft --source gold --out runs/demo-search.gold.sft.jsonl
+synth export runs/demo-search --format rl --out runs/demo-search.rl.jsonl
 python - <<'PY'
 import json
 funnel = json.load(open("runs/demo-search/manifest.json"))["stages"]["generate"]["funnel"]

@@ -20,6 +20,6 @@ JSONL
 synth generate interpreter --n 2 --seed 0 --difficulty 2 --from "$input/tasks.jsonl" --out "$out"
 synth verify "$out"
 synth rollout "$out" --samples 1 --max-steps 3 --max-tokens 96   # all 8 tasks: every category
-synth export "$out" --format sft --source all --out "$out/sft.jsonl"
-synth export "$out" --format rl --out "$out/rl.jsonl"
+synth export "$out" --format sft --source all --out "$out.sft.jsonl"
+synth export "$out" --format rl --out "$out.rl.jsonl"
 echo "demo: interpreter tasks are in $out"

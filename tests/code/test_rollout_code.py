@@ -62,3 +62,33 @@ def test_a_model_that_rewrites_the_tests_fails(calc_run):
     ])
     assert trajectory.verdict is not None and trajectory.verdict.status == "fail"
     assert "tests/test_calc.py" in trajectory.extra["artifacts"]["dropped_paths"]
+
+
+def test_a_container_that_dies_mid_episode_is_an_environment_error_not_a_tool_error(calc_run):
+    # a dead container used to come back to the model as a tool_failure it was blamed for
+    import os
+
+    from synth.sandbox import engine
+
+    def kill_my_agent_containers() -> None:
+        for container in engine().containers.list(filters={"label": ["synth.kind=agent", f"synth.pid={os.getpid()}"]}):
+            container.remove(force=True)
+
+    requests = []
+
+    def model(request: httpx.Request) -> httpx.Response:
+        requests.append(json.loads(request.content))
+        if len(requests) == 2:
+            kill_my_agent_containers()
+        return httpx.Response(200, json=_reply("bash", {"command": "ls"}, len(requests)))
+
+    config = RolloutConfig(base_url="http://model.test/v1", model="scripted", max_steps=4)
+    record = add_fix_task(calc_run)
+
+    async def go():
+        async with ModelClient(config, transport=httpx.MockTransport(model)) as client:
+            return await run_episode(client, config, family("code"), record, calc_run, 0)
+
+    trajectory = asyncio.run(go())
+    assert trajectory.termination is TerminationReason.ENVIRONMENT_ERROR and trajectory.verdict is None
+    assert "health check" in trajectory.extra["error"] and trajectory.tool_errors == 0

@@ -1,6 +1,14 @@
-"""Run store: torn-line repair, malformed-line errors, foreign directories, stage configs."""
+"""Run store: torn-line repair, malformed-line errors, foreign directories, stage configs; one
+writer per stage, appends from several processes, and what a failed stage leaves in the manifest."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +101,151 @@ def test_journal_keys_for_resume(tmp_path):
     journal.append(_record(5))
     journal.close()
     assert journal.keys() == {"k5"}
+
+
+# -- one writer per stage; appends from several processes ---------------------------------------
+HOLD = """
+import sys, time
+from pathlib import Path
+from synth import Run
+run = Run.open(sys.argv[1])
+with run.writing(sys.argv[2], {}):
+    Path(sys.argv[3]).write_text("held")
+    time.sleep(600)
+"""
+
+
+def hold(run: Path, stage: str, ready: Path) -> subprocess.Popen:
+    """Another process holding `stage` of `run` (until killed)."""
+    process = subprocess.Popen([sys.executable, "-c", HOLD, str(run), stage, str(ready)])
+    deadline = time.monotonic() + 120
+    while not ready.exists():
+        assert process.poll() is None and time.monotonic() < deadline, "the holder did not start"
+        time.sleep(0.02)
+    return process
+
+
+def test_a_second_writer_of_a_stage_is_refused_naming_the_holders_pid(tmp_path):
+    Run.create(tmp_path / "r")
+    holder = hold(tmp_path / "r", "rollout:m", tmp_path / "ready")
+    try:
+        with pytest.raises(StoreError, match=rf"another synth process \(pid {holder.pid}\) is running the rollout:m stage"):
+            with Run.open(tmp_path / "r").writing("rollout:m", {}):
+                pass
+        with Run.open(tmp_path / "r").writing("rollout:other", {}) as session:  # another stage may run meanwhile
+            session.finish()
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    with Run.open(tmp_path / "r").writing("rollout:m", {}) as session:  # the kernel freed a killed holder's lock
+        session.finish()
+    stages = Run.open(tmp_path / "r").manifest["stages"]
+    assert stages["rollout:m"]["complete"] and stages["rollout:other"]["complete"]
+
+
+def test_an_append_waits_for_a_line_in_progress_and_never_cuts_it(tmp_path):
+    # a newly opened writer's torn-line repair used to truncate another writer's line in progress
+    path = tmp_path / "v.jsonl"
+    line = _record(0).model_dump_json().encode() + b"\n"
+    other = Journal(path, VerdictRecord, key=lambda r: r.task_key)
+    with other.locked() as fd:
+        os.write(fd, line[:20])  # a line half written, its writer alive and holding the lock
+        appender = threading.Thread(target=lambda: Journal(path, VerdictRecord, key=lambda r: r.task_key).append(_record(1)))
+        appender.start()
+        appender.join(0.3)
+        os.write(fd, line[20:])
+    appender.join()
+    assert [r.task_key for r in Journal(path, VerdictRecord, key=lambda r: r.task_key)] == ["k0", "k1"]
+
+
+KILLED_MID_LINE = """
+import fcntl, os, signal, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_APPEND | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.write(fd, b'{"schema_version":1,"task_key":"torn","cont')
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_writer_killed_mid_line_never_leaves_a_broken_line_mid_file(tmp_path):
+    # another writer appending after the kill used to leave the torn line in the middle of the file,
+    # after which synth rollout and synth export refused the run until it was repaired by hand
+    path = tmp_path / "v.jsonl"
+    ours = Journal(path, VerdictRecord, key=lambda r: r.task_key)
+    ours.append(_record(0))  # our writer is open before and after the other one dies
+    killed = subprocess.run([sys.executable, "-c", KILLED_MID_LINE, str(path)])
+    assert killed.returncode == -signal.SIGKILL and not path.read_bytes().endswith(b"\n")
+    ours.append(_record(1))
+    ours.close()
+    assert [r.task_key for r in Journal(path, VerdictRecord, key=lambda r: r.task_key)] == ["k0", "k1"]
+
+
+def test_a_journal_rewritten_meanwhile_gets_the_next_append(tmp_path):
+    run = Run.create(tmp_path / "r")
+    appender = run.journal("v.jsonl", VerdictRecord)
+    appender.append(_record(0))
+    run.journal("v.jsonl", VerdictRecord).rewrite([_record(5)])  # e.g. synth verify --regrade
+    appender.append(_record(1))
+    appender.close()
+    assert [r.task_key for r in run.journal("v.jsonl", VerdictRecord)] == ["k5", "k1"]
+
+
+# -- the manifest: failed stages, concurrent stages, leftovers -------------------------------------
+def test_a_stage_that_fails_before_writing_leaves_the_manifest_as_it_was(tmp_path):
+    run = Run.create(tmp_path / "r")
+    before = (tmp_path / "r" / "manifest.json").read_bytes()
+    with pytest.raises(StoreError, match="missing asset"):
+        with run.writing("verify", {}):
+            raise StoreError("missing asset")
+    assert (tmp_path / "r" / "manifest.json").read_bytes() == before
+    with run.writing("generate", {"n": 1}) as session:
+        session.finish(tuples=1)
+    finished = (tmp_path / "r" / "manifest.json").read_bytes()
+    with pytest.raises(RuntimeError):
+        with run.writing("generate", {"n": 1}):
+            raise RuntimeError("boom")
+    assert (tmp_path / "r" / "manifest.json").read_bytes() == finished
+
+
+def test_a_stage_that_fails_after_writing_is_marked_aborted_and_a_rerun_completes_it(tmp_path):
+    run = Run.create(tmp_path / "r")
+    with pytest.raises(RuntimeError):
+        with run.writing("verify", {}):
+            with run.verdicts() as journal:
+                journal.append(_record(0))
+            raise RuntimeError("the engine went away")
+    entry = Run.open(tmp_path / "r").stage("verify")
+    assert entry["complete"] is False and entry["aborted"] == "RuntimeError: the engine went away"
+    with run.writing("verify", {}) as session:
+        session.finish(sound=1)
+    entry = Run.open(tmp_path / "r").stage("verify")
+    assert entry["complete"] is True and "aborted" not in entry
+
+
+def test_stages_running_side_by_side_keep_each_others_manifest_entries(tmp_path):
+    first, second = Run.create(tmp_path / "r"), Run.open(tmp_path / "r")  # two processes' views
+    first.begin("rollout:a", {"model": "a"})
+    second.begin("rollout:b", {"model": "b"})
+    first.finish("rollout:a", episodes=1)
+    second.finish("rollout:b", episodes=2)
+    stages = Run.open(tmp_path / "r").manifest["stages"]
+    assert stages["rollout:a"]["episodes"] == 1 and stages["rollout:b"]["episodes"] == 2
+
+
+def test_only_temporary_files_of_dead_writers_are_removed(tmp_path):
+    run = Run.create(tmp_path / "r")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    mine, theirs, old = (tmp_path / "r" / f".tuples.jsonl.{os.getpid()}.ab12.tmp", tmp_path / "r" / f".tuples.jsonl.{dead.stdout.strip()}.cd34.tmp",
+                         tmp_path / "r" / ".tuples.jsonl.ef56.tmp")
+    for leftover in (mine, theirs, old):
+        leftover.write_text("partial")
+    run.begin("generate", {})
+    assert mine.exists() and not theirs.exists() and not old.exists()
+
+
+def test_a_run_is_never_made_inside_another_run(tmp_path):
+    Run.create(tmp_path / "r")
+    with pytest.raises(StoreError, match="inside the run"):
+        Run.create(tmp_path / "r" / "inner" / "run")
+    assert not (tmp_path / "r" / "inner").exists()
+

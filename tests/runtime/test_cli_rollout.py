@@ -41,6 +41,9 @@ def one_line_error(result) -> str:  # type: ignore[no-untyped-def]
         (["--temperature", "5", "--base-url", "http://x/v1", "--model", "m"], "temperature"),
         (["--flavor", "tgi"], "--flavor"),
         (["--base-url", "ftp://x", "--model", "m"], "base_url"),
+        (["--base-url", "http://", "--model", "m"], "names no host"),
+        (["--base-url", "http://exa mple/v1", "--model", "m"], "whitespace"),
+        (["--base-url", "http://127.0.0.1:99999/v1", "--model", "m"], "port 99999"),
         (["--base-url", "http://x/v1"], "needs --model"),
         (["--thinking", "--base-url", "http://x/v1", "--model", "m"], "thinking"),
         (["--api-key-env", "SYNTH_NO_SUCH_VARIABLE", "--base-url", "http://x/v1", "--model", "m"], "SYNTH_NO_SUCH_VARIABLE"),
@@ -145,11 +148,10 @@ def test_serve_dry_run_prints_the_v32_server_commands() -> None:
     assert "exactly one" in one_line_error(invoke("serve"))
 
 
-def test_sigkilled_rollout_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
-    run = tmp_path / "run"
-    make_run(run, 4)
+def toy_rollout(tmp_path: Path, run: Path, base_url: str, *flags: str) -> tuple[list[str], dict[str, str]]:
+    """The command line of `synth rollout RUN` in a process that knows the toy family (it lives in
+    the tests: a wrapper registers it, then runs the CLI), and its environment."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), str(Path(__file__).parents[1])])}
-    # the toy family lives in the tests: a wrapper registers it, then runs the CLI
     wrapper = tmp_path / "synth_with_toy.py"
     wrapper.write_text(
         "import sys, importlib.util\n"
@@ -157,26 +159,40 @@ def test_sigkilled_rollout_resumes_without_loss_or_duplicates(tmp_path: Path) ->
         "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
         "from synth.cli import main\nsys.argv = ['synth', *sys.argv[1:]]\nmain()\n"
     )
+    return [sys.executable, str(wrapper), "rollout", str(run), "--base-url", base_url, "--model", "fake", *flags], env
+
+
+def model_lines(journal: Path) -> list[bytes]:
+    """Complete journal lines of model episodes (a torn last line is not a record)."""
+    data = journal.read_bytes() if journal.exists() else b""
+    return [line for line in data.split(b"\n")[:-1] if b'"source":"model"' in line]
+
+
+def wait_for_episodes(journal: Path, count: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while len(model_lines(journal)) < count:
+        assert process.poll() is None and time.monotonic() < deadline, "the rollout ended or stalled"
+        time.sleep(0.02)
+
+
+def test_sigkilled_rollout_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    make_run(run, 4)
+    journal = run / Run.TRAJECTORIES
     with FakeServer(solver, delay=0.05) as server:
-        args = [sys.executable, str(wrapper), "rollout", str(run), "--base-url", server.base_url, "--model", "fake", "-k", "5", "-j", "2"]
+        args, env = toy_rollout(tmp_path, run, server.base_url, "-k", "5", "-j", "2")
         proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        journal = run / Run.TRAJECTORIES
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if journal.exists() and journal.read_bytes().count(b'"source":"model"') >= 6:
-                break
-            time.sleep(0.02)
+        wait_for_episodes(journal, 6, proc)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        complete = journal.read_bytes().split(b"\n")[:-1]  # a torn last line is not a record
-        killed_at = sum(b'"source":"model"' in line for line in complete)
+        killed_at = len(model_lines(journal))
         assert 6 <= killed_at < 20
         done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert f"{20 - killed_at} episodes run, {killed_at} already done" in done.stdout
     raw = journal.read_bytes()
     assert raw.endswith(b"\n")
-    model = [Trajectory.model_validate_json(line) for line in raw.splitlines() if b'"source":"model"' in line]
+    model = [Trajectory.model_validate_json(line) for line in model_lines(journal)]
     assert len(model) == 20 and len({t.key for t in model}) == 20
     assert all(t.verdict is not None and t.verdict.status == "pass" for t in model)
 
@@ -189,3 +205,72 @@ def test_tasks_limits_a_smoke_run_to_the_first_sound_tasks(tmp_path: Path) -> No
         assert result.exit_code == 0 and "2/2 graded episodes pass over 1 tasks" in result.output
         more = invoke("rollout", run, "--base-url", server.base_url, "--model", "fake", "-k", "2")
         assert "4 episodes run, 2 already done" in more.output
+
+
+def test_a_second_rollout_of_the_same_model_on_a_run_is_refused_naming_the_first(tmp_path: Path) -> None:
+    # two synth rollout on one run both ran the same episodes (79 keys written twice)
+    run = tmp_path / "run"
+    make_run(run, 2)
+    journal = run / Run.TRAJECTORIES
+    with FakeServer(solver, delay=0.05) as server:
+        args, env = toy_rollout(tmp_path, run, server.base_url, "-k", "10", "-j", "1")
+        first = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for_episodes(journal, 1, first)
+        second = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+        out, err = first.communicate(timeout=120)
+    assert second.returncode == 2, second.stderr
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"another synth process (pid {first.pid}) is running the rollout:fake stage" in lines[0]
+    assert first.returncode == 0, err
+    keys = [Trajectory.model_validate_json(line).key for line in model_lines(journal)]
+    assert len(keys) == 20 and len(set(keys)) == 20
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_dead_server_fails_at_once_naming_the_url_and_the_cause(tmp_path: Path) -> None:
+    # with the server down, 80 episodes spent 120 s retrying and stderr never named the URL
+    run = tmp_path / "run"
+    make_run(run, 2)
+    manifest = (run / "manifest.json").read_bytes()
+    url = f"http://127.0.0.1:{_free_port()}/v1"
+    line = one_line_error(invoke("rollout", run, "--base-url", url, "--model", "fake"))
+    assert url in line and "refused" in line.lower()
+    assert (run / "manifest.json").read_bytes() == manifest and b'"source":"model"' not in (run / Run.TRAJECTORIES).read_bytes()
+
+
+def test_a_server_that_is_not_an_openai_api_fails_at_once(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    make_run(run, 1)
+    with FakeServer(lambda body, n: (404, {"detail": "Not Found"}), get=(404, {"detail": "Not Found"})) as server:
+        line = one_line_error(invoke("rollout", run, "--base-url", server.base_url, "--model", "fake"))
+    assert server.base_url in line and "not an OpenAI-compatible API root" in line
+    with FakeServer(solver, get=(200, {"html": "a web page"})) as server:
+        line = one_line_error(invoke("rollout", run, "--base-url", server.base_url, "--model", "fake"))
+    assert "did not answer with an OpenAI model list" in line
+
+
+def test_a_refused_api_key_fails_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = tmp_path / "run"
+    make_run(run, 1)
+    monkeypatch.setenv("SYNTH_TEST_KEY", "wrong")
+    with FakeServer(solver, get=(401, {"error": "invalid api key"})) as server:
+        line = one_line_error(invoke("rollout", run, "--base-url", server.base_url, "--model", "fake", "--api-key-env", "SYNTH_TEST_KEY"))
+    assert "refused the API key" in line and server.base_url in line
+
+
+def test_a_rollout_stopped_by_consecutive_failures_exits_1_and_says_so(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    make_run(run, 3)
+    with FakeServer(lambda body, n: (503, {"error": "down"})) as server:
+        result = invoke("rollout", run, "--base-url", server.base_url, "--model", "fake", "-k", "4", "-j", "1",
+                        "--max-consecutive-failures", "2", "--config", _fast(tmp_path))
+    assert result.exit_code == 1
+    assert "stopped after 2 episodes in a row failed on infrastructure" in result.output and server.base_url in result.output
+    assert json.loads((run / "manifest.json").read_text())["stages"]["rollout:fake"]["aborted"]

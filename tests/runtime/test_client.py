@@ -180,3 +180,16 @@ def test_completions_endpoint_sends_the_v32_prompt_and_parses_dsml() -> None:
     assert ask(broken, endpoint="completions").malformed is None  # no DSML opener at the right place: plain content
     unclosed = Scripted(lambda body, n: {"choices": [{"text": text.removesuffix(f"</{DSML}function_calls>"), "finish_reason": "length"}]})
     assert "not closed" in ask(unclosed, endpoint="completions").malformed
+
+
+def test_with_a_proxy_configured_requests_take_httpx_clients_path_and_send_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # without a proxy, requests go straight to a transport; with one, through httpx's client, which
+    # honours it: both paths send the same request
+    sent = []
+    for proxy in (None, "http://proxy.invalid:3128"):
+        if proxy:
+            monkeypatch.setenv("HTTPS_PROXY", proxy)
+        scripted = Scripted(lambda body, n: completion("ok"))
+        assert ask(scripted).message.content == "ok"
+        sent.append((scripted.paths, scripted.requests, scripted.headers[0]["content-type"]))
+    assert sent[0] == sent[1] == (["/v1/chat/completions"], sent[0][1], "application/json")

@@ -5,8 +5,14 @@ session; `synth rollout` without a base URL starts and stops its own."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -115,3 +121,49 @@ def test_embedded_tool_calls_stop_at_the_requested_max_tokens(embedded: str) -> 
     data = httpx.post(f"{embedded}/chat/completions", json=body, timeout=120).json()
     assert data["usage"]["completion_tokens"] <= 8
     assert data["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == "note"
+
+
+def _server_pid(port: int) -> int:
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"synth._serve" in argv and str(port).encode() in argv:
+            return int(proc.name)
+    raise AssertionError(f"no embedded server process on port {port}")
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_a_killed_rollout_leaves_no_embedded_server_behind(tmp_path: Path, how: signal.Signals) -> None:
+    # killed in the middle of a generation, the server used to finish it first (minutes on a busy
+    # CPU) while holding both cores
+    run = synth.Run.create(tmp_path / "run")
+    synth.generate(run, "general", {"category": ["meeting_scheduling"], "n": 1, "seed": 2})
+    synth.verify(run)
+    rollout = subprocess.Popen([sys.executable, "-m", "synth.cli", "rollout", str(run.path), "--tasks", "1"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert rollout.stderr is not None
+    for line in rollout.stderr:
+        found = re.search(r"embedded model at (\S+)", line)
+        if found:
+            break
+    else:
+        pytest.fail(f"the rollout ended before its server answered (exit {rollout.wait()})")
+    url = found.group(1)
+    server = _server_pid(int(url.rsplit(":", 1)[1].split("/")[0]))
+    long_story = {"messages": [{"role": "user", "content": "Tell a very long story."}], "max_tokens": 6000}
+
+    def ask_for_a_long_story() -> None:
+        with contextlib.suppress(httpx.HTTPError):  # the server is killed under it
+            httpx.post(f"{url}/chat/completions", json=long_story, timeout=600)
+
+    busy = threading.Thread(target=ask_for_a_long_story, daemon=True)
+    busy.start()
+    time.sleep(2)  # let the long generation start (the kill must find the server busy)
+    rollout.send_signal(how)
+    rollout.wait()
+    deadline = time.monotonic() + 60
+    while Path(f"/proc/{server}").exists() and (Path(f"/proc/{server}/stat").read_text().split()[2] != "Z"):
+        assert time.monotonic() < deadline, "the embedded server outlived the rollout that started it"
+        time.sleep(0.1)

@@ -26,7 +26,7 @@ from typing import Any, Callable
 from synth import Check, ConfigError, Run, TupleRecord, VerifierError, register_verifier, render
 
 from ._common import ANSWER_RULES, LIMITS, Rule, check, parse_answer, shape_problem
-from ._db import db_facts, load_db, rows, stored_db
+from ._db import db_facts, environment_db, load_db, rows, stored_db
 
 CheckFn = Callable[[sqlite3.Connection, dict[str, Any], Any], "list[Check]"]
 
@@ -140,5 +140,5 @@ def general_constraints(
     return checker(category).grade(stored_db(run, record.environment.state["db"]), record.task.metadata, submission)
 
 
-__all__ = ["ANSWER_RULES", "LIMITS", "Checker", "Rule", "check", "checker", "db_facts", "load_db", "parse_answer",
-           "register_checker", "rows", "shape_problem", "stored_db"]
+__all__ = ["ANSWER_RULES", "LIMITS", "Checker", "Rule", "check", "checker", "db_facts", "environment_db", "load_db",
+           "parse_answer", "register_checker", "rows", "shape_problem", "stored_db"]

@@ -1,9 +1,13 @@
 """The sandbox database of a general tuple, as the tools, the checkers and the controls read it.
 
 Sits under the general checkers and the general family. A tuple's database is a content-addressed
-SQLite asset of its run; `stored_db` opens it read-only in memory (shared per thread for the few
-most recent assets), `db_facts` caches what a checker derives from one live connection, and `rows`
-is the query helper of tools and checkers.
+SQLite asset of its run; `load_db` opens a read-only in-memory copy that its caller owns;
+`environment_db` gives live environments a connection that lives exactly as long as the
+environments using it (those of one tuple open at once in one thread share it; the last one to
+release it closes it, so no environment's coming or going closes a connection another still
+uses); `stored_db` shares one per thread among synchronous readers (a checker, the controls);
+`db_facts` caches what a checker derives from one live connection, and `rows` is the query helper
+of tools and checkers.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Callable
 
 from synth import AssetRef, Run
 
@@ -31,13 +35,54 @@ def load_db(data: bytes) -> sqlite3.Connection:
     return db
 
 
+_live: dict[tuple[int, str], list[Any]] = {}
+"""(thread, asset digest) -> [connection, environments using it]."""
+_live_lock = threading.Lock()
+
+
+def environment_db(run: Run, ref: AssetRef) -> tuple[sqlite3.Connection, Callable[[], None]]:
+    """A read-only connection to a stored database for one live environment, and the function that
+    releases it (idempotent). Environments of the same tuple open at the same time in one thread
+    share one connection (a read-only database: the schema is parsed and statements prepared once
+    for all of them); it is closed when the last of them releases it, never before."""
+    key = (threading.get_ident(), ref.sha256)
+    with _live_lock:
+        entry = _live.get(key)
+        if entry is not None:
+            entry[1] += 1
+    if entry is None:
+        fresh = load_db(run.read_asset(ref))
+        with _live_lock:
+            entry = _live.setdefault(key, [fresh, 0])
+            entry[1] += 1
+        if entry[0] is not fresh:
+            fresh.close()
+    released = False
+
+    def release() -> None:
+        nonlocal released
+        if released:
+            return
+        released = True
+        with _live_lock:
+            entry[1] -= 1
+            if entry[1] > 0:
+                return
+            if _live.get(key) is entry:
+                del _live[key]
+        entry[0].close()
+
+    return entry[0], release
+
+
 _open_dbs = threading.local()
 
 
 def stored_db(run: Run, ref: AssetRef) -> sqlite3.Connection:
-    """The read-only database of a stored asset, shared by the tools, the verifier and the controls
-    of one thread (opening a copy and parsing its schema costs more than most queries). Do not close
-    it; the few most recent stay open."""
+    """The read-only database of a stored asset, shared by the verifier and the controls of one
+    thread (opening a copy and parsing its schema costs more than most queries). Do not close it.
+    The few most recent stay cached; one dropped from the cache is never closed here, so a caller
+    still holding it keeps a working connection (it closes when its last user lets go)."""
     cache: OrderedDict[str, sqlite3.Connection] = getattr(_open_dbs, "cache", None) or OrderedDict()
     _open_dbs.cache = cache
     db = cache.get(ref.sha256)
@@ -45,7 +90,7 @@ def stored_db(run: Run, ref: AssetRef) -> sqlite3.Connection:
         db = load_db(run.read_asset(ref))
         cache[ref.sha256] = db
         while len(cache) > 8:
-            cache.popitem(last=False)[1].close()
+            cache.popitem(last=False)
     else:
         cache.move_to_end(ref.sha256)
     return db
