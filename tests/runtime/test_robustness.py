@@ -232,6 +232,9 @@ def test_a_general_connection_lives_exactly_as_long_as_the_environments_using_it
     third.runtime.context.close()  # type: ignore[attr-defined]  # broken under a live environment
     with pytest.raises(synth.EnvironmentFault):
         third.call("get_all_cities", "{}")
+    fourth = general.open(record, run)  # opened while the broken one is still open: a working connection
+    assert json.loads(fourth.call("get_all_cities", "{}").content)
+    third.close(), fourth.close()
 
 
 # -- the early stop -----------------------------------------------------------------------------

@@ -48,6 +48,9 @@ def environment_db(run: Run, ref: AssetRef) -> tuple[sqlite3.Connection, Callabl
     key = (threading.get_ident(), ref.sha256)
     with _live_lock:
         entry = _live.get(key)
+        if entry is not None and not _usable(entry[0]):
+            del _live[key]  # broken under an environment that is still open: later ones get their own
+            entry = None
         if entry is not None:
             entry[1] += 1
     if entry is None:
@@ -73,6 +76,14 @@ def environment_db(run: Run, ref: AssetRef) -> tuple[sqlite3.Connection, Callabl
         entry[0].close()
 
     return entry[0], release
+
+
+def _usable(db: sqlite3.Connection) -> bool:
+    try:
+        db.total_changes  # noqa: B018  # raises on a closed connection
+    except sqlite3.ProgrammingError:
+        return False
+    return True
 
 
 _open_dbs = threading.local()
