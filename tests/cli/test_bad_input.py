@@ -47,6 +47,19 @@ def test_an_export_into_a_run_is_refused_and_the_run_is_untouched(verified: Path
     assert snapshot(verified) == before
 
 
+@pytest.mark.parametrize(("fmt", "target"), [("verl", "tasks.parquet"), ("hf", "tasks.hf"), ("hf", "assets")])
+def test_a_trainers_format_export_into_a_run_is_refused_too(verified: Path, fmt: str, target: str) -> None:
+    before = snapshot(verified)
+    one_line_error(synth("export", verified, "--format", fmt, "--out", verified / target), "inside the run")
+    assert snapshot(verified) == before
+
+
+def test_an_hf_export_onto_a_file_is_one_line_and_the_file_stays(verified: Path, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    one_line_error(synth("export", verified, "--format", "hf", "--out", tmp_path / "notes.txt"), "is a file", "dataset folder")
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 def test_an_export_onto_the_run_directory_itself_is_refused(verified: Path) -> None:
     one_line_error(synth("export", verified, "--format", "rl", "--out", verified), "inside the run")
 
