@@ -2,6 +2,7 @@
 synth.verifiers and synth.cli; every package folder is listed, so a wheel ships them all, and no
 top-level package named verifiers, environments or cli is installed."""
 
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -40,7 +41,15 @@ def test_one_import_root():
 
 @pytest.mark.slow
 def test_the_wheel_ships_every_package_under_synth(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+    # built from a copy of the tracked files: setuptools writes synth.egg-info and build/ beside
+    # the sources, and a stale egg-info in the checkout shadows the installed entry points
+    source = tmp_path / "source"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, tracked):
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(source)],
                    check=True, capture_output=True)
     wheel = next(tmp_path.glob("synth-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
