@@ -12,7 +12,8 @@ stamp=.venv/.synth-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing synth and its dependencies into .venv"
   .venv/bin/python -m pip install --quiet --upgrade pip 2>/dev/null || true
-  .venv/bin/python -m pip install --quiet -e '.[test]'
+  # PYTHONWARNINGS: setuptools' editable-install notice is advice for package authors, not a failure
+  PYTHONWARNINGS=ignore .venv/bin/python -m pip install --quiet -e '.[test]'
   # setuptools may leave synth.egg-info in the tree; on the path (python -m pytest puts the working
   # directory first) its stale entry points would hide the installed plug-ins
   rm -rf synth.egg-info
