@@ -484,9 +484,10 @@ class Run:
         if hashlib.sha256(data).hexdigest() != ref.sha256:
             raise StoreError(f"asset {ref.path} of run {self.path} does not match its sha256 (modified?)")
         if len(data) <= 1 << 20:
-            if len(self._assets) >= 64:
-                self._assets.pop(next(iter(self._assets)))
-            self._assets[(ref.path, ref.sha256)] = data
+            cache = self._assets
+            if len(cache) >= 64:  # full: start a new one (threads evicting one entry each raced: KeyError)
+                cache = self._assets = {}
+            cache[(ref.path, ref.sha256)] = data
         return data
 
 

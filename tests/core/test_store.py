@@ -249,3 +249,34 @@ def test_a_run_is_never_made_inside_another_run(tmp_path):
         Run.create(tmp_path / "r" / "inner" / "run")
     assert not (tmp_path / "r" / "inner").exists()
 
+
+
+def test_threads_reading_many_assets_never_trip_over_the_cache(tmp_path):
+    """Rollouts of blocking families read assets from worker threads; evicting one cache entry
+    each, two threads once popped the same key (KeyError) or iterated a dict another changed."""
+    import sys
+    import threading
+
+    run = Run.create(tmp_path / "r")
+    refs = [run.write_asset("db", f"asset {i}".encode(), ".bin", "application/octet-stream") for i in range(300)]
+    errors: list[str] = []
+
+    def reader(offset: int) -> None:
+        try:
+            for _ in range(150):
+                for index in range(offset, len(refs), 3):
+                    assert run.read_asset(refs[index]) == f"asset {index}".encode()
+        except Exception as exc:  # noqa: BLE001  # every failure is the finding
+            errors.append(repr(exc))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=reader, args=(i % 3,)) for i in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
