@@ -22,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 TARGET = 200.0
 
@@ -78,8 +79,10 @@ with tempfile.TemporaryDirectory() as tmp:
 
 
 def measure(python: str, category: str, n: int, difficulty: int) -> dict[str, float]:
+    # run from a neutral folder: `python -c` puts the working directory first on sys.path, and from a
+    # checkout another installation's interpreter would import this checkout's synth
     done = subprocess.run([python, "-c", DRIVER, category, str(n), str(difficulty)], capture_output=True, text=True,
-                          check=False)
+                          check=False, cwd=tempfile.gettempdir())
     if done.returncode != 0:
         raise SystemExit(f"{python} failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
