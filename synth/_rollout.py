@@ -491,7 +491,7 @@ async def rollout_run(
             async def remotely() -> None:
                 async for trajectory in executor.amap(remote_episode, todo, shared=(run, cfg), setup=setup,
                                                       concurrency=cfg.concurrency):
-                    stats.steps += sum(m.role == "assistant" for m in trajectory.messages)
+                    stats.steps += trajectory.extra.get("steps", 0)  # the episode's own count (context management may drop messages)
                     stats.completion_tokens += trajectory.usage.get("completion_tokens", 0)
                     record(trajectory)
 

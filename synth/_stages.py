@@ -362,11 +362,11 @@ def export(run: Run, settings: ExportSettings) -> int:
         lines = sft_lines(run, settings.source, keys=keys, model=settings.model, keep_easy=settings.keep_easy)
     else:
         lines = rl_lines(run, keys, keep_easy=settings.keep_easy)
-    try:
-        if settings.format in ("verl", "hf"):
-            from ._formats import write_hf, write_verl
+    if settings.format in ("verl", "hf"):  # these writers turn an OS refusal into the same one line
+        from ._formats import write_hf, write_verl
 
-            return write_verl(lines, settings.out) if settings.format == "verl" else write_hf(lines, settings.out, view)  # type: ignore[arg-type]
+        return write_verl(lines, settings.out) if settings.format == "verl" else write_hf(lines, settings.out, view)  # type: ignore[arg-type]
+    try:
         return write_jsonl((line.line() for line in lines), settings.out)
     except OSError as exc:
         raise ConfigError(f"cannot write --out {settings.out}: {exc.strerror or exc}") from None
