@@ -9,6 +9,7 @@ own `pyproject.toml`. An unknown name is a ConfigError listing the known names.
 
 from __future__ import annotations
 
+import threading
 from importlib import metadata
 from typing import Any, Callable, TypeVar
 
@@ -29,6 +30,10 @@ _categories: dict[str, dict[str, Category]] = {}
 _verifiers: dict[str, VerifierFn] = {}
 _records: dict[str, type[BaseModel]] = {}
 _loaded = False
+_loading = False
+_load_lock = threading.RLock()
+"""Held while the plug-ins import: a second thread waits for a full registry instead of reading a
+half-filled one; the importing thread may re-enter `load` (a plug-in's import asks the registry)."""
 
 
 def register_family(cls: type[Family]) -> type[Family]:
@@ -81,15 +86,22 @@ def register_record(model: M) -> M:
 def load() -> None:
     """Import every `synth.plugins` entry point (once). A plug-in that fails to import is a
     ConfigError naming it, never a half-filled registry that fails later."""
-    global _loaded
+    global _loaded, _loading
     if _loaded:
         return
-    _loaded = True
-    for entry in sorted(metadata.entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+    with _load_lock:
+        if _loaded or _loading:
+            return
+        _loading = True
         try:
-            entry.load()
-        except Exception as exc:
-            raise ConfigError(f"plug-in {entry.name} ({entry.value}) failed to load: {type(exc).__name__}: {exc}") from exc
+            for entry in sorted(metadata.entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+                try:
+                    entry.load()
+                except Exception as exc:
+                    raise ConfigError(f"plug-in {entry.name} ({entry.value}) failed to load: {type(exc).__name__}: {exc}") from exc
+        finally:
+            _loading = False
+            _loaded = True
 
 
 def _unknown(kind: str, name: str, known: list[str]) -> ConfigError:
