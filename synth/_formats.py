@@ -221,12 +221,20 @@ class _Tasks:
 _tasks = _Tasks()
 
 
-def score(run: str | Path, task_key: str, submission: Any) -> "Verdict":
+def score(run: str | Path, task_key: str, submission: Any, *, raw: bool = False) -> "Verdict":
     """Grade `submission` for task `task_key` of `run` with the task's own verifier, exactly as
     `synth verify` grades a control (code tasks run their tests in a container first). The reward is
-    `verdict.reward`; a verdict with status "error" is the verifier failing, not the model."""
+    `verdict.reward`; a verdict with status "error" is the verifier failing, not the model.
+
+    A text submission is read as a completion a model wrote (`synth._grading.read_completion`: a
+    leading `<think>` block removed, then the last submit call written as JSON, else the last fenced
+    or bare JSON value, else the text); `raw=True` grades the text exactly as given, as the submit
+    tool's argument."""
     from . import _registry as registry
+    from ._grading import completion_submission
 
     opened, record = _tasks.get(str(Path(run).resolve()), task_key)
+    if isinstance(submission, str) and not raw:
+        submission = completion_submission(submission, record)
     fam = registry.family(record.environment.family)
     return fam.evaluate(record, opened, submission)
