@@ -464,6 +464,15 @@ def make_app(run: Run | str | Path, *, max_sessions: int = 256, idle_timeout: fl
         disconnected session leaves neither behind."""
         return {"sessions": catalog.sessions, "environments": catalog.environments, "served_tasks": len(catalog.records)}
 
+    @app.get("/synth/tools", tags=["synth"])
+    def tools() -> dict[str, Any]:
+        """The tools of each family and category served (what a trainer builds its tool methods from)."""
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for record in catalog.records.values():
+            env = record.environment
+            groups.setdefault((env.family, env.category), [t.openai() for t in env.tools])
+        return {"groups": [{"family": f, "category": c, "tools": t} for (f, c), t in sorted(groups.items())]}
+
     return app
 
 

@@ -136,8 +136,30 @@ def verl_tool_config(lines: list["RLLine"]) -> dict[str, Any]:
                     f"schema per tool name: export a run of one category for verl (synth generate {env.family} -c NAME)")
             schemas[name] = tool
             where.setdefault(name, f"{env.family}/{env.category}")
-    return {"tools": [{"class_name": VERL_TOOL_CLASS, "config": {"type": "native"}, "tool_schema": schema}
+    return {"tools": [{"class_name": VERL_TOOL_CLASS, "config": {"type": "native"}, "tool_schema": verl_schema(schema)}
                       for name, schema in schemas.items()]}
+
+
+_JSON_TYPES = ["string", "number", "integer", "boolean", "array", "object", "null"]
+
+
+def verl_schema(tool: dict[str, Any]) -> dict[str, Any]:
+    """A tool schema as verl's `OpenAIFunctionToolSchema` validates it: every property has a `type`
+    (a nullable `anyOf` becomes a list of types, an untyped property every JSON type); the rest of
+    each property (items, default, ...) is kept for the model to read."""
+    function = dict(tool["function"])
+    parameters = dict(function.get("parameters") or {"type": "object", "properties": {}})
+    properties = {}
+    for name, prop in (parameters.get("properties") or {}).items():
+        prop = dict(prop)
+        if "type" not in prop:
+            kinds = [option.get("type") for option in prop.get("anyOf", []) if isinstance(option, dict)]
+            flat = [k for kind in kinds for k in (kind if isinstance(kind, list) else [kind]) if k]
+            prop["type"] = list(dict.fromkeys(flat)) if flat and len(flat) == len(kinds) else list(_JSON_TYPES)
+        properties[name] = prop
+    parameters["properties"] = properties
+    function["parameters"] = parameters
+    return {**tool, "function": function}
 
 
 def verl_config_path(out: Path) -> Path:

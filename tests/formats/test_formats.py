@@ -61,7 +61,11 @@ def test_verl_parquet_loads_as_verl_reads_it(tmp_path: Path, one_category_run: P
         assert all(v == {"create_kwargs": {"run": line["environment"]["run"], "task_key": line["task_key"]}}
                    for v in extra["tools_kwargs"].values())
         schemas = {t["tool_schema"]["function"]["name"]: t["tool_schema"] for t in config["tools"]}
-        assert [schemas[name] for name in extra["tool_selection"]] == line["tools"]
+        for name, tool in zip(extra["tool_selection"], line["tools"]):  # the task's schema, each property typed for verl
+            verl = schemas[name]["function"]
+            assert verl["description"] == tool["function"]["description"]
+            assert set(verl["parameters"]["properties"]) == set(tool["function"]["parameters"]["properties"])
+            assert all("type" in p for p in verl["parameters"]["properties"].values())
         reference = json.loads(row["reward_model"]["ground_truth"])
         assert row["reward_model"]["style"] == "rule"
         assert reference == {"run": line["environment"]["run"], "task_key": line["task_key"], "verifier": line["verifier"]}
