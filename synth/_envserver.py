@@ -29,6 +29,7 @@ import itertools
 import json
 import random
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -284,7 +285,7 @@ class Session:
             artifacts = episode.env.finalize()
         except Exception as exc:
             episode.facts["finalize_error"] = clip(f"{type(exc).__name__}: {exc}", 500)
-        extra: dict[str, Any] = {"steps": episode.calls, "served": True}
+        extra: dict[str, Any] = {"steps": episode.calls, "served": True, "finished": time.time()}
         if episode.episode_id:
             extra["episode_id"] = episode.episode_id
         if artifacts:
