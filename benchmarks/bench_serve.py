@@ -158,10 +158,11 @@ def held(url: str) -> dict[str, int]:
     return counts
 
 
-def containers() -> int:
+def containers(owner: int) -> int:
+    """Containers synth started for process `owner` (the server): its sandbox label and pid."""
     import docker
 
-    return len(docker.from_env().containers.list(all=True, filters={"label": "synth.sandbox"}))
+    return len(docker.from_env().containers.list(all=True, filters={"label": ["synth.sandbox", f"synth.pid={owner}"]}))
 
 
 def main() -> None:
@@ -205,15 +206,15 @@ def main() -> None:
         opened = Run.open(irun)
         gold = {t.task_key: t.submission for t in opened.trajectories() if t.source == "gold"}
         itasks = [(t.key, [("python", {"code": "print(1 + 1)"})] * 2, gold[t.key]) for t in opened.tuples()]
-        before = containers()
         server, url = start(irun, 16)
+        before = containers(server.pid)
         try:
             peak = 0
 
             async def watch(stop: asyncio.Event) -> None:
                 nonlocal peak
                 while not stop.is_set():
-                    peak = max(peak, await asyncio.to_thread(containers) - before)
+                    peak = max(peak, await asyncio.to_thread(containers, server.pid) - before)
                     await asyncio.sleep(0.2)
 
             async def both() -> dict[str, Any]:
@@ -229,7 +230,7 @@ def main() -> None:
             time.sleep(1.0)
             print(json.dumps({"interpreter_16_sessions": {**{k: (round(v, 3) if isinstance(v, float) else v) for k, v in result.items()},
                                                           "containers_peak": peak, "held_after": after,
-                                                          "containers_left": containers() - before}}))
+                                                          "containers_left": containers(server.pid) - before}}))
         finally:
             server.terminate()
             server.wait(timeout=120)

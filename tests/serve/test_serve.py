@@ -184,3 +184,52 @@ def test_the_command_line_serves_and_refuses_bad_input(general_run: Path) -> Non
         process.wait(timeout=30)
     missing = subprocess.run([sys.executable, "-m", "synth.cli", "serve", str(general_run.parent / "nope")], capture_output=True, text=True)
     assert missing.returncode == 2 and missing.stderr.startswith("synth: error: ") and missing.stderr.count("\n") == 1
+
+
+@pytest.mark.docker
+def test_a_container_familys_session_removes_its_container_on_disconnect(tmp_path: Path) -> None:
+    """Interpreter tasks run a kernel container per episode: started by reset, removed when the
+    client goes away mid-episode (no close message) and when an episode ends with its verdict."""
+    import os
+
+    import docker
+
+    import synth
+
+    run = tmp_path / "interpreter"
+    synth.generate(run, "interpreter", {"n": 1, "seed": 1, "difficulty": 1, "category": ["math"]})
+    assert synth.verify(Run.open(run)).ok
+    gold = gold_answers(run)
+    engine = docker.from_env()
+
+    def mine() -> int:
+        return len(engine.containers.list(all=True, filters={"label": ["synth.sandbox", f"synth.pid={os.getpid()}"]}))
+
+    before = mine()
+    with serving(run, record=True) as (url, _app):
+        async def gone_mid_episode() -> int:
+            from websockets.asyncio.client import connect
+
+            async with connect(url.replace("http", "ws") + "/ws") as ws:
+                await ws.send(json.dumps({"type": "reset", "data": {}}))
+                first = json.loads(await ws.recv())["data"]["observation"]
+                assert first["task_key"] and not first.get("error")
+                await ws.send(json.dumps({"type": "step", "data": {"type": "call_tool", "tool_name": "python",
+                                                                   "arguments": {"code": "x = 41"}}}))
+                json.loads(await ws.recv())
+                return mine() - before  # the kernel's container is up
+
+        assert asyncio.run(gone_mid_episode()) >= 1
+        assert _sessions(url) == {"sessions": 0, "environments": 0, "served_tasks": 1}
+        session = RemoteSession(url)
+        key = session.reset()["task_key"]
+        assert session.call("python", {"code": "print(6 * 7)"})["result"]
+        done = session.call("submit", {"answer": gold[key]})
+        assert done["done"] and done["reward"] == 1.0
+        assert _sessions(url)["environments"] == 0  # graded: its container is gone before the session ends
+        session.close()
+    for _ in range(100):
+        if mine() == before:
+            break
+        time.sleep(0.1)
+    assert mine() == before
