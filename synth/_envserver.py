@@ -176,10 +176,14 @@ class Session:
         """Start an episode (closing the one before, unrecorded if unfinished): the prompt messages
         and the tools as OpenAI schemas."""
         self._close_env()
+        self.episode = None
         try:
-            record = self.catalog.pick(task_key, seed, family, category, difficulty)
+            seed, difficulty = _integer("seed", seed), _integer("difficulty", difficulty)
+            record = self.catalog.pick(None if task_key is None else str(task_key), seed,
+                                       None if family is None else str(family), None if category is None else str(category), difficulty)
         except ServeError as exc:
             return {"done": True, "error": _error(exc.kind, str(exc))}
+        model = clip(str(model), 200) if model is not None else None
         fam = registry.family(record.environment.family)
         if fam.name not in self._prepared:
             fam.prepare()
@@ -316,6 +320,17 @@ class Session:
                 env.close()
             except Exception:
                 pass
+
+
+def _integer(name: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    try:
+        if isinstance(value, bool) or int(value) != float(value):
+            raise ValueError
+        return int(value)
+    except (TypeError, ValueError):
+        raise ServeError("invalid_reset", f"{name} must be an integer, not {clip(repr(value), 60)}") from None
 
 
 class _Closed:

@@ -80,6 +80,9 @@ def test_bad_input_is_a_structured_error_and_the_server_goes_on(general_run: Pat
             assert session.submit("[]")["error"]["type"] == "no_episode"
             assert session.reset(task_key="f" * 64)["error"]["type"] == "unknown_task"
             assert session.reset(family="nope")["error"]["type"] == "no_task"
+            assert session.reset(seed=[1])["error"]["type"] == "invalid_reset"
+            assert session.reset(difficulty="three")["error"]["type"] == "invalid_reset"
+            assert session.call("list_rooms", {})["error"]["type"] == "no_episode"  # a refused reset starts nothing
             first = session.reset(category="shopping")
             assert session.call("rm_rf", {})["error"]["type"] == "unknown_tool"
             tool = first["tools"][0]["function"]["name"]
@@ -109,6 +112,8 @@ def test_bad_input_is_a_structured_error_and_the_server_goes_on(general_run: Pat
 
         codes = [m["data"]["code"] for m in asyncio.run(raw())]
         assert codes == ["INVALID_JSON", "UNKNOWN_TYPE", "VALIDATION_ERROR"]
+        one_shot = httpx.post(url + "/reset", json={"seed": 3}).json()  # OpenEnv's one-shot HTTP reset
+        assert one_shot["observation"]["task_key"] and one_shot["done"] is False
         assert httpx.get(url + "/health").status_code == 200
         assert _sessions(url) == {"sessions": 0, "environments": 0, "served_tasks": 8}
 
