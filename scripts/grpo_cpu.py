@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> dict:
             output_dir=str(args.out or work / "out"), max_steps=args.steps, per_device_train_batch_size=args.generations,
             num_generations=args.generations, max_completion_length=args.max_completion_length, learning_rate=1e-5,
             logging_steps=1, report_to="none", use_cpu=True, bf16=False, save_strategy="no", seed=0,
-            max_tool_calling_iterations=2, temperature=1.0,
+            max_tool_calling_iterations=2, temperature=1.0, gradient_checkpointing=False,
         )
         trainer = GRPOTrainer(model=model, processing_class=tokenizer, train_dataset=dataset, args=config,
                               environment_factory=factories)
