@@ -101,9 +101,11 @@ def in_process(run: Path, tasks: list, sessions: int) -> dict[str, Any]:
 
 
 # -- through the server ----------------------------------------------------------------------------
-async def through_server(url: str, tasks: list, sessions: int, *, drop: int = 0, episodes: int = 1) -> dict[str, Any]:
+async def through_server(url: str, tasks: list, sessions: int, *, drop: int = 0, episodes: int = 1,
+                         submit: tuple[str, str] = ("submit_result", "answer_text")) -> dict[str, Any]:
     """`sessions` concurrent WebSocket sessions, `episodes` one after the other in each; the first
-    `drop` sessions disconnect mid-episode."""
+    `drop` sessions disconnect mid-episode; the others submit the gold answer through `submit`
+    (the submit tool and its argument)."""
     from synth._envserver import client_class, openenv_types
 
     Action, _, _ = openenv_types()
@@ -130,7 +132,7 @@ async def through_server(url: str, tasks: list, sessions: int, *, drop: int = 0,
                 await client._ws.close()  # gone mid-episode, no close message
                 client._ws = None
                 return
-            done = await client.step(Action(type="call_tool", tool_name="submit_result", arguments={"answer_text": gold}))
+            done = await client.step(Action(type="call_tool", tool_name=submit[0], arguments={submit[1]: gold}))
             if not done.done or done.reward != 1.0:
                 errors.append(f"gold reward {done.reward}")
         except Exception as exc:  # a refused or dropped connection is an error of the run
@@ -220,7 +222,7 @@ def main() -> None:
             async def both() -> dict[str, Any]:
                 stop = asyncio.Event()
                 watcher = asyncio.create_task(watch(stop))
-                result = await through_interpreter(url, itasks, 16, drop=8)
+                result = await through_server(url, itasks, 16, drop=8, submit=("submit", "answer"))
                 stop.set()
                 await watcher
                 return result
@@ -234,49 +236,6 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=120)
-
-
-async def through_interpreter(url: str, tasks: list, sessions: int, drop: int) -> dict[str, Any]:
-    """Interpreter sessions: python calls, then the gold answer through submit (its one argument)."""
-    from synth._envserver import client_class, openenv_types
-
-    Action, _, _ = openenv_types()
-    Client = client_class()
-    latencies: list[float] = []
-    errors: list[str] = []
-
-    async def one(number: int) -> None:
-        key, calls, gold = tasks[number % len(tasks)]
-        client = Client(base_url=url, message_timeout_s=600)
-        await client.connect()
-        try:
-            first = await client.reset(task_key=key)
-            if first.observation.error:
-                errors.append(str(first.observation.error))
-                return
-            for name, arguments in calls:
-                t0 = time.perf_counter()
-                result = await client.step(Action(type="call_tool", tool_name=name, arguments=arguments))
-                latencies.append(time.perf_counter() - t0)
-                if result.observation.error:
-                    errors.append(str(result.observation.error))
-            if number < drop:
-                await client._ws.close()
-                client._ws = None
-                return
-            done = await client.step(Action(type="call_tool", tool_name="submit", arguments={"answer": gold}))
-            if not done.done or done.reward != 1.0:
-                errors.append(f"gold reward {done.reward}")
-        except Exception as exc:
-            errors.append(f"{type(exc).__name__}: {exc}")
-        finally:
-            await client.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(one(n) for n in range(sessions)))
-    wall = time.perf_counter() - started
-    return {"p50_ms": pct(latencies, 0.5) * 1e3, "p99_ms": pct(latencies, 0.99) * 1e3, "steps_per_s": len(latencies) / wall,
-            "errors": len(errors), "first_error": errors[0] if errors else None}
 
 
 if __name__ == "__main__":
