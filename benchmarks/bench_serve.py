@@ -115,9 +115,9 @@ async def through_server(url: str, tasks: list, sessions: int, *, drop: int = 0,
 
     async def one(number: int) -> None:
         key, calls, gold = tasks[number % len(tasks)]
-        client = Client(base_url=url, message_timeout_s=600)
-        await client.connect()
+        client = Client(base_url=url, connect_timeout_s=600, message_timeout_s=600)
         try:
+            await client.connect()  # 256 handshakes at once: a slow one is waited for; a refused one is an error
             first = await client.reset(task_key=key)
             if first.observation.error:
                 errors.append(str(first.observation.error))
