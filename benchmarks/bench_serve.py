@@ -173,9 +173,17 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=8, help="tool calls a session makes before it submits")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--containers", action="store_true", help="also 16 sessions of the interpreter family")
+    parser.add_argument("--containers-only", action="store_true", help="only the interpreter family's figures")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "synth-bench-serve")
     args = parser.parse_args()
 
+    if not args.containers_only:
+        general(args)
+    if args.containers or args.containers_only:
+        interpreter(args)
+
+
+def general(args: argparse.Namespace) -> None:
     run = make_run(args.work / "general", "general", {"n": 16, "seed": 1, "difficulty": 3, "category": ["trip_planning"]})
     tasks = plan(run, args.steps)
     server, url = start(run, args.sessions)
@@ -201,7 +209,9 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=60)
 
-    if args.containers:
+
+def interpreter(args: argparse.Namespace) -> None:
+    if True:
         irun = make_run(args.work / "interpreter", "interpreter", {"n": 4, "seed": 1, "difficulty": 1, "category": ["math"]})
         from synth import Run
 

@@ -84,6 +84,11 @@ class Catalog:
         """Live environments (opened by a reset, not closed yet): containers for container families."""
         if not self.records:
             raise ConfigError(f"run {run.path} has no task to serve ({self.withheld} unsound or easy; --keep-easy / --unsound serve them)")
+        # the families are resolved and prepared here, in the thread that builds the catalog (the
+        # server's main thread): the registry loads its plug-ins on first use, not safely from
+        # many session threads at once, and `prepare` installs signal handlers (main thread only)
+        for name in self.families():
+            registry.family(name).prepare()
 
     def count(self, what: str, change: int) -> None:
         with self._lock:
@@ -165,7 +170,6 @@ class Session:
         self.catalog = catalog
         self.recorder = recorder
         self.episode: _Episode | None = None
-        self._prepared: set[str] = set()
         self._closed = False
         catalog.count("sessions", 1)
 
@@ -185,9 +189,6 @@ class Session:
             return {"done": True, "error": _error(exc.kind, str(exc))}
         model = clip(str(model), 200) if model is not None else None
         fam = registry.family(record.environment.family)
-        if fam.name not in self._prepared:
-            fam.prepare()
-            self._prepared.add(fam.name)
         try:
             env = fam.open(record, self.catalog.run)
         except Exception as exc:  # an engine that does not answer, an asset missing: infrastructure
