@@ -211,41 +211,40 @@ def general(args: argparse.Namespace) -> None:
 
 
 def interpreter(args: argparse.Namespace) -> None:
-    if True:
-        irun = make_run(args.work / "interpreter", "interpreter", {"n": 4, "seed": 1, "difficulty": 1, "category": ["math"]})
-        from synth import Run
+    irun = make_run(args.work / "interpreter", "interpreter", {"n": 4, "seed": 1, "difficulty": 1, "category": ["math"]})
+    from synth import Run
 
-        opened = Run.open(irun)
-        gold = {t.task_key: t.submission for t in opened.trajectories() if t.source == "gold"}
-        itasks = [(t.key, [("python", {"code": "print(1 + 1)"})] * 2, gold[t.key]) for t in opened.tuples()]
-        server, url = start(irun, 16)
-        before = containers(server.pid)
-        try:
-            peak = 0
+    opened = Run.open(irun)
+    gold = {t.task_key: t.submission for t in opened.trajectories() if t.source == "gold"}
+    itasks = [(t.key, [("python", {"code": "print(1 + 1)"})] * 2, gold[t.key]) for t in opened.tuples()]
+    server, url = start(irun, 16)
+    before = containers(server.pid)
+    try:
+        peak = 0
 
-            async def watch(stop: asyncio.Event) -> None:
-                nonlocal peak
-                while not stop.is_set():
-                    peak = max(peak, await asyncio.to_thread(containers, server.pid) - before)
-                    await asyncio.sleep(0.2)
+        async def watch(stop: asyncio.Event) -> None:
+            nonlocal peak
+            while not stop.is_set():
+                peak = max(peak, await asyncio.to_thread(containers, server.pid) - before)
+                await asyncio.sleep(0.2)
 
-            async def both() -> dict[str, Any]:
-                stop = asyncio.Event()
-                watcher = asyncio.create_task(watch(stop))
-                result = await through_server(url, itasks, 16, drop=8, submit=("submit", "answer"))
-                stop.set()
-                await watcher
-                return result
+        async def both() -> dict[str, Any]:
+            stop = asyncio.Event()
+            watcher = asyncio.create_task(watch(stop))
+            result = await through_server(url, itasks, 16, drop=8, submit=("submit", "answer"))
+            stop.set()
+            await watcher
+            return result
 
-            result = asyncio.run(both())
-            after = held(url)
-            time.sleep(1.0)
-            print(json.dumps({"interpreter_16_sessions": {**{k: (round(v, 3) if isinstance(v, float) else v) for k, v in result.items()},
-                                                          "containers_peak": peak, "held_after": after,
-                                                          "containers_left": containers(server.pid) - before}}))
-        finally:
-            server.terminate()
-            server.wait(timeout=120)
+        result = asyncio.run(both())
+        after = held(url)
+        time.sleep(1.0)
+        print(json.dumps({"interpreter_16_sessions": {**{k: (round(v, 3) if isinstance(v, float) else v) for k, v in result.items()},
+                                                      "containers_peak": peak, "held_after": after,
+                                                      "containers_left": containers(server.pid) - before}}))
+    finally:
+        server.terminate()
+        server.wait(timeout=120)
 
 
 if __name__ == "__main__":
