@@ -164,7 +164,8 @@ def containers(owner: int) -> int:
     """Containers synth started for process `owner` (the server): its sandbox label and pid."""
     import docker
 
-    return len(docker.from_env().containers.list(all=True, filters={"label": ["synth.sandbox", f"synth.pid={owner}"]}))
+    # sparse: no inspect per container (one removed between the listing and its inspect would raise)
+    return len(docker.from_env().containers.list(all=True, sparse=True, filters={"label": ["synth.sandbox", f"synth.pid={owner}"]}))
 
 
 def main() -> None:

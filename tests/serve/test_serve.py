@@ -208,7 +208,7 @@ def test_a_container_familys_session_removes_its_container_on_disconnect(tmp_pat
     engine = docker.from_env()
 
     def mine() -> int:
-        return len(engine.containers.list(all=True, filters={"label": ["synth.sandbox", f"synth.pid={os.getpid()}"]}))
+        return len(engine.containers.list(all=True, sparse=True, filters={"label": ["synth.sandbox", f"synth.pid={os.getpid()}"]}))
 
     before = mine()
     with serving(run, record=True) as (url, _app):
