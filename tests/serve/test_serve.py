@@ -238,3 +238,16 @@ def test_a_container_familys_session_removes_its_container_on_disconnect(tmp_pat
             break
         time.sleep(0.1)
     assert mine() == before
+
+
+def test_an_idle_session_is_reaped_with_its_environment(general_run: Path) -> None:
+    """--idle-timeout: a session that stops talking is closed (OpenEnv's reaper looks every 5 s at least)."""
+    with serving(general_run, idle_timeout=1.0) as (url, _app):
+        session = RemoteSession(url)
+        assert session.reset()["done"] is False
+        assert httpx.get(url + "/synth/sessions").json()["environments"] == 1
+        deadline = time.monotonic() + 30
+        while httpx.get(url + "/synth/sessions").json() != {"sessions": 0, "environments": 0, "served_tasks": 8}:
+            assert time.monotonic() < deadline, "the idle session was not reaped"
+            time.sleep(0.2)
+        session.close()
