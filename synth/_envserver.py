@@ -188,8 +188,8 @@ class Session:
         except ServeError as exc:
             return {"done": True, "error": _error(exc.kind, str(exc))}
         model = clip(str(model), 200) if model is not None else None
-        fam = registry.family(record.environment.family)
         try:
+            fam = registry.family(record.environment.family)
             env = fam.open(record, self.catalog.run)
         except Exception as exc:  # an engine that does not answer, an asset missing: infrastructure
             return {"done": True, "task_key": record.key, "error": _error("environment_error", f"{type(exc).__name__}: {exc}")}

@@ -251,3 +251,31 @@ def test_an_idle_session_is_reaped_with_its_environment(general_run: Path) -> No
             assert time.monotonic() < deadline, "the idle session was not reaped"
             time.sleep(0.2)
         session.close()
+
+
+@pytest.mark.docker
+def test_concurrent_first_resets_of_a_fresh_server_all_start(tmp_path: Path) -> None:
+    """A fresh `synth serve` process, 8 sessions resetting at once: each gets its kernel (before the
+    families were resolved in the main thread, the registry's first load raced and most resets
+    saw no family)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import synth
+
+    run = tmp_path / "interpreter"
+    synth.generate(run, "interpreter", {"n": 2, "seed": 2, "difficulty": 1, "category": ["math"]})
+    assert synth.verify(Run.open(run)).ok
+    process = subprocess.Popen([sys.executable, "-m", "synth.cli", "serve", str(run), "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        url = process.stdout.readline().strip()  # type: ignore[union-attr]
+        sessions = [RemoteSession(url) for _ in range(8)]
+        with ThreadPoolExecutor(8) as pool:
+            firsts = list(pool.map(lambda s: s.reset(), sessions))
+        assert [f.get("error") for f in firsts] == [None] * 8 and all(f["task_key"] for f in firsts)
+        for session in sessions:
+            session.close()
+        assert _sessions(url) == {"sessions": 0, "environments": 0, "served_tasks": 2}
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
