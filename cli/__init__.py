@@ -1,7 +1,8 @@
 """The synth command line (typer). `main` is the console script."""
 
 from . import _core  # noqa: F401  (registers the core stage commands)
-from . import _rollout  # noqa: F401  (registers rollout and serve)
+from . import _rollout  # noqa: F401  (registers rollout)
+from . import _serve  # noqa: F401  (registers serve and model serve)
 from . import _code  # noqa: F401  (registers images and sandbox)
 from . import _report  # noqa: F401  (registers report)
 from . import _view  # noqa: F401  (registers view)

@@ -115,19 +115,27 @@ def export(
         bool, typer.Option("--keep-easy", help="Also export tuples a baseline agent solved (left out by default).")
     ] = False,
     view: Annotated[ExportView, typer.Option("--view", help="For hf: rl (one row per task, TRL's prompt form) or sft (one row per verified trajectory, TRL's messages form).")] = ExportView.rl,
+    arguments_as_text: Annotated[
+        bool, typer.Option("--arguments-as-text", help="For hf --view sft: keep tool-call arguments as JSON text (default: objects, TRL's dataset format).")
+    ] = False,
+    empty_content: Annotated[
+        bool, typer.Option("--empty-content", help="For hf --view sft: \"\" instead of null content (for chat templates that read message['content'], e.g. SmolLM2's).")
+    ] = False,
 ) -> None:
     """Export verified data as JSONL for SFT or RL.
 
     Example: synth export runs/trips --format sft --out trips.sft.jsonl
     (synth export runs/trips --format rl --pass-rate '(0,1)' --out hard.rl.jsonl: tasks neither always nor never solved)
-    (synth export runs/trips --format verl --out trips.parquet; synth export runs/trips --format hf --out trips.hf)
+    (synth export runs/trips --format verl --out trips.parquet: also trips.tools.yaml, verl's tool config;
+    synth export runs/trips --format hf --out trips.hf)
     """
     from synth import ExportSettings, Run, easy_keys
     from synth import export as export_stage
 
     run = Run.open(run_dir)
     settings = ExportSettings(format=format.value, out=out, source=source.value, pass_rate=pass_rate, model=model,
-                              keep_easy=keep_easy, view=view.value)
+                              keep_easy=keep_easy, view=view.value,
+                              arguments="text" if arguments_as_text else "object", empty_content=empty_content)
     count = export_stage(run, settings)
     easy = 0 if keep_easy else len(easy_keys(run))
     typer.echo(f"{count} {format.value} records -> {out}"

@@ -1,4 +1,4 @@
-"""Model commands: `synth rollout` (roll a model through a run's tuples) and `synth serve`.
+"""Model commands: `synth rollout` (roll a model through a run's tuples); the model server is `synth model serve` (cli/_serve.py).
 
 Sits at the top of the rollout stage (verify -> rollout -> export). `rollout` builds a
 `RolloutConfig` from an optional TOML file plus flags (flags win), calls the rollout stage (which
@@ -152,52 +152,3 @@ def rollout(
     if stats.done and stats.infrastructure == stats.done:
         typer.echo(f"synth: error: every episode failed on infrastructure (model_error/environment_error); see {run.path}", err=True)
         raise typer.Exit(1)
-
-
-@app.command()
-def serve(
-    embedded: Annotated[bool, typer.Option("--embedded", help="SmolLM2-135M-Instruct on CPU via llama-cpp-python.")] = False,
-    vllm: Annotated[Optional[str], typer.Option("--vllm", metavar="MODEL", help="Serve MODEL with vLLM (GPUs).")] = None,
-    sglang: Annotated[Optional[str], typer.Option("--sglang", metavar="MODEL", help="Serve MODEL with SGLang (GPUs).")] = None,
-    port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")] = None,
-    tensor_parallel: Annotated[int, typer.Option("--tp", min=1, help="GPUs per model replica (vLLM/SGLang).")] = 8,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the server command and exit.")] = False,
-    timeout: Annotated[Optional[float], typer.Option("--timeout", help="Seconds to wait for health (default 120 embedded, 3600 GPU).")] = None,
-) -> None:
-    """Start a model server and wait until it answers; prints its base URL. Ctrl-C stops it.
-
-    Examples:
-
-    \b
-      synth serve --embedded --port 8765
-      synth serve --vllm deepseek-ai/DeepSeek-V3.2 --dry-run
-    """
-    from synth import ConfigError
-    from synth._serve import Server, embedded_command, free_port, quote, sglang_command, vllm_command
-
-    if sum([embedded, vllm is not None, sglang is not None]) != 1:
-        raise ConfigError("choose exactly one of --embedded, --vllm MODEL, --sglang MODEL")
-    if embedded:
-        port = port or (8765 if dry_run else free_port())
-        command = embedded_command(port)
-    elif vllm is not None:
-        port = port or 8000
-        command = vllm_command(vllm, port=port, tensor_parallel=tensor_parallel)
-    else:
-        port = port or 30000
-        command = sglang_command(sglang or "", port=port, tensor_parallel=tensor_parallel)
-    if dry_run:
-        typer.echo(quote(command))
-        return
-    server = Server(command, f"http://127.0.0.1:{port}/v1")
-    typer.echo(f"starting: {quote(command)}", err=True)
-    try:
-        server.start(timeout=timeout or (120.0 if embedded else 3600.0))
-        typer.echo(server.base_url)
-        typer.echo("serving; Ctrl-C stops the server", err=True)
-        assert server.process is not None
-        code = server.process.wait()
-        typer.echo(f"synth: error: the server exited with code {code}: {server.log_tail()}", err=True)
-        raise typer.Exit(1)
-    finally:
-        server.stop()

@@ -8,12 +8,17 @@ the same SFT and RL lines (`_export.sft_lines`, `rl_lines`), laid out as the tra
   `RLHFDataset` reads: `data_source` ("synth/FAMILY/CATEGORY", the key verl picks a reward function
   by), `prompt` (chat messages), `ability` (the family), `reward_model` ({style: "rule",
   ground_truth: the verifier reference as JSON: run, task_key, verifier name and args}) and
-  `extra_info` (index, split, task key, run, family, category, difficulty, and as JSON text the
-  tools, answer schema, verifier and rollout facts).
+  `extra_info` (index, split, task key, run, family, category, difficulty, as JSON text the
+  tools, answer schema, verifier and rollout facts, and for verl's multi-turn `ToolAgentLoop`
+  `tool_selection` (the task's tool names) and `tools_kwargs` ({tool: {create_kwargs: {run,
+  task_key}}})). Beside `NAME.parquet` goes `NAME.tools.yaml`, verl's tool config: one
+  `synth.integrations.verl.SynthTool` per tool name, so each call runs in a synth session.
 - hf (`--format hf`): a folder written by `Dataset.save_to_disk`, loadable with `load_from_disk`;
   `--view rl` (default) holds one row per task with a conversational `prompt` (TRL's prompt-only
-  form, for GRPO), `--view sft` one row per verified trajectory with `messages` (TRL's
-  conversational form, for SFT).
+  form, for GRPO) and `environment`, the name of the environment factory the task needs (TRL's
+  multi-environment routing column; synth's environment reference is `synth_environment`);
+  `--view sft` one row per verified trajectory with `messages` (TRL's conversational form, for
+  SFT; tool-call arguments as objects unless `--arguments-as-text`).
 
 Values whose shape differs from row to row (tool JSON schemas, verifier arguments, answer schemas)
 travel as JSON text, so every row fits one Arrow schema, declared here: an empty export is still a
@@ -53,7 +58,7 @@ def _arrow() -> Any:
     return pyarrow
 
 
-def _schemas(pa: Any) -> dict[str, Any]:
+def _schemas(pa: Any, tool_names: Iterable[str] = ()) -> dict[str, Any]:
     message = pa.struct([("role", pa.string()), ("content", pa.string())])
     call = pa.struct([("id", pa.string()), ("type", pa.string()),
                       ("function", pa.struct([("name", pa.string()), ("arguments", pa.string())]))])
@@ -69,11 +74,14 @@ def _schemas(pa: Any) -> dict[str, Any]:
                 ("index", pa.int64()), ("split", pa.string()), ("task_key", pa.string()), ("run", pa.string()),
                 ("family", pa.string()), ("category", pa.string()), ("difficulty", pa.int64()), ("tools", pa.string()),
                 ("answer_schema", pa.string()), ("verifier", pa.string()), ("rollouts", pa.string()),
-                ("need_tools_kwargs", pa.bool_())])),
+                ("need_tools_kwargs", pa.bool_()), ("tool_selection", pa.list_(pa.string())),
+                ("tools_kwargs", pa.struct([(name, pa.struct([("create_kwargs", pa.struct([
+                    ("run", pa.string()), ("task_key", pa.string())]))])) for name in tool_names]))])),
         ]),
         "rl": pa.schema([
             ("task_key", pa.string()), ("prompt", pa.list_(message)), ("tools", pa.string()), ("answer_schema", pa.string()),
-            ("verifier", pa.string()), ("environment", pa.string()), ("run", pa.string()), ("metadata", metadata),
+            ("verifier", pa.string()), ("environment", pa.string()), ("synth_environment", pa.string()), ("run", pa.string()),
+            ("metadata", metadata),
             ("task", pa.string()), ("rollouts", pa.string()),
         ]),
         "sft": pa.schema([
@@ -85,9 +93,13 @@ def _schemas(pa: Any) -> dict[str, Any]:
     }
 
 
-def verl_row(index: int, line: "RLLine") -> dict[str, Any]:
+def verl_row(index: int, line: "RLLine", tool_names: Iterable[str] = ()) -> dict[str, Any]:
+    """One row of verl's RL parquet. `tools_kwargs` names every tool of the export (verl looks a
+    called tool up there) with the same `create_kwargs`, the task's run and key, which open the
+    episode's synth session; `tool_selection` offers the row only its own task's tools."""
     env = line.environment
     reference = {"run": env.run, "task_key": line.task_key, "verifier": line.verifier}
+    create = {"create_kwargs": {"run": env.run, "task_key": line.task_key}}
     return {
         "data_source": f"synth/{env.family}/{env.category}",
         "prompt": [{"role": m["role"], "content": m.get("content") or ""} for m in line.prompt],
@@ -97,9 +109,69 @@ def verl_row(index: int, line: "RLLine") -> dict[str, Any]:
             "index": index, "split": "train", "task_key": line.task_key, "run": env.run, "family": env.family,
             "category": env.category, "difficulty": env.difficulty, "tools": _js(line.tools),
             "answer_schema": _js(line.answer_schema), "verifier": _js(line.verifier), "rollouts": _js(line.rollouts),
-            "need_tools_kwargs": False,
+            "need_tools_kwargs": True,
+            "tool_selection": [t["function"]["name"] for t in line.tools],
+            "tools_kwargs": {name: create for name in tool_names},
         },
     }
+
+
+VERL_TOOL_CLASS = "synth.integrations.verl.SynthTool"
+"""The verl tool class every exported tool declares (a synth session behind each call)."""
+
+
+def verl_tool_config(lines: list["RLLine"]) -> dict[str, Any]:
+    """verl's tool config (`actor_rollout_ref.rollout.multi_turn.tool_config_path`): one native tool
+    per tool name of the exported tasks, its schema as the task offers it. Two tasks that offer one
+    name with different schemas cannot share a config (verl keys tools by name): refused."""
+    schemas: dict[str, dict[str, Any]] = {}
+    where: dict[str, str] = {}
+    for line in lines:
+        env = line.environment
+        for tool in line.tools:
+            name = tool["function"]["name"]
+            if name in schemas and schemas[name] != tool:
+                raise ConfigError(
+                    f"tool {name!r} differs between {where[name]} and {env.family}/{env.category}, and verl keeps one "
+                    f"schema per tool name: export a run of one category for verl (synth generate {env.family} -c NAME)")
+            schemas[name] = tool
+            where.setdefault(name, f"{env.family}/{env.category}")
+    return {"tools": [{"class_name": VERL_TOOL_CLASS, "config": {"type": "native"}, "tool_schema": verl_schema(schema)}
+                      for name, schema in schemas.items()]}
+
+
+_JSON_TYPES = ["string", "number", "integer", "boolean", "array", "object", "null"]
+
+
+def verl_schema(tool: dict[str, Any]) -> dict[str, Any]:
+    """A tool schema as verl's `OpenAIFunctionToolSchema` validates it: every property has a `type`
+    (a nullable `anyOf` becomes a list of types, an untyped property every JSON type); the rest of
+    each property (items, default, ...) is kept for the model to read."""
+    function = dict(tool["function"])
+    parameters = dict(function.get("parameters") or {"type": "object", "properties": {}})
+    properties = {}
+    for name, prop in (parameters.get("properties") or {}).items():
+        prop = dict(prop)
+        if "type" not in prop:
+            kinds = [option.get("type") for option in prop.get("anyOf", []) if isinstance(option, dict)]
+            flat = [k for kind in kinds for k in (kind if isinstance(kind, list) else [kind]) if k]
+            prop["type"] = list(dict.fromkeys(flat)) if flat and len(flat) == len(kinds) else list(_JSON_TYPES)
+        properties[name] = prop
+    parameters["properties"] = properties
+    function["parameters"] = parameters
+    return {**tool, "function": function}
+
+
+def verl_config_path(out: Path) -> Path:
+    """Where the tool config of a verl export goes: beside it, `NAME.tools.yaml` for `NAME.parquet`."""
+    return out.with_name(out.name.removesuffix(".parquet") + ".tools.yaml")
+
+
+def environment_name(family: str, category: str) -> str:
+    """The hf RL view's `environment` column: the name of the environment factory a task's episodes
+    need (TRL's multi-environment mode routes each row by it); one per family and category, whose
+    tasks offer the same tools. `synth.integrations.trl.environment_factories` makes them."""
+    return f"synth/{family}/{category}"
 
 
 def rl_row(line: "RLLine") -> dict[str, Any]:
@@ -108,40 +180,58 @@ def rl_row(line: "RLLine") -> dict[str, Any]:
         "task_key": line.task_key,
         "prompt": [{"role": m["role"], "content": m.get("content") or ""} for m in line.prompt],
         "tools": _js(line.tools), "answer_schema": _js(line.answer_schema), "verifier": _js(line.verifier),
-        "environment": _js(line.environment.model_dump(mode="json")), "run": line.environment.run,
+        "environment": environment_name(line.environment.family, line.environment.category),
+        "synth_environment": _js(line.environment.model_dump(mode="json")), "run": line.environment.run,
         "metadata": meta.model_dump(mode="json", exclude={"task"}), "task": _js(meta.task), "rollouts": _js(line.rollouts),
     }
 
 
-def sft_row(line: "SFTLine") -> dict[str, Any]:
+def sft_row(line: "SFTLine", empty_content: bool = False) -> dict[str, Any]:
+    """One row of the hf SFT view; `empty_content` writes "" where a message has no content (chat
+    templates that read `message['content']`, SmolLM2's among them, stop at a null one)."""
+    messages = line.messages
+    if empty_content:
+        messages = [{**m, "content": m.get("content") or ""} for m in messages]
     return {
-        "task_key": line.task_key, "messages": line.messages, "tools": _js(line.tools), "source": line.source,
+        "task_key": line.task_key, "messages": messages, "tools": _js(line.tools), "source": line.source,
         "model": line.model, "sample": line.sample, "reward": line.reward, "termination": line.termination,
         "verifier": _js(line.verifier), "sampling": _js(line.sampling), "usage": _js(line.usage),
         "tool_errors": line.tool_errors, "metadata": line.metadata.model_dump(mode="json", exclude={"task"}),
     }
 
 
-def _table(rows: list[dict[str, Any]], layout: str) -> Any:
+def _table(rows: list[dict[str, Any]], layout: str, tool_names: Iterable[str] = ()) -> Any:
     if not rows:
         what = "verified trajectory" if layout == "sft" else "sound task"
         raise ConfigError(f"no {what} to export (after the filters); datasets cannot load an empty file, so none is written")
     pa = _arrow()
-    return pa.Table.from_pylist(rows, schema=_schemas(pa)[layout])
+    return pa.Table.from_pylist(rows, schema=_schemas(pa, tool_names)[layout])
 
 
 def write_verl(lines: Iterable["RLLine"], out: Path) -> int:
-    """verl's RL parquet at `out` (replaced atomically); returns the row count."""
+    """verl's RL parquet at `out` (replaced atomically) and its tool config beside it
+    (`verl_config_path`); returns the row count. `out` must end in .parquet (verl reads its data
+    files by extension)."""
     import pyarrow.parquet as pq
 
-    rows = [verl_row(index, line) for index, line in enumerate(lines)]
-    table = _table(rows, "verl")
+    from ._store import atomic_write
+
+    if out.suffix != ".parquet":
+        raise ConfigError(f"--out {out}: verl reads .parquet files; give a name ending in .parquet")
+    lines = list(lines)
+    config = verl_tool_config(lines)
+    names = [tool["tool_schema"]["function"]["name"] for tool in config["tools"]]
+    rows = [verl_row(index, line, names) for index, line in enumerate(lines)]
+    table = _table(rows, "verl", names)
+    header = ("# verl tool config written by synth export (YAML; JSON is YAML): pass it as\n"
+              "# actor_rollout_ref.rollout.multi_turn.tool_config_path; every tool runs in a synth session.\n")
     with _writable(out):
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
         os.close(fd)
         try:
             pq.write_table(table, tmp)
+            atomic_write(verl_config_path(out), (header + json.dumps(config, indent=2, sort_keys=True) + "\n").encode())
             os.replace(tmp, out)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -168,19 +258,38 @@ def _replaceable(folder: Path) -> bool:
     return not names or ("state.json" in names and "dataset_info.json" in names)
 
 
-def write_hf(lines: Iterable["RLLine | SFTLine"], out: Path, view: str) -> int:
-    """A Hugging Face dataset folder at `out` (the rl or sft view); returns the row count."""
+def _sft_features(table: Any, arguments: str) -> Any:
+    """datasets features of the SFT view: tool-call arguments as objects (`Json`, what TRL's dataset
+    format shows and Qwen/Llama templates render once), or as the JSON text the model wrote."""
+    from datasets import Features, Json
+
+    features = Features.from_arrow_schema(table.schema)
+    if arguments == "object":
+        call = features["messages"].feature["tool_calls"].feature
+        call["function"]["arguments"] = Json()
+    return features
+
+
+def write_hf(lines: Iterable["RLLine | SFTLine"], out: Path, view: str, *, arguments: str = "object",
+             empty_content: bool = False) -> int:
+    """A Hugging Face dataset folder at `out` (the rl or sft view); returns the row count. The SFT
+    view holds tool-call `arguments` as objects unless `arguments="text"`, and "" for absent content
+    when `empty_content`."""
     try:
         import datasets
     except ImportError:
         raise ConfigError("--format hf needs the datasets library: pip install 'synth[formats]'") from None
     if not _replaceable(out):
         raise ConfigError(f"--out {out} exists and is not a dataset folder written by synth export; give a new path")
-    rows = [rl_row(line) if view == "rl" else sft_row(line) for line in lines]  # type: ignore[arg-type]
+    rows = [rl_row(line) if view == "rl" else sft_row(line, empty_content) for line in lines]  # type: ignore[arg-type]
     from datasets.table import InMemoryTable
 
     datasets.disable_progress_bars()
-    dataset = datasets.Dataset(InMemoryTable(_table(rows, view)))
+    table = _table(rows, view)
+    if view == "sft" and arguments == "object":
+        dataset = datasets.Dataset.from_list(rows, features=_sft_features(table, arguments))
+    else:
+        dataset = datasets.Dataset(InMemoryTable(table))
     with _writable(out):
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
@@ -221,12 +330,20 @@ class _Tasks:
 _tasks = _Tasks()
 
 
-def score(run: str | Path, task_key: str, submission: Any) -> "Verdict":
+def score(run: str | Path, task_key: str, submission: Any, *, raw: bool = False) -> "Verdict":
     """Grade `submission` for task `task_key` of `run` with the task's own verifier, exactly as
     `synth verify` grades a control (code tasks run their tests in a container first). The reward is
-    `verdict.reward`; a verdict with status "error" is the verifier failing, not the model."""
+    `verdict.reward`; a verdict with status "error" is the verifier failing, not the model.
+
+    A text submission is read as a completion a model wrote (`synth._grading.read_completion`: a
+    leading `<think>` block removed, then the last submit call written as JSON, else the last fenced
+    or bare JSON value, else the text); `raw=True` grades the text exactly as given, as the submit
+    tool's argument."""
     from . import _registry as registry
+    from ._grading import completion_submission
 
     opened, record = _tasks.get(str(Path(run).resolve()), task_key)
+    if isinstance(submission, str) and not raw:
+        submission = completion_submission(submission, record)
     fam = registry.family(record.environment.family)
     return fam.evaluate(record, opened, submission)

@@ -344,6 +344,11 @@ class ExportSettings(BaseModel):
     """Only this model's rollouts (sft lines and the pass-rate filter)."""
     keep_easy: bool = False
     """Also export tuples a baseline agent solved (left out by default: they teach little)."""
+    arguments: Literal["object", "text"] = "object"
+    """For hf --view sft: tool-call arguments as objects (TRL's dataset format) or as JSON text."""
+    empty_content: bool = False
+    """For hf --view sft: "" instead of null where a message has no content (templates that read
+    message['content'])."""
 
 
 def export(run: Run, settings: ExportSettings) -> int:
@@ -365,7 +370,9 @@ def export(run: Run, settings: ExportSettings) -> int:
     if settings.format in ("verl", "hf"):  # these writers turn an OS refusal into the same one line
         from ._formats import write_hf, write_verl
 
-        return write_verl(lines, settings.out) if settings.format == "verl" else write_hf(lines, settings.out, view)  # type: ignore[arg-type]
+        if settings.format == "verl":
+            return write_verl(lines, settings.out)  # type: ignore[arg-type]
+        return write_hf(lines, settings.out, view, arguments=settings.arguments, empty_content=settings.empty_content)
     try:
         return write_jsonl((line.line() for line in lines), settings.out)
     except OSError as exc:

@@ -36,21 +36,56 @@ def load_like_verl(path: Path, cache: Path):  # type: ignore[no-untyped-def]
     return datasets.load_dataset("parquet", data_files=str(path), cache_dir=str(cache))["train"]
 
 
-def test_verl_parquet_loads_as_verl_reads_it(tmp_path: Path) -> None:
-    export("--format", "verl", "--out", tmp_path / "tasks.parquet")
-    export("--format", "rl", "--out", tmp_path / "tasks.rl.jsonl")
+def export_of(run: Path, *args: object) -> str:
+    result = runner.invoke(app, ["export", str(run), *map(str, args)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_verl_parquet_loads_as_verl_reads_it(tmp_path: Path, one_category_run: Path) -> None:
+    export_of(one_category_run, "--format", "verl", "--out", tmp_path / "tasks.parquet")
+    export_of(one_category_run, "--format", "rl", "--out", tmp_path / "tasks.rl.jsonl")
     rows = load_like_verl(tmp_path / "tasks.parquet", tmp_path / "cache")
     expected = lines(tmp_path / "tasks.rl.jsonl")
-    assert rows.column_names == VERL_COLUMNS and len(rows) == len(expected) == 8
+    assert rows.column_names == VERL_COLUMNS and len(rows) == len(expected) == 3
+    config = yaml_config(tmp_path / "tasks.tools.yaml")
+    names = [tool["tool_schema"]["function"]["name"] for tool in config["tools"]]
+    assert all(tool["class_name"] == "synth.integrations.verl.SynthTool" and tool["config"] == {"type": "native"}
+               for tool in config["tools"])
     for index, (row, line) in enumerate(zip(rows, expected)):
         assert row["prompt"] == [{"role": m["role"], "content": m["content"]} for m in line["prompt"]]
         assert row["data_source"] == f"synth/general/{line['environment']['category']}" and row["ability"] == "general"
+        extra = row["extra_info"]
+        assert extra["need_tools_kwargs"] and extra["tool_selection"] == [t["function"]["name"] for t in line["tools"]]
+        assert set(extra["tools_kwargs"]) == set(names) >= set(extra["tool_selection"])
+        assert all(v == {"create_kwargs": {"run": line["environment"]["run"], "task_key": line["task_key"]}}
+                   for v in extra["tools_kwargs"].values())
+        schemas = {t["tool_schema"]["function"]["name"]: t["tool_schema"] for t in config["tools"]}
+        for name, tool in zip(extra["tool_selection"], line["tools"]):  # the task's schema, each property typed for verl
+            verl = schemas[name]["function"]
+            assert verl["description"] == tool["function"]["description"]
+            assert set(verl["parameters"]["properties"]) == set(tool["function"]["parameters"]["properties"])
+            assert all("type" in p for p in verl["parameters"]["properties"].values())
         reference = json.loads(row["reward_model"]["ground_truth"])
         assert row["reward_model"]["style"] == "rule"
         assert reference == {"run": line["environment"]["run"], "task_key": line["task_key"], "verifier": line["verifier"]}
-        extra = row["extra_info"]
         assert extra["index"] == index and extra["task_key"] == line["task_key"] and extra["split"] == "train"
         assert json.loads(extra["tools"]) == line["tools"] and json.loads(extra["rollouts"]) == line["rollouts"]
+
+
+def yaml_config(path: Path) -> dict:
+    import yaml
+
+    return yaml.safe_load(path.read_text())
+
+
+def test_verl_refuses_a_tool_name_with_two_schemas_and_a_name_verl_would_not_read(tmp_path: Path) -> None:
+    """The general categories both offer list_rooms, with different arguments: verl keeps one schema a name."""
+    result = runner.invoke(app, ["export", str(shared_sample_run()), "--format", "verl", "--out", str(tmp_path / "t.parquet")])
+    assert result.exit_code == 2 and "list_rooms" in result.output and result.output.count("\n") == 1
+    result = runner.invoke(app, ["export", str(shared_sample_run()), "--format", "verl", "--out", str(tmp_path / "x.tasks")])
+    assert result.exit_code == 2 and "ending in .parquet" in result.output
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_hf_folders_load_with_load_from_disk(tmp_path: Path) -> None:
@@ -63,23 +98,46 @@ def test_hf_folders_load_with_load_from_disk(tmp_path: Path) -> None:
     assert [r["task_key"] for r in tasks] == [line["task_key"] for line in rl]
     assert tasks[0]["prompt"][-1] == {"role": "user", "content": rl[0]["prompt"][-1]["content"]}
     assert json.loads(tasks[0]["verifier"]) == rl[0]["verifier"] and tasks[0]["metadata"]["category"] == rl[0]["metadata"]["category"]
+    # TRL's multi-environment mode routes a row by its `environment` column: it names a factory, and
+    # synth's own environment reference moved to `synth_environment`
+    assert [r["environment"] for r in tasks] == [f"synth/general/{line['environment']['category']}" for line in rl]
+    assert [json.loads(r["synth_environment"]) for r in tasks] == [line["environment"] for line in rl]
 
     export("--format", "hf", "--view", "sft", "--out", tmp_path / "sft.hf")
     export("--format", "sft", "--out", tmp_path / "sft.jsonl")
     sft, expected = load_from_disk(str(tmp_path / "sft.hf")), lines(tmp_path / "sft.jsonl")
     assert len(sft) == len(expected) == 12  # 8 gold and the 4 model passes
+    def as_objects(message: dict) -> dict:  # what TRL's dataset format shows: arguments as objects
+        calls = [{**c, "function": {**c["function"], "arguments": _maybe_json(c["function"]["arguments"])}}
+                 for c in message.get("tool_calls") or []]
+        return {**message, "tool_calls": calls} if calls else message
+
     for row, line in zip(sft, expected):
-        assert [{k: v for k, v in m.items() if v is not None} for m in row["messages"]] == line["messages"]
+        assert [{k: v for k, v in m.items() if v is not None} for m in row["messages"]] == [as_objects(m) for m in line["messages"]]
         assert (row["source"], row["model"], row["reward"]) == (line["source"], line["model"], line["reward"])
         assert json.loads(row["tools"]) == line["tools"]
     calls = [m["tool_calls"] for row in sft for m in row["messages"] if m["tool_calls"]]
     assert calls and all(c[0]["function"]["name"] for c in calls)
+    assert any(isinstance(c[0]["function"]["arguments"], dict) for c in calls)
+
+    export("--format", "hf", "--view", "sft", "--arguments-as-text", "--empty-content", "--out", tmp_path / "text.hf")
+    text = load_from_disk(str(tmp_path / "text.hf"))
+    for row, line in zip(text, expected):
+        assert [m["tool_calls"] for m in row["messages"]] == [m.get("tool_calls") for m in line["messages"]]
+        assert [m["content"] for m in row["messages"]] == [m.get("content") or "" for m in line["messages"]]
+
+
+def _maybe_json(text: str):  # type: ignore[no-untyped-def]
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # a malformed call stays the text the model wrote
 
 
 @pytest.mark.parametrize("args", [["--format", "verl"], ["--format", "hf", "--view", "sft"]])
 def test_an_empty_export_is_refused(tmp_path: Path, args: list[str]) -> None:
     """datasets (so verl and TRL) cannot load an empty parquet file or dataset folder: say so, write nothing."""
-    out = tmp_path / "none"
+    out = tmp_path / ("none.parquet" if "verl" in args else "none")
     result = runner.invoke(app, ["export", str(shared_sample_run()), *args, "--pass-rate", "[0,0)", "--out", str(out)])
     assert result.exit_code == 2 and result.output.startswith("synth: error: no ") and result.output.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
@@ -102,9 +160,9 @@ def test_hf_replaces_its_own_folder_and_nothing_else(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["verl", "hf"])
-def test_an_unwritable_out_is_one_line(tmp_path: Path, fmt: str) -> None:
+def test_an_unwritable_out_is_one_line(tmp_path: Path, fmt: str, one_category_run: Path) -> None:
     (tmp_path / "file").write_text("x")
-    result = runner.invoke(app, ["export", str(shared_sample_run()), "--format", fmt, "--out", str(tmp_path / "file" / "out")])
+    result = runner.invoke(app, ["export", str(one_category_run), "--format", fmt, "--out", str(tmp_path / "file" / "out.parquet")])
     assert result.exit_code == 2 and result.output.startswith("synth: error: cannot write") and result.output.count("\n") == 1
 
 
@@ -132,9 +190,9 @@ def gold_and_wrong(run: Path) -> list[tuple[str, str, float]]:
     return out
 
 
-def test_the_readme_reward_function_for_verl(tmp_path: Path) -> None:
+def test_the_readme_reward_function_for_verl(tmp_path: Path, one_category_run: Path) -> None:
     run = tmp_path / "run"
-    shutil.copytree(shared_sample_run(), run)
+    shutil.copytree(one_category_run, run)
     synth.export(Run.open(run), synth.ExportSettings(format="verl", out=tmp_path / "t.parquet"))
     compute_score = readme_function("compute_score")["compute_score"]
     rows = {r["extra_info"]["task_key"]: r for r in load_like_verl(tmp_path / "t.parquet", tmp_path / "cache")}

@@ -134,18 +134,23 @@ def _fast(tmp_path: Path) -> Path:
     return config
 
 
-def test_serve_dry_run_prints_the_v32_server_commands() -> None:
-    vllm = invoke("serve", "--vllm", "deepseek-ai/DeepSeek-V3.2", "--dry-run", "--tp", "8")
+def test_model_serve_dry_run_prints_the_v32_server_commands() -> None:
+    vllm = invoke("model", "serve", "--vllm", "deepseek-ai/DeepSeek-V3.2", "--dry-run", "--tp", "8")
     assert vllm.exit_code == 0
     for flag in ("vllm serve deepseek-ai/DeepSeek-V3.2", "--tokenizer-mode deepseek_v32", "--tool-call-parser deepseek_v32",
                  "--enable-auto-tool-choice", "--reasoning-parser deepseek_v3", "--tensor-parallel-size 8"):
         assert flag in vllm.output
-    sglang = invoke("serve", "--sglang", "deepseek-ai/DeepSeek-V3.2", "--dry-run")
+    sglang = invoke("model", "serve", "--sglang", "deepseek-ai/DeepSeek-V3.2", "--dry-run")
     for flag in ("sglang.launch_server", "--model-path deepseek-ai/DeepSeek-V3.2", "--tp 8", "--dp 8", "--enable-dp-attention",
                  "--tool-call-parser deepseekv32", "--reasoning-parser deepseek-v3"):
         assert flag in sglang.output
-    assert "exactly one" in one_line_error(invoke("serve", "--vllm", "a", "--sglang", "b"))
-    assert "exactly one" in one_line_error(invoke("serve"))
+    assert "exactly one" in one_line_error(invoke("model", "serve", "--vllm", "a", "--sglang", "b"))
+    assert "exactly one" in one_line_error(invoke("model", "serve"))
+
+
+def test_serve_with_the_model_options_says_where_they_went() -> None:
+    for args in (["--embedded"], ["--vllm", "deepseek-ai/DeepSeek-V3.2", "--dry-run"], ["--sglang", "m", "--tp", "8"]):
+        assert "synth model serve" in one_line_error(invoke("serve", *args))
 
 
 def toy_rollout(tmp_path: Path, run: Path, base_url: str, *flags: str) -> tuple[list[str], dict[str, str]]:

@@ -1,0 +1,28 @@
+"""A `synth serve` app in this process (uvicorn in a thread, 127.0.0.1, a free port), and small
+verified general runs: 2 hard tasks of each category (difficulty 3), and 1 of each at difficulty 1
+(every one easy: a baseline solves it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import synth
+from synth import Run
+
+
+@pytest.fixture(scope="session")
+def general_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("serve") / "run"
+    synth.generate(path, "general", {"n": 2, "seed": 5, "difficulty": 3})
+    assert synth.verify(Run.open(path)).ok
+    return path
+
+
+@pytest.fixture(scope="session")
+def easy_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("serve-easy") / "run"
+    synth.generate(path, "general", {"n": 1, "seed": 1, "difficulty": 1})
+    assert synth.verify(Run.open(path)).ok
+    return path
