@@ -45,7 +45,7 @@ from synth.verifiers.search import date_matches, name_matches, normalize, number
 
 from ._clues import features
 from ._gate import Refusal, check_leaks, name_table, single_search, unique_aliases
-from ._generate import CorpusGenerator, environment_metadata
+from ._generate import CorpusGenerator, candidate_error, environment_metadata
 from ._gold import GoldPath, GoldPathBroken, Step, replay
 from ._programmatic import SYSTEM_PROMPT, Draft, long_tail
 from ._settings import SearchSettings
@@ -211,6 +211,10 @@ class AgenticGenerator(CorpusGenerator):
             ref = self._audit(audit)
             return Rejection(key=candidate.key, family="search", reason=refusal.reason,
                              details={**refusal.details, "audit": {"path": ref.path, "sha256": ref.sha256}})
+        except Exception as exc:  # noqa: BLE001  (one candidate's failure is its rejection, never the run's)
+            rejection = candidate_error(candidate, exc)
+            ref = self._audit(audit)
+            return rejection.model_copy(update={"details": {**rejection.details, "audit": {"path": ref.path, "sha256": ref.sha256}}})
         ref = self._audit(audit)
         return self.keep(candidate, draft, {"audit": {"path": ref.path, "sha256": ref.sha256}}, audit=ref, task_extra=extra)
 

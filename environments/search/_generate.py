@@ -113,6 +113,12 @@ def funnel(run: Run) -> dict[str, Any]:
             "rejected_by_reason": dict(sorted(detail.items()))}
 
 
+def candidate_error(candidate: Item, exc: BaseException) -> Rejection:
+    """The rejection of a candidate whose composition raised (a query with no searchable words, an empty
+    document, a tool error): reason 'error:<type>', the message in the details, so the run goes on."""
+    return Rejection(key=candidate.key, family="search", reason=f"error:{type(exc).__name__}", details={"message": str(exc)[:500]})
+
+
 class CorpusGenerator(Generator):
     """What both modes share: candidates 0, 1, ... over one corpus until `n` tuples exist or
     `max_candidates` ran out; the corpus stored once in the run; one use per answer."""
@@ -166,6 +172,8 @@ class SearchGenerator(CorpusGenerator):
             draft = self.composer.draft(self.settings.seed, candidate.index)
         except Refusal as refusal:
             return Rejection(key=candidate.key, family="search", reason=refusal.reason, details=refusal.details)
+        except Exception as exc:  # noqa: BLE001  (one candidate's failure is its rejection, never the run's)
+            return candidate_error(candidate, exc)
         return self.keep(candidate, draft, {}, task_extra={"direct_candidates": draft.facts["direct_candidates"]})
 
 
