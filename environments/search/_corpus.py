@@ -23,7 +23,7 @@ import importlib.util
 import io
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -207,29 +207,95 @@ def _words(text: str) -> list[str]:
     return [w.casefold() for w in _WORD.findall(text)]
 
 
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
+_CONNECT = {"of", "the", "de", "del", "la", "von", "van", "du", "di", "da"}
+_FUNCTION = {"the", "a", "an", "in", "on", "at", "by", "for", "from", "to", "of", "and", "but", "or", "as", "with", "during", "after",
+             "before", "since", "while", "when", "its", "his", "her", "their", "this", "that", "these", "those", "both", "many",
+             "some", "most", "it", "he", "she", "they", "we", "see", "also", "like", "unlike", "between", "under", "over", "near",
+             "following", "including", "then", "later", "today", "there", "here", "if", "although", "though", "because", "into"}
+_BREAK = re.compile(r"[^\s'’-]")
+
+
+def _bare(token: str) -> str:
+    return re.sub(r"['’]s$", "", token).casefold()
+
+
+class Mentions:
+    """Whole-name mentions of a corpus's documents in a text: the longest name wins at each place, a
+    name inside a longer capitalised name ('Beer' in 'Beer Hall Putsch', 'Castle' in "Bluebeard's
+    Castle", 'Chicago' in 'University of Chicago') is no mention, and the document's own names are
+    never a mention of another. One-word names match with their own capitalisation; longer names
+    case-insensitively."""
+
+    def __init__(self, documents: list[Document], max_words: int = 8) -> None:
+        self.names: dict[str, list[tuple[tuple[str, ...], str, str]]] = defaultdict(list)
+        for doc in documents:
+            for name in sorted({doc.name, *doc.aliases}):
+                original = _TOKEN.findall(name)
+                words = tuple(_bare(w) for w in original)
+                if words and len(words) <= max_words and len("".join(words)) >= 3:
+                    self.names[words[0]].append((words, doc.id, original[0] if len(words) == 1 else ""))
+        for options in self.names.values():
+            options.sort(key=lambda o: -len(o[0]))
+
+    @staticmethod
+    def _glued(text: str, a: tuple[str, int, int], b: tuple[str, int, int]) -> bool:
+        return _BREAK.search(text, a[2], b[1]) is None
+
+    @staticmethod
+    def _capital(token: str) -> bool:
+        return token[:1].isupper() and token.casefold() not in _FUNCTION
+
+    def find(self, text: str, own: str | None = None) -> dict[str, tuple[int, int]]:
+        """target id -> (start, end) of its first true mention in `text` (never `own`)."""
+        tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        bare = [_bare(t[0]) for t in tokens]
+        found: dict[str, tuple[int, int]] = {}
+        i = 0
+        while i < len(tokens):
+            match = None
+            for phrase, target, exact in self.names.get(bare[i], ()):
+                n = len(phrase)
+                if tuple(bare[i : i + n]) == phrase and (not exact or tokens[i][0].rstrip("'’s") == exact or tokens[i][0] == exact):
+                    match = (n, target)
+                    break
+            if match is None:
+                i += 1
+                continue
+            n, target = match
+            j = i + n
+            inside = False
+            if j < len(tokens) and self._glued(text, tokens[j - 1], tokens[j]):
+                k = j
+                while k < len(tokens) - 1 and tokens[k][0] in _CONNECT and self._glued(text, tokens[k], tokens[k + 1]):
+                    k += 1
+                inside = self._capital(tokens[k][0]) and (k == j or k > j) and self._glued(text, tokens[k - 1], tokens[k])
+            if not inside and i > 0 and self._glued(text, tokens[i - 1], tokens[i]):
+                k = i - 1
+                while k > 0 and tokens[k][0] in _CONNECT and self._glued(text, tokens[k - 1], tokens[k]):
+                    k -= 1
+                before = text[: tokens[k][1]].rstrip(" \t")
+                starts = not before or before[-1] in ".!?:;\n\"(“"
+                inside = self._capital(tokens[k][0]) and not starts
+            if not inside and target != own:
+                found.setdefault(target, (tokens[i][1], tokens[j - 1][2]))
+            i = j
+        return found
+
+
+def sentence_at(text: str, start: int, end: int, limit: int = 300) -> tuple[int, int]:
+    """The span of the sentence (or line) around text[start:end], at most `limit` characters each side."""
+    lo = max(text.rfind(". ", max(0, start - limit), start) + 2 if text.rfind(". ", max(0, start - limit), start) >= 0 else max(0, start - limit),
+             text.rfind("\n", 0, start) + 1)
+    stop = [x for x in (text.find(". ", end, end + limit), text.find("\n", end, end + limit)) if x >= 0]
+    hi = min(stop) + 1 if stop else min(len(text), end + limit)
+    return lo, hi
+
+
 def mine_links(documents: list[Document], max_words: int = 8) -> list[Document]:
-    """Each document linked to every other document whose name or alias it mentions as whole words:
-    case-insensitively for names of several words, with the name's own capitalization for a
-    one-word name (so 'Prince' the musician is not mentioned by every 'prince'). Names are indexed
-    by their first word, so a text is scanned once."""
-    names: dict[str, list[tuple[tuple[str, ...], str, str]]] = defaultdict(list)
-    for doc in documents:
-        for name in sorted({doc.name, *doc.aliases}):
-            original = _WORD.findall(name)
-            words = tuple(w.casefold() for w in original)
-            if words and len(words) <= max_words and len("".join(words)) >= 3:
-                names[words[0]].append((words, doc.id, original[0] if len(words) == 1 else ""))
-    out = []
-    for doc in documents:
-        original = _WORD.findall(doc.text)
-        words = [w.casefold() for w in original]
-        found: set[str] = set()
-        for i, word in enumerate(words):
-            for phrase, target, exact in names.get(word, ()):
-                if target != doc.id and tuple(words[i : i + len(phrase)]) == phrase and (not exact or original[i] == exact):
-                    found.add(target)
-        out.append(doc.model_copy(update={"links": sorted(found)}))
-    return out
+    """Each document linked to every other document it mentions by a whole name (`Mentions`)."""
+    mentions = Mentions(documents, max_words)
+    return [doc.model_copy(update={"links": sorted(mentions.find(doc.text, doc.id))}) for doc in documents]
 
 
 # -- sources -------------------------------------------------------------------------------------
@@ -315,8 +381,11 @@ class _HTML(HTMLParser):
         self.title = ""
         self.h1 = ""
         self.links: list[str] = []
+        self.anchors: list[list[str]] = []
+        """The text of each link, in the order of `links`."""
         self._skip = 0
         self._in: str | None = None
+        self._anchor: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
@@ -327,6 +396,8 @@ class _HTML(HTMLParser):
             href = dict(attrs).get("href")
             if href:
                 self.links.append(href)
+                self._anchor = []
+                self.anchors.append(self._anchor)
         if tag in ("p", "br", "div", "li", "h1", "h2", "h3", "tr"):
             self.parts.append("\n")
 
@@ -335,6 +406,8 @@ class _HTML(HTMLParser):
             self._skip = max(0, self._skip - 1)
         if tag == self._in:
             self._in = None
+        if tag == "a":
+            self._anchor = None
 
     def handle_data(self, data: str) -> None:
         if self._skip:
@@ -344,6 +417,8 @@ class _HTML(HTMLParser):
             return
         if self._in == "h1":
             self.h1 += data
+        if self._anchor is not None:
+            self._anchor.append(data)
         self.parts.append(data)
 
 
@@ -365,6 +440,7 @@ def from_folder(root: Path) -> Corpus:
     if not files:
         raise ConfigError(f"corpus folder {root} holds no .md, .txt or .html files")
     docs = []
+    anchors: dict[str, set[str]] = defaultdict(set)
     for path in files:
         rel = path.relative_to(root).as_posix()
         size = path.stat().st_size
@@ -373,11 +449,13 @@ def from_folder(root: Path) -> Corpus:
         raw = _read(path)
         kind = SUFFIXES[path.suffix.lower()]
         hrefs: list[str] = []
+        texts: list[str] = []
         title = ""
         if kind == "html":
             parser = _HTML()
             parser.feed(raw)
             title, text, hrefs = (parser.title or parser.h1).strip(), "".join(parser.parts), parser.links
+            texts = [" ".join("".join(a).split()) for a in parser.anchors]
         elif kind == "md":
             heading = re.search(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", raw, re.MULTILINE)
             title = heading.group(1).strip() if heading else ""
@@ -387,7 +465,7 @@ def from_folder(root: Path) -> Corpus:
             text = raw
         title = html.unescape(title) or path.stem.replace("_", " ").replace("-", " ")
         links = []
-        for href in hrefs:
+        for number, href in enumerate(hrefs):
             target = href.split("#")[0].split("?")[0]
             if not target or "://" in target or target.startswith("mailto:"):
                 continue
@@ -396,11 +474,51 @@ def from_folder(root: Path) -> Corpus:
                 links.append(resolved.relative_to(root.resolve()).as_posix())
             except ValueError:
                 continue
+            if number < len(texts) and texts[number]:
+                anchors[links[-1]].add(texts[number])
         text = _squash(text)
         if len(text) > MAX_DOCUMENT_CHARS:
             raise _too_large(f"corpus file {path}", len(text))
         docs.append(Document(id=rel, title=title, text=text, links=sorted(set(links) - {rel})))
-    return build(root.name, docs)
+    return build(root.name, _named(docs, anchors))
+
+
+_TITLE_SEPARATOR = re.compile(r"\s+[—–|]\s+|\s+-\s+")
+_GENERIC_ANCHOR = {"here", "this", "link", "next", "previous", "prev", "up", "index", "home", "top", "back", "more", "source",
+                   "download", "contents", "table of contents", "search", "see", "this page", "click here", "read more", "docs",
+                   "documentation", "another module", "modules", "glossary", "general index"}
+
+
+def _named(docs: list[Document], anchors: dict[str, set[str]]) -> list[Document]:
+    """Titles split into name and description where a separator shows it ('json — JSON encoder and
+    decoder — Python 3.12 documentation': name 'json', category 'JSON encoder and decoder'; a last part
+    most titles share, the site's name, is dropped), and the text of the links pointing to a page kept
+    as its aliases when it names that page alone (not 'here', 'next' or a text that links elsewhere too)."""
+    parts = {d.id: [p.strip() for p in _TITLE_SEPARATOR.split(d.title) if p.strip()] for d in docs}
+    tails = Counter(p[-1] for p in parts.values() if len(p) > 1)
+    site = {tail for tail, n in tails.items() if n >= max(3, len(docs) // 4)}
+    owners: dict[str, set[str]] = defaultdict(set)
+    for target, texts in anchors.items():
+        for text in texts:
+            owners[text.casefold()].add(target)
+    out = []
+    for doc in docs:
+        split = parts[doc.id]
+        if len(split) > 1 and split[-1] in site:
+            split = split[:-1]
+        update: dict[str, Any] = {}
+        if len(split) > 1:
+            update.update(title=split[0], category=" — ".join(split[1:]))
+        elif split and split[0] != doc.title:
+            update["title"] = split[0]
+        name = update.get("title", doc.title)
+        aliases = sorted(t for t in anchors.get(doc.id, ())
+                         if t.casefold() not in _GENERIC_ANCHOR and owners[t.casefold()] == {doc.id} and t.casefold() != name.casefold()
+                         and 3 <= len(re.sub(r"\W", "", t)) and len(t.split()) <= 6 and not re.fullmatch(r"[\d\W]+", t))
+        if aliases:
+            update["aliases"] = aliases[:8]
+        out.append(doc.model_copy(update=update) if update else doc)
+    return out
 
 
 def package_dir(package: str) -> Path:
@@ -466,7 +584,7 @@ def wiki() -> Corpus:
         docs.append(Document(
             id="wiki:" + re.sub(r"\s+", "_", title), title=title, text=text,
             url="https://en.wikipedia.org/wiki/" + re.sub(r"\s+", "_", title),
-            category=category_of(description) if description else None, topic=item.get("topic") or None,
+            topic=item.get("topic") or None,  # the short description is no clue: it is not in the text, and cut it breaks mid-phrase
         ))
     return build("wiki", docs)
 

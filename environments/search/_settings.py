@@ -33,6 +33,11 @@ class SearchSettings(FamilySettings):
     """Seed; (corpus, settings, seed, index) fixes a candidate."""
     answer_type: Literal["any", "entity", "number", "date"] = "any"
     """Kind of answer: any mixes those the corpus supports (number and date need structured facts)."""
+    surface_clues: bool = False
+    """Allow one surface clue per question (the first letters or word count of a name, a year the text mentions);
+    off by default: every clue states a fact the corpus gives, with its evidence span."""
+    reuse_answers: bool = False
+    """Let one answer document serve several questions of a run (one per answer type); by default each is used once."""
     retriever: Literal["bm25", "dense", "hybrid"] = "bm25"
     """Ranking of the search tool; dense and hybrid compute the corpus vectors once (slow on a CPU)."""
     snippet_words: int = Field(512, ge=16, le=4096)

@@ -91,9 +91,11 @@ def write_docs_site(root: Path, modules: int = 60, seed: int = 0) -> Path:
         pages[f"library/{mod}.html"] = page(f"{mod} &#8212; {purpose.capitalize()}", f"{mod} &#8212; {purpose.capitalize()}", body)
         for f in funcs:
             action = rng.choice(["returns", "raises", "reads", "writes", "formats"])
-            fbody = (f"<p><code>{f}(value)</code> {action} a value for the {purpose} of the "
+            kind = rng.choice(["function", "class", "coroutine function", "decorator", "context manager", "exception class"])
+            fbody = (f"<p><code>{f}</code> is a {kind} of the {mod} module, added in {rng.randrange(1998, 2024)}.</p>"
+                     f"<p><code>{f}(value)</code> {action} a value for the {purpose} of the "
                      f"<a href='{mod}.html'>{mod}</a> module.</p><p>See <a href='{rng.choice(mods)}.html'>another module</a>.</p>")
-            pages[f"library/{f}.html"] = page(f"{f} &#8212; {action.capitalize()} values", f"{f}", fbody)
+            pages[f"library/{f}.html"] = page(f"{f} &#8212; {action.capitalize()} values", f"{f} &#8212; {action.capitalize()} values", fbody)
     for i in range(modules // 2):
         mod = mods[i]
         pages[f"tutorial/part{i}.html"] = page(f"Part {i} &#8212; Working with {mod}", f"Part {i}",
