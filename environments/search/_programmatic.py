@@ -40,8 +40,10 @@ SPECIFIC = 60
 GOLD_TOP_K = 10
 TEMPLATE_TRIES = 4
 """Clue draws tried per candidate before its clue sequence counts as a template the run has used."""
-MAX_FAR_CLUES = 4
-"""Clues the far end may get so that searching them finds it."""
+FAR_RIVALS = 4
+"""Other documents that fit the far end's clues among the results that find it."""
+FAR_AMBIGUITY = 8
+"""Documents that must fit the far end's own clues (it is one of many until the chain singles it out)."""
 WALK_TRIES = 12
 """Links tried per hop before the walk gives up (dead_end)."""
 
@@ -98,6 +100,7 @@ class Composer:
         self.corpus, self.index, self.mode, self.surface = corpus, index, mode, surface
         self._mentions: Mentions | None = None
         self._found: dict[int, dict[str, tuple[int, int]]] = {}
+        self._far: dict[int, list[Clue] | None] = {}
         self.taken: Any = None
         """signature -> whether the run used it already (set by the generator)."""
         self.hops, self.breadth, self.answer_type = hops, breadth, answer_type
@@ -169,7 +172,8 @@ class Composer:
             options.sort(key=lambda t: len(self.f.incoming[t]) > SPECIFIC)
             last = hop == self.hops - 1
             step = next((t for t in options[:WALK_TRIES]
-                         if (last or any(u not in chain for u in self.f.outgoing[t])) and self._reachable(chain[-1], t)), None)
+                         if (last or any(u not in chain for u in self.f.outgoing[t])) and self._reachable(chain[-1], t)
+                         and (not last or self.far_clues(t) is not None)), None)
             if step is None:
                 raise Refusal("dead_end", {"hops_walked": len(chain) - 1})
             chain.append(step)
@@ -229,12 +233,41 @@ class Composer:
                      facts={"direct_candidates": direct, "hops_needed": direct > 1, "fact": fact},
                      signature=signature(clues))
 
-    def _findable(self, i: int, own: list[Clue]) -> bool:
-        """Whether searching the words of `own` (all together, or one clue's) finds document `i` in the top 10."""
+    def _findable(self, i: int, own: list[Clue], fits: frozenset[int] | None = None) -> bool:
+        """Whether searching the words of `own` (all together, or one clue's) finds document `i` in the top 10;
+        with `fits`, among at least FAR_RIVALS other results that fit the same clues (the search alone does
+        not single it out)."""
         words = [w for w in (self.clue_words(c) for c in own) if w]
-        doc_id = self.corpus.documents[i].id
-        return any(query and doc_id in [r["id"] for r in search(self.workspace, query, GOLD_TOP_K)["results"]]
-                   for query in dict.fromkeys([" ".join(words), *words]))
+        for query in dict.fromkeys([" ".join(words), *words]):
+            if not query:
+                continue
+            hits = [h.doc for h in self.index.search(query, GOLD_TOP_K, self.mode)]
+            if i in hits and (fits is None or sum(1 for h in hits if h in fits and h != i) >= FAR_RIVALS):
+                return True
+        return False
+
+    def far_clues(self, i: int) -> list[Clue] | None:
+        """The clues document `i` gets as the far end of a walk (a pure function of the document), or None
+        when no choice of its clues is both findable and ambiguous (`_far_clues`)."""
+        if i not in self._far:
+            try:
+                self._far[i] = self._far_clues(i, self.f.proposals(i, random.Random(f"far:{i}")), 0)
+            except Refusal:
+                self._far[i] = None
+        return self._far[i]
+
+    def _far_clues(self, i: int, proposals: list[Clue], level: int) -> list[Clue]:
+        """The clues of the far end, where a searcher starts: searching their words must find it (the top
+        10), and at least FAR_AMBIGUITY documents must fit them, so that it is one of many until the chain
+        singles it out. The fewest clues that do both, the genus first."""
+        options = [[c] for c in proposals] + [[a, b] for n, a in enumerate(proposals) for b in proposals[n + 1 :]]
+        for own in options[: 1 + 2 * len(proposals) + len(proposals) ** 2]:
+            if len(own) > self.breadth:
+                continue
+            fits = self._direct(own) or frozenset()
+            if len(fits) >= FAR_AMBIGUITY and self._findable(i, own, fits):
+                return own
+        raise Refusal("unverifiable_clue", {"subject": f"X{level}", "reason": "no clues both find it by search and leave it one of many"})
 
     def _clues(self, chain: list[int], rng: random.Random, fact: str | None, avoid: tuple[str, ...]) -> list[list[Clue]]:
         """Clues about every entity of the chain: `breadth` about each, more about the answer until it is
@@ -256,12 +289,14 @@ class Composer:
             trial = [c for c in clues[0] if c != clue]
             if self.solutions([trial, *clues[1:]]) == {answer}:
                 clues[0] = trial
-        if len(chain) > 1:  # the far end is where a searcher starts: its clues must find it
-            far, extra = len(chain) - 1, proposals[-1][self.breadth :]
-            while not self._findable(chain[far], clues[far]):
-                if not extra or len(clues[far]) >= MAX_FAR_CLUES:
-                    raise Refusal("unverifiable_clue", {"subject": f"X{far}", "reason": "searching its clues' words does not find it"})
-                clues[far] = [*clues[far], extra.pop(0)]
+        if len(chain) > 1:
+            far = self.far_clues(chain[-1])
+            if far is None:
+                raise Refusal("unverifiable_clue", {"subject": f"X{len(chain) - 1}",
+                                                    "reason": "no clues both find it by search and leave it one of many"})
+            clues[-1] = far
+            if self.solutions(clues) != {answer}:
+                raise Refusal("ambiguous", {"reason": "the far end's clues were widened"})
         return clues
 
     def _prompt(self, clues: list[list[Clue]], answer_type: str, answer: Document, fact: str | None) -> str:
