@@ -41,10 +41,15 @@ EVENT = re.compile(
     r"designed|premiered|opened|signed|died|added|created)\b(?:[^.;\n]|\.(?=\d)){0,50}?\b(1[0-9]{3}|20[0-2][0-9])\b", re.IGNORECASE)
 LIFESPAN = re.compile(r"\(([^()]{0,40}?\b(1[0-9]{3}|20[0-2][0-9]))\s*[–—-]")
 _COPULA = re.compile(r"\b(is|was|are|were)\s+(a|an|the)\s+", re.IGNORECASE)
+_ADVERB = re.compile(r"^(?!(?:family|assembly|anomaly|monopoly|butterfly|supply|italy|ally|rally|jelly|belly|lily|folly|bully|"
+                     r"homily|melancholy|oligopoly|polyfly)$)[a-z]{3,}ly$")
+_ACTIVE = re.compile(r"\s+(?:(?:[Tt]he|[Aa]n?|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Tt]his|[Tt]hat|[Tt]hese|several|many|some|two|three)\b|[A-Z\"“])")
+_NEXT_STOP = re.compile(r"\s+(?:from|in|of|with|to|by|at|on|for|into|as)\b")
+_DEFINITION = re.compile(r"(?:\([^)]{0,40}\)\s*)?(?:A|An)\s+")
 _PARTICIPLE = {"found", "known", "made", "built", "written", "held", "born", "spoken", "used", "seen", "given", "taken", "grown",
                "sold", "kept", "led", "run", "set", "spread", "have", "has", "had", "can", "will", "may", "consisting", "including",
                "comprising", "being", "having", "dealing", "relating", "concerning", "involving", "containing", "describing",
-               "covering", "featuring", "using", "regarding", "representing", "serving", "operating", "spanning"}
+               "covering", "featuring", "using", "worn", "providing", "allowing", "enabling", "giving", "making", "taking", "regarding", "representing", "serving", "operating", "spanning"}
 _STOP = {"of", "in", "by", "from", "for", "at", "on", "with", "to", "that", "which", "who", "whose", "during", "between", "and",
          "or", "as", "where", "when", "since", "after", "before", "under", "near", "about", "into", "than", "based", "known",
          "used", "located", "made", "called", "named", "written", "directed", "produced", "first", "most", "best", "largest"}
@@ -62,10 +67,11 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
     start, end) with the span of the words in the text, or None."""
     lead = text[:limit]
     match = _COPULA.search(lead.split(". ")[0] + ".") if lead else None
-    if match is None:
+    definition = _DEFINITION.match(lead) if match is None else None  # a dictionary's 'A language for ...'
+    if match is None and definition is None:
         return None
-    verb = "was" if match.group(1).lower() in ("was", "were") else "is"
-    start = match.end()
+    verb = "was" if match is not None and match.group(1).lower() in ("was", "were") else "is"
+    start = match.end() if match is not None else definition.end()  # type: ignore[union-attr]
     kind_of = False
     for _ in range(2):
         words = []
@@ -74,6 +80,8 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
             if not re.fullmatch(r"[\w'’-]+", word) or word.casefold() in _STOP:
                 break
             if words and (word.casefold() in _PARTICIPLE or (word.endswith("ed") and len(word) > 4 and word[:1].islower())):
+                break
+            if _ADVERB.search(word) or (words and word.endswith("ing") and _NEXT_STOP.match(lead, start + m.end())):
                 break
             words.append((word, start + m.start(), start + m.end()))
             if len(words) > 8:
@@ -88,6 +96,8 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
                 run = []
         if not run:
             return None
+        if run[0][0].endswith("ing") and run[0] is words[0] and len(run) > 1:
+            return None  # 'a providing compatibility': a verb, not a kind of thing
         head = run[-1][0]
         if head in _VAGUE and len(run) == 1 and run[-1] is words[-1]:
             rest = lead[run[-1][2]:]
@@ -107,10 +117,26 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
     return None
 
 
+_DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|ic|ch)$")
+
+
+def qualifier_of(text: str, genus: tuple[str, str, bool, int, int] | None) -> tuple[str, int, int] | None:
+    """The demonym the first sentence puts before the genus ('a Hungarian composer' -> 'Hungarian'), with its span."""
+    if genus is None:
+        return None
+    before = text[max(0, genus[3] - 60) : genus[3]]
+    m = re.search(r"([A-Z][a-z]+)(?:-born)?\s+(?:[a-z-]+\s+){0,2}$", before)
+    if m and _DEMONYM.fullmatch(m.group(1)) and not re.search(r"\b(?:is|was|are|were|a|an|the)\b", before[m.end(1):]):
+        start = genus[3] - len(before) + m.start(1)
+        return m.group(1), start, start + len(m.group(1))
+    return None
+
+
 def events_of(text: str) -> list[tuple[str, int, int, int]]:
     """(verb, year, start, end) of every dated event a text states ('founded in 1987', 'born 12 May 1820',
     a lifespan '(1879 – 1955)' in the lead, read as born)."""
-    out = [(m.group(1).lower(), int(m.group(2)), m.start(), m.end()) for m in EVENT.finditer(text)]
+    out = [(m.group(1).lower(), int(m.group(2)), m.start(), m.end()) for m in EVENT.finditer(text)
+           if m.group(1).lower() in ("born", "died") or not _ACTIVE.match(text, m.end(1))]  # 'founded the state in 1932' is about another
     life = LIFESPAN.search(text[:300])
     if life and not any(v == "born" for v, *_ in out):
         out.append(("born", int(life.group(2)), life.start(), life.end()))
@@ -133,6 +159,7 @@ def listed_of(doc: Document) -> list[tuple[str, str, int, int]]:
             offset = at + len(part)
             item = re.sub(r"\([^)]*\)|\d[\d.,%]*|\best\b\.?", " ", part)
             item = " ".join(w for w in item.split() if w.strip(".:").casefold() not in _NOT_ITEMS).strip(" .:-")
+            item = re.sub(r"[()\[\]]", "", item).strip(" .:-")
             if len(item) < 3 or not item[:1].isupper() or len(item.split()) > 4:
                 continue
             where = line.find(item, at)
@@ -161,8 +188,11 @@ class Clue:
         p = self.p
         if self.kind == "genus":
             value = p["value"]
-            kind_of = "a kind of " if p.get("kind_of") else ("an " if value[:1] in "aeiou" else "a ")
+            vowel = value[:1] in "aeiou" and not value.startswith(("uni", "use", "usu", "eu", "one", "uti"))
+            kind_of = "a kind of " if p.get("kind_of") else ("an " if vowel else "a ")
             return f"{subject} {p.get('verb', 'is')} {kind_of}{value}"
+        if self.kind == "qualifier":
+            return f"{subject}'s {NOUN.get(corpus.name, 'document')} describes it as {p['value']}"
         if self.kind == "event":
             lo, hi = p["lo"], p["hi"]
             when = f"in the {lo}s" if hi == lo + 9 and lo % 10 == 0 else f"between {lo} and {hi}"
@@ -231,6 +261,7 @@ class Features:
         self.outgoing: list[list[int]] = []
         self._folded: dict[int, str] = {}
         self.genus: list[tuple[str, str, bool, int, int] | None] = []
+        self.qualifier: list[tuple[str, int, int] | None] = []
         self.leads: list[str] = []
         self.events: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.doc_events: list[list[tuple[str, int, int, int]]] = []
@@ -239,6 +270,7 @@ class Features:
         order = corpus.order
         for i, doc in enumerate(corpus.documents):
             self.genus.append(genus_of(doc.text))
+            self.qualifier.append(qualifier_of(doc.text, self.genus[-1]))
             self.leads.append(doc.text[:400].casefold())
             events = events_of(doc.text)
             self.doc_events.append(events)
@@ -296,6 +328,9 @@ class Features:
         if clue.kind == "genus":
             pattern = re.compile(rf"(?<!\w){re.escape(p['value'])}(?!\w)")
             return frozenset(i for i, lead in enumerate(self.leads) if p["value"] in lead and pattern.search(lead))
+        if clue.kind == "qualifier":
+            pattern = re.compile(rf"(?<!\w){re.escape(p['value'].casefold())}(?!\w)")
+            return frozenset(i for i, lead in enumerate(self.leads) if pattern.search(lead))
         if clue.kind == "listed":
             pattern = re.compile(rf"(?<!\w){re.escape(p['value'].casefold())}(?!\w)")
             return frozenset(i for i, lines in enumerate(self.listed_lines) if pattern.search(lines.get(p["label"], "")))
@@ -339,7 +374,10 @@ class Features:
             first.append(Clue("genus", (("value", value), ("verb", verb), ("kind_of", kind_of)), span=(lo, hi)))
         if doc.category and (at := text.casefold().find(doc.category.casefold())) >= 0:
             (out if first else first).append(Clue("category", (("value", doc.category),), span=(at, at + len(doc.category))))
-        if doc.topic and (at := text.casefold().find(doc.topic.casefold())) >= 0:
+        qualifier = self.qualifier[i]
+        if qualifier is not None:
+            out.append(Clue("qualifier", (("value", qualifier[0]),), span=(qualifier[1], qualifier[2])))
+        if doc.topic and doc.facts and (at := text.casefold().find(doc.topic.casefold())) >= 0:  # a labelled line states it
             out.append(Clue("topic", (("value", doc.topic),), span=(at, at + len(doc.topic))))
         seen: set[str] = set()
         for verb, year, lo, hi in self.doc_events[i]:

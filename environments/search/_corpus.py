@@ -214,6 +214,8 @@ _FUNCTION = {"the", "a", "an", "in", "on", "at", "by", "for", "from", "to", "of"
              "some", "most", "it", "he", "she", "they", "we", "see", "also", "like", "unlike", "between", "under", "over", "near",
              "following", "including", "then", "later", "today", "there", "here", "if", "although", "though", "because", "into"}
 _BREAK = re.compile(r"[^\s'’-]")
+_URL = re.compile(r"\b(?:https?://|ftp://|www\.)\S+|\S+@\S+\.\w+")
+_SPACED = re.compile(r"[\s-]{1,3}")
 
 
 def _bare(token: str) -> str:
@@ -233,6 +235,8 @@ class Mentions:
             for name in sorted({doc.name, *doc.aliases}):
                 original = _TOKEN.findall(name)
                 words = tuple(_bare(w) for w in original)
+                if len(original) == 1 and original[0].islower() and (name != doc.name or words[0] in _FUNCTION or len(words[0]) < 4):
+                    continue  # a lowercase word ('for', 'transformation' as another entry's alias) names no entry by itself
                 if words and len(words) <= max_words and len("".join(words)) >= 3:
                     self.names[words[0]].append((words, doc.id, original[0] if len(words) == 1 else ""))
         for options in self.names.values():
@@ -248,7 +252,9 @@ class Mentions:
 
     def find(self, text: str, own: str | None = None) -> dict[str, tuple[int, int]]:
         """target id -> (start, end) of its first true mention in `text` (never `own`)."""
-        tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
+        tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)
+                  if not any(a <= m.start() < b for a, b in urls)]
         bare = [_bare(t[0]) for t in tokens]
         found: dict[str, tuple[int, int]] = {}
         i = 0
@@ -256,7 +262,8 @@ class Mentions:
             match = None
             for phrase, target, exact in self.names.get(bare[i], ()):
                 n = len(phrase)
-                if tuple(bare[i : i + n]) == phrase and (not exact or tokens[i][0].rstrip("'’s") == exact or tokens[i][0] == exact):
+                if (tuple(bare[i : i + n]) == phrase and (not exact or tokens[i][0].rstrip("'’s") == exact or tokens[i][0] == exact)
+                        and all(_SPACED.fullmatch(text[tokens[k][2] : tokens[k + 1][1]]) for k in range(i, i + n - 1))):
                     match = (n, target)
                     break
             if match is None:

@@ -74,7 +74,7 @@ CLUE_K = 10
 
 def _words(clue: dict) -> str:
     kind = clue["kind"]
-    if kind in ("genus", "category", "topic", "listed"):
+    if kind in ("genus", "category", "topic", "listed", "qualifier"):
         return str(clue.get("value", ""))
     if kind == "event":
         return str(clue.get("verb", ""))
@@ -86,7 +86,7 @@ def _words(clue: dict) -> str:
 def _phrase(clue: dict) -> str:
     """What `find` must show in the evidence document for a clue stored without a quote (older runs)."""
     kind = clue["kind"]
-    if kind in ("category", "topic", "genus", "listed"):
+    if kind in ("category", "topic", "genus", "listed", "qualifier"):
         return str(clue.get("value", ""))
     if kind in ("number_range", "date_range"):
         return f"{clue['label']}:"

@@ -40,11 +40,11 @@ SPECIFIC = 60
 GOLD_TOP_K = 10
 TEMPLATE_TRIES = 4
 """Clue draws tried per candidate before its clue sequence counts as a template the run has used."""
-FAR_RIVALS = 4
+FAR_RIVALS = 1
 """Other documents that fit the far end's clues among the results that find it."""
-FAR_AMBIGUITY = 8
+FAR_AMBIGUITY = 3
 """Documents that must fit the far end's own clues (it is one of many until the chain singles it out)."""
-WALK_TRIES = 12
+WALK_TRIES = 24
 """Links tried per hop before the walk gives up (dead_end)."""
 
 SYSTEM_PROMPT = (
@@ -345,7 +345,7 @@ class Composer:
     def clue_words(clue: Clue) -> str:
         """The words a searcher searches for when it reads the clue."""
         p = clue.p
-        if clue.kind in ("genus", "category", "topic", "listed"):
+        if clue.kind in ("genus", "category", "topic", "listed", "qualifier"):
             return str(p["value"])
         if clue.kind == "event":
             return str(p["verb"])
@@ -434,6 +434,8 @@ def signature(clues: list[list[Clue]]) -> tuple[tuple[str, ...], ...]:
     """The template of a question: the kind of each clue (with the event, list or figure it is about), by entity."""
     def kind(c: Clue) -> str:
         p = c.p
+        if c.kind == "genus":
+            return f"genus:{p['value']}"
         return c.kind + (":" + str(p.get("verb") or p.get("label") or "") if c.kind in ("event", "listed", "number_range", "date_range") else "")
     return tuple(tuple(kind(c) for c in level) for level in clues)
 

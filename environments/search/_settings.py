@@ -43,7 +43,7 @@ class SearchSettings(FamilySettings):
     snippet_words: int = Field(512, ge=16, le=4096)
     """Words per search-result snippet and per page of open (BrowseComp-Plus: 512 tokens)."""
     max_candidates: int | None = Field(None, ge=1)
-    """Candidates to try at most (default: 20 per task, at least 100)."""
+    """Candidates to try at most (default: 100 per task, at least 200: on a big corpus most walks find no far end that its clues both find and leave ambiguous)."""
     base_url: str | None = None
     """OpenAI-compatible server: switches to the agentic mode (questioner, answerers, verifier agents)."""
     model: str | None = None
@@ -84,7 +84,7 @@ class SearchSettings(FamilySettings):
 
     @property
     def candidates(self) -> int:
-        return self.max_candidates or max(100, 20 * self.n)
+        return self.max_candidates or max(200, 100 * self.n)
 
     def stage_config(self, corpus_hash: str, corpus_name: str, agents: dict[str, Any] | None) -> dict[str, Any]:
         """The generate config in the run manifest: everything that shapes a task (not URLs or keys)."""

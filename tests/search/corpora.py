@@ -146,3 +146,42 @@ if __name__ == "__main__":
     else:
         write_hostile(out)
     print(out)
+
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _b64(text: str) -> int:
+    value = 0
+    for ch in text:
+        value = value * 64 + _B64.index(ch)
+    return value
+
+
+def foldoc_jsonl(dictionary: Path, index: Path, out: Path) -> Path:
+    """A dictd dictionary (e.g. Debian's dict-foldoc: foldoc.dict.dz and foldoc.index, fetched by hand with
+    `apt-get download dict-foldoc`) as a text-only JSONL corpus: one entry per definition, its headwords as
+    title and aliases, the text without the {cross-reference} braces and <subject> tags (so nothing but the
+    text says what an entry is). For the issue's figures by hand; the tests use `dictionary_entries`."""
+    import gzip
+    import re
+
+    data = gzip.open(dictionary).read()
+    blocks: dict[tuple[int, int], list[str]] = {}
+    for line in index.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3 and not parts[0].startswith("00-database"):
+            blocks.setdefault((_b64(parts[1]), _b64(parts[2])), []).append(parts[0])
+    lines = []
+    for (offset, length), words in sorted(blocks.items()):
+        raw = data[offset : offset + length].decode("utf-8", "replace")
+        body = raw.split("\n\n", 1)[1] if "\n\n" in raw else raw
+        heads = [h.strip() for h in raw.split("\n\n", 1)[0].splitlines() if h.strip()] or words
+        text = re.sub(r"<[^>]{1,60}>\s*", "", body)
+        text = re.sub(r"\{([^{}]*)\}", r"\1", text)
+        text = re.sub(r"\(\d{4}-\d{2}-\d{2}\)\s*$", "", text.strip())
+        text = " ".join(text.split())
+        if text:
+            lines.append(json.dumps({"id": f"foldoc:{offset}", "title": heads[0], "aliases": heads[1:4], "text": text}))
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out

@@ -48,7 +48,7 @@ class Searcher:
     def words(clue: dict[str, Any]) -> str:
         """What a reader of the clue would search for."""
         kind = clue["kind"]
-        if kind in ("category", "topic", "genus", "listed"):
+        if kind in ("category", "topic", "genus", "listed", "qualifier"):
             return str(clue.get("value", ""))
         if kind == "event":
             return str(clue.get("verb", ""))
@@ -60,7 +60,7 @@ class Searcher:
         """Whether document `doc` satisfies the clue, as far as the tools show (unknown kinds pass)."""
         kind = clue["kind"]
         title = self.ws.corpus.by_id[doc].title
-        if kind in ("category", "topic", "genus"):
+        if kind in ("category", "topic", "genus", "qualifier"):
             return bool(self._find(doc, str(clue["value"])))
         if kind == "listed":
             return any(str(clue["value"]).casefold() in m["passage"].casefold() for m in self._find(doc, f"{clue['label']}:"))

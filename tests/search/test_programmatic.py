@@ -48,6 +48,8 @@ def holds(doc, clue: dict) -> bool:
     if kind == "capital_prefix":
         fact = doc.facts.get("capital")
         return fact is not None and letters(str(fact.value)).startswith(clue["value"])
+    if kind == "qualifier":
+        return re.search(rf"(?<!\w){re.escape(clue['value'].casefold())}(?!\w)", doc.text[:400].casefold()) is not None
     if kind == "genus":  # what the lead says the subject is
         return re.search(rf"(?<!\w){re.escape(clue['value'])}(?!\w)", doc.text[:400].casefold()) is not None
     if kind == "listed":
