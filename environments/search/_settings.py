@@ -96,4 +96,7 @@ class SearchSettings(FamilySettings):
                 config.pop(key)
         else:
             config["agents"] = agents
+            models = {a.get("model") for configs in (agents or {}).values() for a in configs}
+            # said in the manifest: answerers and verifier that share the questioner's model share its blind spots
+            config["one_model_for_every_role"] = len(models) == 1
         return config
