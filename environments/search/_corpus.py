@@ -345,12 +345,28 @@ def _too_large(where: str, chars: int) -> ConfigError:
 
 
 def _lines(path: Path) -> Any:
-    """(number, line) of a text file, read one line at a time (a huge line is held once)."""
+    """(number, line) of a text file, read one line at a time; a line longer than a document may be is
+    refused after reading no more than the limit (the rest is counted in small chunks, never held)."""
+    limit = MAX_DOCUMENT_CHARS + 65_536
     try:
-        with path.open(encoding="utf-8", newline=None) as handle:
-            yield from enumerate(handle, start=1)
-    except UnicodeDecodeError:
-        raise ConfigError(f"corpus file {path} is not UTF-8 text") from None
+        with path.open("rb") as handle:
+            number = 0
+            while raw := handle.readline(limit + 1):
+                number += 1
+                if len(raw) > limit and not raw.endswith(b"\n"):
+                    size = len(raw)
+                    del raw
+                    while chunk := handle.readline(1 << 20):
+                        size += len(chunk)
+                        if chunk.endswith(b"\n"):
+                            break
+                    raise _too_large(f"corpus file {path} line {number}", size)
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise ConfigError(f"corpus file {path} is not UTF-8 text") from None
+                del raw
+                yield number, line
     except OSError as exc:
         raise ConfigError(f"cannot read corpus file {path}: {exc.strerror}") from None
 
