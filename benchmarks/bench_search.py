@@ -191,27 +191,13 @@ def bench_quality(corpora: list[str], root: Path, n: int = 20, seed: int = 1) ->
     return rows
 
 
-MEASURE = """
-import sys
-from synth.cli import app
-
-def peak():  # VmHWM: this program's own peak (ru_maxrss would keep the forking parent's across exec)
-    return int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1])
-
-base = peak()
-try:
-    app(sys.argv[1:], standalone_mode=True)
-except SystemExit as exc:
-    code = exc.code
-print("RSS", base, peak(), code, file=sys.stderr)
-"""
-
-
 def bench_memory(root: Path) -> list[tuple[str, int, int, int]]:
     """(label, document characters, exit code, peak RSS growth in bytes) of `synth corpus build`."""
     import json
-    import subprocess
     import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from search.corpora import measure_build
 
     from synth.environments.search._corpus import MAX_DOCUMENT_CHARS
 
@@ -229,11 +215,8 @@ def bench_memory(root: Path) -> list[tuple[str, int, int, int]]:
             handle.write(json.dumps({"id": "big", "title": "Big", "text": " ".join(words)[:size], "links": ["small"]}) + "\n")
             handle.write(json.dumps({"id": "small", "title": "Small", "text": "Small. See Big.", "links": ["big"]}) + "\n")
         del words
-        done = subprocess.run([sys.executable, "-c", MEASURE, "corpus", "build", str(path)], capture_output=True, text=True,
-                              env={**os.environ, "SYNTH_CACHE": str(root / "cache")})
-        line = next(x for x in done.stderr.splitlines() if x.startswith("RSS"))
-        _, base, peak, code = line.split()
-        out.append((label, size, int(code), (int(peak) - int(base)) * 1024))
+        code, grown, _ = measure_build(path, root / "cache")
+        out.append((label, size, code, grown))
     return out
 
 

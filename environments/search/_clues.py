@@ -240,6 +240,17 @@ class Clue:
         return {"subject": subject, "kind": self.kind, **self.p}
 
 
+def search_words(kind: str, p: dict[str, Any]) -> str:
+    """The words a searcher searches for when it reads a clue of `kind` with values `p` (none for a surface clue)."""
+    if kind in ("genus", "category", "topic", "listed", "qualifier"):
+        return str(p.get("value", ""))
+    if kind == "event":
+        return str(p.get("verb", ""))
+    if kind in ("number_range", "date_range"):
+        return str(p.get("label", ""))
+    return ""
+
+
 def _figure(value: float) -> str:
     for scale, word in ((1e9, "billion"), (1e6, "million")):
         if value >= scale:

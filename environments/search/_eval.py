@@ -13,6 +13,7 @@ from typing import Callable
 
 from synth import Run, StoreError
 
+from ._clues import search_words
 from ._family import corpus_of, gold_of
 from ._generate import prepared_index
 from ._index import open_index
@@ -73,14 +74,7 @@ CLUE_K = 10
 
 
 def _words(clue: dict) -> str:
-    kind = clue["kind"]
-    if kind in ("genus", "category", "topic", "listed", "qualifier"):
-        return str(clue.get("value", ""))
-    if kind == "event":
-        return str(clue.get("verb", ""))
-    if kind in ("number_range", "date_range"):
-        return str(clue.get("label", ""))
-    return ""
+    return search_words(clue["kind"], clue)
 
 
 def _phrase(clue: dict) -> str:

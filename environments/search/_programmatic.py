@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-from ._clues import NOUN, RELATION_TEXT, SURFACE, Clue, Features, features
+from ._clues import NOUN, RELATION_TEXT, SURFACE, Clue, Features, features, search_words
 from ._corpus import Corpus, Document, Mentions, sentence_at
 from ._gate import Refusal, check_leaks, name_table, single_search, unique_aliases
 from ._gold import GoldPath, GoldPathBroken, Step, replay
@@ -344,14 +344,7 @@ class Composer:
     @staticmethod
     def clue_words(clue: Clue) -> str:
         """The words a searcher searches for when it reads the clue."""
-        p = clue.p
-        if clue.kind in ("genus", "category", "topic", "listed", "qualifier"):
-            return str(p["value"])
-        if clue.kind == "event":
-            return str(p["verb"])
-        if clue.kind in ("number_range", "date_range"):
-            return str(p["label"])
-        return ""
+        return search_words(clue.kind, clue.p)
 
     @staticmethod
     def quote(doc: Document, clue: Clue) -> str:

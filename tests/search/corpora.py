@@ -185,3 +185,31 @@ def foldoc_jsonl(dictionary: Path, index: Path, out: Path) -> Path:
             lines.append(json.dumps({"id": f"foldoc:{offset}", "title": heads[0], "aliases": heads[1:4], "text": text}))
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out
+
+
+MEASURE = """
+import sys
+from synth.cli import app
+
+def peak():  # VmHWM: this program's own peak (ru_maxrss would keep the forking parent's across exec)
+    return int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1])
+
+base = peak()
+try:
+    app(sys.argv[1:], standalone_mode=True)
+except SystemExit as exc:
+    code = exc.code
+print("RSS", base, peak(), code, file=sys.stderr)
+"""
+
+
+def measure_build(path: Path, cache: Path) -> tuple[int, int, str]:
+    """(exit code, peak memory growth in bytes over the interpreter's, output) of `synth corpus build PATH`."""
+    import os
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", MEASURE, "corpus", "build", str(path)], capture_output=True, text=True,
+                          env={**os.environ, "SYNTH_CACHE": str(cache)}, timeout=600)
+    line = next(x for x in done.stderr.splitlines() if x.startswith("RSS"))
+    _, base, peak, code = line.split()
+    return int(code), (int(peak) - int(base)) * 1024, done.stdout + done.stderr

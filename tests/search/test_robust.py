@@ -5,8 +5,6 @@ memory (issue 20 item 8)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import synth
@@ -15,7 +13,7 @@ from synth.environments.search._corpus import MAX_DOCUMENT_CHARS
 from synth.environments.search._generate import SearchGenerator
 from synth.environments.search._settings import SearchSettings
 
-from .corpora import write_hostile
+from .corpora import measure_build, write_hostile
 
 
 def test_a_corpus_of_symbol_titles_empty_texts_and_a_huge_document_finishes(tmp_path: Path) -> None:
@@ -41,37 +39,13 @@ def test_any_error_while_composing_a_candidate_is_its_rejection(tmp_path: Path, 
     assert isinstance(result, Rejection) and result.reason == "error:KeyError" and "vanished" in result.details["message"]
 
 
-MEASURE = """
-import sys
-from synth.cli import app
-
-def peak():  # VmHWM: this program's own peak (ru_maxrss would keep the forking parent's across exec)
-    return int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1])
-
-base = peak()
-try:
-    app(sys.argv[1:], standalone_mode=True)
-except SystemExit as exc:
-    code = exc.code
-print("RSS", base, peak(), code, file=sys.stderr)
-"""
-
-
-def _build(path: Path, cache: Path) -> tuple[int, int, str]:
-    done = subprocess.run([sys.executable, "-c", MEASURE, "corpus", "build", str(path)], capture_output=True, text=True,
-                          env={"SYNTH_CACHE": str(cache), "PATH": "/usr/bin:/bin"}, timeout=300)
-    line = next(x for x in done.stderr.splitlines() if x.startswith("RSS"))
-    _, base, peak, code = line.split()
-    return int(code), (int(peak) - int(base)) * 1024, done.stdout + done.stderr
-
-
 def test_a_document_above_the_limit_is_one_line_before_it_costs_memory(tmp_path: Path) -> None:
     size = 3 * MAX_DOCUMENT_CHARS
     big = tmp_path / "big.jsonl"
     with big.open("w") as out:
         out.write(json.dumps({"id": "big", "title": "Big", "text": "word " * (size // 5), "links": ["small"]}) + "\n")
         out.write(json.dumps({"id": "small", "title": "Small", "text": "Small. See Big.", "links": ["big"]}) + "\n")
-    code, grown, output = _build(big, tmp_path / "cache")
+    code, grown, output = measure_build(big, tmp_path / "cache")
     assert code == 2 and "line 1" in output and f"{MAX_DOCUMENT_CHARS:,}" in output
     assert [x for x in output.splitlines() if x.startswith("synth: error")] and output.count("\n") == 2  # one line, and the RSS line
     assert grown < 3 * size, f"refusing a {size:,}-character document took {grown:,} bytes"
