@@ -49,7 +49,8 @@ _DEFINITION = re.compile(r"(?:\([^)]{0,40}\)\s*)?(?:A|An)\s+")
 _PARTICIPLE = {"found", "known", "made", "built", "written", "held", "born", "spoken", "used", "seen", "given", "taken", "grown",
                "sold", "kept", "led", "run", "set", "spread", "have", "has", "had", "can", "will", "may", "consisting", "including",
                "comprising", "being", "having", "dealing", "relating", "concerning", "involving", "containing", "describing",
-               "covering", "featuring", "using", "worn", "providing", "allowing", "enabling", "giving", "making", "taking", "regarding", "representing", "serving", "operating", "spanning"}
+               "covering", "featuring", "using", "worn", "consists", "includes", "contains", "refers", "means", "covers", "describes",
+               "involves", "uses", "forms", "makes", "takes", "comprises", "represents", "lies", "runs", "serves", "occurs", "providing", "allowing", "enabling", "giving", "making", "taking", "regarding", "representing", "serving", "operating", "spanning"}
 _STOP = {"of", "in", "by", "from", "for", "at", "on", "with", "to", "that", "which", "who", "whose", "during", "between", "and",
          "or", "as", "where", "when", "since", "after", "before", "under", "near", "about", "into", "than", "based", "known",
          "used", "located", "made", "called", "named", "written", "directed", "produced", "first", "most", "best", "largest"}
@@ -106,8 +107,8 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
                 start, kind_of = run[-1][2] + nxt.end(), True
                 continue
             return None
-        if (head in _VAGUE and len(run) == 1) or len(head) < 3:
-            return None
+        if (head in _VAGUE and len(run) == 1) or len(head) < 3 or re.search(r"(?:al|ic|ous|ive|ful|less|able|ible)$", head):
+            return None  # a vague word alone, or an adjective with no noun after it ('a spherical')
         chosen = run[-2:]
         value = " ".join(w[0] for w in chosen)
         if len(chosen) == 2 and lead[chosen[0][1]:chosen[1][2]] != value:
@@ -201,7 +202,7 @@ class Clue:
         if self.kind == "genus":
             value = p["value"]
             vowel = value[:1] in "aeiou" and not value.startswith(("uni", "use", "usu", "eu", "one", "uti"))
-            if not p.get("kind_of") and re.search(r"(?:[^su]s|ing)$", value):  # 'tools', 'testing': no article fits
+            if not p.get("kind_of") and re.search(r"(?:[^sui]s|ing)$", value) and not value.endswith("species"):  # 'tools', 'testing': no article fits
                 return f"{subject} {p.get('verb', 'is')} described as {value}"
             kind_of = "a kind of " if p.get("kind_of") else ("an " if vowel else "a ")
             return f"{subject} {p.get('verb', 'is')} {kind_of}{value}"
