@@ -50,7 +50,7 @@ _PARTICIPLE = {"found", "known", "made", "built", "written", "held", "born", "sp
                "sold", "kept", "led", "run", "set", "spread", "have", "has", "had", "can", "will", "may", "consisting", "including",
                "comprising", "being", "having", "dealing", "relating", "concerning", "involving", "containing", "describing",
                "covering", "featuring", "using", "worn", "consists", "includes", "contains", "refers", "means", "covers", "describes",
-               "involves", "uses", "forms", "makes", "takes", "comprises", "represents", "lies", "runs", "serves", "occurs", "providing", "allowing", "enabling", "giving", "making", "taking", "regarding", "representing", "serving", "operating", "spanning"}
+               "involves", "uses", "forms", "makes", "takes", "comprises", "represents", "lies", "runs", "serves", "occurs", "providing", "allowing", "enabling", "giving", "making", "taking", "regarding", "representing", "serving", "spanning"}
 _STOP = {"of", "in", "by", "from", "for", "at", "on", "with", "to", "that", "which", "who", "whose", "during", "between", "and",
          "or", "as", "where", "when", "since", "after", "before", "under", "near", "about", "into", "than", "based", "known",
          "used", "located", "made", "called", "named", "written", "directed", "produced", "first", "most", "best", "largest"}
