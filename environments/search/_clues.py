@@ -53,7 +53,9 @@ _PARTICIPLE = {"found", "known", "made", "built", "written", "held", "born", "sp
                "involves", "uses", "forms", "makes", "takes", "comprises", "represents", "lies", "runs", "serves", "occurs", "providing", "allowing", "enabling", "giving", "making", "taking", "regarding", "representing", "serving", "spanning"}
 _STOP = {"of", "in", "by", "from", "for", "at", "on", "with", "to", "that", "which", "who", "whose", "during", "between", "and",
          "or", "as", "where", "when", "since", "after", "before", "under", "near", "about", "into", "than", "based", "known",
-         "used", "located", "made", "called", "named", "written", "directed", "produced", "first", "most", "best", "largest"}
+         "used", "located", "made", "called", "named", "written", "directed", "produced", "first", "most", "best", "largest",
+         "the", "a", "an", "within", "its", "their", "his", "her", "through", "across", "over", "per", "each", "every", "such",
+         "similar", "different", "various", "several", "like", "unlike", "than", "but", "not"}
 _VAGUE = {"group", "type", "kind", "form", "member", "part", "one", "series", "set", "list", "term", "name", "number",
           "collection", "class", "branch", "field", "area", "study", "way", "piece", "variety", "sort", "range", "unit", "body",
           "thing", "person", "people", "work", "family", "genus", "species", "phrase"}
@@ -107,7 +109,7 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
                 start, kind_of = run[-1][2] + nxt.end(), True
                 continue
             return None
-        if (head in _VAGUE and len(run) == 1) or len(head) < 3 or re.search(r"(?:al|ic|ous|ive|ful|less|able|ible)$", head):
+        if (head in _VAGUE and len(run) == 1) or len(head) < 3 or re.search(r"(?:al|ic|ous|ive|ful|less|able|ible|-rich|ose)$", head):
             return None  # a vague word alone, or an adjective with no noun after it ('a spherical')
         chosen = run[-2:]
         value = " ".join(w[0] for w in chosen)
