@@ -44,6 +44,10 @@ _COPULA = re.compile(r"\b(is|was|are|were)\s+(a|an|the)\s+", re.IGNORECASE)
 _ADVERB = re.compile(r"^(?!(?:family|assembly|anomaly|monopoly|butterfly|supply|italy|ally|rally|jelly|belly|lily|folly|bully|"
                      r"homily|melancholy|oligopoly|polyfly)$)[a-z]{3,}ly$")
 _ACTIVE = re.compile(r"\s+(?:(?:[Tt]he|[Aa]n?|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Tt]his|[Tt]hat|[Tt]hese|several|many|some|two|three)\b|[A-Z\"“])")
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATED = re.compile(rf"(?:\b(?:in|on|of|since|around|circa|c\.|by|from|until|during|born|died|founded|released|established|"
+                    rf"published|built|completed|launched|opened|formed|introduced|designed|created|added)\s+(?:(?:early|late|mid)-?\s*)?"
+                    rf"|\b(?:{_MONTHS})\s+(?:\d{{1,2}},?\s+)?|\b\d{{1,2}}\s+(?:{_MONTHS})\s+)$")
 _NEXT_STOP = re.compile(r"\s+(?:from|in|of|with|to|by|at|on|for|into|as)\b")
 _DEFINITION = re.compile(r"(?:\([^)]{0,40}\)\s*)?(?:A|An)\s+")
 _PARTICIPLE = {"found", "known", "made", "built", "written", "held", "born", "spoken", "used", "seen", "given", "taken", "grown",
@@ -151,7 +155,8 @@ def events_of(text: str) -> list[tuple[str, int, int, int]]:
     """(verb, year, start, end) of every dated event a text states ('founded in 1987', 'born 12 May 1820',
     a lifespan '(1879 – 1955)' in the lead, read as born)."""
     out = [(m.group(1).lower(), int(m.group(2)), m.start(), m.end()) for m in EVENT.finditer(text)
-           if m.group(1).lower() in ("born", "died") or not _ACTIVE.match(text, m.end(1))]  # 'founded the state in 1932' is about another
+           if (m.group(1).lower() in ("born", "died") or not _ACTIVE.match(text, m.end(1)))  # 'founded the state in 1932' is about another
+           and _DATED.search(text, max(m.start(1), m.start(2) - 30), m.start(2))]  # a year as a date, not a model number ('the 1541')
     life = LIFESPAN.search(text[:300])
     if life and not any(v == "born" for v, *_ in out):
         out.append(("born", int(life.group(2)), life.start(), life.end()))
