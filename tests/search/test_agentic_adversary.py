@@ -114,7 +114,9 @@ FLAWED = [
     ("alias_region", proposal(aliases=["Asia"]), {}, "invalid_proposal:alias"),
     ("alias_hedge", proposal(aliases=["Kyrgyzstan or Tajikistan"]), {}, "invalid_proposal:alias"),
     ("alias_homoglyph", proposal(aliases=["Kyrgyzst\u0430n"]), {}, "invalid_proposal:alias"),
-    ("answer_not_reached_by_evidence", proposal(evidence=("factbook:fr", "factbook:gm")), {}, "unreachable_answer"),
+    ("answer_not_reached_by_evidence", proposal(evidence=("factbook:fr", "factbook:gm")),  # opened, but France and Germany lead nowhere near it
+     {"explore": [*EXPLORE, ("open", {"id": "factbook:fr"}), ("open", {"id": "factbook:gm"})]}, "unreachable_answer"),
+    ("evidence_never_opened", proposal(evidence=(KG, "factbook:uz")), {}, "unreachable_answer"),
     ("leak_hyphenated", proposal(question=HONEST.replace("Which landlocked country", "Which landlocked country (not Kyr-gyz-stan, surely)")),
      {}, "leak:answer_in_question"),
     ("leak_cyrillic_a", proposal(question=HONEST + " Hint: think of Kyrgyzst\u0430n."), {}, "leak:answer_in_question"),
