@@ -43,7 +43,7 @@ TEMPLATE_TRIES = 4
 FAR_RIVALS = 1
 """Other documents that fit the far end's clues among the results that find it."""
 FAR_AMBIGUITY = 3
-"""Documents that must fit the far end's own clues (it is one of many until the chain singles it out)."""
+"""Documents that must fit the far end's own clues, on a corpus of 300 documents or more (it is one of many until the chain singles it out)."""
 WALK_TRIES = 24
 """Links tried per hop before the walk gives up (dead_end)."""
 
@@ -242,7 +242,8 @@ class Composer:
             if not query:
                 continue
             hits = [h.doc for h in self.index.search(query, GOLD_TOP_K, self.mode)]
-            if i in hits and (fits is None or sum(1 for h in hits if h in fits and h != i) >= FAR_RIVALS):
+            rivals = FAR_RIVALS if self.f.n >= 100 else 0  # a corpus of a few dozen documents has no room for rivals
+            if i in hits and (fits is None or sum(1 for h in hits if h in fits and h != i) >= rivals):
                 return True
         return False
 
@@ -265,7 +266,7 @@ class Composer:
             if len(own) > self.breadth:
                 continue
             fits = self._direct(own) or frozenset()
-            if len(fits) >= FAR_AMBIGUITY and self._findable(i, own, fits):
+            if len(fits) >= min(FAR_AMBIGUITY, max(1, self.f.n // 100)) and self._findable(i, own, fits):
                 return own
         raise Refusal("unverifiable_clue", {"subject": f"X{level}", "reason": "no clues both find it by search and leave it one of many"})
 
