@@ -10,8 +10,15 @@
    (records and assets written), hops 2, with the funnel of rejections by gate. Target: at least 20
    kept tasks per second.
 4. With --dense: document embedding throughput of the numpy all-MiniLM-L6-v2 encoder (every core).
+5. With --quality [CORPUS ...] (issue 21): per corpus (default wiki, factbook and a text-only
+   dictionary and an HTML documentation folder the tests write), 20 questions at seed 1: the yield
+   (kept of candidates), clue checkability and the surface-only share from `synth corpus eval`'s
+   clue report, and the solve rate of the scripted multi-step searcher of tests/search/searcher.py.
+   Target: >= 90% of clues checkable, no surface-only question, the searcher solves at most a third.
+6. With --memory (issue 20 item 8): peak memory of `synth corpus build` on a 50 MB single document
+   (refused above the stated size) and on one just below the limit, over the interpreter's baseline.
 
-    .venv/bin/python benchmarks/bench_search.py [--queries 300] [--candidates 400] [--dense]
+    .venv/bin/python benchmarks/bench_search.py [--queries 300] [--candidates 400] [--dense] [--quality [CORPUS ...]] [--memory]
 """
 
 from __future__ import annotations
@@ -156,12 +163,88 @@ def bench_synthesis(candidates: int, root: Path) -> dict[str, Any]:
             "candidates_per_s": funnel["candidates"] / seconds, "funnel": funnel}
 
 
+def bench_quality(corpora: list[str], root: Path, n: int = 20, seed: int = 1) -> list[dict[str, Any]]:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from search.corpora import write_dictionary, write_docs_site
+    from search.searcher import solve_rate
+
+    from synth.environments.search._eval import evaluate_clues
+
+    named = {"dictionary": lambda: str(write_dictionary(root / "dictionary.jsonl")),
+             "docs": lambda: str(write_docs_site(root / "docs"))}
+    rows = []
+    for source in corpora:
+        path = named[source]() if source in named else source
+        run = Run.create(root / f"q-{len(rows)}")
+        start = time.perf_counter()
+        report = synth.generate(run, "search", {"corpus": path, "n": n, "seed": seed, "hops": 2})
+        seconds = time.perf_counter() - start
+        funnel = run.stage("generate")["funnel"]
+        clues = evaluate_clues(run)
+        solved, entity = solve_rate(run)
+        rows.append({"corpus": source, "kept": report.tuples, "candidates": funnel["candidates"], "seconds": seconds,
+                     "checkable": clues.checkable / max(1, clues.clues), "found_by_search": clues.found_by_search / max(1, clues.clues),
+                     "surface_only": clues.surface_only / max(1, clues.tasks), "all_checkable": clues.all_checkable / max(1, clues.tasks),
+                     "solved": solved, "entity": entity, "funnel": funnel["rejected_by_gate"]})
+    return rows
+
+
+def bench_memory(root: Path) -> list[tuple[str, int, int, int]]:
+    """(label, document characters, exit code, peak RSS growth in bytes) of `synth corpus build`."""
+    import json
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from search.corpora import measure_build
+
+    from synth.environments.search._corpus import MAX_DOCUMENT_CHARS
+
+    rng = random.Random(0)
+    vocabulary = ["".join(rng.choice("abcdefghij") for _ in range(rng.randrange(3, 9))) for _ in range(20_000)]
+    out = []
+    for label, size in (("50 MB", 50_000_000), ("just below the limit", MAX_DOCUMENT_CHARS - 1000)):
+        words, total = [], 0
+        while total < size:
+            word = rng.choice(vocabulary)
+            words.append(word)
+            total += len(word) + 1
+        path = root / f"doc-{size}.jsonl"
+        with path.open("w") as handle:
+            handle.write(json.dumps({"id": "big", "title": "Big", "text": " ".join(words)[:size], "links": ["small"]}) + "\n")
+            handle.write(json.dumps({"id": "small", "title": "Small", "text": "Small. See Big.", "links": ["big"]}) + "\n")
+        del words
+        code, grown, _ = measure_build(path, root / "cache")
+        out.append((label, size, code, grown))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--candidates", type=int, default=400)
     parser.add_argument("--dense", action="store_true")
+    parser.add_argument("--quality", nargs="*", metavar="CORPUS", help="wiki, factbook, dictionary, docs or a path (default: all four named)")
+    parser.add_argument("--memory", action="store_true")
     args = parser.parse_args()
+    if args.quality is not None or args.memory:
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (the machine is shared: figures move with it)")
+        with tempfile.TemporaryDirectory() as tmp:
+            if args.memory:
+                for label, size, code, grown in bench_memory(Path(tmp)):
+                    print(f"corpus build, one {label} document ({size:,} characters): exit {code}, peak memory +{grown / 1e6:.0f} MB "
+                          f"({grown / size:.1f}x the document)")
+            if args.quality is not None:
+                rows = bench_quality(args.quality or ["wiki", "factbook", "dictionary", "docs"], Path(tmp))
+                print(f"\n{'corpus':12} {'kept/cand':>10} {'yield':>6} {'checkable':>9} {'by search':>9} {'surface-only':>12} "
+                      f"{'searcher':>9}")
+                for r in rows:
+                    print(f"{Path(r['corpus']).name[:12]:12} {r['kept']:>4}/{r['candidates']:<5} {r['kept'] / max(1, r['candidates']):6.1%} "
+                          f"{r['checkable']:9.0%} {r['found_by_search']:9.0%} {r['surface_only']:12.0%} "
+                          f"{r['solved']:>3}/{r['entity']:<3} ({r['solved'] / max(1, r['entity']):.0%})")
+                    print(f"{'':12} rejections by gate: {r['funnel']}")
+        return
     cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
     if cores:
         os.sched_setaffinity(0, {sorted(cores)[0]})  # one core for indexing, queries and synthesis

@@ -105,13 +105,16 @@ def eval_(
     run_dir: Annotated[Path, typer.Argument(metavar="RUN", help="A run of search tasks.")],
     k: Annotated[Optional[list[int]], typer.Option("--k", "-k", min=1, max=100, help="Cut-offs (repeatable; default 1, 5, 10).")] = None,
     dense: Annotated[bool, typer.Option("--dense", help="Compute the corpus's dense vectors if missing (slow on a CPU).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Also print the per-task clue report as one JSON line.")] = False,
 ) -> None:
-    """Retriever Recall@k of each task's evidence documents, BM25 vs dense vs hybrid (BrowseComp-Plus style).
+    """Retriever Recall@k of each task's evidence documents (BM25 vs dense vs hybrid, BrowseComp-Plus style), and
+    whether each clue is checkable with the tools (its evidence found by searching the clue's words, or
+    stated in a document the question's chain reaches).
 
     Example: synth corpus eval runs/search --k 5 --k 10
     """
     from synth import Run
-    from synth.environments.search._eval import evaluate_retrieval
+    from synth.environments.search._eval import evaluate_clues, evaluate_retrieval
 
     from ._progress import progress
 
@@ -127,3 +130,18 @@ def eval_(
                    + "".join(f"  {report.answer_hit[name][k]:.3f} " for k in report.ks))
     for note in report.skipped:
         typer.echo(f"skipped {note}")
+    with progress("clues", None) as bar:
+        clues = evaluate_clues(run, progress=lambda n: bar.advance(n))
+
+    def share(part: int, whole: int) -> str:
+        return f"{part}/{whole} ({part / whole:.0%})" if whole else "0/0"
+
+    typer.echo(f"clues: {clues.clues} over {clues.tasks} tasks; checkable with the tools {share(clues.checkable, clues.clues)};"
+               f" evidence found by searching the clue's own words {share(clues.found_by_search, clues.clues)};"
+               f" surface clues {share(clues.surface, clues.clues)}")
+    typer.echo(f"questions: every clue checkable {share(clues.all_checkable, clues.tasks)}; only surface clues"
+               f" {share(clues.surface_only, clues.tasks)}")
+    if as_json:
+        typer.echo(json.dumps({"tasks": clues.tasks, "clues": clues.clues, "checkable": clues.checkable,
+                               "found_by_search": clues.found_by_search, "surface": clues.surface, "all_checkable": clues.all_checkable,
+                               "surface_only": clues.surface_only, "per_task": clues.per_task}, sort_keys=True))

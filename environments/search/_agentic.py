@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -44,12 +45,73 @@ from synth import (
 from synth.verifiers.search import date_matches, name_matches, normalize, number_matches, parse_date, parse_number
 
 from ._clues import features
-from ._gate import Refusal, check_leaks, name_table, single_search, unique_aliases
-from ._generate import CorpusGenerator, environment_metadata
+from ._gate import Refusal, check_instructions, check_leaks, name_table, single_search, unique_aliases
+from ._generate import CorpusGenerator, candidate_error, environment_metadata
 from ._gold import GoldPath, GoldPathBroken, Step, replay
 from ._programmatic import SYSTEM_PROMPT, Draft, long_tail
 from ._settings import SearchSettings
 from ._tools import FIND, OPEN, SEARCH, SUBMIT, Workspace, find, open_document, search
+
+
+MAX_QUESTION_CHARS = 2000
+"""The longest question the agentic gate keeps."""
+SINGLE_SEARCH_K = 5
+"""The single-search gate refuses a question whose whole text, searched once, ranks the answer's document this high."""
+
+
+def calls(trajectory: Trajectory) -> list[tuple[str, dict[str, Any], Any]]:
+    """(tool, arguments, decoded result) of every tool call of an episode, in order."""
+    results = {m.tool_call_id: m.content for m in trajectory.messages if m.role == "tool"}
+    out = []
+    for message in trajectory.messages:
+        for tool_call in message.tool_calls or []:
+            try:
+                args = json.loads(tool_call.function.arguments or "{}")
+                result = json.loads(results.get(tool_call.id) or "null")
+            except ValueError:
+                continue
+            if isinstance(args, dict):
+                out.append((tool_call.function.name, args, result))
+    return out
+
+
+_NUMBER_TOKEN = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\w]|[.,]\d)")
+_DATE_TOKEN = re.compile(r"\b(\d{1,2})\s+([A-Z][a-z]+)\s+(\d{4})\b|\b([A-Z][a-z]+)\s+(\d{1,2}),?\s+(\d{4})\b|(?<![\w.,])(\d{4})(?![\w]|[.,]\d)")
+
+
+def states(text: str, answer: str, kind: str) -> bool:
+    """Whether `text` states `answer`: a number as a parsed value at token boundaries ('314' is not in
+    '1,314'), a date at the precision it is given (a year, or the day), anything else as a whole phrase."""
+    if kind == "number":
+        value = parse_number(answer)
+        return value is not None and any(float(m.group(1).replace(",", "") + (m.group(2) or "")) == value for m in _NUMBER_TOKEN.finditer(text))
+    if kind == "date":
+        parsed = parse_date(answer)
+        if parsed is None:
+            return False
+        for m in _DATE_TOKEN.finditer(text):
+            found = parse_date(m.group(0))
+            if found is None:
+                continue
+            if parsed[0] == "year" and (found[1] if found[0] == "year" else found[1].year) == parsed[1]:  # type: ignore[union-attr]
+                return True
+            if parsed[0] == "day" and found == parsed:
+                return True
+        return False
+    needle = normalize(answer)
+    return bool(needle) and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", normalize(text)) is not None
+
+
+def given_names(corpus: Any, doc_id: str) -> set[str]:
+    """Normalized names the corpus gives a document: its title, its name without a parenthetical, its stated
+    aliases, and a name its own text introduces ('officially the Kyrgyz Republic', 'also known as ...')."""
+    doc = corpus.by_id[doc_id]
+    names = {normalize(n) for n in (doc.title, doc.name, *doc.aliases)}
+    for m in re.finditer(r"(?:also known as|officially(?: the)?|formerly(?: known as)?|also called)\s+(?:the\s+)?[\"“]?"
+                         r"([A-Z][\w'’\- ]{1,60}?)[\"”]?(?=[,.;()]|\s+(?:and|or|is|was)\b|$)", doc.text):
+        names.add(normalize(m.group(1)))
+    names.discard("")
+    return names
 
 
 class AgentConfig(BaseModel):
@@ -152,17 +214,18 @@ def propose(ws: Workspace, question: str, answer: str, evidence: list[str], answ
             "rubric": rubric}
 
 
-def judge(ws: Workspace, verdict: str, reason: str = "", evidence: list[str] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+def judge(ws: Workspace, verdict: str, reason: str = "", evidence: list[str] = (), quote: str = "") -> dict[str, Any]:  # type: ignore[assignment]
     """Give your verdict. This ends your turn.
 
     Args:
         verdict: yes or no.
         reason: Why, in one or two sentences.
         evidence: Ids of the documents you checked.
+        quote: Words copied from a document you opened that show your verdict (a yes needs one).
     """
     if verdict not in ("yes", "no"):
         raise ToolError("verdict must be yes or no", "invalid_arguments")
-    return {"verdict": verdict, "reason": reason[:500], "evidence": list(evidence)}
+    return {"verdict": verdict, "reason": reason[:500], "evidence": list(evidence), "quote": str(quote)[:300]}
 
 
 PROPOSE = tool_from_function(propose, submit=True)
@@ -211,6 +274,10 @@ class AgenticGenerator(CorpusGenerator):
             ref = self._audit(audit)
             return Rejection(key=candidate.key, family="search", reason=refusal.reason,
                              details={**refusal.details, "audit": {"path": ref.path, "sha256": ref.sha256}})
+        except Exception as exc:  # noqa: BLE001  (one candidate's failure is its rejection, never the run's)
+            rejection = candidate_error(candidate, exc)
+            ref = self._audit(audit)
+            return rejection.model_copy(update={"details": {**rejection.details, "audit": {"path": ref.path, "sha256": ref.sha256}}})
         ref = self._audit(audit)
         return self.keep(candidate, draft, {"audit": {"path": ref.path, "sha256": ref.sha256}}, audit=ref, task_extra=extra)
 
@@ -256,7 +323,7 @@ class AgenticGenerator(CorpusGenerator):
             proposal = trajectory.submission if isinstance(trajectory.submission, dict) else None
             if proposal is None:
                 raise Refusal("questioner:no_proposal", {"round": round_, "termination": trajectory.termination.value})
-            draft = self._draft(proposal)
+            draft = self._draft(proposal, calls(trajectory))
             try:
                 wrong = await self._gate(draft, index, round_, audit)
             except Refusal as refusal:
@@ -270,31 +337,42 @@ class AgenticGenerator(CorpusGenerator):
             return draft, {"rounds": round_, "wrong_candidates": wrong, "agents": {r: [a.identity() for a in c] for r, c in self.agents.items()}}
         raise Refusal("questioner:no_proposal")  # pragma: no cover (the loop returns or raises)
 
-    def _draft(self, proposal: dict[str, Any]) -> Draft:
-        """The proposal as a draft task; Refusal('invalid_proposal:...') when it cannot be one."""
+    def _draft(self, proposal: dict[str, Any], explored: list[tuple[str, dict[str, Any], Any]] = ()) -> Draft:  # type: ignore[assignment]
+        """The proposal as a draft task; Refusal('invalid_proposal:...') when it cannot be one. `explored`
+        is the questioner's own tool calls (name, arguments, result): its gold path."""
         question, answer = str(proposal.get("question", "")).strip(), str(proposal.get("answer", "")).strip()
         kind, evidence = proposal.get("answer_type", "entity"), [e for e in proposal.get("evidence", []) if e in self.corpus.by_id]
         if len(question) < 20 or not answer or not evidence:
             raise Refusal("invalid_proposal:incomplete", {"question": question[:200], "answer": answer[:100]})
+        if len(question) > MAX_QUESTION_CHARS:
+            raise Refusal("invalid_proposal:too_long", {"chars": len(question), "limit": MAX_QUESTION_CHARS})
+        check_instructions(question)
         titled = next((d for d in self.corpus.documents if normalize(d.title) == normalize(answer)), None) if kind == "entity" else None
+        proposed = [str(x) for x in proposal.get("aliases", []) if str(x).strip()]
         if titled is not None:
             answer_doc = titled.id
-            evidence = list(dict.fromkeys([*evidence, titled.id]))
-            steps = [Step(tool="open", args={"id": e}, expect=e) for e in evidence if e != titled.id]
-            steps.append(Step(tool="open", args={"id": titled.id}, expect=titled.id))
-            gold = GoldPath(steps=steps, answer_doc=answer_doc, evidence=evidence)
-            aliases = [a for a in dict.fromkeys([*unique_aliases(self.corpus, self.names, titled.id),
-                                                 *[str(x) for x in proposal.get("aliases", [])]])
+            evidence = list(dict.fromkeys([titled.id, *evidence]))
+            self._reached(titled.id, evidence, explored)
+            names = given_names(self.corpus, titled.id)
+            for alias in proposed:
+                if normalize(alias) not in names or self.names.get(normalize(alias), {titled.id}) - {titled.id}:
+                    raise Refusal("invalid_proposal:alias", {"alias": alias[:100], "reason": "not a name the corpus gives the answer"})
+            gold = GoldPath(steps=self._path(explored, titled.id), answer_doc=answer_doc, evidence=evidence)
+            aliases = [a for a in dict.fromkeys([*unique_aliases(self.corpus, self.names, titled.id), *proposed])
                        if self.names.get(normalize(a), {titled.id}) <= {titled.id} and normalize(a) != normalize(titled.title)]
             answer = titled.title
         else:
-            stating = next((e for e in evidence if answer.casefold() in self.corpus.by_id[e].text.casefold()), None)
+            stating = next((e for e in evidence if states(self.corpus.by_id[e].text, answer, kind)), None)
             if stating is None:
                 raise Refusal("invalid_proposal:answer_not_in_evidence", {"answer": answer[:100]})
             answer_doc = stating
+            self._reached(None, evidence, explored)
             steps = [Step(tool="open", args={"id": e}, expect=e) for e in evidence]
             gold = GoldPath(steps=steps, answer_doc=stating, answer_from="phrase", label=answer, evidence=evidence)
-            aliases = [str(x) for x in proposal.get("aliases", []) if self.names.get(normalize(str(x)), set()) <= set()]
+            for alias in proposed:
+                if not any(states(self.corpus.by_id[e].text, alias, "text") for e in evidence) or re.search(r"\bor\b|[,;/]", alias):
+                    raise Refusal("invalid_proposal:alias", {"alias": alias[:100], "reason": "no evidence document states it"})
+            aliases = [a for a in proposed if self.names.get(normalize(a), set()) <= set()]
         try:
             replay(gold, lambda tool, **a: {"search": search, "open": open_document, "find": find}[tool](self.ws, **a))
         except (GoldPathBroken, ToolError) as exc:
@@ -320,7 +398,52 @@ class AgenticGenerator(CorpusGenerator):
                              "api_key_env": self.settings.api_key_env, "rubric": rubric}
         prompt = question + "\n\nSubmit the answer alone with the submit tool."
         return Draft(chain=[answer_doc, *[e for e in evidence if e != answer_doc]], clues=[[]], prompt=prompt, answer_type=kind,
-                     verifier_args=args, gold=gold)
+                     verifier_args=args, gold=gold, facts={"question": question})
+
+    def _reached(self, answer_doc: str | None, evidence: list[str], explored: list[tuple[str, dict[str, Any], Any]]) -> None:
+        """The questioner reached what it proposes: it opened (or searched its way to) every evidence document,
+        and an entity answer is linked with another evidence document (the clues lead to it).
+        Refusal('unreachable_answer') otherwise."""
+        seen = {args.get("id") for name, args, _ in explored if name in ("open", "find")}
+        missing = [e for e in evidence if e not in seen]
+        if missing:
+            raise Refusal("unreachable_answer", {"reason": "the questioner never opened these evidence documents", "documents": missing[:5]})
+        if answer_doc is not None and len(evidence) > 1:
+            doc = self.corpus.by_id[answer_doc]
+            linked = [e for e in evidence if e != answer_doc and (e in doc.links or answer_doc in self.corpus.by_id[e].links)]
+            if not linked:
+                raise Refusal("unreachable_answer", {"reason": "no evidence document links to or from the answer's", "answer": answer_doc})
+
+    def _path(self, explored: list[tuple[str, dict[str, Any], Any]], answer_doc: str) -> list[Step]:
+        """The questioner's recorded path (its searches that returned an evidence document, its opens and the
+        finds that found something), ending by opening the answer's document."""
+        steps = []
+        for name, args, result in explored:
+            if not isinstance(result, dict):
+                continue
+            if name == "search" and result.get("results"):
+                steps.append(Step(tool="search", args=args, expect=result["results"][0]["id"]))
+            elif name == "open" and result.get("id"):
+                steps.append(Step(tool="open", args={k: v for k, v in args.items() if k in ("id", "page")}, expect=result["id"]))
+            elif name == "find" and result.get("total"):
+                steps.append(Step(tool="find", args=args, expect=str(args.get("pattern", ""))))
+        steps.append(Step(tool="open", args={"id": answer_doc}, expect=answer_doc))
+        return steps
+
+    def _shown(self, verdict: Trajectory, required: list[str], what: str, p: int, quote: bool = True) -> None:
+        """A verdict counts only with evidence the verifier fetched in that episode: it opened (or searched in)
+        the documents `required` (any document when none is), and, with `quote`, the words it quotes are in
+        one of the documents it opened, as `find` confirms. Refusal('unverified:<what>') otherwise."""
+        made = calls(verdict)
+        opened = {args.get("id") for name, args, result in made if name in ("open", "find") and isinstance(result, dict)}
+        if not opened or any(r not in opened for r in required):
+            raise Refusal(f"unverified:{what}", {"pass": p + 1, "reason": "the verifier opened none of the documents it judged",
+                                                 "needed": required[:3]})
+        if quote:
+            said = str((verdict.submission or {}).get("quote", "")).strip() if isinstance(verdict.submission, dict) else ""
+            if len(said) < 4 or not any(find(self.ws, d, said[:200])["total"] for d in opened if d in self.corpus.by_id):
+                raise Refusal(f"unverified:{what}", {"pass": p + 1, "reason": "the verifier's quote is in no document it opened",
+                                                     "quote": said[:120]})
 
     async def _correct(self, draft: Draft, text: Any, record: TupleRecord) -> bool:
         """Whether an answer agent's answer is right, by the task's own rules (the pinned judge for
@@ -347,6 +470,12 @@ class AgenticGenerator(CorpusGenerator):
         wrong: list[str] = []
         picked = single_search(draft.prompt, self.corpus, self.index, s.retriever, answer_doc.id,
                                args["answer"] if args["type"] == "entity" else answer_doc.title, list(args.get("aliases", [])))
+        if args["type"] == "entity":
+            k = max(1, min(SINGLE_SEARCH_K, len(self.corpus.documents) // 10))  # at most a tenth of the corpus
+            asked = str(draft.facts.get("question") or draft.prompt)  # as the questioner wrote it, without the submit line
+            ranked = [self.corpus.documents[h.doc].id for h in self.index.search(asked, k, s.retriever)]
+            if answer_doc.id in ranked:
+                raise Refusal("single_search", {"rank": ranked.index(answer_doc.id) + 1, "k": k})
         if args["type"] != "entity":
             picked = None  # one search reads a document, not a figure: only the leak check applies
         if picked:
@@ -364,12 +493,16 @@ class AgenticGenerator(CorpusGenerator):
                 wrong.append(trajectory.submission.strip()[:200])
         verifier = self.agents["verifier"][0]
         judgment = VerifierSpec(name="search.judgment")
+        names = ", ".join([args["answer"], *args.get("aliases", [])])
         for p in range(s.verify_passes):
-            prompt = (f"Question: {draft.prompt}\nProposed answer: {args['answer']}\nIs the proposed answer correct and the only "
-                      "answer the clues allow? Check with the tools, then call judge(verdict='yes' or 'no').")
+            prompt = (f"Question: {draft.prompt}\nProposed answer: {args['answer']}\nAccepted names of the answer: {names}\nEvidence "
+                      f"documents: {', '.join(draft.gold.evidence)}\nIs the proposed answer correct and the only answer the clues allow? "
+                      "Open the documents with the tools, then call judge(verdict='yes' or 'no', quote=words copied from a document "
+                      "that show it).")
             verdict = await self._episode("verifier", verifier, prompt, judgment, index, 1000 * round_ + p, audit)
             if not (isinstance(verdict.submission, dict) and verdict.submission.get("verdict") == "yes"):
                 raise Refusal("unverified:ground_truth", {"pass": p + 1, "termination": verdict.termination.value})
+            self._shown(verdict, [answer_doc.id], "ground_truth", p)
         for candidate in dict.fromkeys(wrong):
             for p in range(s.verify_passes):
                 prompt = (f"Question: {draft.prompt}\nCandidate answer: {candidate}\nDoes this candidate satisfy every clue of the "
@@ -377,4 +510,6 @@ class AgenticGenerator(CorpusGenerator):
                 verdict = await self._episode("verifier", verifier, prompt, judgment, index, 2000 * round_ + p, audit)
                 if isinstance(verdict.submission, dict) and verdict.submission.get("verdict") == "yes":
                     raise Refusal("ambiguous:candidate_satisfies_clues", {"candidate": candidate})
+                named = sorted(self.names.get(normalize(candidate), set()))
+                self._shown(verdict, named, "candidate_not_checked", p, quote=False)
         return list(dict.fromkeys(wrong))

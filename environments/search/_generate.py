@@ -90,7 +90,8 @@ def make_tuple(run: Run, corpus: Corpus, corpus_ref: AssetRef, settings: SearchS
     task = TaskSpec(
         family="search", category=corpus.name, environment_key=environment.key, prompt=draft.prompt, system_prompt=SYSTEM_PROMPT,
         answer_schema={"type": "string", "maxLength": 300},
-        metadata={"answer_type": draft.answer_type, "corpus_hash": corpus.hash, "clues": clue_metadata(draft.clues), **(task_extra or {})},
+        metadata={"answer_type": draft.answer_type, "corpus_hash": corpus.hash, "clues": clue_metadata(draft.clues, corpus),
+                  **(task_extra or {})},
     )
     return TupleRecord.build(environment, task, VerifierSpec(name="search.answer", args=draft.verifier_args))
 
@@ -104,6 +105,12 @@ def used_answers(run: Run) -> set[tuple[str, str]]:
     return used
 
 
+def used_signatures(run: Run) -> set[tuple[tuple[str, ...], ...]]:
+    """The template (clue kinds by entity, `task.metadata['template']`) of every tuple the run holds."""
+    return {tuple(tuple(level) for level in record.task.metadata["template"]) for record in run.tuples()
+            if record.task.metadata.get("template")}
+
+
 def funnel(run: Run) -> dict[str, Any]:
     """Kept and rejected candidates by gate, over the whole run (resumes included)."""
     reasons = Counter(r.reason.split(":")[0] for r in run.rejections())
@@ -111,6 +118,12 @@ def funnel(run: Run) -> dict[str, Any]:
     kept = sum(1 for _ in run.tuples())
     return {"candidates": kept + sum(reasons.values()), "kept": kept, "rejected_by_gate": dict(sorted(reasons.items())),
             "rejected_by_reason": dict(sorted(detail.items()))}
+
+
+def candidate_error(candidate: Item, exc: BaseException) -> Rejection:
+    """The rejection of a candidate whose composition raised (a query with no searchable words, an empty
+    document, a tool error): reason 'error:<type>', the message in the details, so the run goes on."""
+    return Rejection(key=candidate.key, family="search", reason=f"error:{type(exc).__name__}", details={"message": str(exc)[:500]})
 
 
 class CorpusGenerator(Generator):
@@ -125,6 +138,7 @@ class CorpusGenerator(Generator):
         self.corpus = load_source(settings.corpus)
         self.index = prepared_index(self.corpus, settings.retriever)
         self.used = used_answers(run)
+        self.signatures = used_signatures(run)
         self._corpus_ref: AssetRef | None = None
 
     @property
@@ -146,9 +160,13 @@ class CorpusGenerator(Generator):
              task_extra: dict[str, Any] | None = None) -> TupleRecord | Rejection:
         """The draft's tuple, or a duplicate_answer rejection when its answer is used already."""
         used = (draft.chain[0], draft.answer_type)
-        if used in self.used:
+        if used in self.used or (not self.settings.reuse_answers and any(doc == draft.chain[0] for doc, _ in self.used)):
             return Rejection(key=candidate.key, family="search", reason="duplicate_answer", details={"answer": draft.chain[0], **details})
+        if draft.signature and draft.signature in self.signatures:
+            return Rejection(key=candidate.key, family="search", reason="duplicate_template", details={"clues": [list(k) for k in draft.signature]})
         self.used.add(used)
+        if draft.signature:
+            self.signatures.add(draft.signature)
         return make_tuple(self.run, self.corpus, self.corpus_ref, self.settings, candidate.index, draft, self.mode, audit=audit,
                           task_extra=task_extra)
 
@@ -159,13 +177,18 @@ class SearchGenerator(CorpusGenerator):
     def __init__(self, run: Run, settings: SearchSettings) -> None:
         super().__init__(run, settings)
         self.composer = Composer(self.corpus, self.index, hops=settings.hops, breadth=settings.breadth,
-                                 answer_type=settings.answer_type, mode=settings.retriever, snippet_words=settings.snippet_words)
+                                 answer_type=settings.answer_type, mode=settings.retriever, snippet_words=settings.snippet_words,
+                                 surface=settings.surface_clues)
+        self.composer.taken = lambda sig: sig in self.signatures
 
     def build(self, candidate: Item) -> TupleRecord | Rejection:
         try:
             draft = self.composer.draft(self.settings.seed, candidate.index)
         except Refusal as refusal:
             return Rejection(key=candidate.key, family="search", reason=refusal.reason, details=refusal.details)
-        return self.keep(candidate, draft, {}, task_extra={"direct_candidates": draft.facts["direct_candidates"]})
+        except Exception as exc:  # noqa: BLE001  (one candidate's failure is its rejection, never the run's)
+            return candidate_error(candidate, exc)
+        return self.keep(candidate, draft, {}, task_extra={"direct_candidates": draft.facts["direct_candidates"],
+                                                           "template": [list(level) for level in draft.signature]})
 
 

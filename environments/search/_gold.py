@@ -54,6 +54,13 @@ class GoldPath(BaseModel):
     pattern: str = ""
     evidence: list[str] = Field(default_factory=list)
     """Ids of the documents the question is built on (answer first), like BrowseComp-Plus qrels."""
+    clues: list[dict[str, Any]] = Field(default_factory=list)
+    """Each clue's evidence: subject, kind, the sentence the question states, the document and the
+    character span of its text that states the fact (quote), and whether searching the clue's own
+    words finds that document in the top 10."""
+    links: list[dict[str, Any]] = Field(default_factory=list)
+    """Each hop's evidence: the source document, the target it names, the span of the mention and the
+    sentence it stands in."""
 
     def dumps(self) -> bytes:
         return (json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n").encode()

@@ -15,12 +15,13 @@ and categories the question states.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 
-from ._clues import NOUN, RELATION_TEXT, Clue, Features, features
-from ._corpus import Corpus, Document
+from ._clues import NOUN, RELATION_TEXT, SURFACE, Clue, Features, features, search_words
+from ._corpus import Corpus, Document, Mentions, sentence_at
 from ._gate import Refusal, check_leaks, name_table, single_search, unique_aliases
 from ._gold import GoldPath, GoldPathBroken, Step, replay
 from ._index import Index, Mode
@@ -37,7 +38,13 @@ NUMBER_TOLERANCE = 0.01
 SPECIFIC = 60
 """A hop prefers targets linked from at most this many documents (a hub names nothing)."""
 GOLD_TOP_K = 10
-WALK_TRIES = 12
+TEMPLATE_TRIES = 4
+"""Clue draws tried per candidate before its clue sequence counts as a template the run has used."""
+FAR_RIVALS = 1
+"""Other documents that fit the far end's clues among the results that find it."""
+FAR_AMBIGUITY = 3
+"""Documents that must fit the far end's own clues, on a corpus of 300 documents or more (it is one of many until the chain singles it out)."""
+WALK_TRIES = 24
 """Links tried per hop before the walk gives up (dead_end)."""
 
 SYSTEM_PROMPT = (
@@ -69,12 +76,14 @@ class Draft:
     verifier_args: dict[str, Any]
     gold: GoldPath
     facts: dict[str, Any] = field(default_factory=dict)
+    signature: tuple[tuple[str, ...], ...] = ()
+    """The clue kinds of each entity in order (two questions of a run never share it)."""
 
 
 def long_tail(f: Features, fact: str | None = None) -> list[int]:
     """The long tail: documents with outgoing links (and the fact asked for), the less linked-to half."""
     docs = f.corpus.documents
-    eligible = [i for i in range(len(docs)) if f.outgoing[i] and (fact is None or fact in docs[i].facts)]
+    eligible = [i for i in range(len(docs)) if f.outgoing[i] and (fact is None or fact in docs[i].facts) and f.has_facts(i)]
     eligible.sort(key=lambda i: (len(f.incoming[i]), i))
     return eligible[: max(1, (len(eligible) + 1) // 2)] if eligible else []
 
@@ -87,8 +96,13 @@ class Composer:
     """Candidates of one corpus under one set of settings."""
 
     def __init__(self, corpus: Corpus, index: Index, *, hops: int, breadth: int, answer_type: str, mode: Mode,
-                 snippet_words: int) -> None:
-        self.corpus, self.index, self.mode = corpus, index, mode
+                 snippet_words: int, surface: bool = False) -> None:
+        self.corpus, self.index, self.mode, self.surface = corpus, index, mode, surface
+        self._mentions: Mentions | None = None
+        self._found: dict[int, dict[str, tuple[int, int]]] = {}
+        self._far: dict[int, list[Clue] | None] = {}
+        self.taken: Any = None
+        """signature -> whether the run used it already (set by the generator)."""
         self.hops, self.breadth, self.answer_type = hops, breadth, answer_type
         self.f: Features = features(corpus)
         self.names = name_table(corpus)
@@ -118,18 +132,33 @@ class Composer:
             self.pools[fact] = long_tail(self.f, fact)
         return self.pools[fact]
 
+    def mention(self, source: int, target: int) -> tuple[int, int] | None:
+        """Where document `source` names document `target` as a whole name (longest match, not inside a
+        longer capitalised name, not its own title), or None: the link's evidence."""
+        if self._mentions is None:
+            self._mentions = Mentions(self.corpus.documents)
+        found = self._found.get(source)
+        if found is None:
+            doc = self.corpus.documents[source]
+            found = self._found[source] = self._mentions.find(doc.text, doc.id)
+        return found.get(self.corpus.documents[target].id)
+
+    def _genus_words(self, i: int) -> str:
+        genus = self.f.genus[i]
+        return genus[0] if genus else ""
+
     def _reachable(self, source: int, target: int) -> bool:
         """Whether a searcher who knows `target` finds `source` among the documents naming it (the
         step the gold path takes back along the walk)."""
         known = self._reach.get((source, target))
         if known is not None:
             return known
-        src, tgt = self.corpus.documents[source], self.corpus.documents[target]
-        folded = self.f.folded(source)
-        mention = next((n for n in [tgt.name, *tgt.aliases] if n.casefold() in folded), None)
-        found = mention is not None and any(
-            any(hit.doc == source for hit in self.index.search(query, GOLD_TOP_K, self.mode))
-            for query in dict.fromkeys([f"{mention} {src.category or ''}".strip(), mention]))
+        span = self.mention(source, target)
+        found = False
+        if span is not None:
+            mention = self.corpus.documents[source].text[span[0] : span[1]]
+            found = any(any(hit.doc == source for hit in self.index.search(query, GOLD_TOP_K, self.mode))
+                        for query in dict.fromkeys([f"{mention} {self._genus_words(source)}".strip(), mention]))
         self._reach[(source, target)] = found
         return found
 
@@ -143,7 +172,8 @@ class Composer:
             options.sort(key=lambda t: len(self.f.incoming[t]) > SPECIFIC)
             last = hop == self.hops - 1
             step = next((t for t in options[:WALK_TRIES]
-                         if (last or any(u not in chain for u in self.f.outgoing[t])) and self._reachable(chain[-1], t)), None)
+                         if (last or any(u not in chain for u in self.f.outgoing[t])) and self._reachable(chain[-1], t)
+                         and (not last or self.far_clues(t) is not None)), None)
             if step is None:
                 raise Refusal("dead_end", {"hops_walked": len(chain) - 1})
             chain.append(step)
@@ -178,23 +208,14 @@ class Composer:
         if not pool:
             raise Refusal("no_candidates", {"fact": fact})
         chain = self._walk(rng.choice(pool), rng)
-        clues = [self.f.proposals(i, rng, skip_fact=fact)[: self.breadth] if level else [] for level, i in enumerate(chain)]
-        spare = self.f.proposals(chain[0], rng, skip_fact=fact)
-        clues[0] = spare[: self.breadth]
-        spare = spare[self.breadth :]
+        avoid = tuple(n for i in chain for n in (self.corpus.documents[i].name, *self.corpus.documents[i].aliases))
         answer = chain[0]
-        while (found := self.solutions(clues)) != {answer}:
-            if not spare:
-                others = sorted(self.corpus.documents[i].title for i in found - {answer})
-                raise Refusal("ambiguous", {"alternatives": len(others), "examples": others[:5]})
-            clues[0].append(spare.pop(0))
-        # a clue that the walk makes redundant goes again: the hops should be needed
-        for clue in list(reversed(clues[0])):
-            if len(self._direct(clues[0]) or ()) > 1 or len(clues[0]) == 1 or clue.kind == "category":
-                break  # the category stays: it is what the gold path (and a searcher) searches with
-            trial = [c for c in clues[0] if c != clue]
-            if self.solutions([trial, *clues[1:]]) == {answer}:
-                clues[0] = trial
+        for attempt in range(TEMPLATE_TRIES):
+            clues = self._clues(chain, rng, fact, avoid)
+            if self.taken is None or not self.taken(signature(clues)):
+                break
+        else:
+            raise Refusal("duplicate_template", {"clues": [list(k) for k in signature(clues)]})
         direct = len(self._direct(clues[0]) or range(self.f.n))
         docs = [self.corpus.documents[i] for i in chain]
         prompt = self._prompt(clues, answer_type, docs[0], fact)
@@ -205,9 +226,79 @@ class Composer:
         own = clues[0]
         single_search(prompt, self.corpus, self.index, self.mode, docs[0].id, args["answer"] if answer_type == "entity" else docs[0].title,
                       list(args.get("aliases", [])), plausible=lambda i: all(i in self.f.satisfying(c) for c in own))
+        if all(c.kind in SURFACE for level in clues for c in level):
+            raise Refusal("surface_only")
         gold = self._gold(docs, clues, answer_type, fact)
         return Draft(chain=[d.id for d in docs], clues=clues, prompt=prompt, answer_type=answer_type, verifier_args=args, gold=gold,
-                     facts={"direct_candidates": direct, "hops_needed": direct > 1, "fact": fact})
+                     facts={"direct_candidates": direct, "hops_needed": direct > 1, "fact": fact},
+                     signature=signature(clues))
+
+    def _findable(self, i: int, own: list[Clue], fits: frozenset[int] | None = None) -> bool:
+        """Whether searching the words of `own` (all together, or one clue's) finds document `i` in the top 10;
+        with `fits`, among at least FAR_RIVALS other results that fit the same clues (the search alone does
+        not single it out)."""
+        words = [w for w in (self.clue_words(c) for c in own) if w]
+        for query in dict.fromkeys([" ".join(words), *words]):
+            if not query:
+                continue
+            hits = [h.doc for h in self.index.search(query, GOLD_TOP_K, self.mode)]
+            rivals = FAR_RIVALS if self.f.n >= 100 else 0  # a corpus of a few dozen documents has no room for rivals
+            if i in hits and (fits is None or sum(1 for h in hits if h in fits and h != i) >= rivals):
+                return True
+        return False
+
+    def far_clues(self, i: int) -> list[Clue] | None:
+        """The clues document `i` gets as the far end of a walk (a pure function of the document), or None
+        when no choice of its clues is both findable and ambiguous (`_far_clues`)."""
+        if i not in self._far:
+            try:
+                self._far[i] = self._far_clues(i, self.f.proposals(i, random.Random(f"far:{i}")), 0)
+            except Refusal:
+                self._far[i] = None
+        return self._far[i]
+
+    def _far_clues(self, i: int, proposals: list[Clue], level: int) -> list[Clue]:
+        """The clues of the far end, where a searcher starts: searching their words must find it (the top
+        10), and at least FAR_AMBIGUITY documents must fit them, so that it is one of many until the chain
+        singles it out. The fewest clues that do both, the genus first."""
+        options = [[c] for c in proposals] + [[a, b] for n, a in enumerate(proposals) for b in proposals[n + 1 :]]
+        for own in options[: 1 + 2 * len(proposals) + len(proposals) ** 2]:
+            if len(own) > self.breadth:
+                continue
+            fits = self._direct(own) or frozenset()
+            if len(fits) >= min(FAR_AMBIGUITY, max(1, self.f.n // 100)) and self._findable(i, own, fits):
+                return own
+        raise Refusal("unverifiable_clue", {"subject": f"X{level}", "reason": "no clues both find it by search and leave it one of many"})
+
+    def _clues(self, chain: list[int], rng: random.Random, fact: str | None, avoid: tuple[str, ...]) -> list[list[Clue]]:
+        """Clues about every entity of the chain: `breadth` about each, more about the answer until it is
+        the only document that fits, more about the far end until searching its clues finds it."""
+        proposals = [self.f.proposals(i, rng, skip_fact=fact, avoid=avoid, surface=self.surface and level == 0)
+                     for level, i in enumerate(chain)]
+        clues = [p[: self.breadth] for p in proposals]
+        spare = proposals[0][self.breadth :]
+        answer = chain[0]
+        while (found := self.solutions(clues)) != {answer}:
+            if not spare:
+                others = sorted(self.corpus.documents[i].title for i in found - {answer})
+                raise Refusal("ambiguous", {"alternatives": len(others), "examples": others[:5]})
+            clues[0].append(spare.pop(0))
+        # a clue that the walk makes redundant goes again: the hops should be needed
+        for clue in list(reversed(clues[0])):
+            if len(self._direct(clues[0]) or ()) > 1 or len(clues[0]) == 1 or clue.kind in ("category", "genus"):
+                break  # the genus stays: it says what is sought, and a searcher searches with it
+            trial = [c for c in clues[0] if c != clue]
+            if self.solutions([trial, *clues[1:]]) == {answer}:
+                clues[0] = trial
+        if len(chain) > 1:
+            far = self.far_clues(chain[-1])
+            if far is None:
+                raise Refusal("unverifiable_clue", {"subject": f"X{len(chain) - 1}",
+                                                    "reason": "no clues both find it by search and leave it one of many"})
+            clues[-1] = far
+            if self.solutions(clues) != {answer}:
+                raise Refusal("ambiguous", {"reason": "the far end's clues were widened"})
+        return clues
 
     def _prompt(self, clues: list[list[Clue]], answer_type: str, answer: Document, fact: str | None) -> str:
         from synth import render
@@ -251,18 +342,58 @@ class Composer:
             return {"answer": shown.group(0), "type": "number", "value": float(stated.value), "tolerance": NUMBER_TOLERANCE}
         return {"answer": shown.group(0), "type": "date", "value": str(stated.value), "tolerance": 0}
 
+    @staticmethod
+    def clue_words(clue: Clue) -> str:
+        """The words a searcher searches for when it reads the clue."""
+        return search_words(clue.kind, clue.p)
+
+    @staticmethod
+    def quote(doc: Document, clue: Clue) -> str:
+        """The evidence text of a clue, as `find` takes it (at most 120 characters of the span)."""
+        assert clue.span is not None
+        return " ".join(doc.text[clue.span[0] : clue.span[1]].split())[:120].strip()
+
     def _gold(self, docs: list[Document], clues: list[list[Clue]], answer_type: str, fact: str | None) -> GoldPath:
+        subjects = ["answer", *[f"X{i}" for i in range(1, len(docs))]]
         far = docs[-1]
-        steps = [Step(tool="search", args={"query": far.name, "top_k": GOLD_TOP_K}, expect=far.id),
+        words = [w for w in (self.clue_words(c) for c in clues[-1]) if w]
+        for query in dict.fromkeys([" ".join(words), *words]):
+            if query and far.id in [r["id"] for r in search(self.workspace, query, GOLD_TOP_K)["results"]]:
+                break
+        else:
+            raise Refusal("unverifiable_clue", {"subject": subjects[-1], "reason": "searching its clues' words does not find it",
+                                                "words": words})
+        steps = [Step(tool="search", args={"query": query, "top_k": GOLD_TOP_K}, expect=far.id),
                  Step(tool="open", args={"id": far.id}, expect=far.id)]
+        evidence: list[dict[str, Any]] = []
+        links: list[dict[str, Any]] = []
+
+        def check(level: int) -> None:
+            doc = docs[level]
+            for clue in clues[level]:
+                record = {"subject": subjects[level], "kind": clue.kind, "text": clue.text(subjects[level], self.corpus), "doc": doc.id}
+                if clue.span is None:  # a surface clue: the title shows it
+                    evidence.append({**record, "start": None, "end": None, "quote": None, "surface": True})
+                    continue
+                quote = self.quote(doc, clue)
+                if not quote or not re.search(r"\w", quote):
+                    raise Refusal("unverifiable_clue", {"subject": subjects[level], "kind": clue.kind})
+                steps.append(Step(tool="find", args={"id": doc.id, "pattern": quote}, expect=quote))
+                words = self.clue_words(clue)
+                searched = bool(words) and any(self.corpus.documents[h.doc].id == doc.id for h in self.index.search(words, GOLD_TOP_K, self.mode))
+                evidence.append({**record, "start": clue.span[0], "end": clue.span[1], "quote": doc.text[clue.span[0] : clue.span[1]],
+                                 "found_by_search": searched})
+
+        check(len(docs) - 1)
+        order = self.corpus.order
         for level in range(len(docs) - 1, 0, -1):
             known, wanted = docs[level], docs[level - 1]
-            stated = " ".join(c.p["value"] for c in clues[level - 1] if c.kind in ("category", "topic"))
-            mention = next((n for n in [known.name, *known.aliases] if n.casefold() in wanted.text.casefold()), None)
-            if mention is None:
+            span = self.mention(order[wanted.id], order[known.id])
+            if span is None:
                 raise Refusal("gold_unreachable", {"reason": f"{wanted.id} never names {known.id}"})
-            category = next((c.p["value"] for c in clues[level - 1] if c.kind == "category"), "")
-            for query in dict.fromkeys([f"{mention} {category}".strip(), f"{mention} {stated}".strip(), mention]):
+            mention = wanted.text[span[0] : span[1]]
+            genus = self._genus_words(order[wanted.id])
+            for query in dict.fromkeys([f"{mention} {genus}".strip(), mention]):
                 ids = [r["id"] for r in search(self.workspace, query, GOLD_TOP_K)["results"]]
                 if wanted.id in ids:
                     break
@@ -271,11 +402,17 @@ class Composer:
             steps += [Step(tool="search", args={"query": query, "top_k": GOLD_TOP_K}, expect=wanted.id),
                       Step(tool="open", args={"id": wanted.id}, expect=wanted.id),
                       Step(tool="find", args={"id": wanted.id, "pattern": mention}, expect=mention)]
+            lo, hi = sentence_at(wanted.text, *span)
+            links.append({"source": wanted.id, "target": known.id, "relation": self.corpus.relation, "start": span[0], "end": span[1],
+                          "mention": mention, "sentence": wanted.text[lo:hi]})
+            check(level - 1)
+        if answer_type == "entity":
+            steps.append(Step(tool="open", args={"id": docs[0].id}, expect=docs[0].id))
         extra: dict[str, Any] = {}
         if answer_type != "entity":
             label = docs[0].facts[fact].label  # type: ignore[index]
             extra = {"answer_from": "pattern", "label": label, "pattern": NUMBER_PATTERNS[fact] if answer_type == "number" else DATE_PATTERN}  # type: ignore[index]
-        gold = GoldPath(steps=steps, answer_doc=docs[0].id, evidence=[d.id for d in docs], **extra)
+        gold = GoldPath(steps=steps, answer_doc=docs[0].id, evidence=[d.id for d in docs], clues=evidence, links=links, **extra)
         try:
             replay(gold, self._call)
         except GoldPathBroken as exc:
@@ -287,7 +424,19 @@ class Composer:
         return fn(self.workspace, **args)
 
 
-def clue_metadata(clues: list[list[Clue]]) -> list[dict[str, Any]]:
+def signature(clues: list[list[Clue]]) -> tuple[tuple[str, ...], ...]:
+    """The template of a question: the kind of each clue (with the event, list or figure it is about), by entity."""
+    def kind(c: Clue) -> str:
+        p = c.p
+        if c.kind == "genus":
+            return f"genus:{p['value']}"
+        return c.kind + (":" + str(p.get("verb") or p.get("label") or "") if c.kind in ("event", "listed", "number_range", "date_range") else "")
+    return tuple(tuple(kind(c) for c in level) for level in clues)
+
+
+def clue_metadata(clues: list[list[Clue]], corpus: Corpus | None = None) -> list[dict[str, Any]]:
+    """The clues as the prompt states them (kind, values and, with the corpus, the sentence), nothing more."""
     subjects = ["answer", *[f"X{i}" for i in range(1, len(clues))]]
-    return [clue.public(subjects[level]) for level, own in enumerate(clues) for clue in own]
+    return [{**clue.public(subjects[level]), **({"text": clue.text(subjects[level], corpus)} if corpus is not None else {})}
+            for level, own in enumerate(clues) for clue in own]
 

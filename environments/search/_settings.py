@@ -33,12 +33,17 @@ class SearchSettings(FamilySettings):
     """Seed; (corpus, settings, seed, index) fixes a candidate."""
     answer_type: Literal["any", "entity", "number", "date"] = "any"
     """Kind of answer: any mixes those the corpus supports (number and date need structured facts)."""
+    surface_clues: bool = False
+    """Allow one surface clue per question (the first letters or word count of a name, a year the text mentions);
+    off by default: every clue states a fact the corpus gives, with its evidence span."""
+    reuse_answers: bool = False
+    """Let one answer document serve several questions of a run (one per answer type); by default each is used once."""
     retriever: Literal["bm25", "dense", "hybrid"] = "bm25"
     """Ranking of the search tool; dense and hybrid compute the corpus vectors once (slow on a CPU)."""
     snippet_words: int = Field(512, ge=16, le=4096)
     """Words per search-result snippet and per page of open (BrowseComp-Plus: 512 tokens)."""
     max_candidates: int | None = Field(None, ge=1)
-    """Candidates to try at most (default: 20 per task, at least 100)."""
+    """Candidates to try at most (default: 100 per task, at least 200: on a big corpus most walks find no far end that its clues both find and leave ambiguous)."""
     base_url: str | None = None
     """OpenAI-compatible server: switches to the agentic mode (questioner, answerers, verifier agents)."""
     model: str | None = None
@@ -79,7 +84,7 @@ class SearchSettings(FamilySettings):
 
     @property
     def candidates(self) -> int:
-        return self.max_candidates or max(100, 20 * self.n)
+        return self.max_candidates or max(200, 100 * self.n)
 
     def stage_config(self, corpus_hash: str, corpus_name: str, agents: dict[str, Any] | None) -> dict[str, Any]:
         """The generate config in the run manifest: everything that shapes a task (not URLs or keys)."""
@@ -91,4 +96,7 @@ class SearchSettings(FamilySettings):
                 config.pop(key)
         else:
             config["agents"] = agents
+            models = {a.get("model") for configs in (agents or {}).values() for a in configs}
+            # said in the manifest: answerers and verifier that share the questioner's model share its blind spots
+            config["one_model_for_every_role"] = len(models) == 1
         return config

@@ -43,14 +43,27 @@ class Script:
         user = next(m["content"] for m in body["messages"] if m["role"] == "user")
         done = [m for m in body["messages"] if m["role"] == "tool"]
         if "propose" in tools:
-            if not done:  # explore first, as a questioner should
-                return completion(tool_calls=[call("search", {"query": "harbour shipbuilder"}, f"q{n}")])
             proposal = self.proposals[min(self.rounds_seen, len(self.proposals) - 1)]
+            if not done:  # explore first, as a questioner should: a search, then every evidence document
+                return completion(tool_calls=[call("search", {"query": "harbour shipbuilder"}, f"q{n}")])
+            if len(done) <= len(proposal["evidence"]):
+                return completion(tool_calls=[call("open", {"id": proposal["evidence"][len(done) - 1]}, f"o{n}")])
             self.rounds_seen += 1
             return completion(tool_calls=[call("propose", proposal, f"p{n}")])
-        if "judge" in tools:
-            verdict = self.truth if "Proposed answer" in user else self.candidate
-            return completion(tool_calls=[call("judge", {"verdict": verdict, "reason": "checked"}, f"j{n}")])
+        if "judge" in tools:  # opens the document it judges by, and quotes it
+            truth = "Proposed answer" in user
+            if truth:
+                target = user.split("Evidence documents:")[1].split("\n")[0].split(",")[0].strip()
+            elif not done:
+                return completion(tool_calls=[call("search", {"query": user.split("Candidate answer:")[1].split("\n")[0]}, f"s{n}")])
+            else:
+                target = json.loads(done[0]["content"])["results"][0]["id"]
+            opened = [json.loads(m["content"]) for m in done if '"pages"' in m["content"]]
+            if not opened:
+                return completion(tool_calls=[call("open", {"id": target}, f"o{n}")])
+            verdict = self.truth if truth else self.candidate
+            quote = " ".join(opened[0]["text"].split()[:4])
+            return completion(tool_calls=[call("judge", {"verdict": verdict, "reason": "checked", "quote": quote}, f"j{n}")])
         system = next(m["content"] for m in body["messages"] if m["role"] == "system")
         position = {"careful": 0, "quickly": 1, "without searching": 2}
         slot = next((i for key, i in position.items() if key in system), 0)
@@ -199,6 +212,7 @@ def test_synth_generate_search_agentic_from_the_command_line(tmp_path: Path) -> 
         assert "1 tuples" in result.output
         config = json.loads((out / "manifest.json").read_text())["stages"]["generate"]["config"]
         assert config["mode"] == "agentic" and config["agents"]["answerer"][2]["tools"] is False
+        assert config["one_model_for_every_role"] is True  # --model alone: the manifest says every role is one model
         assert "base_url" not in json.dumps(config)
     assert CliRunner().invoke(app, ["verify", str(out)]).exit_code == 0
 

@@ -69,7 +69,7 @@ def test_corpus_build_stats_search(tmp_path: Path, monkeypatch) -> None:
 
 def test_hybrid_retrieval_tasks_over_stored_vectors(tiny_dense, tmp_path: Path) -> None:
     run = tmp_path / "run"
-    invoke("generate", "search", "--corpus", str(TINY), "--n", "1", "--hops", "1", "--breadth", "1", "--retriever", "hybrid",
+    invoke("generate", "search", "--corpus", str(TINY), "--n", "1", "--hops", "2", "--breadth", "1", "--retriever", "hybrid",
            "--out", str(run))
     record = json.loads((run / "tuples.jsonl").read_text().splitlines()[0])
     assert record["environment"]["metadata"]["retriever"] == "hybrid"

@@ -19,7 +19,7 @@ from .conftest import TINY
 
 pytestmark = pytest.mark.model
 
-GATES = ("questioner", "invalid_proposal", "gold_unreachable", "leak", "single_search", "answered", "unverified", "ambiguous",
+GATES = ("questioner", "invalid_proposal", "gold_unreachable", "leak", "single_search", "answered", "unverified", "ambiguous", "unreachable_answer", "error",
          "infrastructure")
 
 
