@@ -155,6 +155,15 @@ class GeneralCategory:
         and one per known leak of the generator."""
         return self._part("_baselines").BASELINES
 
+    @property
+    def whitebox(self) -> dict[str, Callable[[ToolClient, dict[str, Any]], None]]:
+        """White-box baselines by name (`_whitebox.WHITEBOX`, issue 18): agents written by reading
+        this category's generator, each exploiting a structure it leaves behind (isolated choices,
+        look-ahead, link counts, coupon pairings) without search. Same interface as `baselines`;
+        `benchmarks/ladder_general.py` measures them and tests/general/test_whitebox.py holds each
+        one that wins as a strict xfail."""
+        return self._part("_whitebox").WHITEBOX
+
     def perturb(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any, rng: random.Random) -> list[Control]:
         """At least three edits of the gold answer, each breaking a different named check:
         `_perturb.perturb`."""

@@ -174,7 +174,9 @@ class GeneralFamily(Family):
         return tuple(self.category(record.environment.category).baselines)
 
     def solve_baseline(self, record: TupleRecord, run: Run, client: ToolClient, name: str) -> None:
-        self.category(record.environment.category).baselines[name](client, json.loads(json.dumps(record.task.metadata)))
+        cat = self.category(record.environment.category)
+        agent = cat.baselines.get(name) or cat.whitebox[name]
+        agent(client, json.loads(json.dumps(record.task.metadata)))
 
     def controls(self, record: TupleRecord, run: Run, gold_submission: Any) -> list[Control]:
         cat = self.category(record.environment.category)
