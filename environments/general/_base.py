@@ -83,6 +83,10 @@ class Built:
     """The filled sandbox database."""
     params: dict[str, Any]
     """Task parameters: everything the prompt states (rendered into the template), JSON-safe."""
+    answer: Any = None
+    """The oracle's answer (a generator that solves its instance with CP-SAT: the only answer the
+    task has), never stored: the family checks that the tool-only gold solver finds it. None: the
+    generator has no oracle."""
 
 
 def answer_text(value: Any) -> str:

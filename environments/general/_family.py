@@ -43,7 +43,7 @@ from synth import (
 from synth.environments.synthesized import AgentOptions, agent_settings
 from synth.verifiers.general import environment_db, stored_db
 
-from ._base import SYSTEM_PROMPT, GeneralCategory, item_rng
+from ._base import SYSTEM_PROMPT, Built, GeneralCategory, item_rng
 
 
 class GeneralSettings(AgentOptions, ItemSettings):
@@ -69,6 +69,17 @@ class GeneralSettings(AgentOptions, ItemSettings):
     def agent_settings(self) -> FamilySettings:
         """The synthesis agent's settings (ConfigError naming the option when they do not hold)."""
         return agent_settings(self.model_dump(exclude={"agent"}))
+
+
+def _gold_finds(cat: GeneralCategory, built: Built) -> None:
+    """Run the tool-only gold solver over the new database and check it submits the oracle's answer
+    (the task's only one); GenerationError naming the difference if not."""
+    runtime = ToolRuntime.of(cat.tools, built.db)
+    cat.solve(ToolClient(lambda name, arguments: runtime.call(name, arguments).content, runtime.specs),
+              json.loads(json.dumps(built.params)))
+    found = json.loads(runtime.submission) if runtime.submitted and isinstance(runtime.submission, str) else None
+    if found != built.answer:
+        raise GenerationError(f"the gold solver found {found!r}, the oracle {built.answer!r}")
 
 
 @register_family
@@ -126,6 +137,8 @@ class GeneralFamily(Family):
         built = None
         try:
             built = cat.build(item_rng(category, seed, index, difficulty), difficulty)
+            if built.answer is not None:
+                _gold_finds(cat, built)
             data = built.db.serialize()
         except Exception as exc:
             raise GenerationError(f"general/{category} seed {seed} index {index}: {type(exc).__name__}: {exc}") from exc

@@ -19,7 +19,11 @@ SEED = 4242
 
 WINS = {
     # category: {baseline: difficulties where it still beats the ceiling on this sample}
-    "trip_planning": {"lookahead_first": {3, 5}, "lookahead_cheapest": {3, 5}},
+    # trip_planning's lookahead_first and lookahead_cheapest won 100% against the planted maze
+    # (issue 18); they lose against the generate-then-solve generator and stay here as plain tests.
+    # second_cheapest read its first filter (the cheapest-first walk was never the answer: 30% at d3);
+    # two_swerves reads the filter that replaced it (no walk with one swerve is the answer)
+    "trip_planning": {"two_swerves": {3, 5}},
     "meeting_scheduling": {"isolated": {3, 5}, "latest_first": {3, 5}, "lookahead": {3, 5}},
     "shopping": {"excluded_threshold": {3, 5}, "one_upgrade": {3, 5}, "cheapest_feasible": {3, 5}},
     "course_timetabling": {"unshared_slots": {3, 5}},

@@ -11,6 +11,11 @@ committed; when stuck it submits the days it has.
 - `lookahead_cheapest`: the same filter, the cheapest of the cities it keeps.
 - `most_links`: the number of links: a decoy links only to the small dead pool, the planted city
   to every candidate of the next day; each day the valid city with the most onward connections.
+- `second_cheapest`: against the generate-then-solve generator, which redraws an instance whose
+  cheapest plan is the cheapest-first walk: the second cheapest city on day 1 (with a valid next
+  day), then the cheapest-first walk with look-ahead.
+- `two_swerves`: against the same generator once it redraws every instance a walk with one swerve
+  solves (limited discrepancy 1): the second cheapest city on days 1 and 2, then the walk.
 """
 
 from __future__ import annotations
@@ -59,6 +64,20 @@ def _most_links(view: TripView, path: list[str], day: int, spent: int) -> tuple[
     return max(options, key=lambda o: (len(view.reachable(o[0])), -o[1][0]))
 
 
+def _swerving(days: tuple[int, ...]) -> Pick:
+    def pick(view: TripView, path: list[str], day: int, spent: int) -> tuple[str, Day] | None:
+        kept = sorted((o for o in _options(view, path, day, spent, view.params["budget"])
+                       if _onward(view, path, o[0], day)), key=lambda o: (o[1][0], o[0]))
+        if not kept:
+            return None
+        return kept[1] if day in days and len(kept) > 1 else kept[0]
+
+    return pick
+
+
+_second_cheapest = _swerving((1,))
+
+
 def lookahead_first(client: ToolClient, params: dict[str, Any]) -> None:
     _day_by_day(client, params, _lookahead(cheapest=False))
 
@@ -71,4 +90,13 @@ def most_links(client: ToolClient, params: dict[str, Any]) -> None:
     _day_by_day(client, params, _most_links)
 
 
-WHITEBOX = {"lookahead_first": lookahead_first, "lookahead_cheapest": lookahead_cheapest, "most_links": most_links}
+def second_cheapest(client: ToolClient, params: dict[str, Any]) -> None:
+    _day_by_day(client, params, _second_cheapest)
+
+
+def two_swerves(client: ToolClient, params: dict[str, Any]) -> None:
+    _day_by_day(client, params, _swerving((1, 2)))
+
+
+WHITEBOX = {"lookahead_first": lookahead_first, "lookahead_cheapest": lookahead_cheapest, "most_links": most_links,
+            "second_cheapest": second_cheapest, "two_swerves": two_swerves}
