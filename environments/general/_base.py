@@ -1,7 +1,8 @@
 """What every general category builds on: the category contract and generation helpers.
 
 Sits between the general family and its category packages. A category is a procedural generator of
-a sandbox SQLite database with a planted feasible solution (`build`), task-specific tools over it,
+a sandbox SQLite database with a feasible task (`build`: planted, or a random instance the CP-SAT
+oracle of `_oracle` solves and proves unique), task-specific tools over it,
 a tools-only gold solver (`solve`), tools-only baseline agents that a hard task must defeat
 (`baselines`) and perturbations of a gold answer (`perturb`); its grading lives in
 `synth.verifiers.general.<name>` (reached as `checker`), never here.

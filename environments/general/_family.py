@@ -1,7 +1,8 @@
 """The general family: synthesized constraint environments (report section 3.2.3, general agent).
 
-Each category (a package beside this module) generates a sandbox SQLite database with a planted
-feasible solution, task-specific tools over it, a task whose constraints the prompt states and a
+Each category (a package beside this module) generates a sandbox SQLite database with a feasible
+task (planted, or drawn at random and solved by the CP-SAT oracle, whose answer the gold solver
+must find at generation: `_gold_finds`), task-specific tools over it, a task whose constraints the prompt states and a
 gold solution that may only call tools; its checker in `synth.verifiers.general` grades a submitted
 JSON answer against the database with one check per constraint, and its perturbations of the gold
 answer each break one named check. Items are a pure function of (category, seed, index,
