@@ -3,8 +3,10 @@
 Runs the real pipeline (build the tuple, store its database, append it to tuples.jsonl, run the
 gold solution through the tool path, grade it and every null control, append verdicts and the gold
 trajectory) at difficulty 3, pinned to one CPU, and prints tuples per second per category and where
-the time goes; the target is at least 200 tuples/s. The baseline agents that `synth verify` also
-runs (the easy-tuple gate) are timed apart, in their own column, and are not in the rate.
+the time goes; the target is at least 50 tuples/s (issue 18: a generator that solves its instance
+with CP-SAT may be slower than one that plants; below 50 it must say why). The baseline agents that
+`synth verify` also runs (the easy-tuple gate) are timed apart, in their own column, and are not in
+the rate.
 
 Times are CPU seconds of the measuring process (the machine is shared: wall time would count other
 jobs), best of `--rounds` rounds. `--against PYTHON` also measures another installation of synth
@@ -24,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 
-TARGET = 200.0
+TARGET = 50.0
 
 # The measurement, run as a script by each interpreter compared (so it uses only what every
 # version of synth offers) and printing one JSON line.

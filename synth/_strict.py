@@ -45,6 +45,8 @@ class _Refused(Exception):
 
 def _number_reader(limits: JsonLimits, convert: Any) -> Any:
     def read(literal: str) -> Any:
+        if not literal.isascii():  # the pure-Python scanner matches numbers with `\d` (any Unicode digit)
+            raise _Refused("format", f"number {literal[:20]!r} is not JSON: its digits must be ASCII")
         digits = sum(ch.isdigit() for ch in literal) if len(literal) > limits.digits else 0
         if digits > limits.digits:
             raise _Refused("format.numbers", f"a number has {digits} digits; at most {limits.digits}")

@@ -1,7 +1,8 @@
 """What every general category builds on: the category contract and generation helpers.
 
 Sits between the general family and its category packages. A category is a procedural generator of
-a sandbox SQLite database with a planted feasible solution (`build`), task-specific tools over it,
+a sandbox SQLite database with a feasible task (`build`: planted, or a random instance the CP-SAT
+oracle of `_oracle` solves and proves unique), task-specific tools over it,
 a tools-only gold solver (`solve`), tools-only baseline agents that a hard task must defeat
 (`baselines`) and perturbations of a gold answer (`perturb`); its grading lives in
 `synth.verifiers.general.<name>` (reached as `checker`), never here.
@@ -83,6 +84,10 @@ class Built:
     """The filled sandbox database."""
     params: dict[str, Any]
     """Task parameters: everything the prompt states (rendered into the template), JSON-safe."""
+    answer: Any = None
+    """The oracle's answer (a generator that solves its instance with CP-SAT: the only answer the
+    task has), never stored: the family checks that the tool-only gold solver finds it. None: the
+    generator has no oracle."""
 
 
 def answer_text(value: Any) -> str:
@@ -154,6 +159,15 @@ class GeneralCategory:
         tuple must defeat: greedy first-fit over the stated rules, the cheapest or first choice,
         and one per known leak of the generator."""
         return self._part("_baselines").BASELINES
+
+    @property
+    def whitebox(self) -> dict[str, Callable[[ToolClient, dict[str, Any]], None]]:
+        """White-box baselines by name (`_whitebox.WHITEBOX`, issue 18): agents written by reading
+        this category's generator, each exploiting a structure it leaves behind (isolated choices,
+        look-ahead, link counts, coupon pairings) without search. Same interface as `baselines`;
+        `benchmarks/ladder_general.py` measures them and tests/general/test_whitebox.py holds each
+        one that wins as a strict xfail."""
+        return self._part("_whitebox").WHITEBOX
 
     def perturb(self, db: sqlite3.Connection, params: dict[str, Any], answer: Any, rng: random.Random) -> list[Control]:
         """At least three edits of the gold answer, each breaking a different named check:

@@ -1,7 +1,8 @@
 """The general family: synthesized constraint environments (report section 3.2.3, general agent).
 
-Each category (a package beside this module) generates a sandbox SQLite database with a planted
-feasible solution, task-specific tools over it, a task whose constraints the prompt states and a
+Each category (a package beside this module) generates a sandbox SQLite database with a feasible
+task (planted, or drawn at random and solved by the CP-SAT oracle, whose answer the gold solver
+must find at generation: `_gold_finds`), task-specific tools over it, a task whose constraints the prompt states and a
 gold solution that may only call tools; its checker in `synth.verifiers.general` grades a submitted
 JSON answer against the database with one check per constraint, and its perturbations of the gold
 answer each break one named check. Items are a pure function of (category, seed, index,
@@ -43,7 +44,7 @@ from synth import (
 from synth.environments.synthesized import AgentOptions, agent_settings
 from synth.verifiers.general import environment_db, stored_db
 
-from ._base import SYSTEM_PROMPT, GeneralCategory, item_rng
+from ._base import SYSTEM_PROMPT, Built, GeneralCategory, item_rng
 
 
 class GeneralSettings(AgentOptions, ItemSettings):
@@ -69,6 +70,17 @@ class GeneralSettings(AgentOptions, ItemSettings):
     def agent_settings(self) -> FamilySettings:
         """The synthesis agent's settings (ConfigError naming the option when they do not hold)."""
         return agent_settings(self.model_dump(exclude={"agent"}))
+
+
+def _gold_finds(cat: GeneralCategory, built: Built) -> None:
+    """Run the tool-only gold solver over the new database and check it submits the oracle's answer
+    (the task's only one); GenerationError naming the difference if not."""
+    runtime = ToolRuntime.of(cat.tools, built.db)
+    cat.solve(ToolClient(lambda name, arguments: runtime.call(name, arguments).content, runtime.specs),
+              json.loads(json.dumps(built.params)))
+    found = json.loads(runtime.submission) if runtime.submitted and isinstance(runtime.submission, str) else None
+    if found != built.answer:
+        raise GenerationError(f"the gold solver found {found!r}, the oracle {built.answer!r}")
 
 
 @register_family
@@ -126,6 +138,8 @@ class GeneralFamily(Family):
         built = None
         try:
             built = cat.build(item_rng(category, seed, index, difficulty), difficulty)
+            if built.answer is not None:
+                _gold_finds(cat, built)
             data = built.db.serialize()
         except Exception as exc:
             raise GenerationError(f"general/{category} seed {seed} index {index}: {type(exc).__name__}: {exc}") from exc
@@ -174,7 +188,9 @@ class GeneralFamily(Family):
         return tuple(self.category(record.environment.category).baselines)
 
     def solve_baseline(self, record: TupleRecord, run: Run, client: ToolClient, name: str) -> None:
-        self.category(record.environment.category).baselines[name](client, json.loads(json.dumps(record.task.metadata)))
+        cat = self.category(record.environment.category)
+        agent = cat.baselines.get(name) or cat.whitebox[name]
+        agent(client, json.loads(json.dumps(record.task.metadata)))
 
     def controls(self, record: TupleRecord, run: Run, gold_submission: Any) -> list[Control]:
         cat = self.category(record.environment.category)

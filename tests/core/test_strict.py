@@ -64,3 +64,14 @@ def test_text_that_is_not_json_names_the_position():
     with pytest.raises(SubmissionError) as info:
         strict_loads('[{"a": 1,}]')
     assert info.value.check == "format" and "position" in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["[1٢]", "[١]", "[１２]", "[1.٥]", "[1e٢]"])
+def test_exploit_non_ascii_digits_in_a_number_are_not_read_as_a_number(text, monkeypatch):
+    """JSON numbers are ASCII digits only. CPython's C scanner agrees, but the pure-Python one
+    (`json.scanner.py_make_scanner`, used where `_json` is missing) matches numbers with `\\d`,
+    which takes any Unicode digit, and int()/float() then read "1٢" as 12."""
+    assert refused(text) == "format"
+    monkeypatch.setattr(json.scanner, "make_scanner", json.scanner.py_make_scanner)
+    assert refused(text) in {"format", "format.numbers"}
+    assert strict_loads("[12, 1.5, 1e2]") == [12, 1.5, 100.0]

@@ -71,7 +71,7 @@ def test_same_item_in_processes_with_different_hash_seeds(tmp_path, category):
     assert done.stdout.split() == [here.key, digest]
 
 
-@pytest.mark.parametrize("part", ["_solve", "_baselines"])
+@pytest.mark.parametrize("part", ["_solve", "_baselines", "_whitebox"])
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_gold_solution_and_baselines_never_touch_the_database(category, part):
     """The gold solver and the baseline agents get a ToolClient and the task params, nothing else:
@@ -82,7 +82,8 @@ def test_gold_solution_and_baselines_never_touch_the_database(category, part):
     cat = categories("general")[category]
     assert list(inspect.signature(cat.solve).parameters) == ["client", "params"]
     solver = importlib.import_module(type(cat).__module__ + "." + part)  # the category's package
-    for fn in ([solver.solve] if part == "_solve" else solver.BASELINES.values()):
+    agents = {"solve": solver.solve} if part == "_solve" else getattr(solver, "BASELINES", None) or solver.WHITEBOX
+    for fn in agents.values():
         assert list(inspect.signature(fn).parameters) == ["client", "params"]
     tree = ast.parse(inspect.getsource(solver))
     imported = {alias.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for alias in n.names}

@@ -8,12 +8,13 @@ venue in that day's city and open when it is used, plus conditional budget rules
 rule, a hotel rating floor and a total budget as difficulty rises. The answer is a JSON list of
 {time, city, hotel, afternoon_restaurant, afternoon_attraction, evening_restaurant}.
 
-Feasible by construction: a plan is planted first and the database is built around it; the gold
-solver never sees it and searches through the tools (cheapest valid day per city, then a path of
-cities within the budget), so it may submit a different valid plan.
+Generated, then solved (issue 18): nothing is planted; the generator draws a random world and
+CP-SAT proves its cheapest plan the only one within the stated budget. The gold solver never sees
+that plan and searches through the tools (cheapest valid day per city, then a path of cities within
+the budget); at generation it must submit the oracle's plan.
 
-This module only wires the parts: `_build` (schema, name pools, prompt template, generator with its
-planted plan), `_tools`, `_solve` (gold solver) and `_perturb` (null controls). Grading is
+This module only wires the parts: `_build` (schema, name pools, prompt template, generator and its
+oracle), `_tools`, `_solve` (gold solver), `_baselines`, `_whitebox` and `_perturb` (null controls). Grading is
 `synth.verifiers.general.trip_planning`; the rules all of them share are in
 `synth.verifiers.general.rules.trip_planning`.
 """

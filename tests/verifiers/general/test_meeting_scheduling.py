@@ -175,3 +175,31 @@ def test_checker_and_rules_import_only_the_core(module):
                  else n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert all(m == "synth" or m.startswith("synth.verifiers") or m.split(".")[0] in sys.stdlib_module_names
                for m in imported), imported
+
+
+NON_ASCII_DIGITS = {"fullwidth": "０１２３４５６７８９", "arabic_indic": "٠١٢٣٤٥٦٧٨٩", "devanagari": "०१२३४५६७८९"}
+
+
+def _respell(text: str, digits: str, where: slice) -> str:
+    """`text` with the ASCII digits inside `where` written in another script's digits."""
+    head, part, tail = text[:where.start], text[where], text[where.stop:]
+    return head + "".join(digits[int(ch)] if ch in "0123456789" else ch for ch in part) + tail
+
+
+@pytest.mark.parametrize("script", sorted(NON_ASCII_DIGITS))
+@pytest.mark.parametrize("field,where", [("year", slice(0, 4)), ("month", slice(5, 7)), ("day", slice(8, 10)),
+                                         ("hour", slice(11, 13)), ("minute", slice(14, 16)),
+                                         ("second", slice(17, 19)), ("offset", slice(19, 25))])
+def test_exploit_a_start_written_with_non_ascii_digits_is_refused(hand, script, field, where):
+    """RFC 3339 (and datetime.fromisoformat) allow ASCII digits only; a regex `\\d` and int() take
+    any Unicode digit (int("１２") is 12), so a fullwidth hour or an Arabic-Indic year was graded as
+    the instant it spells."""
+    good = "2026-01-05T09:00:00+00:00"
+    start = _respell(good, NON_ASCII_DIGITS[script], where)
+    assert start != good
+    assert "start.valid" in failing(hand, moved("M1", start=start))
+    assert failing(hand, moved("M1", start=good)) == set()
+
+
+def test_exploit_a_fraction_written_with_non_ascii_digits_is_refused(hand):
+    assert "start.valid" in failing(hand, moved("M1", start="2026-01-05T09:00:00.٠٠Z"))

@@ -16,6 +16,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from . import ascii_int
+
 EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
 """Proleptic ordinal of the Unix epoch's date: day numbers are ordinals minus this."""
 GRID = 15
@@ -31,7 +33,7 @@ def hhmm(minutes: int) -> str:
 def minutes(text: str) -> int:
     """Minutes after midnight of HH:MM text (the inverse of `hhmm`)."""
     hours, mins = text.split(":")
-    return int(hours) * 60 + int(mins)
+    return ascii_int(hours) * 60 + ascii_int(mins)
 
 
 def iso(minute: int) -> str:
@@ -54,8 +56,10 @@ def day_of(text: Any) -> int:
 
 
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))")
-"""An RFC 3339 date-time with at most 6 fractional digits and an offset in whole minutes."""
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?"
+    r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))", re.ASCII)
+"""An RFC 3339 date-time with at most 6 fractional digits and an offset in whole minutes. Digits are
+ASCII only, as RFC 3339 says: `\\d` would match any Unicode digit, and int() reads them all."""
 
 
 def parse_start(text: Any) -> int | None:

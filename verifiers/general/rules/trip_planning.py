@@ -25,6 +25,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from . import ascii_int
+
 LUNCH, DINNER = (12 * 60 + 30), (19 * 60)
 """Minutes after midnight at which the afternoon and the evening restaurant are used."""
 AFTERNOON = (14 * 60, 16 * 60)
@@ -35,7 +37,7 @@ RAINY = "rainy"
 
 def _minutes(text: str) -> int:
     hours, minutes = text.split(":")
-    return int(hours) * 60 + int(minutes)
+    return ascii_int(hours) * 60 + ascii_int(minutes)
 
 
 @functools.lru_cache(maxsize=4096)
