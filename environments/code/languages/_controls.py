@@ -47,17 +47,17 @@ def exploit_diffs(language: Language, root: Path, gold_patch: str) -> list[tuple
                 package = re.search(r"^package (\w+)", old, re.M)
                 path = str(PurePosixPath(target).with_name("synth_exploit.go"))
                 body = f"package {package.group(1) if package else 'main'}\n\n{code}"
-                controls.append((f"perturb:{name}", diff(path, "", body).replace(
+                controls.append((name, diff(path, "", body).replace(
                     f"--- a/{path}", "new file mode 100644\n--- /dev/null", 1), "submission_allowed"))
             else:
-                controls.append((f"perturb:{name}", diff(target, old, old + code), "submission_allowed"))
+                controls.append((name, diff(target, old, old + code), "submission_allowed"))
     for manifest in language.manifests:
         if (root / manifest).is_file():
             old = (root / manifest).read_text("utf-8")
             new = (old.rstrip("\n") + "\n// synth: a changed configuration\n") if manifest == "go.mod" else (
                 old.replace('"scripts": {', '"scripts": {\n    "test": "exit 0",', 1) if '"scripts": {' in old
                 else old.rstrip("\n")[:-1] + ',\n  "scripts": {"test": "exit 0"}\n}\n')
-            controls.append((f"perturb:{language.name}_config_change", diff(manifest, old, new), "fail_to_pass"))
+            controls.append((f"{language.name}_config_change", diff(manifest, old, new), "fail_to_pass"))
             break
     return controls
 
