@@ -5,7 +5,7 @@ Sits between the code family and the core (families -> verifiers -> core) and im
 core: a reviewer reads the reward of a code task here alone. `code.tests` (`_verifier.py`) grades
 a submission from its stored `GradingArtifacts` (`_artifacts.py`); `judge` (`_junit.py`) reads one
 stored `TestRun` with the `Runner` that made it; `problems` and `runner_tampering` (`_diff.py`)
-read the submitted diff; `Harness` (`_harness.py`) says how tests run, and `LAUNCHER`
+read the submitted diff; `LanguageRunner` (`_runners.py`) is what a language's test runner provides to the supervisor; `Harness` (`_harness.py`) says how tests run, and `LAUNCHER`
 (`_launcher.py`, copied into containers, never imported) runs them. The code family's execution
 imports these to produce exactly what is graded. Importing this package registers the verifier
 and the record types (its `synth.plugins` entry point).
@@ -15,10 +15,11 @@ from ._artifacts import GradingArtifacts
 from ._diff import DiffError, FileDiff, forbidden_path, parse, problems, runner_tampering, shadowing_name
 from ._harness import HARNESS_VERSION, LAUNCHER, PROBE_MARK, ROOT, TEST_USER, Harness, Reading
 from ._junit import MAX_JUNIT_BYTES, RUNNERS, TAMPERED, Judged, Outcome, PytestRunner, Runner, TestRun, judge, parse_junit, runner
+from ._runners import KEY_FD, RECORD_FD, RECORD_FORMAT, Child, LanguageRunner, ScanFlag
 from ._verifier import code_tests
 
 __all__ = [
-    "DiffError", "FileDiff", "GradingArtifacts", "HARNESS_VERSION", "Harness", "Judged", "LAUNCHER", "MAX_JUNIT_BYTES",
-    "Outcome", "PROBE_MARK", "PytestRunner", "ROOT", "RUNNERS", "Reading", "Runner", "TAMPERED", "TEST_USER", "TestRun", "code_tests",
+    "Child", "DiffError", "FileDiff", "GradingArtifacts", "HARNESS_VERSION", "Harness", "Judged", "KEY_FD", "LAUNCHER", "LanguageRunner", "MAX_JUNIT_BYTES",
+    "Outcome", "PROBE_MARK", "PytestRunner", "RECORD_FD", "RECORD_FORMAT", "ROOT", "RUNNERS", "Reading", "Runner", "ScanFlag", "TAMPERED", "TEST_USER", "TestRun", "code_tests",
     "forbidden_path", "judge", "parse", "parse_junit", "problems", "runner", "runner_tampering", "shadowing_name",
 ]
