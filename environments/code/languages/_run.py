@@ -7,10 +7,12 @@ XML synth wrote from the runners' streams). Guarantees:
 - The toolchain image is the Debian base image plus the language's Debian packages, tagged by
   the hash of that recipe (built once per machine); the environment image adds the repository
   and its dependencies (host network); the task image a fresh single-commit git repository.
-- A reading copies the task tree (no .git) into a fresh folder, adds the canary files, builds as
-  the test user (uid 1000) and runs each test process as uid 1000 through `setpriv` under a root
-  shell that writes the process's stream to a root-only folder; what the test user started is
-  killed before the streams are read back. No network (the container has none).
+- A reading copies the task tree (no .git) into a fresh root-owned folder the test user can read
+  but not write, adds the canary files, closes /testbed to the test user while it runs, builds
+  (Go as root: a Go build runs no project code) and runs each test process as uid 1000 through
+  `setpriv` under a root shell that writes the process's stream to a root-only folder; what the
+  test user started is killed after each process, before the streams are read back. No network
+  (the container has none).
 - Grading refuses a diff the strict reader refuses, drops tests and test or build configuration
   by the language's rules, refuses a diff whose added lines trip the language's tamper scan, asks
   git which paths the diff touches and which changed (and refuses undeclared, protected or
@@ -153,7 +155,11 @@ def reading(box: Sandbox, language: Language, timeout: float, ids: list[str] | N
         "tar -C /testbed --exclude=./.git -cf - . | tar -C $R/src -xf -",
         "cp -a $R/canary/. $R/src/ && rm -rf $R/canary",
         "[ -d /opt/synth/gocache ] && cp -a /opt/synth/gocache $R/gocache || mkdir -p $R/gocache",
-        "chown -R 1000:1000 $R/src $R/home $R/build",
+        # the copy is root's and read-only to the test user (a test process cannot prepare the next
+        # one), and /testbed is closed to it while the reading runs (nor the next reading)
+        "chown -R 0:0 $R/src && chmod -R a+rX,go-w $R/src && chown -R 1000:1000 $R/home $R/build",
+        "chown 0:0 /testbed && chmod 700 /testbed",
+        "trap 'chown 1000:1000 /testbed; chmod 755 /testbed' EXIT",
         f"USERENV=\"env -i PATH={PATH} HOME=$R/home LANG=C.UTF-8 GOCACHE=$R/gocache GOPATH=$R/home/go "
         "GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOSUMDB=off CGO_ENABLED=0 CARGO_HOME=$R/home/.cargo "
         "CARGO_TARGET_DIR=$R/build/target CARGO_NET_OFFLINE=true\"",

@@ -208,3 +208,22 @@ def test_settings_take_registry_sources_and_refuse_bad_ones():
 def test_every_language_names_its_runners_and_toolchain():
     for lang in LANGUAGES.values():
         assert lang.runners and lang.packages and lang.grammar and lang.tamper_rules
+
+
+def test_each_runner_plugs_into_the_language_runner_interface():
+    from synth.environments.code.languages._runners import runners
+    from synth.verifiers.code import LanguageRunner
+
+    found = runners()
+    assert set(found) == {"go-test2json", "tape", "node-test"}
+    for runner in found.values():
+        assert isinstance(runner, LanguageRunner)
+    go = found["go-test2json"]
+    assert go.solo_child(None, "difflib::TestRatio").argv[-3:] == ["-run", "^(TestRatio)$", "./difflib"]
+    assert go.solo_child(None, "difflib::TestRatio").solo
+    flags = go.scan("lib/x.go", "package lib\n", 'package lib\n\nimport "os"\n\nfunc init() { os.Exit(0) }\n')
+    assert {f.construct for f in flags} >= {"an init function (runs before any test)",
+                                             "process exit (os.Exit, syscall.Exit, runtime.Goexit)"}
+    assert all(f.line == 5 for f in flags)
+    assert go.scan("lib/x_test.go", None, "func init() { os.Exit(0) }\n") == []  # tests are dropped, not scanned
+    assert found["tape"].batch_child(None, ["test/a.js::x", "test/b.js::y"]).argv[-2:] == ["test/a.js", "test/b.js"]
