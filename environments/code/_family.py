@@ -131,13 +131,16 @@ def exploit_patches(task_image: str, gold_patch: str) -> list[Control]:
 @register_family
 class CodeFamily(Family):
     name = "code"
-    description = "Real repositories in Docker: issue text as the prompt, the repository's own tests (F2P/P2P) as the verifier."
+    description = ("Real repositories in Docker: issue text as the prompt, the repository's own tests (F2P/P2P) as the "
+                   "verifier. Languages: Python (pytest, unittest), Go (go test), JavaScript (tape, node:test).")
     settings: ClassVar[type[FamilySettings]] = CodeSettings
     examples = (
         "synth generate code --sdist toolz==0.12.1 --n 5 --out runs/code",
         "synth generate code --git ../myproject --n 10 --out runs/mine",
         "synth generate code --git ../myproject --mutate --n 10 --out runs/mutants",
         "synth generate code --github pallets/click --n 5 --out runs/click   (GITHUB_TOKEN raises rate limits)",
+        "synth generate code --npm minimist@1.2.8 --n 2 --out runs/minimist   (JavaScript, mutation)",
+        "synth generate code --debian golang-github-pmezard-go-difflib-dev --n 2 --out runs/difflib   (Go, mutation)",
     )
     blocking = True
     """Every tool call talks to a container: rollouts run this family's environments in worker threads."""
