@@ -88,6 +88,10 @@ class Language:
     config_patterns: ClassVar[tuple[str, ...]] = ()
     """Files that change how tests run or build: protected like tests."""
     test_dirs: ClassVar[frozenset[str]] = frozenset({"test", "tests", "__tests__", "testdata", "spec"})
+    dependency_files: ClassVar[frozenset[str]] = frozenset()
+    """Root files the dependencies are installed from; when set, the environment image is built
+    from these alone and shared by every commit whose copies of them are the same (empty: from
+    the whole tree)."""
     tamper_rules: ClassVar[tuple[tuple[str, str], ...]] = ()
     """(name, regex) flagged on added lines of non-test files."""
 

@@ -65,18 +65,43 @@ def toolchain_image(language: Language, *, log: Callable[[str], None] | None = N
                                            "version": TOOLCHAIN_VERSION}, steps, network="host")
 
 
+def dependency_tree(language: Language, tree: bytes) -> bytes | None:
+    """The part of a tree its dependencies are installed from (the manifest and lockfiles), as a
+    tar.gz; None when the language's environment needs the whole tree (Go warms a build cache of
+    the project's own packages)."""
+    import gzip
+
+    if not language.dependency_files:
+        return None
+    out = io.BytesIO()
+    with tarfile.open(fileobj=io.BytesIO(tree)) as source, tarfile.open(fileobj=out, mode="w",
+                                                                          format=tarfile.PAX_FORMAT) as tar:
+        for member in source.getmembers():
+            if member.isfile() and member.name in language.dependency_files:
+                tar.addfile(member, source.extractfile(member))
+    return gzip.compress(out.getvalue(), mtime=0)
+
+
 def images(language: Language, tree: bytes, script: str, start_patch: str,
            log: Callable[[str], None] | None = None) -> dict[str, str]:
+    """Toolchain -> environment -> task. Where the language allows (`dependency_files`), the
+    environment holds only the dependencies installed from the manifest and lockfiles, so every
+    commit of a repository whose dependencies did not change shares it, and the task layer adds
+    the commit's tree."""
     toolchain = toolchain_image(language, log=log)
-    env = env_image(toolchain, tree, script, log=log)
-    return {"base": toolchain, "env": env, "task": task_image(env, start_patch)}
+    deps = dependency_tree(language, tree)
+    env = env_image(toolchain, deps if deps is not None else tree, script, log=log)
+    return {"base": toolchain, "env": env, "task": task_image(env, start_patch, tree if deps is not None else None)}
 
 
-def task_image(env: str, start_patch: str) -> str:
-    """A fresh single-commit repository of the starting tree at /testbed (dependency folders are
+def task_image(env: str, start_patch: str, tree: bytes | None = None) -> str:
+    """A fresh single-commit repository of the starting tree at /testbed (`tree` copied over the
+    environment's dependencies first when the environment holds only those; dependency folders are
     ignored, so the commit holds the project's own files only)."""
 
     def steps(box: Sandbox) -> None:
+        if tree is not None:
+            box.put_tree("/testbed", tree)
         if start_patch:
             box.write_file("/tmp/synth-start.patch", start_patch.encode(), user="0:0")
             result = box.exec("cd /testbed && git apply --whitespace=nowarn /tmp/synth-start.patch && "
@@ -94,7 +119,10 @@ def task_image(env: str, start_patch: str) -> str:
         if result.exit_code != 0:
             raise SandboxError(f"making the task repository failed: {result.output[-600:]}")
 
-    return build_layer("task", env, {"start_patch": start_patch, "layout": "languages-1"}, steps)
+    recipe: dict[str, Any] = {"start_patch": start_patch, "layout": "languages-1"}
+    if tree is not None:
+        recipe["tree"] = hashlib.sha256(tree).hexdigest()
+    return build_layer("task", env, recipe, steps)
 
 
 _SURVEY = r"""import json, os, subprocess, sys

@@ -35,6 +35,8 @@ class JavaScript(Language):
     config_patterns = ("package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
                        ".npmrc", ".yarnrc*", "jest.config.*", "vitest.config.*", ".mocharc*", ".taprc", "tsconfig*.json",
                        "node_modules/*", ".synth*")
+    dependency_files = frozenset({"package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock",
+                                  "pnpm-lock.yaml", ".npmrc"})
     tamper_rules = (
         ("process exit (process.exit, exitCode, reallyExit, abort, kill)",
          r"process\s*\.\s*(exit|exitCode|reallyExit|abort|kill)\b|process\s*\[\s*['\"`](exit|exitCode|reallyExit)"),

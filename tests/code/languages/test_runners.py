@@ -227,3 +227,14 @@ def test_each_runner_plugs_into_the_language_runner_interface():
     assert all(f.line == 5 for f in flags)
     assert go.scan("lib/x_test.go", None, "func init() { os.Exit(0) }\n") == []  # tests are dropped, not scanned
     assert found["tape"].batch_child(None, ["test/a.js::x", "test/b.js::y"]).argv[-2:] == ["test/a.js", "test/b.js"]
+
+
+def test_commits_with_the_same_dependencies_share_one_environment(tmp_path):
+    from synth.environments.code._mine import tree_from_dir
+    from synth.environments.code.languages._run import dependency_tree
+
+    one = tree_from_dir(write(tmp_path / "one", JS_PROJECT))
+    two = tree_from_dir(write(tmp_path / "two", {**JS_PROJECT, "index.js": "module.exports = (a, b) => a + b;\n"}))
+    three = tree_from_dir(write(tmp_path / "three", {**JS_PROJECT, "package.json": '{"name": "calc", "dependencies": {"x": "1"}}'}))
+    assert one != two and dependency_tree(JS, one) == dependency_tree(JS, two) != dependency_tree(JS, three)
+    assert dependency_tree(GO, one) is None  # Go's environment warms a cache of the project's own packages
