@@ -38,10 +38,10 @@ class CodeSettings(FamilySettings):
     npm: str | None = None
     """Mutate an npm package whose tarball ships its tests: NAME@VERSION (JavaScript/TypeScript)."""
     debian: str | None = None
-    """Mutate a Go module a Debian package ships with its tests (a golang-*-dev binary package,
-    fetched with apt-get download)."""
+    """Mutate a project a Debian package ships with its tests: a golang-*-dev (Go module) or
+    librust-*-dev (crate) binary package, fetched with apt-get download."""
     language: str = "auto"
-    """Language of the project: auto (from its manifest), python, go, javascript."""
+    """Language of the project: auto (from its manifest), python, go, javascript, rust."""
     mutate: bool = False
     """With --git: mutate the project at HEAD instead of mining history."""
     n: int = Field(5, ge=1, le=100_000)

@@ -67,6 +67,9 @@ class Plan:
     files: dict[str, str] = field(default_factory=dict)
     """Files written into the tree copy before the run (relative path -> text): the canaries."""
     nonce: str = ""
+    private: bool = False
+    """The canary files are read by root alone (a build that runs as root): the test process
+    cannot read the nonce from them."""
 
 
 class Language:

@@ -131,7 +131,7 @@ out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd
 listing = [p for p in out.decode("utf-8", "replace").split("\0") if p]
 tests = {}
 for p in listing:
-    if p.endswith("_test.go"):
+    if p.endswith("_test.go") or (p.startswith("tests/") and p.endswith(".rs") and p.count("/") == 1):
         try:
             tests[p] = open(os.path.join(root, p), encoding="utf-8", errors="replace").read()
         except OSError:
@@ -185,8 +185,10 @@ def reading(box: Sandbox, language: Language, timeout: float, ids: list[str] | N
         "[ -d /opt/synth/gocache ] && cp -a /opt/synth/gocache $R/gocache || mkdir -p $R/gocache",
         # the copy is root's and read-only to the test user (a test process cannot prepare the next
         # one), and /testbed is closed to it while the reading runs (nor the next reading)
+        "[ -d /opt/synth/target ] && cp -a /opt/synth/target $R/build/target",
         "chown -R 0:0 $R/src && chmod -R a+rX,go-w $R/src && chown -R 1000:1000 $R/home $R/build",
         "chown 0:0 /testbed && chmod 700 /testbed",
+        *([f"chmod 600 $R/src/{shlex.quote(f)}" for f in plan.files] if plan.private else []),
         "trap 'chown 1000:1000 /testbed; chmod 755 /testbed' EXIT",
         f"USERENV=\"env -i PATH={PATH} HOME=$R/home LANG=C.UTF-8 GOCACHE=$R/gocache GOPATH=$R/home/go "
         "GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOSUMDB=off CGO_ENABLED=0 CARGO_HOME=$R/home/.cargo "
@@ -202,12 +204,12 @@ def reading(box: Sandbox, language: Language, timeout: float, ids: list[str] | N
         if process.build:
             build = process.build.replace("$OUT", "$R/build")
             lines.append(f"(cd $R/src/{cwd} && timeout -k 5 {per} $AS_USER bash -c {shlex.quote(build)}) "
-                         f"> $R/out/{i}.build 2>&1; echo $? > $R/out/{i}.buildrc")
+                         f"> $R/out/{i}.build 2>&1; echo $? > $R/out/{i}.buildrc; pkill -KILL -u 1000 2>/dev/null")
             lines.append("mv $R/build/bin/* $R/bin/ 2>/dev/null; chown -R 0:0 $R/bin; chmod 711 $R/bin; "
                          "chmod 711 $R/bin/* 2>/dev/null")
-        body = process.command.replace("$OUT", "$R").replace("$TIMEOUT", str(per))
-        lines.append(f"(cd $R/src/{cwd} && timeout -k 5 {per} {body}) > $R/out/{i}.stream 2> $R/out/{i}.err; "
-                     f"echo $? > $R/out/{i}.rc")
+        body = process.command.replace("$OUT", "$R").replace("$TIMEOUT", str(per)).replace("$INDEX", str(i))
+        lines.append(f"(cd $R/src/{cwd} && timeout -k 5 {per} bash -c {shlex.quote(body)}) > $R/out/{i}.stream "
+                     f"2> $R/out/{i}.err; echo $? > $R/out/{i}.rc")
         lines.append("pkill -KILL -u 1000 2>/dev/null; true")
     lines.append("for f in $R/out/*; do printf '\\n@@synth-file %s@@\\n' \"${f##*/}\"; head -c 4000000 \"$f\"; done")
     lines.append("rm -rf $R")

@@ -63,6 +63,14 @@ class StreamLanguageRunner:
             if names:
                 argv += ["-run", "^(" + "|".join(names) + ")$"]
             argv += [f if f.startswith(".") else f"./{f}" for f in folders]
+        elif self.lang.name == "rust":
+            files = sorted({i.partition("::")[0] for i in test_ids or []})
+            names = sorted({i.partition("::")[2] for i in test_ids or []})
+            argv = ["cargo", "test", "--offline"]
+            for file in files:
+                argv += ["--test", file.rsplit("/", 1)[-1][:-3]]
+            argv += ["--", "-Z", "unstable-options", "--format", "json", "--test-threads", "1"]
+            argv += names + (["--exact"] if names else [])
         else:
             files = sorted({i.partition("::")[0] for i in test_ids or []})
             head = ["node", "--require", "./.synth-canary.cjs"]
@@ -72,7 +80,7 @@ class StreamLanguageRunner:
         return Child(argv=argv, ids=test_ids, solo=solo, reporter="junit")  # type: ignore[arg-type]
 
     def main_child(self, harness: object, test_files: list[str]) -> Child:
-        if self.lang.name == "go":
+        if self.lang.name in ("go", "rust"):
             return self._child(None, False)
         return Child(argv=self._child([f"{f}::*" for f in test_files], False).argv, ids=None, reporter="junit")
 

@@ -103,7 +103,7 @@ chmod -R a+rX /opt/synth
                 cwd=".",
                 expected=[f"{folder}::{n}" for n in names if wanted is None or n in wanted[folder]],
             ))
-        return Plan(processes, files, nonce)
+        return Plan(processes, files, nonce, private=True)
 
     def read(self, process: Process, stream: str) -> tuple[list[Case], str]:
         outcomes: dict[str, str] = {}

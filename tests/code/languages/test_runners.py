@@ -125,10 +125,14 @@ def test_node_test_stream_reads_top_level_tests():
     assert judged.results["test/a.test.js::subtracts"] == "failed"
 
 
-@pytest.mark.parametrize("lang, name", [(GO, n) for n, _ in GO.exploits("x.go")] + [(JS, n) for n, _ in JS.exploits("x.js")])
+RUST = language("rust")
+
+
+@pytest.mark.parametrize("lang, name", [(GO, n) for n, _ in GO.exploits("x.go")] + [(JS, n) for n, _ in JS.exploits("x.js")]
+                         + [(RUST, n) for n, _ in RUST.exploits("src/lib.rs")])
 def test_tamper_scan_flags_every_exploit_of_its_language(lang, name):
     code = dict(lang.exploits("lib/x"))[name]
-    path = "lib/synth_exploit.go" if lang is GO else "lib/index.js"
+    path = {"go": "lib/synth_exploit.go", "javascript": "lib/index.js", "rust": "src/lib.rs"}[lang.name]
     body = f"package lib\n\n{code}" if lang is GO else code
     assert lang.tamper(diff(path, "", body)), name
 
@@ -215,7 +219,7 @@ def test_each_runner_plugs_into_the_language_runner_interface():
     from synth.verifiers.code import LanguageRunner
 
     found = runners()
-    assert set(found) == {"go-test2json", "tape", "node-test"}
+    assert set(found) == {"go-test2json", "tape", "node-test", "cargo-libtest"}
     for runner in found.values():
         assert isinstance(runner, LanguageRunner)
     go = found["go-test2json"]
@@ -238,3 +242,33 @@ def test_commits_with_the_same_dependencies_share_one_environment(tmp_path):
     three = tree_from_dir(write(tmp_path / "three", {**JS_PROJECT, "package.json": '{"name": "calc", "dependencies": {"x": "1"}}'}))
     assert one != two and dependency_tree(JS, one) == dependency_tree(JS, two) != dependency_tree(JS, three)
     assert dependency_tree(GO, one) is None  # Go's environment warms a cache of the project's own packages
+
+
+LIBTEST = "\n".join(json.dumps(e) for e in (
+    {"type": "suite", "event": "started", "test_count": 3},
+    {"type": "test", "event": "ok", "name": "levenshtein_works"},
+    {"type": "test", "event": "failed", "name": "hamming_works", "stdout": "assertion failed: left 3 right 4\n"},
+    {"type": "test", "event": "failed", "name": "synth_canary", "stdout": f"panicked: {CANARY} {NONCE}\n"},
+    {"type": "suite", "event": "failed"})) + "\n"
+
+
+def test_libtest_json_events_are_read_per_test_and_printed_lines_are_not():
+    process = Process("tests/lib.rs", "t", expected=["tests/lib.rs::levenshtein_works"])
+    run = to_run(RUST, "cargo-libtest", [Stream(process, 101, "test result: ok. 9 passed\n" + LIBTEST)], NONCE,
+                 command="c", duration=0.1, timed_out=False)
+    judged = judge(run)
+    assert judged.valid, judged.reason
+    assert judged.results == {"tests/lib.rs::levenshtein_works": "passed", "tests/lib.rs::hamming_works": "failed",
+                              f"synth::{CANARY}": "failed"}
+    built_not = Stream(process, 1, "", built=False)
+    assert judge(to_run(RUST, "cargo-libtest", [built_not], NONCE, command="c", duration=0.1,
+                        timed_out=False)).results["tests/lib.rs::levenshtein_works"] == "error"
+
+
+def test_rust_plan_appends_the_canary_to_each_integration_test_and_filters_by_id():
+    plan = RUST.plan(["src/lib.rs", "tests/lib.rs", "tests/more.rs"], {"tests/lib.rs": "#[test]\nfn a() {}\n"},
+                     ["tests/lib.rs::a"], NONCE)
+    assert [p.name for p in plan.processes] == ["tests/lib.rs"]
+    assert NONCE in plan.files["tests/lib.rs"] and plan.files["tests/lib.rs"].startswith("#[test]\nfn a() {}")
+    assert "a synth_canary --exact" in plan.processes[0].command
+    assert RUST.is_protected_path("build.rs") and RUST.is_protected_path(".cargo/config.toml")
