@@ -54,9 +54,14 @@ def exploit_diffs(language: Language, root: Path, gold_patch: str) -> list[tuple
     for manifest in language.manifests:
         if (root / manifest).is_file():
             old = (root / manifest).read_text("utf-8")
-            new = (old.rstrip("\n") + "\n// synth: a changed configuration\n") if manifest == "go.mod" else (
-                old.replace('"scripts": {', '"scripts": {\n    "test": "exit 0",', 1) if '"scripts": {' in old
-                else old.rstrip("\n")[:-1] + ',\n  "scripts": {"test": "exit 0"}\n}\n')
+            if manifest == "go.mod":
+                new = old.rstrip("\n") + "\n// synth: a changed configuration\n"
+            elif manifest == "Cargo.toml":
+                new = old.rstrip("\n") + "\n\n# synth: a changed configuration\n[profile.test]\nopt-level = 0\n"
+            elif '"scripts": {' in old:
+                new = old.replace('"scripts": {', '"scripts": {\n    "test": "exit 0",', 1)
+            else:
+                new = old.rstrip().rstrip("}") + ',\n  "scripts": {"test": "exit 0"}\n}\n'
             controls.append((f"{language.name}_config_change", diff(manifest, old, new), "fail_to_pass"))
             break
     return controls

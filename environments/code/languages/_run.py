@@ -157,7 +157,7 @@ def _tar(files: dict[str, str], prefix: str) -> bytes:
         for rel, text in files.items():
             data = text.encode()
             info = tarfile.TarInfo(f"{prefix}/{rel}")
-            info.size, info.mode = len(data), 0o644
+            info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
@@ -182,6 +182,8 @@ def reading(box: Sandbox, language: Language, timeout: float, ids: list[str] | N
         "chmod 711 $R; mkdir -p $R/src $R/home $R/build/bin $R/bin $R/out; chmod 700 $R/out",
         "tar -C /testbed --exclude=./.git -cf - . | tar -C $R/src -xf -",
         "cp -a $R/canary/. $R/src/ && rm -rf $R/canary",
+        # every source is newer than the warmed build folder: a build never trusts an old artifact
+        "find $R/src -path $R/src/node_modules -prune -o -exec touch -h {} + 2>/dev/null",
         "[ -d /opt/synth/gocache ] && cp -a /opt/synth/gocache $R/gocache || mkdir -p $R/gocache",
         # the copy is root's and read-only to the test user (a test process cannot prepare the next
         # one), and /testbed is closed to it while the reading runs (nor the next reading)

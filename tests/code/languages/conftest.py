@@ -1,7 +1,7 @@
 """Fixtures of the language layer's Docker tests: one generated run per real project, made once per
 test session (k=1, one task) from a registry CI reaches: a Go module Debian packages with its tests
-(golang-github-pmezard-go-difflib-dev, apt-get download) and an npm package whose tarball ships its
-tape tests (minimist@1.2.8). Toolchain images are built once per machine (cached by recipe hash)."""
+(golang-github-pmezard-go-difflib-dev, apt-get download), an npm package whose tarball ships its
+tape tests (minimist@1.2.8) and a crate Debian packages with its integration tests (librust-strsim-dev). Toolchain images are built once per machine (cached by recipe hash)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 GO_PACKAGE = "golang-github-pmezard-go-difflib-dev"
 NPM_PACKAGE = "minimist@1.2.8"
+RUST_PACKAGE = "librust-strsim-dev"
 
 
 def _generated(tmp_path_factory: pytest.TempPathFactory, name: str, source: dict) -> object:
@@ -33,3 +34,10 @@ def js_run(tmp_path_factory: pytest.TempPathFactory, base_image: str):
     if shutil.which("npm") is None:
         pytest.skip("npm is needed to fetch the npm package")
     return _generated(tmp_path_factory, "js", {"npm": NPM_PACKAGE})
+
+
+@pytest.fixture(scope="session")
+def rust_run(tmp_path_factory: pytest.TempPathFactory, base_image: str):
+    if shutil.which("apt-get") is None:
+        pytest.skip("apt-get is needed to fetch the Debian package of the crate")
+    return _generated(tmp_path_factory, "rust", {"debian": RUST_PACKAGE})

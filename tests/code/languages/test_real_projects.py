@@ -1,4 +1,4 @@
-"""Real projects in Docker, end to end: a Go module from Debian and an npm package become validated
+"""Real projects in Docker, end to end: a Go module and a crate from Debian and an npm package become validated
 mutation tasks (F2P > 0, P2F = 0), the gold passes `synth verify`, the empty patch and every
 exploit control fail on the check they target, and with the static scan off the same exploits
 still fail, on the canary test (the dynamic defence alone)."""
@@ -16,12 +16,15 @@ CONTROLS = {
            "perturb:go_config_change"},
     "javascript": {"gold", "empty", "perturb:js_exit0_at_start", "perturb:js_forged_result_lines",
                    "perturb:js_exit_code_on_exit", "perturb:javascript_config_change"},
+    "rust": {"gold", "empty", "perturb:rust_exit0_at_start", "perturb:rust_forged_result_lines",
+             "perturb:rust_config_change"},
 }
+FIXTURES = {"go": "go_run", "javascript": "js_run", "rust": "rust_run"}
 
 
-@pytest.fixture(params=["go", "javascript"])
+@pytest.fixture(params=list(FIXTURES))
 def lang_run(request):
-    return request.param, request.getfixturevalue("go_run" if request.param == "go" else "js_run")
+    return request.param, request.getfixturevalue(FIXTURES[request.param])
 
 
 def test_a_real_project_yields_validated_mutation_tasks(lang_run):
@@ -74,7 +77,7 @@ def test_exploits_fail_on_the_canary_test_with_the_tamper_scan_off(lang_run):
 
     name, run = lang_run
     found = _exploit_artifacts(run, name)
-    assert len(found) == 3
+    assert len(found) == len(CONTROLS[name]) - 3
     for control, stored in found.items():
         artifacts = GradingArtifacts.model_validate(stored)
         assert artifacts.patch_applied and artifacts.runs, control
