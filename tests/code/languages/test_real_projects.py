@@ -78,12 +78,34 @@ def test_exploits_fail_on_the_canary_test_with_the_tamper_scan_off(lang_run):
     name, run = lang_run
     found = _exploit_artifacts(run, name)
     assert len(found) == len(CONTROLS[name]) - 3
+    (record,) = run.tuples().read()
+    f2p = record.verifier.args["fail_to_pass"]
     for control, stored in found.items():
         artifacts = GradingArtifacts.model_validate(stored)
         assert artifacts.patch_applied and artifacts.runs, control
         judged = judge(artifacts.runs[0])
-        assert not judged.valid, (control, judged.results)
-        assert "synth: run invalid" in artifacts.runs[0].log, control
+        assert not (judged.valid and all(judged.results.get(t) == "passed" for t in f2p)), control
+        if name == "rust" and "#![forbid(unsafe_code)]" in _crate_root(run):
+            # strsim forbids unsafe code: a function placed before main does not compile, so every
+            # test errors (the crate's own lint stands before the canary)
+            assert all(judged.results.get(t) == "error" for t in f2p), control
+        elif "exit0" in control or "forged" in control:
+            assert not judged.valid and "synth: run invalid" in artifacts.runs[0].log, control
+
+
+def _crate_root(run) -> str:
+    import io
+    import tarfile
+
+    from synth.environments.code._family import _source
+
+    (record,) = run.tuples().read()
+    tree, _ = _source(record, run)
+    with tarfile.open(fileobj=io.BytesIO(tree)) as tar:
+        for member in tar.getmembers():
+            if member.name.endswith("src/lib.rs"):
+                return tar.extractfile(member).read().decode("utf-8", "replace")  # type: ignore[union-attr]
+    return ""
 
 
 def test_the_tests_run_as_the_unprivileged_user_without_network(go_run):
