@@ -105,6 +105,13 @@ def quality_problem(cand: Candidate) -> str | None:
     return None
 
 
+def mutation_problem(cand: Candidate, validation: Validation) -> str:
+    """The problem statement of a mutation task, written from its failing tests."""
+    listing = "\n".join(f"- `{t}`" + (f": {validation.messages[t]}" if validation.messages.get(t) else "")
+                        for t in validation.fail_to_pass[:10])
+    return render(MUTATION_PROBLEM, count=len(validation.fail_to_pass), repo=cand.repo, listing=listing)
+
+
 def difficulty(gold_patch: str) -> int:
     lines = size(gold_patch)
     files = len(parse(gold_patch))
@@ -255,10 +262,7 @@ class CodeGenerator(Generator):
         if not validation.accepted:
             return self._reject(cand, validation.reason, **validation.facts())
         if cand.source == "mutation":
-            listing = "\n".join(
-                f"- `{t}`" + (f": {validation.messages[t]}" if validation.messages.get(t) else "")
-                for t in validation.fail_to_pass[:10])
-            cand.problem = render(MUTATION_PROBLEM, count=len(validation.fail_to_pass), repo=cand.repo, listing=listing)
+            cand.problem = mutation_problem(cand, validation)
         record = self._record(cand, script, {"env": env, "task": task}, validation)
         self.accepted += 1
         log.info("accepted %s: F2P %d, P2P %d, flaky %d, %.1f s of test runs", cand.instance_id,
@@ -285,10 +289,7 @@ class CodeGenerator(Generator):
         if not validation.accepted:
             return self._reject(cand, validation.reason, **validation.facts())
         if cand.source == "mutation":
-            listing = "\n".join(
-                f"- `{t}`" + (f": {validation.messages[t]}" if validation.messages.get(t) else "")
-                for t in validation.fail_to_pass[:10])
-            cand.problem = render(MUTATION_PROBLEM, count=len(validation.fail_to_pass), repo=cand.repo, listing=listing)
+            cand.problem = mutation_problem(cand, validation)
         record = self._record(cand, imgs["script"], {"env": imgs["env"], "task": imgs["task"]}, validation, lang.name)
         self.accepted += 1
         log.info("accepted %s: F2P %d, P2P %d, flaky %d, %.1f s of test runs", cand.instance_id,

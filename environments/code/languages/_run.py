@@ -35,7 +35,7 @@ from synth import SandboxError
 from synth.sandbox import Sandbox, build_layer, ensure_base, start_sandbox
 from synth.verifiers.code import HARNESS_VERSION, ROOT, GradingArtifacts, TestRun, forbidden_path, judge, parse, problems
 
-from .._exec import TEST_LIMITS, USER, Validation, apply_patch, classify, env_image
+from .._exec import _LISTING, TEST_LIMITS, USER, Validation, _numstat_paths, apply_patch, classify, env_image
 from ._base import Language, Stream, new_nonce, to_run
 
 SUITE = "trixie"
@@ -236,37 +236,7 @@ def reading(box: Sandbox, language: Language, timeout: float, ids: list[str] | N
     return to_run(language, runner, streams, nonce, command=command, duration=duration, timed_out=timed)
 
 
-# -- applying diffs as grading does (git is the judge of what a diff touches) ------------------------
-_LISTING = """set -u
-cd {root}
-export GIT_INDEX_FILE={folder}/index
-git apply --numstat -z {patch} > {folder}/numstat || {{ echo 'git cannot read the diff'; exit 20; }}
-snapshot() {{ rm -f {folder}/index && git add -A -f . >/dev/null 2>&1 && git write-tree; }}
-before=$(snapshot) || {{ echo 'git cannot list the tree'; exit 22; }}
-unset GIT_INDEX_FILE
-git apply --whitespace=nowarn {patch} || exit 21
-export GIT_INDEX_FILE={folder}/index
-after=$(snapshot) || {{ echo 'git cannot list the tree'; exit 22; }}
-printf '\\n@@synth:numstat@@\\n'; cat {folder}/numstat
-printf '\\n@@synth:changed@@\\n'; git diff-tree -r -z --name-only --no-renames "$before" "$after"
-"""
-
-
-def _numstat_paths(raw: str) -> set[str]:
-    tokens, paths, i = raw.split("\0"), set(), 0
-    while i < len(tokens):
-        entry = tokens[i]
-        if entry.count("\t") >= 2:
-            path = entry.split("\t", 2)[2]
-            if path:
-                paths.add(path)
-            elif i + 2 < len(tokens):
-                paths.update(tokens[i + 1: i + 3])
-                i += 2
-        i += 1
-    return paths
-
-
+# -- applying diffs as grading does (git is the judge of what a diff touches: `_exec`'s listing) -----
 def drop_protected(language: Language, diff: str) -> tuple[str, list[str]]:
     """The diff without sections that touch tests or test/build configuration, and their paths."""
     kept, dropped = [], []

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from synth.verifiers.code import Child, ScanFlag
 from synth.verifiers.code._junit import Summary
 
-from ._base import SUMMARY, Language
+from ._base import Language, StreamRunner
 
 
 def _added(before: str | None, after: str) -> list[tuple[int, str]]:
@@ -91,11 +91,7 @@ class StreamLanguageRunner:
         return self._child([test_id], True)
 
     def summary(self, log: str) -> Summary | None:
-        lines = log.rstrip("\n").splitlines()
-        match = SUMMARY.match(lines[-1]) if lines else None
-        if match is None or match.group(1) != self.name:
-            return None
-        return Summary(passed=int(match.group(2)), failed=int(match.group(3)), errors=int(match.group(4)))
+        return StreamRunner(self.name).summary(log)
 
     def scan(self, path: str, before: str | None, after: str) -> list[ScanFlag]:
         import re
