@@ -57,6 +57,10 @@ def images_for(record: TupleRecord, run: Run) -> dict[str, str]:
     """Tags of the record's images, building any that is missing from the run's assets."""
     meta = record.environment.metadata
     tree, start = _source(record, run)
+    if meta.get("language", "python") != "python":
+        from .languages import _run, language
+
+        return _run.images(language(meta["language"]), tree, meta["setup_script"], start)
     return ensure_images(meta["suite"], tree, meta["setup_script"], start)
 
 
@@ -79,6 +83,12 @@ def execute_submission(record: TupleRecord, run: Run, submission: Any, task_imag
     """Grading execution of one submission (a diff); returns its artifacts."""
     args = record.verifier.args
     image = task_image or images_for(record, run)["task"]
+    if args.get("language", "python") != "python":
+        from .languages import _run, language
+
+        return _run.grading_run(image, language(args["language"]), submission if isinstance(submission, str) else "",
+                                test_patch_of(record, run), list(args.get("fail_to_pass", [])),
+                                list(args.get("pass_to_pass", [])), float(args.get("timeout", 300)))
     return grading_run(image, submission if isinstance(submission, str) else "", test_patch_of(record, run),
                        harness_of(record), list(args.get("test_files", [])), list(args.get("fail_to_pass", [])),
                        list(args.get("pass_to_pass", [])), float(args.get("timeout", 300)))
@@ -121,13 +131,17 @@ def exploit_patches(task_image: str, gold_patch: str) -> list[Control]:
 @register_family
 class CodeFamily(Family):
     name = "code"
-    description = "Real repositories in Docker: issue text as the prompt, the repository's own tests (F2P/P2P) as the verifier."
+    description = ("Real repositories in Docker: issue text as the prompt, the repository's own tests (F2P/P2P) as the "
+                   "verifier. Languages: Python (pytest, unittest), Go (go test), JavaScript (tape, node:test), Rust (cargo test).")
     settings: ClassVar[type[FamilySettings]] = CodeSettings
     examples = (
         "synth generate code --sdist toolz==0.12.1 --n 5 --out runs/code",
         "synth generate code --git ../myproject --n 10 --out runs/mine",
         "synth generate code --git ../myproject --mutate --n 10 --out runs/mutants",
         "synth generate code --github pallets/click --n 5 --out runs/click   (GITHUB_TOKEN raises rate limits)",
+        "synth generate code --npm minimist@1.2.8 --n 2 --out runs/minimist   (JavaScript, mutation)",
+        "synth generate code --debian golang-github-pmezard-go-difflib-dev --n 2 --out runs/difflib   (Go, mutation)",
+        "synth generate code --debian librust-strsim-dev --n 2 --out runs/strsim   (Rust, mutation)",
     )
     blocking = True
     """Every tool call talks to a container: rollouts run this family's environments in worker threads."""
@@ -170,6 +184,13 @@ class CodeFamily(Family):
         client.submit()
 
     def controls(self, record: TupleRecord, run: Run, gold_submission: Any) -> list[Control]:
+        if record.verifier.args.get("language", "python") != "python":
+            from .languages import exploit_controls, language
+
+            gold = gold_submission if isinstance(gold_submission, str) else ""
+            tree, start = _source(record, run)
+            return [Control(name, patch, breaks) for name, patch, breaks in
+                    exploit_controls(language(record.verifier.args["language"]), tree, start, gold)]
         return exploit_patches(images_for(record, run)["task"], gold_submission if isinstance(gold_submission, str) else "")
 
     def evaluate(self, record: TupleRecord, run: Run, submission: Any) -> Verdict:

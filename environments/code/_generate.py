@@ -43,9 +43,10 @@ from synth.verifiers.code import Harness, TestRun, judge, problems, runner_tampe
 from ._exec import USER, Validation, env_image, probe, run_tests, start_test_box, task_image, validate
 from ._github import GitHubClient, GitHubMiner
 from ._tools import tool_specs
+from .languages import detect, language, manifest_of
 from ._install import setup_script
 from ._mine import Candidate, mine_history, open_repo, tree_from_dir
-from ._mutate import Mutant, checkout_head, diff, fetch_sdist, mutants
+from ._mutate import Mutant, checkout_head, diff, fetch_debian, fetch_npm, fetch_sdist, mutants, ts_mutants
 from ._patch import parse, size
 from ._settings import MAX_FILES, MAX_LINES, MIN_WORDS, CodeSettings
 
@@ -102,6 +103,13 @@ def quality_problem(cand: Candidate) -> str | None:
         if len(words) < MIN_WORDS or len(cand.problem) < 15:
             return f"problem statement too short ({len(words)} words)"
     return None
+
+
+def mutation_problem(cand: Candidate, validation: Validation) -> str:
+    """The problem statement of a mutation task, written from its failing tests."""
+    listing = "\n".join(f"- `{t}`" + (f": {validation.messages[t]}" if validation.messages.get(t) else "")
+                        for t in validation.fail_to_pass[:10])
+    return render(MUTATION_PROBLEM, count=len(validation.fail_to_pass), repo=cand.repo, listing=listing)
 
 
 def difficulty(gold_patch: str) -> int:
@@ -164,6 +172,8 @@ class CodeGenerator(Generator):
         self._project: _Project | None = None
         self._miner: Any = None
         self._seconds = 0.0
+        self._languages: dict[str, str] = {}
+        """Language of each candidate tree (by digest), detected once."""
 
     # -- candidates ----------------------------------------------------------------------------
     def candidates(self) -> Iterator[Candidate | Mutation | Rejection]:
@@ -173,6 +183,12 @@ class CodeGenerator(Generator):
         if s.sdist:
             root = fetch_sdist(s.sdist, self._folder())
             yield from self._mutations(root, s.sdist, s.sdist.split("==")[1])
+        elif s.npm:
+            root = fetch_npm(s.npm, self._folder())
+            yield from self._mutations(root, s.npm, s.npm.rsplit("@", 1)[1])
+        elif s.debian:
+            root, version = fetch_debian(s.debian, self._folder())
+            yield from self._mutations(root, s.debian, version)
         elif s.git is not None and s.mutate:
             root, commit = checkout_head(s.git, self._folder() / "tree")
             yield from self._mutations(root, open_repo(s.git).name, commit)
@@ -191,7 +207,9 @@ class CodeGenerator(Generator):
         """One mutation candidate per mutant, in seeded order, at most `max_candidates`."""
         tree = tree_from_dir(root)
         self._project = _Project(repo, commit, tree)
-        for count, mutant in enumerate(mutants(root, self.settings.seed)):
+        name = self._language(tree)
+        found = mutants(root, self.settings.seed) if name == "python" else ts_mutants(root, language(name), self.settings.seed)
+        for count, mutant in enumerate(found):
             if count >= self.settings.max_candidates:
                 break
             ident = f"{repo}:{mutant.path}:{mutant.function}:{mutant.operator}:{mutant.line}"
@@ -200,6 +218,16 @@ class CodeGenerator(Generator):
             cand = Candidate("mutation", repo, ident, commit, tree, gold, "", "", [], start,
                              {"function": mutant.function, "operator": mutant.operator})
             yield Mutation(cand, mutant, old)
+
+    def _language(self, tree: bytes) -> str:
+        """The language of a candidate tree: --language, or detected from its manifest."""
+        if self.settings.language != "auto":
+            return self.settings.language
+        digest = hashlib.sha256(tree).hexdigest()
+        if digest not in self._languages:
+            with tempfile.TemporaryDirectory(prefix="synth-tree-") as tmp:
+                self._languages[digest] = detect(unpack(tree, Path(tmp)))
+        return self._languages[digest]
 
     # -- building ------------------------------------------------------------------------------
     def build(self, candidate: Candidate | Mutation) -> TupleRecord | Rejection:
@@ -217,6 +245,8 @@ class CodeGenerator(Generator):
         problem = quality_problem(cand) or self._judge(cand)
         if problem:
             return self._reject(cand, problem)
+        if self._language(cand.tree) != "python":
+            return self._build_other(cand, validation)
         built = self._environment(cand)
         if isinstance(built, str):
             return self._reject(cand, built)
@@ -232,19 +262,109 @@ class CodeGenerator(Generator):
         if not validation.accepted:
             return self._reject(cand, validation.reason, **validation.facts())
         if cand.source == "mutation":
-            listing = "\n".join(
-                f"- `{t}`" + (f": {validation.messages[t]}" if validation.messages.get(t) else "")
-                for t in validation.fail_to_pass[:10])
-            cand.problem = render(MUTATION_PROBLEM, count=len(validation.fail_to_pass), repo=cand.repo, listing=listing)
+            cand.problem = mutation_problem(cand, validation)
         record = self._record(cand, script, {"env": env, "task": task}, validation)
         self.accepted += 1
         log.info("accepted %s: F2P %d, P2P %d, flaky %d, %.1f s of test runs", cand.instance_id,
                  len(validation.fail_to_pass), len(validation.pass_to_pass), len(validation.flaky), validation.seconds)
         return record
 
+    def _build_other(self, cand: Candidate, validation: Validation | None) -> TupleRecord | Rejection:
+        """`_build` for a language of the language layer (`languages/`): its toolchain image, its
+        readings with the canary test, its tamper scan."""
+        from .languages import _run
+
+        lang = language(self._language(cand.tree))
+        try:
+            imgs = self._other_images(cand, lang)
+        except SandboxError as exc:
+            return self._reject(cand, f"environment setup failed: {' '.join(str(exc).split())[:400]}")
+        try:
+            if validation is None:
+                validation = _run.validate(imgs["task"], lang, cand.test_patch, cand.gold_patch, k=self.settings.k,
+                                           timeout=self.settings.timeout)
+        except SandboxError as exc:
+            return self._reject(cand, f"validation could not run: {' '.join(str(exc).split())[:300]}")
+        self._seconds += validation.seconds
+        if not validation.accepted:
+            return self._reject(cand, validation.reason, **validation.facts())
+        if cand.source == "mutation":
+            cand.problem = mutation_problem(cand, validation)
+        record = self._record(cand, imgs["script"], {"env": imgs["env"], "task": imgs["task"]}, validation, lang.name)
+        self.accepted += 1
+        log.info("accepted %s: F2P %d, P2P %d, flaky %d, %.1f s of test runs", cand.instance_id,
+                 len(validation.fail_to_pass), len(validation.pass_to_pass), len(validation.flaky), validation.seconds)
+        return record
+
+    def _other_images(self, cand: Candidate, lang: Any) -> dict[str, str]:
+        from .languages import _run
+
+        digest = hashlib.sha256(cand.tree).hexdigest()
+        if digest not in self._scripts:
+            with tempfile.TemporaryDirectory(prefix="synth-tree-") as tmp:
+                self._scripts[digest] = lang.setup_script(unpack(cand.tree, Path(tmp)))
+        script = self._scripts[digest]
+        imgs = _run.images(lang, cand.tree, script, cand.start_patch, log=log.info)
+        return {**imgs, "script": script}
+
+    def _build_mutation_other(self, mutation: Mutation) -> TupleRecord | Rejection:
+        """`_build_mutation` for the language layer: screen in the project's shared container."""
+        from .languages import _run
+
+        cand, mutant = mutation.candidate, mutation.mutant
+        lang = language(self._language(cand.tree))
+        project = self._tested_other(lang)
+        assert project.box is not None and project.original is not None
+        path = f"/testbed/{mutant.path}"
+        project.box.write_file(path, mutant.mutated_source.encode(), user=USER)
+        try:
+            screen = _run.reading(project.box, lang, self.settings.timeout)
+        finally:
+            project.box.write_file(path, mutation.original.encode(), user=USER)
+        judged = judge(screen)
+        if not judged.valid:
+            return self._reject(cand, f"the mutant's test run is invalid: {judged.reason}")
+        if any(m == "the tests did not build" for m in judged.messages.values()):
+            return self._reject(cand, "the mutant does not build")
+        if not any(o in ("failed", "error") for t, o in judged.results.items() if t not in project.failing):
+            return self._reject(cand, "the mutant breaks no test")
+        try:
+            imgs = self._other_images(cand, lang)
+            validation = _run.validate(imgs["task"], lang, "", cand.gold_patch, k=self.settings.k,
+                                       timeout=self.settings.timeout, before_runs=[screen], after_runs=project.original)
+        except SandboxError as exc:
+            return self._reject(cand, f"validation could not run: {' '.join(str(exc).split())[:300]}")
+        return self._build_other(cand, validation)
+
+    def _tested_other(self, lang: Any) -> _Project:
+        from .languages import _run
+
+        project = self._project
+        assert project is not None
+        if project.box is not None:
+            return project
+        unmutated = Candidate("mutation", project.repo, f"{project.repo}#original", project.commit, project.tree, "", "", "")
+        try:
+            imgs = self._other_images(unmutated, lang)
+        except SandboxError as exc:
+            raise SynthError(f"{project.repo}: environment setup failed: {' '.join(str(exc).split())[:400]}") from None
+        project.env = imgs["env"]
+        project.box = start_test_box(imgs["task"])
+        original = [_run.reading(project.box, lang, self.settings.timeout) for _ in range(self.settings.k)]
+        bad = [judged for judged in map(judge, original) if not judged.valid]
+        if bad:
+            raise SynthError(f"{project.repo}: its test suite does not run cleanly: {bad[0].reason}")
+        project.original = original
+        project.failing = frozenset(t for r in original for t, o in judge(r).results.items() if o in ("failed", "error"))
+        log.info("%s: %d tests, %d failing before any mutation", project.repo, len(judge(original[0]).results),
+                 len(project.failing))
+        return project
+
     def _build_mutation(self, mutation: Mutation) -> TupleRecord | Rejection:
         """Screen the mutant in the project's shared test container; a mutant that breaks a test
         that passed before is validated (its k - 1 further runs) and built."""
+        if self._language(mutation.candidate.tree) != "python":
+            return self._build_mutation_other(mutation)
         project = self._tested_project()
         assert project.box is not None and project.original is not None
         cand, mutant = mutation.candidate, mutation.mutant
@@ -367,8 +487,18 @@ class CodeGenerator(Generator):
         return asyncio.run(go())
 
     # -- the tuple -----------------------------------------------------------------------------
-    def _record(self, cand: Candidate, script: str, images: dict[str, str], validation: Validation) -> TupleRecord:
+    def _record(self, cand: Candidate, script: str, images: dict[str, str], validation: Validation,
+                lang: str = "python") -> TupleRecord:
         run, s = self.run, self.settings
+        from .languages._run import SUITE as other_suite
+
+        runner_name = "pytest"
+        if lang != "python":
+            with tempfile.TemporaryDirectory(prefix="synth-tree-") as tmp:
+                root = unpack(cand.tree, Path(tmp))
+                manifest = manifest_of((root / "package.json").read_text("utf-8", "replace")) if (root / "package.json").exists() else {}
+            chosen = language(lang)
+            runner_name = chosen.runner(manifest)
         state = {"repo": run.write_asset("code", cand.tree, ".tar.gz", "application/gzip")}
         if cand.start_patch:
             state["start_patch"] = run.write_asset("code", cand.start_patch.encode(), ".patch", "text/x-diff")
@@ -377,8 +507,9 @@ class CodeGenerator(Generator):
         environment = EnvironmentSpec(
             family="code", category=cand.source, seed=s.seed, index=self.accepted,
             difficulty=difficulty(cand.gold_patch), state=state, tools=tool_specs(),
-            metadata={"repo": cand.repo, "commit": cand.commit, "language": "python", "suite": s.suite,
-                      "setup_script": script, "runner": "pytest", "images": images},
+            metadata={"repo": cand.repo, "commit": cand.commit, "language": lang,
+                      "suite": s.suite if lang == "python" else other_suite, "setup_script": script,
+                      "runner": runner_name, "images": images},
         )
         task = TaskSpec(
             family="code", category=cand.source, environment_key=environment.key,
@@ -388,8 +519,10 @@ class CodeGenerator(Generator):
             answer_schema={"type": "string", "description": "a git diff of the repository (made by the submit tool)"},
             metadata={"instance_id": cand.instance_id, "source": cand.source, "repo": cand.repo},
         )
+        extra = {"language": lang} if lang != "python" else {}
         verifier = VerifierSpec(name="code.tests", args={
-            "runner": "pytest",
+            **extra,
+            "runner": runner_name,
             "test_files": list(cand.test_files),
             "fail_to_pass": validation.fail_to_pass,
             "pass_to_pass": validation.pass_to_pass,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import difflib
 import random
+import re
 import subprocess
 import sys
 import tarfile
@@ -192,3 +193,169 @@ def checkout_head(repo: Path, into: Path) -> tuple[Path, str]:
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         tar.extractall(into, filter="data")
     return into, commit
+
+
+# -- other languages: the same operators on tree-sitter syntax trees -------------------------------------
+_TS_COMPARE = {"<": ">=", ">=": "<", ">": "<=", "<=": ">", "==": "!=", "!=": "==", "===": "!==", "!==": "==="}
+_TS_ARITH = {"+": "-", "-": "+", "*": "/", "/": "*", "%": "/"}
+_TS_BOOL = {"&&": "||", "||": "&&"}
+_TS_FUNCTIONS = {"function_declaration", "method_declaration", "method_definition", "function_item",
+                 "constructor_declaration", "function_expression", "arrow_function"}
+_TS_INTEGERS = {"int_literal", "number", "integer_literal", "decimal_integer_literal"}
+_TS_RETURN_NULL = {"javascript": "undefined", "typescript": "undefined", "java": "null"}
+_TS_STATEMENTS = {"expression_statement", "inc_statement", "dec_statement"}
+
+
+def _parser(language: str):  # type: ignore[no-untyped-def]
+    """A tree-sitter parser for `language` (its grammar is a PyPI package: tree-sitter-NAME)."""
+    import importlib
+
+    from tree_sitter import Language as TSLanguage, Parser
+
+    module = {"go": "tree_sitter_go", "javascript": "tree_sitter_javascript", "typescript": "tree_sitter_typescript",
+              "rust": "tree_sitter_rust", "java": "tree_sitter_java"}[language]
+    grammar = importlib.import_module(module)
+    handle = grammar.language_typescript() if language == "typescript" else grammar.language()
+    return Parser(TSLanguage(handle))
+
+
+def _ts_name(node) -> str:  # type: ignore[no-untyped-def]
+    name = node.child_by_field_name("name")
+    if name is None and node.parent is not None and node.parent.type == "variable_declarator":
+        name = node.parent.child_by_field_name("name")
+    return name.text.decode("utf-8", "replace") if name is not None else ""
+
+
+def _ts_mutations(node, language: str) -> Iterator[tuple[str, int, int, str]]:  # type: ignore[no-untyped-def]
+    """(operator, start byte, end byte, replacement) for one syntax node."""
+    kind = node.type
+    if kind == "binary_expression":
+        op = node.child_by_field_name("operator")
+        text = op.text.decode() if op is not None else ""
+        for name, table in (("compare_flip", _TS_COMPARE), ("binop_swap", _TS_ARITH), ("boolop_swap", _TS_BOOL)):
+            if op is not None and text in table:
+                yield name, op.start_byte, op.end_byte, table[text]
+    elif kind in _TS_INTEGERS:
+        text = node.text.decode()
+        if text.isdigit() and int(text) < 1000:
+            yield "off_by_one", node.start_byte, node.end_byte, str(int(text) + 1)
+    elif kind in ("if_statement", "if_expression"):
+        cond = node.child_by_field_name("condition")
+        if cond is not None and b"\n" not in cond.text:
+            body = cond.text.decode()
+            inner = body[1:-1] if cond.type == "parenthesized_expression" else body
+            replacement = f"!({inner})"
+            if cond.type == "parenthesized_expression":
+                replacement = f"({replacement})"
+            yield "negate_condition", cond.start_byte, cond.end_byte, replacement
+    elif kind == "return_statement" and language in _TS_RETURN_NULL:
+        values = [c for c in node.named_children if c.type != "comment"]
+        if len(values) == 1 and b"\n" not in values[0].text and values[0].type not in ("null", "undefined"):
+            yield "return_null", values[0].start_byte, values[0].end_byte, _TS_RETURN_NULL[language]
+    elif kind in _TS_STATEMENTS and b"\n" not in node.text and language in ("javascript", "typescript", "java"):
+        yield "drop_statement", node.start_byte, node.end_byte, ";"
+
+
+def ts_mutants(root: Path, language: object, seed: int) -> Iterator[Mutant]:
+    """At most one mutant per function of a non-Python project (a `synth.environments.code.languages`
+    Language), in seeded order; only functions whose name a test file mentions (the tests cover
+    them), each mutant re-parses without syntax errors and differs in one node."""
+    name = getattr(language, "name")
+    parser = _parser(name)
+    test_text = "\n".join(p.read_text("utf-8", "replace") for p in sorted(root.rglob("*"))
+                          if p.is_file() and getattr(language, "is_test_path")(p.relative_to(root).as_posix())
+                          and "node_modules" not in p.parts and p.suffix in getattr(language, "extensions"))
+    rng = random.Random(f"mutate:{seed}")
+    functions = []
+    for path in getattr(language, "source_files")(root):
+        source = path.read_bytes()
+        tree = parser.parse(source)
+        # a file the tests load (by its stem, or the package's index required as '..') is covered whole
+        stem = path.stem
+        whole = name in ("javascript", "typescript") and bool(re.search(rf"\b{re.escape(stem)}\b", test_text)) and stem not in ("main", "lib", "src") or (
+            stem == "index" and re.search(r"require\(\s*['\"]\.\.?/?['\"]\s*\)|from\s+['\"]\.\.?/?['\"]", test_text))
+        stack = [tree.root_node]
+        while stack:
+            node = stack.pop()
+            stack.extend(reversed(node.children))
+            if node.type in _TS_FUNCTIONS:
+                fname = _ts_name(node)
+                if whole or (fname and re.search(rf"\b{re.escape(fname)}\b", test_text)):
+                    line = node.start_point[0] + 1
+                    functions.append((path, fname or f"{stem}:{line}", node, source))
+    rng.shuffle(functions)
+    for path, fname, fn, source in functions:
+        body = fn.child_by_field_name("body") or fn
+        nodes, stack = [], [body]
+        while stack:
+            node = stack.pop()
+            nodes.append(node)
+            stack.extend(reversed(node.children))
+        options = [m for n in nodes for m in _ts_mutations(n, name)]
+        rng.shuffle(options)
+        for operator, start, end, text in options:
+            mutated = source[:start] + text.encode() + source[end:]
+            if mutated == source or parser.parse(mutated).root_node.has_error:
+                continue
+            line = source[:start].count(b"\n") + 1
+            yield Mutant(path.relative_to(root).as_posix(), fname, operator, line, mutated.decode("utf-8"))
+            break
+
+
+def fetch_npm(spec: str, into: Path) -> Path:
+    """Download and unpack the npm package NAME@VERSION (`npm pack`); returns the project root."""
+    into.mkdir(parents=True, exist_ok=True)
+    try:
+        done = subprocess.run(["npm", "pack", "--silent", "--pack-destination", str(into), spec], capture_output=True,
+                              text=True, timeout=600, cwd=into)
+    except FileNotFoundError:
+        raise ConfigError(f"--npm {spec}: npm is not installed on this machine (apt-get install npm)") from None
+    archives = sorted(into.glob("*.tgz"))
+    if done.returncode != 0 or not archives:
+        raise ConfigError(f"--npm {spec}: npm could not download it: {(done.stderr or done.stdout).strip()[-300:]}")
+    target = into / "src"
+    with tarfile.open(archives[0]) as tar:
+        tar.extractall(target, filter="data")
+    roots = [p for p in target.iterdir() if p.is_dir()]
+    if len(roots) != 1:
+        raise GenerationError(f"--npm {spec}: unexpected archive layout")
+    return roots[0]
+
+
+_GO_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "go.etcd.io")
+
+
+def fetch_debian(package: str, into: Path) -> tuple[Path, str]:
+    """Download a Debian binary package that ships a project's source with its tests
+    (`apt-get download`, unpacked with dpkg-deb): a Go module (golang-*-dev, GOPATH layout: a
+    go.mod is written when it has none) or a crate (librust-*-dev). Returns (root, version)."""
+    into.mkdir(parents=True, exist_ok=True)
+    try:
+        done = subprocess.run(["apt-get", "download", package], capture_output=True, text=True, timeout=600, cwd=into)
+    except FileNotFoundError:
+        raise ConfigError(f"--debian {package}: apt-get is not available on this machine") from None
+    debs = sorted(into.glob("*.deb"))
+    if done.returncode != 0 or not debs:
+        raise ConfigError(f"--debian {package}: apt-get could not download it (run apt-get update?): "
+                          f"{(done.stderr or done.stdout).strip()[-300:]}")
+    version = debs[0].name.split("_")[1] if debs[0].name.count("_") >= 2 else "0"
+    unpacked = into / "deb"
+    subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(unpacked)], check=True, timeout=300)
+    gocode, cargo = unpacked / "usr/share/gocode/src", unpacked / "usr/share/cargo/registry"
+    if gocode.is_dir():
+        root = gocode
+        parts: list[str] = []
+        while True:
+            subdirs = [p for p in root.iterdir() if p.is_dir()]
+            if (parts[:1] and parts[0] in _GO_HOSTS and len(parts) == 3) or any(root.glob("*.go")) or len(subdirs) != 1:
+                break
+            root = subdirs[0]
+            parts.append(root.name)
+        if not (root / "go.mod").exists():
+            (root / "go.mod").write_text(f"module {'/'.join(parts)}\n\ngo 1.19\n")
+        return root, version
+    if cargo.is_dir():
+        crates = [p for p in cargo.iterdir() if (p / "Cargo.toml").exists()]
+        if len(crates) == 1:
+            return crates[0], version
+    raise ConfigError(f"--debian {package}: it ships no Go module (/usr/share/gocode) or crate (/usr/share/cargo)")

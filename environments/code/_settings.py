@@ -3,7 +3,7 @@
 Sits between the command line (each field is an option `--field-name`, its docstring the help) and
 the code generator. Guarantees: a bad combination is refused with one line before the run
 directory exists (exactly one source; --mutate only with --git; a known Debian suite; OWNER/NAME;
-NAME==VERSION), and `stage_config` is the generate config that runs made before these settings
+NAME==VERSION; NAME@VERSION; a Debian package name; a known language), and `stage_config` is the generate config that runs made before these settings
 existed recorded, so they resume.
 """
 
@@ -35,6 +35,13 @@ class CodeSettings(FamilySettings):
     """Mine a local repository's history (or mutate it with --mutate)."""
     sdist: str | None = None
     """Mutate a PyPI source release: NAME==VERSION."""
+    npm: str | None = None
+    """Mutate an npm package whose tarball ships its tests: NAME@VERSION (JavaScript/TypeScript)."""
+    debian: str | None = None
+    """Mutate a project a Debian package ships with its tests: a golang-*-dev (Go module) or
+    librust-*-dev (crate) binary package, fetched with apt-get download."""
+    language: str = "auto"
+    """Language of the project: auto (from its manifest), python, go, javascript, rust."""
     mutate: bool = False
     """With --git: mutate the project at HEAD instead of mining history."""
     n: int = Field(5, ge=1, le=100_000)
@@ -79,10 +86,35 @@ class CodeSettings(FamilySettings):
             raise ValueError(f"{sdist!r}: give NAME==VERSION, e.g. toolz==0.12.1")
         return sdist
 
+    @field_validator("npm")
+    @classmethod
+    def _npm_spec(cls, npm: str | None) -> str | None:
+        if npm is not None and not re.fullmatch(r"(@[\w.-]+/)?[\w.-]+@[\w.+-]+", npm):
+            raise ValueError(f"{npm!r}: give NAME@VERSION, e.g. minimist@1.2.8")
+        return npm
+
+    @field_validator("debian")
+    @classmethod
+    def _debian_package(cls, debian: str | None) -> str | None:
+        if debian is not None and not re.fullmatch(r"[a-z0-9][a-z0-9+.-]+", debian):
+            raise ValueError(f"{debian!r}: give a Debian binary package name, e.g. golang-github-pmezard-go-difflib-dev")
+        return debian
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, language: str) -> str:
+        from .languages import LANGUAGES
+
+        known = ("auto", "python", *LANGUAGES)
+        if language not in known:
+            raise ValueError(f"{language!r}: known languages are {', '.join(known)}")
+        return language
+
     @model_validator(mode="after")
     def _one_source(self) -> "CodeSettings":
-        if sum(bool(source) for source in (self.github, self.git, self.sdist)) != 1:
-            raise ValueError("give exactly one of --github OWNER/NAME, --git PATH, --sdist NAME==VERSION")
+        if sum(bool(source) for source in (self.github, self.git, self.sdist, self.npm, self.debian)) != 1:
+            raise ValueError("give exactly one of --github OWNER/NAME, --git PATH, --sdist NAME==VERSION, "
+                             "--npm NAME@VERSION, --debian PACKAGE")
         if self.mutate and self.git is None:
             raise ValueError("--mutate goes with --git")
         return self
@@ -93,12 +125,18 @@ class CodeSettings(FamilySettings):
             origin: dict[str, Any] = {"github": self.github}
         elif self.git is not None:
             origin = {"git": str(Path(self.git).resolve()), "mutate": self.mutate}
+        elif self.npm:
+            origin = {"npm": self.npm}
+        elif self.debian:
+            origin = {"debian": self.debian}
         else:
             origin = {"sdist": self.sdist}
         config: dict[str, Any] = {
             "family": "code", **origin, "n": self.n, "k": self.k, "timeout": self.timeout, "max_lines": MAX_LINES,
             "max_files": MAX_FILES, "min_words": MIN_WORDS, "suite": self.suite, "seed": self.seed,
         }
+        if self.language != "auto":
+            config["language"] = self.language
         if self.setup_base_url:
             config["setup_model"] = {"base_url": self.setup_base_url, "model": self.setup_model}
         if self.judge_base_url:
