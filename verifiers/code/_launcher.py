@@ -599,7 +599,10 @@ def _child(spec, index):
     fcntl.fcntl(RECORD_FD, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
     _non_dumpable()
     write, end, fork, waitpid, flush_out = os.write, os._exit, os.fork, os.waitpid, sys.stdout.flush
-    base_exception, str_type, type_of, id_of = BaseException, str, type, id
+    base_exception, str_type, type_of, zip_, all_ = BaseException, str, type, zip, all
+    # the launcher's own helpers as the check and the records use them (not looked up in the
+    # launcher's module, which the project can reach as __main__)
+    has_contents, function_state, inner_of, junit_id = _has_contents, _function_state, _inner, _junit_id
     key_of = dict(zip(ids, keys)) if solo else {}
     wanted = set(ids) if ids is not None else None
 
@@ -636,9 +639,13 @@ def _child(spec, index):
     def watch(label, space):
         for key, value in list(space.items()):
             state = _function_state(value)
-            if state is not None or isinstance(value, type):
+            if state is not None or callable(value):
                 entries.append((label, space, key, (value,), (state,)))
 
+    import builtins
+
+    watch("the launcher", vars(sys.modules["__main__"]))
+    watch("builtins", vars(builtins))
     for name in WATCHED:
         module = sys.modules.get(name)
         if module is None:
@@ -661,14 +668,14 @@ def _child(spec, index):
         place of another: the audit hook keeps file names honest); from collection on, nothing."""
         for at, (label, space, key, values, states) in enumerate(entries):
             current = space.get(key)
-            if all(current is not value for value in values):
-                inner = _inner(current)
-                code = getattr(inner, "__code__", None) if type(inner).__name__ == "function" else None
+            if all_(current is not value for value in values):
+                inner = inner_of(current)
+                code = getattr(inner, "__code__", None) if type_of(inner).__name__ == "function" else None
                 if code is not None and code.co_filename.startswith(prefixes):
                     # pytest undoes some of these when it unconfigures: both are its own
-                    entries[at] = (label, space, key, values + (current,), states + (_function_state(current),))
+                    entries[at] = (label, space, key, values + (current,), states + (function_state(current),))
                     cells.extend((label + "." + key, cell, cell.cell_contents) for cell in inner.__closure__ or ()
-                                 if _has_contents(cell))
+                                 if has_contents(cell))
 
     def check(full=False):
         """What changed in the runner: every watched name must hold the same object, every cell of
@@ -677,11 +684,11 @@ def _child(spec, index):
         problems = []
         for label, space, key, values, states in entries:
             current = space.get(key)
-            known = [state for value, state in zip(values, states) if current is value]
-            if not known or full and _function_state(current) != known[0]:
+            known = [state for value, state in zip_(values, states) if current is value]
+            if not known or full and function_state(current) != known[0]:
                 problems.append("%s.%s" % (label, key))
         for label, cell, contents in cells:
-            if not _has_contents(cell) or cell.cell_contents is not contents:
+            if not has_contents(cell) or cell.cell_contents is not contents:
                 problems.append("a closure cell of " + label)
         for number, handler in handlers.items():
             current = getsignal(number)
@@ -794,7 +801,7 @@ def _child(spec, index):
             if problems:
                 report("T\tthe runner changed: " + ", ".join(problems[:5]))
                 stop()
-            ident = _junit_id(nodeid)
+            ident = junit_id(nodeid)
             if wanted is not None and ident not in wanted:
                 return
             seen = phases.pop(nodeid, {})
