@@ -604,13 +604,15 @@ def _child(spec, index):
     # launcher's module, which the project can reach as __main__)
     has_contents, function_state, inner_of, junit_id = _has_contents, _function_state, _inner, _junit_id
     key_of = dict(zip(ids, keys)) if solo else {}
+    batch_key = keys[0] if not solo else None
+    del keys
     wanted = set(ids) if ids is not None else None
 
     def report(line):
         write(RECORD_FD, (" ".join(line.split("\n")) + "\n").encode("utf-8", "replace"))
 
     def record(ident, outcome, message):
-        key = key_of.get(ident, "0" * 64) if solo else keys[0]
+        key = key_of.get(ident, "0" * 64) if solo else batch_key
         report("S\t%s\t%s\t%s\t-\t%s" % (key, ident, outcome, " ".join(str_type(message).split())[:300]))
 
     def stop():
@@ -845,16 +847,27 @@ def _child(spec, index):
                 return None
             if session.testsfailed and not session.config.option.continue_on_collection_errors:
                 raise session.Interrupted("%d errors during collection" % session.testsfailed)
+            import _thread
+            import warnings
+
             for item in session.items:
                 flush_out()
                 sys.stderr.flush()
-                pid = fork()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # fork in a multi-threaded process: ours, deliberate
+                    pid = fork()
                 if pid == 0:
-                    try:
-                        item.config.hook.pytest_runtest_protocol(item=item, nextitem=None)
-                    finally:
-                        flush_out()
-                        end(0)
+                    # this fork keeps only its own test's key and runs the test in a thread of its own:
+                    # the thread that forked (the fork's main thread, where signal handlers run) waits,
+                    # and a thread that is not the main one may not install a signal handler
+                    mine = key_of.pop(junit_id(item.nodeid), None)
+                    key_of.clear()
+                    if mine is not None:
+                        key_of[junit_id(item.nodeid)] = mine
+                    del mine
+                    _in_a_thread(_thread, lambda: item.config.hook.pytest_runtest_protocol(item=item, nextitem=None))
+                    flush_out()
+                    end(0)
                 waitpid(pid, 0)
             return True
 
@@ -872,6 +885,27 @@ def _child(spec, index):
     return int(code)
 
 
+def _in_a_thread(thread_module, work):
+    """Run `work` in a new thread while this one waits: signal handlers run only in the main
+    thread, with its frame, and a thread that is not the main one may not install them."""
+    done = thread_module.allocate_lock()
+    done.acquire()
+    outcome = []
+
+    def run():
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # reported by the waiting thread
+            outcome.append(exc)
+        finally:
+            done.release()
+
+    thread_module.start_new_thread(run, ())
+    del run
+    done.acquire()
+    return outcome[0] if outcome else None
+
+
 def main(argv):
     mode = argv[1]
     if mode == "probe":
@@ -879,7 +913,15 @@ def main(argv):
     elif mode == "run":
         sys.exit(supervise(argv[2]))
     elif mode == "child":
-        sys.exit(_child(_load(argv[2]), int(argv[3])))
+        import _thread
+
+        spec, index = _load(argv[2]), int(argv[3])
+        # the tests run in a thread of their own: the main thread holds nothing but this wait
+        result = _in_a_thread(_thread, lambda: _child(spec, index))
+        sys.stdout.flush()
+        if isinstance(result, BaseException):
+            raise result
+        sys.exit(result)
     sys.exit("synth launcher: unknown mode %r" % mode)
 
 
