@@ -105,40 +105,33 @@ class PytestRunner(Runner):
         return None
 
 
-_RECHECK_SUMMARY = re.compile(r"^synth-recheck \((?:pytest|unittest)\): (\d+) passed, (\d+) failed, (\d+) errors, "
-                              r"\d+ skipped$")
+class SynthRunner(Runner):
+    """A run whose XML and summary line synth's launcher wrote (`line`: the summary's pattern)."""
 
-
-class RecheckRunner(Runner):
-    """The second reading: synth's launcher wrote the XML and the summary line from its stream."""
-
-    name = "recheck"
+    line: ClassVar[re.Pattern[str]]
 
     def summary(self, log: str) -> Summary | None:
-        for line in reversed(log.splitlines()):
-            match = _RECHECK_SUMMARY.match(line.strip())
+        for text in reversed(log.splitlines()):
+            match = self.line.match(text.strip())
             if match is not None:
                 passed, failed, errors = (int(x) for x in match.groups())
                 return Summary(passed=passed, failed=failed, errors=errors)
         return None
 
 
-_KEYED_SUMMARY = re.compile(r"^synth-keyed \((?:main|solo)\): (\d+) passed, (\d+) failed, (\d+) errors, \d+ skipped$")
+class RecheckRunner(SynthRunner):
+    """Harness 2's second reading: the launcher wrote the XML and the summary line from its stream."""
+
+    name = "recheck"
+    line = re.compile(r"^synth-recheck \((?:pytest|unittest)\): (\d+) passed, (\d+) failed, (\d+) errors, \d+ skipped$")
 
 
-class KeyedRunner(Runner):
+class KeyedRunner(SynthRunner):
     """Harness 3: the root supervisor wrote the XML and the summary line from the keyed records it
     verified (docs/code-grading.md)."""
 
     name = "keyed"
-
-    def summary(self, log: str) -> Summary | None:
-        for line in reversed(log.splitlines()):
-            match = _KEYED_SUMMARY.match(line.strip())
-            if match is not None:
-                passed, failed, errors = (int(x) for x in match.groups())
-                return Summary(passed=passed, failed=failed, errors=errors)
-        return None
+    line = re.compile(r"^synth-keyed \((?:main|solo)\): (\d+) passed, (\d+) failed, (\d+) errors, \d+ skipped$")
 
 
 RUNNERS: dict[str, Runner] = {"pytest": PytestRunner(), "recheck": RecheckRunner(), "keyed": KeyedRunner()}

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from string import Template
 from typing import Callable
 
+from synth.environments.code._exploits import REPORTS_REWRITTEN_AT_EXIT
+
 BOTH = ("toolz", "moreit")
 UNITTEST = ("moreit",)
 PYTEST = ("toolz",)
@@ -282,34 +284,8 @@ _rt_writer()
 # -- the result channel ----------------------------------------------------------------------------
 # in the second reading: a passing result for every test asked for, then exit 0 before any runs;
 # in the main reading: the XML rewritten at exit with a fake summary line (the old exploit)
-AT_EXIT_REWRITE = '''
-
-def _rt_rewrite_at_exit():
-    import atexit as _ax, os as _os, re as _re, sys as _sys
-    _end = getattr(_os, "_ex" + "it")
-
-    def _go():
-        total = 0
-        for base, _dirs, files in _os.walk("/tmp"):
-            for name in files:
-                if not name.endswith(".xml"):
-                    continue
-                path = _os.path.join(base, name)
-                try:
-                    text = open(path).read()
-                    text = _re.sub(r"<(failure|error)\\b[^>]*?/>|<(failure|error)\\b.*?</(failure|error)>", "", text, flags=_re.S)
-                    text = _re.sub(r'(failures|errors)="[0-9]+"', r'\\1="0"', text)
-                    open(path, "w").write(text)
-                    total = max(total, text.count("<testcase"))
-                except OSError:
-                    pass
-        if total:
-            _sys.stdout.write("\\n" + "=" * 20 + " %d passed in 0.50s " % total + "=" * 20 + "\\n")
-        _sys.stdout.flush()
-        _end(0)
-
-    _ax.register(_go)
-'''
+AT_EXIT_REWRITE = REPORTS_REWRITTEN_AT_EXIT.replace("_synth_rewrite_at_exit(True)", "").replace(
+    "def _synth_rewrite_at_exit(fake_summary):", "def _rt_rewrite_at_exit(fake_summary=True):")
 
 
 def _forge(write: str) -> str:
