@@ -476,7 +476,7 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
 
     def channel_path(path):
         if type(path) is int:
-            return path in (KEY_FD, RECORD_FD)
+            return path == RECORD_FD  # (descriptor 3 was closed once the keys were read: it is reused)
         if type(path) is bytes_type:
             path = path.decode("utf-8", "replace")
         if type(path) is not str_type or "proc" not in path and "/dev/fd" not in path:
