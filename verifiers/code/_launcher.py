@@ -373,7 +373,8 @@ FUNCTION_ATTRS = frozenset({"__code__", "__defaults__", "__kwdefaults__"})
 TRAMPOLINES = frozenset({("inspect.py", "currentframe"), ("inspect.py", "stack"), ("inspect.py", "trace"),
                          ("inspect.py", "getouterframes"), ("inspect.py", "getinnerframes"),
                          ("__init__.py", "<lambda>"), ("__init__.py", "currentframe"), ("traceback.py", "walk_stack"),
-                         ("traceback.py", "walk_tb")})
+                         ("traceback.py", "walk_tb"), ("base_tasks.py", "_task_get_stack"),
+                         ("base_tasks.py", "_task_print_stack"), ("tasks.py", "get_stack"), ("tasks.py", "print_stack")})
 """Standard-library functions that hand a frame back to their caller: their caller is judged."""
 
 
@@ -765,117 +766,122 @@ def _child(spec, index):
             raise errors[0]
         observed[item.nodeid] = "returned"
 
-    class Keyed:
-        @pytest.hookimpl(tryfirst=True)
-        def pytest_pyfunc_call(self, pyfuncitem):
-            function = pyfuncitem.obj
-            if getattr(function, "__code__", None) is not None and function.__code__.co_flags & 0x380:
-                observed[pyfuncitem.nodeid] = "a coroutine or generator"
-                return None
-            funcargs = pyfuncitem.funcargs
-            arguments = {arg: funcargs[arg] for arg in pyfuncitem._fixtureinfo.argnames}
-            try:
-                function(**arguments)
-            except base_exception as exc:
-                observed[pyfuncitem.nodeid] = "raised " + type_of(exc).__name__
-                raise
-            observed[pyfuncitem.nodeid] = "returned"
-            return True
+    # synth's plugin: functions in a namespace, not a class (a class is found by anyone through
+    # object.__subclasses__(), and its methods' closures lead to the keys)
+    hookimpl = pytest.hookimpl
 
-        @pytest.hookimpl(tryfirst=True)
-        def pytest_runtest_call(self, item):
-            if type_of(item).__name__ == "TestCaseFunction" and (getattr(item, "_testcase", None) or item.instance) is not None:
-                item.runtest = functools.partial(run_case, item)
+    @hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(pyfuncitem):
+        function = pyfuncitem.obj
+        if getattr(function, "__code__", None) is not None and function.__code__.co_flags & 0x380:
+            observed[pyfuncitem.nodeid] = "a coroutine or generator"
+            return None
+        funcargs = pyfuncitem.funcargs
+        arguments = {arg: funcargs[arg] for arg in pyfuncitem._fixtureinfo.argnames}
+        try:
+            function(**arguments)
+        except base_exception as exc:
+            observed[pyfuncitem.nodeid] = "raised " + type_of(exc).__name__
+            raise
+        observed[pyfuncitem.nodeid] = "returned"
+        return True
 
-        @pytest.hookimpl(tryfirst=True)
-        def pytest_runtest_logreport(self, report):
-            seen = phases.setdefault(report.nodeid, {})
-            if report.when in ("setup", "call", "teardown"):
-                text = "" if report.passed else " ".join(str_type(getattr(report, "longreprtext", "")).split()[-40:])
-                if report.when not in seen or seen[report.when][0] == "passed":
-                    seen[report.when] = (report.outcome, text)
-            elif report.failed:
-                failed_reports[report.nodeid] = "a failed report"
+    @hookimpl(tryfirst=True)
+    def pytest_runtest_call(item):
+        if type_of(item).__name__ == "TestCaseFunction" and (getattr(item, "_testcase", None) or item.instance) is not None:
+            item.runtest = functools.partial(run_case, item)
 
-        @pytest.hookimpl(tryfirst=True)
-        def pytest_runtest_logfinish(self, nodeid, location):
-            problems = check()
-            if problems:
-                report("T\tthe runner changed: " + ", ".join(problems[:5]))
-                stop()
-            ident = junit_id(nodeid)
-            if wanted is not None and ident not in wanted:
-                return
-            seen = phases.pop(nodeid, {})
-            body = observed.pop(nodeid, "not run")
-            outcome, message = "passed", ""
-            for when in ("setup", "call", "teardown"):
-                state, text = seen.get(when, ("failed", "no %s phase" % when))
-                if state != "passed":
-                    outcome = "skipped" if state == "skipped" else "failed" if when == "call" else "error"
-                    message = text or state
-                    break
-            if outcome == "passed" and nodeid in failed_reports:
-                outcome, message = "failed", failed_reports.pop(nodeid)
-            if outcome == "passed" and body != "returned":
-                outcome, message = "failed", "the test body did not return normally (%s)" % body
-            record(ident, outcome, message)
+    @hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(report):
+        seen = phases.setdefault(report.nodeid, {})
+        if report.when in ("setup", "call", "teardown"):
+            text = "" if report.passed else " ".join(str_type(getattr(report, "longreprtext", "")).split()[-40:])
+            if report.when not in seen or seen[report.when][0] == "passed":
+                seen[report.when] = (report.outcome, text)
+        elif report.failed:
+            failed_reports[report.nodeid] = "a failed report"
 
-        @pytest.hookimpl(tryfirst=True)
-        def pytest_collection(self, session):
-            settle()
+    @hookimpl(tryfirst=True)
+    def pytest_runtest_logfinish(nodeid, location):
+        problems = check()
+        if problems:
+            report("T\tthe runner changed: " + ", ".join(problems[:5]))
+            stop()
+        ident = junit_id(nodeid)
+        if wanted is not None and ident not in wanted:
+            return
+        seen = phases.pop(nodeid, {})
+        body = observed.pop(nodeid, "not run")
+        outcome, message = "passed", ""
+        for when in ("setup", "call", "teardown"):
+            state, text = seen.get(when, ("failed", "no %s phase" % when))
+            if state != "passed":
+                outcome = "skipped" if state == "skipped" else "failed" if when == "call" else "error"
+                message = text or state
+                break
+        if outcome == "passed" and nodeid in failed_reports:
+            outcome, message = "failed", failed_reports.pop(nodeid)
+        if outcome == "passed" and body != "returned":
+            outcome, message = "failed", "the test body did not return normally (%s)" % body
+        record(ident, outcome, message)
 
-        @pytest.hookimpl(trylast=True)
-        def pytest_collection_modifyitems(self, session, config, items):
-            for item in items:
-                module = getattr(item, "module", None)
-                if module is not None and id(module) not in test_modules:
-                    test_modules.add(id(module))
-                    trusted_files.add(getattr(module, "__file__", None) or "")
-                    watch(getattr(module, "__name__", "a test module"), vars(module))
-            if wanted is None:
-                return
-            keep = [item for item in items if _junit_id(item.nodeid) in wanted]
-            dropped = [item for item in items if _junit_id(item.nodeid) not in wanted]
-            if dropped:
-                config.hook.pytest_deselected(items=dropped)
-            items[:] = keep
+    @hookimpl(tryfirst=True)
+    def pytest_collection(session):
+        settle()
 
-        @pytest.hookimpl(tryfirst=True)
-        def pytest_runtestloop(self, session):
-            if not solo:
-                return None
-            if session.testsfailed and not session.config.option.continue_on_collection_errors:
-                raise session.Interrupted("%d errors during collection" % session.testsfailed)
-            import _thread
-            import warnings
+    @hookimpl(trylast=True)
+    def pytest_collection_modifyitems(session, config, items):
+        for item in items:
+            module = getattr(item, "module", None)
+            if module is not None and id(module) not in test_modules:
+                test_modules.add(id(module))
+                trusted_files.add(getattr(module, "__file__", None) or "")
+                watch(getattr(module, "__name__", "a test module"), vars(module))
+        if wanted is None:
+            return
+        keep = [item for item in items if _junit_id(item.nodeid) in wanted]
+        dropped = [item for item in items if _junit_id(item.nodeid) not in wanted]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
-            for item in session.items:
+    @hookimpl(tryfirst=True)
+    def pytest_runtestloop(session):
+        if not solo:
+            return None
+        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+            raise session.Interrupted("%d errors during collection" % session.testsfailed)
+        import _thread
+        import warnings
+
+        for item in session.items:
+            flush_out()
+            sys.stderr.flush()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # fork in a multi-threaded process: ours, deliberate
+                pid = fork()
+            if pid == 0:
+                # this fork keeps only its own test's key and runs the test in a thread of its own:
+                # the thread that forked (the fork's main thread, where signal handlers run) waits,
+                # and a thread that is not the main one may not install a signal handler
+                mine = key_of.pop(junit_id(item.nodeid), None)
+                key_of.clear()
+                if mine is not None:
+                    key_of[junit_id(item.nodeid)] = mine
+                del mine
+                _in_a_thread(_thread, lambda: item.config.hook.pytest_runtest_protocol(item=item, nextitem=None))
                 flush_out()
-                sys.stderr.flush()
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # fork in a multi-threaded process: ours, deliberate
-                    pid = fork()
-                if pid == 0:
-                    # this fork keeps only its own test's key and runs the test in a thread of its own:
-                    # the thread that forked (the fork's main thread, where signal handlers run) waits,
-                    # and a thread that is not the main one may not install a signal handler
-                    mine = key_of.pop(junit_id(item.nodeid), None)
-                    key_of.clear()
-                    if mine is not None:
-                        key_of[junit_id(item.nodeid)] = mine
-                    del mine
-                    _in_a_thread(_thread, lambda: item.config.hook.pytest_runtest_protocol(item=item, nextitem=None))
-                    flush_out()
-                    end(0)
-                waitpid(pid, 0)
-            return True
+                end(0)
+            waitpid(pid, 0)
+        return True
+
+    keyed = types.SimpleNamespace(**{name: value for name, value in locals().items() if name.startswith("pytest_")})
 
     files = list(child.get("files", []))
     if solo:  # only the files of the tests asked for are collected
         files = _files_of(ids, child.get("rootdir", root)) or files
     args = list(child["args"]) + ["-p", "no:debugging"] + files
-    code = pytest.main(args, plugins=plugins + [Keyed()])
+    code = pytest.main(args, plugins=plugins + [keyed])
     problems = check(full=True)
     if problems:
         report("T\tthe runner changed: " + ", ".join(problems[:5]))
