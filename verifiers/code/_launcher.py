@@ -588,6 +588,21 @@ def _has_contents(cell):
         return False
 
 
+def _loaded_from_source(module, path, root):
+    """Whether a test module was made from its own file by a loader from outside the repository
+    (an import hook of the project's could serve other code under the test's name)."""
+    spec = getattr(module, "__spec__", None)
+    loader = getattr(spec, "loader", None)
+    origin = getattr(spec, "origin", None)
+    if loader is None or origin is None or os.path.realpath(origin) != os.path.realpath(path):
+        return False
+    if getattr(loader, "path", origin) != origin:
+        return False
+    loader_module = sys.modules.get(type(loader).__module__ or "")
+    loader_file = getattr(loader_module, "__file__", None)
+    return loader_module is not None and (loader_file is None or not _under(loader_file, root))
+
+
 def _child(spec, index):
     import fcntl
     import functools
@@ -604,6 +619,9 @@ def _child(spec, index):
     # the launcher's own helpers as the check and the records use them (not looked up in the
     # launcher's module, which the project can reach as __main__)
     has_contents, function_state, inner_of, junit_id = _has_contents, _function_state, _inner, _junit_id
+
+    def loaded_from(module, path, check=_loaded_from_source):
+        return check(module, path, root)
     key_of = dict(zip(ids, keys)) if solo else {}
     batch_key = keys[0] if not solo else None
     del keys
@@ -835,7 +853,11 @@ def _child(spec, index):
             module = getattr(item, "module", None)
             if module is not None and id(module) not in test_modules:
                 test_modules.add(id(module))
-                trusted_files.add(getattr(module, "__file__", None) or "")
+                path = str(getattr(item, "path", None) or getattr(item, "fspath", ""))
+                if not loaded_from(module, path):
+                    report("T\tthe test module %s was not loaded from its file" % getattr(module, "__name__", path))
+                    stop()
+                trusted_files.add(path)
                 watch(getattr(module, "__name__", "a test module"), vars(module))
         if wanted is None:
             return
