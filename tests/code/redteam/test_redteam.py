@@ -22,20 +22,12 @@ from .attacks import ATTACKS, Attack
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
-WINNING: dict[tuple[str, str], str] = {} and {
-    ("moreit", "should_stop"): "framework_exceptions",
-    ("toolz", "wraps_around_the_runner"): "provenance",
-    ("toolz", "compiled_under_the_runner_file"): "provenance",
-    ("toolz", "code_swap_pyfunc_call"): "identity",
-    ("toolz", "guard_found_by_gc"): "reachability",
-    ("toolz", "guard_found_by_frames"): "reachability",
-    ("toolz", "guard_class_in_main"): "reachability",
-    ("toolz", "writer_swapped_in_its_cell"): "reachability",
-    ("moreit", "writer_swapped_in_its_cell"): "reachability",
-    ("toolz", "results_forged_on_the_fd"): "channel",
-    ("moreit", "results_forged_on_the_fd"): "channel",
-}
-"""(project, attack) -> class, for the attacks that still pass a task (strict xfail)."""
+WINNING: dict[tuple[str, str], str] = {}
+"""(project, attack) -> class, for the attacks that still pass a task (strict xfail). Against harness
+2 eleven won (should_stop on more-itertools; wraps_around_the_runner, compiled_under_the_runner_file,
+code_swap_pyfunc_call, guard_found_by_gc, guard_found_by_frames and guard_class_in_main on toolz;
+writer_swapped_in_its_cell and results_forged_on_the_fd on both), plus both attacks through the
+agent's tools; against harness 3 none does."""
 
 
 def _cases():
