@@ -264,7 +264,9 @@ def _run_child(spec, spec_path, index, child, timeout):
     reader = threading.Thread(target=_drain, args=(rec_r, chunks), daemon=True)
     env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "HOME": spec.get("home", "/home/synth"),
            "LANG": "C.UTF-8", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-    argv = [sys.executable, "-I", "-B", os.path.abspath(__file__), "child", spec_path, str(index)]
+    # a language runner's command (keyed: it reads fd 3 first, writes records to fd 4), else Python's
+    argv = child.get("argv") or [sys.executable, "-I", "-B", os.path.abspath(__file__), "child", spec_path, str(index)]
+    env.update({k: v for k, v in child.get("env", {}).items() if k not in env})
     sys.stdout.flush()
     try:
         process = subprocess.Popen(argv, cwd=spec["root"], env=env, pass_fds=(KEY_FD, RECORD_FD), user=uid, group=gid,
