@@ -42,6 +42,7 @@ from typing import Any, Callable
 from synth import SandboxError
 from synth.sandbox import Limits, Sandbox, build_layer, ensure_base, start_sandbox
 from synth.verifiers.code import (
+    ALLOW_MARK,
     HARNESS_VERSION,
     LAUNCHER,
     MAX_JUNIT_BYTES,
@@ -54,6 +55,7 @@ from synth.verifiers.code import (
     forbidden_path,
     judge,
     problems,
+    scan_python,
 )
 
 from ._patch import drop_protected, is_protected_path, parse
@@ -146,10 +148,13 @@ def _tree(folder: str, files: dict[str, bytes]) -> bytes:
 
 
 def run_tests(box: Sandbox, harness: Harness, test_files: list[str], timeout: float, *,
-              reading: Reading = "main", ids: list[str] | tuple[str, ...] = ()) -> TestRun:
-    """One reading of the tests (the main one, or the second reading of `ids`) by the launcher."""
+              reading: Reading = "main", ids: list[str] | tuple[str, ...] = (), observe: bool = True) -> TestRun:
+    """One reading of the tests by the launcher: the main one (the test files in one keyed
+    process), or `solo` (each of `ids` in its own fork). `observe` (validation and mining, where
+    the code is trusted): the audit events the tests ask for are listed (`allowances`) instead of
+    ending the run; grading passes observe=False, so an event the task does not allow ends it."""
     folder = f"/tmp/synth-run-{secrets.token_hex(12)}"
-    spec = harness.spec(reading, run=folder, test_files=test_files, ids=list(ids), timeout=timeout)
+    spec = harness.spec(reading, run=folder, test_files=test_files, ids=list(ids), timeout=timeout, observe=observe)
     box.put_tree("/tmp", _tree(folder, {"launch.py": LAUNCHER, "spec.json": json.dumps(spec).encode()}))
     result = box.exec(f"cd {ROOT} && exec python -I -S {folder}/launch.py run {folder}/spec.json",
                       timeout=timeout + 30, user="0:0", output_cap=LOG_CAP)
@@ -159,9 +164,21 @@ def run_tests(box: Sandbox, harness: Harness, test_files: list[str], timeout: fl
             xml = box.read_file(spec["junit"], limit=MAX_JUNIT_BYTES).decode("utf-8", "replace")
         except SandboxError:
             xml = None
-    return TestRun(runner="pytest" if reading == "main" else "recheck", exit_code=result.exit_code,
+    return TestRun(runner="keyed", exit_code=result.exit_code,
                    timed_out=result.timed_out or result.exit_code == 124, junit_xml=xml, log=result.output,
                    duration=round(result.duration, 3), command=harness.command(reading, test_files, list(ids)))
+
+
+def allowances(run: TestRun) -> list[str]:
+    """The audit events an observed run's tests asked for (the launcher's SYNTH-ALLOW line)."""
+    found: set[str] = set()
+    for line in run.log.splitlines():
+        if line.startswith(ALLOW_MARK):
+            try:
+                found.update(str(e) for e in json.loads(line[len(ALLOW_MARK):]))
+            except ValueError:
+                pass
+    return sorted(found)
 
 
 def probe(box: Sandbox, test_files: list[str]) -> Harness:
@@ -262,6 +279,27 @@ def apply_submission(box: Sandbox, diff: str) -> tuple[str, bool, str]:
     return "; ".join(reasons)[:2000], True, ""
 
 
+def scan_changes(box: Sandbox, diff: str) -> list[str]:
+    """The static tamper scan of the Python files `diff` changed, as the box holds them now (after
+    applying it) against the task's commit: `path:line: construct` (`synth.verifiers.code.scan_python`)."""
+    found = []
+    for section in parse(diff) if diff.strip() else []:
+        path = section.new_path
+        if not path.endswith(".py") or path == "/dev/null":
+            continue
+        try:
+            after = box.read_file(f"{ROOT}/{path}", limit=4 * 1024 * 1024).decode("utf-8", "replace")
+        except SandboxError:
+            continue
+        before = None
+        if section.old_path != "/dev/null":
+            shown = box.exec(f"cd {ROOT} && git show HEAD:{shlex.quote(section.old_path)}", user=USER, timeout=60,
+                             output_cap=4 * 1024 * 1024)
+            before = shown.output if shown.exit_code == 0 else None
+        found += [f"{path}:{line}: {construct}" for line, construct in scan_python(before, after)]
+    return found
+
+
 def grading_run(task: str, submission: str, test_patch: str, harness: Harness | None, test_files: list[str],
                 fail_to_pass: list[str], pass_to_pass: list[str], timeout: float) -> dict[str, Any]:
     """Execute one submission for grading; returns the `GradingArtifacts` the verifier reads, as
@@ -288,16 +326,16 @@ def _grade(task: str, submission: str, test_patch: str, harness: Harness | None,
         rejected, applied, log = apply_submission(box, kept)
         if rejected or not applied:
             return GradingArtifacts(**base, rejected=rejected, apply_log=log)
+        base["tamper"] = scan_changes(box, kept)
         tests_applied, tests_log = apply_patch(box, test_patch)
         if not tests_applied:
             return GradingArtifacts(**base, patch_applied=True, apply_log=tests_log)
         base["harness"] = harness = harness or probe(box, test_files)
-        runs = [run_tests(box, harness, test_files, timeout)]
+        runs = [run_tests(box, harness, test_files, timeout, observe=False)]
         if _passes(runs[0], fail_to_pass + pass_to_pass) and fail_to_pass:
-            # the main reading passes the task: a second harness in a fresh process must agree on
-            # every test that decides it (F2P and P2P: a faked report can hide broken P2P tests
-            # too); nothing of the first run survives it (a read-only tree, its processes killed)
-            runs.append(run_tests(box, harness, test_files, timeout, reading="recheck", ids=fail_to_pass + pass_to_pass))
+            # the main reading passes the task: each F2P test again in its own process (a fork of
+            # one that collected them), with its own key; nothing of the first run survives it
+            runs.append(run_tests(box, harness, test_files, timeout, reading="solo", ids=fail_to_pass, observe=False))
     return GradingArtifacts(**base, patch_applied=True, test_patch_applied=True, apply_log=log, runs=runs)
 
 
@@ -402,65 +440,20 @@ def classify(before: list[TestRun], after: list[TestRun], k: int) -> Validation:
 
 def _readings(box: Sandbox, harness: Harness, test_files: list[str], timeout: float, done: list[TestRun] | None,
               k: int) -> list[TestRun]:
-    """Main readings up to k (runs already made count), stopping at the first invalid one."""
+    """Main readings up to k (runs already made count), stopping at the first invalid one; observed
+    (the audit events the tests ask for are listed, not refused)."""
     runs = list(done or [])
     while len(runs) < k and all(judge(r).valid for r in runs):
-        runs.append(run_tests(box, harness, test_files, timeout))
+        runs.append(run_tests(box, harness, test_files, timeout, observe=True))
     return runs
-
-
-def _in_classes(box: Sandbox, harness: Harness, tests: list[str]) -> bool:
-    """Whether every test id names a class (its classname is not a module file of the rootdir):
-    only then can they be TestCase methods, worth a unittest second reading."""
-    rootdir = posixpath.normpath(posixpath.join(ROOT, harness.rootdir))
-    files = sorted({posixpath.join(rootdir, t.rpartition("::")[0].replace(".", "/") + ".py") for t in tests})
-    found = box.exec("for f in " + " ".join(shlex.quote(f) for f in files) + '; do [ -f "$f" ] && echo "$f"; done; true',
-                     user=USER, timeout=30)
-    return not found.output.strip()
-
-
-def _second_reading(box: Sandbox, harness: Harness, fix: str, test_files: list[str], f2p: list[str], p2p: list[str],
-                    timeout: float, fixed: bool) -> tuple[Harness | None, str]:
-    """The harness whose second reading of the F2P and P2P tests sees them all pass with the fix
-    and no F2P test pass without it (unittest first, then pytest's result stream); `fixed` says
-    which state the box holds, and the fix is applied or taken back to reach the other one."""
-    reasons = []
-    modes = ("unittest", "pytest") if _in_classes(box, harness, f2p) else ("pytest",)
-    for mode in modes:
-        candidate = harness.model_copy(update={"recheck": mode})
-        seen = {}
-        for step in range(2):
-            # with the fix every deciding test must pass; without it only the F2P tests matter
-            ids = f2p + p2p if fixed else f2p
-            judged = judge(run_tests(box, candidate, test_files, timeout, reading="recheck", ids=ids))
-            seen[fixed] = judged
-            if step == 1 or not judged.valid or (fixed and any(judged.results.get(t) != "passed" for t in ids)):
-                break
-            ok, output = apply_patch(box, fix, reverse=fixed)
-            if not ok:
-                raise SandboxError(f"the fix does not {'come off' if fixed else 'apply'} again: {output[-300:]}")
-            fixed = not fixed
-        good, bad = seen.get(True), seen.get(False)
-        if good is not None and not good.valid:
-            why = good.reason
-        elif bad is not None and not bad.valid:
-            why = bad.reason
-        elif good is None or any(good.results.get(t) != "passed" for t in f2p + p2p):
-            why = "not every F2P and P2P test passes with the fix"
-        elif bad is None or any(bad.results.get(t) == "passed" for t in f2p):
-            why = "an F2P test passes without the fix"
-        else:
-            return candidate, ""
-        reasons.append(f"{mode}: {why}")
-    return None, "the tests cannot be read a second time (" + "; ".join(reasons) + ")"
 
 
 def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str], *, k: int = 3, timeout: float = 300,
              before_runs: list[TestRun] | None = None, after_runs: list[TestRun] | None = None,
              harness: Harness | None = None) -> Validation:
     """Run the tests k times on task+test patch and k times on task+test patch+gold patch (applied
-    as grading applies a submission), then the second reading of the F2P and P2P tests in both states, in
-    one container. Runs already made (e.g. a mutation screen) and their harness can be passed in."""
+    as grading applies a submission), then each F2P test alone with the fix (the reading grading
+    confirms a pass with), in one container. Runs already made (e.g. a mutation screen) and their harness can be passed in."""
     box = start_test_box(task)
     try:
         ok, output = apply_patch(box, test_patch)
@@ -468,21 +461,34 @@ def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str],
             return Validation(False, f"the test patch does not apply: {output[-300:]}", k=k)
         harness = harness or probe(box, test_files)
         before = _readings(box, harness, test_files, timeout, before_runs, k)
-        fix, fixed = drop_protected(gold_patch)[0], False
+        fix, fixed, gold_flags = drop_protected(gold_patch)[0], False, []
         after = list(after_runs or [])
         if len(after) < k and all(judge(r).valid for r in before):
             refused, ok, output = apply_submission(box, fix)
             if refused or not ok:
                 why = f"is refused at grading: {refused}" if refused else f"does not apply: {output[-300:]}"
                 return Validation(False, f"the gold patch {why}", k=k)
-            fixed = True
+            fixed, gold_flags = True, scan_changes(box, fix)
             after = _readings(box, harness, test_files, timeout, after, k)
         validation = classify(before, after, k)
         if validation.accepted:
-            validation.harness, reason = _second_reading(box, harness, fix, test_files, validation.fail_to_pass,
-                                                         validation.pass_to_pass, timeout, fixed)
-            if validation.harness is None:
-                validation.accepted, validation.reason = False, reason
+            # the gold must pass each F2P test alone, as grading confirms it; the audit events the
+            # tests asked for in any reading become the task's allowance
+            if not fixed:  # the "after" runs were made elsewhere (a mutation's unmutated suite)
+                refused, ok, output = apply_submission(box, fix)
+                if refused or not ok:
+                    return Validation(False, f"the gold patch does not apply: {refused or output[-300:]}", k=k)
+                gold_flags = scan_changes(box, fix)
+            solo = run_tests(box, harness, test_files, timeout, reading="solo", ids=validation.fail_to_pass, observe=True)
+            judged = judge(solo)
+            alone = [t for t in validation.fail_to_pass if judged.results.get(t) != "passed"]
+            allow = sorted(set(harness.allow).union(*(allowances(r) for r in before + after + [solo])))
+            scan_allow = sorted({flag.split(": ", 1)[-1] for flag in gold_flags} | set(harness.scan_allow))
+            validation.harness = harness.model_copy(update={"allow": allow, "scan_allow": scan_allow})
+            if not judged.valid or alone:
+                validation.accepted = False
+                validation.reason = ("the F2P tests do not pass one per process with the fix: "
+                                     + (judged.reason if not judged.valid else ", ".join(alone[:3])))
         return validation
     finally:
         box.close()

@@ -1,5 +1,5 @@
 """The hardened harness in real Docker: validation and grading run one command, TestCase suites
-get a unittest second reading, and tasks validated before the harness existed still grade."""
+run under synth's executor, and tasks validated before the harness existed still grade."""
 
 from __future__ import annotations
 
@@ -39,18 +39,18 @@ def test_validation_and_grading_run_the_same_hardened_command(calc_run, monkeypa
     artifacts = code_family.execute_submission(record, calc_run, gold)
     main, second = (run["command"] for run in artifacts["runs"])
     assert {main, second} <= validated and seen == [main, second]
-    assert main.startswith("PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -I -B launcher@") and " main pytest " in main
-    assert "-c /dev/null --rootdir /testbed --confcutdir /testbed" in main and " recheck pytest ids=3" in second  # the F2P test and both P2P tests
+    assert main.startswith("PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -I -B launcher@") and " main keyed " in main
+    assert "-c /dev/null --rootdir /testbed --confcutdir /testbed" in main and " solo keyed ids=1" in second  # the F2P test
 
 
-def test_unittest_suites_are_read_a_second_time_by_unittest(shapes_run):
+def test_unittest_suites_run_under_synths_executor(shapes_run):
     (record,) = shapes_run.tuples().read()
-    assert Harness.model_validate(record.verifier.args["harness"]).recheck == "unittest"
     assert record.verifier.args["fail_to_pass"] == ["tests.test_shapes.AreaTests::test_rectangle"]
     verdict, artifacts, _ = act(shapes_run, record, [
         ("edit", {"path": "shapes/__init__.py", "old_str": "return width + height", "new_str": "return width * height"})])
     assert verdict.status == "pass", verdict.checks
-    assert "synth-recheck (unittest): 6 passed, 0 failed, 0 errors, 0 skipped" in artifacts["runs"][1]["log"]
+    assert "synth-keyed (main): 6 passed, 0 failed, 0 errors, 0 skipped" in artifacts["runs"][0]["log"]
+    assert "synth-keyed (solo): 1 passed, 0 failed, 0 errors, 0 skipped" in artifacts["runs"][1]["log"]
 
 
 def test_tasks_validated_before_the_harness_was_pinned_still_grade(calc_run):

@@ -91,11 +91,13 @@ def test_verify_passes_gold_and_fails_every_null_control(calc_run):
                      "perturb:smuggled_conftest_section", "perturb:renamed_header_conftest", "perturb:bytecode_only_fix",
                      "perturb:forced_exit_zero", "perturb:hidden_config_flipping_plugin",
                      "perturb:reports_flipped_at_import", "perturb:testcase_swallows_failures",
-                     "perturb:reports_rewritten_at_exit"}
+                     "perturb:reports_rewritten_at_exit", "perturb:framework_exception_swallowed",
+                     "perturb:always_equal_return_values", "perturb:runner_compiled_under_its_own_file",
+                     "perturb:synth_objects_found_on_the_heap", "perturb:records_forged_without_the_key"}
     assert all(v.sound for v in controls.values())
-    # the exploit the main reading cannot see is caught by the second one, and only there
+    # report files rewritten at exit are not what synth reads: the supervisor's XML from keyed records
     rewritten = [v for (_, name), v in controls.items() if name == "perturb:reports_rewritten_at_exit"]
-    assert all({c.name for c in v.verdict.checks if not c.passed} == {"second_reading"} for v in rewritten)
+    assert all("fail_to_pass" in {c.name for c in v.verdict.checks if not c.passed} for v in rewritten)
 
 
 def test_regrading_reads_stored_artifacts_without_a_container(calc_run, monkeypatch):

@@ -42,7 +42,10 @@ class GradingArtifacts(BaseModel):
     (paths the diff does not declare, protected or forbidden paths, a module that shadows an
     installed one); empty when it was not."""
     harness_version: int = 1
-    """Version of the grading run: 1 before the hardened harness (the verifier refuses to read such
-    artifacts), 2 since."""
+    """Version of the grading run: 1 before the hardened harness, 2 the hardened one (the verifier
+    refuses to read either), 3 since keyed records."""
     harness: Harness | None = None
     """The harness the runs used; None when no test ran and the task pins none."""
+    tamper: list[str] = Field(default_factory=list)
+    """What the static tamper scan found in the changed Python files, as `path:line: construct`
+    (constructs the diff adds; `_scan.py`)."""

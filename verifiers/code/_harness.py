@@ -17,9 +17,13 @@ command guarantees:
   run, `-B`, and the tree is read-only), so only sources of the repository are imported;
 - the repository is read-only for the test process, and a root supervisor outside it kills what
   the tests leave running before anything is read back;
-- a second reading re-runs the FAIL_TO_PASS and PASS_TO_PASS tests in a fresh process through
-  another harness (unittest for TestCase suites, else pytest with synth's own result stream
-  instead of JUnit).
+- (harness 3) the verdict is the root supervisor's: every test process gets a fresh key on fd 3
+  before any project code runs and writes one keyed record per test to fd 4; the supervisor writes
+  the JUnit XML from the records it verified. The main reading runs the test files in one process;
+  the confirmation reading (`solo`) runs each FAIL_TO_PASS test in its own fork of a process that
+  collected them. Inside the test process an audit hook refuses what no fix needs, the runner is
+  compared with a snapshot taken before the project was imported, and synth's own executor decides
+  that a test body returned normally (docs/code-grading.md).
 """
 
 from __future__ import annotations
@@ -34,14 +38,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from synth import register_record
 
-HARNESS_VERSION = 2
+HARNESS_VERSION = 3
 ROOT = "/testbed"
 TEST_USER = (1000, 1000)
 LAUNCHER = (Path(__file__).with_name("_launcher.py")).read_bytes()
 """The launcher script copied into every test container (never imported by synth)."""
 LAUNCHER_DIGEST = hashlib.sha256(LAUNCHER).hexdigest()[:12]
 PROBE_MARK = "SYNTH-PROBE "
-Reading = Literal["main", "recheck"]
+ALLOW_MARK = "SYNTH-ALLOW "
+"""The launcher's line listing the audit events an observed run's tests asked for."""
+Reading = Literal["main", "solo"]
 
 
 @register_record
@@ -51,7 +57,7 @@ class Harness(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     version: int = HARNESS_VERSION
-    """Version of synth's hardened harness (2: the first hardened one)."""
+    """Version of synth's hardened harness (2: the first hardened one; 3: keyed records)."""
     config: str | None = None
     """The configuration file pytest read at validation, relative to the repository; every run
     passes it with -c, so files a submission adds are never read. None: pytest found none and runs
@@ -61,8 +67,13 @@ class Harness(BaseModel):
     plugins: list[str] = Field(default_factory=list)
     """pytest plugins (module names) installed in the environment; with autoload off only these load."""
     recheck: Literal["pytest", "unittest"] = "pytest"
-    """The second reading of the FAIL_TO_PASS and PASS_TO_PASS tests: unittest for TestCase suites,
-    else pytest with synth's own result stream."""
+    """Harness 2's second reading (kept so stored tuples load; harness 3 reads every suite with
+    synth's own executor under pytest)."""
+    allow: list[str] = Field(default_factory=list)
+    """Audit events the task's own tests needed when the gold was validated (e.g. `gc.get_objects`):
+    allowed for this task only, nothing else is."""
+    scan_allow: list[str] = Field(default_factory=list)
+    """Constructs of the static tamper scan the gold patch itself adds: not flagged for this task."""
 
     def pytest_args(self, test_files: list[str], junit: str | None) -> list[str]:
         """pytest's arguments: the pinned configuration, then JUnit XML to `junit` (None: no JUnit)."""
@@ -74,25 +85,26 @@ class Harness(BaseModel):
         args += ["-o", "junit_family=xunit1", f"--junitxml={junit}"] if junit else ["-p", "no:junitxml"]
         return args + list(test_files)
 
-    def spec(self, reading: Reading, *, run: str, test_files: list[str], ids: list[str], timeout: float) -> dict[str, Any]:
-        """What the launcher reads for one run (`run` is the run's folder in the container)."""
-        runner = "pytest" if reading == "main" else self.recheck
+    def spec(self, reading: Reading, *, run: str, test_files: list[str], ids: list[str], timeout: float,
+             observe: bool = False) -> dict[str, Any]:
+        """What the launcher reads for one run (`run` is the run's folder in the container): the main
+        reading runs `test_files` in one process; `solo` runs each of `ids` in its own fork."""
+        child: dict[str, Any] = {"mode": "batch" if reading == "main" else "solo", "args": self.pytest_args([], None),
+                                 "files": list(test_files), "ids": None if reading == "main" else list(ids),
+                                 "rootdir": posixpath.normpath(posixpath.join(ROOT, self.rootdir))}
         return {
-            "reading": reading, "runner": runner, "root": ROOT, "run": run, "user": list(TEST_USER),
-            "args": self.pytest_args(test_files, f"{run}/out/junit.xml" if reading == "main" else None),
-            "ids": list(ids) if reading == "recheck" else [], "plugins": list(self.plugins),
-            "junit": f"{run}/junit.xml" if reading == "recheck" else f"{run}/out/junit.xml",
-            "timeout": max(1.0, float(timeout)), "home": "/home/synth",
+            "reading": reading, "root": ROOT, "run": run, "user": list(TEST_USER), "plugins": list(self.plugins),
+            "junit": f"{run}/junit.xml", "timeout": max(1.0, float(timeout)), "home": "/home/synth",
+            "allow": list(self.allow), "observe": observe, "trusted": list(test_files), "children": [child],
         }
 
     def command(self, reading: Reading, test_files: list[str], ids: list[str]) -> str:
-        """The test process's command line as a person reads it ($RUN: the run's folder)."""
-        runner = "pytest" if reading == "main" else self.recheck
-        head = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -I -B launcher@{LAUNCHER_DIGEST} {reading} {runner}"
+        """The test process's command line as a person reads it."""
+        head = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -I -B launcher@{LAUNCHER_DIGEST} {reading} keyed"
         if self.plugins:
             head += f" plugins={','.join(self.plugins)}"
-        if reading == "recheck":
+        if self.allow:
+            head += f" allow={','.join(self.allow)}"
+        if reading == "solo":
             head += f" ids={len(ids)}"
-        if runner == "unittest":
-            return head
-        return f"{head} -- {shlex.join(self.pytest_args(test_files, '$RUN/out/junit.xml' if reading == 'main' else None))}"
+        return f"{head} -- {shlex.join(self.pytest_args(test_files, None))}"

@@ -105,25 +105,36 @@ class PytestRunner(Runner):
         return None
 
 
-_RECHECK_SUMMARY = re.compile(r"^synth-recheck \((?:pytest|unittest)\): (\d+) passed, (\d+) failed, (\d+) errors, "
-                              r"\d+ skipped$")
+class SynthRunner(Runner):
+    """A run whose XML and summary line synth's launcher wrote (`line`: the summary's pattern)."""
 
-
-class RecheckRunner(Runner):
-    """The second reading: synth's launcher wrote the XML and the summary line from its stream."""
-
-    name = "recheck"
+    line: ClassVar[re.Pattern[str]]
 
     def summary(self, log: str) -> Summary | None:
-        for line in reversed(log.splitlines()):
-            match = _RECHECK_SUMMARY.match(line.strip())
+        for text in reversed(log.splitlines()):
+            match = self.line.match(text.strip())
             if match is not None:
                 passed, failed, errors = (int(x) for x in match.groups())
                 return Summary(passed=passed, failed=failed, errors=errors)
         return None
 
 
-RUNNERS: dict[str, Runner] = {"pytest": PytestRunner(), "recheck": RecheckRunner()}
+class RecheckRunner(SynthRunner):
+    """Harness 2's second reading: the launcher wrote the XML and the summary line from its stream."""
+
+    name = "recheck"
+    line = re.compile(r"^synth-recheck \((?:pytest|unittest)\): (\d+) passed, (\d+) failed, (\d+) errors, \d+ skipped$")
+
+
+class KeyedRunner(SynthRunner):
+    """Harness 3: the root supervisor wrote the XML and the summary line from the keyed records it
+    verified (docs/code-grading.md)."""
+
+    name = "keyed"
+    line = re.compile(r"^synth-keyed \((?:main|solo)\): (\d+) passed, (\d+) failed, (\d+) errors, \d+ skipped$")
+
+
+RUNNERS: dict[str, Runner] = {"pytest": PytestRunner(), "recheck": RecheckRunner(), "keyed": KeyedRunner()}
 
 
 def runner(name: str) -> Runner:
@@ -184,6 +195,7 @@ def parse_junit(xml_text: str) -> tuple[dict[str, Outcome], dict[str, str]]:
 
 
 TAMPERED = 86
+INVALID = 3
 
 
 def _disagreement(xml_text: str, summary: Summary | None) -> str | None:
@@ -211,7 +223,10 @@ def judge(run: TestRun) -> Judged:
     if run.timed_out:
         return Judged(False, "the test run hit its timeout")
     if run.exit_code == TAMPERED:
-        return Judged(False, f"the test process changed the test runner (exit {TAMPERED}; the log names what)")
+        return Judged(False, f"the test process changed the test runner or did what no fix needs (exit {TAMPERED}; "
+                             "the log names what)")
+    if run.exit_code == INVALID:
+        return Judged(False, f"the test process wrote records that do not verify (exit {INVALID}; the log names them)")
     if run.junit_xml is None:
         return Judged(False, f"the runner wrote no JUnit XML (exit code {run.exit_code})")
     try:

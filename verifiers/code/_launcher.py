@@ -1,27 +1,26 @@
-"""synth's test launcher: copied into a test container and run there, never imported by synth.
+"""synth's test launcher (harness 3): copied into a test container and run there, never imported by
+synth.
 
 Runs with the container's Python (3.9 or newer) and its standard library only. Modes (argv[1]):
 
   probe ROOT ARGS...   as the test user: print one line `SYNTH-PROBE {json}` with the configuration
                        file and rootdir pytest chooses for ARGS, the pytest11 plugins installed, and
                        pytest's version; no conftest, no test and no project module is imported.
-  run SPEC             as root, started `python -I -S` (nothing but the standard library): delete the
-                       repository's bytecode, make it read-only (root-owned, no write bits; .git
-                       aside), start the child as the test user, kill every process the test user
-                       left, give the tree back, and decide the exit code from the child's result
-                       stream: a tamper report is exit 86 whatever the child said; for a recheck
-                       the JUnit XML is written here, from the one result the child streamed for
-                       each test (a second result for a test is a forgery: the run is invalid).
-  child SPEC FD        as the test user, `python -I -B`: the repository goes to the end of sys.path
-                       (after the standard library and the installed packages), pytest and the
-                       plugins of SPEC are imported before any project code, then pytest (JUnit XML
-                       to the path in SPEC) or unittest runs, with the guard: the runner's own
-                       functions and classes, pytest's registered plugins, the loaders of the test
-                       modules and the bytecode settings are compared with a snapshot after every
-                       test; a change made by code of the repository goes to FD as a tamper report.
+  run SPEC             the root supervisor, started `python -I -S` (nothing but the standard
+                       library): delete the repository's bytecode, make it read-only, then for each
+                       child of SPEC: a fresh key on fd 3, a records pipe on fd 4, the child started
+                       as the test user, every process of the test user killed after it; then verify
+                       the records, write the JUnit XML from them and decide the exit code. A record
+                       without the child's key, a second record for a test, a record for a test not
+                       asked for: the run is invalid (3); a tamper report: 86.
+  child SPEC INDEX     as the test user, `python -I -B`: read the key(s) from fd 3 before anything of
+                       the project is imported, make the process non-dumpable, import pytest and its
+                       plugins, snapshot the runner by content, install the audit hook, then run the
+                       tests with synth's own executor and write one keyed record per test to fd 4
+                       (a `solo` child forks once per test after collection).
 
-What this makes expensive rather than impossible: code under test runs in the child's process and
-can reach anything there, including this file's objects; see docs/code-grading.md.
+The verdict is decided by the supervisor from keyed records; see docs/code-grading.md for what a
+forger would still need.
 """
 
 from __future__ import annotations
@@ -31,10 +30,13 @@ import os
 import sys
 
 PROBE_MARK = "SYNTH-PROBE "
+ALLOW_MARK = "SYNTH-ALLOW "
 TAMPERED = 86
 TIMED_OUT = 124
 INVALID = 3
-SUMMARY = "synth-recheck"
+SUMMARY = "synth-keyed"
+KEY_FD, RECORD_FD, KEY_BYTES = 3, 4, 32
+OUTCOMES = ("passed", "failed", "error", "skipped")
 
 
 def _load(path):
@@ -190,85 +192,167 @@ def _xml_escape(text):
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"))
 
 
-def _recheck_verdict(spec, stream):
-    """The recheck's JUnit XML and exit code from the child's stream: (xml, code, problems)."""
-    wanted = list(spec["ids"])
-    results, problems = {}, []
-    for line in stream:
+def _verify(lines, keys, ids, solo):
+    """The records of one child: ({id: (outcome, message, digest)}, problems, tamper reports, events)."""
+    import hmac
+
+    keyhex = [key.hex() for key in keys]
+    records, problems, tamper, events = {}, [], [], []
+    for line in lines:
+        if not line:
+            continue
         kind, _, rest = line.partition("\t")
-        if kind == "R":
-            ident, _, rest = rest.partition("\t")
-            outcome, _, message = rest.partition("\t")
-            if ident not in wanted:
-                problems.append("a result for a test that was not asked for: %s" % ident[:120])
-            elif ident in results:
-                problems.append("two results for %s (a forged result?)" % ident[:120])
-            else:
-                results[ident] = (outcome, message)
-    cases, counts = [], {"passed": 0, "failed": 0, "error": 0, "skipped": 0}
-    for ident in wanted:
-        outcome, message = results.get(ident, ("error", "the test gave no result"))
-        outcome = outcome if outcome in counts else "error"
+        if kind == "T":
+            tamper.append(_clean(rest))
+            continue
+        if kind == "A":
+            events.append(_clean(rest))  # "event<TAB>where": the allowance is the event
+            continue
+        parts = rest.split("\t")
+        if kind != "S" or len(parts) != 5:
+            problems.append("a line that is not a keyed record: %r" % line[:80])
+            continue
+        key, ident, outcome, digest, message = parts
+        owner = next((i for i, known in enumerate(keyhex) if hmac.compare_digest(known, key)), None)
+        if owner is None:
+            problems.append("a record without the child's key for %s (a forgery?)" % ident[:120])
+        elif ids is not None and ident not in ids:
+            problems.append("a record for a test that was not asked for: %s" % ident[:120])
+        elif solo and ids.index(ident) != owner:
+            problems.append("a record for %s under another test's key" % ident[:120])
+        elif ident in records:
+            problems.append("two records for %s (a forged record?)" % ident[:120])
+        elif outcome not in OUTCOMES:
+            problems.append("an unknown outcome for %s" % ident[:120])
+        else:
+            records[ident] = (outcome, message, digest)
+    return records, problems, tamper, events
+
+
+def _place(fds):
+    """Put fds[0] on descriptor 3 and fds[1] on 4 (inheritable), whatever numbers they had."""
+    import fcntl
+
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 20) for fd in fds]
+    for fd in fds:
+        os.close(fd)
+    for target, fd in zip((KEY_FD, RECORD_FD), high):
+        os.dup2(fd, target, inheritable=True)
+        os.close(fd)
+
+
+def _run_child(spec, spec_path, index, child, timeout):
+    """Start one child with its key(s) and read its records: (records, problems, tamper, events,
+    timed out)."""
+    import secrets
+    import subprocess
+    import threading
+
+    uid, gid = spec["user"]
+    ids = child.get("ids")
+    solo = child["mode"] == "solo"
+    keys = [secrets.token_bytes(KEY_BYTES) for _ in range(len(ids) if solo else 1)]
+    import fcntl
+
+    ends = []
+    for fd in os.pipe() + os.pipe():  # every end away from 3 and 4 first
+        ends.append(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 20))
+        os.close(fd)
+    key_r, key_w, rec_r, rec_w = ends
+    _place((key_r, rec_w))
+    chunks = []
+    reader = threading.Thread(target=_drain, args=(rec_r, chunks), daemon=True)
+    env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "HOME": spec.get("home", "/home/synth"),
+           "LANG": "C.UTF-8", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    # a language runner's command (keyed: it reads fd 3 first, writes records to fd 4), else Python's
+    argv = child.get("argv") or [sys.executable, "-I", "-B", os.path.abspath(__file__), "child", spec_path, str(index)]
+    env.update({k: v for k, v in child.get("env", {}).items() if k not in env})
+    sys.stdout.flush()
+    try:
+        process = subprocess.Popen(argv, cwd=spec["root"], env=env, pass_fds=(KEY_FD, RECORD_FD), user=uid, group=gid,
+                                   extra_groups=[])
+    finally:
+        os.close(KEY_FD)
+        os.close(RECORD_FD)
+    reader.start()
+    try:
+        os.write(key_w, b"".join(keys))
+    except OSError:
+        pass
+    os.close(key_w)
+    timed_out = False
+    try:
+        process.wait(timeout=max(1.0, timeout))
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    _kill_user(uid)
+    process.wait()
+    reader.join(10)
+    lines = b"".join(chunks).decode("utf-8", "replace").split("\n")
+    return _verify(lines, keys, ids, solo) + (timed_out,)
+
+
+def supervise(spec_path):
+    import time
+
+    spec = _load(spec_path)
+    root, uid = spec["root"], spec["user"][0]
+    observe = bool(spec.get("observe"))
+    _sweep(root)
+    locked = _lock(root)
+    deadline = time.monotonic() + spec["timeout"]
+    order, results, problems, tamper, events, timed_out = [], {}, [], [], [], False
+    try:
+        for index, child in enumerate(spec["children"]):
+            records, found, reports, seen, late = _run_child(spec, spec_path, index, child, deadline - time.monotonic())
+            problems += found
+            tamper += reports
+            events += seen
+            for ident in child.get("ids") or list(records):
+                if ident not in results:
+                    order.append(ident)
+                    results[ident] = records.get(ident, ("error", "the test gave no record", "-"))
+            if late:
+                timed_out = True
+                print("synth: the test run hit its %s s timeout" % spec["timeout"])
+                break
+    finally:
+        _kill_user(uid)
+        _unlock(locked)
+    counts = {"passed": 0, "failed": 0, "error": 0, "skipped": 0}
+    cases = []
+    for ident in order:
+        outcome, message, digest = results[ident]
         counts[outcome] += 1
         classname, _, name = ident.rpartition("::")
         inner = "" if outcome == "passed" else '<%s message="%s"/>' % (
             {"failed": "failure", "error": "error", "skipped": "skipped"}[outcome], _xml_escape(message))
-        cases.append('<testcase classname="%s" name="%s">%s</testcase>' % (_xml_escape(classname), _xml_escape(name), inner))
+        extra = "" if digest in ("", "-") else ' synth-digest="%s"' % _xml_escape(digest)
+        cases.append('<testcase classname="%s" name="%s"%s>%s</testcase>' % (
+            _xml_escape(classname), _xml_escape(name), extra, inner))
     xml = ('<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="%s" tests="%d" failures="%d" errors="%d" '
-           'skipped="%d">%s</testsuite></testsuites>\n' % (SUMMARY, len(wanted), counts["failed"], counts["error"],
+           'skipped="%d">%s</testsuite></testsuites>\n' % (SUMMARY, len(order), counts["failed"], counts["error"],
                                                          counts["skipped"], "".join(cases)))
+    with open(spec["junit"], "w", encoding="utf-8") as handle:
+        handle.write(xml)
     print("%s (%s): %d passed, %d failed, %d errors, %d skipped" % (
-        SUMMARY, spec["runner"], counts["passed"], counts["failed"], counts["error"], counts["skipped"]))
+        SUMMARY, spec["reading"], counts["passed"], counts["failed"], counts["error"], counts["skipped"]))
+    if events:
+        for seen in sorted(set(events))[:20]:
+            print("synth: the tests asked for %s (at %s)" % tuple((seen.split(" ", 1) + ["?"])[:2]))
+        print(ALLOW_MARK + json.dumps(sorted({seen.split(" ", 1)[0] for seen in events})))
+    for problem in problems[:20]:
+        print("synth: invalid run: " + problem)
+    if tamper:
+        print("synth: the test process did what no fix needs: " + "; ".join(sorted(set(tamper))[:5]))
+    sys.stdout.flush()
+    if timed_out:
+        return TIMED_OUT
     if problems:
-        return xml, INVALID, problems
-    return xml, 0 if counts["passed"] == len(wanted) else 1, problems
-
-
-def supervise(spec_path):
-    import subprocess
-    import threading
-
-    spec = _load(spec_path)
-    root, folder = spec["root"], spec["run"]
-    uid, gid = spec["user"]
-    _sweep(root)
-    locked = _lock(root)
-    read_fd, write_fd = os.pipe()
-    chunks = []
-    reader = threading.Thread(target=_drain, args=(read_fd, chunks), daemon=True)
-    env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "HOME": spec.get("home", "/home/synth"),
-           "LANG": "C.UTF-8", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-    argv = [sys.executable, "-I", "-B", os.path.abspath(__file__), "child", spec_path, str(write_fd)]
-    sys.stdout.flush()
-    try:
-        child = subprocess.Popen(argv, cwd=root, env=env, pass_fds=(write_fd,), user=uid, group=gid, extra_groups=[])
-    except BaseException:
-        _unlock(locked)
-        raise
-    finally:
-        os.close(write_fd)
-    reader.start()
-    try:
-        code = child.wait(timeout=spec["timeout"])
-    except subprocess.TimeoutExpired:
-        code = TIMED_OUT
-        print("synth: the test run hit its %s s timeout" % spec["timeout"])
-    _kill_user(uid)
-    reader.join(10)
-    _unlock(locked)
-    stream = b"".join(chunks).decode("utf-8", "replace").splitlines()
-    tampered = [line.partition("\t")[2] for line in stream if line.startswith("T\t")]
-    if spec["reading"] == "recheck" and code != TIMED_OUT:
-        xml, code, problems = _recheck_verdict(spec, stream)
-        with open(spec["junit"], "w", encoding="utf-8") as handle:
-            handle.write(xml)
-        for problem in problems:
-            print("synth: invalid recheck: " + problem)
-    if tampered and code != TIMED_OUT:
-        print("synth: the test process changed the test runner: " + "; ".join(sorted(set(tampered))[:5]))
-        code = TAMPERED
-    sys.stdout.flush()
-    return code
+        return INVALID
+    if tamper and not observe:
+        return TAMPERED
+    return 0 if order and not counts["failed"] and not counts["error"] else 1
 
 
 # -- child (the test process) ----------------------------------------------------------------------
@@ -276,141 +360,46 @@ WATCHED = ("unittest", "unittest.case", "unittest.result", "unittest.suite", "un
            "unittest.main", "unittest.signals", "pytest", "_pytest.reports", "_pytest.runner", "_pytest.junitxml",
            "_pytest.terminal", "_pytest.main", "_pytest.python", "_pytest.unittest", "_pytest.outcomes",
            "_pytest.skipping", "_pytest.nodes", "_pytest.config", "_pytest.fixtures", "_pytest.subtests",
-           "_pytest.capture", "_pytest.assertion.rewrite", "pluggy", "pluggy._hooks", "pluggy._callers",
-           "pluggy._manager", "pluggy._result")
+           "_pytest.capture", "_pytest.assertion.rewrite", "_pytest.python_api", "_pytest.raises", "pluggy",
+           "pluggy._hooks", "pluggy._callers", "pluggy._manager", "pluggy._result")
+REFUSED = frozenset({"gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys._current_frames",
+                     "sys.addaudithook", "sys.monitoring.register_callback"})
+"""Audit events refused whoever asks (unless the task allows the event)."""
+TRACERS = frozenset({"sys.settrace", "sys.setprofile"})
+TRACER_USERS = ("/doctest.py",)
+"""Tracers are refused unless doctest asks (it saves and restores the tracer around each example)."""
+JUDGED = frozenset({"sys._getframe", "object.__getattr__", "object.__setattr__", "compile", "code.__new__",
+                    "marshal.loads", "open"}) | REFUSED | TRACERS
+FRAME_ATTRS = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame"})
+FUNCTION_ATTRS = frozenset({"__code__", "__defaults__", "__kwdefaults__"})
+TRAMPOLINES = frozenset({("inspect.py", "currentframe"), ("inspect.py", "stack"), ("inspect.py", "trace"),
+                         ("inspect.py", "getouterframes"), ("inspect.py", "getinnerframes"),
+                         ("__init__.py", "<lambda>"), ("__init__.py", "currentframe"), ("traceback.py", "walk_stack"),
+                         ("traceback.py", "walk_tb"), ("base_tasks.py", "_task_get_stack"),
+                         ("base_tasks.py", "_task_print_stack"), ("tasks.py", "get_stack"), ("tasks.py", "print_stack")})
+"""Standard-library functions that hand a frame back to their caller: their caller is judged."""
 
 
-def _import_watched(prefix):
-    """Import the watched runner modules now, before any project code, so the snapshot holds
-    them (pytest imports some of its own plugins only when a session starts)."""
-    import importlib
+def _non_dumpable():
+    """No other process of the test user may read this one's memory or trace it (prctl
+    PR_SET_DUMPABLE 0; kept across fork). ctypes is refused by the audit hook from then on."""
+    try:
+        import ctypes
 
-    for name in WATCHED:
-        if name.startswith(prefix):
-            try:
-                importlib.import_module(name)
-            except ImportError:
-                pass  # not in this pytest version
+        return ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) == 0
+    except Exception:  # no ctypes in this Python: memory stays readable to the test user
+        return False
 
 
-class Guard:
-    """Snapshot of what the test runner is made of; `check` names what changed since (and was
-    changed by code of the repository, or by code whose origin is hidden)."""
-
-    def __init__(self, root, emit, plugin_names):
-        self.root, self.emit = root, emit
-        self.plugin_tops = {name.split(".")[0] for name in plugin_names} | {"_pytest", "pytest", "pluggy"}
-        self.reported = set()
-        self.entries = []
-        """(label, namespace, key, value): every watched name and what it was."""
-        self.spaces = []
-        """(label, namespace, names): every watched namespace and the names it had (names judged
-        since are added)."""
-        for name in WATCHED:
-            module = sys.modules.get(name)
-            if module is None:
-                continue
-            self.entries.append(("sys.modules", sys.modules, name, module))
-            self._watch_space(name, vars(module))
-            for value in list(vars(module).values()):
-                if isinstance(value, type) and value.__module__ == name:
-                    self._watch_space(name + "." + value.__name__, value.__dict__)
-        self.flags = (getattr(sys, "pycache_prefix", None), sys.dont_write_bytecode)
-        self.manager = None
-        self.allowed = []
-        self.test_modules = {}
-        """Test modules by the file they must come from (set once collected; checked once)."""
-        self.plugins_seen = set()
-        """ids of the pytest plugins already judged."""
-
-    @staticmethod
-    def _callable(value):
-        return callable(value) or isinstance(value, (classmethod, staticmethod, property))
-
-    def _watch_space(self, label, space):
-        self.spaces.append((label, space, set(space)))
-        for key, value in list(space.items()):
-            if self._callable(value):
-                self.entries.append((label, space, key, value))
-
-    def _origin(self, value):
-        """The file that defines a function, class or method (None when it cannot be told)."""
-        for attr in ("__func__", "fget", "func", "__wrapped__"):
-            inner = getattr(value, attr, None)
-            if inner is not None and inner is not value:
-                return self._origin(inner)
-        code = getattr(value, "__code__", None)
-        if code is not None:
-            return code.co_filename
-        module = sys.modules.get(getattr(value, "__module__", None) or "")
-        return getattr(module, "__file__", None) if module is not None else None
-
-    def _by_project(self, value):
-        """A value made by code in the repository, or whose origin is hidden (pytest replaces a few
-        of its own methods while it configures itself: those come from outside)."""
-        origin = self._origin(value)
-        return origin is None or _under(origin, self.root)
-
-    def _loaded_from_source(self, module, path):
-        """Whether a test module was made from its own file by a loader from outside the repository
-        (an import hook of the project's could serve other code under the test's name)."""
-        spec = getattr(module, "__spec__", None)
-        loader = getattr(spec, "loader", None)
-        origin = getattr(spec, "origin", None)
-        if loader is None or origin is None or os.path.realpath(origin) != os.path.realpath(path):
-            return False
-        if getattr(loader, "path", origin) != origin:
-            return False
-        loader_module = sys.modules.get(type(loader).__module__ or "")
-        loader_file = getattr(loader_module, "__file__", None)
-        return loader_module is not None and (loader_file is None or not _under(loader_file, self.root))
-
-    def _plugin_allowed(self, plugin, declared):
-        if any(plugin is ok for ok in self.allowed):
-            return True
-        if isinstance(plugin, type(sys)):
-            name = plugin.__name__
-            if os.path.basename(getattr(plugin, "__file__", "") or "") == "conftest.py" or name in declared:
-                return True
-        else:
-            name = type(plugin).__module__ or ""
-        return name.split(".")[0] in self.plugin_tops
-
-    def check(self):
-        problems = []
-        for label, space, key, value in self.entries:
-            current = space.get(key)
-            if current is not value and (current is None or label == "sys.modules" or self._by_project(current)):
-                problems.append("sys.modules[%r]" % key if label == "sys.modules" else "%s.%s" % (label, key))
-        for label, space, names in self.spaces:
-            if len(space) != len(names):
-                for key, value in list(space.items()):
-                    if key not in names:
-                        names.add(key)
-                        if self._callable(value) and self._by_project(value):
-                            problems.append("%s.%s" % (label, key))
-        for path, module in list(self.test_modules.items()):
-            if not self._loaded_from_source(module, path):
-                problems.append("the test module %s was not loaded from its file" % getattr(module, "__name__", path))
-        self.test_modules.clear()  # modules are made once; their loaders were judged now
-        if (getattr(sys, "pycache_prefix", None), sys.dont_write_bytecode) != self.flags:
-            problems.append("the bytecode settings of sys")
-        plugins = list(self.manager.get_plugins()) if self.manager is not None else []
-        if any(id(plugin) not in self.plugins_seen for plugin in plugins):
-            self.plugins_seen = {id(plugin) for plugin in plugins}
-            declared = set()
-            for plugin in plugins:
-                listed = getattr(plugin, "pytest_plugins", ()) if isinstance(plugin, type(sys)) else ()
-                declared.update([listed] if isinstance(listed, str) else list(listed or ()))
-            for plugin in plugins:
-                if not self._plugin_allowed(plugin, declared):
-                    problems.append("a pytest plugin registered from %s" % (
-                        getattr(plugin, "__name__", None) or type(plugin).__module__))
-        for problem in problems:
-            if problem not in self.reported:
-                self.reported.add(problem)
-                self.emit("T\t" + _clean(problem))
-        return problems
+def _read_keys(count):
+    data = b""
+    while True:
+        chunk = os.read(KEY_FD, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(KEY_FD)
+    return [data[i * KEY_BYTES:(i + 1) * KEY_BYTES].hex() for i in range(count)]
 
 
 def _junit_id(nodeid):
@@ -424,183 +413,527 @@ def _junit_id(nodeid):
     return ".".join(names[:-1]) + "::" + names[-1]
 
 
-def _pytest_plugins(pytest, guard, emit, wanted):
-    """The guard as a pytest plugin, and for a recheck the result stream and the selection."""
+def _files_of(ids, rootdir):
+    """The test files the ids name (`pkg.tests.test_x.Class::name` -> pkg/tests/test_x.py, found on
+    disk), or [] when one cannot be found."""
+    files = []
+    for ident in ids:
+        parts = ident.partition("::")[0].split(".")
+        found = next((os.path.join(rootdir, *parts[:cut]) + ".py" for cut in range(len(parts), 0, -1)
+                      if os.path.isfile(os.path.join(rootdir, *parts[:cut]) + ".py")), None)
+        if found is None:
+            return []
+        if found not in files:
+            files.append(found)
+    return files
 
-    class GuardPlugin:
-        @pytest.hookimpl(tryfirst=True)
-        def pytest_configure(self, config):
-            guard.manager = config.pluginmanager
 
-        @pytest.hookimpl(hookwrapper=True, tryfirst=True)
-        def pytest_runtest_makereport(self, item, call):
-            yield
-            if wanted is None:
+def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, stop):
+    """The audit hook: a closure over immutable values and functions captured now; it is never
+    bound to a name the project can reach. `report(line)` writes to the records pipe; `stop()`
+    ends the process (exit 86)."""
+    getframe, realpath, getpid, read = sys._getframe, os.path.realpath, os.getpid, os.read
+    open_fd, close_fd, str_type, bytes_type = os.open, os.close, str, bytes
+    allowed, mine = frozenset(allow), ()
+    rewrite = "/_pytest/assertion/rewrite.py"
+
+    conftest = (root.rstrip("/") + "/", "/conftest.py")
+
+    def trusted_name(name):
+        return (name.startswith(trusted_prefixes) or name in trusted_files
+                or name.startswith(conftest[0]) and name.endswith(conftest[1]))
+
+    def trusted(code):
+        name = code.co_filename
+        return type(name) is str_type and (name.startswith("<frozen ") or trusted_name(name))
+
+    def asker():
+        """The frame that caused the event (the hook's own frames and trampolines skipped), or None."""
+        frame = getframe(0)
+        while frame is not None:
+            code = frame.f_code
+            if code is not mine[0] and code is not mine[1] and code is not mine[2] and code is not mine[3] and (
+                    (code.co_filename.rpartition("/")[2], code.co_name) not in TRAMPOLINES or not trusted(code)):
+                return frame
+            frame = frame.f_back
+        return None
+
+    def untrusted_asker():
+        frame = asker()
+        return frame is not None and not trusted(frame.f_code)
+
+    def content_of(path):
+        try:
+            fd = open_fd(path, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            chunks = []
+            while True:
+                chunk = read(fd, 1 << 20)
+                if not chunk:
+                    return b"".join(chunks)
+                chunks.append(chunk)
+        finally:
+            close_fd(fd)
+
+    def channel_path(path):
+        if type(path) is int:
+            return path == RECORD_FD  # (descriptor 3 was closed once the keys were read: it is reused)
+        if type(path) is bytes_type:
+            path = path.decode("utf-8", "replace")
+        if type(path) is not str_type or "proc" not in path and "/dev/fd" not in path:
+            return False
+        real = realpath(path)
+        parts = real.split("/")
+        if len(parts) < 3 or parts[1] != "proc":
+            return False
+        pid = parts[2]
+        if pid in ("self", "thread-self") or pid.isdigit():
+            rest = parts[3:]
+            if rest[:1] == ["task"]:
+                rest = rest[2:]
+            return bool(rest) and rest[0] in ("mem", "fd", "map_files", "fdinfo")
+        return False
+
+    def refuse(event, detail=""):
+        if event in allowed:
+            return
+        line = "%s %s" % (event, detail)
+        if observe:
+            frame = asker()
+            where = "%s:%s" % (frame.f_code.co_filename, frame.f_lineno) if frame is not None else "?"
+            report("A\t%s\t%s" % (event, where))
+            return
+        report("T\tthe test process asked for " + line.strip())
+        stop()
+
+    def hook(event, args):
+        if event not in JUDGED:
+            if event.startswith("ctypes."):
+                refuse(event)
+            return
+        if event in REFUSED:
+            refuse(event)
+        elif event in TRACERS:
+            frame = asker()
+            if frame is None or not (trusted(frame.f_code) and frame.f_code.co_filename.endswith(TRACER_USERS)):
+                refuse(event)
+        elif event == "object.__getattr__":
+            if len(args) > 1 and type(args[1]) is str_type and args[1] in FRAME_ATTRS and untrusted_asker():
+                refuse("frame-access", args[1])
+        elif event == "sys._getframe":
+            if not args or args[0].f_code is mine[0]:
+                return  # the hook's own request (or Python < 3.11, which passes no frame to judge)
+            if untrusted_asker():
+                refuse(event)
+        elif event == "object.__setattr__":
+            if len(args) > 1 and type(args[1]) is str_type and args[1] in FUNCTION_ATTRS and untrusted_asker():
+                refuse("function-attribute-write", args[1])
+        elif event == "compile":
+            source, filename = args[0], args[1]
+            if type(filename) is not str_type or not trusted_name(filename):
                 return
-            # read after the other implementations: pytest's unittest support moves a TestCase's
-            # failure into call.excinfo there (the test method raised nothing pytest could see)
-            phases = self.phases.setdefault(item.nodeid, {})
-            if call.excinfo is None:
-                phases[call.when] = ("passed", "")
+            if type(source) in (str_type, bytes_type):
+                data = content_of(filename)
+                text = source.encode("utf-8") if type(source) is str_type else source
+                if data is None or data != text:
+                    refuse("compile-under-a-trusted-name", filename)
             else:
-                skipped = call.excinfo.errisinstance((pytest.skip.Exception, pytest.xfail.Exception))
-                phases[call.when] = ("skipped" if skipped else "failed" if call.when == "call" else "error",
-                                     _clean(call.excinfo.exconly()))
+                frame = asker()
+                if frame is None or not frame.f_code.co_filename.endswith(rewrite):
+                    refuse("compile-under-a-trusted-name", filename)
+        elif event == "code.__new__":
+            filename = args[1] if len(args) > 1 else None
+            if type(filename) is str_type and trusted_name(filename) and untrusted_asker():
+                refuse(event, filename)
+        elif event == "marshal.loads":
+            if untrusted_asker():
+                refuse(event)
+        elif event == "open":
+            if args and channel_path(args[0]):
+                refuse("open-the-channel-or-memory", str(args[0])[:80])
 
-        @pytest.hookimpl(tryfirst=True)
-        def pytest_runtest_logreport(self, report):
-            # a failed report of the test's own id that no phase shows (a failing subtest)
-            if wanted is not None and report.failed and report.nodeid not in self.failed_reports:
-                lines = str(getattr(report, "longreprtext", "")).strip().splitlines()
-                self.failed_reports[report.nodeid] = _clean(lines[-1] if lines else "a failed report")
-
-        @pytest.hookimpl(tryfirst=True)
-        def pytest_runtest_logfinish(self, nodeid, location):
-            guard.check()
-            if wanted is None:
-                return
-            phases = self.phases.get(nodeid, {})
-            outcome, message = "passed", ""
-            for when in ("setup", "call", "teardown"):
-                state, text = phases.get(when, ("error", "no %s phase" % when))
-                if state != "passed":
-                    outcome, message = state, text
-                    break
-            if outcome == "passed" and nodeid in self.failed_reports:
-                outcome, message = "failed", self.failed_reports[nodeid]
-            emit("R\t%s\t%s\t%s" % (_junit_id(nodeid), outcome, message))
-
-        @pytest.hookimpl(trylast=True)
-        def pytest_collection_modifyitems(self, session, config, items):
-            for item in items:
-                module = getattr(item, "module", None)
-                if module is not None:
-                    guard.test_modules[str(getattr(item, "path", None) or getattr(item, "fspath", ""))] = module
-            if wanted is None:
-                return
-            keep = [item for item in items if _junit_id(item.nodeid) in wanted]
-            dropped = [item for item in items if _junit_id(item.nodeid) not in wanted]
-            if dropped:
-                config.hook.pytest_deselected(items=dropped)
-            items[:] = keep
-
-        @pytest.hookimpl(trylast=True)
-        def pytest_sessionfinish(self, session, exitstatus):
-            guard.check()
-
-    plugin = GuardPlugin()
-    plugin.phases, plugin.failed_reports = {}, {}
-    guard.allowed.append(plugin)
-    return plugin
+    mine = (asker.__code__, untrusted_asker.__code__, hook.__code__, refuse.__code__)
+    return hook
 
 
-def _run_unittest(ids, guard, emit):
+def _function_state(value):
+    """What a function is made of, by identity: its code object, defaults and closure contents
+    (a `__code__` swap, a new default or a swapped cell changes it)."""
+    inner = _inner(value)
+    if type(inner).__name__ != "function":
+        return None
+    code = inner.__code__
+    cells = []
+    for cell in inner.__closure__ or ():
+        try:
+            cells.append(id(cell.cell_contents))
+        except ValueError:
+            cells.append(None)
+    return (id(code), id(getattr(inner, "__defaults__", None)), id(getattr(inner, "__kwdefaults__", None)), tuple(cells))
+
+
+def _inner(value):
+    if isinstance(value, (classmethod, staticmethod)):
+        return value.__func__
+    if isinstance(value, property):
+        return value.fget
+    return value
+
+
+def _has_contents(cell):
+    try:
+        cell.cell_contents
+        return True
+    except ValueError:
+        return False
+
+
+def _loaded_from_source(module, path, root):
+    """Whether a test module was made from its own file by a loader from outside the repository
+    (an import hook of the project's could serve other code under the test's name)."""
+    spec = getattr(module, "__spec__", None)
+    loader = getattr(spec, "loader", None)
+    origin = getattr(spec, "origin", None)
+    if loader is None or origin is None or os.path.realpath(origin) != os.path.realpath(path):
+        return False
+    if getattr(loader, "path", origin) != origin:
+        return False
+    loader_module = sys.modules.get(type(loader).__module__ or "")
+    loader_file = getattr(loader_module, "__file__", None)
+    return loader_module is not None and (loader_file is None or not _under(loader_file, root))
+
+
+def _child(spec, index):
+    import fcntl
+    import functools
     import importlib
+    import types
+
+    child = spec["children"][index]
+    root, solo, ids = spec["root"], child["mode"] == "solo", child.get("ids")
+    keys = _read_keys(len(ids) if solo else 1)
+    fcntl.fcntl(RECORD_FD, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
+    _non_dumpable()
+    write, end, fork, waitpid, flush_out = os.write, os._exit, os.fork, os.waitpid, sys.stdout.flush
+    base_exception, str_type, type_of, zip_, all_ = BaseException, str, type, zip, all
+    # the launcher's own helpers as the check and the records use them (not looked up in the
+    # launcher's module, which the project can reach as __main__)
+    has_contents, function_state, inner_of, junit_id = _has_contents, _function_state, _inner, _junit_id
+
+    def loaded_from(module, path, check=_loaded_from_source):
+        return check(module, path, root)
+    key_of = dict(zip(ids, keys)) if solo else {}
+    batch_key = keys[0] if not solo else None
+    del keys
+    wanted = set(ids) if ids is not None else None
+
+    def report(line):
+        write(RECORD_FD, (" ".join(line.split("\n")) + "\n").encode("utf-8", "replace"))
+
+    def record(ident, outcome, message):
+        key = key_of.get(ident, "0" * 64) if solo else batch_key
+        report("S\t%s\t%s\t%s\t-\t%s" % (key, ident, outcome, " ".join(str_type(message).split())[:300]))
+
+    def stop():
+        try:
+            flush_out()
+        except base_exception:
+            pass
+        end(TAMPERED)
+
+    tail = _project_last(root)
+    import pytest
     import unittest
 
-    def resolve(classname):
-        parts = classname.split(".")
-        for cut in range(len(parts), 0, -1):
-            name = ".".join(parts[:cut])
-            try:
-                obj = importlib.import_module(name)
-            except ModuleNotFoundError as exc:
-                if exc.name == name:
-                    continue
-                raise
-            for attr in parts[cut:]:
-                obj = getattr(obj, attr)
-            return obj
-        raise ImportError("no module in %s" % classname)
-
-    class Stream(unittest.TestResult):
-        def __init__(self):
-            super().__init__()
-            self.outcomes = {}
-
-        def _set(self, test, outcome, err=None):
-            key = id(test)
-            current = self.outcomes.get(key)
-            if current is None or current[0] in ("passed", "skipped"):
-                message = _clean(self._exc_info_to_string(err, test).strip().splitlines()[-1]) if err else ""
-                self.outcomes[key] = (outcome, message)
-
-        def addSuccess(self, test):
-            self.outcomes.setdefault(id(test), ("passed", ""))
-
-        def addFailure(self, test, err):
-            self._set(test, "failed", err)
-
-        def addError(self, test, err):
-            self._set(test, "error", err)
-
-        def addSkip(self, test, reason):
-            self._set(test, "skipped")
-
-        def addExpectedFailure(self, test, err):
-            self._set(test, "skipped")
-
-        def addUnexpectedSuccess(self, test):
-            self._set(test, "failed")
-
-        def addSubTest(self, test, subtest, err):
-            if err is not None:
-                self._set(test, "failed", err)
-
-    result = Stream()
-    for ident in ids:
-        classname, _, name = ident.rpartition("::")
+    sys.path.extend(tail)
+    plugins = [importlib.import_module(name) for name in spec.get("plugins", [])]
+    for name in WATCHED:
         try:
-            cls = resolve(classname)
-            if not (isinstance(cls, type) and issubclass(cls, unittest.TestCase)) or not hasattr(cls, name):
-                emit("R\t%s\terror\tnot a unittest TestCase method" % ident)
-                continue
-            test = cls(name)
-            module = sys.modules.get(cls.__module__)
-            guard.test_modules[getattr(module, "__file__", None) or cls.__module__] = module
-        except Exception as exc:
-            emit("R\t%s\terror\t%s" % (ident, _clean("cannot load: %s: %s" % (type(exc).__name__, exc))))
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    case_methods = {k: v for k, v in vars(unittest.TestCase).items() if isinstance(v, types.FunctionType)
+                    and not k.startswith("__") and k not in ("run", "debug", "setUp", "tearDown", "doCleanups")}
+    # the runner, by content: every watched function's code, defaults and closure contents
+    entries = []
+
+    def watch(label, space):
+        for key, value in list(space.items()):
+            state = _function_state(value)
+            if state is not None or callable(value):
+                entries.append((label, space, key, (value,), (state,)))
+
+    import builtins
+
+    watch("the launcher", vars(sys.modules["__main__"]))
+    watch("builtins", vars(builtins))
+    for name in WATCHED:
+        module = sys.modules.get(name)
+        if module is None:
             continue
-        test.run(result)
-        guard.check()
-        outcome, message = result.outcomes.get(id(test), ("error", "the test gave no result"))
-        emit("R\t%s\t%s\t%s" % (ident, outcome, message))
-    return 0
+        watch(name, vars(module))
+        for value in list(vars(module).values()):
+            if isinstance(value, type) and value.__module__ == name:
+                watch(name + "." + value.__name__, value.__dict__)
+    stdlib = os.path.dirname(os.__file__) + "/"
+    here = os.path.dirname(os.path.abspath(__file__))
+    prefixes = tuple(sorted({stdlib} | {p.rstrip("/") + "/" for p in sys.path if p and not _under(p, root)
+                                        and os.path.abspath(p) != here} | {os.path.abspath(__file__)}))
+    trusted_files = set(os.path.join(root, f) for f in spec.get("trusted", []))
 
+    cells = [(label + "." + key, cell, cell.cell_contents) for label, space, key, values, states in entries
+             if states[0] is not None for cell in (_inner(values[0]).__closure__ or ()) if _has_contents(cell)]
 
-def child(spec_path, fd):
-    spec = _load(spec_path)
-    stream = os.fdopen(fd, "w", buffering=1, encoding="utf-8")
-    write = stream.write
+    def settle():
+        """Accept what pytest changed in itself while it configured (a function of a trusted file in
+        place of another: the audit hook keeps file names honest); from collection on, nothing."""
+        for at, (label, space, key, values, states) in enumerate(entries):
+            current = space.get(key)
+            if all_(current is not value for value in values):
+                inner = inner_of(current)
+                code = getattr(inner, "__code__", None) if type_of(inner).__name__ == "function" else None
+                if code is not None and code.co_filename.startswith(prefixes):
+                    # pytest undoes some of these when it unconfigures: both are its own
+                    entries[at] = (label, space, key, values + (current,), states + (function_state(current),))
+                    cells.extend((label + "." + key, cell, cell.cell_contents) for cell in inner.__closure__ or ()
+                                 if has_contents(cell))
 
-    def emit(line):
-        write(line.replace("\n", " ") + "\n")
+    def check(full=False):
+        """What changed in the runner: every watched name must hold the same object, every cell of
+        its functions the same contents (`__code__` and defaults writes are refused by the audit
+        hook; `full` compares them too), every signal handler the project's code installed is one."""
+        problems = []
+        for label, space, key, values, states in entries:
+            current = space.get(key)
+            known = [state for value, state in zip_(values, states) if current is value]
+            if not known or full and function_state(current) != known[0]:
+                problems.append("%s.%s" % (label, key))
+        for label, cell, contents in cells:
+            if not has_contents(cell) or cell.cell_contents is not contents:
+                problems.append("a closure cell of " + label)
+        for number, handler in handlers.items():
+            current = getsignal(number)
+            if current is not handler:
+                code = getattr(current, "__code__", None)
+                if code is not None and not code.co_filename.startswith(prefixes):
+                    problems.append("a signal handler installed by the project (%d)" % number)
+        return problems
 
-    root = spec["root"]
-    tail = _project_last(root)
-    import importlib
+    # signal handlers receive the interrupted frame (not audited): a handler the project installs
+    # is a change of the runner at the next check
+    import signal
 
-    if spec["runner"] == "unittest":
-        import unittest  # noqa: F401  (imported before any project code: the guard's snapshot sees it)
+    signals = [getattr(signal, n) for n in dir(signal) if n.startswith("SIG") and not n.startswith("SIG_")
+               and isinstance(getattr(signal, n), int)]
+    handlers = {}
+    for number in signals:
+        try:
+            handlers[number] = signal.getsignal(number)
+        except (ValueError, OSError):
+            pass
+    getsignal = signal.getsignal
 
-        sys.path.extend(tail)
-        _import_watched("unittest")
-        guard = Guard(root, emit, [])
-        code = _run_unittest(spec["ids"], guard, emit)
-    else:
-        import pytest
+    sys.addaudithook(_make_hook(root, prefixes, trusted_files, spec.get("allow", []), bool(spec.get("observe")), report, stop))
 
-        sys.path.extend(tail)
-        modules = [importlib.import_module(name) for name in spec["plugins"]]
-        _import_watched("")
-        guard = Guard(root, emit, spec["plugins"])
-        wanted = set(spec["ids"]) if spec["reading"] == "recheck" else None
-        code = pytest.main(list(spec["args"]), plugins=modules + [_pytest_plugins(pytest, guard, emit, wanted)])
-    guard.check()
-    stream.flush()
-    sys.stdout.flush()
+    observed, phases, failed_reports, test_modules = {}, {}, {}, set()
+
+    def run_case(item):
+        """A TestCase test by synth's executor: setUp, the method, tearDown and the cleanups, each
+        inside `except BaseException`; the runner's methods bound on the instance first."""
+        case = getattr(item, "_testcase", None) or item.instance  # pytest < 8.2 kept it in _testcase
+        name = item.name
+        method = getattr(case, name)
+        cls = type_of(case)
+        if getattr(cls, "__unittest_skip__", False) or getattr(method, "__unittest_skip__", False):
+            observed[item.nodeid] = "skipped"
+            pytest.skip(getattr(method, "__unittest_skip_why__", "") or getattr(cls, "__unittest_skip_why__", ""))
+        for attr, function in case_methods.items():
+            owner = next((k for k in cls.__mro__ if attr in vars(k)), None)
+            if owner is unittest.TestCase:
+                case.__dict__[attr] = types.MethodType(function, case)
+        case._outcome = None
+        expecting = getattr(method, "__unittest_expecting_failure__", False) or \
+            getattr(cls, "__unittest_expecting_failure__", False)
+        errors = []
+        try:
+            case.setUp()
+        except base_exception as exc:
+            errors.append(exc)
+        if not errors:
+            try:
+                method()
+            except base_exception as exc:
+                errors.append(exc)
+            try:
+                case.tearDown()
+            except base_exception as exc:
+                errors.append(exc)
+        while getattr(case, "_cleanups", None):
+            function, args, kwargs = case._cleanups.pop()
+            try:
+                function(*args, **kwargs)
+            except base_exception as exc:
+                errors.append(exc)
+        if expecting:
+            observed[item.nodeid] = "an expected failure"
+            if errors:
+                pytest.skip("expected failure")
+            pytest.fail("unexpected success")
+        if errors:
+            observed[item.nodeid] = "raised " + type_of(errors[0]).__name__
+            raise errors[0]
+        observed[item.nodeid] = "returned"
+
+    # synth's plugin: functions in a namespace, not a class (a class is found by anyone through
+    # object.__subclasses__(), and its methods' closures lead to the keys)
+    hookimpl = pytest.hookimpl
+
+    @hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(pyfuncitem):
+        function = pyfuncitem.obj
+        if getattr(function, "__code__", None) is not None and function.__code__.co_flags & 0x380:
+            observed[pyfuncitem.nodeid] = "a coroutine or generator"
+            return None
+        funcargs = pyfuncitem.funcargs
+        arguments = {arg: funcargs[arg] for arg in pyfuncitem._fixtureinfo.argnames}
+        try:
+            function(**arguments)
+        except base_exception as exc:
+            observed[pyfuncitem.nodeid] = "raised " + type_of(exc).__name__
+            raise
+        observed[pyfuncitem.nodeid] = "returned"
+        return True
+
+    @hookimpl(tryfirst=True)
+    def pytest_runtest_call(item):
+        if type_of(item).__name__ == "TestCaseFunction" and (getattr(item, "_testcase", None) or item.instance) is not None:
+            item.runtest = functools.partial(run_case, item)
+
+    @hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(report):
+        seen = phases.setdefault(report.nodeid, {})
+        if report.when in ("setup", "call", "teardown"):
+            text = "" if report.passed else " ".join(str_type(getattr(report, "longreprtext", "")).split()[-40:])
+            if report.when not in seen or seen[report.when][0] == "passed":
+                seen[report.when] = (report.outcome, text)
+        elif report.failed:
+            failed_reports[report.nodeid] = "a failed report"
+
+    @hookimpl(tryfirst=True)
+    def pytest_runtest_logfinish(nodeid, location):
+        problems = check()
+        if problems:
+            report("T\tthe runner changed: " + ", ".join(problems[:5]))
+            stop()
+        ident = junit_id(nodeid)
+        if wanted is not None and ident not in wanted:
+            return
+        seen = phases.pop(nodeid, {})
+        body = observed.pop(nodeid, "not run")
+        outcome, message = "passed", ""
+        for when in ("setup", "call", "teardown"):
+            state, text = seen.get(when, ("failed", "no %s phase" % when))
+            if state != "passed":
+                outcome = "skipped" if state == "skipped" else "failed" if when == "call" else "error"
+                message = text or state
+                break
+        if outcome == "passed" and nodeid in failed_reports:
+            outcome, message = "failed", failed_reports.pop(nodeid)
+        if outcome == "passed" and body != "returned":
+            outcome, message = "failed", "the test body did not return normally (%s)" % body
+        record(ident, outcome, message)
+
+    @hookimpl(tryfirst=True)
+    def pytest_collection(session):
+        settle()
+
+    @hookimpl(trylast=True)
+    def pytest_collection_modifyitems(session, config, items):
+        for item in items:
+            module = getattr(item, "module", None)
+            if module is not None and id(module) not in test_modules:
+                test_modules.add(id(module))
+                path = str(getattr(item, "path", None) or getattr(item, "fspath", ""))
+                if not loaded_from(module, path):
+                    report("T\tthe test module %s was not loaded from its file" % getattr(module, "__name__", path))
+                    stop()
+                trusted_files.add(path)
+                watch(getattr(module, "__name__", "a test module"), vars(module))
+        if wanted is None:
+            return
+        keep = [item for item in items if _junit_id(item.nodeid) in wanted]
+        dropped = [item for item in items if _junit_id(item.nodeid) not in wanted]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+    @hookimpl(tryfirst=True)
+    def pytest_runtestloop(session):
+        if not solo:
+            return None
+        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+            raise session.Interrupted("%d errors during collection" % session.testsfailed)
+        import _thread
+        import warnings
+
+        for item in session.items:
+            flush_out()
+            sys.stderr.flush()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # fork in a multi-threaded process: ours, deliberate
+                pid = fork()
+            if pid == 0:
+                # this fork keeps only its own test's key and runs the test in a thread of its own:
+                # the thread that forked (the fork's main thread, where signal handlers run) waits,
+                # and a thread that is not the main one may not install a signal handler
+                mine = key_of.pop(junit_id(item.nodeid), None)
+                key_of.clear()
+                if mine is not None:
+                    key_of[junit_id(item.nodeid)] = mine
+                del mine
+                _in_a_thread(_thread, lambda: item.config.hook.pytest_runtest_protocol(item=item, nextitem=None))
+                flush_out()
+                end(0)
+            waitpid(pid, 0)
+        return True
+
+    keyed = types.SimpleNamespace(**{name: value for name, value in locals().items() if name.startswith("pytest_")})
+
+    files = list(child.get("files", []))
+    if solo:  # only the files of the tests asked for are collected
+        files = _files_of(ids, child.get("rootdir", root)) or files
+    args = list(child["args"]) + ["-p", "no:debugging"] + files
+    code = pytest.main(args, plugins=plugins + [keyed])
+    problems = check(full=True)
+    if problems:
+        report("T\tthe runner changed: " + ", ".join(problems[:5]))
+        stop()
+    flush_out()
     sys.stderr.flush()
     return int(code)
+
+
+def _in_a_thread(thread_module, work):
+    """Run `work` in a new thread while this one waits: signal handlers run only in the main
+    thread, with its frame, and a thread that is not the main one may not install them."""
+    done = thread_module.allocate_lock()
+    done.acquire()
+    outcome = []
+
+    def run():
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # reported by the waiting thread
+            outcome.append(exc)
+        finally:
+            done.release()
+
+    thread_module.start_new_thread(run, ())
+    del run
+    done.acquire()
+    return outcome[0] if outcome else None
 
 
 def main(argv):
@@ -610,7 +943,15 @@ def main(argv):
     elif mode == "run":
         sys.exit(supervise(argv[2]))
     elif mode == "child":
-        sys.exit(child(argv[2], int(argv[3])))
+        import _thread
+
+        spec, index = _load(argv[2]), int(argv[3])
+        # the tests run in a thread of their own: the main thread holds nothing but this wait
+        result = _in_a_thread(_thread, lambda: _child(spec, index))
+        sys.stdout.flush()
+        if isinstance(result, BaseException):
+            raise result
+        sys.exit(result)
     sys.exit("synth launcher: unknown mode %r" % mode)
 
 

@@ -10,10 +10,13 @@ pinned) and the `GradingArtifacts` that `Environment.finalize()` stored with the
 - `patch_applied`, `test_patch_applied`: both applied, test files restored first;
 - `harness_pinned`: the runs used the harness the task was validated with;
 - `runner_untouched`: the diff's added lines name no test-runner internals;
-- `test_run_valid`: the main reading's JUnit results exist and agree with the exit code and the
-  runner's summary line, and the guard saw the runner unchanged (no results is invalid, never a pass);
-- `second_reading`: a second harness in a fresh process agrees that every FAIL_TO_PASS and
-  PASS_TO_PASS test passes;
+- `tamper_scan`: the changed Python files add no construct a fix never needs (frames, `gc`, code
+  and closure internals, computed names on modules, test-framework exceptions, always-equal
+  classes, ...: `_scan.py`), beyond those the task's gold adds itself;
+- `test_run_valid`: the main reading's results exist (the root supervisor's XML, written from the
+  keyed records it verified) and agree with the exit code and its summary line, and nothing in
+  the test process did what no fix needs (no results is invalid, never a pass);
+- `second_reading`: each FAIL_TO_PASS test passes again alone, in its own process with its own key;
 - `fail_to_pass`, `pass_to_pass`: every such test passed in the main reading.
 
 Missing or malformed artifacts, or artifacts made before the hardened harness, are a verifier
@@ -35,8 +38,8 @@ from ._harness import HARNESS_VERSION, Harness
 from ._junit import judge
 
 OLD_ARTIFACTS = (
-    "these grading artifacts were made before synth's hardened test harness (no pinned configuration, no second "
-    "reading), so they cannot show the tests were not fooled; execute the submission again: synth verify on a "
+    "these grading artifacts were made before synth's keyed test harness (harness 3: results the test process "
+    "cannot forge), so they cannot show the tests were not fooled; execute the submission again: synth verify on a "
     "fresh copy of the run (its trajectories.jsonl and verdicts.jsonl removed), or a new rollout"
 )
 
@@ -90,6 +93,10 @@ def code_tests(
     flags = runner_tampering(text, skip=set(dropped))
     checks.append(Check(name="runner_untouched", passed=not flags, actual=flags or None,
                         message=f"the diff names test-runner internals: {', '.join(flags)}" if flags else ""))
+    allowed = set(pinned.scan_allow) if pinned is not None else set()
+    flagged = [f for f in artifacts.tamper if f.split(": ", 1)[-1] not in allowed]
+    checks.append(Check(name="tamper_scan", passed=not flagged, actual=flagged[:10] or None,
+                        message=f"the diff adds what no fix needs: {'; '.join(flagged[:4])}" if flagged else ""))
     main = judge(artifacts.runs[0]) if artifacts.runs else None
     valid = main is not None and main.valid
     checks.append(Check(name="test_run_valid", passed=valid,
@@ -98,7 +105,7 @@ def code_tests(
                         message="" if valid else (main.reason if main else "tests did not run")))
     results = main.results if main is not None and valid else {}
     second = judge(artifacts.runs[1]) if len(artifacts.runs) > 1 else None
-    deciding = list(fail_to_pass) + list(pass_to_pass)
+    deciding = list(fail_to_pass)
     unconfirmed = [t for t in deciding if second is None or not second.valid or second.results.get(t) != "passed"]
     checks.append(Check(name="second_reading", passed=not unconfirmed and bool(fail_to_pass),
                         expected=len(deciding), actual=len(deciding) - len(unconfirmed),

@@ -28,12 +28,16 @@ def _grade(submission: str, artifacts: dict, **args):
     return {c.name: c.passed for c in checks}
 
 
+SOLO = '<testsuites><testsuite><testcase classname="t" name="fixed"/></testsuite></testsuites>'
+
+
 def _artifacts(submission: str = PATCH, **changes) -> dict:
-    main = TestRun(runner="pytest", exit_code=0, junit_xml=XML, log="== 2 passed in 0.5s ==", duration=0.5)
-    second = TestRun(runner="recheck", exit_code=0, junit_xml=RECHECK,
-                     log="synth-recheck (pytest): 2 passed, 0 failed, 0 errors, 0 skipped", duration=0.3)
+    main = TestRun(runner="keyed", exit_code=0, junit_xml=XML,
+                   log="synth-keyed (main): 2 passed, 0 failed, 0 errors, 0 skipped", duration=0.5)
+    second = TestRun(runner="keyed", exit_code=0, junit_xml=SOLO,
+                     log="synth-keyed (solo): 1 passed, 0 failed, 0 errors, 0 skipped", duration=0.3)
     fields = dict(submission_sha256=hashlib.sha256(submission.encode()).hexdigest(), patch_applied=True,
-                  test_patch_applied=True, runs=[main, second], harness_version=2, harness=HARNESS)
+                  test_patch_applied=True, runs=[main, second], harness_version=3, harness=HARNESS)
     return GradingArtifacts(**{**fields, **changes}).model_dump(mode="json")
 
 
@@ -41,7 +45,7 @@ def test_stored_artifacts_keep_the_layout_of_earlier_runs():
     """Fields only ever get added at the end, so artifacts stored by earlier versions still load."""
     stored = _artifacts(dropped_paths=["tests/test_calc.py"], apply_log="ok")
     assert list(stored) == ["submission_sha256", "dropped_paths", "patch_applied", "test_patch_applied", "apply_log",
-                            "runs", "rejected", "harness_version", "harness"]
+                            "runs", "rejected", "harness_version", "harness", "tamper"]
     assert list(stored["runs"][0]) == ["runner", "exit_code", "timed_out", "junit_xml", "log", "duration", "command"]
     earlier = ('{"submission_sha256": "x", "dropped_paths": [], "patch_applied": false, "test_patch_applied": false, '
                '"apply_log": "", "runs": [{"runner": "pytest", "exit_code": 0, "timed_out": false, "junit_xml": null, '
@@ -71,15 +75,23 @@ def test_an_invalid_run_passes_no_test():
     assert not checks["test_run_valid"] and not checks["fail_to_pass"] and not checks["pass_to_pass"]
 
 
-def test_a_pass_the_second_reading_does_not_confirm_fails():
+def test_a_pass_the_solo_reading_does_not_confirm_fails():
     main = _artifacts()["runs"][0]
-    unconfirmed = TestRun(runner="recheck", exit_code=1, junit_xml=RECHECK.replace('name="fixed"/>', 'name="fixed">'
-                          '<failure message="boom"/></testcase>'), log="synth-recheck (pytest): 1 passed, 1 failed, 0 errors, 0 skipped")
-    p2p_broken = TestRun(runner="recheck", exit_code=1, junit_xml=RECHECK.replace('name="kept"/>', 'name="kept">'
-                         '<failure message="boom"/></testcase>'), log="synth-recheck (pytest): 1 passed, 1 failed, 0 errors, 0 skipped")
-    for runs in ([main], [main, unconfirmed], [main, p2p_broken]):
+    unconfirmed = TestRun(runner="keyed", exit_code=1, junit_xml=SOLO.replace('name="fixed"/>', 'name="fixed">'
+                          '<failure message="boom"/></testcase>'), log="synth-keyed (solo): 0 passed, 1 failed, 0 errors, 0 skipped")
+    forged = TestRun(runner="keyed", exit_code=3, junit_xml=SOLO,
+                     log="synth-keyed (solo): 1 passed, 0 failed, 0 errors, 0 skipped\nsynth: invalid run: a record without")
+    for runs in ([main], [main, unconfirmed], [main, forged]):
         checks = _grade(PATCH, _artifacts(runs=runs))
         assert not checks["second_reading"] and checks["fail_to_pass"] and checks["test_run_valid"]
+
+
+def test_a_construct_the_tamper_scan_found_fails_unless_the_gold_adds_it_too():
+    flagged = _artifacts(tamper=["calc.py:3: gc (import gc)"])
+    assert not _grade(PATCH, flagged)["tamper_scan"]
+    allowed = Harness(config="setup.cfg", plugins=["pytest_mock"], scan_allow=["gc (import gc)"])
+    assert _grade(PATCH, _artifacts(tamper=["calc.py:3: gc (import gc)"], harness=allowed),
+                  harness=allowed.model_dump())["tamper_scan"]
 
 
 def test_a_refused_submission_fails_on_submission_allowed():
@@ -103,9 +115,10 @@ def test_runs_made_with_another_harness_than_validation_pinned_fail():
     assert _grade(PATCH, _artifacts(harness=Harness()))["harness_pinned"]  # a task from before pinning
 
 
-def test_artifacts_from_before_the_hardened_harness_are_a_verifier_error():
-    old = _artifacts(harness_version=1, harness=None)
-    with pytest.raises(VerifierError, match="before synth's hardened test harness"):
+@pytest.mark.parametrize("version", [1, 2])
+def test_artifacts_from_before_the_keyed_harness_are_a_verifier_error(version):
+    old = _artifacts(harness_version=version, harness=None)
+    with pytest.raises(VerifierError, match="before synth's keyed test harness"):
         _grade(PATCH, old)
 
 

@@ -29,11 +29,14 @@ def test_the_command_pins_the_configuration_isolates_python_and_turns_autoload_o
     assert "-p" in bare and "no:junitxml" in bare and not any(a.startswith("--junitxml") for a in bare)
 
 
-def test_the_spec_names_the_reading_its_runner_and_where_results_go():
-    spec = Harness(recheck="unittest").spec("recheck", run="/tmp/r", test_files=[], ids=["t.T::a"], timeout=30)
-    assert (spec["reading"], spec["runner"], spec["ids"], spec["junit"]) == ("recheck", "unittest", ["t.T::a"], "/tmp/r/junit.xml")
-    main = Harness().spec("main", run="/tmp/r", test_files=["t.py"], ids=["ignored"], timeout=30)
-    assert main["runner"] == "pytest" and main["ids"] == [] and "--junitxml=/tmp/r/out/junit.xml" in main["args"]
+def test_the_spec_names_the_reading_its_children_and_where_results_go():
+    spec = Harness(allow=["gc.get_objects"]).spec("solo", run="/tmp/r", test_files=[], ids=["t.T::a"], timeout=30)
+    (child,) = spec["children"]
+    assert (spec["reading"], child["mode"], child["ids"], spec["junit"]) == ("solo", "solo", ["t.T::a"], "/tmp/r/junit.xml")
+    assert spec["allow"] == ["gc.get_objects"] and spec["observe"] is False
+    main = Harness().spec("main", run="/tmp/r", test_files=["t.py"], ids=["ignored"], timeout=30, observe=True)
+    assert main["children"][0]["mode"] == "batch" and main["children"][0]["ids"] is None and main["observe"]
+    assert "no:junitxml" in main["children"][0]["args"] and main["trusted"] == ["t.py"]
     assert main["user"] == [1000, 1000] and main["root"] == "/testbed"
 
 
@@ -48,26 +51,46 @@ def test_junit_ids_are_made_as_pytests_junit_xml_makes_them(launcher):
     assert junit_id("pkg/t.py::test_p[a/b::c]") == "pkg.t::test_p[a/b::c]"
 
 
-def _second_reading(launcher, lines: list[str], ids=("t.T::a", "t.T::b"), capsys=None):
-    xml, code, problems = launcher["_recheck_verdict"]({"ids": list(ids), "runner": "unittest"}, lines)
-    log = capsys.readouterr().out if capsys else ""
-    return TestRun(runner="recheck", exit_code=code, junit_xml=xml, log=log), problems
+KEYS = [bytes([1]) * 32, bytes([2]) * 32]
 
 
-def test_the_second_readings_results_are_judged_like_any_run(launcher, capsys):
-    run, problems = _second_reading(launcher, ["R\tt.T::a\tpassed\t", "R\tt.T::b\tpassed\t"], capsys=capsys)
-    judged = judge(run)
-    assert not problems and judged.valid and judged.results == {"t.T::a": "passed", "t.T::b": "passed"}
-    run, _ = _second_reading(launcher, ["R\tt.T::a\tfailed\tAssertionError: 1 != 2"], capsys=capsys)
-    judged = judge(run)
-    assert judged.valid and judged.results == {"t.T::a": "failed", "t.T::b": "error"}
-    assert judged.messages["t.T::b"] == "the test gave no result"
+def _record(key: bytes, ident: str, outcome: str = "passed") -> str:
+    return f"S\t{key.hex()}\t{ident}\t{outcome}\t-\t"
+
+
+def test_keyed_records_are_verified_by_the_supervisor(launcher):
+    verify = launcher["_verify"]
+    records, problems, tamper, events = verify([_record(KEYS[0], "t.T::a"), _record(KEYS[1], "t.T::b", "failed")],
+                                               KEYS, ["t.T::a", "t.T::b"], True)
+    assert not problems and records == {"t.T::a": ("passed", "", "-"), "t.T::b": ("failed", "", "-")}
+    _, _, tamper, events = verify(["T\tthe runner changed: x", "A\tgc.get_objects\tt.py:3"], KEYS[:1], None, False)
+    assert tamper == ["the runner changed: x"] and events == ["gc.get_objects t.py:3"]
 
 
 @pytest.mark.parametrize("lines, problem", [
-    (["R\tt.T::a\tpassed\t", "R\tt.T::a\tfailed\tboom", "R\tt.T::b\tpassed\t"], "two results for t.T::a"),
-    (["R\tt.T::a\tpassed\t", "R\tt.T::b\tpassed\t", "R\tt.T::c\tpassed\t"], "not asked for"),
+    ([f"S\t{'ab' * 32}\tt.T::a\tpassed\t-\t"], "without the child's key"),
+    (["R\tt.T::a\tpassed\t"], "not a keyed record"),
+    ([_record(KEYS[1], "t.T::a")], "under another test's key"),
+    ([_record(KEYS[0], "t.T::a"), _record(KEYS[0], "t.T::a")], "two records for t.T::a"),
+    ([_record(KEYS[0], "t.T::c")], "not asked for"),
 ])
-def test_a_forged_or_unasked_result_makes_the_second_reading_invalid(launcher, capsys, lines, problem):
-    run, problems = _second_reading(launcher, lines, capsys=capsys)
-    assert any(problem in p for p in problems) and not judge(run).valid
+def test_a_forged_or_unasked_record_makes_the_run_invalid(launcher, lines, problem):
+    _, problems, _, _ = launcher["_verify"](lines, KEYS, ["t.T::a", "t.T::b"], True)
+    assert any(problem in p for p in problems), problems
+
+
+def test_the_supervisors_xml_and_summary_are_judged_like_any_run(tmp_path, launcher, capsys, monkeypatch):
+    """`supervise` writes the XML from verified records; a test with no record is an error."""
+    spec = {"root": str(tmp_path), "user": [0, 0], "timeout": 30, "reading": "solo", "junit": str(tmp_path / "j.xml"),
+            "children": [{"mode": "solo", "ids": ["t.T::a", "t.T::b"]}]}
+    monkeypatch.setitem(launcher["supervise"].__globals__, "_load", lambda path: spec)
+    for name, value in {"_sweep": lambda root: None, "_lock": lambda root: [], "_unlock": lambda changed: None,
+                        "_kill_user": lambda uid: None}.items():
+        monkeypatch.setitem(launcher["supervise"].__globals__, name, value)
+    monkeypatch.setitem(launcher["supervise"].__globals__, "_run_child",
+                        lambda *a: ({"t.T::a": ("passed", "", "-")}, [], [], [], False))
+    code = launcher["supervise"]("spec.json")
+    run = TestRun(runner="keyed", exit_code=code, junit_xml=(tmp_path / "j.xml").read_text(), log=capsys.readouterr().out)
+    judged = judge(run)
+    assert code == 1 and judged.valid and judged.results == {"t.T::a": "passed", "t.T::b": "error"}
+    assert judged.messages["t.T::b"] == "the test gave no record"
