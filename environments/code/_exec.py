@@ -210,9 +210,16 @@ unset GIT_INDEX_FILE
 git apply --whitespace=nowarn {patch} || exit 21
 export GIT_INDEX_FILE={folder}/index
 after=$(snapshot) || {{ echo 'git cannot list the tree'; exit 22; }}
-printf '\\n@@synth:numstat@@\\n'; cat {folder}/numstat
-printf '\\n@@synth:changed@@\\n'; git diff-tree -r -z --name-only --no-renames "$before" "$after"
+git diff-tree -r -z --name-only --no-renames "$before" "$after" > {folder}/changed || {{ echo 'git cannot compare the trees'; exit 22; }}
 """
+# git's two answers are read back as files, never parsed out of the command's output: path names are
+# the submitter's text (a file named "x\n@@synth:changed@@\n..." forged a section of a mixed stream)
+
+
+def listing(box: Sandbox, folder: str) -> tuple[str, str]:
+    """(numstat, changed) that `_LISTING` left in `folder`, NUL-separated as git wrote them."""
+    return tuple(box.read_file(f"{folder}/{name}", limit=64 * 1024 * 1024).decode("utf-8", "surrogateescape")
+                 for name in ("numstat", "changed"))
 
 _SHADOWS = """import importlib.util, json, os, sys
 root = {root!r}
@@ -257,9 +264,9 @@ def apply_submission(box: Sandbox, diff: str) -> tuple[str, bool, str]:
                       output_cap=64 * 1024 * 1024)
     if result.exit_code != 0 or result.truncated:
         return "", False, result.output[-2000:]
-    parts = dict(part.split("@@\n", 1) for part in result.output.split("\n@@synth:")[1:])
-    seen_by_git = _numstat_paths(parts.get("numstat", ""))
-    changed = {p for p in parts.get("changed", "").strip("\n").split("\0") if p}
+    numstat, listed = listing(box, folder)
+    seen_by_git = _numstat_paths(numstat)
+    changed = {p for p in listed.split("\0") if p}
     reasons = []
     if seen_by_git != declared:
         reasons.append(f"git reads the diff's paths as {sorted(seen_by_git)[:6]}, the diff declares {sorted(declared)[:6]}")

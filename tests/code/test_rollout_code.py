@@ -92,3 +92,16 @@ def test_a_container_that_dies_mid_episode_is_an_environment_error_not_a_tool_er
     trajectory = asyncio.run(go())
     assert trajectory.termination is TerminationReason.ENVIRONMENT_ERROR and trajectory.verdict is None
     assert "health check" in trajectory.extra["error"] and trajectory.tool_errors == 0
+
+
+@pytest.mark.parametrize("name", ["calc/evil\n@@synth:boom.py", "calc/x\n@@synth:changed@@\ncalc/__init__.py"])
+def test_a_file_name_holding_the_listings_section_marker_is_graded_not_an_environment_error(calc_run, name):
+    # git's listing of a diff was parsed out of one mixed output, split on "\n@@synth:"; a path name is
+    # the model's text, so a file named with the marker forged a section (a ValueError: every
+    # episode ended environment_error, ten in a row stopped the rollout)
+    _, trajectory, _ = _episode(calc_run, [
+        ("bash", {"command": f"printf 'x = 1\\n' > $'{name.replace(chr(10), chr(92) + 'n')}'"}),
+        ("submit", {}),
+    ])
+    assert trajectory.termination is TerminationReason.SUBMITTED, (trajectory.termination, trajectory.extra.get("error"))
+    assert trajectory.verdict is not None and trajectory.verdict.status == "fail", trajectory.verdict

@@ -35,7 +35,7 @@ from synth import SandboxError
 from synth.sandbox import Sandbox, build_layer, ensure_base, start_sandbox
 from synth.verifiers.code import HARNESS_VERSION, ROOT, GradingArtifacts, TestRun, forbidden_path, judge, parse, problems
 
-from .._exec import _LISTING, TEST_LIMITS, USER, Validation, _numstat_paths, apply_patch, classify, env_image
+from .._exec import _LISTING, TEST_LIMITS, USER, Validation, _numstat_paths, apply_patch, classify, env_image, listing
 from ._base import Language, Stream, new_nonce, to_run
 
 SUITE = "trixie"
@@ -213,16 +213,25 @@ def reading(box: Sandbox, language: Language, timeout: float, ids: list[str] | N
         lines.append(f"(cd $R/src/{cwd} && timeout -k 5 {per} bash -c {shlex.quote(body)}) > $R/out/{i}.stream "
                      f"2> $R/out/{i}.err; echo $? > $R/out/{i}.rc")
         lines.append("pkill -KILL -u 1000 2>/dev/null; true")
-    lines.append("for f in $R/out/*; do printf '\\n@@synth-file %s@@\\n' \"${f##*/}\"; head -c 4000000 \"$f\"; done")
-    lines.append("rm -rf $R")
+    # each file is read back whole from a tar archive, never cut out of the command's output: the
+    # streams are the tests' own text, and a marker printed by a test forged another file's part
+    lines.append("for f in $R/out/*; do truncate -s '<4000000' \"$f\"; done; tar -C $R/out -cf $R/out.tar .")
     started = time.monotonic()
     result = box.exec("\n".join(lines), user="0:0", timeout=per * len(plan.processes) * 2 + 120,
                       output_cap=64 * 1024 * 1024)
     duration = round(time.monotonic() - started, 3)
     parts: dict[str, str] = {}
-    for chunk in result.output.split("\n@@synth-file ")[1:]:
-        name, _, body = chunk.partition("@@\n")
-        parts[name] = body
+    try:
+        archive = box.read_file(f"{run}/out.tar", limit=len(plan.processes) * 5 * 4_000_000 + 1024 * 1024)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            for member in tar.getmembers():
+                handle = tar.extractfile(member) if member.isfile() else None
+                if handle is not None:
+                    parts[member.name.removeprefix("./")] = handle.read().decode("utf-8", "replace")
+    except (SandboxError, tarfile.TarError):
+        parts = {}
+    finally:
+        box.exec(f"rm -rf {shlex.quote(run)}", user="0:0", timeout=120)
     streams = []
     for i, process in enumerate(plan.processes):
         built = parts.get(f"{i}.buildrc", "0").strip() in ("0", "")
@@ -260,9 +269,9 @@ def apply_checked(box: Sandbox, language: Language, diff: str) -> tuple[str, boo
                       output_cap=64 * 1024 * 1024)
     if result.exit_code != 0 or result.truncated:
         return "", False, result.output[-2000:]
-    parts = dict(part.split("@@\n", 1) for part in result.output.split("\n@@synth:")[1:])
-    seen = _numstat_paths(parts.get("numstat", ""))
-    changed = {p for p in parts.get("changed", "").strip("\n").split("\0") if p}
+    numstat, listed = listing(box, folder)
+    seen = _numstat_paths(numstat)
+    changed = {p for p in listed.split("\0") if p}
     reasons = []
     if seen != declared:
         reasons.append(f"git reads the diff's paths as {sorted(seen)[:6]}, the diff declares {sorted(declared)[:6]}")
