@@ -79,6 +79,10 @@ def perturb(db, answer):
         {"name": "low_rated", "breaks": "rating", "answer": {**answer, "Rome": low}},
     ]
 '''
+RULES = {"Book one hotel in Rome and one in Oslo": "in_city", "Each must be rated at least 4.0": "rating",
+         "the two nightly prices together may not exceed 300": "budget"}
+"""rules.json of level 1: each rule task.md states (its text, verbatim) -> the check of verify.py that holds it."""
+RULES_FILE = {"rules.json": json.dumps(RULES, indent=1) + "\n"}
 LEVEL1 = {"schema.sql": SCHEMA, "data.sql": DATA, "tools.py": TOOLS, "task.md": TASK, "solution.py": SOLUTION,
           "verify.py": VERIFY, "perturb.py": PERTURB}
 
