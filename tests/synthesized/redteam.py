@@ -118,18 +118,18 @@ def trip_summary(db, city: str) -> dict:
     "exec in tools.py": ("forbidden code", {"tools.py": TOOLS.replace(
         '    return [row[0] for row in db.execute("SELECT DISTINCT city',
         '    exec("pass")\n    return [row[0] for row in db.execute("SELECT DISTINCT city')}),
-    "__import__ of a generated module": ("forbidden code", {"verify.py": "import sys\n\n" + VERIFY.replace(
+    "__import__ in verify.py": ("forbidden code", {"verify.py": VERIFY.replace(
         "def verify(db, answer):\n", "def verify(db, answer):\n    __import__('json').dumps(answer)\n")}),
     # -- a harness generated code cannot switch off (item 5) --------------------------------------
     "solution switches off the audit hook": ("forbidden code", {"solution.py": _solution(
         "    import __main__\n    __main__._kind = lambda *a: None\n    os.listdir('/io')\n", "import os\n\n\n")}),
     "tools switch off the hook through a function's globals": ("forbidden code", {"tools.py": _tools(body=(
         "    def probe():\n        pass\n    (lambda: None).__globals__\n"))}),
-    "_posixsubprocess starts a shell": ("sandbox violation", {"tools.py": _tools(imports="import _posixsubprocess\n\n\n")}),
-    "_posixshmem makes shared memory": ("sandbox violation", {"data.py": (
+    "_posixsubprocess starts a shell": ("forbidden code", {"tools.py": _tools(imports="import _posixsubprocess\n\n\n")}),
+    "_posixshmem makes shared memory": ("forbidden code", {"data.py": (
         "import _posixshmem\n\n\ndef fill(db):\n    try:\n        _posixshmem.shm_open('/synth', 0o102, 0o600)\n"
         "    except OSError:\n        pass\n")}),
-    "ctypes in verify.py": ("sandbox violation", {"verify.py": "import ctypes\n\n\n" + VERIFY}),
+    "ctypes in verify.py": ("forbidden code", {"verify.py": "import ctypes\n\n\n" + VERIFY}),
     "VACUUM INTO from a fresh connection": ("sandbox violation", {"verify.py": "import sqlite3\n\n\n" + VERIFY.replace(
         "def verify(db, answer):\n", "def verify(db, answer):\n    try:\n"
         "        sqlite3.connect(':memory:').execute(\"VACUUM INTO '/dev/shm/copy.db'\")\n    except Exception:\n        pass\n")}),

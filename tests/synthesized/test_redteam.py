@@ -21,41 +21,10 @@ from . import redteam
 
 pytestmark = pytest.mark.docker
 
-STILL_KEPT: dict[str, str] = {
-    'verifier skips a stated rule': 'kept',
-    'task states a rule no check covers': 'kept',
-    'checks that can never be false': 'kept',
-    'budget check with an unreachable bound': 'kept',
-    'verifier trusts the total the answer claims': 'kept',
-    'perturbation fails another check': 'rejected without naming its class',
-    'answer copied from task.md': 'kept',
-    'constant answer after a dummy call': 'kept',
-    'rule no tool exposes': 'kept',
-    'tool that returns the answer': 'kept',
-    'tool result holding the answer': 'kept',
-    'SQL constant shadowed by an f-string': 'kept',
-    'execute aliased, then an f-string': 'kept',
-    'execute fetched with getattr': 'kept',
-    'eval of an answer field in verify.py': 'kept',
-    'exec in tools.py': 'kept',
-    '__import__ of a generated module': 'kept',
-    'solution switches off the audit hook': 'kept',
-    "tools switch off the hook through a function's globals": 'kept',
-    '_posixsubprocess starts a shell': 'kept',
-    '_posixshmem makes shared memory': 'kept',
-    'ctypes in verify.py': 'rejected without naming its class',
-    'VACUUM INTO from a fresh connection': 'kept',
-    'verifier reads the result mark': 'kept',
-    'tools write /dev/shm': 'rejected without naming its class',
-    'data seeded from the hour': 'kept',
-    'verifier that expires': 'kept',
-    'verifier with a lucky check': 'kept',
-    'verifier prints 40 MB': 'kept',
-    'verifier accepts any non-empty answer': 'rejected without naming its class',
-}
+STILL_KEPT: dict[str, str] = {}
 """Scenarios the gate still keeps (or rejects without naming the class) -> what still wins
-(xfail strict until fixed)."""
-PADDING_WINS = "kept"
+(xfail strict until fixed). Before issue 19's fixes the gate kept 27 of the 31 (see redteam.BEFORE)."""
+
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +69,6 @@ def test_a_flawed_environment_is_rejected_and_its_class_named(redteam_run, name,
     assert reason.startswith("level 1: ") and f"[{flaw}]" in reason, reason
 
 
-@pytest.mark.xfail(strict=True, reason=PADDING_WINS)
 def test_a_level_harder_only_by_padding_is_rejected(redteam_run):
     kept, _ = _outcome(redteam_run, redteam.PADDING, 1)
     assert kept  # level 1 is the sound hotel environment
