@@ -201,15 +201,14 @@ class Replay(NamedTuple):
     """Database columns the calls read (table.column)."""
 
 
-def replay_calls(tools_py: str, db: bytes, calls: list[dict[str, Any]], timeout: float, *, each: bool = False) -> Replay:
-    """Every call in one fresh process (the second run of the tools), or with `each` in a process
-    of its own (the exploration of the exhaustive baseline); the results in order."""
+def replay_calls(tools_py: str, db: bytes, calls: list[dict[str, Any]], timeout: float) -> Replay:
+    """Every call in one fresh process (the second run of the tools); the results in order, and
+    the columns the calls read."""
     inputs = {"/env/tools.py": tools_py.encode(), "/state/db.sqlite": db,
               "/io/calls.json": json.dumps(calls, ensure_ascii=True).encode()}
-    command = "explore" if each else "replay"
     with fresh_sandbox(inputs) as box:
-        outcome = run_harness(box, command, timeout=min(120.0, timeout * max(1, len(calls))) if not each else timeout,
-                              budget=min(300.0, 10.0 + timeout * max(1, len(calls)) / (4 if each else 1)))
+        whole = min(120.0, timeout * max(1, len(calls)))
+        outcome = run_harness(box, "replay", timeout=whole, budget=whole + 10.0)
     if not outcome.ok:
         raise ValueError(outcome.problem("tools.py (replayed)"))
     return Replay(clean(outcome.value.get("results", [])), outcome.reads)

@@ -52,6 +52,7 @@ from synth import (
     grade,
 )
 from synth.verifiers.synthesized import (
+    CLOCK,
     CLOCK_SHIFT,
     checks_of,
     fresh_sandbox,
@@ -252,7 +253,7 @@ def determinism_failures(record: TupleRecord, run: Run, gold: Trajectory, files:
                                 f"once and {canonical_json(again)[:120]} in a second run")
                 break
     answer, _ = parse_answer(gold.submission)
-    outcome = grade_answer(files["verify.py"], db, answer, timeout, clock=CLOCK_SHIFT + 1767225600.0)
+    outcome = grade_answer(files["verify.py"], db, answer, timeout, clock=CLOCK + CLOCK_SHIFT)
     facts["_verify_reads"] = outcome.reads
     assert gold.verdict is not None
     try:

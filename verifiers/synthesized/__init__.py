@@ -9,6 +9,7 @@ verifier (its `synth.plugins` entry point); nothing runs until a grade is asked 
 
 from ._sandbox import (
     AGENT_USER,
+    CLOCK,
     CLOCK_SHIFT,
     LIMITS,
     SOLVER_USER,

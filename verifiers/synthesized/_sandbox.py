@@ -45,6 +45,8 @@ LIMITS = Limits(network="none", user=TOOLS_USER, memory="1g", pids=64, cpus=1.0)
 OUTPUT_CAP = 48 << 20
 """Output kept of one harness run (a built database comes back on the result line; what generated
 code prints never reaches it: the harness's children print into a pipe the parent counts)."""
+CLOCK = 1767225600.0
+"""The fixed clock generated code sees (2026-01-01T00:00:00Z; the harness's default)."""
 CLOCK_SHIFT = 400 * 86400.0
 """How far the gate's second grading moves the fixed clock (verify.py must not notice)."""
 FILES_OWNER = "0:0"
