@@ -187,3 +187,40 @@ def agents(known: tuple[str, ...]) -> dict[str, object]:
 
 def categories_file(path, names) -> None:
     path.write_text("".join(json.dumps({"category": n}) + "\n" for n in names))
+
+
+BEFORE: dict[str, str] = {
+    'verifier skips a stated rule': 'kept',
+    'task states a rule no check covers': 'kept',
+    'checks that can never be false': 'kept',
+    'budget check with an unreachable bound': 'kept',
+    'verifier trusts the total the answer claims': 'kept',
+    'perturbation fails another check': 'rejected, no class named',
+    'answer copied from task.md': 'kept',
+    'constant answer after a dummy call': 'kept',
+    'rule no tool exposes': 'kept',
+    'tool that returns the answer': 'kept',
+    'tool result holding the answer': 'kept',
+    'SQL constant shadowed by an f-string': 'kept',
+    'execute aliased, then an f-string': 'kept',
+    'execute fetched with getattr': 'kept',
+    'eval of an answer field in verify.py': 'kept',
+    'exec in tools.py': 'kept',
+    '__import__ in verify.py': 'kept',
+    'solution switches off the audit hook': 'kept',
+    "tools switch off the hook through a function's globals": 'kept',
+    '_posixsubprocess starts a shell': 'kept',
+    '_posixshmem makes shared memory': 'kept',
+    'ctypes in verify.py': 'rejected, no class named',
+    'VACUUM INTO from a fresh connection': 'kept',
+    'verifier reads the result mark': 'kept',
+    'tools write /dev/shm': 'rejected, no class named',
+    'data seeded from the hour': 'kept',
+    'verifier that expires': 'kept',
+    'verifier with a lucky check': 'kept',
+    'verifier prints 40 MB': 'kept',
+    'verifier accepts any non-empty answer': 'rejected, no class named',
+    'harder by padding': 'kept',
+}
+"""What the gate before issue 19's fixes did with each scenario (run through the same CLI path on
+2026-12-07, commit 8ce828a): it kept 27 of the 31; the four it rejected named no class."""
