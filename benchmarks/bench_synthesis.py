@@ -7,9 +7,13 @@ Prints, as a markdown table:
   and 2), with the sandbox pool that starts containers ahead and removes them behind, against the
   same gate with every container started and removed in line;
 - model calls per kept environment in the scripted run (two categories, two levels each; one
-  second-level draft lacks a tool, one first-level verifier needs a repair).
+  second-level draft lacks a tool, one first-level verifier needs a repair);
+- with --redteam: each red-team scenario (tests/synthesized/redteam.py) through the gate, kept or
+  rejected with the class it names, and the gate's seconds (run it on two checkouts to compare
+  gates: files the gate under test does not know, e.g. rules.json, are left out);
+- with --gates-only: only the gate figures (for a side-by-side run on another checkout).
 
-Usage: python benchmarks/bench_synthesis.py [--calls 40] [--gates 3]
+Usage: python benchmarks/bench_synthesis.py [--calls 40] [--gates 3] [--redteam] [--gates-only]
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "synthesized"))
 
 import agent_script as script  # noqa: E402
 from fakes import Scripted  # noqa: E402
 
 import synth  # noqa: E402
-from synth.environments.synthesized import CategoryEntry, Placement, run_gate  # noqa: E402
+from synth.environments.synthesized import FILES, CategoryEntry, Placement, run_gate  # noqa: E402
 from synth.verifiers.synthesized import _sandbox, fresh_sandbox, run_harness, sandbox_image  # noqa: E402
 
 
@@ -66,12 +71,32 @@ def gates(count: int, pooled: bool) -> list[float]:
         for level, files, before in ((1, script.LEVEL1, None), (2, script.LEVEL2, "level1")):
             where = Placement(candidate=f"b:0:L{level}", category=entry, seed=0, index=0, level=level, model="bench")
             started = time.perf_counter()
-            report = run_gate(run, dict(files), where, previous if before else None)
+            report = run_gate(run, {k: v for k, v in files.items() if k in FILES}, where, previous if before else None)
             seconds.append(time.perf_counter() - started)
             assert report.passed, report.failures
             previous = report.facts
     _sandbox._pool.drain()
     return seconds
+
+
+def redteam() -> None:
+    """Every red-team scenario through the gate: kept or rejected (first reason), seconds."""
+    import redteam as team
+
+    run = synth.Run.create(Path(tempfile.mkdtemp(prefix="bench-redteam-")) / "run")
+    entry = CategoryEntry(category="red team")
+    print("| scenario | class | outcome | gate s |")
+    print("|---|---|---|---|")
+    kept, spent = 0, []
+    for name, (flaw, _) in team.SCENARIOS.items():
+        where = Placement(candidate="r:0:L1", category=entry, seed=0, index=0, level=1, model="bench", timeout=5)
+        started = time.perf_counter()
+        report = run_gate(run, team.files_of(name, tuple(FILES)), where)
+        spent.append(time.perf_counter() - started)
+        kept += report.passed
+        outcome = "KEPT" if report.passed else "rejected: " + report.first()[:90].replace("|", "/")
+        print(f"| {name} | {flaw} | {outcome} | {spent[-1]:.1f} |")
+    print(f"\n{kept} of {len(team.SCENARIOS)} kept; gate {sum(spent):.0f} s in all, median {statistics.median(spent):.1f} s")
 
 
 def scripted_run() -> tuple[int, int]:
@@ -92,11 +117,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=40, help="tool calls timed")
     parser.add_argument("--gates", type=int, default=3, help="gate runs per level and mode")
+    parser.add_argument("--redteam", action="store_true", help="run the red-team scenarios through the gate instead")
+    parser.add_argument("--gates-only", action="store_true", help="only the gate figures")
     args = parser.parse_args()
     synth.family("synthesized").prepare()
     sandbox_image()
     with fresh_sandbox() as box:  # warm the image's page cache
         run_harness(box, "build")
+    if args.redteam:
+        redteam()
+        return
+    if args.gates_only:
+        pooled = gates(args.gates, pooled=True)
+        print(f"| gate per candidate environment (hotel levels 1-2), pooled sandboxes, p50 / mean | "
+              f"{statistics.median(pooled):.2f} s / {statistics.mean(pooled):.2f} s |")
+        return
     harness, bare = round_trips(args.calls)
     calls, kept = scripted_run()
     pooled = gates(args.gates, pooled=True)

@@ -79,8 +79,12 @@ def perturb(db, answer):
         {"name": "low_rated", "breaks": "rating", "answer": {**answer, "Rome": low}},
     ]
 '''
+RULES = {"Book one hotel in Rome and one in Oslo": "in_city", "Each must be rated at least 4.0": "rating",
+         "the two nightly prices together may not exceed 300": "budget"}
+"""rules.json of level 1: each rule task.md states (its text, verbatim) -> the check of verify.py that holds it."""
+RULES_FILE = {"rules.json": json.dumps(RULES, indent=1) + "\n"}
 LEVEL1 = {"schema.sql": SCHEMA, "data.sql": DATA, "tools.py": TOOLS, "task.md": TASK, "solution.py": SOLUTION,
-          "verify.py": VERIFY, "perturb.py": PERTURB}
+          "verify.py": VERIFY, "perturb.py": PERTURB, **RULES_FILE}
 
 AMENITY_TOOL = '''
 
@@ -113,6 +117,7 @@ INSERT INTO amenity VALUES ('Pensione Tevere', 'wifi'), ('Hotel Colosseo', 'brea
     "perturb.py": PERTURB.replace(
         '    ]\n',
         '        {"name": "no_breakfast", "breaks": "breakfast", "answer": {**answer, "Rome": "Pensione Tevere"}},\n    ]\n'),
+    "rules.json": json.dumps({**RULES, "Both hotels must serve breakfast": "breakfast"}, indent=1) + "\n",
 }
 
 
@@ -253,6 +258,7 @@ FLAWED: dict[str, dict[str, str]] = {
     # any hotel of the first city listed satisfies this task: the first-choice baseline solves it
     "too easy": {
         "task.md": 'Name any hotel rated at least 4.0. Answer with JSON: {"name": HOTEL NAME}.\n',
+        "rules.json": '{"Name any hotel rated at least 4.0": "rating"}\n',
         "solution.py": "def solve(tools):\n    return {'name': tools.hotels_in(city='Rome')[2]['name']}\n",
         "verify.py": ("def verify(db, answer):\n    name = answer.get('name') if isinstance(answer, dict) else None\n"
                       "    row = db.execute('SELECT rating FROM hotel WHERE name = ?', (name,)).fetchone() "

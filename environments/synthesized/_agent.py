@@ -76,11 +76,16 @@ synth's gate (your check tool) accepts the environment only if the reference sol
 the tools; the empty, null, no-op and wrong-type answers and every perturbation fail (each perturbation
 on its check); simple baselines (first choice, greedy) fail; tools and verifier give the same results
 twice; every run finishes within {timeout:g} s; and no code uses the network, writes files, starts
-processes or opens the database outside the tools.
+processes or opens the database outside the tools. The gate also grades wrong answers it makes itself
+from the gold answer and the values the tools return: every check must fail for one of them, every
+rule in rules.json must map to a check of its own, every value of the gold answer must come from a
+tool result, verify.py may only judge columns the solution's tool calls read, no tool may return an
+answer verify.py accepts, and a harder level needs more tool calls or more checks that bind. Generated
+code sees a fixed clock and no entropy; eval, exec, __import__ and SQL built from values are refused.
 
 Your tools: write_file(path, content), read_file(path), bash(command) to try things in /env (python3;
-it cannot write files{network}), check() to run the gate. Write every file, call check, repair what it
-reports and call check again until it passes."""
+/env is read-only, only /dev/shm is scratch{network}), check() to run the gate. Write every file, call
+check, repair what it reports and call check again until it passes."""
 
 FIRST = """\
 Task category: {category}{hints}
@@ -175,14 +180,15 @@ class Desk:
 
 
 # -- the model's tools ------------------------------------------------------------------------------
-FileName = Literal["schema.sql", "data.sql", "data.py", "tools.py", "task.md", "solution.py", "verify.py", "perturb.py"]
+FileName = Literal["schema.sql", "data.sql", "data.py", "tools.py", "task.md", "solution.py", "verify.py", "perturb.py",
+                   "rules.json"]
 
 
 def write_file(desk: "Desk", path: FileName, content: str) -> dict[str, Any]:
     """Write one file of the environment in /env, replacing it (empty content removes it).
 
     Args:
-        path: The file: schema.sql, data.sql, data.py, tools.py, task.md, solution.py, verify.py or perturb.py.
+        path: The file: schema.sql, data.sql, data.py, tools.py, task.md, solution.py, verify.py, perturb.py or rules.json.
         content: The whole text of the file.
     """
     return desk.write(path, content)
@@ -200,7 +206,8 @@ def read_file(desk: "Desk", path: FileName) -> dict[str, Any]:
 def bash(desk: "Desk", command: str) -> dict[str, Any]:
     """Run a bash command in /env and return its exit code and the tail of its output.
 
-    python3 is there; nothing can be written.
+    python3 is there. /env is read-only (files change only through write_file); the only writable
+    place is /dev/shm, a 64 MB scratch space that generated code may not use and that is discarded.
 
     Args:
         command: The command, e.g. python3 -c "import tools".

@@ -23,7 +23,7 @@ import contextlib
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from synth import AssetRef, Run, RuntimeEnvironment, Tool, ToolClient, ToolError, ToolRuntime, TupleRecord
 from synth.verifiers.synthesized import SOLVER_USER, TOOLS_USER, answer_file, clean, fresh_sandbox, run_harness, stored_files
@@ -126,8 +126,8 @@ def run_solution(solution_py: str, client: ToolClient, timeout: float) -> Any:
         while True:
             if time.monotonic() > deadline:
                 raise SolutionFailed(f"solution.py and its {len(results)} tool calls took over {budget:g} s in all")
-            box.write_file("/io/results.json", json.dumps(results, ensure_ascii=True).encode(), mode=0o400,
-                           user=SOLVER_USER)
+            box.write_file("/io/results.json", json.dumps(results, ensure_ascii=True).encode(), mode=0o444,
+                           user="0:0")
             outcome = run_harness(box, "solve", user=SOLVER_USER, timeout=timeout)
             if not outcome.ok:
                 raise SolutionFailed(outcome.problem("solution.py"))
@@ -192,12 +192,23 @@ def perturbations(files: dict[str, str], db: bytes, gold: Any, timeout: float) -
     return clean(outcome.value.get("perturbations", []))
 
 
-def replay_calls(tools_py: str, db: bytes, calls: list[dict[str, Any]], timeout: float) -> list[dict[str, Any]]:
-    """Every call in one fresh process (the second run of the tools); the results in order."""
+class Replay(NamedTuple):
+    """What a replay of tool calls gave."""
+
+    results: list[dict[str, Any]]
+    """{"result": ...} or {"tool_error": ...} per call, in order."""
+    reads: list[str]
+    """Database columns the calls read (table.column)."""
+
+
+def replay_calls(tools_py: str, db: bytes, calls: list[dict[str, Any]], timeout: float) -> Replay:
+    """Every call in one fresh process (the second run of the tools); the results in order, and
+    the columns the calls read."""
     inputs = {"/env/tools.py": tools_py.encode(), "/state/db.sqlite": db,
               "/io/calls.json": json.dumps(calls, ensure_ascii=True).encode()}
     with fresh_sandbox(inputs) as box:
-        outcome = run_harness(box, "replay", timeout=min(120.0, timeout * max(1, len(calls))))
+        whole = min(120.0, timeout * max(1, len(calls)))
+        outcome = run_harness(box, "replay", timeout=whole, budget=whole + 10.0)
     if not outcome.ok:
         raise ValueError(outcome.problem("tools.py (replayed)"))
-    return clean(outcome.value.get("results", []))
+    return Replay(clean(outcome.value.get("results", [])), outcome.reads)

@@ -3,8 +3,9 @@
 Sits at the bottom of the synthesized family: the agent writes these files, the gate checks them,
 the tuple stores them (`files` asset, {name: text}). Guarantees: `problems()` finds what can be
 found without executing anything (missing or unknown files, sizes, Python syntax, tool
-signatures, and SQL text built at run time in tools.py or verify.py, where a model's arguments or
-answer could be injected into it); tool specs come from tools.py's source through `ast` (never by importing generated
+signatures, rules.json against task.md, and the static refusals of `_static.py`: forbidden code,
+the real clock and entropy, SQL text built at run time in tools.py or verify.py, where a model's
+arguments or answer could be injected into it); tool specs come from tools.py's source through `ast` (never by importing generated
 code in synth's process), and argument types are mapped from a fixed set (str, int, float, bool,
 None, Any, list[...], dict[str, ...], Optional/Union/`|`, Literal[...]), so a call is validated by
 synth's own tool path before it reaches the sandbox, exactly as the gate validated it.
@@ -22,6 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from synth import Tool, tool_from_function
 
+from ._proof import read_rules, rule_failures
+from ._static import static_problems
+
 FILES: dict[str, str] = {
     "schema.sql": "CREATE TABLE statements of the SQLite database",
     "data.sql": "optional: INSERT statements that fill it",
@@ -31,8 +35,9 @@ FILES: dict[str, str] = {
     "solution.py": "def solve(tools): the reference solution; calls tools.NAME(arg=value) only and returns the answer",
     "verify.py": "def verify(db, answer) -> dict[str, bool]: one named check per requirement of task.md",
     "perturb.py": "def perturb(db, answer) -> list of {'name', 'breaks', 'answer'}: wrong answers, each failing the check it names",
+    "rules.json": "{rule text, word for word from task.md: name of the verify.py check that holds it}, one entry per rule",
 }
-REQUIRED = ("schema.sql", "tools.py", "task.md", "solution.py", "verify.py", "perturb.py")
+REQUIRED = ("schema.sql", "tools.py", "task.md", "solution.py", "verify.py", "perturb.py", "rules.json")
 MAX_FILE = 512 * 1024
 """Largest file, in bytes."""
 MAX_TOTAL = 2 * 1024 * 1024
@@ -206,30 +211,6 @@ def remote_tool(signature: Signature) -> Tool:
         raise FileProblem(f"tools.py: {signature.name}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None
 
 
-# -- SQL built from values -----------------------------------------------------------------------
-_SQL_CALLS = ("execute", "executemany", "executescript")
-
-
-def _literal(node: ast.expr, constants: set[str]) -> bool:
-    if isinstance(node, ast.Constant):
-        return isinstance(node.value, str)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _literal(node.left, constants) and _literal(node.right, constants)
-    return isinstance(node, ast.Name) and node.id in constants
-
-
-def sql_problems(name: str, source: str) -> list[str]:
-    """SQL whose text is built at run time (f-strings, %, format, + with values): in tools.py and
-    verify.py that text can come from a model's arguments or answer (SQL injection)."""
-    tree = ast.parse(source)
-    constants = {target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets
-                 if isinstance(target, ast.Name) and _literal(node.value, set())}
-    return [f"{name} line {node.lineno}: the SQL of {node.func.attr}() is built at run time; write it as a string "
-            "literal and pass values as ? parameters"
-            for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr in _SQL_CALLS and node.args and not _literal(node.args[0], constants)]
-
-
 # -- the whole set --------------------------------------------------------------------------------
 def problems(files: dict[str, str]) -> list[str]:
     """Everything wrong with the files that can be seen without running them (one line each)."""
@@ -247,14 +228,16 @@ def problems(files: dict[str, str]) -> list[str]:
                 if name != "tools.py":  # signatures() says it for tools.py
                     found.append(f"{name} line {exc.lineno}: {exc.msg}")
                 continue
-            if name in ("tools.py", "verify.py"):
-                found += sql_problems(name, files[name])
+            found += static_problems(name, files[name], sql=name in ("tools.py", "verify.py"))
     if files.get("tools.py", "").strip():
         try:
             for signature in signatures(files["tools.py"]):
                 remote_tool(signature)
         except FileProblem as exc:
             found.append(str(exc))
+    if files.get("rules.json", "").strip() and files.get("task.md", "").strip():
+        rules, problem = read_rules(files["rules.json"])
+        found += [f"[unchecked rule] {problem}"] if problem else rule_failures(files["task.md"], rules)
     return found
 
 

@@ -1,26 +1,34 @@
 """The gate: a synthesized environment becomes a tuple only when it is proven sound.
 
 Sits between the synthesis agent (which calls it through its `check` tool) and the core's proof
-of soundness. The gate is the procedural categories' gate and more; in order, stopping at the
-first stage that fails (each failure one line the agent can act on):
+of soundness. In order, stopping at the first stage that fails; every failure is one line the
+agent can act on, and starts with its flaw class in brackets (`[vacuous check] ...`), the name
+rejections.jsonl records:
 
 1. the files: all there, within size, Python that parses, tools whose signatures synth can
-   describe and validate (`_files.problems`);
+   describe and validate, rules.json mapping each rule task.md states to a check of its own, and
+   the static refusals (eval/exec/__import__/__main__, the real clock and entropy, SQL built from
+   values, resolved per scope) (`_files.problems`);
 2. the database: built twice in a sandbox, the same bytes both times, with rows;
 3. the reference solution passes through the tool path (the core's `gold_trajectory`, the very
    function `synth verify` runs), calling at least one tool: it runs in a container of its own,
-   without the database; from level 2 on, the task is harder than the level before (more checks,
-   rows or tools);
+   without the database;
 4. null controls fail (the core's `control_records`): the empty, no-op, null and wrong-type
-   answers and the agent's perturbations, each perturbation on the check it names; a verifier
-   that crashes on them counts as unsound too;
+   answers and the agent's perturbations, each perturbation on the check it names;
 5. determinism: the solution's tool calls replayed in a fresh process give the same results, and
-   the verifier grades the gold answer the same way twice;
-6. the baselines (`first_choice`, `greedy`) fail.
+   verify.py grades the gold answer the same way at another time of the (fixed) clock;
+6. the proofs of `_proof.py` over answers the gate makes itself from the gold and the tools'
+   values: every check can fail, every rule's check is returned, the answer is grounded in the
+   tool results and verify.py judges only columns the tools show, no tool hands out the answer
+   (the exhaustive baseline);
+7. (before 6) the baselines (`first_choice`, `greedy`) fail;
+8. from level 2 on, the level is harder on what the gold needs: more tool calls, more binding
+   checks, or a longer search of the answer space (never rows or tables);
+9. no run of generated code printed more than `MAX_OUTPUT` bytes.
 
-Time limits, the network, processes, file writes and database access are enforced in every
-sandbox run of the steps above; an attempt fails the step with the reason. With `--pass-at K`,
-the generator adds the pass-rate band after the gate (`_generate.py`).
+Time limits, the network, processes, file writes, database access, the clock and entropy are
+enforced in every sandbox run of the steps above (the harness); an attempt fails the step with the
+reason. With `--pass-at K`, the generator adds the pass-rate band after the gate (`_generate.py`).
 """
 
 from __future__ import annotations
@@ -43,7 +51,17 @@ from synth import (
     gold_trajectory,
     grade,
 )
-from synth.verifiers.synthesized import parse_answer
+from synth.verifiers.synthesized import (
+    CLOCK,
+    CLOCK_SHIFT,
+    checks_of,
+    fresh_sandbox,
+    grade_answer,
+    grade_answers,
+    metered,
+    parse_answer,
+    run_harness,
+)
 
 from ._baselines import baseline_answers, shape_of
 from ._environment import (
@@ -56,6 +74,17 @@ from ._environment import (
     tools_of_record,
 )
 from ._files import Signature, json_schema_of, problems, remote_tool, tools_of
+from ._proof import (
+    EXPLORE_CALLS,
+    MAX_CANDIDATES,
+    Mutations,
+    candidates_from,
+    check_failures,
+    exploration_rounds,
+    grounding_failures,
+    harvest,
+    read_rules,
+)
 from ._settings import CategoryEntry
 
 SYSTEM_PROMPT = (
@@ -68,6 +97,11 @@ RESERVED_CHECKS = ("format", "verify")
 """synth's own checks of a synthesized verdict: the answer text is JSON; every check of verify.py holds."""
 MAX_FAILURES = 8
 """Failures reported per gate run."""
+MAX_OUTPUT = 1 << 20
+"""Most bytes one run of generated code may print."""
+HARDER = ("gold_calls", "binding_checks", "search_effort")
+"""What makes a level harder: the gold needs more tool calls, more checks bind it, or the search
+of the answer space takes longer."""
 _SYNTH_SIDE = ("invalid_json", "invalid_arguments", "unknown_tool", "already_submitted")
 """Tool errors synth's tool path gives before a call reaches the sandbox (nothing to replay)."""
 
@@ -163,8 +197,31 @@ def _tool_calls(gold: Trajectory) -> list[tuple[str, str, str]]:
             if c.function.name != "submit_result"]
 
 
-def determinism_failures(record: TupleRecord, run: Run, gold: Trajectory, files: dict[str, str], db: bytes) -> list[str]:
-    """Replay the gold's tool calls in a fresh process, and grade the gold answer again."""
+_CLASSES = (
+    ("(sql built from values", "sql injection"), ("(database write", "sandbox violation"),
+    ("(entropy", "clock or entropy"), ("(harness tampering", "harness tampering"),
+    ("attempted what generated code may not do", "sandbox violation"), ("printed over", "output flood"),
+    ("did not finish within", "timeout"), ("took over", "timeout"), ("not deterministic", "nondeterminism"),
+    ("two builds gave different", "nondeterminism"), ("too easy", "too easy"),
+    ("calls no tool", "ungrounded answer"), ("the reference solution does not pass", "broken solution"),
+    ("passes every check", "unsound control"), ("could not grade", "unsound control"),
+    ("but not the check it names", "unsound control"), ("perturb.py", "unsound control"),
+    ("not harder", "not harder"), ("database", "files"),
+)
+
+
+def named(line: str) -> str:
+    """`line` with its flaw class in front ([class] ...), as rejections.jsonl records it."""
+    if line.startswith("["):
+        return line
+    for needle, flaw in _CLASSES:
+        if needle in line:
+            return f"[{flaw}] {line}"
+    return f"[files] {line}"
+
+
+def _gold_calls(record: TupleRecord, gold: Trajectory) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The gold's tool calls as the tool path passed them, and their results (synth-side errors left out)."""
     tools = {t.spec.name: t for t in tools_of_record(record)}
     calls, expected = [], []
     for name, arguments, content in _tool_calls(gold):
@@ -174,21 +231,40 @@ def determinism_failures(record: TupleRecord, run: Run, gold: Trajectory, files:
         args = tools[name].args_model.model_validate(json.loads(arguments or "{}"))  # as the tool path passed them
         calls.append({"name": name, "arguments": json.loads(args.model_dump_json())})
         expected.append(result)
+    return calls, expected
+
+
+def determinism_failures(record: TupleRecord, run: Run, gold: Trajectory, files: dict[str, str], db: bytes,
+                         facts: dict[str, Any]) -> list[str]:
+    """Replay the gold's tool calls in a fresh process (their column reads go to `facts`), and
+    grade the gold answer again at another time of the fixed clock (verify.py's reads too)."""
+    calls, expected = _gold_calls(record, gold)
     failures = []
+    timeout = float(record.verifier.args.get("timeout", 10.0))
+    facts["_tool_reads"] = []
     if calls:
-        timeout = float(record.verifier.args.get("timeout", 10.0))
-        for call, want, got in zip(calls, expected, replay_calls(files["tools.py"], db, calls, timeout)):
+        replay = replay_calls(files["tools.py"], db, calls, timeout)
+        facts["_tool_reads"] = replay.reads
+        for call, want, got in zip(calls, expected, replay.results):
             again = {"error": got["tool_error"]} if "tool_error" in got else got.get("result")
             if canonical_json(again) != canonical_json(want):
                 args = canonical_json(call["arguments"])[:120]
                 failures.append(f"tools are not deterministic: {call['name']}({args}) gave {canonical_json(want)[:120]} "
                                 f"once and {canonical_json(again)[:120]} in a second run")
                 break
-    second = grade(record, gold.submission, run)
+    answer, _ = parse_answer(gold.submission)
+    outcome = grade_answer(files["verify.py"], db, answer, timeout, clock=CLOCK + CLOCK_SHIFT)
+    facts["_verify_reads"] = outcome.reads
     assert gold.verdict is not None
-    if second.model_dump() != gold.verdict.model_dump():
-        failures.append(f"verify.py is not deterministic: the gold answer gave {gold.verdict.first_failure() or 'pass'} "
-                        f"once and {second.first_failure() or 'pass'} in a second run")
+    try:
+        second = [(c.name, c.passed) for c in checks_of(outcome)]
+    except Exception as exc:  # noqa: BLE001 - a verifier error is an answer here
+        second = [("error", str(exc)[:200])]
+    first = [(c.name, c.passed) for c in gold.verdict.checks[1:]]
+    if second != first:
+        failures.append(f"[clock or entropy] verify.py grades the gold answer differently when the clock says another day: "
+                        f"{gold.verdict.first_failure() or 'pass'} once and "
+                        f"{next((n for n, ok in second if ok is not True), 'pass')} later")
     return failures
 
 
@@ -205,18 +281,119 @@ def baseline_failures(record: TupleRecord, run: Run, gold_answer: Any) -> list[s
     return failures
 
 
+def explore_tools(record: TupleRecord, files: dict[str, str], db: bytes) -> tuple[list[tuple[dict[str, Any], Any]], int]:
+    """The exhaustive baseline's exploration: every tool with every argument value earlier results
+    showed, breadth first, up to three rounds and `EXPLORE_CALLS` calls, each call in a process of
+    its own, all in one sandbox; ((call, result) of every call that gave a result, calls made)."""
+    timeout = float(record.verifier.args.get("timeout", 10.0))
+    tools = {t.spec.name: t for t in tools_of_record(record) if t.spec.name != "submit_result"}
+    specs = [t.spec for t in tools.values()]
+    seen: list[tuple[str | None, Any]] = []
+    done: set[str] = set()
+    made: list[tuple[dict[str, Any], Any]] = []
+    calls = 0
+    with fresh_sandbox({"/env/tools.py": files["tools.py"].encode(), "/state/db.sqlite": db}) as box:
+        for _ in range(3):
+            batch = []
+            for call in exploration_rounds(specs, seen, done):
+                try:
+                    args = tools[call["name"]].args_model.model_validate(call["arguments"])
+                except Exception:  # noqa: BLE001 - a value the tool path refuses is not a call
+                    continue
+                batch.append({"name": call["name"], "arguments": json.loads(args.model_dump_json())})
+            batch = batch[:max(0, EXPLORE_CALLS - calls)]
+            if not batch:
+                break
+            calls += len(batch)
+            box.write_file("/io/calls.json", json.dumps(batch, ensure_ascii=True).encode(), mode=0o444, user="0:0")
+            outcome = run_harness(box, "explore", timeout=timeout, budget=min(300.0, 10.0 + timeout * len(batch) / 4))
+            if not outcome.ok:
+                raise ValueError(outcome.problem("tools.py (the exhaustive baseline's calls)"))
+            for call, got in zip(batch, outcome.value.get("results", [])):
+                if "result" in got:
+                    made.append((call, got["result"]))
+                    seen += list(harvest(got["result"]))
+    return made, calls
+
+
+def proof_failures(record: TupleRecord, files: dict[str, str], db: bytes, gold: Trajectory, answer: Any,
+                   checks: list[str], facts: dict[str, Any]) -> list[str]:
+    """The proofs of `_proof.py`: the gate's mutations of the gold and the exhaustive baseline's
+    answers are graded together (one sandbox, a process per answer); every check can fail and
+    every rule has one, the answer is grounded, no tool hands the answer out."""
+    timeout = float(record.verifier.args.get("timeout", 10.0))
+    rules, _ = read_rules(files.get("rules.json"))
+    results = [json.loads(content) for _, _, content in _tool_calls(gold)]
+    seen = [pair for r in results for pair in harvest(r)]
+    failures = grounding_failures(answer, results, facts.pop("_verify_reads", []), facts.pop("_tool_reads", []))
+    if failures:
+        return failures
+    mutations = Mutations(answer, seen)
+    try:
+        made, facts["explore_calls"] = explore_tools(record, files, db)
+    except ValueError as exc:
+        return [str(exc)]
+    gold_key = canonical_json(answer)
+    candidates: dict[str, tuple[Any, dict[str, Any]]] = {}
+    for call, result in made:
+        for candidate in candidates_from(result, answer):
+            key = canonical_json(candidate)
+            if key not in candidates and len(candidates) < MAX_CANDIDATES:
+                candidates[key] = (candidate, call)
+    listed = list(candidates.values())
+    answers = mutations.answers + [c for c, _ in listed]
+    if not answers:
+        return []
+    outcome = grade_answers(files["verify.py"], db, answers, timeout)
+    if not outcome.ok:
+        return [outcome.problem("verify.py (grading the gate's own answers)")]
+    graded = outcome.value.get("graded", [])
+    for (candidate, call), item in zip(listed, graded[len(mutations.answers):]):
+        checks_given = item.get("checks") or []
+        if checks_given and all(c["passed"] for c in checks_given):
+            same = " (the gold answer itself)" if canonical_json(candidate) == gold_key else ""
+            return [f"[leaking tool] {call['name']}({canonical_json(call['arguments'])[:80]}) hands out an answer verify.py "
+                    f"accepts{same}: {canonical_json(candidate)[:120]}; a solver needs no reasoning"]
+    found, more = check_failures(checks, rules, graded[:len(mutations.answers)], mutations)
+    facts.update(more)
+    return found
+
+
 def harder_failure(facts: dict[str, Any], previous: dict[str, Any] | None) -> str | None:
     if not previous:
         return None
-    if any(facts.get(k, 0) > previous.get(k, 0) for k in ("checks", "rows", "tools")):
+    if any(facts.get(k, 0) > previous.get(k, 0) for k in HARDER):
         return None
-    return (f"level is not harder than the level before: it has {facts.get('checks')} checks, {facts.get('rows')} rows "
-            f"and {facts.get('tools')} tools (before: {previous.get('checks')}, {previous.get('rows')}, "
-            f"{previous.get('tools')}); add constraints, data or tools")
+    now = ", ".join(f"{k} {facts.get(k, 0)}" for k in HARDER)
+    before = ", ".join(f"{k} {previous.get(k, 0)}" for k in HARDER)
+    return (f"[not harder] level is not harder than the level before on what the gold needs: {now} (before: {before}); "
+            "rows, tables and unused tools do not count: make the task need more tool calls or more constraints")
 
 
 def run_gate(run: Run, files: dict[str, str], where: Placement, previous: dict[str, Any] | None = None) -> GateReport:
     """Every stage of the gate (module docstring) on `files`; assets it builds are stored in `run`."""
+    with metered() as printed:
+        report = _gate(run, files, where, previous, printed)
+    report.failures = [named(line) for line in report.failures]
+    report.facts.pop("_tool_reads", None)
+    report.facts.pop("_verify_reads", None)
+    if printed:
+        report.facts["output_bytes"] = max(n for _, n in printed)
+    return report
+
+
+def _flood(printed: list[tuple[str, int]]) -> list[str]:
+    loud = [(command, n) for command, n in printed if n > MAX_OUTPUT]
+    if not loud:
+        return []
+    command, n = max(loud, key=lambda x: x[1])
+    what = {"grade": "verify.py", "grade_many": "verify.py", "call": "a tool", "replay": "the tools", "build": "the database build",
+            "solve": "solution.py", "perturb": "perturb.py", "explore": "the tools"}.get(command, command)
+    return [f"[output flood] {what} printed {n} bytes in one run (at most {MAX_OUTPUT}): print nothing, return results"]
+
+
+def _gate(run: Run, files: dict[str, str], where: Placement, previous: dict[str, Any] | None,
+          printed: list[tuple[str, int]]) -> GateReport:
     found = problems(files)
     if found:
         return GateReport(failures=found[:MAX_FAILURES])
@@ -230,25 +407,32 @@ def run_gate(run: Run, files: dict[str, str], where: Placement, previous: dict[s
     gold = gold_trajectory(record, run)
     assert gold.verdict is not None
     if gold.verdict.status != "pass":
-        return GateReport(failures=[f"the reference solution does not pass: {gold.verdict.first_failure()}"], facts=facts)
+        return GateReport(failures=[f"the reference solution does not pass: {gold.verdict.first_failure()}"] + _flood(printed),
+                          facts=facts)
     answer, _ = parse_answer(gold.submission)
     checks = [c.name for c in gold.verdict.checks[1:-1]]  # verify.py's own, between format and verify
     facts.update(checks=len(checks), gold_calls=len(_tool_calls(gold)))
-    failures = [f"verify.py names a check {name!r}: synth's own checks have that name; choose another"
-                for name in sorted(set(checks) & set(RESERVED_CHECKS))]
+    failures = _flood(printed)
+    failures += [f"verify.py names a check {name!r}: synth's own checks have that name; choose another"
+                 for name in sorted(set(checks) & set(RESERVED_CHECKS))]
     if not facts["gold_calls"]:
         failures.append("the reference solution calls no tool: the task must need the tools")
-    harder = harder_failure(facts, previous)
-    failures += [harder] if harder else []
     if failures:
         return GateReport(failures=failures, facts=facts)
     controls = control_records(record, run, gold)[1:]
     facts["controls"] = len(controls)
     failures = [control_failure(item) for item in controls if not item.sound]
-    if not failures:
-        failures += determinism_failures(record, run, gold, files, database.data)
-    if not failures:
-        failures += baseline_failures(record, run, answer)
+    stages = (
+        lambda: determinism_failures(record, run, gold, files, database.data, facts),
+        lambda: baseline_failures(record, run, answer),
+        lambda: proof_failures(record, files, database.data, gold, answer, checks, facts),
+        lambda: [f for f in [harder_failure(facts, previous)] if f],
+        lambda: _flood(printed),
+    )
+    for stage in stages:
+        if failures:
+            break
+        failures += stage()
     if failures:
         return GateReport(failures=failures[:MAX_FAILURES], facts=facts)
     final = make_record(run, files, database, signatures, where, answer_schema=json_schema_of(answer), facts=facts)

@@ -66,6 +66,7 @@ def test_the_difficulty_chain_is_recorded(hotel_run):
         assert chain[0].environment.metadata["chain"] == [] and chain[1].environment.metadata["chain"] == [chain[0].key]
         before, after = (t.environment.metadata["gate"] for t in chain)
         assert after["checks"] > before["checks"] and after["rows"] > before["rows"] and after["tools"] > before["tools"]
+        assert after["gold_calls"] > before["gold_calls"] and after["binding_checks"] >= before["binding_checks"]
     assert run.stage("generate")["model_calls"] == len(model.requests)
 
 
@@ -75,7 +76,8 @@ def test_a_level_that_is_not_harder_is_rejected_and_ends_its_chain(hotel_run):
     assert [t.environment.metadata["level"] for t in kept] == [1]
     (rejection,) = [r for r in run.rejections() if r.details["category"] == STUCK]
     assert rejection.key.endswith(":L2") and rejection.reason.startswith(
-        "level 2: level is not harder than the level before: it has 4 checks, 8 rows and 2 tools (before: 4, 8, 2)")
+        "level 2: [not harder] level is not harder than the level before on what the gold needs: gold_calls 2, "
+        "binding_checks 3, search_effort 21 (before: gold_calls 2, binding_checks 3, search_effort 21)")
     assert rejection.details["gate_runs"] == 2 and rejection.details["model_calls"] == 21  # 1 + the 20 turns of level 2
 
 
@@ -133,14 +135,14 @@ def test_a_killed_chain_resumes_from_the_stored_conversation(hotel_run, tmp_path
     ("verifier the initial state satisfies", "passes every check of verify.py: the verifier accepts a wrong answer"),
     ("verifier crashes on wrong types", "verify.py could not grade the"),
     ("tool loops forever", "hotels_in did not finish within 3 s"),
-    ("solution forks", "solution.py attempted what generated code may not do (process; first: os.fork"),
+    ("solution forks", "[forbidden code] solution.py line 5: os.fork is not allowed in generated code"),
     ("data fills the disk", "the database build attempted what generated code may not do (file write; first: open: /dev/shm/fill"),
-    ("verifier tries the network", "verify.py attempted what generated code may not do (network"),
-    ("tools that change between runs", "tools are not deterministic: hotels_in"),
-    ("data that changes between builds", "two builds gave different databases"),
+    ("verifier tries the network", "[forbidden code] verify.py line 1: import of urllib.request is not allowed"),
+    ("tools that change between runs", "[clock or entropy] tools.py line 18: time.time_ns: generated code sees no real clock"),
+    ("data that changes between builds", "[clock or entropy] data.py line 6: os.urandom: generated code sees no real clock"),
     ("verifier builds SQL from the answer", "verify.py line 7: the SQL of execute() is built at run time"),
     ("solution that knows the answer", "the reference solution calls no tool: the task must need the tools"),
-    ("too easy", "too easy: the first_choice baseline"),
+    ("too easy", "[too easy] too easy: the first_choice baseline"),
 ])
 def test_a_flawed_environment_is_rejected_with_its_reason_and_conversation(flawed_run, flaw, reason):
     rejection = next(r for r in flawed_run.rejections() if r.details["category"] == flaw)

@@ -9,6 +9,8 @@ verifier (its `synth.plugins` entry point); nothing runs until a grade is asked 
 
 from ._sandbox import (
     AGENT_USER,
+    CLOCK,
+    CLOCK_SHIFT,
     LIMITS,
     SOLVER_USER,
     TOOLS_USER,
@@ -16,10 +18,11 @@ from ._sandbox import (
     drain,
     fresh_sandbox,
     image_recipe,
+    metered,
     place,
     run_harness,
     sandbox_image,
 )
-from ._verifier import MAX_ANSWER, answer_file, checks_of, clean, grade_answer, parse_answer, stored_files, synthesized_sandbox
+from ._verifier import MAX_ANSWER, answer_file, checks_of, clean, grade_answer, grade_answers, parse_answer, stored_files, synthesized_sandbox
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -4,12 +4,14 @@ Sits between `synth.sandbox` (the core's contract) and everything that executes 
 the `synthesized.sandbox` verifier here and the synthesized family above. The image is a layer on
 the base image holding the harness (`_harness.py`, copied to /opt/synth/harness.py), three
 unprivileged users (tools 1001, solver 1002, agent 1003) and no directory any of them can write
-(only the container's 64 MB /dev/shm). Its tag is the hash of its recipe, harness included, so a
-changed harness gives a new image. Guarantees of `run_harness`: the generated code runs with no
-network, as the given user, under a timeout; the result is read from the last line carrying a
-per-run secret mark (generated code cannot forge it from what a policy sends); a run that hangs,
-crashes, prints no result or attempts a forbidden action comes back as an `Outcome` that says so,
-never as an exception.
+(only the container's 64 MB /dev/shm, which the harness refuses to generated code). Its tag is the
+hash of its recipe, harness included, so a changed harness gives a new image. Guarantees of
+`run_harness`: the generated code runs with no network, as the given user, under a timeout per
+piece of work, over files owned by root that no user of generated code can change (`place`); the
+result is read from the last line carrying a per-run secret mark that only the harness's parent
+process (which never loads generated code) writes; a run that hangs, crashes, prints no result or
+attempts a forbidden action comes back as an `Outcome` that says so, never as an exception; the
+bytes generated code printed are counted (`Outcome.output_bytes`, and `metered()` for a whole gate).
 """
 
 from __future__ import annotations
@@ -40,8 +42,15 @@ SOLVER_USER = "1002:1002"
 AGENT_USER = "1003:1003"
 """Runs the synthesis agent's bash commands (reads the environment files, writes nothing)."""
 LIMITS = Limits(network="none", user=TOOLS_USER, memory="1g", pids=64, cpus=1.0)
-OUTPUT_CAP = 24 << 20
-"""Output kept of one harness run (a built database comes back on the result line)."""
+OUTPUT_CAP = 48 << 20
+"""Output kept of one harness run (a built database comes back on the result line; what generated
+code prints never reaches it: the harness's children print into a pipe the parent counts)."""
+CLOCK = 1767225600.0
+"""The fixed clock generated code sees (2026-01-01T00:00:00Z; the harness's default)."""
+CLOCK_SHIFT = 400 * 86400.0
+"""How far the gate's second grading moves the fixed clock (verify.py must not notice)."""
+FILES_OWNER = "0:0"
+"""Generated files and inputs belong to root, read-only to everybody: no user of generated code can change them."""
 PYTHON = "/usr/bin/python3 -S -s /opt/synth/harness.py"
 """No site module: generated code gets the standard library and nothing else, and starts faster."""
 
@@ -95,10 +104,11 @@ def tree(files: dict[str, bytes], owner: str, mode: int = 0o400) -> bytes:
     return buffer.getvalue()
 
 
-def place(box: Sandbox, files: dict[str, bytes], owner: str, mode: int = 0o400) -> None:
-    """Put files (absolute paths under existing folders) into the sandbox, readable by `owner` only."""
+def place(box: Sandbox, files: dict[str, bytes], owner: str = FILES_OWNER, mode: int = 0o444) -> None:
+    """Put files (absolute paths under existing folders) into the sandbox, owned by root and
+    read-only (`owner` says who runs them; ownership stays root's so they cannot be changed)."""
     if files:
-        box.put_tree("/", tree(files, owner, mode))
+        box.put_tree("/", tree(files, FILES_OWNER, 0o444 if mode & 0o444 else mode))
 
 
 class _Pool:
@@ -180,6 +190,10 @@ class Outcome:
     """Forbidden actions the generated code attempted (network, process, file write, database, native code)."""
     timed_out: bool = False
     seconds: float = 0.0
+    output_bytes: int = 0
+    """Bytes the generated code printed (all of them, counted by the harness)."""
+    reads: list[str] = field(default_factory=list)
+    """Database columns the generated code read (table.column), as SQLite's authorizer saw them."""
 
     @property
     def ok(self) -> bool:
@@ -213,14 +227,45 @@ def _violations(output: str, mark: str, listed: Any) -> list[dict[str, str]]:
     return [{k: str(v.get(k, "")) for k in ("kind", "event", "detail")} for v in unique.values()]
 
 
-def run_harness(box: Sandbox, command: str, *args: str, user: str = TOOLS_USER, timeout: float = 10.0) -> Outcome:
-    """One `harness.py COMMAND ARGS` in `box` as `user`; never raises for what the code does."""
+_meter_lock = threading.Lock()
+_meters: list[list[tuple[str, int]]] = []
+
+
+@contextmanager
+def metered() -> Iterator[list[tuple[str, int]]]:
+    """Inside the block, every harness run appends (command, bytes printed) to the list yielded."""
+    seen: list[tuple[str, int]] = []
+    with _meter_lock:
+        _meters.append(seen)
+    try:
+        yield seen
+    finally:
+        with _meter_lock:
+            _meters.remove(seen)
+
+
+def run_harness(box: Sandbox, command: str, *args: str, user: str = TOOLS_USER, timeout: float = 10.0,
+                budget: float | None = None, clock: float | None = None) -> Outcome:
+    """One `harness.py COMMAND ARGS` in `box` as `user`; never raises for what the code does.
+    `timeout` bounds each piece of generated work, `budget` the whole run (default timeout + 5 s);
+    `clock` moves the fixed clock generated code sees (the harness's default when None)."""
     import shlex
 
     mark = secrets.token_hex(16)
     line = " ".join([PYTHON, command, *(shlex.quote(a) for a in args)])
-    result = box.exec(line, user=user, timeout=timeout, workdir="/env", output_cap=OUTPUT_CAP,
-                      env={"SYNTH_MARK": mark, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"})
+    env = {"SYNTH_MARK": mark, "SYNTH_TIMEOUT": f"{timeout:g}", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+    if clock is not None:
+        env["SYNTH_CLOCK"] = repr(float(clock))
+    outer = budget if budget is not None else timeout + 5.0
+    result = box.exec(line, user=user, timeout=outer, workdir="/env", output_cap=OUTPUT_CAP, env=env)
+    outcome = _outcome(result, mark, outer)
+    with _meter_lock:
+        for meter in _meters:
+            meter.append((command, outcome.output_bytes))
+    return outcome
+
+
+def _outcome(result: Any, mark: str, timeout: float) -> Outcome:
     seconds = round(result.duration, 3)
     if result.timed_out:
         return Outcome(error=f"did not finish within {timeout:g} s (killed)", timed_out=True, seconds=seconds,
@@ -236,5 +281,8 @@ def run_harness(box: Sandbox, command: str, *args: str, user: str = TOOLS_USER, 
         return Outcome(error=f"gave an unreadable result ({exc})", seconds=seconds)
     violations = _violations(result.output, mark, payload.pop("violations", []))
     error = payload.pop("error", None)
+    timed_out = bool(payload.pop("timed_out", False))
+    output = int(payload.pop("output_bytes", 0) or 0)
+    reads = [str(r) for r in payload.pop("reads", []) or []]
     return Outcome(value=payload, error=str(error) if error is not None else None, violations=violations,
-                   seconds=seconds)
+                   seconds=seconds, timed_out=timed_out, output_bytes=output, reads=reads)

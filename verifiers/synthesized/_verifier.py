@@ -79,11 +79,20 @@ def answer_file(answer: Any) -> bytes:
     return json.dumps(answer, ensure_ascii=True).encode()
 
 
-def grade_answer(verify_py: str, db: bytes, answer: Any, timeout: float) -> Outcome:
-    """Run verify(db, answer) once in a fresh sandbox."""
+def grade_answer(verify_py: str, db: bytes, answer: Any, timeout: float, clock: float | None = None) -> Outcome:
+    """Run verify(db, answer) once in a fresh sandbox (at the harness's fixed clock, or `clock`)."""
     files = {"/env/verify.py": verify_py.encode(), "/state/db.sqlite": db, "/io/answer.json": answer_file(answer)}
     with fresh_sandbox(files, owner=TOOLS_USER) as box:
-        return run_harness(box, "grade", timeout=timeout)
+        return run_harness(box, "grade", timeout=timeout, clock=clock)
+
+
+def grade_answers(verify_py: str, db: bytes, answers: list[Any], timeout: float) -> Outcome:
+    """verify(db, answer) for every answer in one sandbox, each in a process of its own; the
+    outcome's value is {"graded": [{"checks": [...]} or {"error": ...}, ...]} in order."""
+    files = {"/env/verify.py": verify_py.encode(), "/state/db.sqlite": db,
+             "/io/answers.json": json.dumps(answers, ensure_ascii=True).encode()}
+    with fresh_sandbox(files, owner=TOOLS_USER) as box:
+        return run_harness(box, "grade_many", timeout=timeout, budget=30.0 + timeout * max(1, len(answers)) / 4)
 
 
 def checks_of(outcome: Outcome) -> list[Check]:

@@ -1,0 +1,394 @@
+"""The gate's proofs over the gold: every check can fail, every rule has a check, the answer is
+grounded in the tools, no tool hands the answer out, and what makes a level harder.
+
+Sits under `_gate.py` (which calls these after the reference solution passed and the controls
+failed) and over the sandbox (`grade_answers`, `replay_calls`). Every answer judged here is made
+by the gate itself from the gold answer and the values the tools returned, never by the agent:
+
+- `mutations(answer, seen)`: each scalar of the gold replaced by every value of its type the tools
+  returned (values under the same key first), keys dropped, nulls and wrong types; when the
+  answer space those values span is small (at most `ENUMERATE` answers), all of it, in order.
+- `check_failures`: each check of verify.py must fail for some mutation ([vacuous check]); a
+  check binds when some mutation fails it alone (counted for "harder"); each rule of rules.json
+  must map to a check verify.py returns ([unchecked rule]), and every requirement sentence of
+  task.md must hold a rule ([unchecked rule]).
+- `grounding_failures`: every string of the gold appears in a tool result of the gold trajectory,
+  every number there or as a sum of at most three of them or a count of a list ([ungrounded
+  answer]); verify.py reads no database column that no tool call of the gold read ([ungrounded
+  answer]: a rule no tool exposes).
+- `leak_failures`: the exhaustive baseline calls every tool with every argument value earlier
+  results showed (breadth first, bounded), then submits every result, every part of a result and
+  every answer filled from one result that has the answer's shape; one that passes rejects the
+  level ([leaking tool]).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from typing import Any, Iterator
+
+from synth import canonical_json
+
+Path = tuple[Any, ...]
+ENUMERATE = 256
+"""Largest answer space enumerated in full."""
+PER_SLOT = 24
+"""Values tried per scalar of the answer."""
+MAX_MUTATIONS = 400
+EXPLORE_CALLS = 160
+"""Most calls of the exhaustive baseline."""
+PER_TOOL = 40
+MAX_CANDIDATES = 200
+REQUIREMENT = re.compile(r"\b(must|may not|may only|at least|at most|no more|not exceed|exceed|only|each|every|exactly|"
+                         r"never|without|within|before|after|between|cheapest|dearest|lowest|highest|minimum|maximum|"
+                         r"fewest|most|least|required?|should|cannot|can't|no two|unique|different|same)\b", re.I)
+FORMAT = re.compile(r"\b(answer with|answer as|json|format|reply with|respond with|submit)\b", re.I)
+
+
+def kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _fine(value: Any) -> str:
+    """kind(), with integers apart from other numbers (an integer slot takes integers)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "integer"
+    return kind(value)
+
+
+def scalars(value: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
+    """(path, scalar) of every leaf."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from scalars(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from scalars(v, (*path, i))
+    else:
+        yield path, value
+
+
+def harvest(value: Any, key: str | None = None) -> Iterator[tuple[str | None, Any]]:
+    """(key, scalar) of every leaf of a tool result (list items take their list's key)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from harvest(v, str(k))
+    elif isinstance(value, list):
+        for v in value:
+            yield from harvest(v, key)
+    else:
+        yield key, value
+
+
+def replaced(answer: Any, path: Path, value: Any, *, drop: bool = False) -> Any:
+    copy = json.loads(json.dumps(answer))
+    if not path:
+        return value
+    parent = copy
+    for step in path[:-1]:
+        parent = parent[step]
+    if drop:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = value
+    return copy
+
+
+def slot_values(path: Path, gold: Any, seen: list[tuple[str | None, Any]]) -> list[Any]:
+    """Values the tools returned that could stand in this slot: same key first, then same type."""
+    key = next((str(p) for p in reversed(path) if isinstance(p, str)), None)
+    want = _fine(gold)
+    same = [v for k, v in seen if k == key and _fine(v) == want]
+    other = [v for k, v in seen if _fine(v) == want]
+    out: list[Any] = []
+    for v in [*same, *other]:
+        if v not in out:
+            out.append(v)
+    if want == "boolean":
+        out = [True, False]
+    return out[:PER_SLOT]
+
+
+class Mutations:
+    """The gate's wrong answers (see the module docstring), with a label each."""
+
+    def __init__(self, answer: Any, seen: list[tuple[str | None, Any]]) -> None:
+        self.answers: list[Any] = []
+        self.labels: list[str] = []
+        self.same_shape: list[bool] = []
+        """Per answer: made by replacing values of the gold by values of the same type (no key dropped, no type changed)."""
+        self.enumerated: list[int] = []
+        """Positions (in `answers`) of the full enumeration, in its order (empty when too large)."""
+        self.space = 0
+        keys: set[str] = {canonical_json(answer)}
+
+        def add(label: str, value: Any) -> int | None:
+            key = canonical_json(value)
+            if key in keys:
+                return self.answers.index(value) if value in self.answers else None
+            if len(self.answers) >= MAX_MUTATIONS:
+                return None
+            keys.add(key)
+            self.answers.append(value)
+            self.labels.append(label)
+            self.same_shape.append(canonical_json(shape(value)) == canonical_json(shape(answer)))
+            return len(self.answers) - 1
+
+        leaves = list(scalars(answer))
+        slots = {path: slot_values(path, gold, seen) for path, gold in leaves}
+        space = 1
+        for path, gold in leaves:
+            space *= len(set(map(canonical_json, [gold, *slots[path]])))
+        self.space = space
+        if leaves and space <= ENUMERATE:
+            choices = []
+            for path, gold in leaves:
+                values = list(slots[path])
+                if gold not in values:
+                    values.append(gold)
+                choices.append(values)
+            for combo in itertools.product(*choices):
+                value = answer
+                for (path, _), v in zip(leaves, combo):
+                    value = replaced(value, path, v)
+                if canonical_json(value) == canonical_json(answer):
+                    self.enumerated.append(-1)  # the gold itself
+                    continue
+                at = add("enumerated", value)
+                if at is not None:
+                    self.enumerated.append(at)
+        for path, gold in leaves:
+            where = "/".join(map(str, path)) or "the answer"
+            for v in slots[path]:
+                add(f"{where} = {json.dumps(v)[:40]}", replaced(answer, path, v))
+            add(f"{where} = null", replaced(answer, path, None))
+            add(f"{where} of another type", replaced(answer, path, 0 if isinstance(gold, str) else str(gold)))
+        for path, node in _containers(answer):
+            where = "/".join(map(str, path)) or "the answer"
+            if isinstance(node, dict):
+                for k in node:
+                    add(f"{where} without {k}", replaced(answer, (*path, k), None, drop=True))
+            elif node:
+                add(f"{where} without its last item", replaced(answer, path, node[:-1]))
+                add(f"{where} with its first item twice", replaced(answer, path, [node[0], *node]))
+
+
+def _containers(value: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
+    if isinstance(value, (dict, list)):
+        yield path, value
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for k, v in items:
+            yield from _containers(v, (*path, k))
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def requirement_sentences(task: str) -> list[str]:
+    """The sentences of task.md that state a requirement (not the answer format)."""
+    parts = re.split(r"(?<=[.!?;])\s+|\n\s*[-*]\s+|\n\s*\n", task)
+    return [p.strip() for p in parts if p.strip() and REQUIREMENT.search(p) and not FORMAT.search(p)]
+
+
+def read_rules(text: str | None) -> tuple[dict[str, str], str | None]:
+    """rules.json's {rule text: check name}, or the problem with it."""
+    if text is None:
+        return {}, "rules.json is missing: map each rule task.md states (its text) to the check of verify.py that holds it"
+    try:
+        rules = json.loads(text)
+    except ValueError as exc:
+        return {}, f"rules.json is not JSON ({exc})"
+    if not isinstance(rules, dict) or not rules or not all(isinstance(k, str) and isinstance(v, str) for k, v in rules.items()):
+        return {}, 'rules.json must be a non-empty object {"rule text from task.md": "check name"}'
+    return rules, None
+
+
+def rule_failures(task: str, rules: dict[str, str]) -> list[str]:
+    """Before anything runs: each rule is task.md's text, each has a check of its own, every
+    requirement sentence of task.md holds a rule."""
+    failures = []
+    body = _norm(task)
+    for rule in rules:
+        if _norm(rule) not in body:
+            failures.append(f"[unchecked rule] rules.json names the rule {rule[:80]!r}, which task.md does not state word for word")
+    by_check: dict[str, list[str]] = {}
+    for rule, check in rules.items():
+        by_check.setdefault(check, []).append(rule)
+    for check, named in by_check.items():
+        if len(named) > 1:
+            failures.append(f"[unchecked rule] rules.json maps {len(named)} rules to the one check {check!r}: "
+                            "each rule needs a check of its own")
+    for sentence in requirement_sentences(task):
+        if not any(_norm(rule) in _norm(sentence) or _norm(sentence) in _norm(rule) for rule in rules):
+            failures.append(f"[unchecked rule] task.md states {sentence[:100]!r}, but rules.json maps no rule of it to a check")
+    return failures
+
+
+def check_failures(checks: list[str], rules: dict[str, str], graded: list[dict[str, Any]],
+                   mutations: Mutations) -> tuple[list[str], dict[str, Any]]:
+    """Every check fails for some gate mutation; every rule's check is one verify.py returns and
+    fails for some mutation of the gold's values alone (same shape: a check that fails only when
+    the answer is malformed checks its format, not the rule)."""
+    failures = []
+    for rule, check in rules.items():
+        if check not in checks:
+            failures.append(f"[unchecked rule] rules.json maps {rule[:80]!r} to {check!r}, which verify.py does not return "
+                            f"(its checks: {', '.join(checks)})")
+    failing_sets: list[set[str]] = []
+    for label, item in zip(mutations.labels, graded):
+        if "error" in item or not item.get("checks"):
+            failures.append(f"[unsound control] verify.py could not grade the gate's answer ({label}): "
+                            f"{str(item.get('error'))[:200]} (a wrong answer must fail a check, not crash)")
+            break
+        failing_sets.append({c["name"] for c in item["checks"] if not c["passed"]})
+    for check in checks:
+        if failing_sets and not any(check in f for f in failing_sets):
+            failures.append(f"[vacuous check] check {check!r} of verify.py holds for all {len(failing_sets)} wrong answers the "
+                            "gate made from the gold with the values the tools returned: it can never fail")
+    valued = [f for f, same in zip(failing_sets, mutations.same_shape) if same]
+    for rule, check in rules.items():
+        if check in checks and valued and not any(check in f for f in valued) and any(check in f for f in failing_sets):
+            failures.append(f"[vacuous check] check {check!r} (rule {rule[:60]!r}) fails only for malformed answers: none of the "
+                            f"{len(valued)} answers the gate made from the gold with other values the tools returned breaks it")
+    binding = sorted({next(iter(f)) for f in failing_sets if len(f) == 1})
+    accepted = [i for i, f in enumerate(failing_sets) if not f]
+    facts: dict[str, Any] = {"mutations": len(failing_sets), "binding_checks": len(binding), "accepted_mutations": len(accepted)}
+    if mutations.enumerated:
+        effort = next((n + 1 for n, at in enumerate(mutations.enumerated)
+                       if at == -1 or (at < len(failing_sets) and not failing_sets[at])), len(mutations.enumerated))
+        facts["search_effort"] = effort
+        facts["answer_space"] = mutations.space
+    return failures, facts
+
+
+def _numbers(values: list[Any]) -> list[float]:
+    return [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+
+def grounding_failures(answer: Any, results: list[Any], verify_reads: list[str], tool_reads: list[str]) -> list[str]:
+    """The gold answer comes from what the tools returned; verify.py judges only what tools show."""
+    failures = []
+    leaves = [v for _, r in enumerate(results) for _, v in harvest(r)]
+    strings = {v for v in leaves if isinstance(v, str)}
+    folded = {s.casefold() for s in strings}
+    numbers = _numbers(leaves)
+    counts = {float(len(x)) for r in results for x in _lists(r)}
+    number_set = set(numbers) | counts
+    sums = set()
+    distinct = sorted(set(numbers))[:60]
+    for n in (2, 3):
+        for combo in itertools.combinations_with_replacement(distinct, n):
+            sums.add(round(sum(combo), 6))
+    for path, value in scalars(answer):
+        where = "/".join(map(str, path)) or "the answer"
+        if isinstance(value, str) and value.strip() and value not in strings and value.casefold() not in folded:
+            failures.append(f"[ungrounded answer] the gold answer's {where} = {value[:60]!r} appears in no tool result of "
+                            "the reference solution: a solver could not find it")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and float(value) not in number_set \
+                and round(float(value), 6) not in sums:
+            failures.append(f"[ungrounded answer] the gold answer's {where} = {value!r} is no value a tool returned "
+                            "(nor a sum or count of them)")
+    hidden = sorted(set(verify_reads) - set(tool_reads))
+    if hidden:
+        failures.append(f"[ungrounded answer] verify.py reads {', '.join(hidden[:4])}, which no tool call of the reference "
+                        "solution reads: the solver cannot see the rule it judges")
+    return failures[:4]
+
+
+def _lists(value: Any) -> Iterator[list[Any]]:
+    if isinstance(value, list):
+        yield value
+        for v in value:
+            yield from _lists(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _lists(v)
+
+
+def shape(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: shape(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [shape(value[0])] if value else []
+    return _fine(value)
+
+
+def candidates_from(result: Any, answer: Any) -> list[Any]:
+    """Answers a tool result hands out: itself or any part of it shaped like the answer, and the
+    answer's shape filled from this one result's values (same key, else in order)."""
+    want = canonical_json(shape(answer))
+    found = []
+    for _, node in _containers(result):
+        if canonical_json(shape(node)) == want:
+            found.append(node)
+    if canonical_json(shape(result)) == want and result not in found:
+        found.append(result)
+    seen = list(harvest(result))
+    filled = answer
+    complete = True
+    for path, gold in scalars(answer):
+        key = next((str(p) for p in reversed(path) if isinstance(p, str)), None)
+        same = [v for k, v in seen if k == key and kind(v) == kind(gold)]
+        if not same:
+            complete = False
+            break
+        filled = replaced(filled, path, same[0])
+    if complete:
+        found.append(filled)
+    return found
+
+
+def argument_values(schema: dict[str, Any], seen: list[tuple[str | None, Any]], name: str) -> list[Any]:
+    """Every value an argument may take from what results showed (same key first), bounded."""
+    if "enum" in schema:
+        return list(schema["enum"])[:PER_TOOL]
+    kinds = [schema.get("type")] + [s.get("type") for s in schema.get("anyOf", [])]
+    want = {"string": "string", "integer": "number", "number": "number", "boolean": "boolean"}
+    out: list[Any] = []
+    for k, v in [*[(k, v) for k, v in seen if k == name], *seen]:
+        for t in kinds:
+            if t in want and kind(v) == want[t] and (t != "integer" or float(v).is_integer()):
+                value = int(v) if t == "integer" else v
+                if value not in out:
+                    out.append(value)
+    if "boolean" in kinds:
+        out = [True, False]
+    return out[:PER_TOOL]
+
+
+def exploration_rounds(specs: list[Any], seen: list[tuple[str | None, Any]], done: set[str]) -> list[dict[str, Any]]:
+    """The next round of the exhaustive baseline's calls: every tool with every argument value seen."""
+    calls = []
+    for spec in specs:
+        properties = spec.parameters.get("properties", {})
+        required = list(spec.parameters.get("required", []))
+        options = [argument_values(properties.get(n, {}), seen, n) for n in required]
+        if any(not o for o in options):
+            continue
+        count = 0
+        for combo in itertools.product(*options):
+            arguments = dict(zip(required, combo))
+            key = spec.name + canonical_json(arguments)
+            if key in done:
+                continue
+            done.add(key)
+            calls.append({"name": spec.name, "arguments": arguments})
+            count += 1
+            if count >= PER_TOOL:
+                break
+    return calls
+
+
+__all__ = ["Mutations", "candidates_from", "check_failures", "exploration_rounds", "grounding_failures", "read_rules",
+           "requirement_sentences", "rule_failures"]
