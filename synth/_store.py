@@ -21,8 +21,9 @@ and content-addressed assets under `assets/`. Guarantees:
 - A run is never made inside another run.
 - A manifest is read strictly: one of the wrong shape anywhere (stages not an object of stages, a
   stage without its config, a count that is not a count) is one line naming the place; one that
-  disagrees with the journals (records of a stage it does not list, a finished generate stage whose
-  counts are not the journals' lines) is refused with one line naming the disagreement. Both
+  disagrees with the journals (verdicts or trajectories of a stage it does not list, a finished generate stage whose
+  counts are not the journals' lines) is refused with one line naming the disagreement (tuples
+  alone need no generate stage: the Python API may append them). Both
   point at a hand-edited or foreign directory, never at a run synth wrote (a stage is recorded
   before its first record is written).
 """
@@ -571,12 +572,11 @@ def _lines(path: Path) -> int:
 def _check_journals(path: Path, manifest: dict[str, Any]) -> None:
     """Refuse a manifest that disagrees with the journals, naming the disagreement."""
     stages = manifest.get("stages", {})
-    wrote = {"generate": (Run.TUPLES, Run.REJECTIONS), "verify": (Run.VERDICTS,)}
-    for stage, journals in wrote.items():
-        for journal in journals:
-            if stage not in stages and _lines(path / journal):
-                raise StoreError(f"{path / MANIFEST} disagrees with the run: {journal} holds {_lines(path / journal)} records"
-                                 f" but the manifest lists no {stage} stage")
+    # tuples may come from the Python API without a generate stage (`run.tuples().append`); verdicts
+    # and trajectories come only from stages, which are recorded before their first record
+    if "verify" not in stages and _lines(path / Run.VERDICTS):
+        raise StoreError(f"{path / MANIFEST} disagrees with the run: {Run.VERDICTS} holds {_lines(path / Run.VERDICTS)}"
+                         " records but the manifest lists no verify stage")
     if _lines(path / Run.TRAJECTORIES) and not any(name == "verify" or name.startswith("rollout:") for name in stages):
         raise StoreError(f"{path / MANIFEST} disagrees with the run: {Run.TRAJECTORIES} holds records but the manifest"
                          " lists no verify or rollout stage")

@@ -255,8 +255,8 @@ def verify_run(run: Run, tuples: list[TupleRecord], bar: Any = None, *, executor
 def _asset_refs(value: Any) -> Iterator[tuple[str, str]]:
     """(path, sha256) of every asset reference inside a record's JSON."""
     if isinstance(value, dict):
-        if set(value) in ({"path", "sha256"}, {"path", "sha256", "media_type"}) and isinstance(value["path"], str) \
-                and value["path"].startswith("assets/"):
+        if set(value) <= {"path", "sha256", "media_type", "schema_version"} and {"path", "sha256"} <= set(value) \
+                and isinstance(value["path"], str) and value["path"].startswith("assets/"):
             yield value["path"], str(value["sha256"])
             return
         for item in value.values():
