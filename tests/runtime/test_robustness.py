@@ -129,8 +129,14 @@ def test_a_lone_surrogate_anywhere_in_a_reply_never_crashes_the_rollout(toy_run:
     assert first.verdict is not None and first.verdict.status in ("pass", "fail")  # graded, never lost
     assert stats.infrastructure == 0 and stats.graded == stats.done
     assert encodable(first.model_dump()) == first.model_dump()  # no lone surrogate left anywhere
+    for message in first.messages:  # nor escaped in argument text: whoever decodes it (an export) gets encodable text
+        for made in message.tool_calls or []:
+            decoded = json.loads(made.function.arguments) if made.function.arguments.startswith("{") else None
+            assert encodable(decoded) == decoded, made.function.arguments
     if where == "submitted":
         assert first.submission == "app\ufffdle"
+    if where == "arguments":
+        assert "k\\ufffd" in first.messages[2].tool_calls[0].function.arguments
 
 
 # -- an environment that breaks under a call --------------------------------------------------------
