@@ -191,7 +191,8 @@ def init_local(**options: Any) -> None:
 
     os.environ.update(LOOPBACK_ENV)  # the processes Ray starts read it at their import
     ray_constants.ENABLE_RAY_CLUSTER = False  # this process may have imported Ray before
-    ray.init(_node_ip_address="127.0.0.1", **options)
+    # address="local": a new instance, never one a `ray start` left recorded in /tmp/ray
+    ray.init(address="local", _node_ip_address="127.0.0.1", **options)
 
 
 def _answers(address: str, timeout: float = 5.0) -> None:
