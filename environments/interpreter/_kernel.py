@@ -258,6 +258,12 @@ class Kernel:
                     if not 0 <= size <= FRAME_LIMIT:
                         del buffer[: len(start)]  # a forged or broken header: not a frame
                         continue
+                    again = buffer.find(start, len(start), head + size)
+                    if again >= 0:
+                        # a marker inside the declared payload: a real reply never holds one (JSON
+                        # escapes the NUL), so this header was forged; the real frame starts there
+                        del buffer[:again]
+                        continue
                     if len(buffer) >= head + size:
                         payload = bytes(buffer[head: head + size])
                         del buffer[: head + size]

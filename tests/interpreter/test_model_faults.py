@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.docker
 @pytest.fixture(scope="module")
 def math_run(tmp_path_factory: pytest.TempPathFactory, kernel_image: str) -> Run:
     run = Run.create(tmp_path_factory.mktemp("faults") / "run")
-    synth.generate(run, "interpreter", {"category": ["math"], "n": 1, "seed": 2, "difficulty": 1, "timeout": 4,
+    synth.generate(run, "interpreter", {"category": ["math"], "n": 1, "seed": 2, "difficulty": 1, "timeout": 60,
                                         "max_executions": 6})
     return run
 
@@ -91,11 +92,14 @@ def test_a_flood_between_calls_costs_the_host_a_bounded_buffer_and_the_episode_g
     assert results(trajectory)[-2]["result"] == "4"
 
 
-def test_a_forged_frame_header_costs_one_restart_at_most(math_run: Run) -> None:
+def test_a_forged_frame_header_is_skipped_without_a_wait(math_run: Run) -> None:
+    started = time.monotonic()
     trajectory = episode(math_run, [FORGED, "5 + 5"])
     graded_fail(trajectory)
     assert trajectory.termination is TerminationReason.SUBMITTED
-    assert results(trajectory)[1]["result"] == "10"
+    forged, after, _ = results(trajectory)
+    assert forged["result"] == "'forged'" and after["result"] == "10"
+    assert time.monotonic() - started < 50  # the cell's 60 s timeout never ran out
 
 
 def test_a_kernel_that_kills_itself_is_told_so_not_blamed_on_the_memory_limit(math_run: Run) -> None:
