@@ -214,6 +214,7 @@ class DockerSandbox(Sandbox):
         self._spawned: list[DockerProcess] = []
         self.broken_by_model: str | None = None
         """Why the sandbox removed its own container because of what a command did (None: it did not)."""
+        self._reaping = threading.RLock()
         self.quota_events = 0
         """Times the writable layer was found over `limits.disk` (and the user's processes killed)."""
         self._quota_note = ""
@@ -384,8 +385,10 @@ class DockerSandbox(Sandbox):
         wrapped = ["timeout", "-s", "KILL", str(seconds), "bash", "-c", command]
         started = time.monotonic()
         try:
-            exec_id = api.exec_create(self.id, wrapped, user=user, workdir=workdir, environment={**self.env, **(env or {})})["Id"]
-            stream = api.exec_start(exec_id, stream=True)
+            with self._reaping:  # never while a reaper has the container frozen ("container is paused")
+                exec_id = api.exec_create(self.id, wrapped, user=user, workdir=workdir,
+                                          environment={**self.env, **(env or {})})["Id"]
+                stream = api.exec_start(exec_id, stream=True)
         except Exception as exc:
             raise SandboxError(f"cannot run a command in container {self.id[:12]}: {exc}") from None
         cap = OutputCap(output_cap)
@@ -449,9 +452,10 @@ class DockerSandbox(Sandbox):
         api = engine().api
         user = user if user is not None else self.limits.user
         try:
-            exec_id = api.exec_create(self.id, argv, stdin=True, stdout=True, stderr=True, tty=False, user=user,
-                                      workdir=workdir, environment={**self.env, **(env or {})})["Id"]
-            sock = api.exec_start(exec_id, socket=True)
+            with self._reaping:
+                exec_id = api.exec_create(self.id, argv, stdin=True, stdout=True, stderr=True, tty=False, user=user,
+                                          workdir=workdir, environment={**self.env, **(env or {})})["Id"]
+                sock = api.exec_start(exec_id, socket=True)
         except Exception as exc:
             raise SandboxError(f"cannot start a process in container {self.id[:12]}: {exc}") from None
         process = DockerProcess(self, exec_id, sock, user.split(":")[0])
@@ -494,7 +498,13 @@ class DockerSandbox(Sandbox):
 
         With a local engine the container's cgroup is read on the host and its processes are killed
         from outside (this works even when the container is out of pids), with the cgroup frozen
-        while a fork bomb is still forking; otherwise pkill runs inside."""
+        while a fork bomb is still forking; otherwise pkill runs inside. One reaper at a time (the
+        disk watch and a command's end may both reap): the cgroup is never unfrozen under another,
+        and commands wait while it is frozen (`_exec_create`)."""
+        with self._reaping:
+            self._reap_locked(uid)
+
+    def _reap_locked(self, uid: str) -> None:
         api = engine().api
         for attempt in range(8):
             mine = self._user_pids(uid)

@@ -30,8 +30,10 @@ FAULTS = [
 def test_faults_the_model_causes_in_its_container_are_its_own(calc_run):
     _, trajectory, _ = _episode(calc_run, FAULTS)
     results = [json.loads(m.content) for m in trajectory.messages if m.role == "tool"]
+    assert len(results) == len(FAULTS), (trajectory.termination, trajectory.extra.get("error"), results[-1])
     big, many, files, bomb, kill, gone, _ = results
-    assert "File size limit exceeded" in big["output"] and int(big["output"].split()[-1]) <= (1 << 30) + (1 << 20)
+    # whichever comes first at 1 GiB: the file size limit, or the host's watch of the writable layer
+    assert "File size limit exceeded" in big["output"] or "disk quota" in big["output"], big
     assert "disk quota" in many["output"] and "done" not in many["output"]
     assert "Too many open files" in files["output"]
     assert bomb["timed_out"]
