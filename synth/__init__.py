@@ -8,6 +8,7 @@ registers through the `synth.plugins` entry points, and the core names none of t
 """
 
 from ._errors import (
+    BrokenByModel,
     ConfigError,
     EnvironmentFault,
     GenerationError,

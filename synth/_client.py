@@ -38,6 +38,7 @@ import httpx
 from ._config import RolloutConfig
 from ._errors import ModelError
 from ._records import Message, ToolSpec, clip, encodable
+from ._tools import replace_escaped_surrogates
 from ._retry import Attempt, Retry, RetryPolicy, aretrying
 
 _CONTEXT_LIMIT = re.compile(
@@ -170,7 +171,7 @@ def normalize_message(raw: dict[str, Any], flavor: str, limit: int = text_limit(
         calls.append({
             "id": clip(encodable(str(item.get("id") or f"call_{uuid.uuid4().hex[:16]}")), 100),  # never a tool's name or
             "type": "function",                                                                 # id is longer than this
-            "function": {"name": clip(encodable(name), 100) if isinstance(name, str) else "", "arguments": encodable(arguments)},
+            "function": {"name": clip(encodable(name), 100) if isinstance(name, str) else "", "arguments": replace_escaped_surrogates(encodable(arguments))},
         })
     size = sum(len(c["function"]["arguments"]) for c in calls)
     if len(calls) > MAX_CALLS or size > limit:
@@ -451,12 +452,19 @@ def _attach_tokens(reply: Reply, data: dict[str, Any], choice: dict[str, Any]) -
         reply.prompt_token_ids = prompt_ids
 
 
+BUSY = frozenset({429, 502, 503, 504})
+"""HTTP statuses of a server that is there but busy: the probe lets them through (retries follow)."""
+
+
 async def probe(config: RolloutConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> str | None:
     """Ask `config.base_url` once, before a rollout starts, whether it is a live OpenAI-compatible
     server: GET /models (and, when that path is missing, a one-token request). A dead or wrong
     server is a `ModelError` of one line naming the URL and the cause, so a rollout fails at once
     instead of spending every episode's retries. Returns a note for the user (the model is not
-    listed), else None. A busy server (429, 5xx) passes: the rollout's retries are for that."""
+    listed), else None. Only an OpenAI API passes: a model list on /models, or (where /models is
+    missing) a chat completion with `choices`; anything else (a web server that is not an API, a
+    404/501 on both paths) is refused. A server that says it is busy (429, 502, 503, 504) passes:
+    the rollout's retries are for that."""
     url = (config.base_url or "").rstrip("/")
     key = config.api_key()
     wait = min(config.timeout, 30.0)
@@ -489,15 +497,24 @@ async def probe(config: RolloutConfig, *, transport: httpx.AsyncBaseTransport | 
             answer = await ask("POST", path, body)
             if (error := refused(answer, path)) is not None:
                 raise error
-            if answer.status_code in (404, 405):
-                raise ModelError(f"{url} answers HTTP {answer.status_code} on /models and /{path}: it is not an OpenAI-compatible "
-                                 "API root (which usually ends in /v1)")
             if answer.status_code in (400, 422):
                 raise ModelError(f"the model server at {url} refused a one-token request for model {config.model_name!r}: "
                                  f"HTTP {answer.status_code}: {_snippet(answer)}")
+            if answer.status_code in BUSY:
+                return None  # busy now; the rollout's retries handle that
+            try:
+                completed = answer.status_code == 200 and isinstance(answer.json().get("choices"), list)
+            except (ValueError, AttributeError):
+                completed = False
+            if not completed:
+                raise ModelError(f"{url} answers HTTP {listing.status_code} on /models and HTTP {answer.status_code} on /{path}"
+                                 " without a completion: it is not an OpenAI-compatible API root (which usually ends in /v1)")
             return None
+        if listing.status_code in BUSY:
+            return None  # busy now; the rollout's retries handle that
         if listing.status_code != 200:
-            return None  # busy or failing now; the rollout's retries handle that
+            raise ModelError(f"{url}/models answers HTTP {listing.status_code} ({_snippet(listing)}): not an OpenAI-compatible"
+                             " API root (which usually ends in /v1)")
         try:
             data = listing.json()
             served = [item["id"] for item in data["data"] if isinstance(item, dict) and isinstance(item.get("id"), str)]

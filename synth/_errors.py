@@ -9,6 +9,7 @@
     ├── VerifierError          a verifier that cannot grade (becomes status="error", never reward 0)
     ├── SubmissionError        a submission that cannot be graded as it is (a fail on the check it names)
     ├── SandboxError           containers, images, the Docker engine
+    │   └── BrokenByModel      the model's own actions broke its sandbox (ends sandbox_broken_by_model, graded fail)
     └── ModelError             the model server failed after retries (an infrastructure failure)
 """
 
@@ -60,6 +61,13 @@ class SubmissionError(SynthError):
 
 class SandboxError(SynthError):
     """Containers, images or the Docker engine failed."""
+
+
+class BrokenByModel(SandboxError):
+    """What the model's own calls did (a flood, a kill, a quota, processes that would not stop) broke
+    its sandbox beyond repair while the engine itself is healthy: the episode ends
+    `sandbox_broken_by_model`, graded fail with reward 0, never an infrastructure error that a policy
+    could use to make a losing episode not count."""
 
 
 class ModelError(SynthError):

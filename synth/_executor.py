@@ -10,7 +10,8 @@ resume works the same (a killed stage loses only results not yet appended).
   (nothing runs ahead; a generate that reaches its target builds nothing more).
 - `RayExecutor`: sends items to Ray tasks (`map`) or to a pool of async Ray actors (`amap`, for
   I/O-bound coroutines such as model episodes), keeping a bounded window in flight, and re-raises
-  a task's own exception here (a `SynthError` stays a one-line error). `address` joins an existing
+  a task's own exception here (a `SynthError` stays a one-line error). A local instance listens on
+  127.0.0.1 only, every server of it (`init_local`). `address` joins an existing
   cluster (`ray start --head` on one node, `ray start --address HEAD:6379` on the others); without
   it a local Ray instance starts, and stops when the executor closes. Workers import synth from
   their own environment (install the same synth everywhere) and read and write the run directory
@@ -110,10 +111,12 @@ class RayExecutor(Executor):
         if not ray.is_initialized():
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
             # a local instance lives on loopback only; a cluster's nodes are where `ray start` put them
-            local = {"_node_ip_address": "127.0.0.1"} if address is None else {}
             try:
-                ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False,
-                         ignore_reinit_error=True, **local)
+                if address is None:
+                    init_local(include_dashboard=False, log_to_driver=False, configure_logging=False, ignore_reinit_error=True)
+                else:
+                    ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False,
+                             ignore_reinit_error=True)
             except ConnectionError as exc:
                 raise ConfigError(f"--ray-address {address}: no Ray cluster answers ({' '.join(str(exc).split())[:200]})") from None
             self.started = address is None
@@ -171,6 +174,25 @@ class RayExecutor(Executor):
         if self.started and self.ray.is_initialized():
             self.ray.shutdown()
             self.started = False
+
+
+LOOPBACK_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+"""What makes a Ray 2.60 node live on 127.0.0.1 alone. `ray.init(_node_ip_address="127.0.0.1")`
+is not enough: Ray replaces a loopback node address by the machine's outward address, and its
+servers (gcs_server, raylet, workers) then listen on every interface; in Ray's single-machine mode
+(this variable, read by every Ray process) the node address stays 127.0.0.1 and every server binds
+there. Give it to `ray start --head` too for a head that serves this machine only."""
+
+
+def init_local(**options: Any) -> None:
+    """Start (or join) a Ray instance of this machine that listens on 127.0.0.1 only."""
+    import ray
+    from ray._private import ray_constants
+
+    os.environ.update(LOOPBACK_ENV)  # the processes Ray starts read it at their import
+    ray_constants.ENABLE_RAY_CLUSTER = False  # this process may have imported Ray before
+    # address="local": a new instance, never one a `ray start` left recorded in /tmp/ray
+    ray.init(address="local", _node_ip_address="127.0.0.1", **options)
 
 
 def _answers(address: str, timeout: float = 5.0) -> None:

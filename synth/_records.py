@@ -302,7 +302,11 @@ class TerminationReason(str, enum.Enum):
     MODEL_ERROR = "model_error"
     """The server failed after retries: infrastructure, excluded from rewards and export."""
     ENVIRONMENT_ERROR = "environment_error"
-    """The environment failed (e.g. a container died): infrastructure."""
+    """The environment failed for a reason outside the model's reach (the engine is down, an image
+    or asset is missing, a container vanished): infrastructure."""
+    SANDBOX_BROKEN_BY_MODEL = "sandbox_broken_by_model"
+    """The model's own tool calls broke its sandbox beyond repair (floods, kills, quotas): the
+    model's failure, graded fail (reward 0), exported like any failed episode."""
 
     @property
     def infrastructure(self) -> bool:

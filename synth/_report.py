@@ -425,6 +425,11 @@ def write_report(run: str | Path, out: str | Path | None = None, *, viewer_url: 
     target = Path(out) if out is not None else Path(run) / "report.html"
     if target.is_dir():
         raise ConfigError(f"--out {target} is a directory; give a file name")
+    folder = target.absolute().parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ConfigError(f"cannot write --out {target}: {folder} is a file, not a folder")
     if not re.match(r"^https?://[^\s\"'<>]+$", viewer_url):
         raise ConfigError(f"--viewer-url {viewer_url!r} is not an http(s) URL")
     index = RunIndex.open(run, log)  # bad settings fail above, before a large run is read

@@ -13,8 +13,12 @@ limit ends the episode. Guarantees:
   in the tool role when it holds calls (none of them is run), else in the user role. Both are
   counted in `tool_errors`. Arguments over the runtime's size limit are stored cut, never whole.
 - A server that fails after the client's retries ends that episode with `model_error`, and an
-  environment that breaks (`EnvironmentFault`: a closed connection, a dead container) with
-  `environment_error`: infrastructure failures, never graded, never exported, retried by a re-run.
+  environment that breaks for a reason outside the model's reach (`EnvironmentFault`: a closed
+  connection, a vanished container, an engine that does not answer) with `environment_error`:
+  infrastructure failures, never graded, never exported, retried by a re-run. What the model's own
+  calls break (`BrokenByModel`: a kernel that cannot start again after its code, a sandbox whose
+  processes would not die) ends it `sandbox_broken_by_model`: the model's failure, graded fail
+  (reward 0), so no policy can turn a losing episode into one that never counts.
   After `max_consecutive_failures` of them in a row the rollout stops (episodes in flight are
   cancelled and left for the re-run) and the stage is marked aborted in the manifest.
 - One writer per stage: the rollout runs inside `Run.writing`, so a second process rolling the
@@ -45,7 +49,7 @@ from . import _registry as registry
 from ._client import ContextOverflow, ModelClient, Reply
 from ._config import RolloutConfig
 from ._dsv32 import drop_thinking
-from ._errors import ModelError, StoreError
+from ._errors import BrokenByModel, ModelError, StoreError
 from ._family import Environment, Family
 from ._records import Message, TerminationReason, ToolCall, Trajectory, TupleRecord, clip, content_key
 from ._store import Run, StageSession
@@ -247,6 +251,9 @@ async def run_episode(
         artifacts = await _env(offload, env.finalize)
     except ModelError as exc:
         termination, error = TerminationReason.MODEL_ERROR, str(exc)
+    except BrokenByModel as exc:  # before Exception: what the model's calls broke is the model's
+        termination, error = TerminationReason.SANDBOX_BROKEN_BY_MODEL, clip(str(exc), 2000)
+        submission = None
     except Exception as exc:  # the environment failed (EnvironmentFault, asset missing): infrastructure
         termination, error = TerminationReason.ENVIRONMENT_ERROR, clip(f"{type(exc).__name__}: {exc}", 2000)
     finally:

@@ -12,7 +12,9 @@ the byte offset of every line so a viewer reads one record from disk when asked.
 - The same rules as the stages: the latest line of an episode wins (an infrastructure failure
   re-run), infrastructure failures and verifier errors are not graded, a task is sound when its
   gold passed and every control gave what it must.
-- A malformed line is a one-line `StoreError` naming the file and line.
+- A malformed line is a one-line `StoreError` naming the file and line; so is a tuple whose
+  content does not match its key (a changed byte: the run was edited after it was written), as
+  every command that validates records refuses it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from ._errors import StoreError
-from ._records import TerminationReason
+from ._records import TerminationReason, content_key
 from ._store import Run
 
 INFRASTRUCTURE = frozenset(t.value for t in TerminationReason if t.infrastructure)
@@ -153,6 +155,19 @@ def _numbers(validation: Any) -> dict[str, float]:
     return out
 
 
+def _keys_hold(data: dict[str, Any]) -> bool:
+    """A tuple line's content hashes to its keys: each keyed part (environment, task, verifier)
+    to its own key, and the joins between them, as `TupleRecord` validation checks them."""
+    parts = [data.get(name) for name in ("environment", "task", "verifier")]
+    for part in parts:
+        if not isinstance(part, dict):
+            return False
+        if "key" in part and content_key({k: v for k, v in part.items() if k != "key"}) != part["key"]:
+            return False
+    environment, task, _ = parts
+    return data.get("key") == task.get("key") and task.get("environment_key") == environment.get("key")
+
+
 def _failure(verdict: dict[str, Any]) -> str:
     if verdict.get("status") == "error":
         return f"error: {verdict.get('error')}"
@@ -267,6 +282,9 @@ class RunIndex:
                 )
             except (KeyError, TypeError, ValueError, AttributeError):
                 raise self._where(Run.TUPLES, number, "key or environment") from None
+            if not _keys_hold(data):
+                raise StoreError(f"malformed JSONL: {Run.TUPLES} line {number}: the record does not match its key"
+                                 f" {row.key[:12]}… (it was changed after it was written)")
             if row.key not in self.tasks:
                 self.order.append(row.key)
             self.tasks[row.key] = row

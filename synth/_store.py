@@ -19,6 +19,13 @@ and content-addressed assets under `assets/`. Guarantees:
   before writing a record leaves the manifest as it found it; one that fails or stops after
   writing is marked `aborted` with the reason (a re-run resumes it).
 - A run is never made inside another run.
+- A manifest is read strictly: one of the wrong shape anywhere (stages not an object of stages, a
+  stage without its config, a count that is not a count) is one line naming the place; one that
+  disagrees with the journals (verdicts or trajectories of a stage it does not list, a finished generate stage whose
+  counts are not the journals' lines) is refused with one line naming the disagreement (tuples
+  alone need no generate stage: the Python API may append them). Both
+  point at a hand-edited or foreign directory, never at a run synth wrote (a stage is recorded
+  before its first record is written).
 """
 
 from __future__ import annotations
@@ -300,6 +307,8 @@ class Run:
     def open(cls, path: str | Path) -> "Run":
         """Open an existing run; a missing, unreadable or foreign directory is a StoreError."""
         path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise StoreError(f"{path} is a file, not a run directory")
         if not path.is_dir():
             raise StoreError(f"run directory {path} does not exist")
         manifest_path = path / MANIFEST
@@ -314,6 +323,8 @@ class Run:
         version = manifest.get("schema_version")
         if not isinstance(version, int) or version > SCHEMA_VERSION:
             raise StoreError(f"{path} was written by a newer synth (schema_version {version})")
+        _check_shape(manifest_path, manifest)
+        _check_journals(path, manifest)
         return cls(path, manifest)
 
     @classmethod
@@ -497,6 +508,84 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
         return f"stopped (exit code {exc.code})"
     return " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
+
+
+_FACT = (int, float, str, bool, type(None))
+
+
+def _check_shape(where: Path, manifest: dict[str, Any]) -> None:
+    """One line naming the first place where `manifest` is not of the shape synth writes."""
+
+    def bad(place: str, what: str) -> StoreError:
+        return StoreError(f"{where} is malformed: {place} {what}; it was edited by hand or not written by synth")
+
+    if not isinstance(manifest.get("versions", {}), dict):
+        raise bad("versions", "is not an object")
+    stages = manifest.get("stages", {})
+    if not isinstance(stages, dict):
+        raise bad("stages", f"is {type(stages).__name__}, not an object of stages")
+    for name, entry in stages.items():
+        place = f"stages.{name}"
+        if not isinstance(entry, dict):
+            raise bad(place, f"is {type(entry).__name__}, not an object")
+        if not isinstance(entry.get("config"), dict):
+            raise bad(f"{place}.config", "is missing or not an object")
+        if not isinstance(entry.get("complete"), bool):
+            raise bad(f"{place}.complete", "is missing or not true/false")
+        command = entry.get("command", [])
+        if not isinstance(command, list) or not all(isinstance(part, str) for part in command):
+            raise bad(f"{place}.command", "is not a list of strings")
+        for key, value in entry.items():
+            if key in ("config", "command", "complete"):
+                continue
+            if key == "aborted" and not isinstance(value, str):
+                raise bad(f"{place}.aborted", "is not a reason")
+            if not isinstance(value, _FACT) and not (isinstance(value, (list, dict)) and key not in _COUNTS):
+                raise bad(f"{place}.{key}", "is not a value")
+            if key in _COUNTS and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise bad(f"{place}.{key}", f"is {json.dumps(value)[:40]}, not a count")
+
+
+_COUNTS = ("tuples", "rejected", "sound", "unsound", "easy", "episodes", "samples")
+"""Facts of a stage that are counts."""
+_line_counts: dict[tuple[str, int, int], int] = {}
+
+
+def _lines(path: Path) -> int:
+    """Complete lines of a journal (a torn last line is not one), cached by size and mtime."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return 0
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _line_counts:
+        count = 0
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                count += block.count(b"\n")
+        if len(_line_counts) > 256:
+            _line_counts.clear()
+        _line_counts[key] = count
+    return _line_counts[key]
+
+
+def _check_journals(path: Path, manifest: dict[str, Any]) -> None:
+    """Refuse a manifest that disagrees with the journals, naming the disagreement."""
+    stages = manifest.get("stages", {})
+    # tuples may come from the Python API without a generate stage (`run.tuples().append`); verdicts
+    # and trajectories come only from stages, which are recorded before their first record
+    if "verify" not in stages and _lines(path / Run.VERDICTS):
+        raise StoreError(f"{path / MANIFEST} disagrees with the run: {Run.VERDICTS} holds {_lines(path / Run.VERDICTS)}"
+                         " records but the manifest lists no verify stage")
+    if _lines(path / Run.TRAJECTORIES) and not any(name == "verify" or name.startswith("rollout:") for name in stages):
+        raise StoreError(f"{path / MANIFEST} disagrees with the run: {Run.TRAJECTORIES} holds records but the manifest"
+                         " lists no verify or rollout stage")
+    generated = stages.get("generate")
+    if generated and generated["complete"]:
+        for fact, journal in (("tuples", Run.TUPLES), ("rejected", Run.REJECTIONS)):
+            if fact in generated and generated[fact] != _lines(path / journal):
+                raise StoreError(f"{path / MANIFEST} disagrees with the run: the finished generate stage records"
+                                 f" {fact}={generated[fact]} but {journal} holds {_lines(path / journal)}")
 
 
 def enclosing_run(path: str | Path) -> Path | None:

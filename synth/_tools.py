@@ -16,7 +16,9 @@ and always returns a `ToolResult`. Guarantees:
   arguments, results and submissions, so whatever a call takes or returns can be journaled.
 - An exception inside a tool is the model's to see (`tool_failure`) only while the environment is
   healthy: when the runtime's `probe` fails afterwards (a closed database, a dead container), the
-  call raises `EnvironmentFault` and the episode ends as an infrastructure failure.
+  call raises `EnvironmentFault` and the episode ends as an infrastructure failure, unless the
+  probe says the model's own calls broke it (`BrokenByModel`, raised by a tool or by the probe),
+  which ends the episode `sandbox_broken_by_model`, graded fail.
 
 Gold solutions get a `ToolClient`, which holds nothing but the call path: tool results reach it as
 JSON text decoded afresh, never as live objects of the environment.
@@ -33,7 +35,7 @@ from typing import Any, Callable, get_type_hints
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
-from ._errors import EnvironmentFault, SubmissionError, ToolError
+from ._errors import BrokenByModel, EnvironmentFault, SubmissionError, ToolError
 from ._records import ToolSpec, clip, encodable
 from ._strict import JsonLimits, strict_loads
 
@@ -145,6 +147,41 @@ _KINDS = {"format": "invalid_json", "format.size": "arguments_too_large"}
 """Error kind of each strict-JSON check a call can break (the rest: invalid_arguments)."""
 
 
+_ESCAPED = re.compile(r"(\\+)u([dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def replace_escaped_surrogates(text: str) -> str:
+    """`text` (JSON text a model wrote) with every escaped lone surrogate ("\\ud800" not paired
+    with the low half that must follow it, or a low half alone) written as "\\ufffd", so that
+    whoever decodes the text later (an export, a trainer) gets only text UTF-8 can encode. Escaped
+    backslashes are told apart; valid pairs (an emoji) are left as they are."""
+    if "u" not in text or not _ESCAPED.search(text):
+        return text
+    escapes = []  # (start of the \\uXXXX, end, value)
+    for match in _ESCAPED.finditer(text):
+        if len(match.group(1)) % 2:  # an odd run of backslashes: the last one starts an escape
+            escapes.append((match.end(1) - 1, match.end(), int(match.group(2), 16)))
+    lone = []
+    i = 0
+    while i < len(escapes):
+        start, end, value = escapes[i]
+        following = escapes[i + 1] if i + 1 < len(escapes) else None
+        if value < 0xDC00 and following is not None and following[0] == end and following[2] >= 0xDC00:
+            i += 2  # a valid pair
+            continue
+        lone.append((start, end))
+        i += 1
+    if not lone:
+        return text
+    out, last = [], 0
+    for start, end in lone:
+        out.append(text[last:start])
+        out.append("\\ufffd")
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
 def parse_arguments(text: str) -> Any:
     """The JSON value of a model's argument text, read within the runtime's limits; raises
     `ToolError` (its kind says which limit) for text over a limit, not JSON, with a key repeated in
@@ -216,7 +253,7 @@ class ToolRuntime:
             value = tool.fn(self.context, **{k: getattr(args, k) for k in tool.args_model.model_fields})
         except ToolError as exc:
             return _error(exc.kind, str(exc))
-        except EnvironmentFault:
+        except (EnvironmentFault, BrokenByModel):
             raise
         except Exception as exc:  # a tool bug must not end the run; the caller sees a structured error
             self._check_health(name, exc)
@@ -234,6 +271,8 @@ class ToolRuntime:
             return
         try:
             self.probe()
+        except BrokenByModel:
+            raise
         except Exception as broken:
             raise EnvironmentFault(
                 f"the environment failed during {name}: {type(exc).__name__}: {clip(str(exc), 200)}"

@@ -9,6 +9,9 @@ tuple one of them solves is *easy* (still sound, left out of exports unless aske
 `verdicts.jsonl` (one record per control: `gold`, `empty`, `perturb:NAME`, `baseline:NAME`) and
 `trajectories.jsonl` (the gold trajectory); a re-run skips tuples already verified, so a killed
 verify resumes, and a run verified before its family had baselines gets only the baselines.
+Every run of verify first re-checks every asset the tuples name against its recorded sha256 (a
+deleted or changed asset is one line naming it and its tuple, also when every tuple was verified
+before), so "verified" always means the files a tuple needs are the ones it was proved with.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 from . import _registry as registry
 from ._family import Control
@@ -33,6 +36,7 @@ from ._records import (
     VerdictRecord,
     content_key,
 )
+from ._errors import StoreError
 from ._store import Run
 from ._tools import ToolClient
 
@@ -223,6 +227,7 @@ def verify_tuple(run: Run, record: TupleRecord) -> tuple[Trajectory, list[Verdic
 def verify_run(run: Run, tuples: list[TupleRecord], bar: Any = None, *, executor: Any = None, setup: Any = None) -> Summary:
     """Verify every tuple of `tuples` not yet verified in `run` (on `executor`'s workers when
     given; results are appended here in tuple order); return the summary over all of them."""
+    check_assets(run, tuples)
     verdicts = run.verdicts()
     trajectories = run.trajectories()
     done_verdicts = verdicts.keys()
@@ -245,6 +250,47 @@ def verify_run(run: Run, tuples: list[TupleRecord], bar: Any = None, *, executor
             if bar is not None:
                 bar.advance()
     return summarize(run, tuples)
+
+
+def _asset_refs(value: Any) -> Iterator[tuple[str, str]]:
+    """(path, sha256) of every asset reference inside a record's JSON."""
+    if isinstance(value, dict):
+        if set(value) <= {"path", "sha256", "media_type", "schema_version"} and {"path", "sha256"} <= set(value) \
+                and isinstance(value["path"], str) and value["path"].startswith("assets/"):
+            yield value["path"], str(value["sha256"])
+            return
+        for item in value.values():
+            yield from _asset_refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _asset_refs(item)
+
+
+def check_assets(run: Run, tuples: list[TupleRecord]) -> int:
+    """Re-read every asset `tuples` name and compare it with its recorded sha256; StoreError (one
+    line naming the asset and a tuple that needs it) when one is missing or differs. Returns how
+    many distinct assets were checked."""
+    import hashlib
+
+    seen: set[str] = set()
+    for record in tuples:
+        for path, digest in _asset_refs(record.model_dump(mode="json")):
+            if path in seen:
+                continue
+            seen.add(path)
+            target = run.path / path
+            try:
+                hasher = hashlib.sha256()
+                with open(target, "rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 20), b""):
+                        hasher.update(block)
+            except OSError as exc:
+                raise StoreError(f"asset {path} of tuple {record.key[:12]} is unreadable ({exc.strerror}); the run was"
+                                 " changed after it was generated: generate it again") from None
+            if hasher.hexdigest() != digest:
+                raise StoreError(f"asset {path} of tuple {record.key[:12]} does not match its recorded sha256 (changed"
+                                 " after it was generated): generate the run again") from None
+    return len(seen)
 
 
 def summarize(run: Run, tuples: list[TupleRecord] | None = None) -> Summary:

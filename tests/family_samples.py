@@ -67,7 +67,8 @@ PROVIDERS: dict[str, Provider] = {
                      marks=[pytest.mark.docker]),
     # one task of each generated category and the two of a task file; the resume test kills
     # generation among data tasks of 30,000 rows and verification among kernels
-    "interpreter": Provider(sample=lambda tmp: {"n": 1, "seed": 11, "difficulty": 1, "from_file": str(_interpreter_tasks(tmp / "file"))},
+    "interpreter": Provider(sample=lambda tmp: {"n": 1, "seed": 11, "difficulty": 1, "category": ["data", "math", "logic"],
+                                                "from_file": str(_interpreter_tasks(tmp / "file"))},
                             resume=lambda tmp: {"category": ["data"], "n": 6, "seed": 12, "difficulty": 4},
                             marks=[pytest.mark.docker]),
     # the factbook (every answer type, small and quick); the resume test kills a wiki run, slower per task

@@ -61,7 +61,7 @@ SYSTEM_PROMPT = """\
 You solve problems by running Python in a stateful notebook with the python tool: variables, \
 imports, open files and random state persist from one call to the next, and the value of a final \
 expression is shown. numpy, pandas and sympy are installed; there is no network. The task's data \
-files are read-only under {{ data }}; {{ work }} is writable. An execution may run for \
+files are read-only under {{ data }}; {{ work }} is writable, up to {{ disk }}. An execution may run for \
 {{ timeout }} seconds and you have {{ executions }} executions. When you have the answer, call \
 submit with it as a JSON value of the type the task asks for."""
 
@@ -154,7 +154,9 @@ class InterpreterEnvironment(RuntimeEnvironment):
     def call(self, name: str, arguments: str | dict[str, Any] | None) -> ToolResult:
         result = super().call(name, arguments)
         if self.notebook.broken is not None:
-            raise self.notebook.broken  # the sandbox is gone: an environment error, not the model's
+            # BrokenByModel: the code broke its sandbox (the model's failure); any other
+            # SandboxError: the container or the engine is gone (an environment error)
+            raise self.notebook.broken
         return result
 
 
@@ -166,7 +168,8 @@ class InterpreterFamily(Family):
     examples = (
         "synth generate interpreter --category data --n 20 --difficulty 3 --out runs/data",
         "synth generate interpreter --n 5 --out runs/notebook   (data, math and logic)",
-        "synth generate interpreter --from tasks.jsonl --out runs/mine",
+        "synth generate interpreter --from tasks.jsonl --out runs/mine   (the file's tasks only)",
+        "synth generate interpreter --from tasks.jsonl --category math --n 5 --out runs/mixed",
         "synth generate interpreter --category math --timeout 30 --max-executions 10 --out runs/quick",
     )
     blocking = True
@@ -195,7 +198,8 @@ class InterpreterFamily(Family):
 
     @staticmethod
     def kernel_settings(settings: InterpreterSettings) -> KernelSettings:
-        return KernelSettings(timeout=settings.timeout, max_executions=settings.max_executions)
+        return KernelSettings(timeout=settings.timeout, max_executions=settings.max_executions, disk=settings.disk,
+                              nofile=settings.nofile)
 
     def tuple_of(self, run: Run, made: Problem, category: str, seed: int, index: int, difficulty: int,
                  kernel: KernelSettings) -> TupleRecord:
@@ -214,7 +218,7 @@ class InterpreterFamily(Family):
         task = TaskSpec(
             family=self.name, category=category, environment_key=environment.key,
             prompt=render(PROMPT, question=made.question, answer=made.answer.describe()),
-            system_prompt=render(SYSTEM_PROMPT, data=DATA, work=WORK, timeout=f"{kernel.timeout:g}",
+            system_prompt=render(SYSTEM_PROMPT, data=DATA, work=WORK, disk=kernel.disk, timeout=f"{kernel.timeout:g}",
                                  executions=kernel.max_executions),
             answer_schema=made.answer.schema(),
             metadata={"kind": made.kind, "answer_type": made.answer.type, **made.facts},

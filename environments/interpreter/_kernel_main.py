@@ -1,10 +1,12 @@
 """The interpreter family's kernel: one persistent Python process per sandbox (standard library only).
 
 Runs inside the kernel container as uid 1000; synth never imports it. The host mounts this file
-read-only and starts it with `Sandbox.spawn`, so its stdin and stdout are a channel to the host:
-one JSON object per line each way. It announces itself with {"ready": true, ...}; then every
-request {"id", "code", "timeout"} gets exactly one reply {"id", "stdout", "stderr", "result",
-"error", "timed_out", ...}. Guarantees:
+in read-only and starts it with `Sandbox.spawn`, so its stdin and stdout are a channel to the
+host: one JSON object per line in, one frame per reply out (b"\\x00SYNTH-FRAME ", the token the
+host gave in SYNTH_KERNEL_TOKEN, a space, the JSON's length in 10 digits, a newline, the JSON), so
+the host finds replies among whatever else the cell's code writes to the same descriptor. It
+announces itself with {"ready": true, ...}; then every request {"id", "code", "timeout"} gets
+exactly one reply {"id", "stdout", "stderr", "result", "error", "timed_out", ...}. Guarantees:
 
 - State persists across executions: one namespace (a real `__main__` module), the random state,
   open files, imported modules, threads.
@@ -37,6 +39,7 @@ import types
 
 SEED = int(os.environ.get("SYNTH_KERNEL_SEED", "0"))
 CAP = int(os.environ.get("SYNTH_KERNEL_CAP", "16384"))
+TOKEN = os.environ.pop("SYNTH_KERNEL_TOKEN", "").encode()
 RESULT_CAP = CAP
 TRACEBACK_CAP = CAP
 
@@ -181,7 +184,9 @@ class Kernel:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
     def reply(self, message):
-        self.proto_out.write(json.dumps(message, ensure_ascii=False).encode("utf-8") + b"\n")
+        payload = json.dumps(message, ensure_ascii=False).encode("utf-8", "replace")
+        # a newline first ends whatever partial line the cell's code left on the channel
+        self.proto_out.write(b"\n\x00SYNTH-FRAME " + TOKEN + b" " + b"%010d\n" % len(payload) + payload)
         self.proto_out.flush()
 
     def _error(self, exc, timeout):

@@ -3,11 +3,13 @@
 Sits between the interpreter family's environment and its kernel (`_kernel.Kernel`). Every call
 goes through the core's `ToolRuntime`, so bad calls are structured errors. Guarantees: a call
 beyond the task's execution budget is the error `execution_limit` and runs nothing; a kernel that
-died or would not stop is the error `kernel_restarted` (its message says the state is gone); an
-infrastructure failure (the sandbox itself is gone and no kernel can start) is kept in
-`Notebook.broken` for the environment to raise, so it ends the episode as an environment error
-instead of being blamed on the model. A result carries only what the code produced (no timings),
-so the same code gives the same result text.
+died or would not stop is the error `kernel_restarted` (its message says the state is gone and
+why); a write past /work's disk quota comes back with a `note` naming the quota. A sandbox that
+cannot serve again is kept in `Notebook.broken` for the environment to raise: `BrokenByModel`
+when the container still runs (what the code did broke it: the episode is the model's failure),
+a plain `SandboxError` when the container or the engine is gone (an environment error, never
+blamed on the model). A result carries only what the code produced (no timings), so the same code
+gives the same result text.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from synth import SandboxError, ToolError, tool_from_function
 
-from ._kernel import Kernel, KernelSettings
+from ._kernel import TMP_SIZE, Kernel, KernelSettings
 
 
 class Notebook:
@@ -51,6 +53,10 @@ def python(notebook: Notebook, code: str) -> dict[str, Any]:
         notebook.broken = exc
         raise
     out: dict[str, Any] = {"execution": notebook.executions, "executions_left": limit - notebook.executions}
+    said = f"{run.stdout}{run.stderr}{(run.error or {}).get('message', '')}"
+    if "No space left on device" in said or "File too large" in said:
+        out["note"] = (f"/work (and each file) is limited to {notebook.settings.disk} by the task's disk quota, /tmp to "
+                       f"{TMP_SIZE}; delete files you do not need to free space")
     if run.stdout:
         out["stdout"] = run.stdout
     if run.stderr:

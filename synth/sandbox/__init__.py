@@ -6,7 +6,7 @@ engine (`DockerSandbox`), layered images (`ensure_base`, `build_layer`), and cle
 (`cleanup`). Families name `Sandbox`, `Process` and `start_sandbox` only. See each module for its guarantees.
 """
 
-from ._contract import DEFAULT_OUTPUT_CAP, ExecResult, Limits, OutputCap, Process, ProcessExited, Sandbox
+from ._contract import CHANNEL_BUFFER, DEFAULT_OUTPUT_CAP, ExecResult, Limits, OutputCap, Process, ProcessExited, Sandbox, size_bytes
 from ._docker import (
     KIND_LABEL,
     LABEL,

@@ -26,6 +26,20 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 DEFAULT_OUTPUT_CAP = 64 * 1024
+CHANNEL_BUFFER = 4 * 1024 * 1024
+"""Most unread stdout bytes a spawned process's channel holds on the host: a process that writes
+faster than its reader reads waits, so no flood fills the host's memory."""
+
+
+def size_bytes(size: str) -> int:
+    """Bytes of a docker-style size ("1g", "512m", "64k", "1048576"); ValueError when unreadable."""
+    text = size.strip().lower().removesuffix("b")
+    scale = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}.get(text[-1:], 1)
+    number = text[:-1] if scale != 1 else text
+    value = float(number)
+    if not value > 0:
+        raise ValueError(f"a size must be positive, got {size!r}")
+    return int(value * scale)
 
 
 @dataclass(frozen=True)
@@ -42,6 +56,24 @@ class Limits:
     """none for agent and test steps; host only for setup steps that must reach package indexes."""
     user: str = "1000:1000"
     """uid:gid commands run as unless a call says otherwise."""
+    disk: str = "1g"
+    """Writable storage of the sandbox (docker size syntax): each scratch folder the sandbox is
+    started with is a tmpfs of at most this size, the container's own writable layer is watched
+    against it (past it, the user's processes are killed and the command's output says why), and no
+    one file may grow beyond it. Applies when commands run as an unprivileged user; root steps that
+    build images are bounded by the image instead."""
+    nofile: int = 4096
+    """Most open files per process."""
+
+    def __post_init__(self) -> None:
+        size_bytes(self.disk)  # refuse an unreadable size when the limits are made, not when a container starts
+        if self.nofile < 16:
+            raise ValueError(f"nofile must be at least 16, got {self.nofile}")
+
+    @property
+    def quota_applies(self) -> bool:
+        """Whether disk quotas bound this sandbox (its commands run as an unprivileged user)."""
+        return self.user.split(":")[0] not in ("0", "root")
 
 
 @dataclass(frozen=True)
@@ -57,6 +89,9 @@ class ExecResult:
     """The output exceeded the cap; `output_bytes` says how much there was."""
     output_bytes: int = 0
     duration: float = 0.0
+    quota_exceeded: bool = False
+    """The sandbox's writable storage passed its disk quota while the command ran; its processes
+    were killed (the output ends with a line saying so)."""
 
 
 @dataclass
@@ -113,7 +148,14 @@ class Process(abc.ABC):
         """The next line of stdout, newline included. TimeoutError when none is complete within
         `timeout` seconds (the partial line is kept for the next call); ProcessExited when the
         process ended first (lines it completed before are still returned first); SandboxError
-        when a line exceeds `limit` bytes."""
+        when a line exceeds `limit` bytes or the channel's buffer (`CHANNEL_BUFFER`)."""
+
+    @abc.abstractmethod
+    def read(self, timeout: float, max_bytes: int = 1 << 20) -> bytes:
+        """Whatever stdout bytes have arrived (at least one, at most `max_bytes`), waiting up to
+        `timeout` seconds: TimeoutError when none arrive, ProcessExited once the process ended and
+        all it wrote was read. For callers that frame their own messages (a channel the process's
+        own code may also write to); never raises for what the bytes are."""
 
     @abc.abstractmethod
     def stderr(self) -> str:

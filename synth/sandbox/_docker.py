@@ -13,6 +13,16 @@ thread (the rollout runtime does so for blocking environments). Guarantees:
   removes leftovers of processes that died harder (SIGKILL).
 - Agent and test steps run with no network, as a non-root user, with memory, pids and CPU limits,
   no-new-privileges and all capabilities dropped; setup steps may ask for the host network.
+- Quotas (`Limits.disk`, `Limits.nofile`) on every sandbox whose commands run as an unprivileged
+  user: scratch folders are size-limited tmpfs (counted in the memory limit, never the host's
+  disk), one file can grow no larger than the quota (RLIMIT_FSIZE), the container's writable layer
+  is measured on the host every second and the user's processes are killed past the quota (the
+  command's output ends with a line saying so), and open files are limited per process.
+- A sandbox the model's own commands broke (a command whose processes would not die, so the
+  container had to be removed) raises `BrokenByModel` from then on; a container that vanished
+  for any other reason raises `SandboxError` (infrastructure).
+- Nothing in a container names a host path: assets are copied in, never bind-mounted (bind mounts
+  show their host source in /proc/self/mountinfo).
 - A command is run under `timeout` in its own process group (the whole group dies at the deadline);
   a host-side watchdog kills what is left if the engine does not return; output is capped.
 - A spawned process (`spawn`) is an exec with stdin attached: one hijacked engine connection read
@@ -32,8 +42,18 @@ import threading
 import time
 from typing import Any
 
-from .._errors import SandboxError
-from ._contract import DEFAULT_OUTPUT_CAP, ExecResult, Limits, OutputCap, Process, ProcessExited, Sandbox
+from .._errors import BrokenByModel, SandboxError
+from ._contract import (
+    CHANNEL_BUFFER,
+    DEFAULT_OUTPUT_CAP,
+    ExecResult,
+    Limits,
+    OutputCap,
+    Process,
+    ProcessExited,
+    Sandbox,
+    size_bytes,
+)
 
 LABEL = "synth.sandbox"
 PID_LABEL = "synth.pid"
@@ -79,9 +99,10 @@ def _raise_exit(signum: int, frame: Any) -> None:
 
 
 def install_signal_handlers() -> bool:
-    """Make SIGTERM/SIGHUP unwind the stack like Ctrl-C does (SystemExit), so `finally` blocks and
-    the exit hook remove containers. Only the main thread can do this; returns whether it is done.
-    Handlers someone else installed are left alone."""
+    """Make SIGTERM/SIGHUP unwind the stack like Ctrl-C does (SystemExit), and SIGINT raise
+    KeyboardInterrupt even when it was inherited ignored, so `finally` blocks and the exit hook
+    remove containers. Only the main thread can do this; returns whether it is done. Handlers
+    someone else installed are left alone."""
     global _signals_installed
     if _signals_installed:
         return True
@@ -93,6 +114,14 @@ def install_signal_handlers() -> bool:
                 signal.signal(sig, _raise_exit)
         except (ValueError, OSError):
             pass
+    try:
+        # a process started as a background job (`cmd &`, nohup, CI wrappers) inherits SIGINT
+        # ignored, and Python then installs no KeyboardInterrupt handler: install it, so Ctrl-C or
+        # `kill -INT` removes containers however the process was started
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+    except (ValueError, OSError):
+        pass
     _signals_installed = True
     return True
 
@@ -147,6 +176,18 @@ def cleanup(include_running_owners: bool = False) -> int:
     return count
 
 
+def _tree_bytes(folder: str) -> int:
+    """Disk blocks under `folder` (a container's writable layer seen from the host), in bytes."""
+    total = 0
+    for root, dirs, files in os.walk(folder):
+        for name in files + dirs:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_blocks * 512
+            except OSError:
+                pass
+    return total
+
+
 def _tar_one(name: str, data: bytes, mode: int, uid: int, gid: int) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
@@ -169,17 +210,25 @@ class DockerSandbox(Sandbox):
         """Given to every command (not stored in the container, so committed layers never inherit it)."""
         self._removed = False
         self._procs: str | None = None
+        self._memory: str | None = None
         self._spawned: list[DockerProcess] = []
+        self.broken_by_model: str | None = None
+        """Why the sandbox removed its own container because of what a command did (None: it did not)."""
+        self._reaping = threading.RLock()
+        self.quota_events = 0
+        """Times the writable layer was found over `limits.disk` (and the user's processes killed)."""
+        self._quota_note = ""
 
     # -- lifecycle -----------------------------------------------------------------------------
     @classmethod
     def start(
         cls, image: str, *, limits: Limits = Limits(), kind: str = "agent", mounts: dict[str, str] | None = None,
-        env: dict[str, str] | None = None,
+        env: dict[str, str] | None = None, scratch: dict[str, str | None] | None = None,
     ) -> "DockerSandbox":
         """Start a container of `image` that idles until commands arrive. `mounts` maps host paths
-        to read-only paths inside; `env` is given to every command; `kind` labels the container
-        (agent, test, setup)."""
+        to read-only paths inside (set-up steps only: a bind mount shows its host path inside);
+        `env` is given to every command; `kind` labels the container (agent, test, setup);
+        `scratch` maps folders to tmpfs sizes (None: `limits.disk`), owned by the limits' user."""
         client = engine()
         _install_handlers()
         from docker.types import Mount
@@ -202,6 +251,22 @@ class DockerSandbox(Sandbox):
             working_dir="/",
             stop_signal="SIGKILL",
         )
+        from docker.types import Ulimit
+
+        ulimits = [Ulimit(name="nofile", soft=limits.nofile, hard=limits.nofile)]
+        if limits.quota_applies:
+            # a MiB over the quota: in a scratch tmpfs of the quota's size the write fails first,
+            # with "No space left on device" (a file size limit kills a program without a word)
+            biggest = size_bytes(limits.disk) + (1 << 20)
+            ulimits.append(Ulimit(name="fsize", soft=biggest, hard=biggest))
+        kwargs["ulimits"] = ulimits
+        if scratch:
+            uid, _, gid = limits.user.partition(":")
+            owner = f",uid={uid},gid={gid or uid}" if uid.isdigit() else ""
+            kwargs["tmpfs"] = {
+                folder: f"rw,nosuid,nodev,exec,size={size_bytes(size or limits.disk)},mode=0755{owner}"
+                for folder, size in scratch.items()
+            }
         if limits.network == "none":
             kwargs["cap_drop"] = ["ALL"]
             # root steps of setup keep default capabilities; agent/test containers keep only what
@@ -221,7 +286,68 @@ class DockerSandbox(Sandbox):
             if isinstance(exc, Exception):
                 raise SandboxError(f"cannot start a container of {image}: {exc}") from None
             raise
+        if limits.quota_applies:
+            upper = ((container.attrs.get("GraphDriver") or {}).get("Data") or {}).get("UpperDir")
+            threading.Thread(target=box._watch_disk, args=(upper, size_bytes(limits.disk)),
+                             name=f"synth-disk-{box.id[:8]}", daemon=True).start()
         return box
+
+    # -- quotas and health ---------------------------------------------------------------------
+    def _watch_disk(self, upper: str | None, limit: int, interval: float = 1.0) -> None:
+        """Measure the writable layer every `interval` seconds (on the host when the engine is
+        local, else through the engine, less often); past `limit`, kill the user's processes."""
+        local = bool(upper) and os.path.isdir(str(upper))
+        uid = self.limits.user.split(":")[0]
+        while not self._removed:
+            time.sleep(interval if local else 5 * interval)
+            if self._removed:
+                return
+            try:
+                used = _tree_bytes(str(upper)) if local else self._engine_size()
+            except Exception:
+                continue
+            if used > limit:
+                self.quota_events += 1
+                self._quota_note = (f"[the sandbox's writable storage reached {used >> 20} MiB, over its {self.limits.disk}"
+                                    f" disk quota: every process of the command was killed; delete files to go on]")
+                try:
+                    self._reap(uid)
+                except Exception:
+                    pass
+
+    def _engine_size(self) -> int:
+        api = engine().api
+        info = api._result(api._get(api._url("/containers/{0}/json", self.id), params={"size": 1}), True)
+        return int(info.get("SizeRw") or 0)
+
+    def running(self) -> bool | None:
+        """Whether the container still runs: True, False (gone or stopped), None when the engine
+        does not answer (then nothing can be said about who broke what)."""
+        try:
+            state = engine().api.inspect_container(self.id).get("State") or {}
+        except Exception as exc:
+            if type(exc).__name__ == "NotFound":
+                return False
+            return None
+        return bool(state.get("Running"))
+
+    def oom_kills(self) -> int | None:
+        """Processes the memory limit has killed in this container so far (None when the cgroup
+        cannot be read here, e.g. a remote engine)."""
+        if self._memory is None:
+            import glob
+
+            found = glob.glob(f"/sys/fs/cgroup/memory/**/{self.id}*/memory.oom_control", recursive=True)
+            self._memory = found[0] if found else ""
+        if not self._memory:
+            return None
+        try:
+            for line in open(self._memory):
+                if line.startswith("oom_kill "):
+                    return int(line.split()[1])
+        except (OSError, ValueError):
+            return None
+        return None
 
     def close(self) -> None:
         """Remove the container now (idempotent, never raises)."""
@@ -249,15 +375,20 @@ class DockerSandbox(Sandbox):
         env: dict[str, str] | None = None,
         output_cap: int = DEFAULT_OUTPUT_CAP,
     ) -> ExecResult:
+        if self.broken_by_model:
+            raise BrokenByModel(self.broken_by_model)
         api = engine().api
         user = user if user is not None else self.limits.user
+        quota_before = self.quota_events
         seconds = max(1, int(round(timeout)))
         # timeout puts the command in its own process group and kills the whole group at the deadline
         wrapped = ["timeout", "-s", "KILL", str(seconds), "bash", "-c", command]
         started = time.monotonic()
         try:
-            exec_id = api.exec_create(self.id, wrapped, user=user, workdir=workdir, environment={**self.env, **(env or {})})["Id"]
-            stream = api.exec_start(exec_id, stream=True)
+            with self._reaping:  # never while a reaper has the container frozen ("container is paused")
+                exec_id = api.exec_create(self.id, wrapped, user=user, workdir=workdir,
+                                          environment={**self.env, **(env or {})})["Id"]
+                stream = api.exec_start(exec_id, stream=True)
         except Exception as exc:
             raise SandboxError(f"cannot run a command in container {self.id[:12]}: {exc}") from None
         cap = OutputCap(output_cap)
@@ -267,13 +398,16 @@ class DockerSandbox(Sandbox):
             # the engine keeps the stream open while any process holds it (e.g. one that left the
             # process group): kill every process of the user, then the container itself
             fired.set()
-            try:
-                kill = api.exec_create(self.id, ["pkill", "-KILL", "-u", user.split(":")[0]], user="0")["Id"]
-                api.exec_start(kill)
+            try:  # from the host through the cgroup: works when a fork bomb left no pid for a pkill inside
+                self._reap(user.split(":")[0])
             except Exception:
                 pass
             time.sleep(5)
             if not done.is_set():
+                # the command's processes outlived a SIGKILL of every process of the user: only
+                # what the command did can cause that, so the sandbox is the model's to have broken
+                self.broken_by_model = (f"a command's processes would not stop {seconds + 5} s after its"
+                                        f" {seconds} s timeout, so the sandbox was removed")
                 self.close()
 
         done = threading.Event()
@@ -302,20 +436,26 @@ class DockerSandbox(Sandbox):
         output = cap.text()
         if timed_out:
             output += f"\n[command killed after {seconds}s timeout]"
+        over = self.quota_events != quota_before
+        if over:
+            output += "\n" + self._quota_note
         return ExecResult(
             exit_code=124 if timed_out else int(code), output=output, timed_out=timed_out, truncated=cap.truncated,
-            output_bytes=cap.total, duration=duration,
+            output_bytes=cap.total, duration=duration, quota_exceeded=over,
         )
 
     def spawn(
         self, argv: list[str], *, user: str | None = None, workdir: str | None = None, env: dict[str, str] | None = None,
     ) -> "DockerProcess":
+        if self.broken_by_model:
+            raise BrokenByModel(self.broken_by_model)
         api = engine().api
         user = user if user is not None else self.limits.user
         try:
-            exec_id = api.exec_create(self.id, argv, stdin=True, stdout=True, stderr=True, tty=False, user=user,
-                                      workdir=workdir, environment={**self.env, **(env or {})})["Id"]
-            sock = api.exec_start(exec_id, socket=True)
+            with self._reaping:
+                exec_id = api.exec_create(self.id, argv, stdin=True, stdout=True, stderr=True, tty=False, user=user,
+                                          workdir=workdir, environment={**self.env, **(env or {})})["Id"]
+                sock = api.exec_start(exec_id, socket=True)
         except Exception as exc:
             raise SandboxError(f"cannot start a process in container {self.id[:12]}: {exc}") from None
         process = DockerProcess(self, exec_id, sock, user.split(":")[0])
@@ -358,7 +498,13 @@ class DockerSandbox(Sandbox):
 
         With a local engine the container's cgroup is read on the host and its processes are killed
         from outside (this works even when the container is out of pids), with the cgroup frozen
-        while a fork bomb is still forking; otherwise pkill runs inside."""
+        while a fork bomb is still forking; otherwise pkill runs inside. One reaper at a time (the
+        disk watch and a command's end may both reap): the cgroup is never unfrozen under another,
+        and commands wait while it is frozen (`_exec_create`)."""
+        with self._reaping:
+            self._reap_locked(uid)
+
+    def _reap_locked(self, uid: str) -> None:
         api = engine().api
         for attempt in range(8):
             mine = self._user_pids(uid)
@@ -493,6 +639,10 @@ class DockerProcess(Process):
                     if stream == 2:
                         self._err.feed(payload)
                     else:
+                        # backpressure: the process waits while its reader is behind, so a flood
+                        # costs the host CHANNEL_BUFFER bytes, not the flood's size
+                        while len(self._out) >= CHANNEL_BUFFER and not self._killed:
+                            self._cond.wait(0.5)
                         self._out += payload
                         self._cond.notify_all()
         except (OSError, ValueError):
@@ -518,9 +668,10 @@ class DockerProcess(Process):
                 if end >= 0:
                     line = bytes(self._out[: end + 1])
                     del self._out[: end + 1]
+                    self._cond.notify_all()
                     return line
-                if len(self._out) > limit:
-                    raise SandboxError(f"a line of the process's output exceeds {limit} bytes")
+                if len(self._out) > limit or len(self._out) >= CHANNEL_BUFFER:
+                    raise SandboxError(f"a line of the process's output exceeds {min(limit, CHANNEL_BUFFER)} bytes")
                 if self._ended:
                     break
                 left = deadline - time.monotonic()
@@ -528,6 +679,21 @@ class DockerProcess(Process):
                     raise TimeoutError(f"no line from the process within {timeout:g}s")
                 self._cond.wait(left)
         raise ProcessExited(self.exit_code)
+
+    def read(self, timeout: float, max_bytes: int = 1 << 20) -> bytes:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not self._out:
+                if self._ended:
+                    raise ProcessExited(self.exit_code)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no output from the process within {timeout:g}s")
+                self._cond.wait(left)
+            data = bytes(self._out[:max_bytes])
+            del self._out[:max_bytes]
+            self._cond.notify_all()
+            return data
 
     def stderr(self) -> str:
         with self._cond:
@@ -553,7 +719,9 @@ class DockerProcess(Process):
     def kill(self) -> None:
         if self._killed:
             return
-        self._killed = True
+        with self._cond:
+            self._killed = True
+            self._cond.notify_all()
         if self.uid not in ("0", "root") and not self.box._removed:
             try:
                 self.box._reap(self.uid)

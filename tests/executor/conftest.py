@@ -11,10 +11,10 @@ import pytest
 def ray_executor():  # type: ignore[no-untyped-def]
     import ray
 
-    from synth._executor import RayExecutor
+    from synth._executor import RayExecutor, init_local
 
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False, _node_ip_address="127.0.0.1")
+    init_local(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
         yield RayExecutor()  # joins the instance above; closing it leaves the instance to this fixture
     finally:

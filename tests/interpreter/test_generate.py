@@ -87,7 +87,7 @@ def test_generation_needs_no_docker_engine(tmp_path: Path, monkeypatch: pytest.M
 def test_tuples_store_files_answer_gold_and_controls(tmp_path: Path) -> None:
     run = Run.create(tmp_path / "run")
     tasks = write_tasks(tmp_path / "in", [GOOD_TASK])
-    synth.generate(run, "interpreter", {"n": 1, "difficulty": 1, "from_file": tasks})
+    synth.generate(run, "interpreter", {"n": 1, "difficulty": 1, "from_file": tasks, "category": ["data", "math", "logic"]})
     records = {r.environment.category: r for r in run.tuples()}
     assert set(records) == {"data", "math", "logic", "file"}
     data = records["data"]
@@ -187,3 +187,42 @@ def test_a_rerun_over_an_edited_task_file_is_refused_and_an_unchanged_one_resume
     refused = CliRunner().invoke(app, args[:-3] + [str(tasks), "--out", str(tmp_path / "run")])
     assert refused.exit_code == 2 and "synth: error:" in refused.output
     assert json.loads((tmp_path / "run" / "tuples.jsonl").read_text())["verifier"]["args"]["answer"]["value"] == ["bo"]
+
+
+def test_from_file_alone_gives_the_file_s_tasks_only(tmp_path: Path) -> None:
+    tasks = write_tasks(tmp_path / "in", [GOOD_TASK])
+    result = CliRunner().invoke(app, ["generate", "interpreter", "--from", str(tasks), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    assert [r.environment.category for r in Run.open(tmp_path / "run").tuples()] == ["file"]
+    both = CliRunner().invoke(app, ["generate", "interpreter", "--from", str(tasks), "--category", "math", "--n", "2",
+                                    "--out", str(tmp_path / "both")])
+    assert both.exit_code == 0, both.output
+    assert sorted(r.environment.category for r in Run.open(tmp_path / "both").tuples()) == ["file", "math", "math"]
+
+
+def test_the_disk_quota_is_configurable_stored_in_the_tuple_and_told_to_the_model(tmp_path: Path) -> None:
+    synth.generate(tmp_path / "run", "interpreter", {"category": ["math"], "n": 1, "difficulty": 1, "disk": "256m"})
+    (record,) = Run.open(tmp_path / "run").tuples()
+    assert record.environment.metadata["kernel"]["disk"] == "256m" and record.environment.metadata["kernel"]["nofile"] == 4096
+    assert "writable, up to 256m" in record.task.system_prompt
+    bad = CliRunner().invoke(app, ["generate", "interpreter", "--disk", "lots", "--out", str(tmp_path / "bad")])
+    assert bad.exit_code == 2 and "--disk takes a size" in bad.output and not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize("answer, says", [
+    ({"type": "list", "value": [3, 1.5, "Ada"]}, ["integers must be exact", "other numbers are accepted within a relative error",
+                                                 "strings compared after trimming surrounding spaces, case ignored"]),
+    ({"type": "list", "value": [1, 2, 3]}, ["integers must be exact"]),
+    ({"type": "table", "value": [["Bo", 2]], "case_sensitive": True}, ["integers must be exact", "case-sensitive"]),
+    ({"type": "string_set", "value": ["x"]}, ["case ignored"]),
+    ({"type": "integer", "value": 4}, ["must be exact"]),
+    ({"type": "number", "value": 0.5}, ["within a relative error of 1e-06 or an absolute error of 1e-09"]),
+])
+def test_the_prompt_states_how_each_kind_of_value_is_compared(answer: dict, says: list[str]) -> None:
+    from synth.verifiers.interpreter import Answer
+
+    described = Answer.model_validate(answer).describe()
+    for phrase in says:
+        assert phrase in described, described
+    if answer["value"] == [1, 2, 3]:
+        assert "within" not in described  # no tolerance is promised where none applies (the old wording did)

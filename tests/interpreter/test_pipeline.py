@@ -26,7 +26,8 @@ def verified(tmp_path_factory: pytest.TempPathFactory, kernel_image: str) -> Run
     root = tmp_path_factory.mktemp("pipeline")
     tasks = write_tasks(root / "in", [GOOD_TASK, {"question": "What is 7 * 6?", "answer": 42, "answer_type": "integer"}])
     run = Run.create(root / "run")
-    synth.generate(run, "interpreter", {"n": PER_CATEGORY, "seed": 3, "difficulty": 1, "from_file": tasks})
+    synth.generate(run, "interpreter", {"n": PER_CATEGORY, "seed": 3, "difficulty": 1, "from_file": tasks,
+                                        "category": ["data", "math", "logic"]})
     synth.verify(run)
     return run
 

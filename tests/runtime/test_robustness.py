@@ -129,8 +129,14 @@ def test_a_lone_surrogate_anywhere_in_a_reply_never_crashes_the_rollout(toy_run:
     assert first.verdict is not None and first.verdict.status in ("pass", "fail")  # graded, never lost
     assert stats.infrastructure == 0 and stats.graded == stats.done
     assert encodable(first.model_dump()) == first.model_dump()  # no lone surrogate left anywhere
+    for message in first.messages:  # nor escaped in argument text: whoever decodes it (an export) gets encodable text
+        for made in message.tool_calls or []:
+            decoded = json.loads(made.function.arguments) if made.function.arguments.startswith("{") else None
+            assert encodable(decoded) == decoded, made.function.arguments
     if where == "submitted":
         assert first.submission == "app\ufffdle"
+    if where == "arguments":
+        assert "k\\ufffd" in first.messages[2].tool_calls[0].function.arguments
 
 
 # -- an environment that breaks under a call --------------------------------------------------------
@@ -300,3 +306,68 @@ def test_a_response_nested_too_deep_to_read_is_a_model_error_not_an_environment_
     deep = b'{"choices": [{"message": {"role": "assistant", "content": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}]}"
     stats = roll(toy_run, Scripted(lambda body, n: httpx.Response(200, content=deep)), concurrency=1, samples=1)
     assert stats.infrastructure == 2 and model_trajectories(toy_run)[0].termination is TerminationReason.MODEL_ERROR
+
+
+# -- what the model's calls break is the model's --------------------------------------------------
+def smash(box: dict, key: str) -> str:
+    """Look a key up in a sandbox the model can break.
+
+    Args:
+        key: The key; "rm -rf" breaks the sandbox beyond repair, "crash" makes the tool fail and
+            the health check blame the model.
+    """
+    if key == "rm -rf":
+        raise synth.BrokenByModel("the command removed what the sandbox needs")
+    if key == "crash":
+        box["broken"] = True
+        raise RuntimeError("the tool's process died")
+    return "river"
+
+
+SMASH_TOOLS = [tool_from_function(smash), tool_from_function(answer, submit=True)]
+
+
+@register_family
+class BreakableFamily(Family):
+    """A sandbox the model can break (runtime tests)."""
+
+    name = "breakable"
+    description = "a sandbox a model's calls can break (runtime tests)"
+    blocking = False
+
+    def open(self, record: TupleRecord, run: Any) -> RuntimeEnvironment:
+        box: dict = {}
+
+        def probe() -> None:
+            if box.get("broken"):
+                raise synth.BrokenByModel("the sandbox no longer runs commands after the model's call")
+
+        return RuntimeEnvironment(ToolRuntime.of(SMASH_TOOLS, box, probe=probe))
+
+    def solve_gold(self, record: TupleRecord, run: Any, client: Any) -> None:
+        client.answer(word=client.smash(key="k1"))
+
+    def controls(self, record: TupleRecord, run: Any, gold_submission: Any) -> list[Control]:
+        return [Control("wrong", "lake", "answer")]
+
+
+@pytest.mark.parametrize("how", ["rm -rf", "crash"])
+def test_a_sandbox_the_model_breaks_is_a_graded_failure_that_never_stops_the_rollout(tmp_path, how: str) -> None:
+    run = synth.Run.create(tmp_path / "run")
+    env = EnvironmentSpec(family="breakable", category="box", seed=0, index=0, difficulty=1, tools=[t.spec for t in SMASH_TOOLS])
+    task = TaskSpec(family="breakable", category="box", environment_key=env.key, prompt="Look up k1 and answer it.")
+    with run.tuples() as journal:
+        journal.append(TupleRecord.build(env, task, VerifierSpec(name="fragile.exact")))
+    assert synth.verify(run).ok
+
+    def model(body: dict, n: int) -> dict:
+        return completion(tool_calls=[call("smash", {"key": how}, f"s{n}")])
+
+    stats = roll(run, Scripted(model), samples=12, concurrency=1, max_consecutive_failures=3)
+    episodes = model_trajectories(run)
+    assert len(episodes) == 12 and stats.aborted is None and stats.infrastructure == 0
+    for episode in episodes:
+        assert episode.termination is TerminationReason.SANDBOX_BROKEN_BY_MODEL and not episode.termination.infrastructure
+        assert episode.verdict is not None and episode.verdict.status == "fail" and episode.verdict.reward == 0
+        assert episode.submission is None and episode.extra["error"]
+    assert stats.graded == 12 and stats.passed == 0

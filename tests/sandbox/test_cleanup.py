@@ -47,8 +47,11 @@ def _containers_of(pid: int) -> list:
     return engine().containers.list(all=True, filters={"label": f"synth.pid={pid}"})
 
 
-def _start(base_image: str, script: str = SCRIPT) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", script, base_image], stdout=subprocess.PIPE, text=True)
+def _start(base_image: str, script: str = SCRIPT, sigint: signal.Handlers = signal.SIG_DFL) -> subprocess.Popen:
+    """The child starts with SIGINT as `sigint` whatever this process has: a shell starts background
+    jobs (`make test &`, CI wrappers) with SIGINT ignored, and children inherit that."""
+    proc = subprocess.Popen([sys.executable, "-c", script, base_image], stdout=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     assert len(_containers_of(proc.pid)) == 1
     time.sleep(0.5)  # inside the blocking exec
@@ -65,18 +68,24 @@ def test_no_container_left_after_a_raise(base_image):
     assert not engine().containers.list(all=True, filters={"id": ident})
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_no_container_left_after_a_signal(base_image, sig):
-    proc = _start(base_image)
+SIGNALS = [(signal.SIGINT, signal.SIG_DFL), (signal.SIGINT, signal.SIG_IGN), (signal.SIGTERM, signal.SIG_DFL)]
+"""SIGINT twice: as a terminal's child gets it, and as a background job inherits it (ignored):
+synth's Ctrl-C handling must not depend on what the shell gave."""
+IDS = ["SIGINT", "SIGINT-inherited-ignored", "SIGTERM"]
+
+
+@pytest.mark.parametrize("sig, sigint", SIGNALS, ids=IDS)
+def test_no_container_left_after_a_signal(base_image, sig, sigint):
+    proc = _start(base_image, sigint=sigint)
     proc.send_signal(sig)
     proc.wait(timeout=60)
     assert proc.returncode != 0
     assert _containers_of(proc.pid) == []
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_no_container_left_after_a_signal_when_started_from_a_worker_thread(base_image, sig):
-    proc = _start(base_image, THREADED)
+@pytest.mark.parametrize("sig, sigint", SIGNALS, ids=IDS)
+def test_no_container_left_after_a_signal_when_started_from_a_worker_thread(base_image, sig, sigint):
+    proc = _start(base_image, THREADED, sigint)
     proc.send_signal(sig)
     proc.wait(timeout=60)
     assert proc.returncode != 0

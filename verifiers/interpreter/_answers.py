@@ -134,18 +134,29 @@ class Answer(BaseModel):
         }[self.type]
 
     def describe(self) -> str:
-        """How the prompt tells the model what to submit."""
-        tolerance = f"answers within a relative error of {self.rel_tol:g} are accepted" if self.rel_tol else (
-            f"answers within {self.abs_tol:g} are accepted")
-        return {
-            "number": f"a JSON number ({tolerance})",
-            "integer": "a JSON integer (exact)",
-            "string_set": "a JSON array of strings (order does not matter; case is " + (
-                "significant)" if self.case_sensitive else "ignored)"),
-            "list": "a JSON array, in the order asked for" + (" (numbers: " + tolerance + ")" if _has_float(self.value) else ""),
-            "table": "a JSON array of rows, each row a JSON array of cells, rows in the order asked for" + (
-                " (numbers: " + tolerance + ")" if _has_float(self.value) else ""),
-        }[self.type]
+        """How the prompt tells the model what to submit: exactly how `same` compares each kind of
+        value the expected answer holds (integers exactly, other numbers by the tolerance, strings
+        with or without case)."""
+        within = f"within a relative error of {self.rel_tol:g} or an absolute error of {self.abs_tol:g}"
+        case = "case-sensitive" if self.case_sensitive else "case ignored"
+        strings = f"strings compared after trimming surrounding spaces, {case}"
+        if self.type == "number":
+            return f"a JSON number (accepted {within})"
+        if self.type == "integer":
+            return "a JSON integer (it must be exact)"
+        if self.type == "string_set":
+            return f"a JSON array of strings (order and repeats do not matter; {strings})"
+        kinds = []
+        if _has(self.value, int):
+            kinds.append("integers must be exact")
+        if _has(self.value, float):
+            kinds.append(f"other numbers are accepted {within}")
+        if _has(self.value, str):
+            kinds.append(strings)
+        how = f" ({'; '.join(kinds)})" if kinds else ""
+        if self.type == "list":
+            return f"a JSON array, items in the order asked for{how}"
+        return f"a JSON array of rows, each row a JSON array of cells, rows in the order asked for{how}"
 
     # -- grading ------------------------------------------------------------------------------------
     def same(self, expected: Any, given: Any) -> bool:
@@ -242,10 +253,11 @@ def _item_problem(items: list[Any]) -> str | None:
     return None
 
 
-def _has_float(value: Any) -> bool:
-    if isinstance(value, float):
+def _has(value: Any, kind: type) -> bool:
+    """`value` is, or holds at any depth, a value of exactly `kind` (bools are not integers)."""
+    if type(value) is kind:
         return True
-    return isinstance(value, list) and any(_has_float(v) for v in value)
+    return isinstance(value, list) and any(_has(v, kind) for v in value)
 
 
 def _kind(value: Any) -> str:
