@@ -303,7 +303,7 @@ class DockerSandbox(Sandbox):
             if self._removed:
                 return
             try:
-                used = _tree_bytes(str(upper)) if local else self._engine_size()
+                used = _tree_bytes(str(upper)) + self._held_deleted_bytes() if local else self._engine_size()
             except Exception:
                 continue
             if used > limit:
@@ -314,6 +314,37 @@ class DockerSandbox(Sandbox):
                     self._reap(uid)
                 except Exception:
                     pass
+
+    def _held_deleted_bytes(self) -> int:
+        """Bytes of files the container's processes deleted but still hold open on its own root
+        filesystem: they fill the host's disk yet no longer show in the writable layer's tree (a
+        file unlinked right after opening was written past the quota unseen). Read from the host's
+        /proc through the container's cgroup; 0 when that cannot be read (a remote engine)."""
+        procs = self._procs_file()
+        if procs is None:
+            return 0
+        seen: dict[tuple[int, int], int] = {}
+        try:
+            pids = open(procs).read().split()
+        except OSError:
+            return 0
+        for pid in pids:
+            try:
+                root = os.stat(f"/proc/{pid}/root/").st_dev
+                fds = os.listdir(f"/proc/{pid}/fd")
+            except OSError:
+                continue
+            for fd in fds:
+                path = f"/proc/{pid}/fd/{fd}"
+                try:
+                    if not os.readlink(path).endswith(" (deleted)"):
+                        continue
+                    info = os.stat(path)
+                except OSError:
+                    continue
+                if info.st_dev == root:  # tmpfs scratch files are bounded by their own size
+                    seen[(info.st_dev, info.st_ino)] = info.st_blocks * 512
+        return sum(seen.values())
 
     def _engine_size(self) -> int:
         api = engine().api

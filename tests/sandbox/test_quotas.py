@@ -96,3 +96,14 @@ def test_a_container_removed_from_outside_is_not_the_model_s(base_image: str) ->
         with pytest.raises(SandboxError) as caught:
             box.exec("true")
         assert not isinstance(caught.value, BrokenByModel)
+
+
+def test_bytes_held_in_deleted_open_files_count_against_the_quota(base_image: str) -> None:
+    # a file unlinked right after opening no longer shows in the writable layer's tree, yet its
+    # blocks fill the host's disk until closed (an attacker held 3 GB this way, unseen)
+    with start_sandbox(base_image, limits=Limits(disk="128m"), kind="test") as box:
+        held = box.exec("python3 -c \"\nimport os, time\nfs = []\nfor i in range(4):\n"
+                        "    f = open(f'/tmp/h{i}', 'wb'); os.unlink(f'/tmp/h{i}'); fs.append(f)\n"
+                        "    for _ in range(60):\n        f.write(b'x' * (1 << 20)); f.flush()\n        time.sleep(0.01)\n"
+                        "print('finished')\n\"", timeout=90)
+        assert held.quota_exceeded and "disk quota" in held.output and "finished" not in held.output, held.output
