@@ -151,12 +151,49 @@ def described(doc: Document) -> tuple[str, str, bool, int, int] | None:
     return (found[0], "is", found[2], at, at + len(found[0])) if at >= 0 else None
 
 
-def events_of(text: str) -> list[tuple[str, int, int, int]]:
-    """(verb, year, start, end) of every dated event a text states ('founded in 1987', 'born 12 May 1820',
-    a lifespan '(1879 – 1955)' in the lead, read as born)."""
-    out = [(m.group(1).lower(), int(m.group(2)), m.start(), m.end()) for m in EVENT.finditer(text)
-           if (m.group(1).lower() in ("born", "died") or not _ACTIVE.match(text, m.end(1)))  # 'founded the state in 1932' is about another
-           and _DATED.search(text, max(m.start(1), m.start(2) - 30), m.start(2))]  # a year as a date, not a model number ('the 1541')
+_PRONOUN = {"it", "he", "she", "they", "this", "its", "his", "her", "their"}
+_CLAUSE = re.compile(r",|;|\(|\)|\b(?:when|which|whose|and|after|before|while|where|who|but|until|as|since|though|although)\b")
+_AFTER_YEAR = re.compile(r"(?:\s*(?:[,.;:)\]–—-]|$)|\s+(?:[A-Z]|by|and|to|as|in|at|on|with|when|after|before|under|for|the|a|an|"
+                         r"but|which|while|until|during|following|where|from|BC|AD|CE|BCE|or|that|it|he|she|they|was|were|is|"
+                         r"through|into|among|against|alongside|along|upon|within|without|because|if|though|although)\b)")
+_SUBJECT_WORDS = {"the", "a", "an", "also", "first", "originally", "later", "then", "officially", "formally", "eventually",
+                  "finally", "initially", "subsequently", "was", "were", "is", "are", "been", "has", "had", "have", "being"}
+
+
+def _subject_is(text: str, start: int, verb_at: int, names: tuple[str, ...]) -> bool:
+    """Whether the clause that ends at the event's verb is about the entity named `names`: its subject words
+    are the entity's name (or a word of it) or a pronoun, and nothing else ('the state was formed' in a
+    sentence about Ranchi is about the state)."""
+    sentence = max(text.rfind(". ", 0, verb_at) + 2, text.rfind("\n", 0, verb_at) + 1, start)
+    clause = _CLAUSE.split(text[sentence:verb_at])[-1]
+    words = [w.casefold() for w in re.findall(r"[\w'’]+", clause)]
+    words = [re.sub(r"['’]s$", "", w) for w in words if w not in _SUBJECT_WORDS]
+    if not words:
+        return False
+    own = {w.casefold() for n in names for w in re.findall(r"\w+", n) if len(w) > 2}
+    return all(w in own or w in _PRONOUN for w in words)
+
+
+def events_of(text: str, names: tuple[str, ...] = ()) -> list[tuple[str, int, int, int]]:
+    """(verb, year, start, end) of every dated event a text states of its own entity ('X was founded in 1987',
+    'It was released in 1991', 'born 12 May 1820', a lifespan '(1879 – 1955)' in the lead, read as born): the
+    clause's subject is the entity (one of `names`) or a pronoun, the year reads as a date (after 'in', 'on', a
+    month, and followed by punctuation or a function word, so 'a built-in 1541 floppy disk drive' dates nothing)."""
+    out = []
+    for m in EVENT.finditer(text):
+        verb = m.group(1).lower()
+        if text[m.end(1) : m.end(1) + 1] == "-":  # 'built-in', 'built-up'
+            continue
+        if not (verb in ("born", "died") or not _ACTIVE.match(text, m.end(1))):  # 'founded the state in 1932' is about another
+            continue
+        if not _DATED.search(text, max(m.start(1), m.start(2) - 30), m.start(2)):  # a year as a date, not a model number ('the 1541')
+            continue
+        if not _AFTER_YEAR.match(text, m.end(2)):  # '1541 floppy disk drive': a model number
+            continue
+        lead = verb in ("born", "died") and m.start() < 300 and "(" in text[max(0, m.start() - 3) : m.start()]
+        if not lead and not _subject_is(text, 0, m.start(1), names):
+            continue
+        out.append((verb, int(m.group(2)), m.start(), m.end()))
     life = LIFESPAN.search(text[:300])
     if life and not any(v == "born" for v, *_ in out):
         out.append(("born", int(life.group(2)), life.start(), life.end()))
@@ -305,7 +342,7 @@ class Features:
             self.genus.append(genus_of(doc.text) or described(doc))
             self.qualifier.append(qualifier_of(doc.text, genus_of(doc.text)))
             self.leads.append(doc.text[:400].casefold())
-            events = events_of(doc.text)
+            events = events_of(doc.text, (doc.name, *doc.aliases))
             self.doc_events.append(events)
             for verb, year, _, _ in events:
                 self.events[verb].append((year, i))

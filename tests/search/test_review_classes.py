@@ -22,7 +22,6 @@ def _years(text: str, name: str) -> set[int]:
 
 
 # -- 1: a date clue only where the sentence's subject is the entity and the number reads as a year ----------
-@pytest.mark.xfail(strict=True, reason='review class still wins')
 def test_a_date_in_a_sentence_about_another_entity_is_no_clue() -> None:
     nobel = ("The Nobel Prizes are five separate prizes awarded under the will of Alfred Nobel. They were first awarded "
              "in 1901. A sixth prize, the Prize in Economic Sciences, was established in 1968 by the Riksbank.")
@@ -36,7 +35,6 @@ def test_a_date_in_a_sentence_about_another_entity_is_no_clue() -> None:
     assert _years(germany, "Germany") == set()
 
 
-@pytest.mark.xfail(strict=True, reason='review class still wins')
 def test_a_date_whose_subject_is_the_entity_stays() -> None:
     assert _years("Interpol is an organisation. Interpol was founded in 1923 in Vienna.", "Interpol") == {1923}
     assert _years("The Eiffel Tower is a tower. It was completed in 1889 for the fair.", "Eiffel Tower") == {1889}
@@ -44,7 +42,6 @@ def test_a_date_whose_subject_is_the_entity_stays() -> None:
     assert _years("Ada Lovelace (10 December 1815 – 27 November 1852) was a mathematician.", "Ada Lovelace") == {1815}
 
 
-@pytest.mark.xfail(strict=True, reason='review class still wins')
 def test_a_model_number_is_no_year() -> None:
     text = ("Portable Commodore 64 is a portable version of the Commodore 64, with a flip-down keyboard, "
             "a 5-inch colour monitor, and a built-in 1541 floppy disk drive.")
