@@ -48,7 +48,7 @@ _MONTHS = "January|February|March|April|May|June|July|August|September|October|N
 _DATED = re.compile(rf"(?:\b(?:in|on|of|since|around|circa|c\.|by|from|until|during|born|died|founded|released|established|"
                     rf"published|built|completed|launched|opened|formed|introduced|designed|created|added)\s+(?:(?:early|late|mid)-?\s*)?"
                     rf"|\b(?:{_MONTHS})\s+(?:\d{{1,2}},?\s+)?|\b\d{{1,2}}\s+(?:{_MONTHS})\s+)$")
-_NEXT_STOP = re.compile(r"\s+(?:from|in|of|with|to|by|at|on|for|into|as)\b")
+_NEXT_STOP = re.compile(r"\s+(?:from|in|of|with|to|by|at|on|for|into|as|how|what|whether|that|which|the|a|an|its|their)\b")
 _DEFINITION = re.compile(r"(?:\([^)]{0,40}\)\s*)?(?:A|An)\s+")
 _PARTICIPLE = {"found", "known", "made", "built", "written", "held", "born", "spoken", "used", "seen", "given", "taken", "grown",
                "sold", "kept", "led", "run", "set", "spread", "have", "has", "had", "can", "will", "may", "consisting", "including",
@@ -63,30 +63,73 @@ _STOP = {"of", "in", "by", "from", "for", "at", "on", "with", "to", "that", "whi
 _VAGUE = {"group", "type", "kind", "form", "member", "part", "one", "series", "set", "list", "term", "name", "number",
           "collection", "class", "branch", "field", "area", "study", "way", "piece", "variety", "sort", "range", "unit", "body",
           "thing", "person", "people", "work", "family", "genus", "species", "phrase"}
+_KIND = {"kind", "type", "form", "sort", "variety"}
+"""'a kind of fish' is a fish: the genus is the complement, said as 'a kind of'."""
+_RELATIONAL = {"study", "group", "family", "branch", "body", "set", "collection", "series", "class", "pair", "combination",
+               "list", "range", "system", "suite", "network", "union", "federation", "league", "alliance", "chain", "cluster"}
+"""'the study of computation' is no computation: the genus is the whole phrase 'study of computation'."""
+_THE = {"study", "body", "branch"}
+_VAGUE_HEAD = {"combination", "extension", "section", "tool", "service", "project", "version", "state", "subregion", "successor",
+               "model", "break", "effort", "shell", "bounce", "boot", "cross", "capital", "responsibility", "standard", "technique",
+               "method", "concept", "thing", "item", "element", "component", "means", "approach", "idea", "product", "structure",
+               "region", "place", "entity", "object", "word", "device", "feature", "function", "facility", "package", "mechanism",
+               "application", "program", "procedure", "operation", "process", "routine", "abbreviation", "acronym", "variant",
+               "implementation", "interface", "name", "term", "member", "part", "one", "piece", "unit", "field", "area", "way",
+               "person", "people", "work", "genus", "species", "phrase", "number", "exonym", "saint", "character", "style",
+               "situation", "condition", "case", "result", "effect", "use", "example", "instance", "aspect", "matter", "issue",
+               "problem", "solution", "change", "event", "act", "action", "activity", "practice", "property", "quality", "value",
+               "measure", "level", "point", "stage", "step", "period", "time"}
+"""A one-word genus that says too little to search for or to tell what is sought ('a tool', 'a service');
+with a modifier it can stay ('a build tool', 'a programming language')."""
+_ADJECTIVE = re.compile(r"(?:al|ic|ous|ive|ful|less|able|ible|-rich|ose|-based|-level|-oriented|-like|-specific|-free|-wide|-scale|"
+                        r"-related|-speaking|-born|ed)$")
+_NOUN_AL = {"capital", "animal", "journal", "manual", "terminal", "signal", "festival", "tribunal", "hospital", "arsenal", "mammal",
+            "metal", "canal", "cathedral", "mineral", "general", "chemical", "republic", "mechanic", "relative", "objective",
+            "native", "explosive", "detective", "archive", "directive", "protocol", "seed", "bed", "creed", "breed", "speed",
+            "ritual", "portal", "rival", "pedal", "crystal", "interval", "principal", "cereal", "criminal", "official", "editorial",
+            "periodical", "tutorial", "musical", "rational", "numeral", "spiral", "moral", "total", "cardinal", "arrival", "proposal",
+            "survival", "approval", "renewal", "tribal", "epic", "logic", "music", "magic", "topic", "clinic", "graphic", "tactic",
+            "critic", "fabric", "lyric", "mosaic", "traffic", "arithmetic", "rhetoric", "panic", "comic", "public", "fiction",
+            "classic", "cleric", "picnic", "tonic", "arabic", "plastic", "electronic", "electric"}
 _LISTED = ("Languages", "Religions", "Location")
 _NOT_ITEMS = {"other", "none", "unspecified", "unknown", "note", "note:", "official", "and", "see", "mixed"}
+
+
+def _adjective(word: str) -> bool:
+    return bool(_ADJECTIVE.search(word)) and word not in _NOUN_AL and not word.endswith(("eed", "ied"))
 
 
 def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | None:
     """The kind of thing a text's first sentence says its subject is, generalised one level:
     'X is a Hungarian composer and pianist' -> 'composer'; 'X is a functional programming language' ->
-    'programming language'; 'X is a type of fish' -> 'fish' (kind_of). Returns (value, verb, kind_of,
-    start, end) with the span of the words in the text, or None."""
+    'programming language'; 'X is a type of fish' -> 'fish' (kind_of); 'X is the study of computation' ->
+    'study of computation' (a relational noun keeps its complement: the study of a thing is no such thing).
+    A phrase never ends on an adjective or a participle, a one-word genus that says too little ('a tool',
+    'a service', 'a cross') is none. Returns (value, verb, kind_of, start, end) with the span of the words
+    in the text, or None."""
     lead = text[:limit]
-    match = _COPULA.search(lead.split(". ")[0] + ".") if lead else None
-    definition = _DEFINITION.match(lead) if match is None else None  # a dictionary's 'A language for ...'
+    first = lead.split(". ")[0] + "."
+    match = _COPULA.search(first) if lead else None
+    definition = _DEFINITION.match(lead)
+    if match is not None and definition is not None and re.search(r"\b(?:where|which|that|whose|who|when|if)\b", lead[: match.start()]):
+        match = None  # 'A form of multitasking where it is the responsibility of...': the definition, not a copula inside it
+    elif match is not None:
+        definition = None
     if match is None and definition is None:
         return None
     verb = "was" if match is not None and match.group(1).lower() in ("was", "were") else "is"
     start = match.end() if match is not None else definition.end()  # type: ignore[union-attr]
+    if skip := re.match(r"(?:(?:[a-z][\w-]*\s+)?[a-z][\w-]*,\s+)+(?:[a-z]{3,}ly\s+)?", lead[start:]):
+        start += skip.end()  # 'a high-level, general-purpose programming language': the noun after the list of adjectives
     kind_of = False
+    relation: tuple[str, int] | None = None  # a relational head before 'of' ('study', its start)
     for _ in range(2):
         words = []
         for m in re.finditer(r"[\w'’-]+|[^\w\s]", lead[start:]):
             word = m.group(0)
             if not re.fullmatch(r"[\w'’-]+", word) or word.casefold() in _STOP:
                 break
-            if words and (word.casefold() in _PARTICIPLE or (word.endswith("ed") and len(word) > 4 and word[:1].islower())):
+            if words and (word.casefold() in _PARTICIPLE or (word.endswith("ed") and len(word) > 4 and word[:1].islower() and "-" not in word)):
                 break
             if _ADVERB.search(word) or (words and word.endswith("ing") and _NEXT_STOP.match(lead, start + m.end())):
                 break
@@ -101,25 +144,38 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
                 run.append(w)
             else:
                 run = []
+        while len(run) > 1 and _adjective(run[-1][0]) and run[-1] is words[-1]:
+            run = run[:-1]  # 'a language family indigenous to': the noun before a postpositive adjective
+            words = words[: words.index(run[-1]) + 1]
         if not run:
             return None
-        if run[0][0].endswith("ing") and run[0] is words[0] and len(run) > 1:
+        if run[0][0].endswith("ing") and run[0] is words[0] and len(run) > 1 and run[1][0] in ("how", "what", "whether"):
+            return None  # 'a specifying how': a verb, not a kind of thing
+        if run[0][0].endswith("ing") and run[0] is words[0] and len(run) > 1 and not relation and run[0][0] in _PARTICIPLE:
             return None  # 'a providing compatibility': a verb, not a kind of thing
         head = run[-1][0]
-        if head in _VAGUE and len(run) == 1 and run[-1] is words[-1]:
+        if head in (_VAGUE | _KIND | _RELATIONAL) and len(run) == 1 and run[-1] is words[-1] and relation is None and not kind_of:
             rest = lead[run[-1][2]:]
             nxt = re.match(r"\s+of\s+(?:the\s+|a\s+|an\s+)?", rest)
-            if nxt and not kind_of:
+            if nxt and head in _KIND:
                 start, kind_of = run[-1][2] + nxt.end(), True
                 continue
+            if nxt and head in _RELATIONAL:
+                start, relation = run[-1][2] + nxt.end(), (head, run[-1][1])
+                continue
             return None
-        if (head in _VAGUE and len(run) == 1) or len(head) < 3 or re.search(r"(?:al|ic|ous|ive|ful|less|able|ible|-rich|ose)$", head):
-            return None  # a vague word alone, or an adjective with no noun after it ('a spherical')
+        if len(head) < 3 or _adjective(head) or (len(run) == 1 and re.match(r"\s*,", lead[run[-1][2]:]) and relation is None):
+            return None  # an adjective with no noun after it ('a spherical', 'a compact, polymorphically typed ...')
+        if relation is not None:
+            value = re.sub(r"\s+", " ", lead[relation[1] : run[-1][2]]).casefold()
+            return value, verb, False, relation[1], run[-1][2]
         chosen = run[-2:]
         value = " ".join(w[0] for w in chosen)
         if len(chosen) == 2 and lead[chosen[0][1]:chosen[1][2]] != value:
             chosen = chosen[-1:]
             value = chosen[0][0]
+        if len(chosen) == 1 and (head in _VAGUE_HEAD or head in _VAGUE) and not kind_of:
+            return None  # 'a tool', 'a service': nothing to search for, nothing that says what is sought
         return value.casefold(), verb, kind_of, chosen[0][1], chosen[-1][2]
     return None
 
@@ -246,6 +302,9 @@ class Clue:
         if self.kind == "genus":
             value = p["value"]
             vowel = value[:1] in "aeiou" and not value.startswith(("uni", "use", "usu", "eu", "one", "uti"))
+            if value.split(" ", 1)[0] in _RELATIONAL and " of " in value:  # 'the study of computation', 'a group of languages'
+                article = "the" if value.split(" ", 1)[0] in _THE else ("an" if vowel else "a")
+                return f"{subject} {p.get('verb', 'is')} {article} {value}"
             if not p.get("kind_of") and re.search(r"(?:[^sui]s|ing)$", value) and not value.endswith("species"):  # 'tools', 'testing': no article fits
                 return f"{subject} {p.get('verb', 'is')} described as {value}"
             kind_of = "a kind of " if p.get("kind_of") else ("an " if vowel else "a ")
