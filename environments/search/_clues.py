@@ -180,6 +180,16 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
     return None
 
 
+_LISTING = re.compile(r"\s*(?:1\.\s.*\b2\.\s|see\b|.{0,80}\bmay (?:also )?refer to\b)", re.IGNORECASE | re.DOTALL)
+
+
+def listing(text: str) -> bool:
+    """Whether a document only lists senses of a name or points to other entries ('USB: 1. Universal Serial Bus.
+    2. Upper Side-Band modulation.', 'Markov: See Andrei Markov, Markov chain'): a walk never steps through one,
+    since the sense it leaves by need not be the sense it came in by."""
+    return len(text) < 1500 and bool(_LISTING.match(text[:600]))
+
+
 _DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|ch)$")
 
 
@@ -427,6 +437,8 @@ class Features:
                 elif key == "capital":
                     self.by[("capital_prefix", prefix(str(fact.value)))].add(i)
             self.outgoing.append([order[t] for t in doc.links if t in order])
+        self.listing = [listing(doc.text) for doc in corpus.documents]
+        self.outgoing = [[] if self.listing[i] else [t for t in targets if not self.listing[t]] for i, targets in enumerate(self.outgoing)]
         for i, targets in enumerate(self.outgoing):
             for t in targets:
                 self.incoming[t].append(i)
@@ -501,8 +513,9 @@ class Features:
         if genus is not None:
             value, verb, kind_of, lo, hi = genus
             first.append(Clue("genus", (("value", value), ("verb", verb), ("kind_of", kind_of)), span=(lo, hi)))
-        if doc.category and (at := text.casefold().find(doc.category.casefold())) >= 0 and not (genus and genus[0] in doc.category.casefold()):
-            (out if first else first).append(Clue("category", (("value", doc.category),), span=(at, at + len(doc.category))))
+        stated = re.search(rf"(?:^|\n|:\s*|\b(?:a|an|is)\s+)({re.escape(doc.category)})", text, re.IGNORECASE) if doc.category else None
+        if stated and not (genus and genus[0] in doc.category.casefold()):  # 'the only English-speaking country in ...' is not stated
+            (out if first else first).append(Clue("category", (("value", doc.category),), span=(stated.start(1), stated.end(1))))
         qualifier = self.qualifier[i]
         if qualifier is not None:
             out.append(Clue("qualifier", (("value", qualifier[0]),), span=(qualifier[1], qualifier[2])))

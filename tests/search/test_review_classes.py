@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import random
 
-import pytest
-
 from synth.environments.search._clues import Features, events_of, genus_of
 from synth.environments.search._corpus import Document, Mentions, build
 
@@ -90,7 +88,6 @@ def _mentions(source: str, *targets: Document) -> set[str]:
     return set(Mentions(list(targets)).find(source))
 
 
-@pytest.mark.xfail(strict=True, reason='review class still wins')
 def test_a_mention_of_another_sense_is_no_link() -> None:
     scale = _doc("Scale (music)", "In music theory, a scale is any set of musical notes ordered by pitch.")
     phoenix = _doc("Phoenix (mythology)", "The phoenix is an immortal bird associated with Greek mythology.")
@@ -112,7 +109,6 @@ def test_a_mention_of_the_same_sense_stays() -> None:
 
 
 # -- 3: no hop through an entry that lists senses --------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason='review class still wins')
 def test_no_walk_through_an_entry_that_only_lists_senses() -> None:
     docs = [_doc("USB Adapter Card Support", "USB Adapter Card Support is a driver package. It adds USB to old machines.", links=["d:USB"]),
             _doc("USB", "1. Universal Serial Bus.\n2. Upper Side-Band modulation.", links=["d:Universal_Serial_Bus", "d:Upper_Side-Band"]),
