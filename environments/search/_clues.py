@@ -78,7 +78,7 @@ _VAGUE_HEAD = {"combination", "extension", "section", "tool", "service", "projec
                "person", "people", "work", "genus", "species", "phrase", "number", "exonym", "saint", "character", "style",
                "situation", "condition", "case", "result", "effect", "use", "example", "instance", "aspect", "matter", "issue",
                "problem", "solution", "change", "event", "act", "action", "activity", "practice", "property", "quality", "value",
-               "measure", "level", "point", "stage", "step", "period", "time"}
+               "measure", "level", "point", "stage", "step", "period", "time", "suffix", "prefix"}
 """A one-word genus that says too little to search for or to tell what is sought ('a tool', 'a service');
 with a modifier it can stay ('a build tool', 'a programming language')."""
 _ADJECTIVE = re.compile(r"(?:al|ic|ous|ive|ful|less|able|ible|-rich|ose|-based|-level|-oriented|-like|-specific|-free|-wide|-scale|"
@@ -261,6 +261,8 @@ def events_of(text: str, names: tuple[str, ...] = ()) -> list[tuple[str, int, in
             continue
         out.append((verb, int(m.group(2)), m.start(), m.end()))
     life = LIFESPAN.search(text[:300])
+    if life and re.search(r"\b(?:is|was|are|were)\b|\.\s", text[: life.start()]):
+        life = None  # '(1925–1954)' after 'He held positions at Oxford' dates the positions, not the person
     if life and not any(v == "born" for v, *_ in out):
         out.append(("born", int(life.group(2)), life.start(), life.end()))
     return out

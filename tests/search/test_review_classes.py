@@ -40,6 +40,12 @@ def test_a_date_whose_subject_is_the_entity_stays() -> None:
     assert _years("Ada Lovelace (10 December 1815 – 27 November 1852) was a mathematician.", "Ada Lovelace") == {1815}
 
 
+def test_a_span_of_years_after_the_lead_is_no_lifespan() -> None:
+    text = ("Clive Staples Lewis was a British writer. He held academic positions in English literature at both "
+            "Magdalen College, Oxford (1925–1954), and Magdalene College, Cambridge (1954–1963).")
+    assert _years(text, "C. S. Lewis") == set()
+
+
 def test_a_model_number_is_no_year() -> None:
     text = ("Portable Commodore 64 is a portable version of the Commodore 64, with a flip-down keyboard, "
             "a 5-inch colour monitor, and a built-in 1541 floppy disk drive.")
