@@ -129,8 +129,10 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
             word = m.group(0)
             if not re.fullmatch(r"[\w'’-]+", word) or word.casefold() in _STOP:
                 break
-            if words and (word.casefold() in _PARTICIPLE or (word.endswith("ed") and len(word) > 4 and word[:1].islower() and "-" not in word)):
-                break
+            if words and (word.casefold() in _PARTICIPLE or (word.endswith("ed") and len(word) > 4 and word[:1].islower() and "-" not in word
+                                                             and not re.match(r"\s+(?!(?:[a-z]+ly|" + "|".join(_STOP) + r")\b)[a-z]{3,}\b",
+                                                                              lead[start + m.end():]))):
+                break  # 'a system designed for', not 'logic integrated circuits' (an -ed word before a noun is its modifier)
             if _ADVERB.search(word) or (words and word.endswith("ing") and _NEXT_STOP.match(lead, start + m.end())):
                 break
             words.append((word, start + m.start(), start + m.end()))

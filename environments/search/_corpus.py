@@ -220,8 +220,9 @@ _VERBISH = {"is", "was", "are", "were", "has", "had", "have", "became", "becomes
             "who", "whom", "whose", "which", "where", "what", "why", "how", "than", "whereas", "there", "yet", "so", "nor",
             "too", "already", "still", "again", "ago", "once", "alone", "together", "himself", "herself", "itself",
             "themselves", "each", "all", "only", "even", "just", "now", "first", "never", "soon", "thus", "hence", "own"}
-_PLURAL_NEXT = {"are", "were", "have", "had", "can", "could", "will", "would", "may", "do", "did", "of", "in", "for", "and", "or",
-                "that", "which", "to", "with", "on", "at", "by", "from", "as", ""}
+_VERB_NEXT = {"the", "a", "an", "that", "to", "it", "its", "his", "her", "their", "them", "him", "this", "these", "those", "what",
+              "how", "whether", "many", "several", "some", "all", "more", "over", "about", "up", "out", "back", "both", "each"}
+"""Words after a name's next word in -s that make it a verb ('Einstein requires that', 'Paris hosts many')."""
 _BREAK = re.compile(r"[^\s'’-]")
 _URL = re.compile(r"\b(?:https?://|ftp://|www\.)\S+|\S+@\S+\.\w+")
 _SPACED = re.compile(r"[\s-]{1,3}")
@@ -282,7 +283,7 @@ class Mentions:
             return False
         if word.endswith("s") and not word.endswith("ss"):  # 'models are' is a noun, 'requires that' a verb
             after = tokens[j + 1][0].casefold() if j + 1 < len(tokens) else ""
-            if after not in _PLURAL_NEXT:
+            if after in _VERB_NEXT:  # otherwise a plural noun: 'Scale models are', '"Romeo and Juliet laws"'
                 return False
         return word[:5] not in self.leads.get(target, "")
 

@@ -86,6 +86,9 @@ def test_a_genus_phrase_is_never_cut_or_vague() -> None:
     for text in bad:
         found = genus_of(text)
         assert found is None or (len(found[0].split()) > 1 and not found[0].endswith(("-level", "-based", "local", "indigenous"))), (text, found)
+    gal = genus_of("A family of fuse-programmable logic integrated circuits made by MMI.")
+    assert gal is not None and gal[0] == "family of fuse-programmable logic integrated circuits", gal
+    assert genus_of("Ada is a language designed for embedded systems.")[0] == "language"
     assert genus_of("Kartvelian is a language family indigenous to the Caucasus.")[0] in ("language family", "family")
 
 
@@ -103,6 +106,8 @@ def test_a_mention_of_another_sense_is_no_link() -> None:
     assert _mentions("The date palm, Phoenix dactylifera, is a flowering plant.", phoenix) == set()
     assert _mentions("The Eucharist was instituted by Jesus Christ at the Last Supper.", supper) == set()
     assert _mentions("Dalian is a city on the Shandong peninsula.", shandong) == set()
+    play = _doc("Romeo and Juliet", "Romeo and Juliet is a tragedy written by William Shakespeare.")
+    assert _mentions('Some jurisdictions provide exceptions through "Romeo and Juliet laws" for couples.', play) == set()
 
 
 def test_a_mention_of_the_same_sense_stays() -> None:
@@ -111,6 +116,9 @@ def test_a_mention_of_the_same_sense_stays() -> None:
     jiangsu = _doc("Jiangsu", "Jiangsu is a coastal province in East China.")
     assert _mentions("A mode of music is built on a Scale of seven notes.", scale) == {scale.id}
     assert _mentions("Qingdao is a city in Shandong, China.", shandong) == {shandong.id}
+    einstein = _doc("Albert Einstein", "Albert Einstein was a German-born theoretical physicist.")
+    assert _mentions("The principle of equivalence in Albert Einstein requires that mass be equal.", einstein) == {einstein.id}
+    assert _mentions("Einstein's theory changed physics.", _doc("Einstein", "Einstein was a physicist.")) == {"d:Einstein"}
     assert _mentions("Suzhou is a city in southern Jiangsu province.", jiangsu) == {jiangsu.id}
 
 
