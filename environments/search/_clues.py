@@ -263,7 +263,9 @@ def events_of(text: str, names: tuple[str, ...] = ()) -> list[tuple[str, int, in
             continue
         out.append((verb, int(m.group(2)), m.start(), m.end()))
     life = LIFESPAN.search(text[:300])
-    if life and re.search(r"\b(?:is|was|are|were)\b|\.\s", text[: life.start()]):
+    own = {w.casefold() for n in names for w in re.findall(r"\w+", n) if len(w) > 2}
+    if life and (re.search(r"\b(?:is|was|are|were)\b|\.\s", text[: life.start()]) or len(text[: life.start()]) > 120
+                 or (own and not own & {w.casefold() for w in re.findall(r"\w+", text[: life.start()])})):
         life = None  # '(1925–1954)' after 'He held positions at Oxford' dates the positions, not the person
     if life and not any(v == "born" for v, *_ in out):
         out.append(("born", int(life.group(2)), life.start(), life.end()))

@@ -44,6 +44,8 @@ def test_a_span_of_years_after_the_lead_is_no_lifespan() -> None:
     text = ("Clive Staples Lewis was a British writer. He held academic positions in English literature at both "
             "Magdalen College, Oxford (1925–1954), and Magdalene College, Cambridge (1954–1963).")
     assert _years(text, "C. S. Lewis") == set()
+    montage = "An active DBMS developed at Berkeley by a team led by Michael Stonebraker (1986-1990)."
+    assert _years(montage, "Postgres") == set()
 
 
 def test_a_model_number_is_no_year() -> None:
