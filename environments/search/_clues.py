@@ -78,8 +78,7 @@ _VAGUE_HEAD = {"combination", "extension", "section", "tool", "service", "projec
                "person", "people", "work", "genus", "species", "phrase", "number", "exonym", "saint", "character", "style",
                "situation", "condition", "case", "result", "effect", "use", "example", "instance", "aspect", "matter", "issue",
                "problem", "solution", "change", "event", "act", "action", "activity", "practice", "property", "quality", "value",
-               "measure", "level", "point", "stage", "step", "period", "time", "suffix", "prefix", "research", "vendor",
-               "foundation", "accessory", "quantity", "limit", "graph", "community", "organization", "organisation"}
+               "measure", "level", "point", "stage", "step", "period", "time", "suffix", "prefix", "vendor", "accessory"}
 """A one-word genus that says too little to search for or to tell what is sought ('a tool', 'a service');
 with a modifier it can stay ('a build tool', 'a programming language')."""
 _ADJECTIVE = re.compile(r"(?:al|ic|ous|ive|ful|less|able|ible|-rich|ose|-based|-level|-oriented|-like|-specific|-free|-wide|-scale|"
