@@ -48,7 +48,7 @@ _MONTHS = "January|February|March|April|May|June|July|August|September|October|N
 _DATED = re.compile(rf"(?:\b(?:in|on|of|since|around|circa|c\.|by|from|until|during|born|died|founded|released|established|"
                     rf"published|built|completed|launched|opened|formed|introduced|designed|created|added)\s+(?:(?:early|late|mid)-?\s*)?"
                     rf"|\b(?:{_MONTHS})\s+(?:\d{{1,2}},?\s+)?|\b\d{{1,2}}\s+(?:{_MONTHS})\s+)$")
-_NEXT_STOP = re.compile(r"\s+(?:from|in|of|with|to|by|at|on|for|into|as)\b")
+_NEXT_STOP = re.compile(r"\s+(?:from|in|of|with|to|by|at|on|for|into|as|how|what|whether|that|which|the|a|an|its|their)\b")
 _DEFINITION = re.compile(r"(?:\([^)]{0,40}\)\s*)?(?:A|An)\s+")
 _PARTICIPLE = {"found", "known", "made", "built", "written", "held", "born", "spoken", "used", "seen", "given", "taken", "grown",
                "sold", "kept", "led", "run", "set", "spread", "have", "has", "had", "can", "will", "may", "consisting", "including",
@@ -63,31 +63,76 @@ _STOP = {"of", "in", "by", "from", "for", "at", "on", "with", "to", "that", "whi
 _VAGUE = {"group", "type", "kind", "form", "member", "part", "one", "series", "set", "list", "term", "name", "number",
           "collection", "class", "branch", "field", "area", "study", "way", "piece", "variety", "sort", "range", "unit", "body",
           "thing", "person", "people", "work", "family", "genus", "species", "phrase"}
+_KIND = {"kind", "type", "form", "sort", "variety"}
+"""'a kind of fish' is a fish: the genus is the complement, said as 'a kind of'."""
+_RELATIONAL = {"study", "group", "family", "branch", "body", "set", "collection", "series", "class", "pair", "combination",
+               "list", "range", "system", "suite", "network", "union", "federation", "league", "alliance", "chain", "cluster"}
+"""'the study of computation' is no computation: the genus is the whole phrase 'study of computation'."""
+_THE = {"study", "body", "branch"}
+_VAGUE_HEAD = {"combination", "extension", "section", "tool", "service", "project", "version", "state", "subregion", "successor",
+               "model", "break", "effort", "shell", "bounce", "boot", "cross", "capital", "responsibility", "standard", "technique",
+               "method", "concept", "thing", "item", "element", "component", "means", "approach", "idea", "product", "structure",
+               "region", "place", "entity", "object", "word", "device", "feature", "function", "facility", "package", "mechanism",
+               "application", "program", "procedure", "operation", "process", "routine", "abbreviation", "acronym", "variant",
+               "implementation", "interface", "name", "term", "member", "part", "one", "piece", "unit", "field", "area", "way",
+               "person", "people", "work", "genus", "species", "phrase", "number", "exonym", "saint", "character", "style",
+               "situation", "condition", "case", "result", "effect", "use", "example", "instance", "aspect", "matter", "issue",
+               "problem", "solution", "change", "event", "act", "action", "activity", "practice", "property", "quality", "value",
+               "measure", "level", "point", "stage", "step", "period", "time", "suffix", "prefix", "vendor", "accessory"}
+"""A one-word genus that says too little to search for or to tell what is sought ('a tool', 'a service');
+with a modifier it can stay ('a build tool', 'a programming language')."""
+_ADJECTIVE = re.compile(r"(?:al|ic|ous|ive|ful|less|able|ible|-rich|ose|-based|-level|-oriented|-like|-specific|-free|-wide|-scale|"
+                        r"-related|-speaking|-born|-down|-up|-level|-end|ed)$")
+_NOUN_AL = {"capital", "animal", "journal", "manual", "terminal", "signal", "festival", "tribunal", "hospital", "arsenal", "mammal",
+            "metal", "canal", "cathedral", "mineral", "general", "chemical", "republic", "mechanic", "relative", "objective",
+            "native", "explosive", "detective", "archive", "directive", "protocol", "seed", "bed", "creed", "breed", "speed",
+            "ritual", "portal", "rival", "pedal", "crystal", "interval", "principal", "cereal", "criminal", "official", "editorial",
+            "periodical", "tutorial", "musical", "rational", "numeral", "spiral", "moral", "total", "cardinal", "arrival", "proposal",
+            "survival", "approval", "renewal", "tribal", "epic", "logic", "music", "magic", "topic", "clinic", "graphic", "tactic",
+            "critic", "fabric", "lyric", "mosaic", "traffic", "arithmetic", "rhetoric", "panic", "comic", "public", "fiction",
+            "classic", "cleric", "picnic", "tonic", "arabic", "plastic", "electronic", "electric"}
 _LISTED = ("Languages", "Religions", "Location")
 _NOT_ITEMS = {"other", "none", "unspecified", "unknown", "note", "note:", "official", "and", "see", "mixed"}
+
+
+def _adjective(word: str) -> bool:
+    return bool(_ADJECTIVE.search(word)) and word not in _NOUN_AL and not word.endswith(("eed", "ied"))
 
 
 def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | None:
     """The kind of thing a text's first sentence says its subject is, generalised one level:
     'X is a Hungarian composer and pianist' -> 'composer'; 'X is a functional programming language' ->
-    'programming language'; 'X is a type of fish' -> 'fish' (kind_of). Returns (value, verb, kind_of,
-    start, end) with the span of the words in the text, or None."""
+    'programming language'; 'X is a type of fish' -> 'fish' (kind_of); 'X is the study of computation' ->
+    'study of computation' (a relational noun keeps its complement: the study of a thing is no such thing).
+    A phrase never ends on an adjective or a participle, a one-word genus that says too little ('a tool',
+    'a service', 'a cross') is none. Returns (value, verb, kind_of, start, end) with the span of the words
+    in the text, or None."""
     lead = text[:limit]
-    match = _COPULA.search(lead.split(". ")[0] + ".") if lead else None
-    definition = _DEFINITION.match(lead) if match is None else None  # a dictionary's 'A language for ...'
+    first = lead.split(". ")[0] + "."
+    match = _COPULA.search(first) if lead else None
+    definition = _DEFINITION.match(lead)
+    if match is not None and definition is not None and re.search(r"\b(?:where|which|that|whose|who|when|if)\b", lead[: match.start()]):
+        match = None  # 'A form of multitasking where it is the responsibility of...': the definition, not a copula inside it
+    elif match is not None:
+        definition = None
     if match is None and definition is None:
         return None
     verb = "was" if match is not None and match.group(1).lower() in ("was", "were") else "is"
     start = match.end() if match is not None else definition.end()  # type: ignore[union-attr]
+    if skip := re.match(r"(?:(?:[a-z][\w-]*\s+)?[a-z][\w-]*,\s+)+(?:[a-z]{3,}ly\s+)?", lead[start:]):
+        start += skip.end()  # 'a high-level, general-purpose programming language': the noun after the list of adjectives
     kind_of = False
+    relation: tuple[str, int] | None = None  # a relational head before 'of' ('study', its start)
     for _ in range(2):
         words = []
         for m in re.finditer(r"[\w'’-]+|[^\w\s]", lead[start:]):
             word = m.group(0)
             if not re.fullmatch(r"[\w'’-]+", word) or word.casefold() in _STOP:
                 break
-            if words and (word.casefold() in _PARTICIPLE or (word.endswith("ed") and len(word) > 4 and word[:1].islower())):
-                break
+            if words and (word.casefold() in _PARTICIPLE or (word.endswith("ed") and len(word) > 4 and word[:1].islower() and "-" not in word
+                                                             and not re.match(r"\s+(?!(?:[a-z]+ly|" + "|".join(_STOP) + r")\b)[a-z]{3,}\b",
+                                                                              lead[start + m.end():]))):
+                break  # 'a system designed for', not 'logic integrated circuits' (an -ed word before a noun is its modifier)
             if _ADVERB.search(word) or (words and word.endswith("ing") and _NEXT_STOP.match(lead, start + m.end())):
                 break
             words.append((word, start + m.start(), start + m.end()))
@@ -101,27 +146,50 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
                 run.append(w)
             else:
                 run = []
+        while len(run) > 1 and _adjective(run[-1][0]) and run[-1] is words[-1]:
+            run = run[:-1]  # 'a language family indigenous to': the noun before a postpositive adjective
+            words = words[: words.index(run[-1]) + 1]
         if not run:
             return None
-        if run[0][0].endswith("ing") and run[0] is words[0] and len(run) > 1:
+        if run[0][0].endswith("ing") and run[0] is words[0] and len(run) > 1 and run[1][0] in ("how", "what", "whether"):
+            return None  # 'a specifying how': a verb, not a kind of thing
+        if run[0][0].endswith("ing") and run[0] is words[0] and len(run) > 1 and not relation and run[0][0] in _PARTICIPLE:
             return None  # 'a providing compatibility': a verb, not a kind of thing
         head = run[-1][0]
-        if head in _VAGUE and len(run) == 1 and run[-1] is words[-1]:
+        if head in (_VAGUE | _KIND | _RELATIONAL) and len(run) == 1 and run[-1] is words[-1] and relation is None and not kind_of:
             rest = lead[run[-1][2]:]
             nxt = re.match(r"\s+of\s+(?:the\s+|a\s+|an\s+)?", rest)
-            if nxt and not kind_of:
+            if nxt and head in _KIND:
                 start, kind_of = run[-1][2] + nxt.end(), True
                 continue
+            if nxt and head in _RELATIONAL:
+                start, relation = run[-1][2] + nxt.end(), (head, run[-1][1])
+                continue
             return None
-        if (head in _VAGUE and len(run) == 1) or len(head) < 3 or re.search(r"(?:al|ic|ous|ive|ful|less|able|ible|-rich|ose)$", head):
-            return None  # a vague word alone, or an adjective with no noun after it ('a spherical')
+        if len(head) < 3 or _adjective(head) or (len(run) == 1 and re.match(r"\s*,", lead[run[-1][2]:]) and relation is None):
+            return None  # an adjective with no noun after it ('a spherical', 'a compact, polymorphically typed ...')
+        if relation is not None:
+            value = re.sub(r"\s+", " ", lead[relation[1] : run[-1][2]]).casefold()
+            return value, verb, False, relation[1], run[-1][2]
         chosen = run[-2:]
         value = " ".join(w[0] for w in chosen)
         if len(chosen) == 2 and lead[chosen[0][1]:chosen[1][2]] != value:
             chosen = chosen[-1:]
             value = chosen[0][0]
+        if len(chosen) == 1 and (head in _VAGUE_HEAD or head in _VAGUE) and not kind_of:
+            return None  # 'a tool', 'a service': nothing to search for, nothing that says what is sought
         return value.casefold(), verb, kind_of, chosen[0][1], chosen[-1][2]
     return None
+
+
+_LISTING = re.compile(r"\s*(?:1\.\s.*\b2\.\s|see\b|.{0,80}\bmay (?:also )?refer to\b)", re.IGNORECASE | re.DOTALL)
+
+
+def listing(text: str) -> bool:
+    """Whether a document only lists senses of a name or points to other entries ('USB: 1. Universal Serial Bus.
+    2. Upper Side-Band modulation.', 'Markov: See Andrei Markov, Markov chain'): a walk never steps through one,
+    since the sense it leaves by need not be the sense it came in by."""
+    return len(text) < 1500 and bool(_LISTING.match(text[:600]))
 
 
 _DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|ch)$")
@@ -151,13 +219,54 @@ def described(doc: Document) -> tuple[str, str, bool, int, int] | None:
     return (found[0], "is", found[2], at, at + len(found[0])) if at >= 0 else None
 
 
-def events_of(text: str) -> list[tuple[str, int, int, int]]:
-    """(verb, year, start, end) of every dated event a text states ('founded in 1987', 'born 12 May 1820',
-    a lifespan '(1879 – 1955)' in the lead, read as born)."""
-    out = [(m.group(1).lower(), int(m.group(2)), m.start(), m.end()) for m in EVENT.finditer(text)
-           if (m.group(1).lower() in ("born", "died") or not _ACTIVE.match(text, m.end(1)))  # 'founded the state in 1932' is about another
-           and _DATED.search(text, max(m.start(1), m.start(2) - 30), m.start(2))]  # a year as a date, not a model number ('the 1541')
+_PRONOUN = {"it", "he", "she", "they", "this", "its", "his", "her", "their"}
+_CLAUSE = re.compile(r",|;|\(|\)|\b(?:when|which|whose|and|after|before|while|where|who|but|until|as|since|though|although)\b")
+_AFTER_YEAR = re.compile(r"(?:\s*(?:[,.;:)\]–—-]|$)|\s+(?:[A-Z]|by|and|to|as|in|at|on|with|when|after|before|under|for|the|a|an|"
+                         r"but|which|while|until|during|following|where|from|BC|AD|CE|BCE|or|that|it|he|she|they|was|were|is|"
+                         r"through|into|among|against|alongside|along|upon|within|without|because|if|though|although)\b)")
+_SUBJECT_WORDS = {"the", "a", "an", "also", "first", "originally", "later", "then", "officially", "formally", "eventually",
+                  "finally", "initially", "subsequently", "was", "were", "is", "are", "been", "has", "had", "have", "being"}
+
+
+def _subject_is(text: str, start: int, verb_at: int, names: tuple[str, ...]) -> bool:
+    """Whether the clause that ends at the event's verb is about the entity named `names`: its subject words
+    are the entity's name (or a word of it) or a pronoun, and nothing else ('the state was formed' in a
+    sentence about Ranchi is about the state)."""
+    sentence = max(text.rfind(". ", 0, verb_at) + 2, text.rfind("\n", 0, verb_at) + 1, start)
+    clause = _CLAUSE.split(text[sentence:verb_at])[-1]
+    words = [w.casefold() for w in re.findall(r"[\w'’]+", clause)]
+    words = [re.sub(r"['’]s$", "", w) for w in words if w not in _SUBJECT_WORDS]
+    if not words:
+        return False
+    own = {w.casefold() for n in names for w in re.findall(r"\w+", n) if len(w) > 2}
+    return all(w in own or w in _PRONOUN for w in words)
+
+
+def events_of(text: str, names: tuple[str, ...] = ()) -> list[tuple[str, int, int, int]]:
+    """(verb, year, start, end) of every dated event a text states of its own entity ('X was founded in 1987',
+    'It was released in 1991', 'born 12 May 1820', a lifespan '(1879 – 1955)' in the lead, read as born): the
+    clause's subject is the entity (one of `names`) or a pronoun, the year reads as a date (after 'in', 'on', a
+    month, and followed by punctuation or a function word, so 'a built-in 1541 floppy disk drive' dates nothing)."""
+    out = []
+    for m in EVENT.finditer(text):
+        verb = m.group(1).lower()
+        if text[m.end(1) : m.end(1) + 1] == "-":  # 'built-in', 'built-up'
+            continue
+        if not (verb in ("born", "died") or not _ACTIVE.match(text, m.end(1))):  # 'founded the state in 1932' is about another
+            continue
+        if not _DATED.search(text, max(m.start(1), m.start(2) - 30), m.start(2)):  # a year as a date, not a model number ('the 1541')
+            continue
+        if not _AFTER_YEAR.match(text, m.end(2)):  # '1541 floppy disk drive': a model number
+            continue
+        lead = verb in ("born", "died") and m.start() < 300 and "(" in text[max(0, m.start() - 3) : m.start()]
+        if not lead and not _subject_is(text, 0, m.start(1), names):
+            continue
+        out.append((verb, int(m.group(2)), m.start(), m.end()))
     life = LIFESPAN.search(text[:300])
+    own = {w.casefold() for n in names for w in re.findall(r"\w+", n) if len(w) > 2}
+    if life and (re.search(r"\b(?:is|was|are|were)\b|\.\s", text[: life.start()]) or len(text[: life.start()]) > 120
+                 or (own and not own & {w.casefold() for w in re.findall(r"\w+", text[: life.start()])})):
+        life = None  # '(1925–1954)' after 'He held positions at Oxford' dates the positions, not the person
     if life and not any(v == "born" for v, *_ in out):
         out.append(("born", int(life.group(2)), life.start(), life.end()))
     return out
@@ -209,6 +318,9 @@ class Clue:
         if self.kind == "genus":
             value = p["value"]
             vowel = value[:1] in "aeiou" and not value.startswith(("uni", "use", "usu", "eu", "one", "uti"))
+            if value.split(" ", 1)[0] in _RELATIONAL and " of " in value:  # 'the study of computation', 'a group of languages'
+                article = "the" if value.split(" ", 1)[0] in _THE else ("an" if vowel else "a")
+                return f"{subject} {p.get('verb', 'is')} {article} {value}"
             if not p.get("kind_of") and re.search(r"(?:[^sui]s|ing)$", value) and not value.endswith("species"):  # 'tools', 'testing': no article fits
                 return f"{subject} {p.get('verb', 'is')} described as {value}"
             kind_of = "a kind of " if p.get("kind_of") else ("an " if vowel else "a ")
@@ -305,7 +417,7 @@ class Features:
             self.genus.append(genus_of(doc.text) or described(doc))
             self.qualifier.append(qualifier_of(doc.text, genus_of(doc.text)))
             self.leads.append(doc.text[:400].casefold())
-            events = events_of(doc.text)
+            events = events_of(doc.text, (doc.name, *doc.aliases))
             self.doc_events.append(events)
             for verb, year, _, _ in events:
                 self.events[verb].append((year, i))
@@ -331,6 +443,8 @@ class Features:
                 elif key == "capital":
                     self.by[("capital_prefix", prefix(str(fact.value)))].add(i)
             self.outgoing.append([order[t] for t in doc.links if t in order])
+        self.listing = [listing(doc.text) for doc in corpus.documents]
+        self.outgoing = [[] if self.listing[i] else [t for t in targets if not self.listing[t]] for i, targets in enumerate(self.outgoing)]
         for i, targets in enumerate(self.outgoing):
             for t in targets:
                 self.incoming[t].append(i)
@@ -405,8 +519,9 @@ class Features:
         if genus is not None:
             value, verb, kind_of, lo, hi = genus
             first.append(Clue("genus", (("value", value), ("verb", verb), ("kind_of", kind_of)), span=(lo, hi)))
-        if doc.category and (at := text.casefold().find(doc.category.casefold())) >= 0 and not (genus and genus[0] in doc.category.casefold()):
-            (out if first else first).append(Clue("category", (("value", doc.category),), span=(at, at + len(doc.category))))
+        stated = re.search(rf"(?:^|\n|:\s*|\b(?:a|an|is)\s+)({re.escape(doc.category)})", text, re.IGNORECASE) if doc.category else None
+        if stated and not (genus and genus[0] in doc.category.casefold()):  # 'the only English-speaking country in ...' is not stated
+            (out if first else first).append(Clue("category", (("value", doc.category),), span=(stated.start(1), stated.end(1))))
         qualifier = self.qualifier[i]
         if qualifier is not None:
             out.append(Clue("qualifier", (("value", qualifier[0]),), span=(qualifier[1], qualifier[2])))

@@ -213,6 +213,16 @@ _FUNCTION = {"the", "a", "an", "in", "on", "at", "by", "for", "from", "to", "of"
              "before", "since", "while", "when", "its", "his", "her", "their", "this", "that", "these", "those", "both", "many",
              "some", "most", "it", "he", "she", "they", "we", "see", "also", "like", "unlike", "between", "under", "over", "near",
              "following", "including", "then", "later", "today", "there", "here", "if", "although", "though", "because", "into"}
+_VERBISH = {"is", "was", "are", "were", "has", "had", "have", "became", "becomes", "become", "remains", "remained", "can", "could",
+            "will", "would", "may", "might", "must", "should", "did", "does", "do", "said", "says", "made", "makes", "took",
+            "takes", "won", "lost", "began", "begins", "gave", "went", "came", "led", "held", "wrote", "left", "also", "not",
+            "lies", "runs", "sits", "stands", "sent", "saw", "met", "fought", "built", "found", "set", "put", "got", "knew",
+            "who", "whom", "whose", "which", "where", "what", "why", "how", "than", "whereas", "there", "yet", "so", "nor",
+            "too", "already", "still", "again", "ago", "once", "alone", "together", "himself", "herself", "itself",
+            "themselves", "each", "all", "only", "even", "just", "now", "first", "never", "soon", "thus", "hence", "own"}
+_VERB_NEXT = {"the", "a", "an", "that", "to", "it", "its", "his", "her", "their", "them", "him", "this", "these", "those", "what",
+              "how", "whether", "many", "several", "some", "all", "more", "over", "about", "up", "out", "back", "both", "each"}
+"""Words after a name's next word in -s that make it a verb ('Einstein requires that', 'Paris hosts many')."""
 _BREAK = re.compile(r"[^\s'’-]")
 _URL = re.compile(r"\b(?:https?://|ftp://|www\.)\S+|\S+@\S+\.\w+")
 _SPACED = re.compile(r"[\s-]{1,3}")
@@ -231,7 +241,13 @@ class Mentions:
 
     def __init__(self, documents: list[Document], max_words: int = 8) -> None:
         self.names: dict[str, list[tuple[tuple[str, ...], str, str]]] = defaultdict(list)
+        self.qualifiers: dict[str, list[str]] = {}
+        self.leads: dict[str, str] = {}
         for doc in documents:
+            qualifier = re.search(r"\(([^)]*)\)\s*$", doc.title)
+            if qualifier:  # 'Scale (music)': a mention counts only where the text says what the qualifier says
+                self.qualifiers[doc.id] = [w[:5].casefold() for w in re.findall(r"[^\W\d_]{3,}", qualifier.group(1))]
+            self.leads[doc.id] = doc.text[:400].casefold()
             for name in sorted({doc.name, *doc.aliases}):
                 original = _TOKEN.findall(name)
                 words = tuple(_bare(w) for w in original)
@@ -249,6 +265,27 @@ class Mentions:
     @staticmethod
     def _capital(token: str) -> bool:
         return token[:1].isupper() and token.casefold() not in _FUNCTION
+
+    def _other_sense(self, text: str, tokens: list[tuple[str, int, int]], i: int, j: int, target: str) -> bool:
+        """Whether the words around a capitalised name make another sense of it likely than the target's: the
+        target's title qualifier ('(music)', '(mythology)', '(Leonardo)') is nowhere in the text, or a lowercase
+        noun glued after the name ('Scale models', 'Phoenix dactylifera', 'the Shandong peninsula') is not in
+        the target's own lead (where 'Jiangsu province' is)."""
+        stems = self.qualifiers.get(target)
+        if stems and not any(stem in text.casefold() for stem in stems):
+            return True
+        if j >= len(tokens) or not tokens[i][0][:1].isupper() or not _SPACED.fullmatch(text[tokens[j - 1][2] : tokens[j][1]] or "-"):
+            return False
+        word = tokens[j][0]
+        if re.search(r"['’]s$", tokens[j - 1][0]):  # "Einstein's theory": the noun is the name's, not part of it
+            return False
+        if not re.fullmatch(r"[a-z][a-z-]+", word) or word in _FUNCTION or word in _VERBISH or word.endswith(("ed", "ly")):
+            return False
+        if word.endswith("s") and not word.endswith("ss"):  # 'models are' is a noun, 'requires that' a verb
+            after = tokens[j + 1][0].casefold() if j + 1 < len(tokens) else ""
+            if after in _VERB_NEXT:  # otherwise a plural noun: 'Scale models are', '"Romeo and Juliet laws"'
+                return False
+        return word[:5] not in self.leads.get(target, "")
 
     def find(self, text: str, own: str | None = None) -> dict[str, tuple[int, int]]:
         """target id -> (start, end) of its first true mention in `text` (never `own`)."""
@@ -284,8 +321,8 @@ class Mentions:
                 before = text[: tokens[k][1]].rstrip(" \t")
                 starts = not before or before[-1] in ".!?:;\n\"(“"
                 inside = self._capital(tokens[k][0]) and not starts
-            if not inside and target != own:
-                found.setdefault(target, (tokens[i][1], tokens[j - 1][2]))
+            if not inside and target != own and target not in found and not self._other_sense(text, tokens, i, j, target):
+                found[target] = (tokens[i][1], tokens[j - 1][2])
             i = j
         return found
 
