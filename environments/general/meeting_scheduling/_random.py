@@ -56,6 +56,8 @@ class Level(NamedTuple):
     person_share: float
     aim: float
     min_options: int
+    search: bool
+    """Drop an instance that arc consistency over the pairwise rules solves."""
     """Starts each meeting keeps by its own rules (in some room): the filling never takes more."""
     """Share of the filling draws placed over another schedule's meeting (the rest: anywhere)."""
     """Share of the filling draws that are busy blocks (the rest: bookings)."""
@@ -73,11 +75,11 @@ class Level(NamedTuple):
 
 GAPS, BLOCKS, ROOM_GAPS = (60, 90, 120, 180, 240), (30, 45, 60, 90, 120), (120, 240, 480)
 LEVELS = {
-    1: Level(2, 4, 3, 2, 1, GAPS, BLOCKS, 400, 0.7, 0.5, 2, 3, ROOM_GAPS, 0, None, False, False, 0),
-    2: Level(3, 5, 3, 3, 1, GAPS, BLOCKS, 400, 0.7, 0.5, 2, 3, ROOM_GAPS, 1, None, False, False, 0),
-    3: Level(5, 7, 3, 3, 2, GAPS, BLOCKS, 400, 0.7, 0.5, 2, 4, ROOM_GAPS, 1, (120, 150, 180), True, False, 0),
-    4: Level(6, 8, 3, 4, 2, GAPS, BLOCKS, 400, 0.7, 0.5, 2, 4, ROOM_GAPS, 2, (120, 150, 180), True, True, 0),
-    5: Level(7, 9, 3, 4, 3, GAPS, BLOCKS, 400, 0.7, 0.5, 2, 5, ROOM_GAPS, 3, (120, 150, 180), True, True, 15),
+    1: Level(2, 4, 3, 2, 1, GAPS, BLOCKS, 400, 0.7, 0.5, 2, False, 3, ROOM_GAPS, 0, None, False, False, 0),
+    2: Level(3, 5, 3, 3, 1, GAPS, BLOCKS, 400, 0.7, 0.5, 2, False, 3, ROOM_GAPS, 1, None, False, False, 0),
+    3: Level(5, 7, 3, 3, 2, GAPS, BLOCKS, 400, 0.7, 0.5, 2, True, 4, ROOM_GAPS, 1, (120, 150, 180), True, False, 0),
+    4: Level(6, 8, 3, 4, 2, GAPS, BLOCKS, 400, 0.7, 0.5, 2, True, 4, ROOM_GAPS, 2, (120, 150, 180), True, True, 0),
+    5: Level(7, 9, 3, 4, 3, GAPS, BLOCKS, 400, 0.7, 0.5, 2, True, 5, ROOM_GAPS, 3, (120, 150, 180), True, True, 15),
 }
 DRAWS = 400
 
@@ -237,6 +239,8 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
         taken.append(span)
         if moved or any(other[i] == j for i, j in hit):
             other = _second(oracle, x, schedule)
+    if level.search and _propagates(meetings, options, dead, precedence_pairs, level.buffer):
+        return None  # arc consistency alone finds it: no search needed
     effort = oracle.effort.as_params()
     schedule = [options[i][j] for i, j in enumerate(schedule)]
 
@@ -324,6 +328,33 @@ def _model(meetings: list[dict[str, Any]], people: dict[str, dict[str, Any]],
             for terms in load.values():
                 model.add(sum(terms) <= max_daily)
     return oracle, x
+
+
+def _propagates(meetings: list[dict[str, Any]], options: list[list[tuple[int, str]]], dead: set[tuple[int, int]],
+                precedence: list[tuple[int, int]], buffer: int) -> bool:
+    """Whether arc consistency over the pairwise rules (one person in one meeting at a time, with
+    the buffer; one meeting in a room at a time; precedence) leaves every meeting one place."""
+    k = len(meetings)
+    doms = [[options[i][j] for j in range(len(options[i])) if (i, j) not in dead] for i in range(k)]
+    people = [set(m["attendees"]) for m in meetings]
+    dur = [m["duration"] for m in meetings]
+    before = set(precedence)
+
+    def fine(a: int, pa: tuple[int, str], b: int, pb: tuple[int, str]) -> bool:
+        (sa, ra), (sb, rb) = pa, pb
+        if (a, b) in before and sb < sa + dur[a] or (b, a) in before and sa < sb + dur[b]:
+            return False
+        gap = buffer if people[a] & people[b] else 0 if ra == rb else None
+        return gap is None or sb >= sa + dur[a] + gap or sa >= sb + dur[b] + gap
+
+    queue = [(a, b) for a in range(k) for b in range(k) if a != b]
+    while queue:
+        a, b = queue.pop()
+        kept = [pa for pa in doms[a] if any(fine(a, pa, b, pb) for pb in doms[b])]
+        if len(kept) < len(doms[a]):
+            doms[a] = kept
+            queue += [(c, a) for c in range(k) if c != a and c != b and (c, a) not in queue]
+    return all(len(d) == 1 for d in doms)
 
 
 def _one(oracle: Oracle, x: list[list[Any]], assume: list[Any] = ()) -> list[int] | None:
