@@ -36,10 +36,10 @@ from ortools.sat.python import cp_model
 
 from synth.verifiers.general.rules.meeting_scheduling import EPOCH_DAY, GRID, date_text, fits_work, hhmm, iso, local_day, overlaps
 
-from .._base import Built, new_db
+from .._base import Built
 from .._oracle import Oracle
-from ._build import (BASE_DATE, BUSY_TITLES, CLUSTERS, EQUIPMENT, FIRST, LAST, LONG_END, LONG_MIN, ROOMS, SCHEMA, TEAMS,
-                     TOPICS, WORK_HOURS, _chop)
+from ._build import (BASE_DATE, BUSY_TITLES, CLUSTERS, EQUIPMENT, FIRST, LAST, LONG_END, LONG_MIN, ROOMS, TEAMS,
+                     TOPICS, WORK_HOURS, _chop, store)
 
 DURATIONS = (30, 45, 60, 90)
 
@@ -262,14 +262,7 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
     precedence = sorted(({"before": label[a], "after": label[b]} for a, b in precedence_pairs),
                         key=lambda p: (int(p["after"][1:]), int(p["before"][1:])))
     topics = rng.sample(TOPICS, k)
-    db = new_db(SCHEMA)
-    db.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?)", [
-        (p, people[p]["team"], people[p]["role"], people[p]["offset"], *people[p]["work"]) for p in everyone])
-    db.executemany("INSERT INTO busy VALUES (?, ?, ?, ?)", sorted(busy_rows))
-    db.executemany("INSERT INTO rooms VALUES (?, ?, ?, ?)", [
-        (r, rooms[r]["capacity"], rooms[r]["floor"], ",".join(rooms[r]["equipment"])) for r in room_names])
-    db.executemany("INSERT INTO bookings VALUES (?, ?, ?, ?)", sorted(booking_rows))
-    db.commit()
+    db = store(everyone, people, busy_rows, room_names, rooms, booking_rows)
     params = {
         "window_start": date_text(d0),
         "window_end": date_text(d0 + level.days - 1),
