@@ -19,9 +19,11 @@ meetings, so agents without search still find it.
   ladder, d3 (n = 100; planted: same seed): constrained_first 38% (planted 0%), greedy 23% (0%),
     isolated 29% (100%), latest_first 23% (36%), lookahead 36% (9%); any baseline 71% (100%);
     with the arc-consistency filter (`Level.search`, n = 20): constrained_first 25%, lookahead 30%
-  ladder, d5 (n = 30, no filter): constrained_first 33%, isolated 17%, latest_first 13%,
-    lookahead 10% (planted, n = 100: 0%, 97%, 23%, 5%)
-  leak detector, d3: 66.7% against a chance of 31.6% (n = 120; planted: 100% against 16.7%, n = 400)
+  ladder, d5 (n = 100; planted: same seed): constrained_first 20% (0%), isolated 14% (97%),
+    latest_first 4% (23%), lookahead 15% (5%); any baseline 38% (97%); with the filter (n = 20):
+    constrained_first 15%, isolated 20%, lookahead 20%
+  leak detector: d3 66.7% against a chance of 31.6%, d5 73.3% against 29.1% (n = 120; planted:
+    100% against 16.7% and 14.3%, n = 400)
   generation, d3: about 420 ms CPU a tuple, 640 ms with the filter (planted: 7 ms); about 29 CP-SAT
     solves a tuple (1,300-1,900 branches), most of them while filling
 """
