@@ -321,14 +321,7 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
         max_daily = max(max(load.values()) + level.slack, 60)
 
     topics = rng.sample(TOPICS, k)
-    db = new_db(SCHEMA)
-    db.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?)", [
-        (p, people[p]["team"], people[p]["role"], people[p]["offset"], *people[p]["work"]) for p in everyone])
-    db.executemany("INSERT INTO busy VALUES (?, ?, ?, ?)", sorted(busy_rows))
-    db.executemany("INSERT INTO rooms VALUES (?, ?, ?, ?)", [
-        (r, rooms[r]["capacity"], rooms[r]["floor"], ",".join(rooms[r]["equipment"])) for r in room_names])
-    db.executemany("INSERT INTO bookings VALUES (?, ?, ?, ?)", sorted(booking_rows))
-    db.commit()
+    db = store(everyone, people, busy_rows, room_names, rooms, booking_rows)
     params = {
         "window_start": date_text(d0),
         "window_end": date_text(d0 + level.days - 1),
@@ -341,6 +334,20 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
         "buffer_minutes": level.buffer,
     }
     return Built(db, params)
+
+
+def store(everyone: list[str], people: dict[str, dict[str, Any]], busy_rows: list[tuple[Any, ...]],
+          room_names: list[str], rooms: dict[str, dict[str, Any]], booking_rows: list[tuple[Any, ...]]) -> Any:
+    """A new database of the schema holding these people, busy blocks, rooms and bookings."""
+    db = new_db(SCHEMA)
+    db.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?)", [
+        (p, people[p]["team"], people[p]["role"], people[p]["offset"], *people[p]["work"]) for p in everyone])
+    db.executemany("INSERT INTO busy VALUES (?, ?, ?, ?)", sorted(busy_rows))
+    db.executemany("INSERT INTO rooms VALUES (?, ?, ?, ?)", [
+        (r, rooms[r]["capacity"], rooms[r]["floor"], ",".join(rooms[r]["equipment"])) for r in room_names])
+    db.executemany("INSERT INTO bookings VALUES (?, ?, ?, ?)", sorted(booking_rows))
+    db.commit()
+    return db
 
 
 def _complement(lo: int, hi: int, holes: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -1,0 +1,379 @@
+"""meeting_scheduling, generate then solve (issue 18): a prototype beside the planted generator
+(`_build`), which still makes every tuple. Not wired in: `build` here has the same signature, and
+benchmarks measure it by putting it in `_build.build`'s place.
+
+A random instance is drawn with nothing planted: people, sparse calendars, rooms and their bookings,
+meetings with random attendees from a small pool, random precedence pairs and a daily limit. The
+oracle (`.._oracle`, CP-SAT over x[meeting][(start, room)]) finds a schedule. Then random busy
+blocks and bookings are added one at a time, half of them anywhere and half over a place of another
+schedule (every other schedule as likely to be hit as the oracle's current one), each kept only if
+some schedule survives it and every meeting keeps `Level.min_options` starts by its own rules, until
+the oracle proves one schedule the only one. The answer is that schedule; the gold solver must find
+it through the tools at generation (`_family._gold_finds`), and the oracle's effort (solves, CP-SAT
+branches and conflicts, booleans) is stored in the params as `oracle`.
+
+Why it is not wired in (measured 2026-12-07 on fresh seeds, loaded machine; the planted generator
+of `_build` beside it): a schedule that is the only one is pinned to the minute, and uniqueness
+drawn at random comes mostly from each meeting's own calendar, not from the rules between
+meetings, so agents without search still find it.
+  ladder, d3 (n = 100; planted: same seed): constrained_first 38% (planted 0%), greedy 23% (0%),
+    isolated 29% (100%), latest_first 23% (36%), lookahead 36% (9%); any baseline 71% (100%);
+    with the arc-consistency filter (`Level.search`, n = 20): constrained_first 25%, lookahead 30%
+  ladder, d5 (n = 100; planted: same seed): constrained_first 20% (0%), isolated 14% (97%),
+    latest_first 4% (23%), lookahead 15% (5%); any baseline 38% (97%); with the filter (n = 20):
+    constrained_first 15%, isolated 20%, lookahead 20%
+  leak detector: d3 66.7% against a chance of 31.6%, d5 73.3% against 29.1% (n = 120; planted:
+    100% against 16.7% and 14.3%, n = 400)
+  generation, d3: about 420 ms CPU a tuple, 640 ms with the filter (planted: 7 ms); about 29 CP-SAT
+    solves a tuple (1,300-1,900 branches), most of them while filling
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any, NamedTuple
+
+from ortools.sat.python import cp_model
+
+from synth.verifiers.general.rules.meeting_scheduling import EPOCH_DAY, GRID, date_text, fits_work, hhmm, iso, local_day, overlaps
+
+from .._base import Built
+from .._oracle import Oracle
+from ._build import (BASE_DATE, BUSY_TITLES, CLUSTERS, EQUIPMENT, FIRST, LAST, LONG_END, LONG_MIN, ROOMS, TEAMS,
+                     TOPICS, WORK_HOURS, _chop, store)
+
+DURATIONS = (30, 45, 60, 90)
+
+
+class Level(NamedTuple):
+    """What a difficulty level draws and which rules its task states."""
+
+    meetings: int
+    pool: int
+    """People the meetings' attendees are drawn from (fewer: more meetings share an attendee)."""
+    max_attendees: int
+    extra_people: int
+    """People in the directory who attend none of the meetings (their calendars are drawn alike)."""
+    days: int
+    gaps: tuple[int, ...]
+    """Lengths of the free gaps drawn between busy blocks in a working day (minutes)."""
+    blocks: tuple[int, ...]
+    """Lengths of busy blocks and bookings (minutes)."""
+    fill_draws: int
+    """Blocks and bookings drawn at most while filling, before the instance is dropped."""
+    person_share: float
+    aim: float
+    min_options: int
+    search: bool
+    """Drop an instance that arc consistency over the pairwise rules solves."""
+    """Starts each meeting keeps by its own rules (in some room): the filling never takes more."""
+    """Share of the filling draws placed over another schedule's meeting (the rest: anywhere)."""
+    """Share of the filling draws that are busy blocks (the rest: bookings)."""
+    rooms: int
+    room_gaps: tuple[int, ...]
+    """Lengths of the free gaps between a room's bookings (minutes)."""
+    precedence: int
+    """Precedence pairs stated (drawn at random, acyclic)."""
+    limits: tuple[int, ...] | None
+    """Daily limits on meeting minutes to draw from, or None: no limit."""
+    long_rule: bool
+    director_rule: bool
+    buffer: int
+
+
+GAPS, BLOCKS, ROOM_GAPS = (60, 90, 120, 180, 240), (30, 45, 60, 90, 120), (120, 240, 480)
+LEVELS = {
+    1: Level(2, 4, 3, 2, 1, GAPS, BLOCKS, 400, 0.7, 0.5, 2, False, 3, ROOM_GAPS, 0, None, False, False, 0),
+    2: Level(3, 5, 3, 3, 1, GAPS, BLOCKS, 400, 0.7, 0.5, 2, False, 3, ROOM_GAPS, 1, None, False, False, 0),
+    3: Level(5, 7, 3, 3, 2, GAPS, BLOCKS, 400, 0.7, 0.5, 2, True, 4, ROOM_GAPS, 1, (120, 150, 180), True, False, 0),
+    4: Level(6, 8, 3, 4, 2, GAPS, BLOCKS, 400, 0.7, 0.5, 2, True, 4, ROOM_GAPS, 2, (120, 150, 180), True, True, 0),
+    5: Level(7, 9, 3, 4, 3, GAPS, BLOCKS, 400, 0.7, 0.5, 2, True, 5, ROOM_GAPS, 3, (120, 150, 180), True, True, 15),
+}
+DRAWS = 400
+
+
+def build(rng: random.Random, difficulty: int) -> Built:
+    """Draw random instances until the oracle proves one has exactly one schedule."""
+    for _ in range(DRAWS):
+        built = _attempt(rng, LEVELS[difficulty])
+        if built is not None:
+            return built
+    raise RuntimeError(f"no instance with exactly one schedule in {DRAWS} draws")
+
+
+def _names(rng: random.Random, n: int) -> list[str]:
+    names: list[str] = []
+    while len(names) < n:
+        candidate = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        if candidate not in names:
+            names.append(candidate)
+    return names
+
+
+def _day_spans(rng: random.Random, lo: int, hi: int, gaps: tuple[int, ...], blocks: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Busy spans over [lo, hi): free gaps and busy blocks drawn in turn from `lo` (which a gap or a
+    block begins at random), the last block cut at `hi`."""
+    out, at = [], lo
+    busy = rng.random() < 0.5
+    while at < hi:
+        length = rng.choice(blocks if busy else gaps)
+        if busy:
+            out.append((at, min(at + length, hi)))
+        at += length
+        busy = not busy
+    return out
+
+
+def _attempt(rng: random.Random, level: Level) -> Built | None:
+    """One random instance, kept only if the oracle finds exactly one schedule."""
+    k = level.meetings
+    d0 = (BASE_DATE + dt.timedelta(weeks=rng.randrange(40))).toordinal() - EPOCH_DAY
+    w0, w1 = d0 * 1440, (d0 + level.days) * 1440
+    offsets = rng.choice(CLUSTERS)
+    names = _names(rng, level.pool + level.extra_people)
+    pool = names[:level.pool]
+    everyone = sorted(names)
+    directors = set(rng.sample(pool, 2)) if level.director_rule else set()
+    people = {}
+    for person in everyone:
+        role = "director" if person in directors else rng.choice(("engineer", "designer", "manager", "analyst"))
+        people[person] = {"team": rng.choice(TEAMS), "role": role, "offset": rng.choice(offsets),
+                          "work": rng.choice(WORK_HOURS)}
+    meetings = [{"attendees": sorted(rng.sample(pool, rng.randint(2, level.max_attendees))), "duration": rng.choice(DURATIONS),
+                 "equipment": sorted(rng.sample(EQUIPMENT, rng.randint(0, 1)))} for _ in range(k)]
+
+    room_names = sorted(rng.sample(ROOMS, level.rooms))
+    rooms = {r: {"capacity": rng.choice((3, 4, 6, 8, 10)), "floor": rng.randint(1, 6),
+                 "equipment": sorted(rng.sample(EQUIPMENT, rng.randint(1, 3)))} for r in room_names}
+
+    busy: dict[str, list[tuple[int, int]]] = {}
+    for person in everyone:
+        q = people[person]
+        spans: list[tuple[int, int]] = []
+        for day in range(d0 - 1, d0 + level.days + 1):
+            lo = max(day * 1440 + q["work"][0] - 30 - q["offset"], w0 - 60)
+            hi = min(day * 1440 + q["work"][1] + 30 - q["offset"], w1 + 60)
+            if hi - lo >= 120:
+                spans += _day_spans(rng, lo, hi, level.gaps, level.blocks)
+        busy[person] = spans
+    booked: dict[str, list[tuple[int, int]]] = {}
+    for room in room_names:
+        booked[room] = []
+        for day in range(d0, d0 + level.days):
+            booked[room] += _day_spans(rng, day * 1440, day * 1440 + 1440, level.room_gaps, level.blocks)
+
+    precedence_pairs: list[tuple[int, int]] = []
+    if level.precedence:
+        order = rng.sample(range(k), k)
+        pairs = [(order[a], order[b]) for a in range(k) for b in range(a + 1, k)]
+        precedence_pairs = rng.sample(pairs, level.precedence)
+    max_daily = rng.choice(level.limits) if level.limits else None
+
+    # each meeting's (start, room) options on the grid: every attendee works and is free, the room
+    # seats them, has the equipment (and video for a director) and has no booking
+    options: list[list[tuple[int, str]]] = []
+    for m in meetings:
+        d = m["duration"]
+        end_by = LONG_END if level.long_rule and d >= LONG_MIN else None
+        needs_video = level.director_rule and any(people[p]["role"] == "director" for p in m["attendees"])
+        fitting = [r for r in room_names if rooms[r]["capacity"] >= len(m["attendees"])
+                   and set(m["equipment"]) <= set(rooms[r]["equipment"])
+                   and (not needs_video or "video" in rooms[r]["equipment"])]
+        found = []
+        for s in range(w0, w1 - d + 1, GRID):
+            if all(fits_work(people[p]["offset"], people[p]["work"], s, s + d, end_by)
+                   and not overlaps(busy[p], s, s + d) for p in m["attendees"]):
+                found += [(s, r) for r in fitting if not overlaps(booked[r], s, s + d)]
+        if len({s for s, _ in found}) < level.min_options:
+            return None
+        options.append(found)
+
+    oracle, x = _model(meetings, people, options, precedence_pairs, max_daily, level.buffer)
+    schedule = _one(oracle, x)
+    if schedule is None:
+        return None
+    # fill: random busy blocks and bookings, each kept if some schedule survives it, until one does
+    attendees = sorted({p for m in meetings for p in m["attendees"]})
+    other = _second(oracle, x, schedule)
+    dead: set[tuple[int, int]] = set()
+    draws = 0
+    while other is not None:
+        draws += 1
+        if draws > level.fill_draws:
+            return None
+        length = rng.choice(level.blocks)
+        day = rng.randrange(d0, d0 + level.days)
+        aim = None
+        if rng.random() < level.aim:
+            # over a random place of another schedule: another schedule must go, and every one is
+            # as likely as the oracle's current one to be the other
+            i = rng.choice([i for i in range(k) if other[i] != schedule[i]])
+            aim = options[i][other[i]]
+            offset = rng.randrange(-(length // GRID) + 1, meetings[i]["duration"] // GRID) * GRID
+        if rng.random() < level.person_share:
+            who = rng.choice(meetings[i]["attendees"] if aim else attendees)
+            q = people[who]
+            lo = day * 1440 + q["work"][0] - q["offset"]
+            start = aim[0] + offset if aim else lo + rng.randrange(0, q["work"][1] - q["work"][0], GRID)
+            span = (start, start + length)
+            if overlaps(busy[who], *span):
+                continue
+            hit = [(i, j) for i, m in enumerate(meetings) if who in m["attendees"]
+                   for j, (s, _) in enumerate(options[i]) if s < span[1] and span[0] < s + m["duration"]]
+            taken = busy[who]
+        else:
+            who = aim[1] if aim else rng.choice(room_names)
+            start = aim[0] + offset if aim else day * 1440 + rng.randrange(6 * 60, 20 * 60, GRID)
+            span = (start, start + length)
+            if overlaps(booked[who], *span):
+                continue
+            hit = [(i, j) for i, m in enumerate(meetings) for j, (s, r) in enumerate(options[i])
+                   if r == who and s < span[1] and span[0] < s + m["duration"]]
+            taken = booked[who]
+        hit = [(i, j) for i, j in hit if (i, j) not in dead]
+        gone = dead | set(hit)
+        if any(len({s for j, (s, _) in enumerate(options[i]) if (i, j) not in gone}) < level.min_options
+               for i in {i for i, _ in hit}):
+            continue  # every meeting keeps several places of its own: the rest is for search to find
+        moved = any(schedule[i] == j for i, j in hit)
+        if moved:
+            found = _one(oracle, x, [x[i][j].Not() for i, j in hit])
+            if found is None:
+                continue
+            schedule = found
+        for i, j in hit:
+            oracle.model.add(x[i][j] == 0)
+            dead.add((i, j))
+        taken.append(span)
+        if moved or any(other[i] == j for i, j in hit):
+            other = _second(oracle, x, schedule)
+    if level.search and _propagates(meetings, options, dead, precedence_pairs, level.buffer):
+        return None  # arc consistency alone finds it: no search needed
+    effort = oracle.effort.as_params()
+    schedule = [options[i][j] for i, j in enumerate(schedule)]
+
+    busy_rows = []
+    for person in everyone:
+        for start, end in _chop(rng, busy[person]):
+            busy_rows.append((person, start * 60, end * 60, rng.choice(BUSY_TITLES)))
+    booking_rows = [(room, s * 60, e * 60, rng.choice(TEAMS)) for room in room_names for s, e in booked[room]]
+    order = list(range(k))
+    rng.shuffle(order)
+    label = {i: f"M{n + 1}" for n, i in enumerate(order)}
+    precedence = sorted(({"before": label[a], "after": label[b]} for a, b in precedence_pairs),
+                        key=lambda p: (int(p["after"][1:]), int(p["before"][1:])))
+    topics = rng.sample(TOPICS, k)
+    db = store(everyone, people, busy_rows, room_names, rooms, booking_rows)
+    params = {
+        "window_start": date_text(d0),
+        "window_end": date_text(d0 + level.days - 1),
+        "meetings": [{"id": label[i], "title": topics[n], "attendees": meetings[i]["attendees"],
+                      "duration": meetings[i]["duration"], "equipment": meetings[i]["equipment"]}
+                     for n, i in enumerate(order)],
+        "precedence": precedence,
+        "max_daily_minutes": max_daily,
+        "long_meeting": {"min_duration": LONG_MIN, "end_by": hhmm(LONG_END)} if level.long_rule else None,
+        "director_video": level.director_rule,
+        "buffer_minutes": level.buffer,
+        "oracle": effort,
+    }
+    answer = [{"meeting": label[i], "room": schedule[i][1], "start": iso(schedule[i][0])} for i in order]
+    return Built(db, params, answer)
+
+
+def _model(meetings: list[dict[str, Any]], people: dict[str, dict[str, Any]],
+           options: list[list[tuple[int, str]]], precedence: list[tuple[int, int]], max_daily: int | None,
+           buffer: int) -> tuple[Oracle, list[list[Any]]]:
+    """The oracle's model over x[meeting][option] (an option is a (start, room) on the grid): one
+    option per meeting; per person, their meetings (each stretched by the buffer) do not overlap;
+    per room, its meetings do not; each precedence pair's 'after' starts once its 'before' ended;
+    per person and local date, at most the daily limit. Starts on the grid suffice: every bound is a
+    multiple of the grid, so a schedule off the grid exists only if two on it do."""
+    oracle = Oracle()
+    model = oracle.model
+    x = [[model.new_bool_var(f"x{i}_{j}") for j in range(len(opts))] for i, opts in enumerate(options)]
+    start = []
+    for i, (m, opts) in enumerate(zip(meetings, options)):
+        model.add_exactly_one(x[i])
+        starts = sorted({s for s, _ in opts})
+        var = model.new_int_var_from_domain(cp_model.Domain.from_values(starts), f"s{i}")
+        model.add(var == sum(s * lit for (s, _), lit in zip(opts, x[i])))
+        start.append(var)
+    attendees = sorted({p for m in meetings for p in m["attendees"]})
+    for p in attendees:
+        mine = [i for i, m in enumerate(meetings) if p in m["attendees"]]
+        if len(mine) > 1:
+            model.add_no_overlap([model.new_fixed_size_interval_var(start[i], meetings[i]["duration"] + buffer, f"p{i}")
+                                  for i in mine])
+    rooms = sorted({r for opts in options for _, r in opts})
+    for r in rooms:
+        intervals = []
+        for i, opts in enumerate(options):
+            lits = [lit for (_, room), lit in zip(opts, x[i]) if room == r]
+            if lits:
+                present = model.new_bool_var(f"in{i}_{r}")
+                model.add(present == sum(lits))
+                intervals.append(model.new_optional_fixed_size_interval_var(start[i], meetings[i]["duration"],
+                                                                            present, f"r{i}_{r}"))
+        if len(intervals) > 1:
+            model.add_no_overlap(intervals)
+    for a, b in precedence:
+        model.add(start[b] >= start[a] + meetings[a]["duration"])
+    if max_daily is not None:
+        for p in attendees:
+            load: dict[int, list[Any]] = {}
+            for i, m in enumerate(meetings):
+                if p in m["attendees"]:
+                    for (s, _), lit in zip(options[i], x[i]):
+                        load.setdefault(local_day(people[p]["offset"], s), []).append(m["duration"] * lit)
+            for terms in load.values():
+                model.add(sum(terms) <= max_daily)
+    return oracle, x
+
+
+def _propagates(meetings: list[dict[str, Any]], options: list[list[tuple[int, str]]], dead: set[tuple[int, int]],
+                precedence: list[tuple[int, int]], buffer: int) -> bool:
+    """Whether arc consistency over the pairwise rules (one person in one meeting at a time, with
+    the buffer; one meeting in a room at a time; precedence) leaves every meeting one place."""
+    k = len(meetings)
+    doms = [[options[i][j] for j in range(len(options[i])) if (i, j) not in dead] for i in range(k)]
+    people = [set(m["attendees"]) for m in meetings]
+    dur = [m["duration"] for m in meetings]
+    before = set(precedence)
+
+    def fine(a: int, pa: tuple[int, str], b: int, pb: tuple[int, str]) -> bool:
+        (sa, ra), (sb, rb) = pa, pb
+        if (a, b) in before and sb < sa + dur[a] or (b, a) in before and sa < sb + dur[b]:
+            return False
+        gap = buffer if people[a] & people[b] else 0 if ra == rb else None
+        return gap is None or sb >= sa + dur[a] + gap or sa >= sb + dur[b] + gap
+
+    queue = [(a, b) for a in range(k) for b in range(k) if a != b]
+    while queue:
+        a, b = queue.pop()
+        kept = [pa for pa in doms[a] if any(fine(a, pa, b, pb) for pb in doms[b])]
+        if len(kept) < len(doms[a]):
+            doms[a] = kept
+            queue += [(c, a) for c in range(k) if c != a and c != b and (c, a) not in queue]
+    return all(len(d) == 1 for d in doms)
+
+
+def _one(oracle: Oracle, x: list[list[Any]], assume: list[Any] = ()) -> list[int] | None:
+    """A schedule of the oracle's model under the assumed literals (the option chosen per meeting),
+    or None if it has none."""
+    oracle.model.clear_assumptions()
+    oracle.model.add_assumptions(assume)
+    solver = oracle.solve()
+    oracle.model.clear_assumptions()
+    if solver is None:
+        return None
+    return [next(j for j, lit in enumerate(row) if solver.value(lit)) for row in x]
+
+
+def _second(oracle: Oracle, x: list[list[Any]], schedule: list[int]) -> list[int] | None:
+    """A schedule of the model other than `schedule`, or None: `schedule` is the only one. The
+    exclusion holds only under a fresh literal assumed for this solve, so the model keeps it idle."""
+    other = oracle.model.new_bool_var("other")
+    oracle.model.add_bool_or([x[i][j].Not() for i, j in enumerate(schedule)]).only_enforce_if(other)
+    return _one(oracle, x, [other])
