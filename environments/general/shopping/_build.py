@@ -22,7 +22,7 @@ import datetime as dt
 import random
 from typing import Any, NamedTuple
 
-from synth.verifiers.general.rules.shopping import excludes_text, valid_on
+from synth.verifiers.general.rules.shopping import excludes_text, meets_need, valid_on
 
 from .._base import Built, new_db
 from .._oracle import Effort, Undecided
@@ -70,14 +70,17 @@ class Level(NamedTuple):
     max_coupons: int | None
     stock: tuple[int, ...]
     """Stock levels an inventory line draws from (low stock makes carts mix products)."""
+    search: bool
+    """Redraw a shop whose answer is the cheapest cover of each entry or one upgrade of it (a greedy
+    cart: no search needed)."""
 
 
 LEVELS = {
-    1: Level(2, 2, (3, 4), 2, False, None, (2, 3, 5, 8)),
-    2: Level(2, 3, (3, 5), 3, False, None, (1, 2, 3, 5, 8)),
-    3: Level(3, 3, (4, 6), 5, True, None, (0, 1, 2, 3, 4, 6)),
-    4: Level(3, 4, (4, 6), 6, True, 2, (0, 1, 2, 3, 4, 6)),
-    5: Level(4, 4, (5, 7), 7, True, 2, (0, 1, 2, 3, 4, 6)),
+    1: Level(2, 2, (3, 4), 2, False, None, (2, 3, 5, 8), False),
+    2: Level(2, 3, (3, 5), 3, False, None, (1, 2, 3, 5, 8), False),
+    3: Level(3, 3, (4, 6), 5, True, None, (0, 1, 2, 3, 4, 6), True),
+    4: Level(3, 4, (4, 6), 6, True, 2, (0, 1, 2, 3, 4, 6), True),
+    5: Level(4, 4, (5, 7), 7, True, 2, (0, 1, 2, 3, 4, 6), True),
 }
 
 
@@ -227,6 +230,9 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
     if best is None or len(found) != 1:
         return None
     cart, answer = carts[found[0]]
+    if level.search and {i["product"]: i["qty"] for i in answer["items"]} in _greedy(
+            found[0], needs, inventory, category_of, rating_of, requires_of):
+        return None
     m = cart.oracle.model
     m.clear_objective()
     m.add(cart.total <= best)
@@ -260,6 +266,39 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
         "oracle": _effort(oracles),
     }
     return Built(db, params, answer)
+
+
+def _greedy(store: str, needs: list[dict[str, Any]], inventory: dict[tuple[str, str], tuple[int, int]],
+            category_of: dict[str, str], rating_of: dict[str, float],
+            requires_of: dict[str, list[str]]) -> list[dict[str, int]]:
+    """The carts a greedy agent reaches at `store`: per entry the cheapest way to cover it (one product
+    in full quantity, with one accessory in full quantity if it needs one), and each cart that
+    upgrades one entry to another of its ways."""
+    per_need = []
+    for need in needs:
+        ways = []
+        for sku in sorted(category_of):
+            line = inventory.get((store, sku))
+            if line is None or line[1] < need["qty"] or not meets_need(need, category_of[sku], rating_of[sku], line[0]):
+                continue
+            if sku not in requires_of:
+                ways.append({sku: need["qty"]})
+            for a in requires_of.get(sku, []):
+                if (store, a) in inventory and inventory[(store, a)][1] >= need["qty"]:
+                    ways.append({sku: need["qty"], a: need["qty"]})
+        ways.sort(key=lambda w: sum(inventory[(store, s)][0] * q for s, q in w.items()))
+        if not ways:
+            return []
+        per_need.append(ways)
+    carts = []
+    for k in range(-1, len(per_need)):
+        for alt in (per_need[k] if k >= 0 else [None]):
+            lines: dict[str, int] = {}
+            for i, ways in enumerate(per_need):
+                for sku, qty in (alt if i == k else ways[0]).items():
+                    lines[sku] = lines.get(sku, 0) + qty
+            carts.append(lines)
+    return carts
 
 
 def _effort(oracles: list[Any]) -> dict[str, int]:
