@@ -67,6 +67,9 @@ class Oracle:
         self.effort.branches += int(solver.num_branches)
         self.effort.conflicts += int(solver.num_conflicts)
         self.effort.booleans = max(self.effort.booleans, len(self.model.proto.variables))
+        if status == cp_model.FEASIBLE and self.max_conflicts is not None and self.model.has_objective():
+            # the cap stopped it before optimality was proven: a solution, not the optimum
+            raise Undecided(f"CP-SAT did not prove optimality within {self.max_conflicts} conflicts")
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return solver
         if status == cp_model.INFEASIBLE:
