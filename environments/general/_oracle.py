@@ -16,6 +16,10 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 
+class Undecided(RuntimeError):
+    """A capped solve (`Oracle.max_conflicts`) that reached its cap undecided."""
+
+
 @dataclass
 class Effort:
     """What the oracle spent on one instance, summed over its solves (the tuple records it)."""
@@ -37,6 +41,12 @@ class Oracle:
 
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     effort: Effort = field(default_factory=Effort)
+    linearization: int = 0
+    """CP-SAT's linearization_level: 0 (no LP) suits pure routing models; shopping's money sums need
+    the LP relaxation (2) to prove optimality fast."""
+    max_conflicts: int | None = None
+    """A deterministic cap on one solve's conflicts (None: none): past it `solve` raises Undecided, and
+    the generator draws another instance rather than wait on a rare hard one."""
 
     def solve(self) -> cp_model.CpSolver | None:
         """The solver holding an optimal (or, without objective, a feasible) solution, or None when
@@ -49,16 +59,23 @@ class Oracle:
         # and LP relaxation cost more than they save (measured: about 2x faster generation without)
         solver.parameters.cp_model_probing_level = 0
         solver.parameters.symmetry_level = 0
-        solver.parameters.linearization_level = 0
+        solver.parameters.linearization_level = self.linearization
+        if self.max_conflicts is not None:
+            solver.parameters.max_number_of_conflicts = self.max_conflicts
         status = solver.solve(self.model)
         self.effort.solves += 1
         self.effort.branches += int(solver.num_branches)
         self.effort.conflicts += int(solver.num_conflicts)
         self.effort.booleans = max(self.effort.booleans, len(self.model.proto.variables))
+        if status == cp_model.FEASIBLE and self.max_conflicts is not None and self.model.has_objective():
+            # the cap stopped it before optimality was proven: a solution, not the optimum
+            raise Undecided(f"CP-SAT did not prove optimality within {self.max_conflicts} conflicts")
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return solver
         if status == cp_model.INFEASIBLE:
             return None
+        if self.max_conflicts is not None and status == cp_model.UNKNOWN:
+            raise Undecided(f"CP-SAT gave up after {self.max_conflicts} conflicts")
         raise RuntimeError(f"CP-SAT returned {solver.status_name(status)}")
 
     def exclude(self, literals: list[Any]) -> None:

@@ -25,7 +25,8 @@ WINS = {
     # two_swerves reads the filter that replaced it (no walk with one swerve is the answer)
     "trip_planning": {"two_swerves": {3, 5}},
     "meeting_scheduling": {"isolated": {3, 5}, "latest_first": {3, 5}, "lookahead": {3, 5}},
-    "shopping": {"excluded_threshold": {3, 5}, "one_upgrade": {3, 5}, "cheapest_feasible": {3, 5}},
+    # shopping's excluded_threshold, one_upgrade and cheapest_feasible won 93-100% against the planted
+    # cart (issue 18); they lose against the generate-then-solve generator (0/60 at d3 and d5, seed 5151)
     "course_timetabling": {"unshared_slots": {3, 5}},
 }
 """What wins today (measured; README ladder). The leak each exploits is in its module's docstring."""

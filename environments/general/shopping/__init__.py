@@ -7,8 +7,8 @@ pairings). The task states a shopping list (category, quantity, rating floor, un
 date and a budget; as difficulty rises: more items and stores, a tighter budget, delivery fees,
 a cap on coupons per order. The answer is JSON {store, items: [{product, qty}], coupons: [...]}.
 
-This package wires the parts: `_build` (schema, name pools, the generator with its planted
-solution), `_tools`, `_solve` (the gold solver, tools only) and `_perturb`. Grading lives in
+This package wires the parts: `_build` (schema, name pools, the random generator and its CP-SAT
+oracle), `_model` (the constraint model the oracle and the gold solver share), `_tools`, `_solve` (the gold solver, tools only) and `_perturb`. Grading lives in
 synth.verifiers.general.shopping, which recomputes every price, discount and fee from the database;
 the pricing rules the prompt states are shared through synth.verifiers.general.rules.shopping.
 """

@@ -37,10 +37,14 @@ def perturb(db: sqlite3.Connection, params: dict[str, Any], answer: Any, rng: ra
     main = next(i for i in items if category_of[i["product"]] in need_cats)
     over = [dict(i, qty=inventory[i["product"]][1] + 1) if i is main else dict(i) for i in items]
     options.append(("more_than_in_stock", "items.in_stock", with_items(over)))
-    options.append(("list_item_dropped", "list.covered", with_items([i for i in items if i is not main])))
+    # every line of the entry's category goes (a random cart may cover an entry with several products)
+    options.append(("list_item_dropped", "list.covered",
+                    with_items([i for i in items if category_of[i["product"]] != category_of[main["product"]]])))
+    needing = {r[0] for r in db.execute("SELECT DISTINCT sku FROM requires")}
     acc = [i for i in items if i["product"] in accessories and category_of[i["product"]] not in need_cats]
-    if acc:
-        options.append(("accessory_dropped", "accessories", with_items([i for i in items if i is not acc[0]])))
+    if acc and any(i["product"] in needing for i in items):
+        # every accessory line goes (spare accessory units could otherwise still cover the products)
+        options.append(("accessory_dropped", "accessories", with_items([i for i in items if i not in acc])))
     coupons = {r["code"]: r for r in rows(db, "SELECT * FROM coupons")}
     gold_codes = answer["coupons"]
     expired = sorted(c for c, r in coupons.items() if r["valid_until"] < params["date"])

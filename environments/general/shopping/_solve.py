@@ -4,21 +4,22 @@ Sits under the shopping category (`__init__`); it receives a ToolClient and the 
 nothing else, and reads prices back from the tools' currency units (`cents` of the shared rules).
 It prices carts with the same rules the checker recomputes them with.
 
-Search: stores in name order; per store, every compatible subset of the coupons it accepts on the
-date, fewest coupons first; per subset, one product per list entry with each of its compatible
-accessories, depth-first from the cheapest (`_cheapest_cart`). The first cart that meets every
-coupon's condition and the budget is submitted; with none, an empty answer.
+Search: stores in name order; per store, the constraint model of every cart it allows (`_model`,
+built from what the tools show: every category's catalogue, the store's inventory and the coupons it
+accepts on the date) asked by CP-SAT for a cart within the budget: search with propagation, and
+complete. The generator proved one cart at one store the only one within the budget, so the first
+found is that cart (checked at generation); with none, an empty answer.
 """
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from synth import ToolClient
 from synth.verifiers.general.rules.shopping import cents, compatible, coupon_applies, meets_need, price_cart, valid_on
 
 from .._base import answer_text
+from ._model import Shop, within
 
 
 class Market:
@@ -82,78 +83,31 @@ class Market:
         _, _, total, bases = price_cart(lines, prices, category_of, coupons, self.stores[store], self.params["delivery"])
         return total, bases
 
+    def shop(self, store: str) -> Shop:
+        """`store`'s side of the instance as the tools show it (every category's catalogue, read once)."""
+        if not hasattr(self, "_products"):
+            self._products = {p["sku"]: p for cat in self.client.list_categories()
+                              for p in self.client.search_products(category=cat)}
+        prices, category_of = self.prices(store)
+        return Shop(store, prices, {s: r["stock"] for s, r in self.stock(store).items()}, category_of,
+                    {s: p["rating"] for s, p in self._products.items()},
+                    {s: p["requires_one_of"] for s, p in self._products.items() if p["requires_one_of"]},
+                    self.usable(store), self.stores[store], self.params["needs"], self.params["delivery"],
+                    self.params["max_coupons"])
+
     def submit(self, store: str, lines: dict[str, int], codes: list[str]) -> None:
         self.client.submit_result(answer_text=answer_text({
             "store": store, "items": [{"product": s, "qty": q} for s, q in sorted(lines.items())], "coupons": codes}))
 
 
 def solve(client: ToolClient, params: dict[str, Any]) -> None:
-    """Gold solution: search with tool calls only and submit with client.submit_result."""
+    """Gold solution: per store in name order, the constraint model of every cart it allows (built from
+    what the tools show: `_model`, search with propagation) asked for one within the budget; the
+    first found is submitted (the generator proved it the only one), with none an empty answer."""
     market = Market(client, params)
-    budget, limit = params["budget"], params["max_coupons"]
     for store in sorted(market.stores):
-        prices, category_of = market.prices(store)
-        options_per_need = market.options(store)
-        usable = market.usable(store)
-        subsets = [list(combo) for k in range(len(usable) + 1) for combo in itertools.combinations(usable, k)
-                   if compatible(list(combo), limit)]
-        for subset in subsets:
-            best = _cheapest_cart(options_per_need, subset, prices, category_of, market.stock(store),
-                                  market.stores[store], params["delivery"], budget)
-            if best is not None:
-                market.submit(store, best, [c["code"] for c in subset])
-                return
+        answer = within(market.shop(store), params["budget"])
+        if answer is not None:
+            client.submit_result(answer_text=answer_text(answer))
+            return
     client.submit_result(answer_text=answer_text({"store": "", "items": [], "coupons": []}))
-
-
-def _cheapest_cart(options_per_need: list[list[dict[str, int]]], subset: list[dict[str, Any]], prices: dict[str, int],
-                   category_of: dict[str, str], stock: dict[str, Any], store: dict[str, Any], delivery: bool,
-                   budget: int) -> dict[str, int] | None:
-    """A cart (one option per need) that meets every coupon of `subset` and the budget, or None.
-
-    Depth-first over options in order of their discounted cost, pruned by a lower bound: percent
-    coupons taken at their exact rate (the real discount rounds down, so it is never larger) and
-    every fixed coupon in full."""
-    rate: dict[str, float] = {}
-    for c in subset:
-        if c["kind"] == "percent":
-            for s in prices:
-                if c["category"] in (None, category_of[s]):
-                    rate[s] = rate.get(s, 0.0) + c["value"] / 100
-    fixed = sum(c["value"] for c in subset if c["kind"] == "fixed")
-
-    def cost(option: dict[str, int]) -> float:
-        return sum(prices[s] * q * max(0.0, 1 - rate.get(s, 0.0)) for s, q in option.items())
-
-    ranked = [sorted(((cost(o), i, o) for i, o in enumerate(options)), key=lambda t: (t[0], t[1]))
-              for options in options_per_need]
-    if any(not r for r in ranked):
-        return None
-    floor = [0.0] * (len(ranked) + 1)
-    for k in range(len(ranked) - 1, -1, -1):
-        floor[k] = floor[k + 1] + ranked[k][0][0]
-    chosen: list[dict[str, int]] = []
-
-    def search(k: int, spent: float) -> dict[str, int] | None:
-        if spent + floor[k] - fixed > budget + 1e-6:
-            return None
-        if k == len(ranked):
-            lines: dict[str, int] = {}
-            for option in chosen:
-                for s, q in option.items():
-                    lines[s] = lines.get(s, 0) + q
-            if any(stock[s]["stock"] < q for s, q in lines.items()):
-                return None
-            _, _, total, bases = price_cart(lines, prices, category_of, subset, store, delivery)
-            if total > budget or any(not coupon_applies(c, bases[c["code"]]) for c in subset):
-                return None
-            return lines
-        for c, _, option in ranked[k]:
-            chosen.append(option)
-            found = search(k + 1, spent + c)
-            chosen.pop()
-            if found is not None:
-                return found
-        return None
-
-    return search(0, 0.0)
