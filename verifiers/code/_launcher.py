@@ -192,12 +192,19 @@ def _xml_escape(text):
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"))
 
 
-def _verify(lines, keys, ids, solo):
-    """The records of one child: ({id: (outcome, message, digest)}, problems, tamper reports, events)."""
+def _verify(lines, keys, ids, solo, status=None):
+    """The records of one child: ({id: (outcome, message, digest)}, problems, tamper reports, events).
+
+    With `status` (the child's exit status, negative for a signal) a record counts only when the
+    runner's own end followed it: in a solo child the test's fork writes `E key id` after pytest's
+    protocol for the test returned and the child exits 0; a batch child writes `E key *` after its
+    session ended and exits 0 or 1. A child that died by a signal, exited otherwise, or stopped
+    before that end (a record forged, then the process ended) has every record made an error."""
     import hmac
 
     keyhex = [key.hex() for key in keys]
     records, problems, tamper, events = {}, [], [], []
+    ended, died, pending = set(), {}, set()
     for line in lines:
         if not line:
             continue
@@ -207,6 +214,22 @@ def _verify(lines, keys, ids, solo):
             continue
         if kind == "A":
             events.append(_clean(rest))  # "event<TAB>where": the allowance is the event
+            continue
+        if kind == "X":  # the solo child's word on a test's fork that did not exit 0: only hurts
+            ident, _, why = rest.partition("\t")
+            died[ident] = _clean(why)
+            continue
+        if kind == "E":
+            key, _, ident = rest.partition("\t")
+            owner = next((i for i, known in enumerate(keyhex) if hmac.compare_digest(known, key)), None)
+            if owner is None:
+                problems.append("an end of a test without the child's key (a forgery?)")
+            elif solo and ids is not None and ident in ids and ids.index(ident) == owner and ident in pending:
+                ended.add(ident)
+                pending.discard(ident)
+            elif not solo and ident == "*":
+                ended.update(pending)
+                pending.clear()
             continue
         parts = rest.split("\t")
         if kind != "S" or len(parts) != 5:
@@ -226,6 +249,20 @@ def _verify(lines, keys, ids, solo):
             problems.append("an unknown outcome for %s" % ident[:120])
         else:
             records[ident] = (outcome, message, digest)
+            pending.add(ident)
+    if status is not None:
+        clean = status == 0 if solo else status in (0, 1)
+        for ident in list(records):
+            why = None
+            if not clean:
+                why = ("the test process was killed by signal %d" % -status if status < 0 else
+                       "the test process exited with status %d" % status)
+            elif ident in died:
+                why = "the test's process ended with %s" % died[ident]
+            elif ident not in ended:
+                why = "the test process stopped before the runner ended the test"
+            if why is not None:
+                records[ident] = ("error", why + " (its record does not count)", "-")
     return records, problems, tamper, events
 
 
@@ -286,10 +323,10 @@ def _run_child(spec, spec_path, index, child, timeout):
     except subprocess.TimeoutExpired:
         timed_out = True
     _kill_user(uid)
-    process.wait()
+    status = process.wait()
     reader.join(10)
     lines = b"".join(chunks).decode("utf-8", "replace").split("\n")
-    return _verify(lines, keys, ids, solo) + (timed_out,)
+    return _verify(lines, keys, ids, solo, status) + (timed_out,)
 
 
 def supervise(spec_path):
@@ -895,8 +932,13 @@ def _child(spec, index):
                 del mine
                 _in_a_thread(_thread, lambda: item.config.hook.pytest_runtest_protocol(item=item, nextitem=None))
                 flush_out()
+                ident = junit_id(item.nodeid)
+                if ident in key_of:  # the runner's own end of this test: the record before it counts
+                    report("E\t%s\t%s" % (key_of[ident], ident))
                 end(0)
-            waitpid(pid, 0)
+            status = waitpid(pid, 0)[1]
+            if status != 0:
+                report("X\t%s\tstatus %d" % (junit_id(item.nodeid), status))
         return True
 
     keyed = types.SimpleNamespace(**{name: value for name, value in locals().items() if name.startswith("pytest_")})
@@ -910,6 +952,8 @@ def _child(spec, index):
     if problems:
         report("T\tthe runner changed: " + ", ".join(problems[:5]))
         stop()
+    if not solo:  # the runner's own end of the session: the records before it count
+        report("E\t%s\t*" % batch_key)
     flush_out()
     sys.stderr.flush()
     return int(code)
