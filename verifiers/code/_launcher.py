@@ -471,7 +471,8 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
     ends the process (exit 86)."""
     getframe, realpath, getpid, read = sys._getframe, os.path.realpath, os.getpid, os.read
     open_fd, close_fd, str_type, bytes_type = os.open, os.close, str, bytes
-    allowed, mine = frozenset(allow), ()
+    allowed, mine, any_ = frozenset(allow), (), any
+    stdlib_dir, launcher = os.path.dirname(os.__file__) + "/", os.path.abspath(__file__)
     rewrite = "/_pytest/assertion/rewrite.py"
 
     conftest = (root.rstrip("/") + "/", "/conftest.py")
@@ -498,6 +499,29 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
     def untrusted_asker():
         frame = asker()
         return frame is not None and not trusted(frame.f_code)
+
+    def stdlib(code):
+        name = code.co_filename
+        if type(name) is not str_type:
+            return False
+        if name.startswith("<frozen "):
+            return True
+        return name.startswith(stdlib_dir) and name != launcher and not any_(
+            part in name[len(stdlib_dir):] for part in ("site-packages/", "dist-packages/"))
+
+    def untrusted_requester():
+        """Whether the code that wants a frame is untrusted: every standard-library frame between
+        the event and it counts as its caller (traceback's frame walk with capture_locals, inspect,
+        logging, asyncio... hand what frames hold back to whoever called them), the launcher's own
+        frames aside."""
+        frame = getframe(0)
+        while frame is not None:
+            code = frame.f_code
+            if code is not mine[0] and code is not mine[1] and code is not mine[2] and code is not mine[3] and \
+                    code is not mine[4] and not stdlib(code):
+                return not trusted(code)
+            frame = frame.f_back
+        return False
 
     def content_of(path):
         try:
@@ -557,12 +581,12 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
             if frame is None or not (trusted(frame.f_code) and frame.f_code.co_filename.endswith(TRACER_USERS)):
                 refuse(event)
         elif event == "object.__getattr__":
-            if len(args) > 1 and type(args[1]) is str_type and args[1] in FRAME_ATTRS and untrusted_asker():
+            if len(args) > 1 and type(args[1]) is str_type and args[1] in FRAME_ATTRS and untrusted_requester():
                 refuse("frame-access", args[1])
         elif event == "sys._getframe":
-            if not args or args[0].f_code is mine[0]:
+            if not args or args[0].f_code is mine[0] or args[0].f_code is mine[4]:
                 return  # the hook's own request (or Python < 3.11, which passes no frame to judge)
-            if untrusted_asker():
+            if untrusted_requester():
                 refuse(event)
         elif event == "object.__setattr__":
             if len(args) > 1 and type(args[1]) is str_type and args[1] in FUNCTION_ATTRS and untrusted_asker():
@@ -591,7 +615,7 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
             if args and channel_path(args[0]):
                 refuse("open-the-channel-or-memory", str(args[0])[:80])
 
-    mine = (asker.__code__, untrusted_asker.__code__, hook.__code__, refuse.__code__)
+    mine = (asker.__code__, untrusted_asker.__code__, hook.__code__, refuse.__code__, untrusted_requester.__code__)
     return hook
 
 
