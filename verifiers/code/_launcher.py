@@ -651,6 +651,20 @@ def _has_contents(cell):
         return False
 
 
+RUN_HOOKS = ("pytest_runtest_protocol", "pytest_runtest_setup", "pytest_runtest_call", "pytest_runtest_teardown",
+             "pytest_runtest_makereport", "pytest_runtest_logreport", "pytest_runtest_logfinish", "pytest_pyfunc_call",
+             "pytest_report_teststatus", "pytest_runtest_logstart")
+
+
+def _plugin_state(manager):
+    """pytest's plugin manager by identity: its plugins, the implementations of the hooks a test's
+    run goes through, and its hook executor (what `add_hookcall_monitoring` replaces)."""
+    hooks = tuple(tuple(id(impl.function) for impl in getattr(manager.hook, name).get_hookimpls())
+                  for name in RUN_HOOKS if hasattr(manager.hook, name))
+    return (tuple(sorted(id(p) for _, p in manager.list_name_plugin())), hooks, id(getattr(manager, "_inner_hookexec", None)),
+            id(manager.hook))
+
+
 def _loaded_from_source(module, path, root):
     """Whether a test module was made from its own file by a loader from outside the repository
     (an import hook of the project's could serve other code under the test's name)."""
@@ -682,6 +696,7 @@ def _child(spec, index):
     # the launcher's own helpers as the check and the records use them (not looked up in the
     # launcher's module, which the project can reach as __main__)
     has_contents, function_state, inner_of, junit_id = _has_contents, _function_state, _inner, _junit_id
+    plugin_state = _plugin_state
 
     def loaded_from(module, path, check=_loaded_from_source):
         return check(module, path, root)
@@ -690,10 +705,18 @@ def _child(spec, index):
     del keys
     wanted = set(ids) if ids is not None else None
 
+    caller, finish_code = sys._getframe, None
+    collected, functions, manager_state = {}, {}, []
+
     def report(line):
         write(RECORD_FD, (" ".join(line.split("\n")) + "\n").encode("utf-8", "replace"))
 
     def record(ident, outcome, message):
+        # only synth's executor writes a record (the project can reach this function through
+        # pluggy's lists and a closure): its caller must be synth's end-of-test hook, by identity
+        if caller(1).f_code is not finish_code:
+            report("T\tthe record writer was called by code that is not synth's executor")
+            stop()
         key = key_of.get(ident, "0" * 64) if solo else batch_key
         report("S\t%s\t%s\t%s\t-\t%s" % (key, ident, outcome, " ".join(str_type(message).split())[:300]))
 
@@ -854,6 +877,10 @@ def _child(spec, index):
     @hookimpl(tryfirst=True)
     def pytest_pyfunc_call(pyfuncitem):
         function = pyfuncitem.obj
+        nodeid = pyfuncitem.nodeid
+        if collected.get(nodeid) is not pyfuncitem or getattr(function, "__func__", function) is not functions.get(nodeid):
+            observed[nodeid] = "not the test collected"  # a pass only for the item (and function) collection gave
+            return None
         if getattr(function, "__code__", None) is not None and function.__code__.co_flags & 0x380:
             observed[pyfuncitem.nodeid] = "a coroutine or generator"
             return None
@@ -885,6 +912,9 @@ def _child(spec, index):
     @hookimpl(tryfirst=True)
     def pytest_runtest_logfinish(nodeid, location):
         problems = check()
+        if manager_state and manager_state[0] != plugin_state(manager_state[1]):
+            problems.append("pytest's plugin manager (a plugin or hook implementation registered, removed or "
+                            "monitored after collection)")
         if problems:
             report("T\tthe runner changed: " + ", ".join(problems[:5]))
             stop()
@@ -922,16 +952,24 @@ def _child(spec, index):
                     stop()
                 trusted_files.add(path)
                 watch(getattr(module, "__name__", "a test module"), vars(module))
-        if wanted is None:
-            return
-        keep = [item for item in items if _junit_id(item.nodeid) in wanted]
-        dropped = [item for item in items if _junit_id(item.nodeid) not in wanted]
-        if dropped:
-            config.hook.pytest_deselected(items=dropped)
-        items[:] = keep
+        if wanted is not None:
+            keep = [item for item in items if _junit_id(item.nodeid) in wanted]
+            dropped = [item for item in items if _junit_id(item.nodeid) not in wanted]
+            if dropped:
+                config.hook.pytest_deselected(items=dropped)
+            items[:] = keep
+        for item in items:  # the items (and test functions) the executor may record, by identity
+            collected[item.nodeid] = item
+            try:
+                obj = item.obj
+            except base_exception:
+                obj = None
+            functions[item.nodeid] = getattr(obj, "__func__", obj)
 
     @hookimpl(tryfirst=True)
     def pytest_runtestloop(session):
+        manager = session.config.pluginmanager
+        manager_state[:] = [plugin_state(manager), manager]
         if not solo:
             return None
         if session.testsfailed and not session.config.option.continue_on_collection_errors:
@@ -965,6 +1003,7 @@ def _child(spec, index):
                 report("X\t%s\tstatus %d" % (junit_id(item.nodeid), status))
         return True
 
+    finish_code = pytest_runtest_logfinish.__code__
     keyed = types.SimpleNamespace(**{name: value for name, value in locals().items() if name.startswith("pytest_")})
 
     files = list(child.get("files", []))
