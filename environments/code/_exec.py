@@ -55,6 +55,7 @@ from synth.verifiers.code import (
     forbidden_path,
     judge,
     problems,
+    is_python,
     scan_python,
 )
 
@@ -292,12 +293,14 @@ def scan_changes(box: Sandbox, diff: str) -> list[str]:
     found = []
     for section in parse(diff) if diff.strip() else []:
         path = section.new_path
-        if not path.endswith(".py") or path == "/dev/null":
+        if path == "/dev/null":
             continue
-        try:
-            after = box.read_file(f"{ROOT}/{path}", limit=4 * 1024 * 1024).decode("utf-8", "replace")
+        try:  # bytes as Python reads them: the scan honours (and judges) a coding declaration
+            after = box.read_file(f"{ROOT}/{path}", limit=4 * 1024 * 1024)
         except SandboxError:
             continue
+        if not path.endswith(".py") and not is_python(after):
+            continue  # any other file that is Python source is scanned too (a loader can run a .txt)
         before = None
         if section.old_path != "/dev/null":
             shown = box.exec(f"cd {ROOT} && git show HEAD:{shlex.quote(section.old_path)}", user=USER, timeout=60,

@@ -16,11 +16,11 @@ from ._diff import DiffError, FileDiff, forbidden_path, parse, problems, runner_
 from ._harness import ALLOW_MARK, HARNESS_VERSION, LAUNCHER, PROBE_MARK, ROOT, TEST_USER, Harness, Reading
 from ._junit import MAX_JUNIT_BYTES, RUNNERS, TAMPERED, Judged, Outcome, PytestRunner, Runner, TestRun, judge, parse_junit, runner
 from ._runners import KEY_FD, RECORD_FD, RECORD_FORMAT, Child, LanguageRunner, ScanFlag
-from ._scan import scan_python
+from ._scan import is_python, scan_python
 from ._verifier import code_tests
 
 __all__ = [
     "ALLOW_MARK", "Child", "DiffError", "FileDiff", "GradingArtifacts", "HARNESS_VERSION", "Harness", "Judged", "KEY_FD", "LAUNCHER", "LanguageRunner", "MAX_JUNIT_BYTES",
     "Outcome", "PROBE_MARK", "PytestRunner", "RECORD_FD", "RECORD_FORMAT", "ROOT", "RUNNERS", "Reading", "Runner", "ScanFlag", "TAMPERED", "TEST_USER", "TestRun", "code_tests",
-    "forbidden_path", "judge", "parse", "parse_junit", "problems", "runner", "runner_tampering", "scan_python", "shadowing_name",
+    "forbidden_path", "judge", "parse", "parse_junit", "problems", "runner", "runner_tampering", "is_python", "scan_python", "shadowing_name",
 ]

@@ -192,12 +192,19 @@ def _xml_escape(text):
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"))
 
 
-def _verify(lines, keys, ids, solo):
-    """The records of one child: ({id: (outcome, message, digest)}, problems, tamper reports, events)."""
+def _verify(lines, keys, ids, solo, status=None):
+    """The records of one child: ({id: (outcome, message, digest)}, problems, tamper reports, events).
+
+    With `status` (the child's exit status, negative for a signal) a record counts only when the
+    runner's own end followed it: in a solo child the test's fork writes `E key id` after pytest's
+    protocol for the test returned and the child exits 0; a batch child writes `E key *` after its
+    session ended and exits 0 or 1. A child that died by a signal, exited otherwise, or stopped
+    before that end (a record forged, then the process ended) has every record made an error."""
     import hmac
 
     keyhex = [key.hex() for key in keys]
     records, problems, tamper, events = {}, [], [], []
+    ended, died, pending = set(), {}, set()
     for line in lines:
         if not line:
             continue
@@ -207,6 +214,22 @@ def _verify(lines, keys, ids, solo):
             continue
         if kind == "A":
             events.append(_clean(rest))  # "event<TAB>where": the allowance is the event
+            continue
+        if kind == "X":  # the solo child's word on a test's fork that did not exit 0: only hurts
+            ident, _, why = rest.partition("\t")
+            died[ident] = _clean(why)
+            continue
+        if kind == "E":
+            key, _, ident = rest.partition("\t")
+            owner = next((i for i, known in enumerate(keyhex) if hmac.compare_digest(known, key)), None)
+            if owner is None:
+                problems.append("an end of a test without the child's key (a forgery?)")
+            elif solo and ids is not None and ident in ids and ids.index(ident) == owner and ident in pending:
+                ended.add(ident)
+                pending.discard(ident)
+            elif not solo and ident == "*":
+                ended.update(pending)
+                pending.clear()
             continue
         parts = rest.split("\t")
         if kind != "S" or len(parts) != 5:
@@ -226,6 +249,20 @@ def _verify(lines, keys, ids, solo):
             problems.append("an unknown outcome for %s" % ident[:120])
         else:
             records[ident] = (outcome, message, digest)
+            pending.add(ident)
+    if status is not None:
+        clean = status == 0 if solo else status in (0, 1)
+        for ident in list(records):
+            why = None
+            if not clean:
+                why = ("the test process was killed by signal %d" % -status if status < 0 else
+                       "the test process exited with status %d" % status)
+            elif ident in died:
+                why = "the test's process ended with %s" % died[ident]
+            elif ident not in ended:
+                why = "the test process stopped before the runner ended the test"
+            if why is not None:
+                records[ident] = ("error", why + " (its record does not count)", "-")
     return records, problems, tamper, events
 
 
@@ -286,10 +323,10 @@ def _run_child(spec, spec_path, index, child, timeout):
     except subprocess.TimeoutExpired:
         timed_out = True
     _kill_user(uid)
-    process.wait()
+    status = process.wait()
     reader.join(10)
     lines = b"".join(chunks).decode("utf-8", "replace").split("\n")
-    return _verify(lines, keys, ids, solo) + (timed_out,)
+    return _verify(lines, keys, ids, solo, status) + (timed_out,)
 
 
 def supervise(spec_path):
@@ -434,7 +471,8 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
     ends the process (exit 86)."""
     getframe, realpath, getpid, read = sys._getframe, os.path.realpath, os.getpid, os.read
     open_fd, close_fd, str_type, bytes_type = os.open, os.close, str, bytes
-    allowed, mine = frozenset(allow), ()
+    allowed, mine, any_ = frozenset(allow), (), any
+    stdlib_dir, launcher = os.path.dirname(os.__file__) + "/", os.path.abspath(__file__)
     rewrite = "/_pytest/assertion/rewrite.py"
 
     conftest = (root.rstrip("/") + "/", "/conftest.py")
@@ -461,6 +499,29 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
     def untrusted_asker():
         frame = asker()
         return frame is not None and not trusted(frame.f_code)
+
+    def stdlib(code):
+        name = code.co_filename
+        if type(name) is not str_type:
+            return False
+        if name.startswith("<frozen "):
+            return True
+        return name.startswith(stdlib_dir) and name != launcher and not any_(
+            part in name[len(stdlib_dir):] for part in ("site-packages/", "dist-packages/"))
+
+    def untrusted_requester():
+        """Whether the code that wants a frame is untrusted: every standard-library frame between
+        the event and it counts as its caller (traceback's frame walk with capture_locals, inspect,
+        logging, asyncio... hand what frames hold back to whoever called them), the launcher's own
+        frames aside."""
+        frame = getframe(0)
+        while frame is not None:
+            code = frame.f_code
+            if code is not mine[0] and code is not mine[1] and code is not mine[2] and code is not mine[3] and \
+                    code is not mine[4] and not stdlib(code):
+                return not trusted(code)
+            frame = frame.f_back
+        return False
 
     def content_of(path):
         try:
@@ -520,12 +581,12 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
             if frame is None or not (trusted(frame.f_code) and frame.f_code.co_filename.endswith(TRACER_USERS)):
                 refuse(event)
         elif event == "object.__getattr__":
-            if len(args) > 1 and type(args[1]) is str_type and args[1] in FRAME_ATTRS and untrusted_asker():
+            if len(args) > 1 and type(args[1]) is str_type and args[1] in FRAME_ATTRS and untrusted_requester():
                 refuse("frame-access", args[1])
         elif event == "sys._getframe":
-            if not args or args[0].f_code is mine[0]:
+            if not args or args[0].f_code is mine[0] or args[0].f_code is mine[4]:
                 return  # the hook's own request (or Python < 3.11, which passes no frame to judge)
-            if untrusted_asker():
+            if untrusted_requester():
                 refuse(event)
         elif event == "object.__setattr__":
             if len(args) > 1 and type(args[1]) is str_type and args[1] in FUNCTION_ATTRS and untrusted_asker():
@@ -554,7 +615,7 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
             if args and channel_path(args[0]):
                 refuse("open-the-channel-or-memory", str(args[0])[:80])
 
-    mine = (asker.__code__, untrusted_asker.__code__, hook.__code__, refuse.__code__)
+    mine = (asker.__code__, untrusted_asker.__code__, hook.__code__, refuse.__code__, untrusted_requester.__code__)
     return hook
 
 
@@ -590,6 +651,20 @@ def _has_contents(cell):
         return False
 
 
+RUN_HOOKS = ("pytest_runtest_protocol", "pytest_runtest_setup", "pytest_runtest_call", "pytest_runtest_teardown",
+             "pytest_runtest_makereport", "pytest_runtest_logreport", "pytest_runtest_logfinish", "pytest_pyfunc_call",
+             "pytest_report_teststatus", "pytest_runtest_logstart")
+
+
+def _plugin_state(manager):
+    """pytest's plugin manager by identity: its plugins, the implementations of the hooks a test's
+    run goes through, and its hook executor (what `add_hookcall_monitoring` replaces)."""
+    hooks = tuple(tuple(id(impl.function) for impl in getattr(manager.hook, name).get_hookimpls())
+                  for name in RUN_HOOKS if hasattr(manager.hook, name))
+    return (tuple(sorted(id(p) for _, p in manager.list_name_plugin())), hooks, id(getattr(manager, "_inner_hookexec", None)),
+            id(manager.hook))
+
+
 def _loaded_from_source(module, path, root):
     """Whether a test module was made from its own file by a loader from outside the repository
     (an import hook of the project's could serve other code under the test's name)."""
@@ -621,6 +696,7 @@ def _child(spec, index):
     # the launcher's own helpers as the check and the records use them (not looked up in the
     # launcher's module, which the project can reach as __main__)
     has_contents, function_state, inner_of, junit_id = _has_contents, _function_state, _inner, _junit_id
+    plugin_state = _plugin_state
 
     def loaded_from(module, path, check=_loaded_from_source):
         return check(module, path, root)
@@ -629,10 +705,18 @@ def _child(spec, index):
     del keys
     wanted = set(ids) if ids is not None else None
 
+    caller, finish_code = sys._getframe, None
+    collected, functions, manager_state = {}, {}, []
+
     def report(line):
         write(RECORD_FD, (" ".join(line.split("\n")) + "\n").encode("utf-8", "replace"))
 
     def record(ident, outcome, message):
+        # only synth's executor writes a record (the project can reach this function through
+        # pluggy's lists and a closure): its caller must be synth's end-of-test hook, by identity
+        if caller(1).f_code is not finish_code:
+            report("T\tthe record writer was called by code that is not synth's executor")
+            stop()
         key = key_of.get(ident, "0" * 64) if solo else batch_key
         report("S\t%s\t%s\t%s\t-\t%s" % (key, ident, outcome, " ".join(str_type(message).split())[:300]))
 
@@ -793,6 +877,10 @@ def _child(spec, index):
     @hookimpl(tryfirst=True)
     def pytest_pyfunc_call(pyfuncitem):
         function = pyfuncitem.obj
+        nodeid = pyfuncitem.nodeid
+        if collected.get(nodeid) is not pyfuncitem or getattr(function, "__func__", function) is not functions.get(nodeid):
+            observed[nodeid] = "not the test collected"  # a pass only for the item (and function) collection gave
+            return None
         if getattr(function, "__code__", None) is not None and function.__code__.co_flags & 0x380:
             observed[pyfuncitem.nodeid] = "a coroutine or generator"
             return None
@@ -824,6 +912,9 @@ def _child(spec, index):
     @hookimpl(tryfirst=True)
     def pytest_runtest_logfinish(nodeid, location):
         problems = check()
+        if manager_state and manager_state[0] != plugin_state(manager_state[1]):
+            problems.append("pytest's plugin manager (a plugin or hook implementation registered, removed or "
+                            "monitored after collection)")
         if problems:
             report("T\tthe runner changed: " + ", ".join(problems[:5]))
             stop()
@@ -861,16 +952,24 @@ def _child(spec, index):
                     stop()
                 trusted_files.add(path)
                 watch(getattr(module, "__name__", "a test module"), vars(module))
-        if wanted is None:
-            return
-        keep = [item for item in items if _junit_id(item.nodeid) in wanted]
-        dropped = [item for item in items if _junit_id(item.nodeid) not in wanted]
-        if dropped:
-            config.hook.pytest_deselected(items=dropped)
-        items[:] = keep
+        if wanted is not None:
+            keep = [item for item in items if _junit_id(item.nodeid) in wanted]
+            dropped = [item for item in items if _junit_id(item.nodeid) not in wanted]
+            if dropped:
+                config.hook.pytest_deselected(items=dropped)
+            items[:] = keep
+        for item in items:  # the items (and test functions) the executor may record, by identity
+            collected[item.nodeid] = item
+            try:
+                obj = item.obj
+            except base_exception:
+                obj = None
+            functions[item.nodeid] = getattr(obj, "__func__", obj)
 
     @hookimpl(tryfirst=True)
     def pytest_runtestloop(session):
+        manager = session.config.pluginmanager
+        manager_state[:] = [plugin_state(manager), manager]
         if not solo:
             return None
         if session.testsfailed and not session.config.option.continue_on_collection_errors:
@@ -895,10 +994,16 @@ def _child(spec, index):
                 del mine
                 _in_a_thread(_thread, lambda: item.config.hook.pytest_runtest_protocol(item=item, nextitem=None))
                 flush_out()
+                ident = junit_id(item.nodeid)
+                if ident in key_of:  # the runner's own end of this test: the record before it counts
+                    report("E\t%s\t%s" % (key_of[ident], ident))
                 end(0)
-            waitpid(pid, 0)
+            status = waitpid(pid, 0)[1]
+            if status != 0:
+                report("X\t%s\tstatus %d" % (junit_id(item.nodeid), status))
         return True
 
+    finish_code = pytest_runtest_logfinish.__code__
     keyed = types.SimpleNamespace(**{name: value for name, value in locals().items() if name.startswith("pytest_")})
 
     files = list(child.get("files", []))
@@ -910,6 +1015,8 @@ def _child(spec, index):
     if problems:
         report("T\tthe runner changed: " + ", ".join(problems[:5]))
         stop()
+    if not solo:  # the runner's own end of the session: the records before it count
+        report("E\t%s\t*" % batch_key)
     flush_out()
     sys.stderr.flush()
     return int(code)

@@ -14,6 +14,8 @@ import it either, except through tricks the scan cannot read).
 from __future__ import annotations
 
 import ast
+import codecs
+import re
 from collections import Counter
 from typing import Iterator
 
@@ -34,6 +36,17 @@ SYS_NAMES = {"_getframe": "frames", "_current_frames": "frames", "settrace": "tr
 OS_NAMES = {"_exit": "process exit", "write": "raw descriptors", "dup": "raw descriptors", "dup2": "raw descriptors",
             "fdopen": "raw descriptors", "fork": "processes", "forkpty": "processes", "kill": "processes",
             "killpg": "processes", "setsid": "processes", "execv": "processes", "execve": "processes"}
+FRAME_NAMES = {"currentframe", "stack", "trace", "getouterframes", "getinnerframes", "walk_stack", "walk_tb",
+               "extract_stack", "getclosurevars", "getgeneratorlocals", "getcoroutinelocals", "capture_locals"}
+"""Names (on any object, or as a keyword) that hand out frames, frame locals or closure cells."""
+LOADERS = {"SourceFileLoader": "loading code from a file", "SourcelessFileLoader": "loading code from a file",
+           "ExtensionFileLoader": "loading code from a file", "load_module": "loading code from a file",
+           "exec_module": "loading code from a file", "spec_from_file_location": "loading code from a file",
+           "spec_from_loader": "loading code from a file", "run_path": "loading code from a file",
+           "run_module": "loading code from a file", "load_source": "loading code from a file"}
+"""Names that run a file as code whatever its name (a .txt the scan would not read as Python)."""
+LOADER_MODULES = {"runpy": "loading code from a file", "importlib.machinery": "loading code from a file",
+                  "imp": "loading code from a file", "zipimport": "loading code from a file"}
 BUILTIN_CALLS = {"compile": "compile/exec/eval", "exec": "compile/exec/eval", "eval": "compile/exec/eval",
                  "__import__": "import machinery", "globals": "namespaces", "vars": "namespaces",
                  "breakpoint": "tracing"}
@@ -44,6 +57,12 @@ NAMED = {"_ShouldStop": "test framework exceptions", "SkipTest": "test framework
 
 def _constant(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant)
+
+
+def _built(node: ast.AST) -> bool:
+    """A string made by an expression (concatenation, f-string, a call, an index) rather than
+    passed in: a name a fix has no reason to spell in pieces."""
+    return isinstance(node, (ast.BinOp, ast.JoinedStr, ast.Call, ast.Subscript, ast.BoolOp, ast.IfExp))
 
 
 def _ignores_other(func: ast.FunctionDef) -> bool:
@@ -67,6 +86,31 @@ def _modules(tree: ast.AST) -> set[str]:
     return names
 
 
+def _aliases(tree: ast.AST) -> dict[str, str]:
+    """What each name bound by an import statement stands for: `import os as _o` -> {_o: os},
+    `from os import path as p` -> {p: os.path}, `import a.b` -> {a: a}; so `_o._exit` is judged
+    as `os._exit`."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                names[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return names
+
+
+def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
+    """The dotted name an expression spells, aliases resolved (`_o.path` -> os.path), or None."""
+    if isinstance(node, ast.Name):
+        return aliases.get(node.id, node.id)
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value, aliases)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
 def _module_like(node: ast.AST, modules: set[str]) -> bool:
     """An expression naming an imported module (or importing one)."""
     if isinstance(node, ast.Name):
@@ -85,6 +129,7 @@ def _module_like(node: ast.AST, modules: set[str]) -> bool:
 def constructs(tree: ast.AST) -> Iterator[tuple[int, str]]:
     """(line, construct) for every construct of the tree."""
     modules = _modules(tree)
+    aliases = _aliases(tree)
     for node in ast.walk(tree):
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Attribute):
@@ -93,13 +138,17 @@ def constructs(tree: ast.AST) -> Iterator[tuple[int, str]]:
             elif node.attr in CODE_ATTRS:
                 yield line, f"function or class internals ({node.attr})"
             base = node.value
-            if isinstance(base, ast.Name) and base.id == "sys" and node.attr in SYS_NAMES:
+            module = _dotted(base, aliases)
+            if module == "sys" and node.attr in SYS_NAMES:
                 yield line, f"{SYS_NAMES[node.attr]} (sys.{node.attr})"
-            if isinstance(base, ast.Name) and base.id == "os" and node.attr in OS_NAMES:
+            if module == "os" and node.attr in OS_NAMES:
                 yield line, f"{OS_NAMES[node.attr]} (os.{node.attr})"
-            if node.attr in ("currentframe", "stack", "trace", "getouterframes", "walk_stack") and \
-                    isinstance(base, ast.Name) and base.id in ("inspect", "traceback", "logging"):
-                yield line, f"frames ({base.id}.{node.attr})"
+            if node.attr in FRAME_NAMES:
+                yield line, f"frames or closures ({node.attr})"
+            if node.attr in LOADERS:
+                yield line, f"{LOADERS[node.attr]} ({node.attr})"
+            if module in LOADER_MODULES or (module or "").rpartition(".")[0] in LOADER_MODULES:
+                yield line, f"loading code from a file ({module})"
             if isinstance(base, ast.Name) and base.id == "object" and node.attr in ("__setattr__", "__delattr__"):
                 yield line, "object.__setattr__"
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -109,8 +158,14 @@ def constructs(tree: ast.AST) -> Iterator[tuple[int, str]]:
                 kind = MODULES.get(top)
                 if kind:
                     yield line, f"{kind} (import {name})"
+                if name in LOADER_MODULES:
+                    yield line, f"{LOADER_MODULES[name]} (import {name})"
             if isinstance(node, ast.ImportFrom):
                 for alias in node.names:
+                    if alias.name in LOADERS or alias.name in FRAME_NAMES:
+                        yield line, f"{LOADERS.get(alias.name, 'frames or closures')} ({alias.name})"
+                    if f"{node.module}.{alias.name}" in LOADER_MODULES:
+                        yield line, f"loading code from a file (import {node.module}.{alias.name})"
                     if (node.module or "").split(".")[0] == "sys" and alias.name in SYS_NAMES:
                         yield line, f"{SYS_NAMES[alias.name]} (sys.{alias.name})"
                     if (node.module or "").split(".")[0] == "os" and alias.name in OS_NAMES:
@@ -121,8 +176,14 @@ def constructs(tree: ast.AST) -> Iterator[tuple[int, str]]:
                 if func.id in BUILTIN_CALLS:
                     yield line, f"{BUILTIN_CALLS[func.id]} ({func.id})"
                 if func.id in ("getattr", "setattr", "delattr", "hasattr") and len(node.args) > 1 \
-                        and not _constant(node.args[1]) and _module_like(node.args[0], modules):
-                    yield line, f"computed attribute name on a module ({func.id})"
+                        and not _constant(node.args[1]):
+                    if _module_like(node.args[0], modules):
+                        yield line, f"computed attribute name on a module ({func.id})"
+                    elif _built(node.args[1]):  # a name spelled at run time ("plugin" + "manager")
+                        yield line, f"computed attribute name on an object ({func.id})"
+            for keyword in node.keywords:
+                if keyword.arg in FRAME_NAMES:
+                    yield line, f"frames or closures ({keyword.arg})"
             if isinstance(func, ast.Attribute) and func.attr in ("import_module", "attrgetter", "methodcaller") and \
                     node.args and not _constant(node.args[0]):
                 yield line, f"computed name ({func.attr})"
@@ -142,16 +203,67 @@ def constructs(tree: ast.AST) -> Iterator[tuple[int, str]]:
                     yield line, f"a class whose {item.name} ignores what it is compared with"
 
 
-def scan_python(before: str | None, after: str) -> list[tuple[int, str]]:
-    """The constructs `after` adds over `before` (None: a new file): (line in `after`, construct),
-    one line per construct whose count grew."""
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _source(text: str | bytes) -> bytes:
+    """The file's bytes: Python reads a source file as bytes, honouring its coding declaration (a
+    str is the file decoded with surrogateescape, or as UTF-8, which gives the same bytes back)."""
+    return text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
+
+
+def encoding_of(data: str | bytes) -> str | None:
+    """The encoding a coding declaration names (PEP 263: one of the first two lines), or None."""
+    for line in _source(data).splitlines()[:2]:
+        found = _COOKIE.match(line)
+        if found:
+            return found.group(1).decode("ascii", "replace")
+        if line.strip() and not line.lstrip().startswith(b"#"):
+            break
+    return None
+
+
+def _parse(data: str | bytes) -> ast.AST:
+    return ast.parse(_source(data))  # bytes: the declared encoding is honoured, as the import system does
+
+
+def _odd_encoding(data: str | bytes) -> str | None:
+    declared = encoding_of(data)
+    if declared is None:
+        return None
     try:
-        new = list(constructs(ast.parse(after)))
-    except (SyntaxError, ValueError):
+        name = codecs.lookup(declared).name
+    except LookupError:
+        return declared
+    return None if name in ("utf-8", "ascii") else declared
+
+
+def is_python(data: str | bytes) -> bool:
+    """Whether a file of any name is Python source that does something (parses, and holds more than
+    one bare expression or constant: a JSON or prose file is not)."""
+    try:
+        tree = _parse(data)
+    except (SyntaxError, ValueError, LookupError, UnicodeDecodeError):
+        return False
+    body = getattr(tree, "body", [])
+    return bool(body) and not (len(body) == 1 and isinstance(body[0], ast.Expr))
+
+
+def scan_python(before: str | bytes | None, after: str | bytes) -> list[tuple[int, str]]:
+    """The constructs `after` adds over `before` (None: a new file): (line in `after`, construct),
+    one line per construct whose count grew. The file is read as Python reads it (as bytes, with its
+    declared encoding); a declared encoding other than UTF-8 is itself a construct (`# coding:
+    utf-7` makes `+AAo-` a newline, hiding code in what a UTF-8 reader sees as a comment)."""
+    odd = _odd_encoding(after)
+    if odd is not None and (before is None or _odd_encoding(before) != odd):
+        return [(1, f"a source encoding other than UTF-8 ({odd})")]
+    try:
+        new = list(constructs(_parse(after)))
+    except (SyntaxError, ValueError, LookupError, UnicodeDecodeError):
         return [(0, "a file that does not parse")]
     try:
-        old = Counter(c for _, c in constructs(ast.parse(before))) if before is not None else Counter()
-    except (SyntaxError, ValueError):
+        old = Counter(c for _, c in constructs(_parse(before))) if before is not None else Counter()
+    except (SyntaxError, ValueError, LookupError, UnicodeDecodeError):
         old = Counter()
     counts = Counter(c for _, c in new)
     grown = {c for c, n in counts.items() if n > old.get(c, 0)}

@@ -94,3 +94,22 @@ def test_the_supervisors_xml_and_summary_are_judged_like_any_run(tmp_path, launc
     judged = judge(run)
     assert code == 1 and judged.valid and judged.results == {"t.T::a": "passed", "t.T::b": "error"}
     assert judged.messages["t.T::b"] == "the test gave no record"
+
+
+# issue 17, second review (attack17): the supervisor reads the child's exit status, and a record
+# counts only when the runner's own end of the test (solo) or of the session (batch) followed it
+@pytest.mark.parametrize("lines, status, solo, passed", [
+    ([_record(KEYS[0], "t.T::a"), f"E\t{KEYS[0].hex()}\tt.T::a"], 0, True, True),
+    ([_record(KEYS[0], "t.T::a"), f"E\t{KEYS[0].hex()}\tt.T::a"], -6, True, False),  # forged, then os.abort()
+    ([_record(KEYS[0], "t.T::a")], 0, True, False),  # forged, then os._exit(0): no end of the test
+    ([f"E\t{KEYS[0].hex()}\tt.T::a", _record(KEYS[0], "t.T::a")], 0, True, False),  # an end before the record
+    ([_record(KEYS[0], "t.T::a"), f"E\t{KEYS[0].hex()}\tt.T::a", "X\tt.T::a\tstatus 134"], 0, True, False),
+    ([_record(KEYS[0], "t.T::a"), f"E\t{KEYS[0].hex()}\t*"], 1, False, True),
+    ([_record(KEYS[0], "t.T::a"), f"E\t{KEYS[0].hex()}\t*"], 2, False, False),
+    ([_record(KEYS[0], "t.T::a")], 0, False, False),  # A1b: records forged, exit 0 before the session ended
+    ([_record(KEYS[0], "t.T::a"), f"E\t{KEYS[0].hex()}\t*"], -9, False, False),
+])
+def test_channel_a_record_counts_only_with_a_clean_exit_and_the_runners_own_end(launcher, lines, status, solo, passed):
+    records, problems, _, _ = launcher["_verify"](lines, KEYS[:1], ["t.T::a"], solo, status)
+    assert not problems
+    assert (records["t.T::a"][0] == "passed") is passed, records

@@ -45,3 +45,42 @@ def test_what_the_file_already_had_and_plain_fixes_are_not_flagged():
 
 def test_a_file_that_does_not_parse_is_flagged():
     assert scan_python(BEFORE, "def broken(:\n") == [(0, "a file that does not parse")]
+
+
+# issue 17, second review (attack17): the scan's gaps used by the attacks that beat harness 3
+UTF7 = ("# coding: utf-7\ndef f(x):\n"
+        "    return x #+AAo-import gc+AAo-_all = gc.get_objects()+AAo-import sys+AAo-_m = sys.modules\n")
+
+
+def test_scan_a_coding_declaration_other_than_utf8_is_flagged_and_honoured():
+    assert scan_python("def f(x):\n    return x\n", UTF7) == [(1, "a source encoding other than UTF-8 (utf-7)")]
+    assert scan_python(None, "# -*- coding: utf-8 -*-\nx = 1\n") == []
+    assert scan_python(None, "# coding: latin-1\nx = 1\n") != []
+
+
+@pytest.mark.parametrize("added, construct", [
+    ("import os as _o\n_o._exit(0)\n", "process exit (os._exit)"),
+    ("import os as _o\n_o.write(4, b'x')\n", "raw descriptors (os.write)"),
+    ("import sys as _s\n_s.modules['x'] = 1\n", "sys.modules (sys.modules)"),
+    ("import traceback as _t\n_t.walk_stack(None)\n", "frames or closures (walk_stack)"),
+    ("import traceback as _t\n_t.StackSummary.extract([], capture_locals=True)\n", "frames or closures (capture_locals)"),
+    ("import inspect as _i\n_i.getclosurevars(area)\n", "frames or closures (getclosurevars)"),
+    ("from inspect import getclosurevars as g\n", "frames or closures (getclosurevars)"),
+    ("x = area.__closure__[0].cell_contents\n", "function or class internals (cell_contents)"),
+    ("x = getattr(area, 'plugin' + 'manager')\n", "computed attribute name on an object (getattr)"),
+    ("import importlib.machinery as _m\n_m.SourceFileLoader('x', 'd.txt').load_module()\n",
+     "loading code from a file (SourceFileLoader)"),
+    ("import importlib.machinery as _m\n", "loading code from a file (import importlib.machinery)"),
+    ("import runpy\nrunpy.run_path('d.txt')\n", "loading code from a file (run_path)"),
+    ("import importlib.util as u\nu.spec_from_file_location('x', 'd.txt')\n",
+     "loading code from a file (spec_from_file_location)"),
+])
+def test_scan_aliases_frames_closures_loaders_and_computed_names(added, construct):
+    assert construct in _found(added)
+
+
+def test_scan_reads_any_file_that_is_python_source():
+    from synth.verifiers.code import is_python
+
+    assert is_python("import gc\nx = gc.get_objects()\n")
+    assert not is_python('{"a": 1}\n') and not is_python("Some prose, not code.\n") and not is_python(b"\xff\xfe")
