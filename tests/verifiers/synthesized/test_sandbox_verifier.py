@@ -114,7 +114,8 @@ def test_exploit_sqlite_attach_cannot_write_a_file(run):
     verify_py = script.VERIFY.replace("def verify(db, answer):\n",
                                       "def verify(db, answer):\n    db.execute(\"ATTACH DATABASE '/dev/shm/x.db' AS x\")\n", 1)
     verdict = synth.grade(with_verify(run, verify_py), GOLD, run)
-    assert verdict.status == "error" and "not authorized" in verdict.error
+    # refused by the harness before sqlite runs it (the audit hook names the attach), never written
+    assert verdict.status == "error" and "sqlite3.attach" in verdict.error, verdict.error
 
 
 def test_grading_reads_only_the_stored_artifacts(run, hotels, tmp_path):
