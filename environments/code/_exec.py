@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import posixpath
 import secrets
 import shlex
 import tarfile
@@ -252,11 +251,11 @@ def _numstat_paths(raw: str) -> set[str]:
     return paths
 
 
-def apply_submission(box: Sandbox, diff: str) -> tuple[str, bool, str]:
-    """Apply a diff (already without protected sections) the way grading does, with git as the
-    judge of what it touched: (why it is refused or "", applied, log)."""
-    if not diff.strip():
-        return "", True, ""
+def git_judged(box: Sandbox, diff: str, protected: Callable[[str], bool],
+               what: str) -> tuple[list[str], bool, str, set[str]]:
+    """Apply a non-empty diff with git as the judge of what it touched: (why it is refused, applied,
+    log, the paths that changed). `protected` names the paths no submission may change (`what` says
+    what they are); every language's grading applies diffs through this one reading."""
     declared = {path for section in parse(diff) for path in section.paths}
     folder = f"/tmp/synth-apply-{secrets.token_hex(8)}"
     box.exec(f"mkdir -m 700 {folder}", user=USER)
@@ -264,7 +263,7 @@ def apply_submission(box: Sandbox, diff: str) -> tuple[str, bool, str]:
     result = box.exec(_LISTING.format(root=ROOT, folder=folder, patch=f"{folder}/diff.patch"), user=USER, timeout=120,
                       output_cap=64 * 1024 * 1024)
     if result.exit_code != 0 or result.truncated:
-        return "", False, result.output[-2000:]
+        return [], False, result.output[-2000:], set()
     numstat, listed = listing(box, folder)
     seen_by_git = _numstat_paths(numstat)
     changed = {p for p in listed.split("\0") if p}
@@ -273,8 +272,19 @@ def apply_submission(box: Sandbox, diff: str) -> tuple[str, bool, str]:
         reasons.append(f"git reads the diff's paths as {sorted(seen_by_git)[:6]}, the diff declares {sorted(declared)[:6]}")
     if changed - declared:
         reasons.append(f"applying it changed paths it does not declare: {sorted(changed - declared)[:6]}")
-    reasons += [f"{path}: a test or test-configuration file" for path in sorted(changed) if is_protected_path(path)]
+    reasons += [f"{path}: {what}" for path in sorted(changed) if protected(path)]
     reasons += [reason for path in sorted(changed) if (reason := forbidden_path(path))]
+    return reasons, True, "", changed
+
+
+def apply_submission(box: Sandbox, diff: str) -> tuple[str, bool, str]:
+    """Apply a diff (already without protected sections) the way grading does, with git as the
+    judge of what it touched: (why it is refused or "", applied, log)."""
+    if not diff.strip():
+        return "", True, ""
+    reasons, applied, log, changed = git_judged(box, diff, is_protected_path, "a test or test-configuration file")
+    if not applied:
+        return "", False, log
     created = {s.new_path for s in parse(diff) if s.old_path == "/dev/null" or s.renamed}
     modules = sorted(p for p in changed & created if p.endswith(".py"))
     if modules:

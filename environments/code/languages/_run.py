@@ -33,9 +33,9 @@ from typing import Any, Callable
 
 from synth import SandboxError
 from synth.sandbox import Sandbox, build_layer, ensure_base, start_sandbox
-from synth.verifiers.code import HARNESS_VERSION, ROOT, GradingArtifacts, TestRun, forbidden_path, judge, parse, problems
+from synth.verifiers.code import HARNESS_VERSION, GradingArtifacts, TestRun, judge, parse, problems
 
-from .._exec import _LISTING, TEST_LIMITS, USER, Validation, _numstat_paths, apply_patch, classify, env_image, listing
+from .._exec import TEST_LIMITS, USER, Validation, apply_patch, classify, env_image, git_judged
 from ._base import Language, Stream, new_nonce, to_run
 
 SUITE = "trixie"
@@ -261,25 +261,8 @@ def apply_checked(box: Sandbox, language: Language, diff: str) -> tuple[str, boo
     """(why git's reading refuses it or "", applied, log), as `_exec.apply_submission` for Python."""
     if not diff.strip():
         return "", True, ""
-    declared = {path for section in parse(diff) for path in section.paths}
-    folder = f"/tmp/synth-apply-{secrets.token_hex(8)}"
-    box.exec(f"mkdir -m 700 {folder}", user=USER)
-    box.write_file(f"{folder}/diff.patch", diff.encode(), user=USER)
-    result = box.exec(_LISTING.format(root=ROOT, folder=folder, patch=f"{folder}/diff.patch"), user=USER, timeout=120,
-                      output_cap=64 * 1024 * 1024)
-    if result.exit_code != 0 or result.truncated:
-        return "", False, result.output[-2000:]
-    numstat, listed = listing(box, folder)
-    seen = _numstat_paths(numstat)
-    changed = {p for p in listed.split("\0") if p}
-    reasons = []
-    if seen != declared:
-        reasons.append(f"git reads the diff's paths as {sorted(seen)[:6]}, the diff declares {sorted(declared)[:6]}")
-    if changed - declared:
-        reasons.append(f"applying it changed paths it does not declare: {sorted(changed - declared)[:6]}")
-    reasons += [f"{p}: a test or test/build configuration file" for p in sorted(changed) if language.is_protected_path(p)]
-    reasons += [reason for p in sorted(changed) if (reason := forbidden_path(p))]
-    return "; ".join(reasons)[:2000], True, ""
+    reasons, applied, log, _ = git_judged(box, diff, language.is_protected_path, "a test or test/build configuration file")
+    return ("; ".join(reasons)[:2000], True, "") if applied else ("", False, log)
 
 
 def _passes(run: TestRun, tests: list[str]) -> bool:
