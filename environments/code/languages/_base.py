@@ -166,6 +166,10 @@ class Language:
         return flags
 
     # -- exploits -----------------------------------------------------------------------------
+    def exploit_text(self, old: str, code: str) -> str:
+        """The text of a source file with an exploit's `code` added (at its end by default)."""
+        return old + code
+
     def exploits(self, target: str) -> list[tuple[str, str]]:
         """(control name, text appended to the source file `target`) that attack the runner:
         each must fail grading on a task of this language."""
