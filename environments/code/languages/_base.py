@@ -82,6 +82,8 @@ class Language:
     """Files whose presence at the project root says it is this language."""
     packages: ClassVar[tuple[str, ...]]
     """Debian packages of the toolchain image."""
+    toolchain: ClassVar[str] = ""
+    """The language whose toolchain image this one shares ("": its own)."""
     extensions: ClassVar[tuple[str, ...]]
     """Source file extensions (for mutation)."""
     grammar: ClassVar[str]

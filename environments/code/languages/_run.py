@@ -61,7 +61,7 @@ def toolchain_image(language: Language, *, log: Callable[[str], None] | None = N
         if result.exit_code != 0:
             raise SandboxError(f"installing the {language.name} toolchain failed: {result.output[-1200:]}")
 
-    return build_layer("toolchain", base, {"language": language.name, "packages": list(language.packages),
+    return build_layer("toolchain", base, {"language": language.toolchain or language.name, "packages": list(language.packages),
                                            "version": TOOLCHAIN_VERSION}, steps, network="host")
 
 

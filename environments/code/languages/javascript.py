@@ -146,3 +146,47 @@ def manifest_of(text: str) -> dict:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+TSX = "tsx@4"
+"""The TypeScript loader installed from npm at environment build when the project has none (Node 20,
+Debian trixie's, has no type stripping of its own)."""
+
+
+class TypeScript(JavaScript):
+    """TypeScript: JavaScript's runners and rules, each test file run through `tsx` (`node --import
+    tsx`: esbuild strips the types, nothing is type-checked), mutation with the TypeScript grammar.
+    Detect: package.json with a tsconfig.json or TypeScript test files."""
+
+    name = "typescript"
+    toolchain = "javascript"  # the same Debian packages: one image
+    extensions = (".ts", ".mts", ".cts")
+    grammar = "tree_sitter_typescript"
+
+    def detect(self, root: Path) -> bool:
+        if not (root / "package.json").exists():
+            return False
+        if (root / "tsconfig.json").exists():
+            return True
+        listing = [p.relative_to(root).as_posix() for p in root.rglob("*.*ts") if "node_modules" not in p.parts]
+        return any(p.endswith((".ts", ".mts", ".cts")) for p in self.test_files(listing))
+
+    def source_files(self, root: Path) -> list[Path]:
+        return [p for p in super().source_files(root) if not p.name.endswith(".d.ts")]
+
+    def setup_script(self, root: Path) -> str:
+        """JavaScript's install, then tsx when the project's own dependencies hold none."""
+        return super().setup_script(root) + (
+            f"[ -e node_modules/tsx/package.json ] || npm install --no-save --no-package-lock --ignore-scripts "
+            f"--no-fund --no-audit --loglevel=error {TSX}\n"
+            "cp /tmp/synth-package.json package.json\n")
+
+    def plan(self, listing: list[str], tests: dict[str, str], ids: list[str] | None, nonce: str,
+             manifest: dict | None = None) -> Plan:
+        plan = super().plan(listing, tests, ids, nonce, manifest)
+        for process in plan.processes:
+            process.command = process.command.replace("$AS_USER node ", "$AS_USER node --import tsx ", 1)
+        return plan
+
+    def exploits(self, target: str) -> list[tuple[str, str]]:
+        return [(name.replace("js_", "ts_", 1), code) for name, code in super().exploits(target)]

@@ -49,3 +49,18 @@ def rust_run(tmp_path_factory: pytest.TempPathFactory, base_image: str):
 @pytest.fixture(scope="session")
 def java_run(tmp_path_factory: pytest.TempPathFactory, base_image: str):
     return _generated(tmp_path_factory, "java", {"debian": JAVA_PACKAGE, "timeout": 300})
+
+
+@pytest.fixture(scope="session")
+def ts_run(tmp_path_factory: pytest.TempPathFactory, base_image: str):
+    """A TypeScript project (node:test tests in .ts, run through tsx that npm installs at
+    environment build) in a git repository made here: no npm package found ships TypeScript tests
+    that run without a build step, so this one is synth's own fixture (test_typescript.PROJECT)."""
+    import subprocess
+
+    from lang_projects import TS_PROJECT as PROJECT, write
+
+    repo = write(tmp_path_factory.mktemp("tsrepo"), PROJECT)
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@x", "commit", "-q", "-m", "calc"]):
+        subprocess.run(["git", *args], cwd=repo, check=True)
+    return _generated(tmp_path_factory, "ts", {"git": str(repo), "mutate": True})

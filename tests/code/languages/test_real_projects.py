@@ -20,8 +20,10 @@ CONTROLS = {
              "perturb:rust_config_change"},
     "java": {"gold", "empty", "perturb:java_exit0_at_start", "perturb:java_forged_result_lines",
              "perturb:java_skip_by_assumption", "perturb:java_config_change"},
+    "typescript": {"gold", "empty", "perturb:ts_exit0_at_start", "perturb:ts_forged_result_lines",
+                   "perturb:ts_exit_code_on_exit", "perturb:typescript_config_change"},
 }
-FIXTURES = {"go": "go_run", "javascript": "js_run", "rust": "rust_run", "java": "java_run"}
+FIXTURES = {"go": "go_run", "javascript": "js_run", "rust": "rust_run", "java": "java_run", "typescript": "ts_run"}
 
 
 @pytest.fixture(params=list(FIXTURES))

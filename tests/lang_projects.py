@@ -1,0 +1,25 @@
+"""Small projects of the language layer's tests (importable from any test: pytest's pythonpath
+includes tests/): a TypeScript calculator with node:test tests in .ts files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TS_PROJECT = {
+    "package.json": '{"name": "calc", "version": "1.0.0", "type": "module"}\n',
+    "tsconfig.json": '{"compilerOptions": {"strict": true}}\n',
+    "src/calc.ts": "export function clamp(x: number, lo: number, hi: number): number {\n  if (x < lo) {\n    return lo;\n  }\n"
+                   "  if (x > hi) {\n    return hi;\n  }\n  return x;\n}\n\nexport function add(a: number, b: number): number {\n"
+                   "  return a + b;\n}\n\nexport function unused(x: number): number {\n  return x * 2;\n}\n",
+    "test/calc.test.ts": "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\n"
+                         "import { add, clamp } from '../src/calc.ts';\n\n"
+                         "test('adds', () => { assert.equal(add(1, 2), 3); });\n"
+                         "test('clamps', () => { assert.equal(clamp(5, 0, 3), 3); assert.equal(clamp(-1, 0, 3), 0); });\n",
+}
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
