@@ -75,7 +75,7 @@ def main() -> None:
             listing = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]
             files = lang.test_files(listing)
             for mutant in list(ts_mutants(root, lang, 0))[: args.mutants]:
-                old = (root / mutant.path).read_text()
+                old = (root / mutant.path).read_bytes().decode("utf-8")
                 start, gold = diff(mutant.path, old, mutant.mutated_source), diff(mutant.path, mutant.mutated_source, old)
                 task = _run.images(lang, tree, script, start)["task"]
                 began = time.perf_counter()
@@ -98,10 +98,10 @@ def main() -> None:
                     shutil.copytree(root, work)
                     subprocess.run(["bash", "-c", script.replace("cd /testbed", f"cd {work}")], check=True,
                                    capture_output=True)
-                    (work / mutant.path).write_text(mutant.mutated_source)
+                    (work / mutant.path).write_bytes(mutant.mutated_source.encode())
                     began = time.perf_counter()
                     subprocess.run(plain_command(name, files), shell=True, cwd=work)
-                    (work / mutant.path).write_text(old)
+                    (work / mutant.path).write_bytes(old.encode())
                     subprocess.run(plain_command(name, files), shell=True, cwd=work)
                     host = time.perf_counter() - began
                 rows.append((name, mutant, validation, synth_seconds, plain_seconds, host))

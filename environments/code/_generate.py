@@ -249,7 +249,10 @@ class CodeGenerator(Generator):
             if count >= self.settings.max_candidates:
                 break
             ident = f"{repo}:{mutant.path}:{mutant.function}:{mutant.operator}:{mutant.line}"
-            old = (root / mutant.path).read_text(encoding="utf-8")
+            # tree-sitter mutants keep the file's bytes (CRLF line ends too: json-simple's sources),
+            # so the starting patch is made from the same bytes
+            old = (root / mutant.path).read_text(encoding="utf-8") if name == "python" else \
+                (root / mutant.path).read_bytes().decode("utf-8")
             start, gold = diff(mutant.path, old, mutant.mutated_source), diff(mutant.path, mutant.mutated_source, old)
             cand = Candidate("mutation", repo, ident, commit, tree, gold, "", "", [], start,
                              {"function": mutant.function, "operator": mutant.operator})

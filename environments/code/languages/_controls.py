@@ -41,7 +41,7 @@ def exploit_diffs(language: Language, root: Path, gold_patch: str) -> list[tuple
     controls: list[tuple[str, str, str]] = []
     if targets:
         target = targets[0]
-        old = (root / target).read_text("utf-8")
+        old = (root / target).read_bytes().decode("utf-8")
         for name, code in language.exploits(target):
             if language.name == "go":  # Go cannot add imports at a file's end: a new file of the package
                 package = re.search(r"^package (\w+)", old, re.M)
@@ -53,7 +53,7 @@ def exploit_diffs(language: Language, root: Path, gold_patch: str) -> list[tuple
                 controls.append((name, diff(target, old, language.exploit_text(old, code)), "submission_allowed"))
     for manifest in language.manifests:
         if (root / manifest).is_file():
-            old = (root / manifest).read_text("utf-8")
+            old = (root / manifest).read_bytes().decode("utf-8")
             if manifest == "go.mod":
                 new = old.rstrip("\n") + "\n// synth: a changed configuration\n"
             elif manifest == "pom.xml":

@@ -4,8 +4,8 @@ Sits in the language layer (`_base.py`). Detect: package.json (TypeScript: a tsc
 test files, run through node's type stripping). Toolchain: Debian's nodejs and npm. Dependencies:
 `npm ci` (or `npm install` without a lockfile; yarn and pnpm lockfiles are read by `npm install`
 too) at environment build with install scripts off. Runners: tape (a TAP stream grouped by `#`
-test headings) and node's own test runner (`node --test-reporter=tap`), detected from
-package.json. Each test file is one process started as uid 1000 by root (`setpriv`); root writes
+test headings), node's own test runner (`node --test-reporter=tap`) and mocha (`--reporter tap`,
+the project's mocha configuration not read), detected from package.json. Each test file is one process started as uid 1000 by root (`setpriv`); root writes
 its stdout to a file the test user cannot open, and synth's canary test (preloaded with
 `--require`, registered with the same test harness) must fail with the run's nonce. One test by
 id: the process of its file, read for that test.
@@ -26,7 +26,7 @@ _IMPORT = re.compile(r"""(require\s*\(\s*|from\s+|import\s+)(?:['"])([@\w][\w./@
 
 class JavaScript(Language):
     name = "javascript"
-    runners = ("tape", "node-test")
+    runners = ("tape", "node-test", "mocha")
     manifests = ("package.json",)
     packages = ("nodejs", "npm")
     extensions = (".js", ".cjs", ".mjs")
@@ -56,6 +56,8 @@ class JavaScript(Language):
         script = str(manifest.get("scripts", {}).get("test", ""))
         if "tape" in deps or "tape" in script:
             return "tape"
+        if "mocha" in deps or "mocha" in script:
+            return "mocha"
         return "node-test"
 
     def setup_script(self, root: Path) -> str:
@@ -112,6 +114,12 @@ cp /tmp/synth-package.json package.json
             canary = ("const t = require(require.resolve('tape', { paths: [process.cwd()] }));\n"
                       f"t('{CANARY}', function (q) {{ q.fail('{CANARY} {nonce}'); q.end(); }});\n")
             head = f"$AS_USER node --require ./{CANARY_FILE}"
+        elif runner == "mocha":
+            # the canary is mocha's first file (--file); the project's .mocharc and package.json
+            # options are not read (--no-config, --no-package): synth pins the reporter
+            canary = f"it('{CANARY} {nonce}', function () {{ throw new Error('{CANARY} {nonce}'); }});\n"
+            head = (f"$AS_USER node node_modules/mocha/bin/mocha.js --no-config --no-package --reporter tap "
+                    f"--file ./{CANARY_FILE}")
         else:
             canary = f"require('node:test')('{CANARY} {nonce}', () => {{ throw new Error('{nonce}'); }});\n"
             head = f"$AS_USER node --test-reporter=tap --require ./{CANARY_FILE}"
@@ -120,7 +128,11 @@ cp /tmp/synth-package.json package.json
         return Plan(processes, {CANARY_FILE: canary}, nonce)
 
     def read(self, process: Process, stream: str) -> tuple[list[Case], str]:
-        grouped = any(line.startswith("# ") for line in stream.splitlines()[:50]) and "# Subtest" not in stream
+        lines = stream.splitlines()
+        first = next((n for n, ln in enumerate(lines) if re.match(r"^(not )?ok\b", ln)), len(lines))
+        # tape heads each test with `# name` before its assertions; node:test and mocha (whose
+        # `# tests` lines come last) print one flat line a test
+        grouped = any(ln.startswith("# ") for ln in lines[:min(first, 50)]) and "# Subtest" not in stream
         cases = read_tap_grouped(process.name, stream) if grouped else read_tap_flat(process.name, stream)
         renamed = []
         for case in cases:

@@ -189,3 +189,25 @@ def test_debian_setup_installs_the_java_build_depends_and_patches_the_pom(tmp_pa
     assert "mh_patchpoms -plibcalc-java --debian-build" in script
     assert "* maven-javadoc-plugin * * * *" in script and "settings-debian.xml" in script
     assert "mvn -B -q -Dmaven.repo.local=/opt/synth/m2" in JAVA.setup_script(write(tmp_path / "plain", PROJECT))
+
+
+def test_a_mutant_of_a_crlf_file_gives_a_starting_patch_that_applies(tmp_path):
+    # json-simple's older sources end lines with CRLF: the patch must be made from the file's bytes
+    import subprocess
+
+    from synth.environments.code._mine import tree_from_dir
+    from synth.environments.code.languages._controls import task_files
+
+    files = {k: v.replace("\n", "\r\n") if k.endswith("Calc.java") else v for k, v in PROJECT.items()}
+    root = tmp_path / "p"
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(text.encode())
+    mutant = next(ts_mutants(root, JAVA, seed=0))
+    old = (root / mutant.path).read_bytes().decode("utf-8")
+    start = diff(mutant.path, old, mutant.mutated_source)
+    unpacked = task_files(tree_from_dir(root), start)  # git apply, as the task image does
+    try:
+        assert (unpacked / mutant.path).read_bytes() == mutant.mutated_source.encode()
+    finally:
+        subprocess.run(["rm", "-rf", str(unpacked)], check=True)
