@@ -42,7 +42,7 @@ class CodeSettings(FamilySettings):
     librust-*-dev (crate) binary package, fetched with apt-get download, or a source package
     (a Maven project such as json-simple), fetched with apt-get source."""
     language: str = "auto"
-    """Language of the project: auto (from its manifest), python, go, javascript, rust, java."""
+    """Language of the project: auto (from its manifest), python, go, javascript, typescript, rust, java."""
     mutate: bool = False
     """With --git: mutate the project at HEAD instead of mining history."""
     n: int = Field(5, ge=1, le=100_000)
