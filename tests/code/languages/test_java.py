@@ -6,7 +6,6 @@ Docker on a real project in test_real_projects.py."""
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 
 import pytest
 
@@ -14,6 +13,8 @@ from synth.environments.code._mutate import diff, ts_mutants
 from synth.environments.code.languages import CANARY, Process, Stream, detect, language, to_run
 from synth.environments.code.languages._controls import exploit_diffs
 from synth.verifiers.code import judge
+
+from lang_projects import JAVA_PROJECT as PROJECT, write
 
 JAVA = language("java")
 NONCE = "0123456789abcdef01234567"
@@ -122,25 +123,6 @@ def test_java_tests_build_files_debian_rules_and_service_files_are_protected():
                  "build.gradle", "src/test/resources/junit-platform.properties"):
         assert JAVA.is_protected_path(path), path
     assert not JAVA.is_protected_path("src/main/java/x/Calc.java")
-
-
-PROJECT = {
-    "pom.xml": "<project><modelVersion>4.0.0</modelVersion><groupId>x</groupId><artifactId>calc</artifactId>"
-               "<version>1</version><properties><a>1</a></properties></project>\n",
-    "src/main/java/org/x/Calc.java": "package org.x;\n\npublic class Calc {\n    public static int add(int a, int b) {\n"
-                                     "        if (a > b) { return a + b; }\n        return b + a;\n    }\n\n"
-                                     "    static int unused(int x) { return x * 2; }\n}\n",
-    "src/test/java/org/x/CalcTest.java": "package org.x;\n\nimport org.junit.Test;\nimport static org.junit.Assert.*;\n\n"
-                                         "public class CalcTest {\n    @Test\n    public void adds() { assertEquals(3, Calc.add(1, 2)); }\n\n"
-                                         "    @Test(timeout = 100)\n    public void clamps() { }\n}\n",
-}
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    return root
 
 
 def test_plan_runs_maven_once_with_the_canary_and_selects_ids():
