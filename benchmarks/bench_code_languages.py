@@ -81,8 +81,8 @@ def main() -> None:
                 began = time.perf_counter()
                 validation = _run.validate(task, lang, "", gold, k=1, timeout=300)
                 synth_seconds = time.perf_counter() - began
-                if not validation.accepted:
-                    continue
+                if not validation.accepted or not validation.pass_to_pass:
+                    continue  # a mutant that does not compile fails every test: not a task the generator keeps
                 box = start_sandbox(task, kind="test")
                 try:
                     began = time.perf_counter()
