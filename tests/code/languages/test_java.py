@@ -111,6 +111,15 @@ def test_tamper_scan_flags_the_fork_s_stdout_by_another_name():
     assert JAVA.tamper(diff("src/main/java/Calc.java", old, new))
 
 
+@pytest.mark.xfail(strict=True, reason="open: the scan reads text, so a path to the fork's stdout built at run "
+                   "time is not flagged; the canary's nonce and Surefire's protocol are what such a forger still needs")
+def test_tamper_scan_flags_a_computed_path_to_the_fork_s_stdout():
+    old = "public class Calc {\n}\n"
+    new = ('public class Calc {\n    static void f(String d) throws Exception {\n'
+           '        new java.io.FileOutputStream(d + "/std" + "out").write(1);\n    }\n}\n')
+    assert JAVA.tamper(diff("src/main/java/Calc.java", old, new))
+
+
 def test_tamper_scan_ignores_ordinary_java_fixes_and_test_files():
     old = "public class Calc {\n    static int add(int a, int b) { return a - b; }\n}\n"
     assert JAVA.tamper(diff("src/main/java/Calc.java", old, old.replace("a - b", "a + b"))) == []
