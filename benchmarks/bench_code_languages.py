@@ -1,14 +1,14 @@
 """Benchmark of the language layer: validation per task in Docker vs the same test runs without synth.
 
 For each language, on its real project (Go: the go-difflib module Debian ships; JavaScript: the
-minimist npm tarball; Rust: the strsim crate Debian ships), the first mutant that validates at k=1 is timed three ways, side by side:
+minimist npm tarball; Rust: the strsim crate Debian ships; Java: json-simple's Debian source package), the first mutant that validates at k=1 is timed three ways, side by side:
 
 - synth: `_run.validate` at k=1 (one reading before the fix, one after, the second reading by id
   with and without the fix; each reading copies the tree, adds the canary, runs one process per
   package or file as uid 1000 and converts the streams), container start included;
 - plain: the runner's own command twice (before and after the fix) in one container of the same
   task image, as root, no copy, no canary (`go test -json ./...`; `node FILE` per test file;
-  `cargo test --tests` from the same warmed build folder);
+  `cargo test --tests` from the same warmed build folder; `mvn test` in the tree);
 - host (JavaScript only: this machine has node, not go): the same per-file commands twice on the
   host, in an unpacked copy with the runner installed by npm.
 
@@ -18,7 +18,7 @@ With --reuse: the images of a second commit of the JavaScript project whose depe
 change (index.js edited), built with the environment shared by the dependencies (package.json and
 lockfiles) vs an environment of its own (the whole tree, as before), side by side.
 
-Usage: python benchmarks/bench_code_languages.py [--languages go javascript rust] [--mutants 8] [--reuse]
+Usage: python benchmarks/bench_code_languages.py [--languages go javascript rust java] [--mutants 8] [--reuse]
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from synth.environments.code.languages import _run, language
 from synth.sandbox import start_sandbox
 
 PROJECTS = {"go": ("debian", "golang-github-pmezard-go-difflib-dev"), "javascript": ("npm", "minimist@1.2.8"),
-            "rust": ("debian", "librust-strsim-dev")}
+            "rust": ("debian", "librust-strsim-dev"), "java": ("debian", "json-simple")}
 
 
 def fetch(name: str, into: Path) -> Path:
@@ -45,6 +45,8 @@ def fetch(name: str, into: Path) -> Path:
 
 
 def plain_command(name: str, files: list[str]) -> str:
+    if name == "java":  # Maven as root in the tree itself: no copy, no fork wrapper, no canary
+        return "/opt/synth/mvn -q test -Dmaven.test.failure.ignore=true >/dev/null 2>&1; rm -rf target; true"
     if name == "rust":
         return "export CARGO_TARGET_DIR=/tmp/t && rm -rf /tmp/t && cp -a /opt/synth/target /tmp/t && find . -exec touch -h {} + && cargo test --offline --tests -q >/dev/null 2>&1; true"
     if name == "go":
@@ -55,7 +57,7 @@ def plain_command(name: str, files: list[str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--languages", nargs="+", default=["go", "javascript", "rust"])
+    parser.add_argument("--languages", nargs="+", default=["go", "javascript", "rust", "java"])
     parser.add_argument("--mutants", type=int, default=8)
     parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args()
@@ -73,14 +75,14 @@ def main() -> None:
             listing = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]
             files = lang.test_files(listing)
             for mutant in list(ts_mutants(root, lang, 0))[: args.mutants]:
-                old = (root / mutant.path).read_text()
+                old = (root / mutant.path).read_bytes().decode("utf-8")
                 start, gold = diff(mutant.path, old, mutant.mutated_source), diff(mutant.path, mutant.mutated_source, old)
                 task = _run.images(lang, tree, script, start)["task"]
                 began = time.perf_counter()
-                validation = _run.validate(task, lang, "", gold, k=1, timeout=120)
+                validation = _run.validate(task, lang, "", gold, k=1, timeout=300)
                 synth_seconds = time.perf_counter() - began
-                if not validation.accepted:
-                    continue
+                if not validation.accepted or not validation.pass_to_pass:
+                    continue  # a mutant that does not compile fails every test: not a task the generator keeps
                 box = start_sandbox(task, kind="test")
                 try:
                     began = time.perf_counter()
@@ -96,10 +98,10 @@ def main() -> None:
                     shutil.copytree(root, work)
                     subprocess.run(["bash", "-c", script.replace("cd /testbed", f"cd {work}")], check=True,
                                    capture_output=True)
-                    (work / mutant.path).write_text(mutant.mutated_source)
+                    (work / mutant.path).write_bytes(mutant.mutated_source.encode())
                     began = time.perf_counter()
                     subprocess.run(plain_command(name, files), shell=True, cwd=work)
-                    (work / mutant.path).write_text(old)
+                    (work / mutant.path).write_bytes(old.encode())
                     subprocess.run(plain_command(name, files), shell=True, cwd=work)
                     host = time.perf_counter() - began
                 rows.append((name, mutant, validation, synth_seconds, plain_seconds, host))

@@ -114,6 +114,16 @@ class Generator(abc.ABC):
     def build(self, candidate: Any) -> TupleRecord | Rejection:
         """Turn one candidate into a tuple, or say why not."""
 
+    def work(self, candidate: Any) -> Any:
+        """The part of `build()` an executor may run on another worker, in any order (a `parallel`
+        generator's): by default all of it. Its result must pickle."""
+        return self.build(candidate)
+
+    def finish(self, done: Any) -> TupleRecord | Rejection:
+        """The rest of `build()`, run on the stage's single writer in candidate order with what
+        `work()` returned (numbering, assets): by default nothing more."""
+        return done
+
     def facts(self) -> dict[str, Any]:
         """Summary figures recorded with the finished generate stage."""
         return {}

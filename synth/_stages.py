@@ -86,6 +86,11 @@ def _build(gen: Any, candidate: Any) -> TupleRecord | Rejection:
     return candidate if isinstance(candidate, Rejection) else gen.build(candidate)
 
 
+def _work(gen: Any, candidate: Any) -> Any:
+    """What an executor's worker runs: the generator's `work()` (a refused candidate as is)."""
+    return candidate if isinstance(candidate, Rejection) else gen.work(candidate)
+
+
 def _fresh(gen: Any, done: set[str]) -> Iterator[Any]:
     """The generator's candidates whose key the run does not hold yet, each key once."""
     for candidate in gen.candidates():
@@ -110,8 +115,9 @@ def generate(
 ) -> GenerateReport:
     """Generate tuples of `family` into `run` (a Run, or a directory made when the settings are
     valid). Candidates whose key is already in the run (built or rejected) are skipped; generation
-    stops once the generator's target number of tuples exists. A remote `executor` builds the
-    candidates of a `parallel` generator ahead on its workers; the records are the same."""
+    stops once the generator's target number of tuples exists. A remote `executor` runs `work()`
+    of a `parallel` generator's candidates ahead on its workers, and `finish()` builds the records
+    here in candidate order; the records are the same."""
     fam = _family(family)
     chosen = fam.parse_settings(settings)
     fam.check_settings(chosen)
@@ -134,7 +140,9 @@ def _generate(run: Run, fam: Family, chosen: FamilySettings, progress: Progress,
     with fam.generator(run, chosen) as gen, tuples, rejections, progress("generate", gen.target) as bar:
         bar.advance(min(held, gen.target) if gen.target is not None else held)
         ahead = executor is not None and executor.remote and gen.parallel
-        built = (executor.map(_build, _fresh(gen, done), shared=gen, setup=functools.partial(prepare_families, (fam.name,)))  # type: ignore[union-attr]
+        # workers validate ahead (`work`), the writer builds the records in candidate order (`finish`)
+        built = ((gen.finish(r) for r in executor.map(_work, _fresh(gen, done), shared=gen,  # type: ignore[union-attr]
+                                                      setup=functools.partial(prepare_families, (fam.name,))))
                  if ahead else (_build(gen, candidate) for candidate in _fresh(gen, done)))
         while gen.target is None or held < gen.target:  # checked before the next candidate is drawn
             result = next(built, None)

@@ -132,7 +132,7 @@ def exploit_patches(task_image: str, gold_patch: str) -> list[Control]:
 class CodeFamily(Family):
     name = "code"
     description = ("Real repositories in Docker: issue text as the prompt, the repository's own tests (F2P/P2P) as the "
-                   "verifier. Languages: Python (pytest, unittest), Go (go test), JavaScript (tape, node:test), Rust (cargo test).")
+                   "verifier. Languages: Python (pytest, unittest), Go (go test), JavaScript and TypeScript (tape, node:test, mocha), Rust (cargo test), Java (Maven Surefire).")
     settings: ClassVar[type[FamilySettings]] = CodeSettings
     examples = (
         "synth generate code --sdist toolz==0.12.1 --n 5 --out runs/code",
@@ -142,6 +142,7 @@ class CodeFamily(Family):
         "synth generate code --npm minimist@1.2.8 --n 2 --out runs/minimist   (JavaScript, mutation)",
         "synth generate code --debian golang-github-pmezard-go-difflib-dev --n 2 --out runs/difflib   (Go, mutation)",
         "synth generate code --debian librust-strsim-dev --n 2 --out runs/strsim   (Rust, mutation)",
+        "synth generate code --debian json-simple --n 2 --out runs/json-simple   (Java, mutation of a Debian source package)",
     )
     blocking = True
     """Every tool call talks to a container: rollouts run this family's environments in worker threads."""

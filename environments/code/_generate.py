@@ -9,6 +9,12 @@ core `Rejection` with its reason (rejections.jsonl). Guarantees: candidates come
 deterministic order (git history newest first, PRs newest first, mutants in seeded order), so a
 re-run resumes; nothing starts before a candidate needs building (a resumed run whose work is done
 fetches nothing and starts no container or image); `close()` removes every container it holds.
+
+Validation and record building are apart: `work()` validates one candidate (images, test runs) and
+depends on nothing but the candidate and the settings, so an executor runs it on its workers (Ray
+included) in any order; `finish()` turns its result into the tuple on the stage's single writer, in
+candidate order, and numbers it there. A mutation's project (its environment and the k readings of
+its unmutated suite) is made once per process and kept for that process's later mutants.
 """
 
 from __future__ import annotations
@@ -133,6 +139,8 @@ class Mutation:
     mutant: Mutant
     original: str
     """The mutated file's text before the mutation."""
+    project: "_Project | None" = None
+    """The unmutated project (tree only): a worker tests it once for every mutant it screens."""
 
     @property
     def key(self) -> str:
@@ -156,9 +164,30 @@ class _Project:
     failing: frozenset[str] = frozenset()
     """Tests that fail before any mutation (a mutant breaking only these breaks nothing)."""
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "box": None, "harness": None, "original": None, "failing": frozenset(), "env": ""}
+
+
+_PROJECTS: dict[tuple[Any, ...], _Project] = {}
+"""Tested projects of this process (the writer's, or an executor worker's), by project and settings:
+their screening container lives as long as the process or the generator that made it (close())."""
+
+
+@dataclass
+class Validated:
+    """What `work()` found for an accepted candidate (picklable: it comes back from a worker)."""
+
+    cand: Candidate
+    lang: str
+    script: str
+    images: dict[str, str]
+    validation: Validation
+
 
 class CodeGenerator(Generator):
     """One generation session of the code family over a run (see the module docstring)."""
+
+    parallel = True  # work() is independent per candidate; finish() numbers tuples on the writer
 
     def __init__(self, run: Run, settings: CodeSettings) -> None:
         self.run = run
@@ -172,8 +201,15 @@ class CodeGenerator(Generator):
         self._project: _Project | None = None
         self._miner: Any = None
         self._seconds = 0.0
+        self._total = 0.0
         self._languages: dict[str, str] = {}
         """Language of each candidate tree (by digest), detected once."""
+        self._made: list[tuple[Any, ...]] = []
+        """Keys of the tested projects this generator made in this process (closed by close())."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What an executor's worker gets: the settings and the run, no session state."""
+        return {**self.__dict__, "_tmp": None, "_project": None, "_miner": None, "_made": []}
 
     # -- candidates ----------------------------------------------------------------------------
     def candidates(self) -> Iterator[Candidate | Mutation | Rejection]:
@@ -213,11 +249,14 @@ class CodeGenerator(Generator):
             if count >= self.settings.max_candidates:
                 break
             ident = f"{repo}:{mutant.path}:{mutant.function}:{mutant.operator}:{mutant.line}"
-            old = (root / mutant.path).read_text(encoding="utf-8")
+            # tree-sitter mutants keep the file's bytes (CRLF line ends too: json-simple's sources),
+            # so the starting patch is made from the same bytes
+            old = (root / mutant.path).read_text(encoding="utf-8") if name == "python" else \
+                (root / mutant.path).read_bytes().decode("utf-8")
             start, gold = diff(mutant.path, old, mutant.mutated_source), diff(mutant.path, mutant.mutated_source, old)
             cand = Candidate("mutation", repo, ident, commit, tree, gold, "", "", [], start,
                              {"function": mutant.function, "operator": mutant.operator})
-            yield Mutation(cand, mutant, old)
+            yield Mutation(cand, mutant, old, self._project)
 
     def _language(self, tree: bytes) -> str:
         """The language of a candidate tree: --language, or detected from its manifest."""
@@ -231,16 +270,37 @@ class CodeGenerator(Generator):
 
     # -- building ------------------------------------------------------------------------------
     def build(self, candidate: Candidate | Mutation) -> TupleRecord | Rejection:
-        if isinstance(candidate, Mutation):
-            return self._build_mutation(candidate)
-        return self._build(candidate)
+        return self.finish(self.work(candidate))
+
+    def work(self, candidate: Candidate | Mutation) -> tuple[Validated | Rejection, float]:
+        """Validate one candidate (any worker, any order): what was found and the seconds of test runs."""
+        self._seconds = 0.0
+        found = self._build_mutation(candidate) if isinstance(candidate, Mutation) else self._build(candidate)
+        return found, self._seconds
+
+    def finish(self, done: tuple[Validated | Rejection, float] | Rejection) -> TupleRecord | Rejection:
+        """The tuple of a validated candidate, numbered in candidate order (the stage's writer)."""
+        if isinstance(done, Rejection):
+            return done
+        found, seconds = done
+        self._total += seconds
+        if isinstance(found, Rejection):
+            return found
+        cand, validation = found.cand, found.validation
+        if cand.source == "mutation":
+            cand.problem = mutation_problem(cand, validation)
+        record = self._record(cand, found.script, found.images, validation, found.lang)
+        self.accepted += 1
+        log.info("accepted %s: F2P %d, P2P %d, flaky %d, %.1f s of test runs", cand.instance_id,
+                 len(validation.fail_to_pass), len(validation.pass_to_pass), len(validation.flaky), validation.seconds)
+        return record
 
     def _reject(self, cand: Candidate, reason: str, **details: Any) -> Rejection:
         log.info("rejected %s: %s", cand.instance_id, reason)
         return Rejection(key=cand.instance_id, family="code", reason=reason,
                          details={"source": cand.source, "repo": cand.repo, **details})
 
-    def _build(self, cand: Candidate, validation: Validation | None = None) -> TupleRecord | Rejection:
+    def _build(self, cand: Candidate, validation: Validation | None = None) -> Validated | Rejection:
         """Filter, build images and validate one candidate (`validation` when already made)."""
         problem = quality_problem(cand) or self._judge(cand)
         if problem:
@@ -261,15 +321,9 @@ class CodeGenerator(Generator):
         self._seconds += validation.seconds
         if not validation.accepted:
             return self._reject(cand, validation.reason, **validation.facts())
-        if cand.source == "mutation":
-            cand.problem = mutation_problem(cand, validation)
-        record = self._record(cand, script, {"env": env, "task": task}, validation)
-        self.accepted += 1
-        log.info("accepted %s: F2P %d, P2P %d, flaky %d, %.1f s of test runs", cand.instance_id,
-                 len(validation.fail_to_pass), len(validation.pass_to_pass), len(validation.flaky), validation.seconds)
-        return record
+        return Validated(cand, "python", script, {"env": env, "task": task}, validation)
 
-    def _build_other(self, cand: Candidate, validation: Validation | None) -> TupleRecord | Rejection:
+    def _build_other(self, cand: Candidate, validation: Validation | None) -> Validated | Rejection:
         """`_build` for a language of the language layer (`languages/`): its toolchain image, its
         readings with the canary test, its tamper scan."""
         from .languages import _run
@@ -288,13 +342,7 @@ class CodeGenerator(Generator):
         self._seconds += validation.seconds
         if not validation.accepted:
             return self._reject(cand, validation.reason, **validation.facts())
-        if cand.source == "mutation":
-            cand.problem = mutation_problem(cand, validation)
-        record = self._record(cand, imgs["script"], {"env": imgs["env"], "task": imgs["task"]}, validation, lang.name)
-        self.accepted += 1
-        log.info("accepted %s: F2P %d, P2P %d, flaky %d, %.1f s of test runs", cand.instance_id,
-                 len(validation.fail_to_pass), len(validation.pass_to_pass), len(validation.flaky), validation.seconds)
-        return record
+        return Validated(cand, lang.name, imgs["script"], {"env": imgs["env"], "task": imgs["task"]}, validation)
 
     def _other_images(self, cand: Candidate, lang: Any) -> dict[str, str]:
         from .languages import _run
@@ -307,13 +355,13 @@ class CodeGenerator(Generator):
         imgs = _run.images(lang, cand.tree, script, cand.start_patch, log=log.info)
         return {**imgs, "script": script}
 
-    def _build_mutation_other(self, mutation: Mutation) -> TupleRecord | Rejection:
+    def _build_mutation_other(self, mutation: Mutation) -> Validated | Rejection:
         """`_build_mutation` for the language layer: screen in the project's shared container."""
         from .languages import _run
 
         cand, mutant = mutation.candidate, mutation.mutant
         lang = language(self._language(cand.tree))
-        project = self._tested_other(lang)
+        project = self._tested_other(lang, mutation)
         assert project.box is not None and project.original is not None
         path = f"/testbed/{mutant.path}"
         project.box.write_file(path, mutant.mutated_source.encode(), user=USER)
@@ -336,12 +384,27 @@ class CodeGenerator(Generator):
             return self._reject(cand, f"validation could not run: {' '.join(str(exc).split())[:300]}")
         return self._build_other(cand, validation)
 
-    def _tested_other(self, lang: Any) -> _Project:
+    def _tested(self, mutation: Mutation, name: str) -> tuple[_Project, bool]:
+        """This process's tested copy of a mutation's project (made: False when it must be tested)."""
+        given = mutation.project or self._project
+        assert given is not None
+        s = self.settings
+        key = (given.repo, given.commit, hashlib.sha256(given.tree).hexdigest(), name, s.k, s.timeout, s.suite,
+               s.setup_base_url)
+        if key not in _PROJECTS or _PROJECTS[key].original is None:
+            stale = _PROJECTS.get(key)
+            if stale is not None and stale.box is not None:
+                stale.box.close()
+            _PROJECTS[key] = _Project(given.repo, given.commit, given.tree)
+            self._made.append(key)
+            return _PROJECTS[key], False
+        return _PROJECTS[key], True
+
+    def _tested_other(self, lang: Any, mutation: Mutation) -> _Project:
         from .languages import _run
 
-        project = self._project
-        assert project is not None
-        if project.box is not None:
+        project, ready = self._tested(mutation, lang.name)
+        if ready:
             return project
         unmutated = Candidate("mutation", project.repo, f"{project.repo}#original", project.commit, project.tree, "", "", "")
         try:
@@ -360,12 +423,12 @@ class CodeGenerator(Generator):
                  len(project.failing))
         return project
 
-    def _build_mutation(self, mutation: Mutation) -> TupleRecord | Rejection:
+    def _build_mutation(self, mutation: Mutation) -> Validated | Rejection:
         """Screen the mutant in the project's shared test container; a mutant that breaks a test
         that passed before is validated (its k - 1 further runs) and built."""
         if self._language(mutation.candidate.tree) != "python":
             return self._build_mutation_other(mutation)
-        project = self._tested_project()
+        project = self._tested_project(mutation)
         assert project.box is not None and project.original is not None
         cand, mutant = mutation.candidate, mutation.mutant
         assert project.harness is not None
@@ -381,13 +444,12 @@ class CodeGenerator(Generator):
             return self._reject(cand, f"validation could not run: {' '.join(str(exc).split())[:300]}")
         return self._build(cand, validation)
 
-    def _tested_project(self) -> _Project:
+    def _tested_project(self, mutation: Mutation) -> _Project:
         """The mutation source's environment, a test container of it and k runs of its unmutated
-        suite (made once, when the first mutant is built). A project that cannot be set up, or
-        whose suite does not run cleanly, ends generation with one line."""
-        project = self._project
-        assert project is not None
-        if project.box is not None:
+        suite (made once per process, when its first mutant is built). A project that cannot be set
+        up, or whose suite does not run cleanly, ends generation with one line."""
+        project, ready = self._tested(mutation, "python")
+        if ready:
             return project
         unmutated = Candidate("mutation", project.repo, f"{project.repo}#original", project.commit, project.tree, "", "", "")
         built = self._environment(unmutated)
@@ -537,12 +599,15 @@ class CodeGenerator(Generator):
     # -- lifetime ------------------------------------------------------------------------------
     def facts(self) -> dict[str, Any]:
         """Seconds this call spent in validation test runs (kept out of the tuples: not reproducible)."""
-        return {"validation_seconds": round(self._seconds, 2)}
+        return {"validation_seconds": round(self._total, 2)}
 
     def close(self) -> None:
         """Remove the screening container, close the GitHub client, delete fetched sources."""
-        if self._project is not None and self._project.box is not None:
-            self._project.box.close()
+        for key in self._made:
+            project = _PROJECTS.pop(key, None)
+            if project is not None and project.box is not None:
+                project.box.close()
+        self._made = []
         if self._miner is not None:
             self._miner.close()
             self._miner = None

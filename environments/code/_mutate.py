@@ -335,6 +335,10 @@ def fetch_debian(package: str, into: Path) -> tuple[Path, str]:
     except FileNotFoundError:
         raise ConfigError(f"--debian {package}: apt-get is not available on this machine") from None
     debs = sorted(into.glob("*.deb"))
+    if done.returncode != 0 and "Unable to locate package" in (done.stderr or ""):
+        from .languages._sources import fetch_debian_source  # a source package (Java: its jars ship no source)
+
+        return fetch_debian_source(package, into)
     if done.returncode != 0 or not debs:
         raise ConfigError(f"--debian {package}: apt-get could not download it (run apt-get update?): "
                           f"{(done.stderr or done.stdout).strip()[-300:]}")

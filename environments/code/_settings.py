@@ -39,9 +39,10 @@ class CodeSettings(FamilySettings):
     """Mutate an npm package whose tarball ships its tests: NAME@VERSION (JavaScript/TypeScript)."""
     debian: str | None = None
     """Mutate a project a Debian package ships with its tests: a golang-*-dev (Go module) or
-    librust-*-dev (crate) binary package, fetched with apt-get download."""
+    librust-*-dev (crate) binary package, fetched with apt-get download, or a source package
+    (a Maven project such as json-simple), fetched with apt-get source."""
     language: str = "auto"
-    """Language of the project: auto (from its manifest), python, go, javascript, rust."""
+    """Language of the project: auto (from its manifest), python, go, javascript, typescript, rust, java."""
     mutate: bool = False
     """With --git: mutate the project at HEAD instead of mining history."""
     n: int = Field(5, ge=1, le=100_000)

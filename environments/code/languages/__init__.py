@@ -15,11 +15,12 @@ from pathlib import Path
 
 from ._base import CANARY, Case, Language, Plan, Process, Stream, StreamRunner, junit, register_runner, to_run
 from .go import Go
-from .javascript import JavaScript, manifest_of
+from .java import Java
+from .javascript import JavaScript, TypeScript, manifest_of
 from .rust import Rust
 from ._controls import exploit_controls
 
-LANGUAGES: dict[str, Language] = {lang.name: lang for lang in (Go(), JavaScript(), Rust())}
+LANGUAGES: dict[str, Language] = {lang.name: lang for lang in (Go(), TypeScript(), JavaScript(), Rust(), Java())}
 """Every language beside Python, by name."""
 for _lang in LANGUAGES.values():
     for _runner in _lang.runners:
@@ -43,5 +44,5 @@ def detect(root: Path) -> str:
     return "python"
 
 
-__all__ = ["CANARY", "Case", "Go", "JavaScript", "LANGUAGES", "Language", "Plan", "Process", "Rust", "Stream", "StreamRunner",
+__all__ = ["CANARY", "Case", "Go", "Java", "JavaScript", "TypeScript", "LANGUAGES", "Language", "Plan", "Process", "Rust", "Stream", "StreamRunner",
            "detect", "exploit_controls", "junit", "language", "manifest_of", "register_runner", "to_run"]

@@ -82,6 +82,8 @@ class Language:
     """Files whose presence at the project root says it is this language."""
     packages: ClassVar[tuple[str, ...]]
     """Debian packages of the toolchain image."""
+    toolchain: ClassVar[str] = ""
+    """The language whose toolchain image this one shares ("": its own)."""
     extensions: ClassVar[tuple[str, ...]]
     """Source file extensions (for mutation)."""
     grammar: ClassVar[str]
@@ -166,6 +168,10 @@ class Language:
         return flags
 
     # -- exploits -----------------------------------------------------------------------------
+    def exploit_text(self, old: str, code: str) -> str:
+        """The text of a source file with an exploit's `code` added (at its end by default)."""
+        return old + code
+
     def exploits(self, target: str) -> list[tuple[str, str]]:
         """(control name, text appended to the source file `target`) that attack the runner:
         each must fail grading on a task of this language."""

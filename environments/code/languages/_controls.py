@@ -41,7 +41,7 @@ def exploit_diffs(language: Language, root: Path, gold_patch: str) -> list[tuple
     controls: list[tuple[str, str, str]] = []
     if targets:
         target = targets[0]
-        old = (root / target).read_text("utf-8")
+        old = (root / target).read_bytes().decode("utf-8")
         for name, code in language.exploits(target):
             if language.name == "go":  # Go cannot add imports at a file's end: a new file of the package
                 package = re.search(r"^package (\w+)", old, re.M)
@@ -50,12 +50,15 @@ def exploit_diffs(language: Language, root: Path, gold_patch: str) -> list[tuple
                 controls.append((name, diff(path, "", body).replace(
                     f"--- a/{path}", "new file mode 100644\n--- /dev/null", 1), "submission_allowed"))
             else:
-                controls.append((name, diff(target, old, old + code), "submission_allowed"))
+                controls.append((name, diff(target, old, language.exploit_text(old, code)), "submission_allowed"))
     for manifest in language.manifests:
         if (root / manifest).is_file():
-            old = (root / manifest).read_text("utf-8")
+            old = (root / manifest).read_bytes().decode("utf-8")
             if manifest == "go.mod":
                 new = old.rstrip("\n") + "\n// synth: a changed configuration\n"
+            elif manifest == "pom.xml":
+                new = (old.replace("<properties>", "<properties>\n    <skipTests>true</skipTests>", 1) if "<properties>" in old
+                       else old.replace("</project>", "  <properties><skipTests>true</skipTests></properties>\n</project>", 1))
             elif manifest == "Cargo.toml":
                 new = old.rstrip("\n") + "\n\n# synth: a changed configuration\n[profile.test]\nopt-level = 0\n"
             elif '"scripts": {' in old:

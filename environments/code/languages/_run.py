@@ -61,7 +61,7 @@ def toolchain_image(language: Language, *, log: Callable[[str], None] | None = N
         if result.exit_code != 0:
             raise SandboxError(f"installing the {language.name} toolchain failed: {result.output[-1200:]}")
 
-    return build_layer("toolchain", base, {"language": language.name, "packages": list(language.packages),
+    return build_layer("toolchain", base, {"language": language.toolchain or language.name, "packages": list(language.packages),
                                            "version": TOOLCHAIN_VERSION}, steps, network="host")
 
 
@@ -111,7 +111,9 @@ def task_image(env: str, start_patch: str, tree: bytes | None = None) -> str:
         script = (
             "set -e; cd /testbed; rm -rf .git; git init -q; "
             f"printf %s {shlex.quote(_EXCLUDE)} > .git/info/exclude; "
-            "git add -A; git commit -q --no-verify -m 'Task repository'; "
+            # a manifest the project's own .gitignore hides (json-simple ignores *.xml) is still its manifest
+            "git add -A; for f in pom.xml go.mod package.json Cargo.toml; do [ -f $f ] && git add -f -- $f; done; "
+            "git commit -q --no-verify -m 'Task repository'; "
             "rm -rf .git/logs .git/hooks/* .git/COMMIT_EDITMSG .git/ORIG_HEAD .git/description"
         )
         box.exec("chown -R 1000:1000 /testbed", user="0:0")
@@ -119,7 +121,7 @@ def task_image(env: str, start_patch: str, tree: bytes | None = None) -> str:
         if result.exit_code != 0:
             raise SandboxError(f"making the task repository failed: {result.output[-600:]}")
 
-    recipe: dict[str, Any] = {"start_patch": start_patch, "layout": "languages-1"}
+    recipe: dict[str, Any] = {"start_patch": start_patch, "layout": "languages-2"}
     if tree is not None:
         recipe["tree"] = hashlib.sha256(tree).hexdigest()
     return build_layer("task", env, recipe, steps)
@@ -131,7 +133,8 @@ out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd
 listing = [p for p in out.decode("utf-8", "replace").split("\0") if p]
 tests = {}
 for p in listing:
-    if p.endswith("_test.go") or (p.startswith("tests/") and p.endswith(".rs") and p.count("/") == 1):
+    if p.endswith("_test.go") or (p.startswith("tests/") and p.endswith(".rs") and p.count("/") == 1) or (
+            p.startswith("src/test/") and p.endswith(".java")):
         try:
             tests[p] = open(os.path.join(root, p), encoding="utf-8", errors="replace").read()
         except OSError:

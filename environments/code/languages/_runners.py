@@ -71,6 +71,17 @@ class StreamLanguageRunner:
                 argv += ["--test", file.rsplit("/", 1)[-1][:-3]]
             argv += ["--", "-Z", "unstable-options", "--format", "json", "--test-threads", "1"]
             argv += names + (["--exact"] if names else [])
+        elif self.lang.name == "java":
+            from .java import CANARY_CLASS, MAVEN_PROPERTIES
+
+            argv = ["/opt/synth/mvn", "test", *MAVEN_PROPERTIES.split()]
+            by_class: dict[str, list[str]] = {}
+            for ident in test_ids or []:
+                cls, _, method = ident.partition("::")
+                by_class.setdefault(cls, []).append(method)
+            if by_class:
+                argv.append("-Dtest=" + ",".join(f"{c}#{'+'.join(sorted(m))}" for c, m in sorted(by_class.items()))
+                            + f",{CANARY_CLASS}")
         else:
             files = sorted({i.partition("::")[0] for i in test_ids or []})
             head = ["node", "--require", "./.synth-canary.cjs"]
@@ -80,7 +91,7 @@ class StreamLanguageRunner:
         return Child(argv=argv, ids=test_ids, solo=solo, reporter="junit")  # type: ignore[arg-type]
 
     def main_child(self, harness: object, test_files: list[str]) -> Child:
-        if self.lang.name in ("go", "rust"):
+        if self.lang.name in ("go", "rust", "java"):
             return self._child(None, False)
         return Child(argv=self._child([f"{f}::*" for f in test_files], False).argv, ids=None, reporter="junit")
 

@@ -4,8 +4,8 @@ Sits in the language layer (`_base.py`). Detect: package.json (TypeScript: a tsc
 test files, run through node's type stripping). Toolchain: Debian's nodejs and npm. Dependencies:
 `npm ci` (or `npm install` without a lockfile; yarn and pnpm lockfiles are read by `npm install`
 too) at environment build with install scripts off. Runners: tape (a TAP stream grouped by `#`
-test headings) and node's own test runner (`node --test-reporter=tap`), detected from
-package.json. Each test file is one process started as uid 1000 by root (`setpriv`); root writes
+test headings), node's own test runner (`node --test-reporter=tap`) and mocha (`--reporter tap`,
+the project's mocha configuration not read), detected from package.json. Each test file is one process started as uid 1000 by root (`setpriv`); root writes
 its stdout to a file the test user cannot open, and synth's canary test (preloaded with
 `--require`, registered with the same test harness) must fail with the run's nonce. One test by
 id: the process of its file, read for that test.
@@ -26,7 +26,7 @@ _IMPORT = re.compile(r"""(require\s*\(\s*|from\s+|import\s+)(?:['"])([@\w][\w./@
 
 class JavaScript(Language):
     name = "javascript"
-    runners = ("tape", "node-test")
+    runners = ("tape", "node-test", "mocha")
     manifests = ("package.json",)
     packages = ("nodejs", "npm")
     extensions = (".js", ".cjs", ".mjs")
@@ -56,6 +56,8 @@ class JavaScript(Language):
         script = str(manifest.get("scripts", {}).get("test", ""))
         if "tape" in deps or "tape" in script:
             return "tape"
+        if "mocha" in deps or "mocha" in script:
+            return "mocha"
         return "node-test"
 
     def setup_script(self, root: Path) -> str:
@@ -112,6 +114,12 @@ cp /tmp/synth-package.json package.json
             canary = ("const t = require(require.resolve('tape', { paths: [process.cwd()] }));\n"
                       f"t('{CANARY}', function (q) {{ q.fail('{CANARY} {nonce}'); q.end(); }});\n")
             head = f"$AS_USER node --require ./{CANARY_FILE}"
+        elif runner == "mocha":
+            # the canary is mocha's first file (--file); the project's .mocharc and package.json
+            # options are not read (--no-config, --no-package): synth pins the reporter
+            canary = f"it('{CANARY} {nonce}', function () {{ throw new Error('{CANARY} {nonce}'); }});\n"
+            head = (f"$AS_USER node node_modules/mocha/bin/mocha.js --no-config --no-package --reporter tap "
+                    f"--file ./{CANARY_FILE}")
         else:
             canary = f"require('node:test')('{CANARY} {nonce}', () => {{ throw new Error('{nonce}'); }});\n"
             head = f"$AS_USER node --test-reporter=tap --require ./{CANARY_FILE}"
@@ -120,7 +128,11 @@ cp /tmp/synth-package.json package.json
         return Plan(processes, {CANARY_FILE: canary}, nonce)
 
     def read(self, process: Process, stream: str) -> tuple[list[Case], str]:
-        grouped = any(line.startswith("# ") for line in stream.splitlines()[:50]) and "# Subtest" not in stream
+        lines = stream.splitlines()
+        first = next((n for n, ln in enumerate(lines) if re.match(r"^(not )?ok\b", ln)), len(lines))
+        # tape heads each test with `# name` before its assertions; node:test and mocha (whose
+        # `# tests` lines come last) print one flat line a test
+        grouped = any(ln.startswith("# ") for ln in lines[:min(first, 50)]) and "# Subtest" not in stream
         cases = read_tap_grouped(process.name, stream) if grouped else read_tap_flat(process.name, stream)
         renamed = []
         for case in cases:
@@ -146,3 +158,47 @@ def manifest_of(text: str) -> dict:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+TSX = "tsx@4"
+"""The TypeScript loader installed from npm at environment build when the project has none (Node 20,
+Debian trixie's, has no type stripping of its own)."""
+
+
+class TypeScript(JavaScript):
+    """TypeScript: JavaScript's runners and rules, each test file run through `tsx` (`node --import
+    tsx`: esbuild strips the types, nothing is type-checked), mutation with the TypeScript grammar.
+    Detect: package.json with a tsconfig.json or TypeScript test files."""
+
+    name = "typescript"
+    toolchain = "javascript"  # the same Debian packages: one image
+    extensions = (".ts", ".mts", ".cts")
+    grammar = "tree_sitter_typescript"
+
+    def detect(self, root: Path) -> bool:
+        if not (root / "package.json").exists():
+            return False
+        if (root / "tsconfig.json").exists():
+            return True
+        listing = [p.relative_to(root).as_posix() for p in root.rglob("*.*ts") if "node_modules" not in p.parts]
+        return any(p.endswith((".ts", ".mts", ".cts")) for p in self.test_files(listing))
+
+    def source_files(self, root: Path) -> list[Path]:
+        return [p for p in super().source_files(root) if not p.name.endswith(".d.ts")]
+
+    def setup_script(self, root: Path) -> str:
+        """JavaScript's install, then tsx when the project's own dependencies hold none."""
+        return super().setup_script(root) + (
+            f"[ -e node_modules/tsx/package.json ] || npm install --no-save --no-package-lock --ignore-scripts "
+            f"--no-fund --no-audit --loglevel=error {TSX}\n"
+            "cp /tmp/synth-package.json package.json\n")
+
+    def plan(self, listing: list[str], tests: dict[str, str], ids: list[str] | None, nonce: str,
+             manifest: dict | None = None) -> Plan:
+        plan = super().plan(listing, tests, ids, nonce, manifest)
+        for process in plan.processes:
+            process.command = process.command.replace("$AS_USER node ", "$AS_USER node --import tsx ", 1)
+        return plan
+
+    def exploits(self, target: str) -> list[tuple[str, str]]:
+        return [(name.replace("js_", "ts_", 1), code) for name, code in super().exploits(target)]

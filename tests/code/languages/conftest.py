@@ -1,7 +1,9 @@
 """Fixtures of the language layer's Docker tests: one generated run per real project, made once per
 test session (k=1, one task) from a registry CI reaches: a Go module Debian packages with its tests
 (golang-github-pmezard-go-difflib-dev, apt-get download), an npm package whose tarball ships its
-tape tests (minimist@1.2.8) and a crate Debian packages with its integration tests (librust-strsim-dev). Toolchain images are built once per machine (cached by recipe hash)."""
+tape tests (minimist@1.2.8), a crate Debian packages with its integration tests (librust-strsim-dev)
+and a Maven project from its Debian source package (json-simple, `apt-get source`: 56 KB of
+upstream source, JUnit 4). Toolchain images are built once per machine (cached by recipe hash)."""
 
 from __future__ import annotations
 
@@ -12,13 +14,14 @@ import pytest
 GO_PACKAGE = "golang-github-pmezard-go-difflib-dev"
 NPM_PACKAGE = "minimist@1.2.8"
 RUST_PACKAGE = "librust-strsim-dev"
+JAVA_PACKAGE = "json-simple"
 
 
 def _generated(tmp_path_factory: pytest.TempPathFactory, name: str, source: dict) -> object:
     import synth
 
     run = synth.Run.create(tmp_path_factory.mktemp("lang") / name)
-    synth.generate(run, "code", {**source, "n": 1, "k": 1, "timeout": 120, "max_candidates": 12})
+    synth.generate(run, "code", {"n": 1, "k": 1, "timeout": 120, "max_candidates": 12, **source})
     return run
 
 
@@ -41,3 +44,23 @@ def rust_run(tmp_path_factory: pytest.TempPathFactory, base_image: str):
     if shutil.which("apt-get") is None:
         pytest.skip("apt-get is needed to fetch the Debian package of the crate")
     return _generated(tmp_path_factory, "rust", {"debian": RUST_PACKAGE})
+
+
+@pytest.fixture(scope="session")
+def java_run(tmp_path_factory: pytest.TempPathFactory, base_image: str):
+    return _generated(tmp_path_factory, "java", {"debian": JAVA_PACKAGE, "timeout": 300})
+
+
+@pytest.fixture(scope="session")
+def ts_run(tmp_path_factory: pytest.TempPathFactory, base_image: str):
+    """A TypeScript project (node:test tests in .ts, run through tsx that npm installs at
+    environment build) in a git repository made here (lang_projects.TS_PROJECT): synth's own
+    fixture, until a registry package that ships runnable .ts tests is chosen."""
+    import subprocess
+
+    from lang_projects import TS_PROJECT as PROJECT, write
+
+    repo = write(tmp_path_factory.mktemp("tsrepo"), PROJECT)
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@x", "commit", "-q", "-m", "calc"]):
+        subprocess.run(["git", *args], cwd=repo, check=True)
+    return _generated(tmp_path_factory, "ts", {"git": str(repo), "mutate": True})

@@ -1,4 +1,4 @@
-"""Real projects in Docker, end to end: a Go module and a crate from Debian and an npm package become validated
+"""Real projects in Docker, end to end: a Go module, a crate and a Maven project from Debian and an npm package become validated
 mutation tasks (F2P > 0, P2F = 0), the gold passes `synth verify`, the empty patch and every
 exploit control fail on the check they target, and with the static scan off the same exploits
 still fail, on the canary test (the dynamic defence alone)."""
@@ -18,8 +18,12 @@ CONTROLS = {
                    "perturb:js_exit_code_on_exit", "perturb:javascript_config_change"},
     "rust": {"gold", "empty", "perturb:rust_exit0_at_start", "perturb:rust_forged_result_lines",
              "perturb:rust_config_change"},
+    "java": {"gold", "empty", "perturb:java_exit0_at_start", "perturb:java_forged_result_lines",
+             "perturb:java_skip_by_assumption", "perturb:java_config_change"},
+    "typescript": {"gold", "empty", "perturb:ts_exit0_at_start", "perturb:ts_forged_result_lines",
+                   "perturb:ts_exit_code_on_exit", "perturb:typescript_config_change"},
 }
-FIXTURES = {"go": "go_run", "javascript": "js_run", "rust": "rust_run"}
+FIXTURES = {"go": "go_run", "javascript": "js_run", "rust": "rust_run", "java": "java_run", "typescript": "ts_run"}
 
 
 @pytest.fixture(params=list(FIXTURES))
@@ -68,7 +72,7 @@ def _exploit_artifacts(run, name: str):
         if control.endswith("config_change"):
             continue
         found[control] = _run.grading_run(task, lang, diff, test_patch_of(record, run), args["fail_to_pass"],
-                                          args["pass_to_pass"], 120, scan=False)
+                                          args["pass_to_pass"], args["timeout"], scan=False)
     return found
 
 

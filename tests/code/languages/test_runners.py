@@ -219,7 +219,7 @@ def test_each_runner_plugs_into_the_language_runner_interface():
     from synth.verifiers.code import LanguageRunner
 
     found = runners()
-    assert set(found) == {"go-test2json", "tape", "node-test", "cargo-libtest"}
+    assert set(found) == {"go-test2json", "tape", "node-test", "mocha", "cargo-libtest", "maven-surefire"}
     for runner in found.values():
         assert isinstance(runner, LanguageRunner)
     go = found["go-test2json"]
@@ -272,3 +272,33 @@ def test_rust_plan_appends_the_canary_to_each_integration_test_and_filters_by_id
     assert NONCE in plan.files["tests/lib.rs"] and plan.files["tests/lib.rs"].startswith("#[test]\nfn a() {}")
     assert "a synth_canary --exact" in plan.processes[0].command
     assert RUST.is_protected_path("build.rs") and RUST.is_protected_path(".cargo/config.toml")
+
+
+MOCHA_STREAM = f"""1..4
+not ok 1 {CANARY} {NONCE}
+  Error: {CANARY} {NONCE}
+ok 2 parse numbers
+not ok 3 parse booleans
+  AssertionError: expected true
+ok 4 parse strings # SKIP
+# tests 4
+# pass 1
+# fail 2
+"""
+
+
+def test_mocha_tap_stream_reads_one_line_a_test_and_pins_its_configuration():
+    process = Process("test/parse.js", "mocha")
+    judged = judge(to_run(JS, "mocha", [Stream(process, 2, MOCHA_STREAM)], NONCE, command="c", duration=0.1, timed_out=False))
+    assert judged.valid, judged.reason
+    assert judged.results == {"test/parse.js::parse numbers": "passed", "test/parse.js::parse booleans": "failed",
+                              "test/parse.js::parse strings": "skipped", f"synth::{CANARY}": "failed"}
+    plan = JS.plan(["package.json", "test/parse.js"], {}, None, NONCE, {"devDependencies": {"mocha": "^10"}})
+    assert "--no-config --no-package --reporter tap --file ./.synth-canary.cjs test/parse.js" in plan.processes[0].command
+    assert "it('synth-canary" in plan.files[".synth-canary.cjs"]
+
+
+def test_exploit_mocha_exit_zero_is_an_invalid_run():
+    process = Process("test/parse.js", "mocha")
+    assert not judge(to_run(JS, "mocha", [Stream(process, 0, "1..1\nok 1 parse numbers\n")], NONCE, command="c",
+                            duration=0.1, timed_out=False)).valid
