@@ -54,7 +54,9 @@ _PARTICIPLE = {"found", "known", "made", "built", "written", "held", "born", "sp
                "sold", "kept", "led", "run", "set", "spread", "have", "has", "had", "can", "will", "may", "consisting", "including",
                "comprising", "being", "having", "dealing", "relating", "concerning", "involving", "containing", "describing",
                "covering", "featuring", "using", "worn", "consists", "includes", "contains", "refers", "means", "covers", "describes",
-               "involves", "uses", "forms", "makes", "takes", "comprises", "represents", "lies", "runs", "serves", "occurs", "providing", "allowing", "enabling", "giving", "making", "taking", "regarding", "representing", "serving", "spanning"}
+               "involves", "uses", "forms", "makes", "takes", "comprises", "represents", "lies", "runs", "serves", "occurs", "fought", "taught",
+               "brought", "bought", "thought", "sought", "caught", "won", "begun", "drawn", "shown", "flown", "chosen", "driven", "sung",
+               "struck", "sent", "spent", "lost", "told", "meant", "left", "felt", "dug", "hung", "woven", "frozen", "stolen", "providing", "allowing", "enabling", "giving", "making", "taking", "regarding", "representing", "serving", "spanning"}
 _STOP = {"of", "in", "by", "from", "for", "at", "on", "with", "to", "that", "which", "who", "whose", "during", "between", "and",
          "or", "as", "where", "when", "since", "after", "before", "under", "near", "about", "into", "than", "based", "known",
          "used", "located", "made", "called", "named", "written", "directed", "produced", "first", "most", "best", "largest",
@@ -91,6 +93,12 @@ _NOUN_AL = {"capital", "animal", "journal", "manual", "terminal", "signal", "fes
             "survival", "approval", "renewal", "tribal", "epic", "logic", "music", "magic", "topic", "clinic", "graphic", "tactic",
             "critic", "fabric", "lyric", "mosaic", "traffic", "arithmetic", "rhetoric", "panic", "comic", "public", "fiction",
             "classic", "cleric", "picnic", "tonic", "arabic", "plastic", "electronic", "electric"}
+_POSTPOSITIVE = {"native", "endemic", "indigenous", "local", "common", "unique", "peculiar", "adjacent", "equivalent", "similar", "related"}
+"""Adjectives that follow their noun when a complement follows them ('a mushroom native to East Asia')."""
+_EVALUATIVE = {"diverse", "large", "small", "major", "minor", "wide", "broad", "various", "general", "common", "important",
+               "particular", "certain", "new", "old", "great", "main", "single", "whole", "loose", "vast", "distinct", "big", "huge",
+               "significant", "notable", "famous", "key", "basic", "simple", "special", "typical", "usual", "standard"}
+"""Modifiers that say nothing about the kind of thing: 'a diverse group', 'a large number' are as vague as 'a group'."""
 _LISTED = ("Languages", "Religions", "Location")
 _NOT_ITEMS = {"other", "none", "unspecified", "unknown", "note", "note:", "official", "and", "see", "mixed"}
 
@@ -146,7 +154,8 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
                 run.append(w)
             else:
                 run = []
-        while len(run) > 1 and _adjective(run[-1][0]) and run[-1] is words[-1]:
+        while len(run) > 1 and run[-1] is words[-1] and (_adjective(run[-1][0]) or (
+                run[-1][0] in _POSTPOSITIVE and re.match(r"\s+(?:to|in)\b", lead[run[-1][2]:]))):
             run = run[:-1]  # 'a language family indigenous to': the noun before a postpositive adjective
             words = words[: words.index(run[-1]) + 1]
         if not run:
@@ -178,8 +187,27 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
             value = chosen[0][0]
         if len(chosen) == 1 and (head in _VAGUE_HEAD or head in _VAGUE) and not kind_of:
             return None  # 'a tool', 'a service': nothing to search for, nothing that says what is sought
+        if len(chosen) == 2 and chosen[0][0].casefold() in _EVALUATIVE and head in (_VAGUE_HEAD | _VAGUE | _RELATIONAL | _KIND):
+            return None  # 'a diverse group', 'a large number': an evaluative word before a vague noun says no more
         return value.casefold(), verb, kind_of, chosen[0][1], chosen[-1][2]
     return None
+
+
+def broader(text: str, genus: tuple[str, str, bool, int, int] | None) -> tuple[str, str, bool, int, int] | None:
+    """The head noun of a genus of several words, as a genus of its own ('a stringed instrument' -> 'an
+    instrument'), or None: for a one-word genus, a relational one ('the study of computation'), or a head that
+    says too little alone ('a tool', 'a native')."""
+    if genus is None:
+        return None
+    value, verb, kind_of, start, end = genus
+    words = value.split()
+    head = words[-1]
+    if len(words) < 2 or " of " in f" {value} " or len(head) < 4 or not re.fullmatch(r"[a-z]+", head) or _adjective(head) \
+            or head in (_VAGUE_HEAD | _VAGUE | _KIND | _RELATIONAL | {"native", "based", "born"}):
+        return None
+    if text[end - len(head) : end].casefold() != head:
+        return None
+    return head, verb, kind_of, end - len(head), end
 
 
 _LISTING = re.compile(r"\s*(?:1\.\s.*\b2\.\s|see\b|.{0,80}\bmay (?:also )?refer to\b)", re.IGNORECASE | re.DOTALL)
@@ -201,7 +229,8 @@ def qualifier_of(text: str, genus: tuple[str, str, bool, int, int] | None) -> tu
         return None
     before = text[max(0, genus[3] - 60) : genus[3]]
     m = re.search(r"([A-Z][a-z]+)(?:-born)?\s+(?:[a-z-]+\s+){0,2}$", before)
-    if m and _DEMONYM.fullmatch(m.group(1)) and not re.search(r"\b(?:is|was|are|were|a|an|the)\b", before[m.end(1):]):
+    if m and _DEMONYM.fullmatch(m.group(1)) and not re.search(r"\b(?:is|was|are|were|a|an|the)\b", before[m.end(1):]) \
+            and before[m.start(1) - 1 : m.start(1)] not in ("-", "–"):  # 'Indo-Aryan' is not 'Aryan'
         start = genus[3] - len(before) + m.start(1)
         return m.group(1), start, start + len(m.group(1))
     return None
@@ -406,6 +435,8 @@ class Features:
         self.outgoing: list[list[int]] = []
         self._folded: dict[int, str] = {}
         self.genus: list[tuple[str, str, bool, int, int] | None] = []
+        self.broad: list[tuple[str, str, bool, int, int] | None] = []
+        """The genus one level broader again, its head noun alone ('a saltwater fish' -> 'a fish'), where that still says something."""
         self.qualifier: list[tuple[str, int, int] | None] = []
         self.leads: list[str] = []
         self.events: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -413,9 +444,13 @@ class Features:
         self.doc_listed: list[list[tuple[str, str, int, int]]] = []
         self.listed_lines: list[dict[str, str]] = []
         order = corpus.order
+        titles = {d.title for d in corpus.documents} | {d.name for d in corpus.documents}
+        """A name the corpus has an entry for is no nationality ('a Fortran compiler' does not describe it as Fortran)."""
         for i, doc in enumerate(corpus.documents):
             self.genus.append(genus_of(doc.text) or described(doc))
-            self.qualifier.append(qualifier_of(doc.text, genus_of(doc.text)))
+            self.broad.append(broader(doc.text, self.genus[-1]))
+            qualifier = qualifier_of(doc.text, genus_of(doc.text))
+            self.qualifier.append(None if qualifier is not None and qualifier[0] in titles else qualifier)
             self.leads.append(doc.text[:400].casefold())
             events = events_of(doc.text, (doc.name, *doc.aliases))
             self.doc_events.append(events)

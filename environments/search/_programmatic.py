@@ -44,6 +44,10 @@ FAR_RIVALS = 1
 """Other documents that fit the far end's clues among the results that find it."""
 FAR_AMBIGUITY = 3
 """Documents that must fit the far end's own clues, on a corpus of 300 documents or more (it is one of many until the chain singles it out)."""
+OWN_AMBIGUITY = 3
+"""Documents that must fit what the question says about the answer alone, on a corpus of 300 documents or more:
+the answer's own clues never single it out, only the chain does (searching the answer's own clues and taking
+what fits is not enough)."""
 WALK_TRIES = 24
 """Links tried per hop before the walk gives up (dead_end)."""
 
@@ -275,10 +279,13 @@ class Composer:
         the only document that fits, more about the far end until searching its clues finds it."""
         proposals = [self.f.proposals(i, rng, skip_fact=fact, avoid=avoid, surface=self.surface and level == 0)
                      for level, i in enumerate(chain)]
-        clues = [p[: self.breadth] for p in proposals]
-        spare = proposals[0][self.breadth :]
+        need = self.own_ambiguity()
+        clues = [self._loose(chain[0], p[: self.breadth], need) if level == 0 else p[: self.breadth] for level, p in enumerate(proposals)]
+        spare = [c for c in proposals[0][self.breadth :] if c.kind != "genus"]
         answer = chain[0]
         while (found := self.solutions(clues)) != {answer}:
+            while spare and len(self._direct([*clues[0], spare[0]]) or range(self.f.n)) < need:
+                spare.pop(0)  # a clue that would single the answer out alone: the chain must do that
             if not spare:
                 others = sorted(self.corpus.documents[i].title for i in found - {answer})
                 raise Refusal("ambiguous", {"alternatives": len(others), "examples": others[:5]})
@@ -299,6 +306,27 @@ class Composer:
             if self.solutions(clues) != {answer}:
                 raise Refusal("ambiguous", {"reason": "the far end's clues were widened"})
         return clues
+
+    def own_ambiguity(self) -> int:
+        """How many documents must fit what a question says about the answer alone."""
+        return min(OWN_AMBIGUITY, max(1, self.f.n // 100))
+
+    def _loose(self, i: int, own: list[Clue], need: int) -> list[Clue]:
+        """`own` (document `i`'s clues), with clues dropped from the end and the genus broadened to its head noun
+        ('a saltwater fish' -> 'a fish') until at least `need` documents fit them; refused (`answerable_alone`) when
+        even one broad clue singles the entity out."""
+        out = list(own)
+        while out and len(self._direct(out) or range(self.f.n)) < need:
+            if len(out) > 1:
+                out.pop()
+                continue
+            broad = self.f.broad[i]
+            if out[0].kind == "genus" and broad is not None and out[0].p["value"] != broad[0]:
+                value, verb, kind_of, lo, hi = broad
+                out[0] = Clue("genus", (("value", value), ("verb", verb), ("kind_of", kind_of)), span=(lo, hi))
+                continue
+            raise Refusal("answerable_alone", {"clue": out[0].kind, "fits": len(self._direct(out) or ())})
+        return out
 
     def _prompt(self, clues: list[list[Clue]], answer_type: str, answer: Document, fact: str | None) -> str:
         from synth import render
