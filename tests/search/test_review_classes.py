@@ -177,6 +177,8 @@ def test_a_name_the_corpus_has_an_entry_for_or_half_a_compound_is_no_nationality
             _doc("g77", "g77 is a Fortran compiler from the GNU project."),
             _doc("Hindustani", "Hindustani is an Indo-Aryan language spoken in North India."),
             _doc("Bartok", "Bartok was a Hungarian composer and pianist.")]
-    f = Features(build("t", docs))
-    assert f.qualifier[1] is None and f.qualifier[2] is None
-    assert f.qualifier[3] is not None and f.qualifier[3][0] == "Hungarian"
+    corpus = build("t", docs)
+    f = Features(corpus)
+    q = {d.title: f.qualifier[corpus.order[d.id]] for d in docs}
+    assert q["g77"] is None and q["Hindustani"] is None
+    assert q["Bartok"] is not None and q["Bartok"][0] == "Hungarian"
