@@ -42,7 +42,7 @@ TEMPLATE_TRIES = 4
 """Clue draws tried per candidate before its clue sequence counts as a template the run has used."""
 FAR_RIVALS = 1
 """Other documents that fit the far end's clues among the results that find it."""
-FAR_AMBIGUITY = 3
+FAR_AMBIGUITY = 8
 """Documents that must fit the far end's own clues, on a corpus of 300 documents or more (it is one of many until the chain singles it out)."""
 OWN_AMBIGUITY = 3
 """Documents that must fit what the question says about the answer alone, on a corpus of 300 documents or more:
@@ -220,6 +220,8 @@ class Composer:
                 break
         else:
             raise Refusal("duplicate_template", {"clues": [list(k) for k in signature(clues)]})
+        if len(chain) > 1 and self._findable(answer, clues[0]):
+            raise Refusal("answerable_alone", {"reason": "searching the answer's own clues finds it"})
         direct = len(self._direct(clues[0]) or range(self.f.n))
         docs = [self.corpus.documents[i] for i in chain]
         prompt = self._prompt(clues, answer_type, docs[0], fact)
@@ -256,7 +258,9 @@ class Composer:
         when no choice of its clues is both findable and ambiguous (`_far_clues`)."""
         if i not in self._far:
             try:
-                self._far[i] = self._far_clues(i, self.f.proposals(i, random.Random(f"far:{i}")), 0)
+                proposals = self.f.proposals(i, random.Random(f"far:{i}"))
+                broad = [self._broadened(i, c) for c in proposals if c.kind == "genus"]
+                self._far[i] = self._far_clues(i, [*proposals, *(c for c in broad if c not in proposals)], 0)
             except Refusal:
                 self._far[i] = None
         return self._far[i]
@@ -270,7 +274,7 @@ class Composer:
             if len(own) > self.breadth:
                 continue
             fits = self._direct(own) or frozenset()
-            if len(fits) >= min(FAR_AMBIGUITY, max(1, self.f.n // 100)) and self._findable(i, own, fits):
+            if len(fits) >= min(FAR_AMBIGUITY, max(1, self.f.n // 30)) and self._findable(i, own, fits):
                 return own
         raise Refusal("unverifiable_clue", {"subject": f"X{level}", "reason": "no clues both find it by search and leave it one of many"})
 
@@ -280,36 +284,46 @@ class Composer:
         proposals = [self.f.proposals(i, rng, skip_fact=fact, avoid=avoid, surface=self.surface and level == 0)
                      for level, i in enumerate(chain)]
         need = self.own_ambiguity()
-        clues = [self._loose(chain[0], p[: self.breadth], need) if level == 0 else p[: self.breadth] for level, p in enumerate(proposals)]
-        spare = [c for c in proposals[0][self.breadth :] if c.kind != "genus"]
+        last = len(chain) - 1
+        clues = [self._loose(chain[0], p[: self.breadth], need) if level == 0 else [] for level, p in enumerate(proposals)]
+        if last:
+            far = self.far_clues(chain[-1])
+            if far is None:
+                raise Refusal("unverifiable_clue", {"subject": f"X{last}", "reason": "no clues both find it by search and leave it one of many"})
+            clues[-1] = list(far)
+        # the answer gains clues first, then the entities between it and the far end, until only the answer fits
+        spare = [(0, c) for c in proposals[0] if c.kind != "genus" and c not in clues[0]]
+        spare += [(level, self._broadened(chain[level], c)) for level in range(1, last) for c in proposals[level]]
         answer = chain[0]
         while (found := self.solutions(clues)) != {answer}:
-            while spare and len(self._direct([*clues[0], spare[0]]) or range(self.f.n)) < need:
+            while spare and spare[0][0] == 0 and len(self._direct([*clues[0], spare[0][1]]) or range(self.f.n)) < need:
                 spare.pop(0)  # a clue that would single the answer out alone: the chain must do that
             if not spare:
                 others = sorted(self.corpus.documents[i].title for i in found - {answer})
                 raise Refusal("ambiguous", {"alternatives": len(others), "examples": others[:5]})
-            clues[0].append(spare.pop(0))
+            level, clue = spare.pop(0)
+            clues[level].append(clue)
         # a clue that the walk makes redundant goes again: the hops should be needed
-        for clue in list(reversed(clues[0])):
-            if len(self._direct(clues[0]) or ()) > 1 or len(clues[0]) == 1 or clue.kind in ("category", "genus"):
-                break  # the genus stays: it says what is sought, and a searcher searches with it
-            trial = [c for c in clues[0] if c != clue]
-            if self.solutions([trial, *clues[1:]]) == {answer}:
-                clues[0] = trial
-        if len(chain) > 1:
-            far = self.far_clues(chain[-1])
-            if far is None:
-                raise Refusal("unverifiable_clue", {"subject": f"X{len(chain) - 1}",
-                                                    "reason": "no clues both find it by search and leave it one of many"})
-            clues[-1] = far
-            if self.solutions(clues) != {answer}:
-                raise Refusal("ambiguous", {"reason": "the far end's clues were widened"})
+        for level in range(last - 1, -1, -1):
+            for clue in list(reversed(clues[level])):
+                if level == 0 and (len(clues[0]) == 1 or clue.kind in ("category", "genus")):
+                    break  # the genus stays: it says what is sought, and a searcher searches with it
+                trial = [c for c in clues[level] if c != clue]
+                if self.solutions([*clues[:level], trial, *clues[level + 1 :]]) == {answer}:
+                    clues[level] = trial
         return clues
 
     def own_ambiguity(self) -> int:
         """How many documents must fit what a question says about the answer alone."""
         return min(OWN_AMBIGUITY, max(1, self.f.n // 100))
+
+    def _broadened(self, i: int, clue: Clue) -> Clue:
+        """A genus clue about document `i` one level broader ('a proprietary compiler' -> 'a compiler') where its head says something."""
+        broad = self.f.broad[i]
+        if clue.kind != "genus" or broad is None:
+            return clue
+        value, verb, kind_of, lo, hi = broad
+        return Clue("genus", (("value", value), ("verb", verb), ("kind_of", kind_of)), span=(lo, hi))
 
     def _loose(self, i: int, own: list[Clue], need: int) -> list[Clue]:
         """`own` (document `i`'s clues), with clues dropped from the end and the genus broadened to its head noun
