@@ -96,25 +96,7 @@ class Searcher:
         top = max(scores.values(), default=0)
         return [d for d in docs if scores[d] == top]
 
-    def names_in(self, doc: str, limit: int = 40) -> list[str]:
-        """The capitalised names a reader sees in a document, in order (what it could name)."""
-        text = self._text(doc)
-        found = re.findall(r"\b[A-Z][\w'’.-]*(?:\s+(?:of|the|de|von|and|on|in)?\s*[A-Z][\w'’.-]*)*", text)
-        own = self.ws.corpus.by_id[doc].title.casefold()
-        return [n for n in dict.fromkeys(x.strip(" .") for x in found) if n.casefold() != own and len(n) > 2][:limit]
-
-    def named_by(self, known: str, words: str) -> list[str]:
-        """Documents that `known` names: each name read in it searched (with the level's clue words), kept when the
-        hit's title is that name."""
-        out = []
-        for name in self.names_in(known):
-            for hit in self._search(f"{name} {words}".strip(), 3):
-                title = re.sub(r"\s*\([^)]*\)\s*$", "", self.ws.corpus.by_id[hit].title).casefold()
-                if title == name.casefold() and hit not in out and hit != known:
-                    out.append(hit)
-        return out
-
-    def solve(self, clues: list[dict[str, Any]], links: list[dict[str, str]] | None = None) -> str | None:
+    def solve(self, clues: list[dict[str, Any]]) -> str | None:
         """The title the searcher submits, or None when it found nothing.
 
         From the farthest entity described, it walks back one level at a time: the documents that name a
@@ -123,9 +105,6 @@ class Searcher:
         At the answer it also tries the shortcut a person tries first, searching the answer's own clues: a
         document found so competes with those the walk reached, and wins ties only if it names a candidate."""
         depth = max((int(c["subject"][1:]) for c in clues if c["subject"] != "answer"), default=0)
-        depth = max([depth, *(int(s[1:]) for link in links or [] for s in link.values() if s != "answer")])
-        backward = {link["target"] for link in links or [] if link["source"] != "answer"
-                    and (link["target"] == "answer" or int(link["target"][1:]) < int(link["source"][1:]))}
         levels = ["answer", *[f"X{i}" for i in range(1, depth + 1)]]
         own = {s: [c for c in clues if c["subject"] == s] for s in levels}
         far = next((s for s in reversed(levels) if own[s]), "answer")
@@ -138,9 +117,6 @@ class Searcher:
             names = {known: re.sub(r"\s*\([^)]*\)\s*$", "", self.ws.corpus.by_id[known].title) for known in candidates[: self.beam]}
             words = " ".join(self.words(c) for c in own[level])
             for known, name in names.items():
-                if level in backward:  # the known entity's document names this one: read it, search each name it gives
-                    nxt += [hit for hit in self.named_by(known, words) if hit not in nxt]
-                    continue
                 for query in dict.fromkeys([f"{name} {words}".strip(), name]):
                     for hit in self._search(query):
                         if hit not in nxt and hit != known and self._find(hit, name):
@@ -149,11 +125,7 @@ class Searcher:
                 direct = [w for w in (self.words(c) for c in own[level]) if w]
                 for query in dict.fromkeys([" ".join(direct), *direct]):
                     nxt += [hit for hit in self._search(query) if hit not in nxt]
-                if level in backward:
-                    linked = {d for d in nxt if any(d != k and self._find(k, re.sub(r"\s*\([^)]*\)\s*$", "", self.ws.corpus.by_id[d].title))
-                                                    for k in names)}
-                else:
-                    linked = {d for d in nxt if any(d != k and self._find(d, n) for k, n in names.items())}
+                linked = {d for d in nxt if any(d != k and self._find(d, n) for k, n in names.items())}
                 scores = {d: 2 * sum(self.check(d, c) for c in own[level]) + (d in linked) for d in nxt}
                 top = max(scores.values(), default=0)
                 candidates = [d for d in nxt if scores[d] == top]
@@ -174,7 +146,7 @@ def solve_rate(run: Any) -> tuple[int, int]:
             continue
         corpus = corpus_of(record, run)
         ws = Workspace(corpus, prepared_index(corpus, "bm25"))
-        got = Searcher(ws).solve(record.task.metadata["clues"], record.task.metadata.get("links"))
+        got = Searcher(ws).solve(record.task.metadata["clues"])
         args = record.verifier.args
         total += 1
         solved += got is not None and name_matches(got, [args["answer"], *args.get("aliases", [])]) is not None
