@@ -434,6 +434,7 @@ class Features:
         self.incoming: list[list[int]] = [[] for _ in corpus.documents]
         self.outgoing: list[list[int]] = []
         self._folded: dict[int, str] = {}
+        self._lead_words: dict[str, set[int]] | None = None
         self.genus: list[tuple[str, str, bool, int, int] | None] = []
         self.broad: list[tuple[str, str, bool, int, int] | None] = []
         """The genus one level broader again, its head noun alone ('a saltwater fish' -> 'a fish'), where that still says something."""
@@ -507,12 +508,10 @@ class Features:
             for year in range(p["lo"], p["hi"] + 1):
                 found |= self.years.get(year, set())
             return frozenset(found)
-        if clue.kind == "genus":
-            pattern = re.compile(rf"(?<!\w){re.escape(p['value'])}(?!\w)")
-            return frozenset(i for i, lead in enumerate(self.leads) if p["value"] in lead and pattern.search(lead))
-        if clue.kind == "qualifier":
-            pattern = re.compile(rf"(?<!\w){re.escape(p['value'].casefold())}(?!\w)")
-            return frozenset(i for i, lead in enumerate(self.leads) if pattern.search(lead))
+        if clue.kind in ("genus", "qualifier"):
+            value = p["value"].casefold()
+            pattern = re.compile(rf"(?<!\w){re.escape(value)}(?!\w)")
+            return frozenset(i for i in self._lead_candidates(value) if pattern.search(self.leads[i]))
         if clue.kind == "listed":
             pattern = re.compile(rf"(?<!\w){re.escape(p['value'].casefold())}(?!\w)")
             return frozenset(i for i, lines in enumerate(self.listed_lines) if pattern.search(lines.get(p["label"], "")))
@@ -527,6 +526,22 @@ class Features:
             hi = bisect_right(values, (p["hi"], self.n))
             return frozenset(i for _, i in values[lo:hi])
         raise ValueError(f"unknown clue kind {clue.kind}")
+
+    def _lead_candidates(self, value: str) -> set[int] | range:
+        """The documents whose lead holds every word of `value` (a superset of those holding the phrase: a
+        whole-word phrase is made of whole words), from an index of the leads' words built on first use."""
+        if self._lead_words is None:
+            self._lead_words = defaultdict(set)
+            for i, lead in enumerate(self.leads):
+                for word in set(re.findall(r"\w+", lead)):
+                    self._lead_words[word].add(i)
+        words = sorted(set(re.findall(r"\w+", value)), key=lambda w: len(self._lead_words.get(w, ())))  # type: ignore[union-attr]
+        if not words:
+            return range(self.n)
+        found = set(self._lead_words.get(words[0], ()))  # type: ignore[union-attr]
+        for word in words[1:]:
+            found &= self._lead_words.get(word, set())  # type: ignore[union-attr]
+        return sorted(found)
 
     def linking_to(self, targets: frozenset[int]) -> frozenset[int]:
         """Documents that link to any of `targets`."""
