@@ -49,6 +49,8 @@ OWN_AMBIGUITY = 3
 the answer's own clues never single it out, only the chain does (searching the answer's own clues and taking
 what fits is not enough)."""
 WALK_TRIES = 24
+START_TRIES = 8
+"""Starting documents a candidate draws before it is a dead end."""
 """Links tried per hop before the walk gives up (dead_end)."""
 
 SYSTEM_PROMPT = (
@@ -168,19 +170,30 @@ class Composer:
 
     def _walk(self, start: int, rng: random.Random) -> list[int]:
         """`hops` steps along links from `start`: specific targets first (a hub names nothing), each
-        one a step the tools can retrace, and one that can go on while hops remain."""
-        chain = [start]
-        for hop in range(self.hops):
+        one a step the tools can retrace, the last one to a document that can be the far end. A step that
+        leads nowhere is taken back and the next one tried (at most WALK_TRIES per hop)."""
+        deepest = [0]
+
+        def extend(chain: list[int]) -> list[int] | None:
+            hop = len(chain) - 1
+            deepest[0] = max(deepest[0], hop)
+            if hop == self.hops:
+                return chain
             options = [t for t in self.f.outgoing[chain[-1]] if t not in chain]
             rng.shuffle(options)
             options.sort(key=lambda t: len(self.f.incoming[t]) > SPECIFIC)
             last = hop == self.hops - 1
-            step = next((t for t in options[:WALK_TRIES]
-                         if (last or any(u not in chain for u in self.f.outgoing[t])) and self._reachable(chain[-1], t)
-                         and (not last or self.far_clues(t) is not None)), None)
-            if step is None:
-                raise Refusal("dead_end", {"hops_walked": len(chain) - 1})
-            chain.append(step)
+            for t in options[:WALK_TRIES]:
+                if (last or any(u not in chain for u in self.f.outgoing[t])) and self._reachable(chain[-1], t) \
+                        and (not last or self.far_clues(t) is not None):
+                    found = extend([*chain, t])
+                    if found is not None:
+                        return found
+            return None
+
+        chain = extend([start])
+        if chain is None:
+            raise Refusal("dead_end", {"hops_walked": deepest[0]})
         return chain
 
     # -- uniqueness ----------------------------------------------------------------------------
@@ -211,7 +224,13 @@ class Composer:
         pool = self._pool(fact)
         if not pool:
             raise Refusal("no_candidates", {"fact": fact})
-        chain = self._walk(rng.choice(pool), rng)
+        for attempt in range(START_TRIES):  # a start with no walk is drawn again (the draws are the candidate's own)
+            try:
+                chain = self._walk(rng.choice(pool), rng)
+                break
+            except Refusal:
+                if attempt == START_TRIES - 1:
+                    raise
         avoid = tuple(n for i in chain for n in (self.corpus.documents[i].name, *self.corpus.documents[i].aliases))
         answer = chain[0]
         for attempt in range(TEMPLATE_TRIES):
@@ -220,8 +239,9 @@ class Composer:
                 break
         else:
             raise Refusal("duplicate_template", {"clues": [list(k) for k in signature(clues)]})
-        if len(chain) > 1 and self._findable(answer, clues[0]):
-            raise Refusal("answerable_alone", {"reason": "searching the answer's own clues finds it"})
+        k = min(GOLD_TOP_K, self.f.n // 20)  # at most a twentieth of the corpus (a few dozen documents have no room for it)
+        if len(chain) > 1 and self.f.n >= 100 and self._findable(answer, clues[0], k=k):
+            raise Refusal("answerable_alone", {"reason": "searching the answer's own clues finds it", "k": k})
         direct = len(self._direct(clues[0]) or range(self.f.n))
         docs = [self.corpus.documents[i] for i in chain]
         prompt = self._prompt(clues, answer_type, docs[0], fact)
@@ -239,7 +259,7 @@ class Composer:
                      facts={"direct_candidates": direct, "hops_needed": direct > 1, "fact": fact},
                      signature=signature(clues))
 
-    def _findable(self, i: int, own: list[Clue], fits: frozenset[int] | None = None) -> bool:
+    def _findable(self, i: int, own: list[Clue], fits: frozenset[int] | None = None, k: int = GOLD_TOP_K) -> bool:
         """Whether searching the words of `own` (all together, or one clue's) finds document `i` in the top 10;
         with `fits`, among at least FAR_RIVALS other results that fit the same clues (the search alone does
         not single it out)."""
@@ -247,7 +267,7 @@ class Composer:
         for query in dict.fromkeys([" ".join(words), *words]):
             if not query:
                 continue
-            hits = [h.doc for h in self.index.search(query, GOLD_TOP_K, self.mode)]
+            hits = [h.doc for h in self.index.search(query, k, self.mode)]
             rivals = FAR_RIVALS if self.f.n >= 100 else 0  # a corpus of a few dozen documents has no room for rivals
             if i in hits and (fits is None or sum(1 for h in hits if h in fits and h != i) >= rivals):
                 return True
