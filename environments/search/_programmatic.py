@@ -43,7 +43,8 @@ TEMPLATE_TRIES = 4
 FAR_RIVALS = 1
 """Other documents that fit the far end's clues among the results that find it."""
 FAR_AMBIGUITY = 8
-"""Documents that must fit the far end's own clues, on a corpus of 300 documents or more (it is one of many until the chain singles it out)."""
+"""Documents that must fit the far end's own clues, at most a thirtieth of the corpus (it is one of many until the chain
+singles it out: a searcher that starts there has that many places to start from)."""
 OWN_AMBIGUITY = 3
 """Documents that must fit what the question says about the answer alone, on a corpus of 300 documents or more:
 the answer's own clues never single it out, only the chain does (searching the answer's own clues and taking
@@ -314,6 +315,7 @@ class Composer:
         # the answer gains clues first, then the entities between it and the far end, until only the answer fits
         spare = [(0, c) for c in proposals[0] if c.kind != "genus" and c not in clues[0]]
         spare += [(level, self._broadened(chain[level], c)) for level in range(1, last) for c in proposals[level]]
+        spare += [(level, c) for level in range(1, last) for c in proposals[level] if (level, c) not in spare]
         answer = chain[0]
         while (found := self.solutions(clues)) != {answer}:
             while spare and spare[0][0] == 0 and len(self._direct([*clues[0], spare[0][1]]) or range(self.f.n)) < need:
