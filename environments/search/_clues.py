@@ -103,7 +103,16 @@ _LISTED = ("Languages", "Religions", "Location")
 _NOT_ITEMS = {"other", "none", "unspecified", "unknown", "note", "note:", "official", "and", "see", "mixed"}
 
 
+_NOUN_ARY = {"library", "dictionary", "boundary", "secretary", "anniversary", "missionary", "commentary", "summary", "salary",
+             "glossary", "sanctuary", "diary", "granary", "aviary", "itinerary", "vocabulary", "capillary", "luminary", "emissary",
+             "adversary", "mercenary", "visionary", "dignitary", "functionary", "notary", "estuary", "obituary", "seminary",
+             "documentary", "beneficiary", "military", "revolutionary", "secondary", "primary", "dromedary", "apothecary",
+             "rosary", "bestiary", "breviary", "formulary", "reliquary", "cemetery", "monastery", "artery", "battery", "lottery"}
+
+
 def _adjective(word: str) -> bool:
+    if word.endswith("ary") and len(word) > 5:  # 'a literary and religious figure': 'literary' is no kind of thing
+        return word not in _NOUN_ARY
     return bool(_ADJECTIVE.search(word)) and word not in _NOUN_AL and not word.endswith(("eed", "ied"))
 
 
@@ -193,6 +202,12 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
     return None
 
 
+_SENSES = {"system", "program", "process", "object", "organisation", "organization", "protocol", "standard", "format", "language",
+           "software", "library", "interface", "engine", "network", "model", "code", "board", "bank", "cell", "court", "party"}
+"""Heads that alone name several kinds of thing ('a library': books or code; 'a language': spoken or programmed): a genus is
+not broadened to them (the reading of 60 questions counts 'X1 is a library' as vague)."""
+
+
 def broader(text: str, genus: tuple[str, str, bool, int, int] | None) -> tuple[str, str, bool, int, int] | None:
     """The head noun of a genus of several words, as a genus of its own ('a stringed instrument' -> 'an
     instrument'), or None: for a one-word genus, a relational one ('the study of computation'), or a head that
@@ -203,7 +218,7 @@ def broader(text: str, genus: tuple[str, str, bool, int, int] | None) -> tuple[s
     words = value.split()
     head = words[-1]
     if len(words) < 2 or " of " in f" {value} " or len(head) < 4 or not re.fullmatch(r"[a-z]+", head) or _adjective(head) \
-            or head in (_VAGUE_HEAD | _VAGUE | _KIND | _RELATIONAL | {"native", "based", "born"}):
+            or head in (_VAGUE_HEAD | _VAGUE | _KIND | _RELATIONAL | _SENSES | {"native", "based", "born"}):
         return None
     if text[end - len(head) : end].casefold() != head:
         return None
