@@ -218,6 +218,7 @@ def broader(text: str, genus: tuple[str, str, bool, int, int] | None) -> tuple[s
     words = value.split()
     head = words[-1]
     if len(words) < 2 or " of " in f" {value} " or len(head) < 4 or not re.fullmatch(r"[a-z]+", head) or _adjective(head) \
+            or re.search(r"(?:ing|[^sui]s)$", head) \
             or head in (_VAGUE_HEAD | _VAGUE | _KIND | _RELATIONAL | _SENSES | {"native", "based", "born"}):
         return None
     if text[end - len(head) : end].casefold() != head:
