@@ -237,10 +237,11 @@ def main() -> None:
                           f"({grown / size:.1f}x the document)")
             if args.quality is not None:
                 rows = bench_quality(args.quality or ["wiki", "factbook", "dictionary", "docs"], Path(tmp))
-                print(f"\n{'corpus':12} {'kept/cand':>10} {'yield':>6} {'checkable':>9} {'by search':>9} {'surface-only':>12} "
+                print(f"\n{'corpus':12} {'kept/cand':>10} {'yield':>6} {'kept/s':>7} {'checkable':>9} {'by search':>9} {'surface-only':>12} "
                       f"{'searcher':>9}")
                 for r in rows:
                     print(f"{Path(r['corpus']).name[:12]:12} {r['kept']:>4}/{r['candidates']:<5} {r['kept'] / max(1, r['candidates']):6.1%} "
+                          f"{r['kept'] / r['seconds']:7.1f} "
                           f"{r['checkable']:9.0%} {r['found_by_search']:9.0%} {r['surface_only']:12.0%} "
                           f"{r['solved']:>3}/{r['entity']:<3} ({r['solved'] / max(1, r['entity']):.0%})")
                     print(f"{'':12} rejections by gate: {r['funnel']}")

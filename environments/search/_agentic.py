@@ -505,8 +505,10 @@ class AgenticGenerator(CorpusGenerator):
             self._shown(verdict, [answer_doc.id], "ground_truth", p)
         for candidate in dict.fromkeys(wrong):
             for p in range(s.verify_passes):
-                prompt = (f"Question: {draft.prompt}\nCandidate answer: {candidate}\nDoes this candidate satisfy every clue of the "
-                          "question? Check with the tools, then call judge(verdict='yes' or 'no').")
+                prompt = (f"Question: {draft.prompt}\nCandidate answer: {candidate}\nThe question's answer: {args['answer']}\nDoes "
+                          "this candidate satisfy every clue of the question, or is it another name of the question's answer (a former, "
+                          "local or other-language name, a spelling variant)? Either way say yes: an answer in other words must "
+                          "not count as wrong. Check with the tools, then call judge(verdict='yes' or 'no').")
                 verdict = await self._episode("verifier", verifier, prompt, judgment, index, 2000 * round_ + p, audit)
                 if isinstance(verdict.submission, dict) and verdict.submission.get("verdict") == "yes":
                     raise Refusal("ambiguous:candidate_satisfies_clues", {"candidate": candidate})

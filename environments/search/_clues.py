@@ -54,7 +54,9 @@ _PARTICIPLE = {"found", "known", "made", "built", "written", "held", "born", "sp
                "sold", "kept", "led", "run", "set", "spread", "have", "has", "had", "can", "will", "may", "consisting", "including",
                "comprising", "being", "having", "dealing", "relating", "concerning", "involving", "containing", "describing",
                "covering", "featuring", "using", "worn", "consists", "includes", "contains", "refers", "means", "covers", "describes",
-               "involves", "uses", "forms", "makes", "takes", "comprises", "represents", "lies", "runs", "serves", "occurs", "providing", "allowing", "enabling", "giving", "making", "taking", "regarding", "representing", "serving", "spanning"}
+               "involves", "uses", "forms", "makes", "takes", "comprises", "represents", "lies", "runs", "serves", "occurs", "fought", "taught",
+               "brought", "bought", "thought", "sought", "caught", "won", "begun", "drawn", "shown", "flown", "chosen", "driven", "sung",
+               "struck", "sent", "spent", "lost", "told", "meant", "left", "felt", "dug", "hung", "woven", "frozen", "stolen", "providing", "allowing", "enabling", "giving", "making", "taking", "regarding", "representing", "serving", "spanning"}
 _STOP = {"of", "in", "by", "from", "for", "at", "on", "with", "to", "that", "which", "who", "whose", "during", "between", "and",
          "or", "as", "where", "when", "since", "after", "before", "under", "near", "about", "into", "than", "based", "known",
          "used", "located", "made", "called", "named", "written", "directed", "produced", "first", "most", "best", "largest",
@@ -91,11 +93,26 @@ _NOUN_AL = {"capital", "animal", "journal", "manual", "terminal", "signal", "fes
             "survival", "approval", "renewal", "tribal", "epic", "logic", "music", "magic", "topic", "clinic", "graphic", "tactic",
             "critic", "fabric", "lyric", "mosaic", "traffic", "arithmetic", "rhetoric", "panic", "comic", "public", "fiction",
             "classic", "cleric", "picnic", "tonic", "arabic", "plastic", "electronic", "electric"}
+_POSTPOSITIVE = {"native", "endemic", "indigenous", "local", "common", "unique", "peculiar", "adjacent", "equivalent", "similar", "related"}
+"""Adjectives that follow their noun when a complement follows them ('a mushroom native to East Asia')."""
+_EVALUATIVE = {"diverse", "large", "small", "major", "minor", "wide", "broad", "various", "general", "common", "important",
+               "particular", "certain", "new", "old", "great", "main", "single", "whole", "loose", "vast", "distinct", "big", "huge",
+               "significant", "notable", "famous", "key", "basic", "simple", "special", "typical", "usual", "standard"}
+"""Modifiers that say nothing about the kind of thing: 'a diverse group', 'a large number' are as vague as 'a group'."""
 _LISTED = ("Languages", "Religions", "Location")
 _NOT_ITEMS = {"other", "none", "unspecified", "unknown", "note", "note:", "official", "and", "see", "mixed"}
 
 
+_NOUN_ARY = {"library", "dictionary", "boundary", "secretary", "anniversary", "missionary", "commentary", "summary", "salary",
+             "glossary", "sanctuary", "diary", "granary", "aviary", "itinerary", "vocabulary", "capillary", "luminary", "emissary",
+             "adversary", "mercenary", "visionary", "dignitary", "functionary", "notary", "estuary", "obituary", "seminary",
+             "documentary", "beneficiary", "military", "revolutionary", "secondary", "primary", "dromedary", "apothecary",
+             "rosary", "bestiary", "breviary", "formulary", "reliquary", "cemetery", "monastery", "artery", "battery", "lottery"}
+
+
 def _adjective(word: str) -> bool:
+    if word.endswith("ary") and len(word) > 5:  # 'a literary and religious figure': 'literary' is no kind of thing
+        return word not in _NOUN_ARY
     return bool(_ADJECTIVE.search(word)) and word not in _NOUN_AL and not word.endswith(("eed", "ied"))
 
 
@@ -146,7 +163,8 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
                 run.append(w)
             else:
                 run = []
-        while len(run) > 1 and _adjective(run[-1][0]) and run[-1] is words[-1]:
+        while len(run) > 1 and run[-1] is words[-1] and (_adjective(run[-1][0]) or (
+                run[-1][0] in _POSTPOSITIVE and re.match(r"\s+(?:to|in)\b", lead[run[-1][2]:]))):
             run = run[:-1]  # 'a language family indigenous to': the noun before a postpositive adjective
             words = words[: words.index(run[-1]) + 1]
         if not run:
@@ -178,8 +196,34 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
             value = chosen[0][0]
         if len(chosen) == 1 and (head in _VAGUE_HEAD or head in _VAGUE) and not kind_of:
             return None  # 'a tool', 'a service': nothing to search for, nothing that says what is sought
+        if len(chosen) == 2 and chosen[0][0].casefold() in _EVALUATIVE and head in (_VAGUE_HEAD | _VAGUE | _RELATIONAL | _KIND):
+            return None  # 'a diverse group', 'a large number': an evaluative word before a vague noun says no more
         return value.casefold(), verb, kind_of, chosen[0][1], chosen[-1][2]
     return None
+
+
+_SENSES = {"system", "program", "process", "object", "organisation", "organization", "protocol", "standard", "format", "language",
+           "software", "library", "interface", "engine", "network", "model", "code", "board", "bank", "cell", "court", "party"}
+"""Heads that alone name several kinds of thing ('a library': books or code; 'a language': spoken or programmed): a genus is
+not broadened to them (the reading of 60 questions counts 'X1 is a library' as vague)."""
+
+
+def broader(text: str, genus: tuple[str, str, bool, int, int] | None) -> tuple[str, str, bool, int, int] | None:
+    """The head noun of a genus of several words, as a genus of its own ('a stringed instrument' -> 'an
+    instrument'), or None: for a one-word genus, a relational one ('the study of computation'), or a head that
+    says too little alone ('a tool', 'a native')."""
+    if genus is None:
+        return None
+    value, verb, kind_of, start, end = genus
+    words = value.split()
+    head = words[-1]
+    if len(words) < 2 or " of " in f" {value} " or len(head) < 4 or not re.fullmatch(r"[a-z]+", head) or _adjective(head) \
+            or re.search(r"(?:ing|[^sui]s)$", head) \
+            or head in (_VAGUE_HEAD | _VAGUE | _KIND | _RELATIONAL | _SENSES | {"native", "based", "born"}):
+        return None
+    if text[end - len(head) : end].casefold() != head:
+        return None
+    return head, verb, kind_of, end - len(head), end
 
 
 _LISTING = re.compile(r"\s*(?:1\.\s.*\b2\.\s|see\b|.{0,80}\bmay (?:also )?refer to\b)", re.IGNORECASE | re.DOTALL)
@@ -201,7 +245,8 @@ def qualifier_of(text: str, genus: tuple[str, str, bool, int, int] | None) -> tu
         return None
     before = text[max(0, genus[3] - 60) : genus[3]]
     m = re.search(r"([A-Z][a-z]+)(?:-born)?\s+(?:[a-z-]+\s+){0,2}$", before)
-    if m and _DEMONYM.fullmatch(m.group(1)) and not re.search(r"\b(?:is|was|are|were|a|an|the)\b", before[m.end(1):]):
+    if m and _DEMONYM.fullmatch(m.group(1)) and not re.search(r"\b(?:is|was|are|were|a|an|the)\b", before[m.end(1):]) \
+            and before[m.start(1) - 1 : m.start(1)] not in ("-", "–"):  # 'Indo-Aryan' is not 'Aryan'
         start = genus[3] - len(before) + m.start(1)
         return m.group(1), start, start + len(m.group(1))
     return None
@@ -405,7 +450,10 @@ class Features:
         self.incoming: list[list[int]] = [[] for _ in corpus.documents]
         self.outgoing: list[list[int]] = []
         self._folded: dict[int, str] = {}
+        self._lead_words: dict[str, set[int]] | None = None
         self.genus: list[tuple[str, str, bool, int, int] | None] = []
+        self.broad: list[tuple[str, str, bool, int, int] | None] = []
+        """The genus one level broader again, its head noun alone ('a saltwater fish' -> 'a fish'), where that still says something."""
         self.qualifier: list[tuple[str, int, int] | None] = []
         self.leads: list[str] = []
         self.events: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -413,9 +461,13 @@ class Features:
         self.doc_listed: list[list[tuple[str, str, int, int]]] = []
         self.listed_lines: list[dict[str, str]] = []
         order = corpus.order
+        titles = {d.title for d in corpus.documents} | {d.name for d in corpus.documents}
+        """A name the corpus has an entry for is no nationality ('a Fortran compiler' does not describe it as Fortran)."""
         for i, doc in enumerate(corpus.documents):
             self.genus.append(genus_of(doc.text) or described(doc))
-            self.qualifier.append(qualifier_of(doc.text, genus_of(doc.text)))
+            self.broad.append(broader(doc.text, self.genus[-1]))
+            qualifier = qualifier_of(doc.text, genus_of(doc.text))
+            self.qualifier.append(None if qualifier is not None and qualifier[0] in titles else qualifier)
             self.leads.append(doc.text[:400].casefold())
             events = events_of(doc.text, (doc.name, *doc.aliases))
             self.doc_events.append(events)
@@ -472,12 +524,10 @@ class Features:
             for year in range(p["lo"], p["hi"] + 1):
                 found |= self.years.get(year, set())
             return frozenset(found)
-        if clue.kind == "genus":
-            pattern = re.compile(rf"(?<!\w){re.escape(p['value'])}(?!\w)")
-            return frozenset(i for i, lead in enumerate(self.leads) if p["value"] in lead and pattern.search(lead))
-        if clue.kind == "qualifier":
-            pattern = re.compile(rf"(?<!\w){re.escape(p['value'].casefold())}(?!\w)")
-            return frozenset(i for i, lead in enumerate(self.leads) if pattern.search(lead))
+        if clue.kind in ("genus", "qualifier"):
+            value = p["value"].casefold()
+            pattern = re.compile(rf"(?<!\w){re.escape(value)}(?!\w)")
+            return frozenset(i for i in self._lead_candidates(value) if pattern.search(self.leads[i]))
         if clue.kind == "listed":
             pattern = re.compile(rf"(?<!\w){re.escape(p['value'].casefold())}(?!\w)")
             return frozenset(i for i, lines in enumerate(self.listed_lines) if pattern.search(lines.get(p["label"], "")))
@@ -492,6 +542,22 @@ class Features:
             hi = bisect_right(values, (p["hi"], self.n))
             return frozenset(i for _, i in values[lo:hi])
         raise ValueError(f"unknown clue kind {clue.kind}")
+
+    def _lead_candidates(self, value: str) -> set[int] | range:
+        """The documents whose lead holds every word of `value` (a superset of those holding the phrase: a
+        whole-word phrase is made of whole words), from an index of the leads' words built on first use."""
+        if self._lead_words is None:
+            self._lead_words = defaultdict(set)
+            for i, lead in enumerate(self.leads):
+                for word in set(re.findall(r"\w+", lead)):
+                    self._lead_words[word].add(i)
+        words = sorted(set(re.findall(r"\w+", value)), key=lambda w: len(self._lead_words.get(w, ())))  # type: ignore[union-attr]
+        if not words:
+            return range(self.n)
+        found = set(self._lead_words.get(words[0], ()))  # type: ignore[union-attr]
+        for word in words[1:]:
+            found &= self._lead_words.get(word, set())  # type: ignore[union-attr]
+        return sorted(found)
 
     def linking_to(self, targets: frozenset[int]) -> frozenset[int]:
         """Documents that link to any of `targets`."""

@@ -138,6 +138,9 @@ class CorpusGenerator(Generator):
         self.corpus = load_source(settings.corpus)
         self.index = prepared_index(self.corpus, settings.retriever)
         self.used = used_answers(run)
+        for other in settings.avoid_answers_of:  # another run's answers count as used (any answer type)
+            self.used |= {(doc, kind) for doc, _ in used_answers(Run.open(other))
+                          for kind in ("entity", "number", "date", "text")}
         self.signatures = used_signatures(run)
         self._corpus_ref: AssetRef | None = None
 

@@ -42,9 +42,16 @@ TEMPLATE_TRIES = 4
 """Clue draws tried per candidate before its clue sequence counts as a template the run has used."""
 FAR_RIVALS = 1
 """Other documents that fit the far end's clues among the results that find it."""
-FAR_AMBIGUITY = 3
-"""Documents that must fit the far end's own clues, on a corpus of 300 documents or more (it is one of many until the chain singles it out)."""
+FAR_AMBIGUITY = 8
+"""Documents that must fit the far end's own clues, at most a thirtieth of the corpus (it is one of many until the chain
+singles it out: a searcher that starts there has that many places to start from)."""
+OWN_AMBIGUITY = 3
+"""Documents that must fit what the question says about the answer alone, on a corpus of 300 documents or more:
+the answer's own clues never single it out, only the chain does (searching the answer's own clues and taking
+what fits is not enough)."""
 WALK_TRIES = 24
+START_TRIES = 8
+"""Starting documents a candidate draws before it is a dead end."""
 """Links tried per hop before the walk gives up (dead_end)."""
 
 SYSTEM_PROMPT = (
@@ -164,19 +171,30 @@ class Composer:
 
     def _walk(self, start: int, rng: random.Random) -> list[int]:
         """`hops` steps along links from `start`: specific targets first (a hub names nothing), each
-        one a step the tools can retrace, and one that can go on while hops remain."""
-        chain = [start]
-        for hop in range(self.hops):
+        one a step the tools can retrace, the last one to a document that can be the far end. A step that
+        leads nowhere is taken back and the next one tried (at most WALK_TRIES per hop)."""
+        deepest = [0]
+
+        def extend(chain: list[int]) -> list[int] | None:
+            hop = len(chain) - 1
+            deepest[0] = max(deepest[0], hop)
+            if hop == self.hops:
+                return chain
             options = [t for t in self.f.outgoing[chain[-1]] if t not in chain]
             rng.shuffle(options)
             options.sort(key=lambda t: len(self.f.incoming[t]) > SPECIFIC)
             last = hop == self.hops - 1
-            step = next((t for t in options[:WALK_TRIES]
-                         if (last or any(u not in chain for u in self.f.outgoing[t])) and self._reachable(chain[-1], t)
-                         and (not last or self.far_clues(t) is not None)), None)
-            if step is None:
-                raise Refusal("dead_end", {"hops_walked": len(chain) - 1})
-            chain.append(step)
+            for t in options[:WALK_TRIES]:
+                if (last or any(u not in chain for u in self.f.outgoing[t])) and self._reachable(chain[-1], t) \
+                        and (not last or self.far_clues(t) is not None):
+                    found = extend([*chain, t])
+                    if found is not None:
+                        return found
+            return None
+
+        chain = extend([start])
+        if chain is None:
+            raise Refusal("dead_end", {"hops_walked": deepest[0]})
         return chain
 
     # -- uniqueness ----------------------------------------------------------------------------
@@ -207,7 +225,13 @@ class Composer:
         pool = self._pool(fact)
         if not pool:
             raise Refusal("no_candidates", {"fact": fact})
-        chain = self._walk(rng.choice(pool), rng)
+        for attempt in range(START_TRIES):  # a start with no walk is drawn again (the draws are the candidate's own)
+            try:
+                chain = self._walk(rng.choice(pool), rng)
+                break
+            except Refusal:
+                if attempt == START_TRIES - 1:
+                    raise
         avoid = tuple(n for i in chain for n in (self.corpus.documents[i].name, *self.corpus.documents[i].aliases))
         answer = chain[0]
         for attempt in range(TEMPLATE_TRIES):
@@ -216,6 +240,9 @@ class Composer:
                 break
         else:
             raise Refusal("duplicate_template", {"clues": [list(k) for k in signature(clues)]})
+        k = min(GOLD_TOP_K, self.f.n // 20)  # at most a twentieth of the corpus (a few dozen documents have no room for it)
+        if len(chain) > 1 and self.f.n >= 100 and self._findable(answer, clues[0], k=k):
+            raise Refusal("answerable_alone", {"reason": "searching the answer's own clues finds it", "k": k})
         direct = len(self._direct(clues[0]) or range(self.f.n))
         docs = [self.corpus.documents[i] for i in chain]
         prompt = self._prompt(clues, answer_type, docs[0], fact)
@@ -233,7 +260,7 @@ class Composer:
                      facts={"direct_candidates": direct, "hops_needed": direct > 1, "fact": fact},
                      signature=signature(clues))
 
-    def _findable(self, i: int, own: list[Clue], fits: frozenset[int] | None = None) -> bool:
+    def _findable(self, i: int, own: list[Clue], fits: frozenset[int] | None = None, k: int = GOLD_TOP_K) -> bool:
         """Whether searching the words of `own` (all together, or one clue's) finds document `i` in the top 10;
         with `fits`, among at least FAR_RIVALS other results that fit the same clues (the search alone does
         not single it out)."""
@@ -241,7 +268,7 @@ class Composer:
         for query in dict.fromkeys([" ".join(words), *words]):
             if not query:
                 continue
-            hits = [h.doc for h in self.index.search(query, GOLD_TOP_K, self.mode)]
+            hits = [h.doc for h in self.index.search(query, k, self.mode)]
             rivals = FAR_RIVALS if self.f.n >= 100 else 0  # a corpus of a few dozen documents has no room for rivals
             if i in hits and (fits is None or sum(1 for h in hits if h in fits and h != i) >= rivals):
                 return True
@@ -252,7 +279,9 @@ class Composer:
         when no choice of its clues is both findable and ambiguous (`_far_clues`)."""
         if i not in self._far:
             try:
-                self._far[i] = self._far_clues(i, self.f.proposals(i, random.Random(f"far:{i}")), 0)
+                proposals = self.f.proposals(i, random.Random(f"far:{i}"))
+                broad = [self._broadened(i, c) for c in proposals if c.kind == "genus"]
+                self._far[i] = self._far_clues(i, [*proposals, *(c for c in broad if c not in proposals)], 0)
             except Refusal:
                 self._far[i] = None
         return self._far[i]
@@ -266,7 +295,7 @@ class Composer:
             if len(own) > self.breadth:
                 continue
             fits = self._direct(own) or frozenset()
-            if len(fits) >= min(FAR_AMBIGUITY, max(1, self.f.n // 100)) and self._findable(i, own, fits):
+            if len(fits) >= min(FAR_AMBIGUITY, max(1, self.f.n // 30)) and self._findable(i, own, fits):
                 return own
         raise Refusal("unverifiable_clue", {"subject": f"X{level}", "reason": "no clues both find it by search and leave it one of many"})
 
@@ -275,30 +304,65 @@ class Composer:
         the only document that fits, more about the far end until searching its clues finds it."""
         proposals = [self.f.proposals(i, rng, skip_fact=fact, avoid=avoid, surface=self.surface and level == 0)
                      for level, i in enumerate(chain)]
-        clues = [p[: self.breadth] for p in proposals]
-        spare = proposals[0][self.breadth :]
+        need = self.own_ambiguity()
+        last = len(chain) - 1
+        clues = [self._loose(chain[0], p[: self.breadth], need) if level == 0 else [] for level, p in enumerate(proposals)]
+        if last:
+            far = self.far_clues(chain[-1])
+            if far is None:
+                raise Refusal("unverifiable_clue", {"subject": f"X{last}", "reason": "no clues both find it by search and leave it one of many"})
+            clues[-1] = list(far)
+        # the answer gains clues first, then the entities between it and the far end, until only the answer fits
+        spare = [(0, c) for c in proposals[0] if c.kind != "genus" and c not in clues[0]]
+        spare += [(level, self._broadened(chain[level], c)) for level in range(1, last) for c in proposals[level]]
+        spare += [(level, c) for level in range(1, last) for c in proposals[level] if (level, c) not in spare]
         answer = chain[0]
         while (found := self.solutions(clues)) != {answer}:
+            while spare and spare[0][0] == 0 and len(self._direct([*clues[0], spare[0][1]]) or range(self.f.n)) < need:
+                spare.pop(0)  # a clue that would single the answer out alone: the chain must do that
             if not spare:
                 others = sorted(self.corpus.documents[i].title for i in found - {answer})
                 raise Refusal("ambiguous", {"alternatives": len(others), "examples": others[:5]})
-            clues[0].append(spare.pop(0))
+            level, clue = spare.pop(0)
+            clues[level].append(clue)
         # a clue that the walk makes redundant goes again: the hops should be needed
-        for clue in list(reversed(clues[0])):
-            if len(self._direct(clues[0]) or ()) > 1 or len(clues[0]) == 1 or clue.kind in ("category", "genus"):
-                break  # the genus stays: it says what is sought, and a searcher searches with it
-            trial = [c for c in clues[0] if c != clue]
-            if self.solutions([trial, *clues[1:]]) == {answer}:
-                clues[0] = trial
-        if len(chain) > 1:
-            far = self.far_clues(chain[-1])
-            if far is None:
-                raise Refusal("unverifiable_clue", {"subject": f"X{len(chain) - 1}",
-                                                    "reason": "no clues both find it by search and leave it one of many"})
-            clues[-1] = far
-            if self.solutions(clues) != {answer}:
-                raise Refusal("ambiguous", {"reason": "the far end's clues were widened"})
+        for level in range(last - 1, -1, -1):
+            for clue in list(reversed(clues[level])):
+                if level == 0 and (len(clues[0]) == 1 or clue.kind in ("category", "genus")):
+                    break  # the genus stays: it says what is sought, and a searcher searches with it
+                trial = [c for c in clues[level] if c != clue]
+                if self.solutions([*clues[:level], trial, *clues[level + 1 :]]) == {answer}:
+                    clues[level] = trial
         return clues
+
+    def own_ambiguity(self) -> int:
+        """How many documents must fit what a question says about the answer alone."""
+        return min(OWN_AMBIGUITY, max(1, self.f.n // 100))
+
+    def _broadened(self, i: int, clue: Clue) -> Clue:
+        """A genus clue about document `i` one level broader ('a proprietary compiler' -> 'a compiler') where its head says something."""
+        broad = self.f.broad[i]
+        if clue.kind != "genus" or broad is None:
+            return clue
+        value, verb, kind_of, lo, hi = broad
+        return Clue("genus", (("value", value), ("verb", verb), ("kind_of", kind_of)), span=(lo, hi))
+
+    def _loose(self, i: int, own: list[Clue], need: int) -> list[Clue]:
+        """`own` (document `i`'s clues), with clues dropped from the end and the genus broadened to its head noun
+        ('a saltwater fish' -> 'a fish') until at least `need` documents fit them; refused (`answerable_alone`) when
+        even one broad clue singles the entity out."""
+        out = list(own)
+        while out and len(self._direct(out) or range(self.f.n)) < need:
+            if len(out) > 1:
+                out.pop()
+                continue
+            broad = self.f.broad[i]
+            if out[0].kind == "genus" and broad is not None and out[0].p["value"] != broad[0]:
+                value, verb, kind_of, lo, hi = broad
+                out[0] = Clue("genus", (("value", value), ("verb", verb), ("kind_of", kind_of)), span=(lo, hi))
+                continue
+            raise Refusal("answerable_alone", {"clue": out[0].kind, "fits": len(self._direct(out) or ())})
+        return out
 
     def _prompt(self, clues: list[list[Clue]], answer_type: str, answer: Document, fact: str | None) -> str:
         from synth import render

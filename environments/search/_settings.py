@@ -38,6 +38,9 @@ class SearchSettings(FamilySettings):
     off by default: every clue states a fact the corpus gives, with its evidence span."""
     reuse_answers: bool = False
     """Let one answer document serve several questions of a run (one per answer type); by default each is used once."""
+    avoid_answers_of: list[str] = Field(default_factory=list)
+    """Run directories whose answer documents this run does not use again (repeat the option): another seed draws
+    from the same long tail, so two runs of one corpus share answers without it."""
     retriever: Literal["bm25", "dense", "hybrid"] = "bm25"
     """Ranking of the search tool; dense and hybrid compute the corpus vectors once (slow on a CPU)."""
     snippet_words: int = Field(512, ge=16, le=4096)
@@ -73,6 +76,9 @@ class SearchSettings(FamilySettings):
             raise ValueError("--model and --api-key-env go with --base-url (the agentic mode)")
         if (self.judge_base_url is None) != (self.judge_model is None):
             raise ValueError("give both --judge-base-url and --judge-model, or neither")
+        for run in self.avoid_answers_of:
+            if not (Path(run) / "manifest.json").is_file():
+                raise ValueError(f"--avoid-answers-of {run}: not a run directory (no manifest.json)")
         for url in (self.base_url, self.judge_base_url):
             if url is not None and not url.startswith(("http://", "https://")):
                 raise ValueError(f"{url!r} is not an http(s) URL")

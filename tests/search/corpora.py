@@ -62,7 +62,7 @@ def write_dictionary(path: Path, n: int = 300, seed: int = 0) -> Path:
     return path
 
 
-def write_docs_site(root: Path, modules: int = 60, seed: int = 0) -> Path:
+def write_docs_site(root: Path, modules: int = 150, seed: int = 0) -> Path:
     """A documentation site: library/<module>.html (title 'module — description — Kit 3.1 documentation'),
     library/<module>.<func>.html pages, tutorial/ and howto/ pages, linked with relative hrefs whose
     anchor text is the module or function name (never the full page title)."""

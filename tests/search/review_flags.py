@@ -8,7 +8,7 @@ issue 21 found (each flag is a heuristic a reader then checks):
   5 garbled  a genus phrase that ends on an adjective, participle or preposition, or starts with a verb in -ing
   6 vague    an entity whose only clue is a one-word genus from a list of vague or relational nouns
   7 category a category quoted from a longer phrase ('the only English-speaking country in South America')
-`python tests/search/review_flags.py questions.jsonl [corpus.jsonl]` prints a count per class and each flag."""
+`python tests/search/review_flags.py questions.jsonl [CORPUS_FILE_OR_FOLDER ...]` prints a count per class and each flag."""
 
 from __future__ import annotations
 
@@ -105,14 +105,18 @@ def flags(row: dict, corpus) -> list[tuple[int, str]]:
     return out
 
 
-def main(path: str, foldoc: str | None = None) -> Counter:
+def main(path: str, *sources: str) -> Counter:
+    """`sources`: the files or folders of the corpora that are not built in (matched to a row by their name)."""
+    from pathlib import Path
+
+    by_name = {Path(s).name: s for s in sources}
     corpora: dict[str, object] = {}
     counts: Counter = Counter()
     for n, line in enumerate(open(path, encoding="utf-8")):
         row = json.loads(line)
         name = row["corpus"]
         if name not in corpora:
-            corpora[name] = load(name if name in ("wiki", "factbook") else (foldoc or name))
+            corpora[name] = load(name if name in ("wiki", "factbook") else by_name.get(name, sources[0] if len(sources) == 1 else name))
         for cls, what in flags(row, corpora[name]):
             counts[cls] += 1
             print(f"[{cls}] #{n} {name} {row['answer']}: {what}")

@@ -21,8 +21,8 @@ NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?")
 
 
 class Searcher:
-    def __init__(self, ws: Workspace, budget: int = 80) -> None:
-        self.ws, self.budget, self.calls = ws, budget, 0
+    def __init__(self, ws: Workspace, budget: int = 80, beam: int = 5) -> None:
+        self.ws, self.budget, self.beam, self.calls = ws, budget, beam, 0
 
     def _search(self, query: str, k: int = 10) -> list[str]:
         if self.calls >= self.budget or not query.strip():
@@ -97,25 +97,40 @@ class Searcher:
         return [d for d in docs if scores[d] == top]
 
     def solve(self, clues: list[dict[str, Any]]) -> str | None:
-        """The title the searcher submits, or None when it found nothing."""
-        subjects = sorted({c["subject"] for c in clues}, key=lambda s: -1 if s == "answer" else int(s[1:]))
-        levels = ["answer", *[f"X{i}" for i in range(1, len(subjects))]] if subjects else ["answer"]
+        """The title the searcher submits, or None when it found nothing.
+
+        From the farthest entity described, it walks back one level at a time: the documents that name a
+        candidate of the level before (searched by that name, confirmed with `find`) and pass the most clue
+        checks of their own level. An entity with no clue of its own is any document that names a candidate.
+        At the answer it also tries the shortcut a person tries first, searching the answer's own clues: a
+        document found so competes with those the walk reached, and wins ties only if it names a candidate."""
+        depth = max((int(c["subject"][1:]) for c in clues if c["subject"] != "answer"), default=0)
+        levels = ["answer", *[f"X{i}" for i in range(1, depth + 1)]]
         own = {s: [c for c in clues if c["subject"] == s] for s in levels}
-        far = levels[-1]
+        far = next((s for s in reversed(levels) if own[s]), "answer")
         queries = [self.words(c) for c in own[far]]
         queries.append(" ".join(q for q in queries if q))
         found = list(dict.fromkeys(d for q in queries for d in self._search(q)))
         candidates = self.best(found, own[far])
-        for level in reversed(levels[:-1]):
+        for level in reversed(levels[: levels.index(far)]):
             nxt: list[str] = []
+            names = {known: re.sub(r"\s*\([^)]*\)\s*$", "", self.ws.corpus.by_id[known].title) for known in candidates[: self.beam]}
             words = " ".join(self.words(c) for c in own[level])
-            for known in candidates[:4]:
-                name = re.sub(r"\s*\([^)]*\)\s*$", "", self.ws.corpus.by_id[known].title)
+            for known, name in names.items():
                 for query in dict.fromkeys([f"{name} {words}".strip(), name]):
                     for hit in self._search(query):
                         if hit not in nxt and hit != known and self._find(hit, name):
                             nxt.append(hit)
-            candidates = self.best(nxt, own[level])
+            if level == "answer" and own[level]:  # the shortcut: the answer's own clues searched directly
+                direct = [w for w in (self.words(c) for c in own[level]) if w]
+                for query in dict.fromkeys([" ".join(direct), *direct]):
+                    nxt += [hit for hit in self._search(query) if hit not in nxt]
+                linked = {d for d in nxt if any(d != k and self._find(d, n) for k, n in names.items())}
+                scores = {d: 2 * sum(self.check(d, c) for c in own[level]) + (d in linked) for d in nxt}
+                top = max(scores.values(), default=0)
+                candidates = [d for d in nxt if scores[d] == top]
+            else:
+                candidates = self.best(nxt, own[level])
         return self.ws.corpus.by_id[candidates[0]].title if candidates else None
 
 

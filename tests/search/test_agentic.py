@@ -35,6 +35,8 @@ class Script:
     truth: str = "yes"
     candidate: str = "no"
     rounds_seen: int = 0
+    other_name: str | None = None
+    """A candidate the verifier knows as another name of the answer: it says yes when asked whether it is one."""
 
     def __call__(self, body: dict[str, Any], n: int) -> dict[str, Any]:
         if body["messages"][0]["content"].startswith("You grade an answer"):  # the pinned judge of free-form answers
@@ -62,6 +64,8 @@ class Script:
             if not opened:
                 return completion(tool_calls=[call("open", {"id": target}, f"o{n}")])
             verdict = self.truth if truth else self.candidate
+            if not truth and self.other_name and f"Candidate answer: {self.other_name}" in user and "another name" in user:
+                verdict = "yes"
             quote = " ".join(opened[0]["text"].split()[:4])
             return completion(tool_calls=[call("judge", {"verdict": verdict, "reason": "checked", "quote": quote}, f"j{n}")])
         system = next(m["content"] for m in body["messages"] if m["role"] == "system")
@@ -110,6 +114,16 @@ def test_a_hard_verified_question_is_kept_with_its_conversations_and_a_sound_gol
 
 
 from collections import Counter  # noqa: E402
+
+
+def test_a_correct_answer_in_other_words_is_no_wrong_candidate(tmp_path: Path) -> None:
+    """An answerer that names the answer by a name the corpus does not give ('Kirghizia' for Kyrgyzstan) is not
+    recorded as wrong (a model that answers so later would get 0): the verifier is asked whether a candidate is
+    another name of the answer, and its yes refuses the question."""
+    script = Script([proposal()], answers=["Kelby", "Old Varnholm", "Tovik"], other_name="Old Varnholm")
+    result, _, _ = build(tmp_path, script, rounds=1)
+    assert isinstance(result, Rejection) and result.reason == "ambiguous:candidate_satisfies_clues", result
+    assert result.details["candidate"] == "Old Varnholm"
 
 
 @pytest.mark.parametrize("script, reason", [

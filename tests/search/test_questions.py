@@ -124,3 +124,16 @@ def test_a_link_is_a_whole_name_not_part_of_a_longer_one(text: str, target: str,
 def test_a_document_never_mentions_another_inside_its_own_title() -> None:
     docs = [Document(id="cp", title="Capital punishment", text=""), Document(id="capital", title="Capital (economics)", text="")]
     assert Mentions(docs).find("Capital punishment is the killing of a person by the state.", own="cp") == {}
+
+
+def test_another_run_s_answers_are_not_used_again_when_asked(dictionary_run: Run, tmp_path: Path) -> None:
+    """Seeds draw from the same long tail (the review found half of a second factbook run's answers in the first):
+    --avoid-answers-of RUN keeps them out."""
+    corpus = write_dictionary(tmp_path / "d.jsonl", 300)
+    first = {gold_of(r, dictionary_run).answer_doc for r in dictionary_run.tuples()}
+    run = Run.create(tmp_path / "run")
+    synth.generate(run, "search", {"corpus": str(corpus), "n": 8, "seed": 1, "avoid_answers_of": [str(dictionary_run.path)]})
+    again = {gold_of(r, run).answer_doc for r in run.tuples()}
+    assert len(again) == 8 and not again & first
+    with pytest.raises(Exception, match="not a run directory"):
+        synth.generate(Run.create(tmp_path / "bad"), "search", {"corpus": str(corpus), "n": 1, "avoid_answers_of": [str(tmp_path)]})

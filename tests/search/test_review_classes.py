@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from synth.environments.search._clues import Features, events_of, genus_of
+from synth.environments.search._clues import Features, broader, events_of, genus_of
 from synth.environments.search._corpus import Document, Mentions, build
 
 
@@ -149,3 +149,39 @@ def test_a_category_lifted_from_a_longer_phrase_is_no_clue() -> None:
     kinds = {d.title: {c.kind for c in f.proposals(i, random.Random(1))} for i, d in enumerate(f.corpus.documents)}
     assert "category" not in kinds["Guyana"]
     assert "category" in kinds["Brazil"] or "genus" in kinds["Brazil"]
+
+
+# -- the second reading (issue 21 round 3): a participle or an evaluative word read as a kind of thing, a false nationality --
+def test_a_participle_or_an_evaluative_word_is_no_genus() -> None:
+    found = genus_of("The Sino-Burmese War was a war fought between Qing China and Burma.")
+    assert found is not None and found[0] == "war"  # not 'war fought', nor 'a fought' once broadened
+    assert genus_of("Green politics is a diverse group of movements.") is None
+    assert genus_of("Avogadro's number is a large number of particles.") is None
+    assert genus_of("Sun Wukong, also known as the Monkey King, is a literary and religious figure.") is None  # 'a literary'
+    found = genus_of("Shiitake is an edible mushroom native to East Asia.")
+    assert found is not None and found[0] == "edible mushroom"  # 'native to' follows its noun
+    assert broader("Shiitake is an edible mushroom native to East Asia.", found)[0] == "mushroom"
+
+
+def test_a_genus_is_broadened_only_to_a_head_that_says_something() -> None:
+    for text, want in (("Gaur is a large bovine.", "bovine"), ("A sitar is a stringed instrument.", "instrument"),
+                       ("X is a saltwater fish.", "fish")):
+        found = genus_of(text)
+        broad = broader(text, found)
+        assert broad is not None and broad[0] == want and text[broad[3]:broad[4]].casefold() == want, (text, broad)
+    for text in ("X is a build tool.", "X is the study of computation.", "X is a handscroll.",
+                 "X is a software library.", "X is a functional programming language.",
+                 "It is a binary packing.", "It is a config files."):  # 'described as packing', 'described as files'   # 'a library', 'a language': which kind?
+        assert broader(text, genus_of(text)) is None, text
+
+
+def test_a_name_the_corpus_has_an_entry_for_or_half_a_compound_is_no_nationality() -> None:
+    docs = [_doc("Fortran", "Fortran is a programming language.", links=["d:g77"]),
+            _doc("g77", "g77 is a Fortran compiler from the GNU project."),
+            _doc("Hindustani", "Hindustani is an Indo-Aryan language spoken in North India."),
+            _doc("Bartok", "Bartok was a Hungarian composer and pianist.")]
+    corpus = build("t", docs)
+    f = Features(corpus)
+    q = {d.title: f.qualifier[corpus.order[d.id]] for d in docs}
+    assert q["g77"] is None and q["Hindustani"] is None
+    assert q["Bartok"] is not None and q["Bartok"][0] == "Hungarian"
