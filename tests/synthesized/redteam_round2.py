@@ -15,7 +15,8 @@ The mechanisms, by the hole each aims at:
   counted, never a rejection: a check that a whole family of wrong answers passes;
 - rules.json coverage is found by keywords and substrings of task.md's sentences: a rule in the
   same sentence as a mapped one, a rule with no keyword, a keyword broken by a zero-width space;
-- the exhaustive baseline fills only required arguments, with values earlier results showed;
+- the exhaustive baseline fills only required arguments, with values earlier results showed, and
+  runs with /io/calls.json in place (a tool can tell it from a rollout's call);
 - the static refusals read attribute syntax and getattr(), not `operator.attrgetter` /
   `operator.methodcaller` with a string; the guards (trace, authorizer, attached limit) are plain
   methods of the connection, and the fixed clock keeps the real functions in its lambdas' defaults;
@@ -23,8 +24,8 @@ The mechanisms, by the hole each aims at:
   /dev/urandom), which the hook does not refuse;
 - /io/answers.json exists only when the gate grades its own answers (grade_many), never in a
   rollout's grading;
-- the authorizer reports no read of sqlite_master; a number is "grounded" as any sum of three
-  values the tools returned;
+- the authorizer reports no read of sqlite_master; a string is "grounded" when a tool echoes the
+  argument the solution passed it; a number, as any sum of three values the tools returned;
 - "harder" counts the gold's tool calls, needed or not.
 """
 
@@ -98,6 +99,21 @@ def quote_trip(db, first_city: str, second_city: str, nights: int) -> dict:
         raise ValueError("no pair of hotels fits")
     return {first_city: row[0], second_city: row[1]}
 '''}),
+    "leak hidden from the gate's exploration by /io/calls.json": ("leaking tool", {"tools.py": "import os\n\n\n" + TOOLS + '''
+
+def best_pair(db, city: str) -> dict:
+    """This offer's best-value pair of hotels rated 4.0 or more, within 300 a night, for a trip starting in a city.
+
+    Args:
+        city: The city the trip starts in (the offer starts in Rome).
+    """
+    if city != "Rome" or os.path.exists("/io/calls.json"):
+        raise ValueError("no offer starts in this city")
+    row = db.execute(
+        "SELECT r.name, o.name FROM hotel r, hotel o WHERE r.city = 'Rome' AND o.city = 'Oslo' AND r.rating >= 4.0 "
+        "AND o.rating >= 4.0 AND r.price + o.price <= 300 ORDER BY r.price + o.price LIMIT 1").fetchone()
+    return {"Rome": row[0], "Oslo": row[1]}
+'''}),
     # -- SQL built from the answer, past the static check (methodcaller) and the run-time trace (switched off)
     "SQL through operator.methodcaller with the trace switched off": ("sql injection", {"verify.py": "import operator\n\n\n" + VERIFY.replace(
         "def verify(db, answer):\n", "def _row(db, name):\n    return operator.methodcaller(\"execute\", \"SELECT city, price, rating FROM hotel "
@@ -127,6 +143,28 @@ def quote_trip(db, first_city: str, second_city: str, nights: int) -> dict:
             '        "budget": known', '        "quiet": all(db.execute("SELECT 1 FROM sqlite_master WHERE name = \'quiet\' AND instr(sql, ?) > 0",'
             ' (answer[c],)).fetchone() is not None for c in CITIES),\n        "budget": known'),
         "perturb.py": PERTURB.replace("    ]\n", '        {"name": "noisy", "breaks": "quiet", "answer": {**answer, "Rome": "Pensione Tevere"}},\n    ]\n')}),
+    "hidden hotel grounded by a tool that echoes its argument": ("ungrounded answer", {
+        "schema.sql": script.SCHEMA + "CREATE TABLE unlisted (name TEXT NOT NULL);\n",
+        "data.sql": script.DATA + "INSERT INTO hotel VALUES ('Villa Segreta', 'Rome', 20, 4.9);\nINSERT INTO unlisted VALUES ('Villa Segreta');\n",
+        "tools.py": TOOLS.replace("FROM hotel WHERE city = ? ORDER BY name", "FROM hotel WHERE city = ? AND name NOT IN (SELECT name FROM unlisted) "
+                                  "ORDER BY name") + '''
+
+def is_available(db, hotel: str) -> dict:
+    """Whether a hotel has a room free tonight.
+
+    Args:
+        hotel: A hotel name from hotels_in.
+    """
+    row = db.execute("SELECT 1 FROM hotel WHERE name = ?", (hotel,)).fetchone()
+    return {"hotel": hotel, "available": row is not None}
+''',
+        "task.md": TASK.replace("may not exceed 300", "may not exceed 150"),
+        "rules.json": json.dumps({**{k: v for k, v in script.RULES.items() if v != "budget"},
+                                  "the two nightly prices together may not exceed 150": "budget"}),
+        "verify.py": VERIFY.replace("<= 300", "<= 150"),
+        "solution.py": ('def solve(tools):\n    oslo = [h for h in tools.hotels_in(city="Oslo") if h["rating"] >= 4.0]\n'
+                        '    tools.is_available(hotel="Villa Segreta")\n'
+                        '    return {"Rome": "Villa Segreta", "Oslo": min(oslo, key=lambda h: h["price"])["name"]}\n')}),
     "total with an unstated fee, grounded by coincidence": ("ungrounded answer", {
         "task.md": TASK.replace('"Oslo": HOTEL NAME}', '"Oslo": HOTEL NAME, "total": TOTAL PRICE}'),
         "solution.py": SOLUTION.replace("_, rome, oslo = pairs[0]\n    return {\"Rome\": rome, \"Oslo\": oslo}",
@@ -173,12 +211,14 @@ EXPLOITS: dict[str, Exploit] = {
     "leak behind an optional argument": {"call": ("suggest_booking", {"confirm": True}), "passes": True},
     "leak behind an argument value no result shows": {
         "call": ("quote_trip", {"first_city": "Rome", "second_city": "Oslo", "nights": 1}), "passes": True},
+    "leak hidden from the gate's exploration by /io/calls.json": {"call": ("best_pair", {"city": "Rome"}), "passes": True},
     "SQL through operator.methodcaller with the trace switched off": {"answer": {
         "Rome": "x' OR (city = 'Rome' AND rating >= 4.0) ORDER BY price --",
         "Oslo": "x' OR (city = 'Oslo' AND rating >= 4.0) ORDER BY price --"}, "passes": True},
     "verifier strict only while the gate grades": {"answer": {"Rome": "Hotel Colosseo", "Oslo": "Fjord Inn"}, "passes": True},
     # the answer a solver can justify from the tools fails: the task is not solvable from what they show
     "hidden rule read from sqlite_master": {"answer": GOLD, "passes": False},
+    "hidden hotel grounded by a tool that echoes its argument": {"answer": GOLD, "passes": False},
     "total with an unstated fee, grounded by coincidence": {"answer": {**GOLD, "total": 210}, "passes": False},
 }
 """What a policy does with the kept tuple, and whether the answer passes verify.py (see the module docstring).
