@@ -63,6 +63,8 @@ SCENARIOS: dict[str, tuple[str, dict[str, str]]] = {
         **_BREAKFAST, "task.md": TASK.replace("for a night.", "for a night. Both hotels need to serve breakfast.")}),
     "requirement word broken by a zero-width space": ("unchecked rule", {
         **_BREAKFAST, "task.md": TASK.replace("for a night.", "for a night. Both hotels mu\u200bst serve breakfast.")}),
+    "rule in the answer-format sentence": ("unchecked rule", {
+        **_BREAKFAST, "task.md": TASK.replace("Answer with JSON:", "Answer with JSON, and both hotels must serve breakfast:")}),
     # -- leaking tools the exhaustive baseline does not reach
     "leak behind an optional argument": ("leaking tool", {"tools.py": TOOLS + '''
 
@@ -113,6 +115,22 @@ def best_pair(db, city: str) -> dict:
         "SELECT r.name, o.name FROM hotel r, hotel o WHERE r.city = 'Rome' AND o.city = 'Oslo' AND r.rating >= 4.0 "
         "AND o.rating >= 4.0 AND r.price + o.price <= 300 ORDER BY r.price + o.price LIMIT 1").fetchone()
     return {"Rome": row[0], "Oslo": row[1]}
+'''}),
+    "leak in a tool's error message": ("leaking tool", {"tools.py": "import json\n\n\n" + TOOLS + '''
+
+def check_booking(db, rome: str, oslo: str) -> dict:
+    """Whether a pair of hotels (one in Rome, one in Oslo) can be booked under the offer's rules.
+
+    Args:
+        rome: A hotel name from hotels_in for Rome.
+        oslo: A hotel name from hotels_in for Oslo.
+    """
+    best = db.execute(
+        "SELECT r.name, o.name FROM hotel r, hotel o WHERE r.city = 'Rome' AND o.city = 'Oslo' AND r.rating >= 4.0 "
+        "AND o.rating >= 4.0 AND r.price + o.price <= 300 ORDER BY r.price + o.price LIMIT 1").fetchone()
+    if [rome, oslo] != list(best):
+        raise ValueError("this pair cannot be booked; bookable instead: " + json.dumps({"Rome": best[0], "Oslo": best[1]}))
+    return {"bookable": True}
 '''}),
     # -- SQL built from the answer, past the static check (methodcaller) and the run-time trace (switched off)
     "SQL through operator.methodcaller with the trace switched off": ("sql injection", {"verify.py": "import operator\n\n\n" + VERIFY.replace(
@@ -212,6 +230,8 @@ EXPLOITS: dict[str, Exploit] = {
     "leak behind an argument value no result shows": {
         "call": ("quote_trip", {"first_city": "Rome", "second_city": "Oslo", "nights": 1}), "passes": True},
     "leak hidden from the gate's exploration by /io/calls.json": {"call": ("best_pair", {"city": "Rome"}), "passes": True},
+    "rule in the answer-format sentence": {"answer": NO_BREAKFAST, "passes": True},
+    "leak in a tool's error message": {"call": ("check_booking", {"rome": "Albergo Roma", "oslo": "Aker Hotel"}), "passes": True},
     "SQL through operator.methodcaller with the trace switched off": {"answer": {
         "Rome": "x' OR (city = 'Rome' AND rating >= 4.0) ORDER BY price --",
         "Oslo": "x' OR (city = 'Oslo' AND rating >= 4.0) ORDER BY price --"}, "passes": True},

@@ -12,6 +12,7 @@ does not work) is a real failure, so the xfail cannot hide a broken attack."""
 from __future__ import annotations
 
 import json
+import re
 
 import agent_script as script
 import pytest
@@ -37,6 +38,8 @@ STILL_KEPT: dict[str, str] = {
     "rule in the same sentence as a mapped rule": "unchecked rule: a sentence counts as covered when a mapped rule is a substring of it",
     "rule stated without a requirement word": "unchecked rule: requirement sentences are found by a keyword list ('need' is not in it)",
     "requirement word broken by a zero-width space": "unchecked rule: 'mu\\u200bst' matches no keyword",
+    "rule in the answer-format sentence": "unchecked rule: a sentence that names the answer format (JSON, answer with) is never a requirement",
+    "leak in a tool's error message": "leaking tool: the exhaustive baseline reads results only, never error messages",
     "leak behind an optional argument": "leaking tool: the exhaustive baseline fills only required arguments",
     "leak behind an argument value no result shows": "leaking tool: the exhaustive baseline tries only values results showed",
     "leak hidden from the gate's exploration by /io/calls.json": "leaking tool: the tool sees /io/calls.json only while the gate explores",
@@ -87,6 +90,8 @@ def _exploit(run: synth.Run, record: synth.TupleRecord, name: str) -> str:
         tool, arguments = exploit["call"]
         with SynthesizedEnvironment(record, run) as env:
             answer = env.call(tool, arguments).content
+        if "error" in json.loads(answer):  # the answer is in the message of the tool's error
+            answer = re.search(r"instead: (\{.*?\})", json.loads(answer)["error"]["message"]).group(1)
         assert json.loads(answer) == r2.GOLD, answer
     else:
         answer = json.dumps(exploit["answer"])
