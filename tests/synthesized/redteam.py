@@ -189,6 +189,26 @@ def categories_file(path, names) -> None:
     path.write_text("".join(json.dumps({"category": n}) + "\n" for n in names))
 
 
+def generate(out, names, made: dict[str, object]):
+    """`synth generate general --agent` through the CLI against a scripted model server on 127.0.0.1
+    playing `made` (category -> agent factory), one category per name, up to level 2; the run."""
+    from fakes import FakeServer
+    from typer.testing import CliRunner
+
+    import synth
+    from synth.cli import app
+
+    cats = out.parent / "categories.jsonl"
+    categories_file(cats, names)
+    with FakeServer(script.by_category(made)) as server:
+        result = CliRunner().invoke(app, [
+            "generate", "general", "--agent", "--categories", str(cats), "--base-url", server.base_url,
+            "--model", "scripted", "--n", "1", "--difficulty", "2", "--max-turns", "1", "--timeout", "5",
+            "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return synth.Run.open(out)
+
+
 BEFORE: dict[str, str] = {
     'verifier skips a stated rule': 'kept',
     'task states a rule no check covers': 'kept',

@@ -14,17 +14,13 @@ from __future__ import annotations
 import json
 import re
 
-import agent_script as script
 import pytest
-from fakes import FakeServer
-from typer.testing import CliRunner
 
 import synth
-from synth.cli import app
 from synth.environments.synthesized import SynthesizedEnvironment
 
 from . import redteam_round2 as r2
-from .redteam import categories_file
+from .redteam import generate
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -60,15 +56,7 @@ STILL_KEPT: dict[str, str] = {
 @pytest.fixture(scope="session")
 def round2_run(tmp_path_factory: pytest.TempPathFactory, base_image: str) -> synth.Run:
     out = tmp_path_factory.mktemp("redteam2") / "run"
-    cats = out.parent / "categories.jsonl"
-    categories_file(cats, [*r2.SCENARIOS, r2.PADDING])
-    with FakeServer(script.by_category(r2.agents())) as server:
-        result = CliRunner().invoke(app, [
-            "generate", "general", "--agent", "--categories", str(cats), "--base-url", server.base_url,
-            "--model", "scripted", "--n", "1", "--difficulty", "2", "--max-turns", "1", "--timeout", "5",
-            "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return synth.Run.open(out)
+    return generate(out, [*r2.SCENARIOS, r2.PADDING], r2.agents())
 
 
 def _outcome(run: synth.Run, name: str, level: int) -> tuple[synth.TupleRecord | None, str]:
