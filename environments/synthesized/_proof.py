@@ -10,8 +10,9 @@ by the gate itself from the gold answer and the values the tools returned, never
   answer space those values span is small (at most `ENUMERATE` answers), all of it, in order.
 - `check_failures`: each check of verify.py must fail for some mutation ([vacuous check]); a
   check binds when some mutation fails it alone (counted for "harder"); each rule of rules.json
-  must map to a check verify.py returns ([unchecked rule]), and every requirement sentence of
-  task.md must hold a rule ([unchecked rule]).
+  must map to a check verify.py returns ([unchecked rule]), and every sentence of task.md (NFKC,
+  no invisible characters) but its answer template is a requirement whose clauses its mapped rules
+  cover, or is marked "context" ([unchecked rule]).
 - `grounding_failures`: every string of the gold appears in a tool result of the gold trajectory,
   every number there or as a sum of at most three of them or a count of a list ([ungrounded
   answer]); verify.py reads no database column that no tool call of the gold read ([ungrounded
@@ -27,6 +28,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import unicodedata
 from typing import Any, Iterator
 
 from synth import canonical_json
@@ -41,9 +43,6 @@ EXPLORE_CALLS = 160
 """Most calls of the exhaustive baseline."""
 PER_TOOL = 40
 MAX_CANDIDATES = 200
-REQUIREMENT = re.compile(r"\b(must|may not|may only|at least|at most|no more|not exceed|exceed|only|each|every|exactly|"
-                         r"never|without|within|before|after|between|cheapest|dearest|lowest|highest|minimum|maximum|"
-                         r"fewest|most|least|required?|should|cannot|can't|no two|unique|different|same)\b", re.I)
 FORMAT = re.compile(r"\b(answer with|answer as|json|format|reply with|respond with|submit)\b", re.I)
 
 
@@ -192,46 +191,111 @@ def _containers(value: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+CONTEXT = "context"
+"""rules.json's value for a sentence of task.md that states no requirement (the author says so)."""
+_TEMPLATE = re.compile(r"`[^`]*`|\{.*\}|\[.*\]", re.S)
+_CLAUSES = re.compile(r"\s*[,;:()]\s*|\s+(?:and|or|but|while|whereas|which|unless|except|if)\s+", re.I)
+_FILLER = {"a", "an", "the", "for", "of", "to", "in", "on", "at", "by", "with", "each", "both", "it", "its", "is", "be",
+           "are", "one", "two", "this", "that", "these", "those", "per", "as"}
+
+
+def invisible_characters(text: str) -> list[str]:
+    """The format (Cf) characters of a text (zero-width spaces, direction marks...), as U+XXXX."""
+    return sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cf"})
 
 
 def requirement_sentences(task: str) -> list[str]:
-    """The sentences of task.md that state a requirement (not the answer format)."""
-    parts = re.split(r"(?<=[.!?;])\s+|\n\s*[-*]\s+|\n\s*\n", task)
-    return [p.strip() for p in parts if p.strip() and REQUIREMENT.search(p) and not FORMAT.search(p)]
+    """The sentences of task.md, NFKC-normalised, each without its answer template (`{...}`,
+    `[...]`, `code`); every one that says more than the answer format is a requirement."""
+    text = _TEMPLATE.sub(" ", unicodedata.normalize("NFKC", task))
+    parts = re.split(r"(?<=[.!?;])\s+|\n\s*[-*]\s+|\n\s*\n|\n\s*#+\s+", text)
+    found = []
+    for part in parts:
+        words = re.findall(r"\w+", part)
+        if not words or re.fullmatch(r"#+\s.*", part.strip()):
+            continue
+        if FORMAT.search(part) and not [c for c in _clauses(part) if not FORMAT.search(c)]:
+            continue  # only the answer format
+        found.append(" ".join(part.split()))
+    return found
+
+
+def _clauses(sentence: str) -> list[str]:
+    return [c for c in _CLAUSES.split(sentence) if c and re.search(r"\w", c)]
+
+
+def _uncovered(sentence: str, rules: list[str]) -> list[str]:
+    """The clauses of a sentence its rules do not cover: a clause is covered when a rule's text
+    overlaps it and at most one of its words outside every rule is more than filler."""
+    low = _norm(sentence)
+    spans = [(m.start(), m.start() + len(r)) for r in map(_norm, rules) if r for m in re.finditer(re.escape(r), low)]
+    left = []
+    at = 0
+    for clause in _clauses(low):
+        start = low.find(clause, at)
+        at = start + len(clause) if start >= 0 else at
+        if start < 0 or FORMAT.search(clause):
+            continue
+        end = start + len(clause)
+        overlap = any(a < end and start < b for a, b in spans)
+        outside = [m.group() for m in re.finditer(r"\w+", clause)
+                   if not any(a <= start + m.start() < b for a, b in spans) and m.group() not in _FILLER]
+        if not overlap or len(outside) > 1:
+            left.append(clause)
+    return left
 
 
 def read_rules(text: str | None) -> tuple[dict[str, str], str | None]:
     """rules.json's {rule text: check name}, or the problem with it."""
     if text is None:
         return {}, "rules.json is missing: map each rule task.md states (its text) to the check of verify.py that holds it"
+    if invisible_characters(text):
+        return {}, f"rules.json holds invisible characters ({', '.join(invisible_characters(text))}): write plain text"
     try:
         rules = json.loads(text)
     except ValueError as exc:
         return {}, f"rules.json is not JSON ({exc})"
     if not isinstance(rules, dict) or not rules or not all(isinstance(k, str) and isinstance(v, str) for k, v in rules.items()):
         return {}, 'rules.json must be a non-empty object {"rule text from task.md": "check name"}'
+    if invisible_characters("".join(rules)):
+        return {}, "rules.json holds invisible characters: write plain text"
     return rules, None
 
 
+def checked_rules(rules: dict[str, str]) -> dict[str, str]:
+    """rules.json without the sentences marked as context."""
+    return {rule: check for rule, check in rules.items() if check != CONTEXT}
+
+
 def rule_failures(task: str, rules: dict[str, str]) -> list[str]:
-    """Before anything runs: each rule is task.md's text, each has a check of its own, every
-    requirement sentence of task.md holds a rule."""
+    """Before anything runs: task.md has no invisible characters; each rule is task.md's text
+    (NFKC-normalised), each has a check of its own; every sentence of task.md that says more than
+    the answer format is a requirement, and its mapped rules (or a `"context"` mark) cover all
+    its clauses."""
     failures = []
+    hidden = invisible_characters(task)
+    if hidden:
+        return [f"[unchecked rule] task.md holds invisible characters ({', '.join(hidden)}): write plain text"]
     body = _norm(task)
     for rule in rules:
         if _norm(rule) not in body:
             failures.append(f"[unchecked rule] rules.json names the rule {rule[:80]!r}, which task.md does not state word for word")
     by_check: dict[str, list[str]] = {}
-    for rule, check in rules.items():
+    for rule, check in checked_rules(rules).items():
         by_check.setdefault(check, []).append(rule)
     for check, named in by_check.items():
         if len(named) > 1:
             failures.append(f"[unchecked rule] rules.json maps {len(named)} rules to the one check {check!r}: "
                             "each rule needs a check of its own")
     for sentence in requirement_sentences(task):
-        if not any(_norm(rule) in _norm(sentence) or _norm(sentence) in _norm(rule) for rule in rules):
-            failures.append(f"[unchecked rule] task.md states {sentence[:100]!r}, but rules.json maps no rule of it to a check")
+        mapped = [r for r in rules if _norm(r) in _norm(sentence) or _norm(sentence) in _norm(r)]
+        left = _uncovered(sentence, mapped) if mapped else [sentence]
+        if left:
+            failures.append(f"[unchecked rule] task.md states {sentence[:100]!r}, but rules.json maps no rule of "
+                            f"{left[0][:60]!r} to a check (map it, or map the sentence to \"{CONTEXT}\" if it states no requirement)")
     return failures
 
 
@@ -241,6 +305,7 @@ def check_failures(checks: list[str], rules: dict[str, str], graded: list[dict[s
     fails for some mutation of the gold's values alone (same shape: a check that fails only when
     the answer is malformed checks its format, not the rule)."""
     failures = []
+    rules = checked_rules(rules)
     for rule, check in rules.items():
         if check not in checks:
             failures.append(f"[unchecked rule] rules.json maps {rule[:80]!r} to {check!r}, which verify.py does not return "

@@ -59,6 +59,7 @@ SCENARIOS: dict[str, tuple[str, dict[str, str]]] = {
     # -- the answer grounded in the tools (item 2) -----------------------------------------------
     "answer copied from task.md": ("ungrounded answer", {
         "task.md": TASK + "Travellers like Pensione Tevere and Nordlys.\n",
+        "rules.json": json.dumps({**script.RULES, "Travellers like Pensione Tevere and Nordlys": "context"}),
         "solution.py": "def solve(tools):\n    tools.list_cities()\n    return {'Rome': 'Pensione Tevere', 'Oslo': 'Nordlys'}\n"}),
     "constant answer after a dummy call": ("ungrounded answer", {
         "solution.py": "def solve(tools):\n    tools.list_cities()\n    return {'Rome': 'Pensione Tevere', 'Oslo': 'Nordlys'}\n"}),

@@ -220,6 +220,10 @@ PADDING = "harder by padding tool calls"
 """Level 2 = level 1 whose solution calls list_cities three more times and uses nothing of it."""
 PADDED = {**L1, "solution.py": SOLUTION.replace("def solve(tools):\n", "def solve(tools):\n    for _ in range(3):\n        tools.list_cities()\n")}
 
+STATIC = ("rule in the same sentence as a mapped rule", "rule stated without a requirement word",
+          "requirement word broken by a zero-width space", "rule in the answer-format sentence")
+"""Scenarios the gate's file checks reject before anything runs (tested without Docker)."""
+
 Exploit = dict[str, Any]
 EXPLOITS: dict[str, Exploit] = {
     "one hotel booked for both cities": {"answer": {"Rome": "Pensione Tevere", "Oslo": "Pensione Tevere"}, "passes": True},

@@ -31,10 +31,6 @@ class StillKept(AssertionError):
 
 STILL_KEPT: dict[str, str] = {
     "one hotel booked for both cities": "unchecked rule: accepted mutations are only counted; a check a family of wrong answers passes is kept",
-    "rule in the same sentence as a mapped rule": "unchecked rule: a sentence counts as covered when a mapped rule is a substring of it",
-    "rule stated without a requirement word": "unchecked rule: requirement sentences are found by a keyword list ('need' is not in it)",
-    "requirement word broken by a zero-width space": "unchecked rule: 'mu\\u200bst' matches no keyword",
-    "rule in the answer-format sentence": "unchecked rule: a sentence that names the answer format (JSON, answer with) is never a requirement",
     "leak in a tool's error message": "leaking tool: the exhaustive baseline reads results only, never error messages",
     "leak behind an optional argument": "leaking tool: the exhaustive baseline fills only required arguments",
     "leak behind an argument value no result shows": "leaking tool: the exhaustive baseline tries only values results showed",
@@ -56,7 +52,7 @@ STILL_KEPT: dict[str, str] = {
 @pytest.fixture(scope="session")
 def round2_run(tmp_path_factory: pytest.TempPathFactory, base_image: str) -> synth.Run:
     out = tmp_path_factory.mktemp("redteam2") / "run"
-    return generate(out, [*r2.SCENARIOS, r2.PADDING], r2.agents())
+    return generate(out, [*(n for n in r2.SCENARIOS if n not in r2.STATIC), r2.PADDING], r2.agents())
 
 
 def _outcome(run: synth.Run, name: str, level: int) -> tuple[synth.TupleRecord | None, str]:
@@ -90,6 +86,8 @@ def _exploit(run: synth.Run, record: synth.TupleRecord, name: str) -> str:
 
 def _cases() -> list:
     for name, (flaw, _) in r2.SCENARIOS.items():
+        if name in r2.STATIC:  # test_redteam_round2_files.py, without Docker
+            continue
         marks = [pytest.mark.xfail(strict=True, raises=StillKept, reason=STILL_KEPT[name])] if name in STILL_KEPT else []
         yield pytest.param(name, flaw, id=f"{flaw}: {name}", marks=marks)
 

@@ -1,0 +1,47 @@
+"""Round 2 of the red team (tests/synthesized/redteam_round2.py), the scenarios the gate's file
+checks reject before anything runs (`redteam_round2.STATIC`: rules hidden in task.md's text), so
+without Docker: `_files.problems()` is the gate's first stage and its first line is the rejection
+reason (`level 1: <line>`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from synth.environments.synthesized._files import problems
+
+from . import redteam_round2 as r2
+
+
+@pytest.mark.parametrize("name", r2.STATIC)
+def test_a_rule_hidden_in_task_text_is_rejected_before_anything_runs(name):
+    flaw, _ = r2.SCENARIOS[name]
+    found = problems(r2.files_of(name))
+    assert found and f"[{flaw}]" in found[0], found
+
+
+def test_the_sound_hotel_levels_pass_the_file_checks():
+    import agent_script as script
+
+    assert problems(script.LEVEL1) == [] and problems(script.LEVEL2) == []
+
+
+@pytest.mark.parametrize("task, rules, left", [
+    ("Pick a hotel. Answer with JSON: {\"name\": NAME}.", {"Pick a hotel": "name"}, None),
+    ("Pick a hotel for a night and make sure it has a pool. Answer with JSON: {\"name\": NAME}.", {"Pick a hotel": "name"}, "pool"),
+    ("Pick a hotel; cats are welcome. Answer with JSON: {\"name\": NAME}.", {"Pick a hotel": "name"}, "cats"),
+    ("Pick a hotel. Cats are welcome.", {"Pick a hotel": "name", "Cats are welcome": "context"}, None),
+    ("Pick a hotel. Reply in JSON, pets allowed: {\"name\": NAME}", {"Pick a hotel": "name"}, "pets"),
+    ("Pick a hotel\u00adnow.", {"Pick a hotel": "name"}, "invisible"),
+    ("Pick a ｈｏｔｅｌ.", {"Pick a hotel": "name"}, None),  # NFKC: full-width letters are the same words
+])
+def test_every_sentence_but_the_answer_format_is_a_requirement(task, rules, left):
+    from synth.environments.synthesized._proof import rule_failures
+
+    found = rule_failures(task, rules)
+    assert (left is None and found == []) or (left is not None and found and left in found[0]), found
+
+
+def test_invisible_characters_in_rules_json_are_refused():
+    from synth.environments.synthesized._proof import read_rules
+
+    assert "invisible" in (read_rules('{"Pick a ho\u200btel": "name"}')[1] or "")
