@@ -221,7 +221,9 @@ PADDING = "harder by padding tool calls"
 PADDED = {**L1, "solution.py": SOLUTION.replace("def solve(tools):\n", "def solve(tools):\n    for _ in range(3):\n        tools.list_cities()\n")}
 
 STATIC = ("rule in the same sentence as a mapped rule", "rule stated without a requirement word",
-          "requirement word broken by a zero-width space", "rule in the answer-format sentence")
+          "requirement word broken by a zero-width space", "rule in the answer-format sentence",
+          "SQL through operator.methodcaller with the trace switched off", "real clock through a closure's defaults",
+          "/dev/shm written through sqlite with its guards removed")
 """Scenarios the gate's file checks reject before anything runs (tested without Docker)."""
 
 Exploit = dict[str, Any]

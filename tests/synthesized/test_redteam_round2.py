@@ -35,15 +35,12 @@ STILL_KEPT: dict[str, str] = {
     "leak behind an optional argument": "leaking tool: the exhaustive baseline fills only required arguments",
     "leak behind an argument value no result shows": "leaking tool: the exhaustive baseline tries only values results showed",
     "leak hidden from the gate's exploration by /io/calls.json": "leaking tool: the tool sees /io/calls.json only while the gate explores",
-    "SQL through operator.methodcaller with the trace switched off": "sql injection: methodcaller passes the static check; set_trace_callback(None) ends the trace",
-    "real clock through a closure's defaults": "clock or entropy: attrgetter('__defaults__') of the patched localtime gives the real one",
     "real clock through a file's timestamp": "clock or entropy: os.stat('/etc/hostname').st_mtime is the container's creation time",
     "entropy through /dev/urandom": "clock or entropy: /dev/urandom is readable",
     "verifier strict only while the gate grades": "vacuous check: /io/answers.json exists only in the gate's grade_many",
     "hidden rule read from sqlite_master": "ungrounded answer: the authorizer reports no read of sqlite_* tables",
     "hidden hotel grounded by a tool that echoes its argument": "ungrounded answer: a tool that echoes its argument grounds any string",
     "total with an unstated fee, grounded by coincidence": "ungrounded answer: any sum of three tool values grounds a number",
-    "/dev/shm written through sqlite with its guards removed": "sandbox violation: the connection's guards are plain methods (methodcaller)",
     r2.PADDING: "not harder: gold_calls counts calls the answer does not need",
 }
 """Scenario -> what still wins (the xfail reason)."""

@@ -1,5 +1,6 @@
 """Round 2 of the red team (tests/synthesized/redteam_round2.py), the scenarios the gate's file
-checks reject before anything runs (`redteam_round2.STATIC`: rules hidden in task.md's text), so
+checks reject before anything runs (`redteam_round2.STATIC`: rules hidden in task.md's text, and
+reflection by name through `operator`: methodcaller/attrgetter on guards, dunders, execute), so
 without Docker: `_files.problems()` is the gate's first stage and its first line is the rejection
 reason (`level 1: <line>`)."""
 
@@ -13,7 +14,7 @@ from . import redteam_round2 as r2
 
 
 @pytest.mark.parametrize("name", r2.STATIC)
-def test_a_rule_hidden_in_task_text_is_rejected_before_anything_runs(name):
+def test_the_flaw_is_rejected_before_anything_runs_and_named(name):
     flaw, _ = r2.SCENARIOS[name]
     found = problems(r2.files_of(name))
     assert found and f"[{flaw}]" in found[0], found
@@ -45,3 +46,27 @@ def test_invisible_characters_in_rules_json_are_refused():
     from synth.environments.synthesized._proof import read_rules
 
     assert "invisible" in (read_rules('{"Pick a ho\u200btel": "name"}')[1] or "")
+
+
+@pytest.mark.parametrize("source, flaw", [
+    ("import operator\nf = operator.attrgetter(name)\n", "forbidden code"),
+    ("from operator import methodcaller as m\nm('set_authorizer', None)\n", "sandbox violation"),
+    ("import operator\noperator.itemgetter('__globals__')\n", "forbidden code"),
+    ("import operator\noperator.attrgetter('a.__class__')\n", "forbidden code"),
+    ("import time, operator\noperator.attrgetter('monotonic')(time)\n", "clock or entropy"),
+    ("import zipfile\n", "forbidden code"),
+    ("from operator import methodcaller as m\nm(name)(db)\n", "forbidden code"),
+    ("import operator\nm = operator.methodcaller\nm(name)(db)\n", "forbidden code"),  # the import allowlist
+])
+def test_reflection_by_name_is_refused(source, flaw):
+    from synth.environments.synthesized._static import static_problems
+
+    found = static_problems("verify.py", source, sql=True)
+    assert found and f"[{flaw}]" in found[0], found
+
+
+def test_plain_operator_use_and_allowed_imports_pass():
+    from synth.environments.synthesized._static import static_problems
+
+    source = "import json, math, operator\nfrom collections import Counter\nkey = operator.itemgetter('price')\n"
+    assert static_problems("verify.py", source, sql=True) == []

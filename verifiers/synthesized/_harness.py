@@ -261,11 +261,20 @@ def fix_time_and_entropy(clock, note):
         setattr(time, name, lambda _v=fixed: _v)
     for name in ("time_ns", "monotonic_ns", "perf_counter_ns", "process_time_ns", "thread_time_ns"):
         setattr(time, name, lambda _v=int(fixed * 1e9): _v)
-    real_localtime, real_gmtime, real_strftime, real_ctime = time.localtime, time.gmtime, time.strftime, time.ctime
-    time.localtime = lambda secs=None, _f=real_localtime, _v=fixed: _f(_v if secs is None else secs)
-    time.gmtime = lambda secs=None, _f=real_gmtime, _v=fixed: _f(_v if secs is None else secs)
-    time.ctime = lambda secs=None, _f=real_ctime, _v=fixed: _f(_v if secs is None else secs)
-    time.strftime = lambda fmt, t=None, _f=real_strftime, _g=real_gmtime, _v=fixed: _f(fmt, _g(_v) if t is None else t)
+    # closures, not lambda defaults: a default (`__defaults__`) would hand generated code the real
+    # function; a cell is reachable only through `__closure__`, which the static check refuses
+    def at_fixed(real):
+        def call(secs=None):
+            return real(fixed if secs is None else secs)
+        return call
+
+    real_gmtime, real_strftime = time.gmtime, time.strftime
+    time.localtime, time.gmtime, time.ctime = at_fixed(time.localtime), at_fixed(time.gmtime), at_fixed(time.ctime)
+
+    def strftime(fmt, t=None):
+        return real_strftime(fmt, real_gmtime(fixed) if t is None else t)
+
+    time.strftime = strftime
 
     base_dt, base_date = datetime.datetime, datetime.date
 
