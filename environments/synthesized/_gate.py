@@ -199,7 +199,7 @@ def _tool_calls(gold: Trajectory) -> list[tuple[str, str, str]]:
 
 _CLASSES = (
     ("(sql built from values", "sql injection"), ("(database write", "sandbox violation"),
-    ("(entropy", "clock or entropy"), ("(harness tampering", "harness tampering"),
+    ("(entropy", "clock or entropy"), ("(clock", "clock or entropy"), ("(harness tampering", "harness tampering"),
     ("attempted what generated code may not do", "sandbox violation"), ("printed over", "output flood"),
     ("did not finish within", "timeout"), ("took over", "timeout"), ("not deterministic", "nondeterminism"),
     ("two builds gave different", "nondeterminism"), ("too easy", "too easy"),

@@ -90,6 +90,9 @@ LIBRARY = tuple(sorted({sysconfig.get_path(k) + "/" for k in ("stdlib", "platstd
 READABLE = tuple(sorted({sysconfig.get_path(k) + "/" for k in ("stdlib", "platstdlib", "purelib", "platlib")}
                         | {"/usr/lib/python3/", "/opt/synth/", f"{ENV}/solution.py"}))
 """What the solution may open: Python's own libraries and its file (nothing of the environment)."""
+OPENABLE = READABLE + ("/usr/", f"{ENV}/", "/dev/null")
+"""What generated code may open or stat: Python's libraries, /usr and the environment's files (never
+/io, the harness's state; /etc or /dev, whose times and contents are the real clock and entropy)."""
 PLACEHOLDER = re.compile(r"\?\d*|[:@$][A-Za-z_][A-Za-z0-9_]*")
 BOUND = r"(?:\?\d*|[:@$][A-Za-z_][A-Za-z0-9_]*|'(?:[^']|'')*'|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|NULL|[xX]'[0-9A-Fa-f]*')"
 """What a ? of a literal statement may read as in the trace: itself, or a value SQLite bound there."""
@@ -127,7 +130,7 @@ def guard(report_fd, solution, nonce, connection=None, traced=True):
     def kind_of(event, args, _network=NETWORK, _processes=PROCESSES, _files=FILES, _native=NATIVE, _str=str,
                 _isinstance=isinstance, _int=int, _flags=WRITE_FLAGS, _modules=FORBIDDEN_MODULES,
                 _frames=FRAME_ATTRIBUTES, _readable=READABLE, _solution=solution, _len=len, _permitted=permitted,
-                _connecting=connecting, _library=LIBRARY, _type=type):
+                _connecting=connecting, _library=LIBRARY, _type=type, _abspath=os.path.abspath, _openable=OPENABLE):
         if event.startswith(_network):
             return "network"
         if event.startswith(_processes):
@@ -160,7 +163,12 @@ def guard(report_fd, solution, nonce, connection=None, traced=True):
                 return "file access"
             if _solution and not text.startswith(_readable):
                 return "file access"
-            return None
+            where = _abspath(text)
+            if where.startswith(IO):
+                return "harness tampering"
+            if where.startswith(("/dev/urandom", "/dev/random")):
+                return "entropy"
+            return None if where.startswith(_openable) else "file access"
         if event == "sqlite3.connect":  # only through the harness's connect, which secures the connection
             if _solution or not _connecting or not args or args[0] != ":memory:":
                 return "database"
@@ -243,6 +251,29 @@ def guard(report_fd, solution, nonce, connection=None, traced=True):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     sys.addaudithook(hook)
     return note, allow, permit
+
+
+def fence_paths(note):
+    """os.stat and its kin (os.path.exists, getmtime, pathlib) see only OPENABLE: a file's times are
+    the real clock, and /io holds the harness's state (which files exist tells the gate from a
+    rollout). The audit hook raises no event for them, so they are wrapped (closures: the real
+    function is reachable only through `__closure__`, which the static check refuses)."""
+    abspath, fspath, decode = os.path.abspath, os.fspath, os.fsdecode
+
+    def fenced(real, event):
+        def call(path=".", *args, **kwargs):
+            if not isinstance(path, int):
+                where = abspath(decode(fspath(path)))
+                if where != ENV and not where.startswith(OPENABLE):
+                    kind = "harness tampering" if where.startswith(IO) else "clock"
+                    note(kind, event, where[:200])
+                    raise PermissionError("synth sandbox: %s of %s is not allowed here" % (event, where))
+            return real(path, *args, **kwargs)
+        return call
+
+    for name in ("stat", "lstat", "access", "listdir", "scandir", "readlink", "statvfs"):
+        if hasattr(os, name):
+            setattr(os, name, fenced(getattr(os, name), "os." + name))
 
 
 def fix_time_and_entropy(clock, note):
@@ -402,6 +433,7 @@ def run_child(work, timeout, clock, solution=False, database=None, traced=True):
             db = database() if database is not None else None
             note, allow, permit = guard(report_w, solution, nonce, db, traced)
             fix_time_and_entropy(clock, note)
+            fence_paths(note)
             try:
                 payload = work(allow, permit, db)
             except SystemExit as exc:
