@@ -80,10 +80,12 @@ from ._proof import (
     Mutations,
     candidates_from,
     check_failures,
+    error_values,
     exploration_rounds,
     grounding_failures,
     harvest,
     read_rules,
+    stated_values,
 )
 from ._settings import CategoryEntry
 
@@ -288,7 +290,7 @@ def explore_tools(record: TupleRecord, files: dict[str, str], db: bytes) -> tupl
     timeout = float(record.verifier.args.get("timeout", 10.0))
     tools = {t.spec.name: t for t in tools_of_record(record) if t.spec.name != "submit_result"}
     specs = [t.spec for t in tools.values()]
-    seen: list[tuple[str | None, Any]] = []
+    seen: list[tuple[str | None, Any]] = stated_values(files.get("task.md", ""), *(s.description for s in specs))
     done: set[str] = set()
     made: list[tuple[dict[str, Any], Any]] = []
     calls = 0
@@ -313,6 +315,9 @@ def explore_tools(record: TupleRecord, files: dict[str, str], db: bytes) -> tupl
                 if "result" in got:
                     made.append((call, got["result"]))
                     seen += list(harvest(got["result"]))
+                for value in error_values(str((got.get("tool_error") or {}).get("message", ""))):
+                    made.append((call, value))  # a leak in the error's text
+                    seen += list(harvest(value))
     return made, calls
 
 

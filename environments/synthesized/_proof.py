@@ -414,36 +414,76 @@ def candidates_from(result: Any, answer: Any) -> list[Any]:
     return found
 
 
+SMALL = list(range(11))
+"""Integers every integer argument is tried with (counts, nights, ranks), besides the values seen."""
+
+
+def stated_values(*texts: str) -> list[tuple[str | None, Any]]:
+    """Numbers and quoted strings stated in task.md and the tools' docstrings (tried as arguments)."""
+    found: list[tuple[str | None, Any]] = []
+    for text in texts:
+        for m in re.finditer(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", text):
+            number = float(m.group())
+            found.append((None, int(number) if number.is_integer() else number))
+        for m in re.finditer(r"'([^'\n]{1,60})'|\"([^\"\n]{1,60})\"", text):
+            found.append((None, m.group(1) or m.group(2)))
+    return found
+
+
 def argument_values(schema: dict[str, Any], seen: list[tuple[str | None, Any]], name: str) -> list[Any]:
-    """Every value an argument may take from what results showed (same key first), bounded."""
-    if "enum" in schema:
-        return list(schema["enum"])[:PER_TOOL]
-    kinds = [schema.get("type")] + [s.get("type") for s in schema.get("anyOf", [])]
-    want = {"string": "string", "integer": "number", "number": "number", "boolean": "boolean"}
+    """Every value an argument may take: its default first, every enum value, both booleans,
+    the small integers 0-10, then what results and the task showed (same key first), bounded."""
     out: list[Any] = []
+    if "default" in schema:
+        out.append(schema["default"])
+    if "enum" in schema:
+        out += [v for v in schema["enum"] if v not in out]
+    kinds = [schema.get("type")] + [s.get("type") for s in schema.get("anyOf", [])]
+    for option in schema.get("anyOf", []):
+        out += [v for v in option.get("enum", []) if v not in out]
+    if "boolean" in kinds:
+        out += [v for v in (True, False) if v not in out]
+    if "integer" in kinds or "number" in kinds:
+        out += [v for v in SMALL if v not in out]
+    want = {"string": "string", "integer": "number", "number": "number"}
     for k, v in [*[(k, v) for k, v in seen if k == name], *seen]:
         for t in kinds:
             if t in want and kind(v) == want[t] and (t != "integer" or float(v).is_integer()):
                 value = int(v) if t == "integer" else v
                 if value not in out:
                     out.append(value)
-    if "boolean" in kinds:
-        out = [True, False]
     return out[:PER_TOOL]
 
 
+def _spread(options: list[list[Any]]) -> Iterator[tuple[Any, ...]]:
+    """Every combination of the options, those of the first values of every position first (the
+    first k values of each, k = 1, 2, ...): a cap on the count spreads over all positions."""
+    if not options:
+        yield ()
+        return
+    done: set[tuple[int, ...]] = set()
+    for k in range(1, max(len(o) for o in options) + 1):
+        for index in itertools.product(*[range(min(k, len(o))) for o in options]):
+            if index not in done:
+                done.add(index)
+                yield tuple(o[i] for o, i in zip(options, index))
+
+
 def exploration_rounds(specs: list[Any], seen: list[tuple[str | None, Any]], done: set[str]) -> list[dict[str, Any]]:
-    """The next round of the exhaustive baseline's calls: every tool with every argument value seen."""
+    """The next round of the exhaustive baseline's calls: every tool with every argument value
+    (optional ones too: defaults, both booleans, enums, small integers, values seen or stated)."""
     calls = []
     for spec in specs:
         properties = spec.parameters.get("properties", {})
-        required = list(spec.parameters.get("required", []))
-        options = [argument_values(properties.get(n, {}), seen, n) for n in required]
-        if any(not o for o in options):
+        names = list(properties)
+        options = [argument_values(properties.get(n, {}), seen, n) for n in names]
+        required = set(spec.parameters.get("required", []))
+        if any(not o for n, o in zip(names, options) if n in required):
             continue
+        names, options = zip(*[(n, o) for n, o in zip(names, options) if o]) if any(options) else ((), ())
         count = 0
-        for combo in itertools.product(*options):
-            arguments = dict(zip(required, combo))
+        for combo in _spread(list(options)):
+            arguments = dict(zip(names, combo))
             key = spec.name + canonical_json(arguments)
             if key in done:
                 continue
@@ -455,5 +495,16 @@ def exploration_rounds(specs: list[Any], seen: list[tuple[str | None, Any]], don
     return calls
 
 
-__all__ = ["Mutations", "candidates_from", "check_failures", "exploration_rounds", "grounding_failures", "read_rules",
+def error_values(message: str) -> list[Any]:
+    """The JSON objects and arrays an error message spells out (a leak in the error text)."""
+    found = []
+    for m in re.finditer(r"\{[^{}]*\}|\[[^\[\]]*\]", message):
+        try:
+            found.append(json.loads(m.group()))
+        except ValueError:
+            continue
+    return found
+
+
+__all__ = ["Mutations", "candidates_from", "check_failures", "error_values", "exploration_rounds", "stated_values", "grounding_failures", "read_rules",
            "requirement_sentences", "rule_failures"]

@@ -70,3 +70,16 @@ def test_plain_operator_use_and_allowed_imports_pass():
 
     source = "import json, math, operator\nfrom collections import Counter\nkey = operator.itemgetter('price')\n"
     assert static_problems("verify.py", source, sql=True) == []
+
+
+def test_the_exhaustive_baseline_varies_optional_arguments_small_integers_and_reads_errors():
+    from synth.environments.synthesized._files import remote_tool, signatures
+    from synth.environments.synthesized._proof import error_values, exploration_rounds, stated_values
+
+    tools = {s.name: s for name in ("leak behind an optional argument", "leak behind an argument value no result shows")
+             for s in signatures(r2.files_of(name)["tools.py"])}.values()
+    specs = [remote_tool(s).spec for s in tools]
+    calls = exploration_rounds(specs, [*stated_values("Book in Rome and Oslo."), (None, "Rome"), (None, "Oslo")], set())
+    assert {"name": "suggest_booking", "arguments": {"confirm": True}} in calls
+    assert {"name": "quote_trip", "arguments": {"first_city": "Rome", "second_city": "Oslo", "nights": 1}} in calls
+    assert error_values('cannot be booked; instead: {"Rome": "A", "Oslo": "B"}') == [{"Rome": "A", "Oslo": "B"}]
