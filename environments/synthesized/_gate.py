@@ -199,6 +199,19 @@ def _tool_calls(gold: Trajectory) -> list[tuple[str, str, str]]:
             if c.function.name != "submit_result"]
 
 
+def _distinct_calls(gold: Trajectory) -> set[tuple[str, str]]:
+    """The gold's tool calls that differ (name and arguments): a call repeated asks nothing new,
+    so padding a solution with repeats does not make a level harder."""
+    found = set()
+    for name, arguments, _ in _tool_calls(gold):
+        try:
+            arguments = canonical_json(json.loads(arguments or "{}"))
+        except ValueError:
+            pass
+        found.add((name, arguments))
+    return found
+
+
 _CLASSES = (
     ("(sql built from values", "sql injection"), ("(database write", "sandbox violation"),
     ("(entropy", "clock or entropy"), ("(clock", "clock or entropy"), ("(harness tampering", "harness tampering"),
@@ -416,7 +429,7 @@ def _gate(run: Run, files: dict[str, str], where: Placement, previous: dict[str,
                           facts=facts)
     answer, _ = parse_answer(gold.submission)
     checks = [c.name for c in gold.verdict.checks[1:-1]]  # verify.py's own, between format and verify
-    facts.update(checks=len(checks), gold_calls=len(_tool_calls(gold)))
+    facts.update(checks=len(checks), gold_calls=len(_distinct_calls(gold)))
     failures = _flood(printed)
     failures += [f"verify.py names a check {name!r}: synth's own checks have that name; choose another"
                  for name in sorted(set(checks) & set(RESERVED_CHECKS))]

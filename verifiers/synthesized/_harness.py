@@ -179,11 +179,12 @@ def guard(report_fd, solution, nonce, connection=None, traced=True):
 
     def authorize(action, first, second, database, trigger, _deny=sqlite3.SQLITE_DENY, _ok=sqlite3.SQLITE_OK,
                   _banned=(sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH), _read=sqlite3.SQLITE_READ, _seen=seen_reads,
-                  _note=note):
+                  _note=note, _schema=("sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema")):
         if action in _banned:
             _note("database write", "sqlite3.attach", str(first))
             return _deny
-        if action == _read and first is not None and (first, second) not in _seen and not str(first).startswith("sqlite_"):
+        if action == _read and first is not None and (first, second) not in _seen and (
+                not str(first).startswith("sqlite_") or str(first).lower() in _schema):  # the schema's text is data too
             _seen.add((first, second))
             _note("read", "column", "%s.%s" % (first, second))
         return _ok
