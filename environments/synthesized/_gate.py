@@ -199,6 +199,13 @@ def _tool_calls(gold: Trajectory) -> list[tuple[str, str, str]]:
             if c.function.name != "submit_result"]
 
 
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text or "{}")
+    except ValueError:
+        return None
+
+
 def _distinct_calls(gold: Trajectory) -> set[tuple[str, str]]:
     """The gold's tool calls that differ (name and arguments): a call repeated asks nothing new,
     so padding a solution with repeats does not make a level harder."""
@@ -342,8 +349,9 @@ def proof_failures(record: TupleRecord, files: dict[str, str], db: bytes, gold: 
     timeout = float(record.verifier.args.get("timeout", 10.0))
     rules, _ = read_rules(files.get("rules.json"))
     results = [json.loads(content) for _, _, content in _tool_calls(gold)]
+    arguments = [_json_or_none(text) for _, text, _ in _tool_calls(gold)]
     seen = [pair for r in results for pair in harvest(r)]
-    failures = grounding_failures(answer, results, facts.pop("_verify_reads", []), facts.pop("_tool_reads", []))
+    failures = grounding_failures(answer, results, facts.pop("_verify_reads", []), facts.pop("_tool_reads", []), arguments)
     if failures:
         return failures
     mutations = Mutations(answer, seen)

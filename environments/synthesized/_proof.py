@@ -341,19 +341,30 @@ def _numbers(values: list[Any]) -> list[float]:
     return [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
 
 
-def grounding_failures(answer: Any, results: list[Any], verify_reads: list[str], tool_reads: list[str]) -> list[str]:
-    """The gold answer comes from what the tools returned; verify.py judges only what tools show."""
+def grounding_failures(answer: Any, results: list[Any], verify_reads: list[str], tool_reads: list[str],
+                       arguments: list[Any] | None = None) -> list[str]:
+    """The gold answer comes from what the tools returned; verify.py judges only what tools show.
+    A string a tool only echoes from its call's arguments grounds nothing; a number that is a sum
+    must sum values of the result objects that name the answer's strings (when it has any)."""
     failures = []
     leaves = [v for _, r in enumerate(results) for _, v in harvest(r)]
-    strings = {v for v in leaves if isinstance(v, str)}
+    given = arguments or [None] * len(results)
+    strings = {v for r, a in zip(results, given) for _, v in harvest(r)
+               if isinstance(v, str) and v not in {x for _, x in harvest(a)}}
     folded = {s.casefold() for s in strings}
     numbers = _numbers(leaves)
     counts = {float(len(x)) for r in results for x in _lists(r)}
     number_set = set(numbers) | counts
+    named = {v for _, v in scalars(answer) if isinstance(v, str) and v.strip()}
+    if named:
+        related = [v for r in results for _, node in _containers(r) if isinstance(node, dict)
+                   and named & {x for x in node.values() if isinstance(x, str)} for _, v in harvest(node)]
+        numbers = _numbers(related) or numbers
     sums = set()
     distinct = sorted(set(numbers))[:60]
+    combine = itertools.combinations if named else itertools.combinations_with_replacement
     for n in (2, 3):
-        for combo in itertools.combinations_with_replacement(distinct, n):
+        for combo in combine(distinct, n):
             sums.add(round(sum(combo), 6))
     for path, value in scalars(answer):
         where = "/".join(map(str, path)) or "the answer"

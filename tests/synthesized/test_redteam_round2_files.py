@@ -83,3 +83,17 @@ def test_the_exhaustive_baseline_varies_optional_arguments_small_integers_and_re
     assert {"name": "suggest_booking", "arguments": {"confirm": True}} in calls
     assert {"name": "quote_trip", "arguments": {"first_city": "Rome", "second_city": "Oslo", "nights": 1}} in calls
     assert error_values('cannot be booked; instead: {"Rome": "A", "Oslo": "B"}') == [{"Rome": "A", "Oslo": "B"}]
+
+
+def test_a_string_only_echoed_and_a_sum_by_coincidence_ground_nothing():
+    from synth.environments.synthesized._proof import grounding_failures
+
+    rome = [{"name": "Pensione Tevere", "price": 90, "rating": 4.1}, {"name": "Hotel Colosseo", "price": 180, "rating": 4.5}]
+    oslo = [{"name": "Nordlys", "price": 120, "rating": 4.0}, {"name": "Fjord Inn", "price": 150, "rating": 4.3}]
+    pair = {"Rome": "Pensione Tevere", "Oslo": "Nordlys"}
+    assert grounding_failures({**pair, "total": 210}, [rome, oslo], [], []) == []  # the pair's prices
+    assert "total = 270" in grounding_failures({**pair, "total": 270}, [rome, oslo], [], [])[0]  # 90 + 180: another hotel's
+    echoed = grounding_failures({"Rome": "Villa Segreta"}, [{"hotel": "Villa Segreta", "available": True}], [], [],
+                                [{"hotel": "Villa Segreta"}])
+    assert echoed and "Villa Segreta" in echoed[0]
+    assert grounding_failures(pair, [rome, oslo], [], [], [{"city": "Rome"}, {"city": "Oslo"}]) == []
