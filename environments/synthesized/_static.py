@@ -9,7 +9,10 @@ class in brackets:
   `__main__`, of the environment's own files, of native code and process modules (`ctypes`,
   `_posixsubprocess`, `_posixshmem`, `gc`, `posix`, `subprocess`, `importlib`, `inspect`,
   `builtins`, ...); `sys.modules`, `sys._getframe` and the interpreter's hooks; sqlite3's
-  guards (`set_authorizer`, `set_trace_callback`, `setlimit`, load_extension, deserialize).
+  guards (`set_authorizer`, `set_trace_callback`, `setlimit`, load_extension, deserialize); imports
+  outside `ALLOWED_MODULES`; `operator.attrgetter`/`methodcaller`/`itemgetter` aliased or with a
+  computed name, or naming a dunder, guard or clock; any string constant naming a dunder or a
+  guard (reflection by name). [sandbox violation] for the database's guards named that way.
 - [clock or entropy]: the real clock (`time.time`, `datetime...now/today/utcnow`, ...) and
   entropy (`os.urandom`, `secrets`, `uuid`, `SystemRandom`, `random.seed()` without a seed).
 - [sql injection] (tools.py and verify.py): SQL text that is not a string literal. Names are
