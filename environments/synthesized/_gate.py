@@ -34,6 +34,7 @@ reason. With `--pass-at K`, the generator adds the pass-rate band after the gate
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -197,6 +198,25 @@ def _tool_calls(gold: Trajectory) -> list[tuple[str, str, str]]:
     return [(c.function.name, c.function.arguments, results.get(c.id, ""))
             for m in gold.messages if m.role == "assistant" for c in m.tool_calls or []
             if c.function.name != "submit_result"]
+
+
+ALONE = 1
+"""Answers of the gate's batch graded again alone, through a rollout's grading path."""
+
+
+def _same_alone(verify_py: str, db: bytes, answers: list[Any], graded: list[dict[str, Any]], timeout: float,
+                seed: str) -> list[str]:
+    """A sample of the batch's answers graded again the way a rollout is graded (`grade`, one
+    answer, in a sandbox of its own): verify.py must not tell the gate's batch from a rollout."""
+    rng = random.Random(seed)
+    for at in rng.sample(range(min(len(answers), len(graded))), k=min(ALONE, len(answers), len(graded))):
+        alone = grade_answer(verify_py, db, answers[at], timeout)
+        batch = {c["name"]: c["passed"] for c in graded[at].get("checks") or []}
+        single = {c["name"]: c["passed"] for c in alone.value.get("checks") or []} if alone.ok else None
+        if single is not None and batch and single != batch:
+            return [f"[nondeterminism] verify.py grades the answer {canonical_json(answers[at])[:100]} differently alone "
+                    f"({single}) than in the gate's batch ({batch}): it must not tell the gate from a rollout"]
+    return []
 
 
 def _json_or_none(text: str) -> Any:
@@ -374,6 +394,9 @@ def proof_failures(record: TupleRecord, files: dict[str, str], db: bytes, gold: 
     if not outcome.ok:
         return [outcome.problem("verify.py (grading the gate's own answers)")]
     graded = outcome.value.get("graded", [])
+    failures = _same_alone(files["verify.py"], db, answers, graded, timeout, gold_key)
+    if failures:
+        return failures
     for (candidate, call), item in zip(listed, graded[len(mutations.answers):]):
         checks_given = item.get("checks") or []
         if checks_given and all(c["passed"] for c in checks_given):
