@@ -295,7 +295,8 @@ def rule_failures(task: str, rules: dict[str, str]) -> list[str]:
         left = _uncovered(sentence, mapped) if mapped else [sentence]
         if left:
             failures.append(f"[unchecked rule] task.md states {sentence[:100]!r}, but rules.json maps no rule of "
-                            f"{left[0][:60]!r} to a check (map it, or map the sentence to \"{CONTEXT}\" if it states no requirement)")
+                            f"{left[0][:60]!r} to a check (map it, or map the sentence to \"{CONTEXT}\" if it states "
+                            "no requirement)")
     return failures
 
 
@@ -517,5 +518,5 @@ def error_values(message: str) -> list[Any]:
     return found
 
 
-__all__ = ["Mutations", "candidates_from", "check_failures", "error_values", "exploration_rounds", "stated_values", "grounding_failures", "read_rules",
-           "requirement_sentences", "rule_failures"]
+__all__ = ["Mutations", "candidates_from", "check_failures", "error_values", "exploration_rounds", "grounding_failures",
+           "read_rules", "requirement_sentences", "rule_failures", "stated_values"]

@@ -157,8 +157,9 @@ def static_problems(name: str, source: str, *, sql: bool) -> list[str]:
                     elif alias.name in GUARDS or (alias.name.startswith("__") and alias.name not in ALLOWED_DUNDERS):
                         say(node, "forbidden code", f"{node.module}.{alias.name} is not allowed in generated code")
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _reflective(node.value):
-            say(node, "sandbox violation" if node.value in SQLITE_GUARDS else "forbidden code", f"the string {node.value[:40]!r} names an interpreter internal or a guard "
-                                        "(reflection by name is not allowed in generated code)")
+            say(node, "sandbox violation" if node.value in SQLITE_GUARDS else "forbidden code",
+                f"the string {node.value[:40]!r} names an interpreter internal or a guard "
+                "(reflection by name is not allowed in generated code)")
         elif isinstance(node, ast.Call) and (node.func.attr if isinstance(node.func, ast.Attribute) else
                                              getattr(node.func, "id", None)) in GETTERS:
             what = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
@@ -168,7 +169,8 @@ def static_problems(name: str, source: str, *, sql: bool) -> list[str]:
                                          or any(isinstance(a, ast.Starred) for a in node.args)):
                 say(node, "forbidden code", f"{what}() with a computed name is not allowed in generated code")
             elif what == "methodcaller" and names[:1] and names[0] in SQL_CALLS and sql:
-                say(node, "sql injection", f"{names[0]} called through methodcaller(): call db.{names[0]}(\"literal SQL\", params)")
+                say(node, "sql injection",
+                    f"{names[0]} called through methodcaller(): call db.{names[0]}(\"literal SQL\", params)")
             elif what != "itemgetter":
                 parts = [p for n in (names if what == "attrgetter" else names[:1]) for p in n.split(".")]
                 for part in parts:
