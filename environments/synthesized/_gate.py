@@ -368,8 +368,9 @@ def proof_failures(record: TupleRecord, files: dict[str, str], db: bytes, gold: 
     every rule has one, the answer is grounded, no tool hands the answer out."""
     timeout = float(record.verifier.args.get("timeout", 10.0))
     rules, _ = read_rules(files.get("rules.json"))
-    results = [json.loads(content) for _, _, content in _tool_calls(gold)]
-    arguments = [_json_or_none(text) for _, text, _ in _tool_calls(gold)]
+    distinct = {(name, canonical_json(_json_or_none(text))): (text, content) for name, text, content in _tool_calls(gold)}
+    results = [json.loads(content) for _, content in distinct.values()]  # a call repeated shows nothing new
+    arguments = [_json_or_none(text) for text, _ in distinct.values()]
     seen = [pair for r in results for pair in harvest(r)]
     failures = grounding_failures(answer, results, facts.pop("_verify_reads", []), facts.pop("_tool_reads", []), arguments)
     if failures:

@@ -31,13 +31,7 @@ class StillKept(AssertionError):
 
 STILL_KEPT: dict[str, str] = {
     "one hotel booked for both cities": "unchecked rule: accepted mutations are only counted; a check a family of wrong answers passes is kept",
-    "leak in a tool's error message": "leaking tool: the exhaustive baseline reads results only, never error messages",
-    "leak behind an optional argument": "leaking tool: the exhaustive baseline fills only required arguments",
-    "leak behind an argument value no result shows": "leaking tool: the exhaustive baseline tries only values results showed",
-    "hidden rule read from sqlite_master": "ungrounded answer: the authorizer reports no read of sqlite_* tables",
-    "hidden hotel grounded by a tool that echoes its argument": "ungrounded answer: a tool that echoes its argument grounds any string",
-    "total with an unstated fee, grounded by coincidence": "ungrounded answer: any sum of three tool values grounds a number",
-    r2.PADDING: "not harder: gold_calls counts calls the answer does not need",
+    r2.PADDING: "not harder: repeats count once now, but one list_cities call the answer does not need still counts (gold_calls 3 > 2)",
 }
 """Scenario -> what still wins (the xfail reason)."""
 
