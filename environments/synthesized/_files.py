@@ -35,7 +35,9 @@ FILES: dict[str, str] = {
     "solution.py": "def solve(tools): the reference solution; calls tools.NAME(arg=value) only and returns the answer",
     "verify.py": "def verify(db, answer) -> dict[str, bool]: one named check per requirement of task.md",
     "perturb.py": "def perturb(db, answer) -> list of {'name', 'breaks', 'answer'}: wrong answers, each failing the check it names",
-    "rules.json": "{rule text, word for word from task.md: name of the verify.py check that holds it}, one entry per rule",
+    "rules.json": "{rule text, word for word from task.md: name of the verify.py check that holds it}, one entry per rule; "
+                  "every sentence of task.md but the answer format is a requirement: map each of its rules, or map a "
+                  "sentence that states none to \"context\"",
 }
 REQUIRED = ("schema.sql", "tools.py", "task.md", "solution.py", "verify.py", "perturb.py", "rules.json")
 MAX_FILE = 512 * 1024

@@ -34,6 +34,7 @@ reason. With `--pass-at K`, the generator adds the pass-rate band after the gate
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,10 +81,12 @@ from ._proof import (
     Mutations,
     candidates_from,
     check_failures,
+    error_values,
     exploration_rounds,
     grounding_failures,
     harvest,
     read_rules,
+    stated_values,
 )
 from ._settings import CategoryEntry
 
@@ -197,9 +200,48 @@ def _tool_calls(gold: Trajectory) -> list[tuple[str, str, str]]:
             if c.function.name != "submit_result"]
 
 
+ALONE = 1
+"""Answers of the gate's batch graded again alone, through a rollout's grading path."""
+
+
+def _same_alone(verify_py: str, db: bytes, answers: list[Any], graded: list[dict[str, Any]], timeout: float,
+                seed: str) -> list[str]:
+    """A sample of the batch's answers graded again the way a rollout is graded (`grade`, one
+    answer, in a sandbox of its own): verify.py must not tell the gate's batch from a rollout."""
+    rng = random.Random(seed)
+    for at in rng.sample(range(min(len(answers), len(graded))), k=min(ALONE, len(answers), len(graded))):
+        alone = grade_answer(verify_py, db, answers[at], timeout)
+        batch = {c["name"]: c["passed"] for c in graded[at].get("checks") or []}
+        single = {c["name"]: c["passed"] for c in alone.value.get("checks") or []} if alone.ok else None
+        if single is not None and batch and single != batch:
+            return [f"[nondeterminism] verify.py grades the answer {canonical_json(answers[at])[:100]} differently alone "
+                    f"({single}) than in the gate's batch ({batch}): it must not tell the gate from a rollout"]
+    return []
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text or "{}")
+    except ValueError:
+        return None
+
+
+def _distinct_calls(gold: Trajectory) -> set[tuple[str, str]]:
+    """The gold's tool calls that differ (name and arguments): a call repeated asks nothing new,
+    so padding a solution with repeats does not make a level harder."""
+    found = set()
+    for name, arguments, _ in _tool_calls(gold):
+        try:
+            arguments = canonical_json(json.loads(arguments or "{}"))
+        except ValueError:
+            pass
+        found.add((name, arguments))
+    return found
+
+
 _CLASSES = (
     ("(sql built from values", "sql injection"), ("(database write", "sandbox violation"),
-    ("(entropy", "clock or entropy"), ("(harness tampering", "harness tampering"),
+    ("(entropy", "clock or entropy"), ("(clock", "clock or entropy"), ("(harness tampering", "harness tampering"),
     ("attempted what generated code may not do", "sandbox violation"), ("printed over", "output flood"),
     ("did not finish within", "timeout"), ("took over", "timeout"), ("not deterministic", "nondeterminism"),
     ("two builds gave different", "nondeterminism"), ("too easy", "too easy"),
@@ -288,7 +330,7 @@ def explore_tools(record: TupleRecord, files: dict[str, str], db: bytes) -> tupl
     timeout = float(record.verifier.args.get("timeout", 10.0))
     tools = {t.spec.name: t for t in tools_of_record(record) if t.spec.name != "submit_result"}
     specs = [t.spec for t in tools.values()]
-    seen: list[tuple[str | None, Any]] = []
+    seen: list[tuple[str | None, Any]] = stated_values(files.get("task.md", ""), *(s.description for s in specs))
     done: set[str] = set()
     made: list[tuple[dict[str, Any], Any]] = []
     calls = 0
@@ -313,6 +355,9 @@ def explore_tools(record: TupleRecord, files: dict[str, str], db: bytes) -> tupl
                 if "result" in got:
                     made.append((call, got["result"]))
                     seen += list(harvest(got["result"]))
+                for value in error_values(str((got.get("tool_error") or {}).get("message", ""))):
+                    made.append((call, value))  # a leak in the error's text
+                    seen += list(harvest(value))
     return made, calls
 
 
@@ -323,9 +368,11 @@ def proof_failures(record: TupleRecord, files: dict[str, str], db: bytes, gold: 
     every rule has one, the answer is grounded, no tool hands the answer out."""
     timeout = float(record.verifier.args.get("timeout", 10.0))
     rules, _ = read_rules(files.get("rules.json"))
-    results = [json.loads(content) for _, _, content in _tool_calls(gold)]
+    distinct = {(name, canonical_json(_json_or_none(text))): (text, content) for name, text, content in _tool_calls(gold)}
+    results = [json.loads(content) for _, content in distinct.values()]  # a call repeated shows nothing new
+    arguments = [_json_or_none(text) for text, _ in distinct.values()]
     seen = [pair for r in results for pair in harvest(r)]
-    failures = grounding_failures(answer, results, facts.pop("_verify_reads", []), facts.pop("_tool_reads", []))
+    failures = grounding_failures(answer, results, facts.pop("_verify_reads", []), facts.pop("_tool_reads", []), arguments)
     if failures:
         return failures
     mutations = Mutations(answer, seen)
@@ -348,6 +395,9 @@ def proof_failures(record: TupleRecord, files: dict[str, str], db: bytes, gold: 
     if not outcome.ok:
         return [outcome.problem("verify.py (grading the gate's own answers)")]
     graded = outcome.value.get("graded", [])
+    failures = _same_alone(files["verify.py"], db, answers, graded, timeout, gold_key)
+    if failures:
+        return failures
     for (candidate, call), item in zip(listed, graded[len(mutations.answers):]):
         checks_given = item.get("checks") or []
         if checks_given and all(c["passed"] for c in checks_given):
@@ -411,7 +461,7 @@ def _gate(run: Run, files: dict[str, str], where: Placement, previous: dict[str,
                           facts=facts)
     answer, _ = parse_answer(gold.submission)
     checks = [c.name for c in gold.verdict.checks[1:-1]]  # verify.py's own, between format and verify
-    facts.update(checks=len(checks), gold_calls=len(_tool_calls(gold)))
+    facts.update(checks=len(checks), gold_calls=len(_distinct_calls(gold)))
     failures = _flood(printed)
     failures += [f"verify.py names a check {name!r}: synth's own checks have that name; choose another"
                  for name in sorted(set(checks) & set(RESERVED_CHECKS))]

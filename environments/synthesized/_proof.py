@@ -10,8 +10,9 @@ by the gate itself from the gold answer and the values the tools returned, never
   answer space those values span is small (at most `ENUMERATE` answers), all of it, in order.
 - `check_failures`: each check of verify.py must fail for some mutation ([vacuous check]); a
   check binds when some mutation fails it alone (counted for "harder"); each rule of rules.json
-  must map to a check verify.py returns ([unchecked rule]), and every requirement sentence of
-  task.md must hold a rule ([unchecked rule]).
+  must map to a check verify.py returns ([unchecked rule]), and every sentence of task.md (NFKC,
+  no invisible characters) but its answer template is a requirement whose clauses its mapped rules
+  cover, or is marked "context" ([unchecked rule]).
 - `grounding_failures`: every string of the gold appears in a tool result of the gold trajectory,
   every number there or as a sum of at most three of them or a count of a list ([ungrounded
   answer]); verify.py reads no database column that no tool call of the gold read ([ungrounded
@@ -27,6 +28,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import unicodedata
 from typing import Any, Iterator
 
 from synth import canonical_json
@@ -41,9 +43,6 @@ EXPLORE_CALLS = 160
 """Most calls of the exhaustive baseline."""
 PER_TOOL = 40
 MAX_CANDIDATES = 200
-REQUIREMENT = re.compile(r"\b(must|may not|may only|at least|at most|no more|not exceed|exceed|only|each|every|exactly|"
-                         r"never|without|within|before|after|between|cheapest|dearest|lowest|highest|minimum|maximum|"
-                         r"fewest|most|least|required?|should|cannot|can't|no two|unique|different|same)\b", re.I)
 FORMAT = re.compile(r"\b(answer with|answer as|json|format|reply with|respond with|submit)\b", re.I)
 
 
@@ -192,46 +191,112 @@ def _containers(value: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+CONTEXT = "context"
+"""rules.json's value for a sentence of task.md that states no requirement (the author says so)."""
+_TEMPLATE = re.compile(r"`[^`]*`|\{.*\}|\[.*\]", re.S)
+_CLAUSES = re.compile(r"\s*[,;:()]\s*|\s+(?:and|or|but|while|whereas|which|unless|except|if)\s+", re.I)
+_FILLER = {"a", "an", "the", "for", "of", "to", "in", "on", "at", "by", "with", "each", "both", "it", "its", "is", "be",
+           "are", "one", "two", "this", "that", "these", "those", "per", "as"}
+
+
+def invisible_characters(text: str) -> list[str]:
+    """The format (Cf) characters of a text (zero-width spaces, direction marks...), as U+XXXX."""
+    return sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cf"})
 
 
 def requirement_sentences(task: str) -> list[str]:
-    """The sentences of task.md that state a requirement (not the answer format)."""
-    parts = re.split(r"(?<=[.!?;])\s+|\n\s*[-*]\s+|\n\s*\n", task)
-    return [p.strip() for p in parts if p.strip() and REQUIREMENT.search(p) and not FORMAT.search(p)]
+    """The sentences of task.md, NFKC-normalised, each without its answer template (`{...}`,
+    `[...]`, `code`); every one that says more than the answer format is a requirement."""
+    text = _TEMPLATE.sub(" ", unicodedata.normalize("NFKC", task))
+    parts = re.split(r"(?<=[.!?;])\s+|\n\s*[-*]\s+|\n\s*\n|\n\s*#+\s+", text)
+    found = []
+    for part in parts:
+        words = re.findall(r"\w+", part)
+        if not words or re.fullmatch(r"#+\s.*", part.strip()):
+            continue
+        if FORMAT.search(part) and not [c for c in _clauses(part) if not FORMAT.search(c)]:
+            continue  # only the answer format
+        found.append(" ".join(part.split()))
+    return found
+
+
+def _clauses(sentence: str) -> list[str]:
+    return [c for c in _CLAUSES.split(sentence) if c and re.search(r"\w", c)]
+
+
+def _uncovered(sentence: str, rules: list[str]) -> list[str]:
+    """The clauses of a sentence its rules do not cover: a clause is covered when a rule's text
+    overlaps it and at most one of its words outside every rule is more than filler."""
+    low = _norm(sentence)
+    spans = [(m.start(), m.start() + len(r)) for r in map(_norm, rules) if r for m in re.finditer(re.escape(r), low)]
+    left = []
+    at = 0
+    for clause in _clauses(low):
+        start = low.find(clause, at)
+        at = start + len(clause) if start >= 0 else at
+        if start < 0 or FORMAT.search(clause):
+            continue
+        end = start + len(clause)
+        overlap = any(a < end and start < b for a, b in spans)
+        outside = [m.group() for m in re.finditer(r"\w+", clause)
+                   if not any(a <= start + m.start() < b for a, b in spans) and m.group() not in _FILLER]
+        if not overlap or len(outside) > 1:
+            left.append(clause)
+    return left
 
 
 def read_rules(text: str | None) -> tuple[dict[str, str], str | None]:
     """rules.json's {rule text: check name}, or the problem with it."""
     if text is None:
         return {}, "rules.json is missing: map each rule task.md states (its text) to the check of verify.py that holds it"
+    if invisible_characters(text):
+        return {}, f"rules.json holds invisible characters ({', '.join(invisible_characters(text))}): write plain text"
     try:
         rules = json.loads(text)
     except ValueError as exc:
         return {}, f"rules.json is not JSON ({exc})"
     if not isinstance(rules, dict) or not rules or not all(isinstance(k, str) and isinstance(v, str) for k, v in rules.items()):
         return {}, 'rules.json must be a non-empty object {"rule text from task.md": "check name"}'
+    if invisible_characters("".join(rules)):
+        return {}, "rules.json holds invisible characters: write plain text"
     return rules, None
 
 
+def checked_rules(rules: dict[str, str]) -> dict[str, str]:
+    """rules.json without the sentences marked as context."""
+    return {rule: check for rule, check in rules.items() if check != CONTEXT}
+
+
 def rule_failures(task: str, rules: dict[str, str]) -> list[str]:
-    """Before anything runs: each rule is task.md's text, each has a check of its own, every
-    requirement sentence of task.md holds a rule."""
+    """Before anything runs: task.md has no invisible characters; each rule is task.md's text
+    (NFKC-normalised), each has a check of its own; every sentence of task.md that says more than
+    the answer format is a requirement, and its mapped rules (or a `"context"` mark) cover all
+    its clauses."""
     failures = []
+    hidden = invisible_characters(task)
+    if hidden:
+        return [f"[unchecked rule] task.md holds invisible characters ({', '.join(hidden)}): write plain text"]
     body = _norm(task)
     for rule in rules:
         if _norm(rule) not in body:
             failures.append(f"[unchecked rule] rules.json names the rule {rule[:80]!r}, which task.md does not state word for word")
     by_check: dict[str, list[str]] = {}
-    for rule, check in rules.items():
+    for rule, check in checked_rules(rules).items():
         by_check.setdefault(check, []).append(rule)
     for check, named in by_check.items():
         if len(named) > 1:
             failures.append(f"[unchecked rule] rules.json maps {len(named)} rules to the one check {check!r}: "
                             "each rule needs a check of its own")
     for sentence in requirement_sentences(task):
-        if not any(_norm(rule) in _norm(sentence) or _norm(sentence) in _norm(rule) for rule in rules):
-            failures.append(f"[unchecked rule] task.md states {sentence[:100]!r}, but rules.json maps no rule of it to a check")
+        mapped = [r for r in rules if _norm(r) in _norm(sentence) or _norm(sentence) in _norm(r)]
+        left = _uncovered(sentence, mapped) if mapped else [sentence]
+        if left:
+            failures.append(f"[unchecked rule] task.md states {sentence[:100]!r}, but rules.json maps no rule of "
+                            f"{left[0][:60]!r} to a check (map it, or map the sentence to \"{CONTEXT}\" if it states "
+                            "no requirement)")
     return failures
 
 
@@ -241,6 +306,7 @@ def check_failures(checks: list[str], rules: dict[str, str], graded: list[dict[s
     fails for some mutation of the gold's values alone (same shape: a check that fails only when
     the answer is malformed checks its format, not the rule)."""
     failures = []
+    rules = checked_rules(rules)
     for rule, check in rules.items():
         if check not in checks:
             failures.append(f"[unchecked rule] rules.json maps {rule[:80]!r} to {check!r}, which verify.py does not return "
@@ -276,19 +342,30 @@ def _numbers(values: list[Any]) -> list[float]:
     return [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
 
 
-def grounding_failures(answer: Any, results: list[Any], verify_reads: list[str], tool_reads: list[str]) -> list[str]:
-    """The gold answer comes from what the tools returned; verify.py judges only what tools show."""
+def grounding_failures(answer: Any, results: list[Any], verify_reads: list[str], tool_reads: list[str],
+                       arguments: list[Any] | None = None) -> list[str]:
+    """The gold answer comes from what the tools returned; verify.py judges only what tools show.
+    A string a tool only echoes from its call's arguments grounds nothing; a number that is a sum
+    must sum values of the result objects that name the answer's strings (when it has any)."""
     failures = []
     leaves = [v for _, r in enumerate(results) for _, v in harvest(r)]
-    strings = {v for v in leaves if isinstance(v, str)}
+    given = arguments or [None] * len(results)
+    strings = {v for r, a in zip(results, given) for _, v in harvest(r)
+               if isinstance(v, str) and v not in {x for _, x in harvest(a)}}
     folded = {s.casefold() for s in strings}
     numbers = _numbers(leaves)
     counts = {float(len(x)) for r in results for x in _lists(r)}
     number_set = set(numbers) | counts
+    named = {v for _, v in scalars(answer) if isinstance(v, str) and v.strip()}
+    if named:
+        related = [v for r in results for _, node in _containers(r) if isinstance(node, dict)
+                   and named & {x for x in node.values() if isinstance(x, str)} for _, v in harvest(node)]
+        numbers = _numbers(related) or numbers
     sums = set()
     distinct = sorted(set(numbers))[:60]
+    combine = itertools.combinations if named else itertools.combinations_with_replacement
     for n in (2, 3):
-        for combo in itertools.combinations_with_replacement(distinct, n):
+        for combo in combine(distinct, n):
             sums.add(round(sum(combo), 6))
     for path, value in scalars(answer):
         where = "/".join(map(str, path)) or "the answer"
@@ -349,36 +426,76 @@ def candidates_from(result: Any, answer: Any) -> list[Any]:
     return found
 
 
+SMALL = list(range(11))
+"""Integers every integer argument is tried with (counts, nights, ranks), besides the values seen."""
+
+
+def stated_values(*texts: str) -> list[tuple[str | None, Any]]:
+    """Numbers and quoted strings stated in task.md and the tools' docstrings (tried as arguments)."""
+    found: list[tuple[str | None, Any]] = []
+    for text in texts:
+        for m in re.finditer(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", text):
+            number = float(m.group())
+            found.append((None, int(number) if number.is_integer() else number))
+        for m in re.finditer(r"'([^'\n]{1,60})'|\"([^\"\n]{1,60})\"", text):
+            found.append((None, m.group(1) or m.group(2)))
+    return found
+
+
 def argument_values(schema: dict[str, Any], seen: list[tuple[str | None, Any]], name: str) -> list[Any]:
-    """Every value an argument may take from what results showed (same key first), bounded."""
-    if "enum" in schema:
-        return list(schema["enum"])[:PER_TOOL]
-    kinds = [schema.get("type")] + [s.get("type") for s in schema.get("anyOf", [])]
-    want = {"string": "string", "integer": "number", "number": "number", "boolean": "boolean"}
+    """Every value an argument may take: its default first, every enum value, both booleans,
+    the small integers 0-10, then what results and the task showed (same key first), bounded."""
     out: list[Any] = []
+    if "default" in schema:
+        out.append(schema["default"])
+    if "enum" in schema:
+        out += [v for v in schema["enum"] if v not in out]
+    kinds = [schema.get("type")] + [s.get("type") for s in schema.get("anyOf", [])]
+    for option in schema.get("anyOf", []):
+        out += [v for v in option.get("enum", []) if v not in out]
+    if "boolean" in kinds:
+        out += [v for v in (True, False) if v not in out]
+    if "integer" in kinds or "number" in kinds:
+        out += [v for v in SMALL if v not in out]
+    want = {"string": "string", "integer": "number", "number": "number"}
     for k, v in [*[(k, v) for k, v in seen if k == name], *seen]:
         for t in kinds:
             if t in want and kind(v) == want[t] and (t != "integer" or float(v).is_integer()):
                 value = int(v) if t == "integer" else v
                 if value not in out:
                     out.append(value)
-    if "boolean" in kinds:
-        out = [True, False]
     return out[:PER_TOOL]
 
 
+def _spread(options: list[list[Any]]) -> Iterator[tuple[Any, ...]]:
+    """Every combination of the options, those of the first values of every position first (the
+    first k values of each, k = 1, 2, ...): a cap on the count spreads over all positions."""
+    if not options:
+        yield ()
+        return
+    done: set[tuple[int, ...]] = set()
+    for k in range(1, max(len(o) for o in options) + 1):
+        for index in itertools.product(*[range(min(k, len(o))) for o in options]):
+            if index not in done:
+                done.add(index)
+                yield tuple(o[i] for o, i in zip(options, index))
+
+
 def exploration_rounds(specs: list[Any], seen: list[tuple[str | None, Any]], done: set[str]) -> list[dict[str, Any]]:
-    """The next round of the exhaustive baseline's calls: every tool with every argument value seen."""
+    """The next round of the exhaustive baseline's calls: every tool with every argument value
+    (optional ones too: defaults, both booleans, enums, small integers, values seen or stated)."""
     calls = []
     for spec in specs:
         properties = spec.parameters.get("properties", {})
-        required = list(spec.parameters.get("required", []))
-        options = [argument_values(properties.get(n, {}), seen, n) for n in required]
-        if any(not o for o in options):
+        names = list(properties)
+        options = [argument_values(properties.get(n, {}), seen, n) for n in names]
+        required = set(spec.parameters.get("required", []))
+        if any(not o for n, o in zip(names, options) if n in required):
             continue
+        names, options = zip(*[(n, o) for n, o in zip(names, options) if o]) if any(options) else ((), ())
         count = 0
-        for combo in itertools.product(*options):
-            arguments = dict(zip(required, combo))
+        for combo in _spread(list(options)):
+            arguments = dict(zip(names, combo))
             key = spec.name + canonical_json(arguments)
             if key in done:
                 continue
@@ -390,5 +507,16 @@ def exploration_rounds(specs: list[Any], seen: list[tuple[str | None, Any]], don
     return calls
 
 
-__all__ = ["Mutations", "candidates_from", "check_failures", "exploration_rounds", "grounding_failures", "read_rules",
-           "requirement_sentences", "rule_failures"]
+def error_values(message: str) -> list[Any]:
+    """The JSON objects and arrays an error message spells out (a leak in the error text)."""
+    found = []
+    for m in re.finditer(r"\{[^{}]*\}|\[[^\[\]]*\]", message):
+        try:
+            found.append(json.loads(m.group()))
+        except ValueError:
+            continue
+    return found
+
+
+__all__ = ["Mutations", "candidates_from", "check_failures", "error_values", "exploration_rounds", "grounding_failures",
+           "read_rules", "requirement_sentences", "rule_failures", "stated_values"]

@@ -9,7 +9,10 @@ class in brackets:
   `__main__`, of the environment's own files, of native code and process modules (`ctypes`,
   `_posixsubprocess`, `_posixshmem`, `gc`, `posix`, `subprocess`, `importlib`, `inspect`,
   `builtins`, ...); `sys.modules`, `sys._getframe` and the interpreter's hooks; sqlite3's
-  guards (`set_authorizer`, `set_trace_callback`, `setlimit`, load_extension, deserialize).
+  guards (`set_authorizer`, `set_trace_callback`, `setlimit`, load_extension, deserialize); imports
+  outside `ALLOWED_MODULES`; `operator.attrgetter`/`methodcaller`/`itemgetter` aliased or with a
+  computed name, or naming a dunder, guard or clock; any string constant naming a dunder or a
+  guard (reflection by name). [sandbox violation] for the database's guards named that way.
 - [clock or entropy]: the real clock (`time.time`, `datetime...now/today/utcnow`, ...) and
   entropy (`os.urandom`, `secrets`, `uuid`, `SystemRandom`, `random.seed()` without a seed).
 - [sql injection] (tools.py and verify.py): SQL text that is not a string literal. Names are
@@ -46,6 +49,18 @@ GUARDS = {"set_authorizer", "set_trace_callback", "set_progress_handler", "setli
           "fork", "forkpty", "system", "popen", "execv", "execve", "spawnv", "posix_spawn", "kill", "dup2"}
 """Attributes generated code may not touch (the harness's guards, frames, processes)."""
 SQL_CALLS = {"execute", "executemany", "executescript"}
+GUARD_NAMES = GUARDS - {"modules", "system", "kill", "fork", "popen"}
+"""Guards no plain data string names: a string constant equal to one of these is refused anywhere."""
+SQLITE_GUARDS = {"set_authorizer", "set_trace_callback", "set_progress_handler", "setlimit", "enable_load_extension",
+                 "load_extension", "deserialize"}
+GETTERS = {"attrgetter", "methodcaller", "itemgetter"}
+"""operator's reflection helpers: their names must be string literals naming no dunder, guard or clock."""
+ALLOWED_MODULES = {"json", "math", "re", "itertools", "functools", "collections", "datetime", "time", "random", "statistics",
+                   "string", "decimal", "fractions", "heapq", "bisect", "operator", "typing", "dataclasses", "enum",
+                   "sqlite3", "os", "calendar", "textwrap", "unicodedata", "difflib", "hashlib", "copy", "numbers",
+                   "__future__", "abc", "contextlib", "zoneinfo", "csv", "base64", "binascii", "struct", "array",
+                   "pprint", "locale", "ipaddress", "zlib", "posixpath", "os.path", "collections.abc", "cmath"}
+"""The modules generated code may import (an allowlist: the standard library's pure, process-free modules)."""
 
 
 def _module_constants(tree: ast.Module) -> set[str]:
@@ -129,15 +144,47 @@ def static_problems(name: str, source: str, *, sql: bool) -> list[str]:
                 top = module.split(".")[0]
                 if node.__class__ is ast.ImportFrom and node.level:
                     say(node, "forbidden code", "relative imports of the environment's files are not allowed")
-                elif top in FORBIDDEN_MODULES or top in GENERATED:
+                elif top in FORBIDDEN_MODULES or top in GENERATED or module not in ALLOWED_MODULES and top not in ALLOWED_MODULES:
                     flaw = "clock or entropy" if top in ("secrets", "uuid") else "forbidden code"
-                    say(node, flaw, f"import of {module} is not allowed in generated code")
+                    say(node, flaw, f"import of {module} is not allowed in generated code (allowed: the standard library's "
+                                    "data modules, e.g. json, math, re, itertools, collections, datetime)")
             if isinstance(node, ast.ImportFrom):
                 for alias in node.names:
                     if alias.name in CLOCK_ATTRIBUTES or (node.module in ("time",) and alias.name == "time"):
                         say(node, "clock or entropy", f"{node.module}.{alias.name}: generated code sees no real clock and no entropy")
+                    elif alias.name in GETTERS and alias.asname and alias.asname != alias.name:
+                        say(node, "forbidden code", f"{node.module}.{alias.name} may not be renamed")
                     elif alias.name in GUARDS or (alias.name.startswith("__") and alias.name not in ALLOWED_DUNDERS):
                         say(node, "forbidden code", f"{node.module}.{alias.name} is not allowed in generated code")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _reflective(node.value):
+            say(node, "sandbox violation" if node.value in SQLITE_GUARDS else "forbidden code",
+                f"the string {node.value[:40]!r} names an interpreter internal or a guard "
+                "(reflection by name is not allowed in generated code)")
+        elif isinstance(node, ast.Call) and (node.func.attr if isinstance(node.func, ast.Attribute) else
+                                             getattr(node.func, "id", None)) in GETTERS:
+            what = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+            named = node.args[:1] if what == "methodcaller" else node.args
+            names = [a.value for a in named if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if what != "itemgetter" and (len(names) != len(named) or not names or node.keywords and what == "attrgetter"
+                                         or any(isinstance(a, ast.Starred) for a in node.args)):
+                say(node, "forbidden code", f"{what}() with a computed name is not allowed in generated code")
+            elif what == "methodcaller" and names[:1] and names[0] in SQL_CALLS and sql:
+                say(node, "sql injection",
+                    f"{names[0]} called through methodcaller(): call db.{names[0]}(\"literal SQL\", params)")
+            elif what != "itemgetter":
+                parts = [p for n in (names if what == "attrgetter" else names[:1]) for p in n.split(".")]
+                for part in parts:
+                    if part in SQLITE_GUARDS:
+                        say(node, "sandbox violation", f"{what}({part!r}) would remove a guard of the sandbox's database")
+                    elif part.startswith("__") or part in GUARDS:
+                        say(node, "forbidden code", f"{what}({part!r}) is not allowed in generated code")
+                    elif part in CLOCK_ATTRIBUTES:
+                        say(node, "clock or entropy", f"{what}({part!r}): no real clock and no entropy")
+                    elif part in SQL_CALLS and sql:
+                        say(node, "sql injection", f"{part} fetched with {what}(): call db.{part}(\"literal SQL\", params)")
+        elif isinstance(node, (ast.Name, ast.Attribute)) and (node.id if isinstance(node, ast.Name) else node.attr) in GETTERS \
+                and id(node) not in called:
+            say(node, "forbidden code", f"{_dotted(node)} may only be called, with string literals (never aliased)")
         elif isinstance(node, ast.Name):
             if node.id in FORBIDDEN_CALLS or node.id in ("__builtins__", "__loader__", "__spec__"):
                 say(node, "forbidden code", f"{node.id} is not allowed in generated code")
@@ -170,7 +217,14 @@ def static_problems(name: str, source: str, *, sql: bool) -> list[str]:
                 if first is None or starred or isinstance(first, ast.Starred) or not _literal(first, constants):
                     say(node, "sql injection", f"the SQL of {node.func.attr}() is built at run time (or bound to a name "
                                                "that changes); write it as a string literal and pass values as ? parameters")
-    return list(dict.fromkeys(found))
+    order = ("[sql injection]", "[clock or entropy]", "[sandbox violation]")  # the most specific class first
+    return sorted(dict.fromkeys(found), key=lambda line: next((i for i, c in enumerate(order) if line.startswith(c)), len(order)))
+
+
+def _reflective(text: str) -> bool:
+    """A string that names a dunder (other than the allowed ones) or a guard: only reflection uses it."""
+    return any((part.startswith("__") and part.endswith("__") and len(part) > 4 and part not in ALLOWED_DUNDERS)
+               or part in GUARD_NAMES for part in text.split("."))
 
 
 def _no_args(tree: ast.Module, attribute: ast.Attribute) -> bool:

@@ -59,6 +59,7 @@ SCENARIOS: dict[str, tuple[str, dict[str, str]]] = {
     # -- the answer grounded in the tools (item 2) -----------------------------------------------
     "answer copied from task.md": ("ungrounded answer", {
         "task.md": TASK + "Travellers like Pensione Tevere and Nordlys.\n",
+        "rules.json": json.dumps({**script.RULES, "Travellers like Pensione Tevere and Nordlys": "context"}),
         "solution.py": "def solve(tools):\n    tools.list_cities()\n    return {'Rome': 'Pensione Tevere', 'Oslo': 'Nordlys'}\n"}),
     "constant answer after a dummy call": ("ungrounded answer", {
         "solution.py": "def solve(tools):\n    tools.list_cities()\n    return {'Rome': 'Pensione Tevere', 'Oslo': 'Nordlys'}\n"}),
@@ -187,6 +188,26 @@ def agents(known: tuple[str, ...]) -> dict[str, object]:
 
 def categories_file(path, names) -> None:
     path.write_text("".join(json.dumps({"category": n}) + "\n" for n in names))
+
+
+def generate(out, names, made: dict[str, object]):
+    """`synth generate general --agent` through the CLI against a scripted model server on 127.0.0.1
+    playing `made` (category -> agent factory), one category per name, up to level 2; the run."""
+    from fakes import FakeServer
+    from typer.testing import CliRunner
+
+    import synth
+    from synth.cli import app
+
+    cats = out.parent / "categories.jsonl"
+    categories_file(cats, names)
+    with FakeServer(script.by_category(made)) as server:
+        result = CliRunner().invoke(app, [
+            "generate", "general", "--agent", "--categories", str(cats), "--base-url", server.base_url,
+            "--model", "scripted", "--n", "1", "--difficulty", "2", "--max-turns", "1", "--timeout", "5",
+            "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return synth.Run.open(out)
 
 
 BEFORE: dict[str, str] = {

@@ -104,6 +104,21 @@ def chmod_env(db) -> str:
     return "changed"
 
 
+def hostname_time(db) -> float:
+    """Reads the real clock from a file's timestamp."""
+    return os.stat("/etc/hostname").st_mtime
+
+
+def dev_random(db) -> str:
+    """Reads entropy from a device."""
+    return open("/dev/urandom", "rb").read(2).hex()
+
+
+def io_state(db) -> bool:
+    """Looks at the harness's files."""
+    return os.path.exists("/io/calls.json")
+
+
 def loud(db) -> str:
     """Prints 2 MB."""
     print("x" * (2 << 20))
@@ -133,6 +148,9 @@ def result(env, name: str, arguments: dict | None = None) -> tuple[bool, str]:
     ("frames", "frame access"),
     ("getframe", "frame access"),
     ("chmod_env", "file write"),
+    ("hostname_time", "clock"),
+    ("dev_random", "entropy"),
+    ("io_state", "harness tampering"),
 ])
 def test_an_attack_on_the_harness_is_refused_and_reported(env, name, kind):
     failed, content = result(env, name)

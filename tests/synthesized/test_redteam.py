@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import json
 
-import agent_script as script
 import pytest
-from fakes import FakeServer
-from typer.testing import CliRunner
 
 import synth
-from synth.cli import app
 from synth.environments.synthesized import FILES
 
 from . import redteam
@@ -30,16 +26,7 @@ STILL_KEPT: dict[str, str] = {}
 @pytest.fixture(scope="session")
 def redteam_run(tmp_path_factory: pytest.TempPathFactory, base_image: str) -> synth.Run:
     out = tmp_path_factory.mktemp("redteam") / "run"
-    names = [*redteam.SCENARIOS, redteam.PADDING]
-    cats = out.parent / "categories.jsonl"
-    redteam.categories_file(cats, names)
-    with FakeServer(script.by_category(redteam.agents(tuple(FILES)))) as server:
-        result = CliRunner().invoke(app, [
-            "generate", "general", "--agent", "--categories", str(cats), "--base-url", server.base_url,
-            "--model", "scripted", "--n", "1", "--difficulty", "2", "--max-turns", "1", "--timeout", "5",
-            "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return synth.Run.open(out)
+    return redteam.generate(out, [*redteam.SCENARIOS, redteam.PADDING], redteam.agents(tuple(FILES)))
 
 
 def _outcome(run: synth.Run, name: str, level: int) -> tuple[bool, str]:

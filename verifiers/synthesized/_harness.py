@@ -90,6 +90,9 @@ LIBRARY = tuple(sorted({sysconfig.get_path(k) + "/" for k in ("stdlib", "platstd
 READABLE = tuple(sorted({sysconfig.get_path(k) + "/" for k in ("stdlib", "platstdlib", "purelib", "platlib")}
                         | {"/usr/lib/python3/", "/opt/synth/", f"{ENV}/solution.py"}))
 """What the solution may open: Python's own libraries and its file (nothing of the environment)."""
+OPENABLE = READABLE + ("/usr/", f"{ENV}/", "/dev/null")
+"""What generated code may open or stat: Python's libraries, /usr and the environment's files (never
+/io, the harness's state; /etc or /dev, whose times and contents are the real clock and entropy)."""
 PLACEHOLDER = re.compile(r"\?\d*|[:@$][A-Za-z_][A-Za-z0-9_]*")
 BOUND = r"(?:\?\d*|[:@$][A-Za-z_][A-Za-z0-9_]*|'(?:[^']|'')*'|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|NULL|[xX]'[0-9A-Fa-f]*')"
 """What a ? of a literal statement may read as in the trace: itself, or a value SQLite bound there."""
@@ -127,7 +130,7 @@ def guard(report_fd, solution, nonce, connection=None, traced=True):
     def kind_of(event, args, _network=NETWORK, _processes=PROCESSES, _files=FILES, _native=NATIVE, _str=str,
                 _isinstance=isinstance, _int=int, _flags=WRITE_FLAGS, _modules=FORBIDDEN_MODULES,
                 _frames=FRAME_ATTRIBUTES, _readable=READABLE, _solution=solution, _len=len, _permitted=permitted,
-                _connecting=connecting, _library=LIBRARY, _type=type):
+                _connecting=connecting, _library=LIBRARY, _type=type, _abspath=os.path.abspath, _openable=OPENABLE):
         if event.startswith(_network):
             return "network"
         if event.startswith(_processes):
@@ -160,7 +163,12 @@ def guard(report_fd, solution, nonce, connection=None, traced=True):
                 return "file access"
             if _solution and not text.startswith(_readable):
                 return "file access"
-            return None
+            where = _abspath(text)
+            if where.startswith(IO):
+                return "harness tampering"
+            if where.startswith(("/dev/urandom", "/dev/random")):
+                return "entropy"
+            return None if where.startswith(_openable) else "file access"
         if event == "sqlite3.connect":  # only through the harness's connect, which secures the connection
             if _solution or not _connecting or not args or args[0] != ":memory:":
                 return "database"
@@ -171,11 +179,12 @@ def guard(report_fd, solution, nonce, connection=None, traced=True):
 
     def authorize(action, first, second, database, trigger, _deny=sqlite3.SQLITE_DENY, _ok=sqlite3.SQLITE_OK,
                   _banned=(sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH), _read=sqlite3.SQLITE_READ, _seen=seen_reads,
-                  _note=note):
+                  _note=note, _schema=("sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema")):
         if action in _banned:
             _note("database write", "sqlite3.attach", str(first))
             return _deny
-        if action == _read and first is not None and (first, second) not in _seen and not str(first).startswith("sqlite_"):
+        if action == _read and first is not None and (first, second) not in _seen and (
+                not str(first).startswith("sqlite_") or str(first).lower() in _schema):  # the schema's text is data too
             _seen.add((first, second))
             _note("read", "column", "%s.%s" % (first, second))
         return _ok
@@ -245,6 +254,29 @@ def guard(report_fd, solution, nonce, connection=None, traced=True):
     return note, allow, permit
 
 
+def fence_paths(note):
+    """os.stat and its kin (os.path.exists, getmtime, pathlib) see only OPENABLE: a file's times are
+    the real clock, and /io holds the harness's state (which files exist tells the gate from a
+    rollout). The audit hook raises no event for them, so they are wrapped (closures: the real
+    function is reachable only through `__closure__`, which the static check refuses)."""
+    abspath, fspath, decode = os.path.abspath, os.fspath, os.fsdecode
+
+    def fenced(real, event):
+        def call(path=".", *args, **kwargs):
+            if not isinstance(path, int):
+                where = abspath(decode(fspath(path)))
+                if where != ENV and not where.startswith(OPENABLE):
+                    kind = "harness tampering" if where.startswith(IO) else "clock"
+                    note(kind, event, where[:200])
+                    raise PermissionError("synth sandbox: %s of %s is not allowed here" % (event, where))
+            return real(path, *args, **kwargs)
+        return call
+
+    for name in ("stat", "lstat", "access", "listdir", "scandir", "readlink", "statvfs"):
+        if hasattr(os, name):
+            setattr(os, name, fenced(getattr(os, name), "os." + name))
+
+
 def fix_time_and_entropy(clock, note):
     """A fixed clock (`time`, `datetime`) and no entropy source, before generated code is loaded
     (the modules are imported by the parent, before any fork; the child patches its copies)."""
@@ -261,11 +293,20 @@ def fix_time_and_entropy(clock, note):
         setattr(time, name, lambda _v=fixed: _v)
     for name in ("time_ns", "monotonic_ns", "perf_counter_ns", "process_time_ns", "thread_time_ns"):
         setattr(time, name, lambda _v=int(fixed * 1e9): _v)
-    real_localtime, real_gmtime, real_strftime, real_ctime = time.localtime, time.gmtime, time.strftime, time.ctime
-    time.localtime = lambda secs=None, _f=real_localtime, _v=fixed: _f(_v if secs is None else secs)
-    time.gmtime = lambda secs=None, _f=real_gmtime, _v=fixed: _f(_v if secs is None else secs)
-    time.ctime = lambda secs=None, _f=real_ctime, _v=fixed: _f(_v if secs is None else secs)
-    time.strftime = lambda fmt, t=None, _f=real_strftime, _g=real_gmtime, _v=fixed: _f(fmt, _g(_v) if t is None else t)
+    # closures, not lambda defaults: a default (`__defaults__`) would hand generated code the real
+    # function; a cell is reachable only through `__closure__`, which the static check refuses
+    def at_fixed(real):
+        def call(secs=None):
+            return real(fixed if secs is None else secs)
+        return call
+
+    real_gmtime, real_strftime = time.gmtime, time.strftime
+    time.localtime, time.gmtime, time.ctime = at_fixed(time.localtime), at_fixed(time.gmtime), at_fixed(time.ctime)
+
+    def strftime(fmt, t=None):
+        return real_strftime(fmt, real_gmtime(fixed) if t is None else t)
+
+    time.strftime = strftime
 
     base_dt, base_date = datetime.datetime, datetime.date
 
@@ -393,6 +434,7 @@ def run_child(work, timeout, clock, solution=False, database=None, traced=True):
             db = database() if database is not None else None
             note, allow, permit = guard(report_w, solution, nonce, db, traced)
             fix_time_and_entropy(clock, note)
+            fence_paths(note)
             try:
                 payload = work(allow, permit, db)
             except SystemExit as exc:
