@@ -288,7 +288,8 @@ def _run_child(spec, spec_path, index, child, timeout):
     uid, gid = spec["user"]
     ids = child.get("ids")
     solo = child["mode"] == "solo"
-    keys = [secrets.token_bytes(KEY_BYTES) for _ in range(len(ids) if solo else 1)]
+    confirm = [] if solo else list(child.get("confirm") or [])
+    keys = [secrets.token_bytes(KEY_BYTES) for _ in range(len(ids) if solo else 1 + len(confirm))]
     import fcntl
 
     ends = []
@@ -326,36 +327,34 @@ def _run_child(spec, spec_path, index, child, timeout):
     status = process.wait()
     reader.join(10)
     lines = b"".join(chunks).decode("utf-8", "replace").split("\n")
-    return _verify(lines, keys, ids, solo, status) + (timed_out,)
+    if not confirm:
+        return _verify(lines, keys, ids, solo, status) + (None, timed_out)
+    return _verify_confirmed(lines, keys, ids, confirm, status) + (timed_out,)
 
 
-def supervise(spec_path):
-    import time
+def _verify_confirmed(lines, keys, ids, confirm, status):
+    """A batch child that confirmed `confirm` in forks first (keys[0] the batch's, keys[1:] one per
+    confirmed test): a record or end line under a confirmation key is the solo reading's, every
+    other line the batch's (a key known to neither is a forgery there). Returns the batch's
+    (records, problems, tamper, events) and the solo reading's (records, problems, tamper, events)."""
+    import hmac
 
-    spec = _load(spec_path)
-    root, uid = spec["root"], spec["user"][0]
-    observe = bool(spec.get("observe"))
-    _sweep(root)
-    locked = _lock(root)
-    deadline = time.monotonic() + spec["timeout"]
-    order, results, problems, tamper, events, timed_out = [], {}, [], [], [], False
-    try:
-        for index, child in enumerate(spec["children"]):
-            records, found, reports, seen, late = _run_child(spec, spec_path, index, child, deadline - time.monotonic())
-            problems += found
-            tamper += reports
-            events += seen
-            for ident in child.get("ids") or list(records):
-                if ident not in results:
-                    order.append(ident)
-                    results[ident] = records.get(ident, ("error", "the test gave no record", "-"))
-            if late:
-                timed_out = True
-                print("synth: the test run hit its %s s timeout" % spec["timeout"])
-                break
-    finally:
-        _kill_user(uid)
-        _unlock(locked)
+    solo_keys = [key.hex() for key in keys[1:]]
+    solo_lines, batch_lines = [], []
+    for line in lines:
+        kind, _, rest = line.partition("\t")
+        if kind == "X":
+            solo_lines.append(line)
+        elif kind in ("S", "E") and any(hmac.compare_digest(known, rest.partition("\t")[0]) for known in solo_keys):
+            solo_lines.append(line)
+        else:
+            batch_lines.append(line)
+    confirmed = _verify(solo_lines, keys[1:], confirm, True, 0 if status in (0, 1) else status)
+    return _verify(batch_lines, keys[:1], ids, False, status) + (confirmed,)
+
+
+def _write_results(path, order, results):
+    """The JUnit XML of one reading, from verified records; returns its counts."""
     counts = {"passed": 0, "failed": 0, "error": 0, "skipped": 0}
     cases = []
     for ident in order:
@@ -370,10 +369,55 @@ def supervise(spec_path):
     xml = ('<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="%s" tests="%d" failures="%d" errors="%d" '
            'skipped="%d">%s</testsuite></testsuites>\n' % (SUMMARY, len(order), counts["failed"], counts["error"],
                                                          counts["skipped"], "".join(cases)))
-    with open(spec["junit"], "w", encoding="utf-8") as handle:
+    with open(path, "w", encoding="utf-8") as handle:
         handle.write(xml)
-    print("%s (%s): %d passed, %d failed, %d errors, %d skipped" % (
-        SUMMARY, spec["reading"], counts["passed"], counts["failed"], counts["error"], counts["skipped"]))
+    return counts
+
+
+def _summary(reading, counts):
+    return "%s (%s): %d passed, %d failed, %d errors, %d skipped" % (
+        SUMMARY, reading, counts["passed"], counts["failed"], counts["error"], counts["skipped"])
+
+
+def supervise(spec_path):
+    import time
+
+    spec = _load(spec_path)
+    root, uid = spec["root"], spec["user"][0]
+    observe = bool(spec.get("observe"))
+    _sweep(root)
+    locked = _lock(root)
+    deadline = time.monotonic() + spec["timeout"]
+    order, results, problems, tamper, events, timed_out = [], {}, [], [], [], False
+    solo_order, solo_results = [], {}
+    try:
+        for index, child in enumerate(spec["children"]):
+            records, found, reports, seen, confirmed, late = _run_child(spec, spec_path, index, child,
+                                                                        deadline - time.monotonic())
+            problems += found
+            tamper += reports
+            events += seen
+            for ident in child.get("ids") or list(records):
+                if ident not in results:
+                    order.append(ident)
+                    results[ident] = records.get(ident, ("error", "the test gave no record", "-"))
+            if confirmed is not None:  # the F2P tests confirmed in forks of this child
+                problems += confirmed[1]
+                for ident in child["confirm"]:
+                    if ident not in solo_results:
+                        solo_order.append(ident)
+                        solo_results[ident] = confirmed[0].get(ident, ("error", "the test gave no record", "-"))
+            if late:
+                timed_out = True
+                print("synth: the test run hit its %s s timeout" % spec["timeout"])
+                break
+    finally:
+        _kill_user(uid)
+        _unlock(locked)
+    counts = _write_results(spec["junit"], order, results)
+    if spec.get("junit_solo"):  # its summary line comes first: the main reading's is the log's last
+        print(_summary("solo", _write_results(spec["junit_solo"], solo_order, solo_results)))
+    print(_summary(spec["reading"], counts))
     if events:
         for seen in sorted(set(events))[:20]:
             print("synth: the tests asked for %s (at %s)" % tuple((seen.split(" ", 1) + ["?"])[:2]))
@@ -688,7 +732,8 @@ def _child(spec, index):
 
     child = spec["children"][index]
     root, solo, ids = spec["root"], child["mode"] == "solo", child.get("ids")
-    keys = _read_keys(len(ids) if solo else 1)
+    confirm = [] if solo else list(child.get("confirm") or [])  # F2P tests confirmed in forks first
+    keys = _read_keys(len(ids) if solo else 1 + len(confirm))
     fcntl.fcntl(RECORD_FD, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
     _non_dumpable()
     write, end, fork, waitpid, flush_out = os.write, os._exit, os.fork, os.waitpid, sys.stdout.flush
@@ -700,8 +745,9 @@ def _child(spec, index):
 
     def loaded_from(module, path, check=_loaded_from_source):
         return check(module, path, root)
-    key_of = dict(zip(ids, keys)) if solo else {}
-    batch_key = keys[0] if not solo else None
+    key_of = dict(zip(ids, keys)) if solo else dict(zip(confirm, keys[1:]))
+    batch = [] if solo else [keys[0]]  # the batch's key (a confirming fork drops it)
+    forked = [solo]  # whether this process records with its test's own key
     del keys
     wanted = set(ids) if ids is not None else None
 
@@ -717,7 +763,7 @@ def _child(spec, index):
         if caller(1).f_code is not finish_code:
             report("T\tthe record writer was called by code that is not synth's executor")
             stop()
-        key = key_of.get(ident, "0" * 64) if solo else batch_key
+        key = key_of.get(ident, "0" * 64) if forked[0] else batch[0]
         report("S\t%s\t%s\t%s\t-\t%s" % (key, ident, outcome, " ".join(str_type(message).split())[:300]))
 
     def stop():
@@ -791,6 +837,8 @@ def _child(spec, index):
         problems = []
         for label, space, key, values, states in entries:
             current = space.get(key)
+            if current is values[0] and not full:
+                continue  # the common case, kept cheap: this runs after every test
             known = [state for value, state in zip_(values, states) if current is value]
             if not known or full and function_state(current) != known[0]:
                 problems.append("%s.%s" % (label, key))
@@ -970,14 +1018,24 @@ def _child(spec, index):
     def pytest_runtestloop(session):
         manager = session.config.pluginmanager
         manager_state[:] = [plugin_state(manager), manager]
+        halted = session.testsfailed and not session.config.option.continue_on_collection_errors
         if not solo:
+            # a batch child confirming F2P tests: each in its own fork first, before any test ran
+            # here; then the batch, in this process, without their keys
+            if confirm and not halted:
+                fork_each([item for item in session.items if junit_id(item.nodeid) in key_of])
+            key_of.clear()
             return None
-        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+        if halted:
             raise session.Interrupted("%d errors during collection" % session.testsfailed)
+        fork_each(session.items)
+        return True
+
+    def fork_each(items):
         import _thread
         import warnings
 
-        for item in session.items:
+        for item in items:
             flush_out()
             sys.stderr.flush()
             with warnings.catch_warnings():
@@ -989,6 +1047,8 @@ def _child(spec, index):
                 # and a thread that is not the main one may not install a signal handler
                 mine = key_of.pop(junit_id(item.nodeid), None)
                 key_of.clear()
+                batch.clear()
+                forked[0] = True
                 if mine is not None:
                     key_of[junit_id(item.nodeid)] = mine
                 del mine
@@ -1001,7 +1061,6 @@ def _child(spec, index):
             status = waitpid(pid, 0)[1]
             if status != 0:
                 report("X\t%s\tstatus %d" % (junit_id(item.nodeid), status))
-        return True
 
     finish_code = pytest_runtest_logfinish.__code__
     keyed = types.SimpleNamespace(**{name: value for name, value in locals().items() if name.startswith("pytest_")})
@@ -1016,7 +1075,7 @@ def _child(spec, index):
         report("T\tthe runner changed: " + ", ".join(problems[:5]))
         stop()
     if not solo:  # the runner's own end of the session: the records before it count
-        report("E\t%s\t*" % batch_key)
+        report("E\t%s\t*" % batch[0])
     flush_out()
     sys.stderr.flush()
     return int(code)
