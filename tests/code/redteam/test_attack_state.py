@@ -41,7 +41,8 @@ def test_executor_state_through_closures(payload, project, redteam_targets):
     source = Template(getattr(payloads, payload)).substitute(func=target.function)
     verdict, artifacts = _grade(target, _appended(target, source))
     logs = " | ".join(r.get("log", "")[-600:] for r in artifacts.get("runs", []))
-    assert _f2p_passing(verdict) == 0, f"a forged pass counted at run time: {logs[-1200:]}"
+    failing = [c.name for c in verdict.checks if not c.passed]
+    assert _f2p_passing(verdict) == 0, f"a forged pass counted at run time ({verdict.status}, {failing}): {logs[-1200:]}"
     assert verdict.status == "fail" and verdict.reward == 0.0
     assert _check(verdict, "second_reading").actual == 0, logs[-1200:]
 
