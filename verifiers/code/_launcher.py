@@ -534,7 +534,8 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
         frame = getframe(0)
         while frame is not None:
             code = frame.f_code
-            if code is not mine[0] and code is not mine[1] and code is not mine[2] and code is not mine[3] and (
+            if code is not mine[0] and code is not mine[1] and code is not mine[2] and code is not mine[3] and \
+                    code is not mine[5] and (
                     (code.co_filename.rpartition("/")[2], code.co_name) not in TRAMPOLINES or not trusted(code)):
                 return frame
             frame = frame.f_back
@@ -681,7 +682,8 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
             if args and channel_path(args[0]):
                 refuse("open-the-channel-or-memory", str(args[0])[:80])
 
-    mine = (asker.__code__, untrusted_asker.__code__, hook.__code__, refuse.__code__, untrusted_requester.__code__)
+    mine = (asker.__code__, untrusted_asker.__code__, hook.__code__, refuse.__code__, untrusted_requester.__code__,
+            place.__code__)
     return hook
 
 
