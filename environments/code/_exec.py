@@ -15,15 +15,16 @@ Guarantees:
 - `probe` asks the container's own pytest, on the task's files before any submission, which
   configuration file and rootdir it uses and which plugins are installed: the harness a task is
   validated with, recorded in the tuple and reused at grading.
-- Validation runs the tests k times before and after the gold patch, then reads the F2P and P2P
-  tests a second time with and without the fix (unittest when it agrees, else pytest's result
-  stream) and records which second reading the task uses.
+- Validation runs the tests k times before and after the gold patch; the last reading after it
+  also confirms each test that failed before in its own fork of that process (the solo reading
+  grading confirms a pass with), and the audit events the gold's runs asked for become the task's
+  allowances, each naming the function that asked.
 - A grading run refuses a diff the strict reader refuses; in a fresh container it drops test and
   test-configuration sections, asks git which paths the rest touches and which paths changed
   after applying it (tracked and untracked, ignoring nothing) and refuses any it did not declare,
   any protected or forbidden path and any new module that shadows an installed one; then it
-  applies the test patch afresh and runs the main reading, and, when that passes the task, the
-  second reading in a fresh process. Its artifacts are all that grading reads.
+  applies the test patch afresh and runs one test process: the F2P tests each in a fork of it
+  first (the solo reading), then the main reading. Its artifacts are all that grading reads.
   Containers are removed in `finally` on every path.
 """
 
