@@ -59,6 +59,19 @@ def _rt_state():
     return _node, _pm, _found, _cells, _cc
 '''
 
+SEEN = '''
+
+_rt_seen = set()
+
+
+def _rt_fire():
+    _st = _rt_state()
+    if _st is None:
+        return
+    _node, _pm, _found, _cells, _cc = _st
+'''
+"""The start of a payload that acts once per test."""
+
 WRAP = '''
 
 _rt_orig = $func
@@ -76,17 +89,7 @@ $func = _rt_wrapped
 # mutated in place (no cell written, no record forged): the current test's phase dict becomes one
 # that keeps "passed", and when pytest reports the failed call into it, the body's observation is
 # set back to "returned". synth's own record writer then writes a genuine keyed `passed`.
-RESULT_DICTS = FIND + '''
-
-_rt_seen = set()
-
-
-def _rt_fire():
-    _st = _rt_state()
-    if _st is None:
-        return
-    _node, _pm, _found, _cells, _cc = _st
-    if _node in _rt_seen or "phases" not in _found or "observed" not in _found:
+RESULT_DICTS = FIND + SEEN + '''    if _node in _rt_seen or "phases" not in _found or "observed" not in _found:
         return
     _rt_seen.add(_node)
     _observed = _found["observed"]
@@ -134,17 +137,7 @@ def _rt_fire():
 # S3 (reachability: a closure cell written): the end-of-test hook's cells that hold the result
 # dicts are pointed at dicts that say the current test passed; synth's record writer, called by
 # synth's own hook, writes a genuine keyed `passed`.
-CELLS_WRITTEN = FIND + '''
-
-_rt_seen = set()
-
-
-def _rt_fire():
-    _st = _rt_state()
-    if _st is None:
-        return
-    _node, _pm, _found, _cells, _cc = _st
-    if _node in _rt_seen or "phases" not in _cells or "observed" not in _cells:
+CELLS_WRITTEN = FIND + SEEN + '''    if _node in _rt_seen or "phases" not in _cells or "observed" not in _cells:
         return
     _rt_seen.add(_node)
 
