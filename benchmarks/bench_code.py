@@ -2,9 +2,11 @@
 
 Prints, as a markdown table:
 - validation time per task in Docker (task+test patch, then +gold patch, each one keyed reading,
-  then each F2P test alone in a fork; the harness probed once per environment image, as mutation
-  mining does; k=1 and k=3) against the same two test runs directly on the host, measured side by
-  side in the same loop (target: at most 1.5x at k=1);
+  the F2P tests confirmed each in a fork of the last reading's process; the harness probed once per
+  environment image, as mutation mining does; k=1 and k=3) against the same two test runs directly
+  on the host, measured side by side in the same loop (target: at most 1.5x at k=1), and k=1 again
+  with the F2P tests confirmed in a third test process of their own (harness 3 before issue 17's
+  third round), in the same loop;
 - grading one submission (the gold patch) with harness 3 (strict reading, git's listing, the
   static scan, the main keyed reading, the F2P tests alone) against the plain pytest command of
   earlier versions in one container (start, apply, run): what the hardening costs;
@@ -25,6 +27,7 @@ import time
 from pathlib import Path
 
 from synth.environments.code import fetch_sdist, grading_run, mutants, setup_script, tree_from_dir, validate
+from synth.environments.code import _exec
 from synth.environments.code._exec import apply_patch, ensure_images, start_test_box
 from synth.environments.code._mutate import diff
 from synth.sandbox import ensure_base, image_size, start_sandbox
@@ -70,7 +73,7 @@ def main() -> None:
             found.append((mutant, old))
             if len(found) >= 8:
                 break
-        host_times, docker_k1, docker_k3, task_bytes, hardened, plain = [], [], [], [], [], []
+        host_times, docker_k1, docker_k3, task_bytes, hardened, plain, separate = [], [], [], [], [], [], []
         tasks, probed = 0, None
         for mutant, old in found:
             start_patch, gold = diff(mutant.path, old, mutant.mutated_source), diff(mutant.path, mutant.mutated_source, old)
@@ -84,6 +87,13 @@ def main() -> None:
                 continue  # a mutant no test notices is not a task
             tasks += 1
             docker_k1.append(k1)
+            folded, _exec.CONFIRM_CAP = _exec.CONFIRM_CAP, -1  # the F2P tests in a process of their own
+            try:
+                t0 = time.perf_counter()
+                validate(images["task"], "", gold, [], k=1, timeout=300, harness=probed)
+                separate.append(time.perf_counter() - t0)
+            finally:
+                _exec.CONFIRM_CAP = folded
             t0 = time.perf_counter()
             validate(images["task"], "", gold, [], k=3, timeout=300, harness=probed)
             docker_k3.append(time.perf_counter() - t0)
@@ -114,6 +124,8 @@ def main() -> None:
         rows.append(("host: the same two test runs (median)", f"{host:.2f} s", "same command, clean venv with pytest"))
         rows.append(("docker validation k=1 (median)", f"{statistics.median(docker_k1):.2f} s",
                      f"{statistics.median(docker_k1) / host:.2f}x host (target <= 1.5x)"))
+        rows.append(("docker validation k=1, F2P confirmed in a 3rd process (median)",
+                     f"{statistics.median(separate):.2f} s", f"{statistics.median(separate) / host:.2f}x host (before)"))
         rows.append(("docker validation k=3 (median)", f"{statistics.median(docker_k3):.2f} s",
                      f"{statistics.median(docker_k3) / (3 * host):.2f}x the same 6 runs on the host"))
         rows.append(("grading one submission, hardened (median)", f"{statistics.median(hardened):.2f} s",

@@ -15,15 +15,16 @@ Guarantees:
 - `probe` asks the container's own pytest, on the task's files before any submission, which
   configuration file and rootdir it uses and which plugins are installed: the harness a task is
   validated with, recorded in the tuple and reused at grading.
-- Validation runs the tests k times before and after the gold patch, then reads the F2P and P2P
-  tests a second time with and without the fix (unittest when it agrees, else pytest's result
-  stream) and records which second reading the task uses.
+- Validation runs the tests k times before and after the gold patch; the last reading after it
+  also confirms each test that failed before in its own fork of that process (the solo reading
+  grading confirms a pass with), and the audit events the gold's runs asked for become the task's
+  allowances, each naming the function that asked.
 - A grading run refuses a diff the strict reader refuses; in a fresh container it drops test and
   test-configuration sections, asks git which paths the rest touches and which paths changed
   after applying it (tracked and untracked, ignoring nothing) and refuses any it did not declare,
   any protected or forbidden path and any new module that shadows an installed one; then it
-  applies the test patch afresh and runs the main reading, and, when that passes the task, the
-  second reading in a fresh process. Its artifacts are all that grading reads.
+  applies the test patch afresh and runs one test process: the F2P tests each in a fork of it
+  first (the solo reading), then the main reading. Its artifacts are all that grading reads.
   Containers are removed in `finally` on every path.
 """
 
@@ -53,6 +54,7 @@ from synth.verifiers.code import (
     TestRun,
     forbidden_path,
     judge,
+    parse_junit,
     problems,
     is_python,
     scan_python,
@@ -153,20 +155,62 @@ def run_tests(box: Sandbox, harness: Harness, test_files: list[str], timeout: fl
     process), or `solo` (each of `ids` in its own fork). `observe` (validation and mining, where
     the code is trusted): the audit events the tests ask for are listed (`allowances`) instead of
     ending the run; grading passes observe=False, so an event the task does not allow ends it."""
+    return _launch(box, harness, test_files, timeout, reading, list(ids), observe, [])[0]
+
+
+def run_confirmed(box: Sandbox, harness: Harness, test_files: list[str], timeout: float, confirm: list[str], *,
+                  observe: bool = True) -> tuple[TestRun, TestRun]:
+    """The main reading and the solo reading of `confirm` in one test process: after collection,
+    before any test runs in it, each of `confirm` runs in its own fork with its own key (what the
+    solo reading's process would do after its own collection), then the batch runs without those
+    keys. Returns (main, solo), stored and judged as two runs."""
+    main, solo = _launch(box, harness, test_files, timeout, "main", [], observe, list(confirm))
+    assert solo is not None
+    return main, solo
+
+
+def _launch(box: Sandbox, harness: Harness, test_files: list[str], timeout: float, reading: Reading, ids: list[str],
+            observe: bool, confirm: list[str]) -> tuple[TestRun, TestRun | None]:
     folder = f"/tmp/synth-run-{secrets.token_hex(12)}"
-    spec = harness.spec(reading, run=folder, test_files=test_files, ids=list(ids), timeout=timeout, observe=observe)
+    spec = harness.spec(reading, run=folder, test_files=test_files, ids=ids, timeout=timeout, observe=observe,
+                        confirm=confirm)
     box.put_tree("/tmp", _tree(folder, {"launch.py": LAUNCHER, "spec.json": json.dumps(spec).encode()}))
     result = box.exec(f"cd {ROOT} && exec python -I -S {folder}/launch.py run {folder}/spec.json",
                       timeout=timeout + 30, user="0:0", output_cap=LOG_CAP)
-    xml: str | None = None
-    if not result.timed_out:
+
+    def xml_of(path: str) -> str | None:
+        if result.timed_out:
+            return None
         try:
-            xml = box.read_file(spec["junit"], limit=MAX_JUNIT_BYTES).decode("utf-8", "replace")
+            return box.read_file(path, limit=MAX_JUNIT_BYTES).decode("utf-8", "replace")
         except SandboxError:
-            xml = None
-    return TestRun(runner="keyed", exit_code=result.exit_code,
-                   timed_out=result.timed_out or result.exit_code == 124, junit_xml=xml, log=result.output,
-                   duration=round(result.duration, 3), command=harness.command(reading, test_files, list(ids)))
+            return None
+
+    timed_out = result.timed_out or result.exit_code == 124
+    main = TestRun(runner="keyed", exit_code=result.exit_code, timed_out=timed_out, junit_xml=xml_of(spec["junit"]),
+                   log=result.output, duration=round(result.duration, 3), command=harness.command(reading, test_files, ids))
+    if not confirm:
+        return main, None
+    # the supervisor prints the solo reading's summary line just before the main one (the log's
+    # last): the solo run's log ends before that last line; its exit code is the run's when that
+    # is not a test result (invalid, tampered, timed out), else what its own records say
+    cut = result.output.rfind("\nsynth-keyed (main): ")
+    solo_log = result.output[:cut + 1] if cut >= 0 else ""
+    solo_xml = xml_of(spec["junit_solo"])
+    code = result.exit_code
+    if code in (0, 1) and solo_xml is not None:
+        results = _parse_results(solo_xml)
+        code = 1 if results is None or any(v in ("failed", "error") for v in results.values()) else 0
+    solo = TestRun(runner="keyed", exit_code=code, timed_out=timed_out, junit_xml=solo_xml, log=solo_log,
+                   duration=0.0, command=harness.command("solo", test_files, confirm) + " (forks of the main reading's process)")
+    return main, solo
+
+
+def _parse_results(xml: str) -> dict[str, str] | None:
+    try:
+        return dict(parse_junit(xml)[0])
+    except ValueError:
+        return None
 
 
 def allowances(run: TestRun) -> list[str]:
@@ -351,11 +395,12 @@ def _grade(task: str, submission: str, test_patch: str, harness: Harness | None,
         if not tests_applied:
             return GradingArtifacts(**base, patch_applied=True, apply_log=tests_log)
         base["harness"] = harness = harness or probe(box, test_files)
-        runs = [run_tests(box, harness, test_files, timeout, observe=False)]
-        if _passes(runs[0], fail_to_pass + pass_to_pass) and fail_to_pass:
-            # the main reading passes the task: each F2P test again in its own process (a fork of
-            # one that collected them), with its own key; nothing of the first run survives it
-            runs.append(run_tests(box, harness, test_files, timeout, reading="solo", ids=fail_to_pass, observe=False))
+        if fail_to_pass:
+            # one test process: each F2P test first in its own fork (its own key, nothing of another
+            # test run before it), then the main reading of every test
+            runs = list(run_confirmed(box, harness, test_files, timeout, fail_to_pass, observe=False))
+        else:
+            runs = [run_tests(box, harness, test_files, timeout, observe=False)]
     return GradingArtifacts(**base, patch_applied=True, test_patch_applied=True, apply_log=log, runs=runs)
 
 
@@ -458,14 +503,33 @@ def classify(before: list[TestRun], after: list[TestRun], k: int) -> Validation:
     return v
 
 
+CONFIRM_CAP = 64
+"""At most this many tests failing before the fix are confirmed in forks of the last reading after it
+(a start that fails the whole suite confirms the F2P tests in a solo reading of their own instead)."""
+
+
 def _readings(box: Sandbox, harness: Harness, test_files: list[str], timeout: float, done: list[TestRun] | None,
-              k: int) -> list[TestRun]:
+              k: int, confirm: list[str] | None = None) -> tuple[list[TestRun], TestRun | None]:
     """Main readings up to k (runs already made count), stopping at the first invalid one; observed
-    (the audit events the tests ask for are listed, not refused)."""
-    runs = list(done or [])
+    (the audit events the tests ask for are listed, not refused). With `confirm`, the last one also
+    runs those tests each in its own fork first: (readings, that solo reading or None)."""
+    runs, solo = list(done or []), None
     while len(runs) < k and all(judge(r).valid for r in runs):
-        runs.append(run_tests(box, harness, test_files, timeout, observe=True))
-    return runs
+        if confirm and len(runs) == k - 1:
+            main, solo = run_confirmed(box, harness, test_files, timeout, confirm, observe=True)
+            runs.append(main)
+        else:
+            runs.append(run_tests(box, harness, test_files, timeout, observe=True))
+    return runs, solo
+
+
+def _failing_throughout(runs: list[TestRun]) -> list[str]:
+    """The tests that failed (or erred) in every one of `runs`: the only possible F2P tests."""
+    judged = [judge(r) for r in runs]
+    if not judged or not all(j.valid for j in judged):
+        return []
+    return sorted(t for t, o in judged[0].results.items()
+                  if all(j.results.get(t) in ("failed", "error") for j in judged))
 
 
 def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str], *, k: int = 3, timeout: float = 300,
@@ -480,8 +544,8 @@ def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str],
         if not ok:
             return Validation(False, f"the test patch does not apply: {output[-300:]}", k=k)
         harness = harness or probe(box, test_files)
-        before = _readings(box, harness, test_files, timeout, before_runs, k)
-        fix, fixed, gold_flags = drop_protected(gold_patch)[0], False, []
+        before = _readings(box, harness, test_files, timeout, before_runs, k)[0]
+        fix, fixed, gold_flags, solo = drop_protected(gold_patch)[0], False, [], None
         after = list(after_runs or [])
         if len(after) < k and all(judge(r).valid for r in before):
             refused, ok, output = apply_submission(box, fix)
@@ -489,7 +553,9 @@ def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str],
                 why = f"is refused at grading: {refused}" if refused else f"does not apply: {output[-300:]}"
                 return Validation(False, f"the gold patch {why}", k=k)
             fixed, gold_flags = True, scan_changes(box, fix)
-            after = _readings(box, harness, test_files, timeout, after, k)
+            candidates = _failing_throughout(before)  # confirmed in forks of the last reading after the fix
+            after, solo = _readings(box, harness, test_files, timeout, after, k,
+                                    candidates if len(candidates) <= CONFIRM_CAP else None)
         validation = classify(before, after, k)
         if validation.accepted:
             # the gold must pass each F2P test alone, as grading confirms it; the audit events the
@@ -499,7 +565,9 @@ def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str],
                 if refused or not ok:
                     return Validation(False, f"the gold patch does not apply: {refused or output[-300:]}", k=k)
                 gold_flags = scan_changes(box, fix)
-            solo = run_tests(box, harness, test_files, timeout, reading="solo", ids=validation.fail_to_pass, observe=True)
+            if solo is None:
+                solo = run_tests(box, harness, test_files, timeout, reading="solo", ids=validation.fail_to_pass,
+                                 observe=True)
             judged = judge(solo)
             alone = [t for t in validation.fail_to_pass if judged.results.get(t) != "passed"]
             allow = sorted(set(harness.allow).union(*(allowances(r) for r in before + after + [solo])))

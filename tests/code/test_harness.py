@@ -23,14 +23,14 @@ def test_validation_and_grading_run_the_same_hardened_command(calc_run, monkeypa
     record = add_fix_task(calc_run)
     args = record.verifier.args
     seen: list[str] = []
-    real = execution.run_tests
+    real = execution._launch
 
     def spy(*a, **k):
-        run = real(*a, **k)
-        seen.append(run.command)
-        return run
+        runs = real(*a, **k)
+        seen.extend(run.command for run in runs if run is not None)
+        return runs
 
-    monkeypatch.setattr(execution, "run_tests", spy)
+    monkeypatch.setattr(execution, "_launch", spy)
     gold = code_family.gold_patch_of(record, calc_run)
     validation = validate(code_family.images_for(record, calc_run)["task"], code_family.test_patch_of(record, calc_run), gold,
                           args["test_files"], k=1, timeout=60)
@@ -88,6 +88,9 @@ def test_submit_refuses_binary_files_with_a_tool_error_the_model_can_act_on(calc
         env.close()
 
 
-def test_the_second_reading_runs_only_when_the_main_reading_passes(calc_run):
+def test_the_second_reading_is_made_of_forks_of_the_main_readings_process(calc_run):
     verdict, artifacts, _ = act(calc_run, add_fix_task(calc_run), [])
-    assert len(artifacts["runs"]) == 1 and failing(verdict) == {"second_reading", "fail_to_pass"}
+    main, solo = artifacts["runs"]  # one test process: the F2P tests in forks first, then the batch
+    assert failing(verdict) == {"second_reading", "fail_to_pass"}
+    assert "synth-keyed (solo): 0 passed" in solo["log"] and solo["log"] in main["log"]
+    assert solo["exit_code"] == 1 and main["exit_code"] == 1

