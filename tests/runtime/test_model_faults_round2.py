@@ -1,0 +1,147 @@
+"""Issue 20, round 2 (an independent attacker): a model that wants its loss not to count, played
+against the rollout loop and the client with servers that answer as real ones do. Each test is
+named after the class of its attack. One the system still loses to is a strict xfail that says what
+wins; one it handles asserts the verdict a user expects (the model's fault, graded, reward 0, the
+run goes on, nothing lost). The container attacks are in tests/interpreter/test_model_faults_round2.py.
+
+Why a server's refusal matters: a request the server refuses because of what the model itself wrote
+earlier in the conversation ends the episode `model_error` (infrastructure: never graded, retried by
+a re-run, ten in a row abort the rollout), so a policy that writes such text turns every losing
+episode into one that never counts, and can stop the whole run.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+import synth
+from synth import TerminationReason
+
+from .conftest import Scripted, call, completion, make_run
+from .test_rollout import model_trajectories, roll
+
+
+def graded_fail(trajectory: synth.Trajectory) -> None:
+    assert not trajectory.termination.infrastructure, (trajectory.termination, trajectory.extra.get("error"))
+    assert trajectory.verdict is not None and trajectory.verdict.status == "fail" and trajectory.verdict.reward == 0
+
+
+# -- a poisoned history ---------------------------------------------------------------------------
+def vllm_like(model: Any) -> Any:
+    """A server that prepares the conversation as vLLM's chat_utils._postprocess_messages does:
+    every replayed assistant tool call's `arguments` is decoded with json.loads (chat templates
+    iterate it with `|items`, so it must be an object); a failure is a 400 BadRequestError naming
+    the JSON error, as vLLM's OpenAI server returns it. Otherwise `model` answers."""
+
+    def reply(body: dict[str, Any], n: int) -> Any:
+        for message in body["messages"]:
+            for item in message.get("tool_calls") or []:
+                text = item["function"].get("arguments")
+                if not text:
+                    continue
+                try:
+                    value = json.loads(text)
+                    if not isinstance(value, dict):
+                        raise TypeError(f"'{type(value).__name__}' object has no attribute 'items'")
+                except (ValueError, TypeError) as exc:
+                    return httpx.Response(400, json={"object": "error", "message": str(exc), "type": "BadRequestError",
+                                                     "param": None, "code": 400})
+        return model(body, n)
+
+    return reply
+
+
+@pytest.mark.xfail(strict=True, reason="poisoned history: tool-call arguments the model wrote that are not a JSON object are "
+                   "replayed verbatim in the next request; vLLM (json.loads in _postprocess_messages) refuses it with HTTP 400, "
+                   "so the episode ends model_error (never graded, retried) instead of a tool error and a graded fail")
+@pytest.mark.parametrize("arguments", ["{\"key\": \"k1\"", "[\"k1\"]", "not json at all"], ids=["torn", "array", "prose"])
+def test_poisoned_history_arguments_a_server_cannot_replay_are_the_model_s(tmp_path, arguments: str) -> None:
+    run = make_run(tmp_path / "run", 1)
+
+    def model(body: dict[str, Any], n: int) -> dict[str, Any]:
+        if n == 0:
+            return completion(tool_calls=[call("lookup", arguments, "c0")])
+        return completion(tool_calls=[call("submit_result", {"answer": "wrong"}, f"c{n}")])
+
+    roll(run, Scripted(vllm_like(model)), samples=1, concurrency=1, retries=0)
+    [trajectory] = model_trajectories(run)
+    assert trajectory.tool_errors >= 1  # the bad call was answered as a tool error the model read
+    graded_fail(trajectory)
+
+
+@pytest.mark.xfail(strict=True, reason="poisoned history, run level: every episode whose model writes one unparseable "
+                   "argument ends model_error; max_consecutive_failures of them abort the whole rollout (stage aborted)")
+def test_poisoned_history_a_policy_that_always_poisons_stops_the_run(tmp_path) -> None:
+    run = make_run(tmp_path / "run", 3)
+
+    def model(body: dict[str, Any], n: int) -> dict[str, Any]:
+        if not any(m["role"] == "tool" for m in body["messages"]):
+            return completion(tool_calls=[call("lookup", "{", f"c{n}")])
+        return completion(tool_calls=[call("submit_result", {"answer": "wrong"}, f"c{n}")])
+
+    stats = roll(run, Scripted(vllm_like(model)), samples=2, concurrency=1, retries=0, max_consecutive_failures=3)
+    assert stats.aborted is None
+    assert stats.graded == 6 and stats.infrastructure == 0
+
+
+def test_poisoned_history_valid_arguments_pass_the_same_server(tmp_path) -> None:
+    """The control of the two above: the vLLM-like server itself is not what fails."""
+    run = make_run(tmp_path / "run", 1)
+
+    def model(body: dict[str, Any], n: int) -> dict[str, Any]:
+        if n == 0:
+            return completion(tool_calls=[call("lookup", {"key": "nope"}, "c0")])
+        return completion(tool_calls=[call("submit_result", {"answer": "wrong"}, f"c{n}")])
+
+    roll(run, Scripted(vllm_like(model)), samples=1, concurrency=1, retries=0)
+    [trajectory] = model_trajectories(run)
+    assert trajectory.termination is TerminationReason.SUBMITTED and trajectory.tool_errors == 1
+    graded_fail(trajectory)
+
+
+# -- context filled by the model, refused in a server's own words ---------------------------------
+OVERFLOW = {
+    # llama.cpp's llama-server (exceed_context_size_error)
+    "llama.cpp": (400, {"error": {"code": 400, "message": "the request exceeds the available context size, try increasing it",
+                                  "type": "exceed_context_size_error", "n_prompt_tokens": 9000, "n_ctx": 8192}}),
+    # Hugging Face text-generation-inference
+    "tgi": (422, {"error": "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 8192. Given: 9000 "
+                           "`inputs` tokens and 1024 `max_new_tokens`", "error_type": "validation"}),
+    # LM Studio
+    "lmstudio": (400, {"error": "tokens to keep from the initial prompt is greater than the context length"}),
+    # vLLM's OpenAI server (the control: already read as an overflow)
+    "vllm": (400, {"object": "error", "message": "This model's maximum context length is 8192 tokens. However, you requested "
+                   "10024 tokens (9000 in the messages, 1024 in the completion).", "type": "BadRequestError", "code": 400}),
+}
+
+
+def overflowing(server: str) -> Any:
+    """A server with an 8k context: a conversation over 30,000 characters is refused in its words."""
+    status, body = OVERFLOW[server]
+
+    def reply(request: dict[str, Any], n: int) -> Any:
+        if len(json.dumps(request["messages"])) > 30_000:
+            return httpx.Response(status, json=body)
+        return completion(tool_calls=[call("lookup", {"key": "k1", "padding": "x" * 40_000}, f"c{n}")])
+
+    return reply
+
+
+@pytest.mark.parametrize("server", [
+    pytest.param("llama.cpp", marks=pytest.mark.xfail(strict=True, reason="context filled by the model: llama-server's "
+                 "'exceeds the available context size' is not read as an overflow, so the episode ends model_error")),
+    pytest.param("tgi", marks=pytest.mark.xfail(strict=True, reason="context filled by the model: TGI's '`inputs` tokens + "
+                 "`max_new_tokens` must be <= N' (422) is not read as an overflow, so the episode ends model_error")),
+    "lmstudio",
+    "vllm",
+])
+def test_context_filled_by_the_model_is_context_exhausted_in_every_server_s_words(tmp_path, server: str) -> None:
+    run = make_run(tmp_path / "run", 1)
+    roll(run, Scripted(overflowing(server)), samples=1, concurrency=1, retries=0, context_strategy="none")
+    [trajectory] = model_trajectories(run)
+    assert trajectory.termination is TerminationReason.CONTEXT_EXHAUSTED, (trajectory.termination, trajectory.extra.get("error"))
+    graded_fail(trajectory)
