@@ -145,3 +145,30 @@ def test_context_filled_by_the_model_is_context_exhausted_in_every_server_s_word
     [trajectory] = model_trajectories(run)
     assert trajectory.termination is TerminationReason.CONTEXT_EXHAUSTED, (trajectory.termination, trajectory.extra.get("error"))
     graded_fail(trajectory)
+
+
+# -- the summary request itself overflows ---------------------------------------------------------
+def small_window(request: dict[str, Any], n: int) -> Any:
+    """A vLLM-like server whose context holds 30,000 characters; the model's first call carries
+    40,000 characters of arguments (its own writing), then it submits a wrong word."""
+    if len(json.dumps(request["messages"])) > 30_000:
+        return httpx.Response(400, json=OVERFLOW["vllm"][1])
+    if request["messages"][-1]["role"] == "user" and "summar" in request["messages"][-1]["content"].lower():
+        return completion("I looked up k1 with a long argument; it failed.")
+    if not any(m["role"] == "tool" for m in request["messages"]):
+        return completion(tool_calls=[call("lookup", {"key": "k1", "padding": "x" * 40_000}, f"c{n}")])
+    return completion(tool_calls=[call("submit_result", {"answer": "wrong"}, f"c{n}")])
+
+
+@pytest.mark.parametrize("strategy", [
+    pytest.param("summary", marks=pytest.mark.xfail(strict=True, reason="context overflow inside the summary: with "
+                 "context_strategy summary, the summary request carries the whole conversation the server just refused; "
+                 "its ContextOverflow escapes _manage_context and the episode ends model_error, not context_exhausted")),
+    "discard-all", "discard-75", "none",
+])
+def test_context_overflow_inside_the_summary_is_the_model_s(tmp_path, strategy: str) -> None:
+    run = make_run(tmp_path / "run", 1)
+    roll(run, Scripted(small_window), samples=1, concurrency=1, retries=0, context_strategy=strategy)
+    [trajectory] = model_trajectories(run)
+    assert not trajectory.termination.infrastructure, (trajectory.termination, trajectory.extra.get("error"))
+    graded_fail(trajectory)
