@@ -1,0 +1,220 @@
+"""Issue 20, round 2 (an independent attacker): a scripted model whose cells attack the kernel's
+container and the host's side of it, through the real rollout path (`run_episode`, the interpreter
+family, a real Docker engine). Each test is named after its class: a strict xfail while the attack
+still wins (its reason says what wins), a plain test where the system gives the verdict a user
+expects (the model's fault: a tool error it reads or a graded fail, reward 0; never
+`environment_error`; nothing outside the episode touched).
+
+All tests share one run generated with a small disk quota (64m) and a short cell timeout (4 s), so
+a quota or a timeout is reached in seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+from fakes import Scripted, call, completion
+
+import synth
+from synth import ModelClient, RolloutConfig, Run, TerminationReason, run_episode
+
+pytestmark = pytest.mark.docker
+
+TIMEOUT = 4
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory: pytest.TempPathFactory, kernel_image: str) -> Run:
+    run = Run.create(tmp_path_factory.mktemp("faults2") / "run")
+    synth.generate(run, "interpreter", {"category": ["math"], "n": 1, "seed": 2, "difficulty": 1, "timeout": TIMEOUT,
+                                        "max_executions": 8, "disk": "64m"})
+    return run
+
+
+def episode(run: Run, cells: list[str]) -> synth.Trajectory:
+    """The model runs `cells` one call each, then submits a wrong answer."""
+    record = run.tuples().read()[0]
+    steps = [("python", {"code": cell}) for cell in cells] + [("submit", {"answer": -12345})]
+
+    def reply(body: dict, n: int) -> dict:
+        if n >= len(steps):
+            return completion("done")
+        name, arguments = steps[n]
+        return completion(None, [call(name, arguments, f"c{n}")])
+
+    config = RolloutConfig(base_url="http://model.test/v1", model="attacker", max_steps=len(steps) + 1)
+
+    async def go():
+        async with ModelClient(config, transport=Scripted(reply).transport()) as client:
+            return await run_episode(client, config, synth.family("interpreter"), record, run, 0)
+
+    return asyncio.run(go())
+
+
+def results(trajectory: synth.Trajectory) -> list[dict]:
+    return [json.loads(m.content) for m in trajectory.messages if m.role == "tool"]
+
+
+def graded_fail(trajectory: synth.Trajectory) -> None:
+    assert not trajectory.termination.infrastructure, (trajectory.termination, trajectory.extra.get("error"))
+    assert trajectory.verdict is not None and trajectory.verdict.status == "fail" and trajectory.verdict.reward == 0
+
+
+# -- disk quota: paths the host's watch cannot see ------------------------------------------------
+# /home/synth is in the container's writable layer (the host's disk), not a tmpfs: the quota there
+# is the host's walk of the layer every second, which skips what it cannot lstat.
+DEEP = """\
+import subprocess
+script = ("cd /home/synth && for i in $(seq {depth}); do mkdir {name} && cd {name} || exit 1; done; "
+          "for n in 1 2 3; do dd if=/dev/zero of=big$n bs=1M count=60 status=none; sleep 1.5; done; touch /work/done")
+subprocess.Popen(['bash', '-c', script], start_new_session=True)
+'started'
+"""
+WAIT = """\
+import os, subprocess, time
+end = time.monotonic() + 3.5
+while not os.path.exists('/work/done') and time.monotonic() < end:
+    time.sleep(0.1)
+int(subprocess.run(['du', '-sm', '/home/synth'], capture_output=True, text=True).stdout.split()[0])
+"""
+
+
+@pytest.mark.parametrize("depth", [
+    1,
+    pytest.param(25, marks=pytest.mark.xfail(strict=True, reason="disk quota bypass by a deep path: files under a path "
+                 "longer than PATH_MAX on the host (25 folders of 200 characters) are skipped by the host's walk of the "
+                 "writable layer (lstat and scandir fail, the errors are ignored), so 180 MB is written past a 64m quota "
+                 "unseen and unannounced")),
+], ids=["shallow", "deep"])
+def test_disk_quota_bypass_by_a_deep_path_is_stopped_at_the_quota(small_run: Run, depth: int) -> None:
+    trajectory = episode(small_run, [DEEP.format(depth=depth, name="d" * 200), WAIT, WAIT, WAIT])
+    graded_fail(trajectory)
+    outs = results(trajectory)[:-1]
+    sizes = [int(r["result"]) for r in outs if r.get("result", "").isdigit()]
+    # stopped at the quota: the writer killed after the file that crossed it (the third never written)
+    assert not sizes or sizes[-1] < 150, outs
+
+
+# -- inodes: empty files cost the host's inode table, and no byte is counted ---------------------
+INODES = """\
+import os, time
+os.makedirs('/home/synth/i', exist_ok=True)
+made, started = 0, time.monotonic()
+try:
+    while made < 40_000 and time.monotonic() - started < {budget}:
+        open(f'/home/synth/i/{{made}}', 'w').close()
+        made += 1
+except OSError as exc:
+    print(exc)
+made
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="inode exhaustion: empty files in the writable layer take the host's inodes (shared "
+                   "by every container and the run directory) but no disk blocks, so the byte quota never sees them and "
+                   "nothing limits their number; each also makes the host's per-second walk slower (5.9 s a pass at "
+                   "256,000 files, on a thread of the rollout process)")
+def test_inode_exhaustion_in_the_writable_layer_is_limited(small_run: Run) -> None:
+    cell = INODES.format(budget=TIMEOUT - 1)
+    trajectory = episode(small_run, [cell, cell.replace("/i'", "/j'").replace("/i/", "/j/"), "import os\nlen(os.listdir('/home/synth/i')) + len(os.listdir('/home/synth/j'))"])
+    graded_fail(trajectory)
+    outs = results(trajectory)
+    # what a limit would look like: an error or a note the model reads, naming it
+    assert any("quota" in json.dumps(r) or "No space" in json.dumps(r) or "error" in r for r in outs[:-1]), outs
+
+
+# -- the channel: a reply forged by the cell itself -------------------------------------------------
+# The cell runs in the kernel's process: main()'s frame holds the request id, the token and the
+# protocol stream, so it can write a well-formed frame that answers its own request first.
+FORGE = """\
+import sys, json
+frame = sys._getframe()
+while frame is not None and 'ident' not in frame.f_locals:
+    frame = frame.f_back
+reply = {{"id": frame.f_locals['ident'], "stdout": {stdout}, "stderr": "", "result": None, "error": {error},
+         "timed_out": False, "stdout_bytes": {stdout_bytes}, "stderr_bytes": 0}}
+payload = json.dumps(reply).encode()
+out = frame.f_locals['proto_out']
+out.write(b"\\n\\x00SYNTH-FRAME " + frame.f_globals['TOKEN'] + b" " + b"%010d\\n" % len(payload) + payload)
+out.flush()
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="output cap bypass by a forged reply: the cell writes its own frame (request id and "
+                   "token from main()'s frame) holding 8 MB of stdout; the host trusts the kernel's cap, so the python tool "
+                   "returns all 8 MB (16 KiB promised; up to the 64 MB frame limit a call), which the rollout then counts "
+                   "into the context (a discard, or model_error under the summary strategy)")
+def test_forged_reply_output_cap_bypass_is_capped_on_the_host(small_run: Run) -> None:
+    record = small_run.tuples().read()[0]
+    with synth.family("interpreter").open(record, small_run) as env:
+        forged = env.call("python", json.dumps({"code": FORGE.format(stdout="'A' * 8_000_000", error="None",
+                                                                     stdout_bytes=8)}))
+        after = json.loads(env.call("python", json.dumps({"code": "6 * 7"})).content)
+    assert after["result"] == "42"  # the real reply of the forged call was skipped: the kernel goes on
+    assert len(forged.content) <= 64 * 1024, f"the python tool returned {len(forged.content)} characters"
+
+
+def test_forged_reply_of_the_wrong_shape_is_a_tool_error_and_the_kernel_goes_on(small_run: Run) -> None:
+    trajectory = episode(small_run, [FORGE.format(stdout="{'not': 'text'}", error="'a string, not an object'",
+                                                  stdout_bytes="'many'"), "6 * 7"])
+    graded_fail(trajectory)
+    assert trajectory.termination is TerminationReason.SUBMITTED
+    forged, after, _ = results(trajectory)
+    assert forged["error"]["type"] == "tool_failure", forged
+    assert after["result"] == "42"
+
+
+# -- the channel: requests stolen, descriptors closed -----------------------------------------------
+STEAL = """\
+import os, threading
+real = os.dup(3)  # the kernel's request stream
+blind, _keep = os.pipe()
+os.dup2(blind, 3)  # the kernel's reader now waits on a pipe nobody writes
+def steal():
+    while os.read(real, 1 << 16):
+        pass
+threading.Thread(target=steal, daemon=True).start()
+'stealing'
+"""
+
+
+def test_requests_stolen_from_the_kernel_s_input_are_a_restart_the_model_reads(small_run: Run) -> None:
+    started = time.monotonic()
+    trajectory = episode(small_run, [STEAL, "1 + 1", "2 + 2", "3 + 3"])
+    graded_fail(trajectory)
+    assert trajectory.termination is TerminationReason.SUBMITTED
+    stole, stolen, after, again, _ = results(trajectory)
+    assert stole["result"] == "'stealing'"
+    # a stolen request never gets its reply: the host restarts the kernel (a tool error), then all is well again
+    assert stolen["error"]["type"] == "kernel_restarted", stolen
+    assert after["result"] == "4" and again["result"] == "6"
+    assert time.monotonic() - started < 4 * (TIMEOUT + 5) + 60
+
+
+def test_closed_channel_descriptors_are_a_restart_the_model_reads(small_run: Run) -> None:
+    trajectory = episode(small_run, ["import os\nfor fd in (0, 1, 2, 3, 4):\n    os.close(fd)\n'closed'", "5 * 5"])
+    graded_fail(trajectory)
+    closed, after, _ = results(trajectory)
+    assert closed["error"]["type"] == "kernel_restarted", closed
+    assert after["result"] == "25"
+
+
+# -- a hang that looks like the engine's ---------------------------------------------------------
+HANG = """\
+import signal, time
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM, signal.SIGINT, signal.SIGTERM])
+time.sleep(3600)
+"""
+
+
+def test_a_cell_that_masks_its_interrupt_and_hangs_is_a_restart_not_an_engine_hang(small_run: Run) -> None:
+    started = time.monotonic()
+    trajectory = episode(small_run, [HANG, "x = 3\nx * 3"])
+    graded_fail(trajectory)
+    hung, after, _ = results(trajectory)
+    assert hung["error"]["type"] == "kernel_restarted" and "restarted" in hung["error"]["message"], hung
+    assert after["result"] == "9"
+    assert time.monotonic() - started < TIMEOUT + 5 + 60  # the cell's timeout and the grace, not an hour
