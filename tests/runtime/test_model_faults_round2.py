@@ -172,3 +172,21 @@ def test_context_overflow_inside_the_summary_is_the_model_s(tmp_path, strategy: 
     [trajectory] = model_trajectories(run)
     assert not trajectory.termination.infrastructure, (trajectory.termination, trajectory.extra.get("error"))
     graded_fail(trajectory)
+
+
+# -- a manifest edited by hand ----------------------------------------------------------------------
+@pytest.mark.xfail(strict=True, reason="manifest n edited by hand: a complete generate stage whose config says n=5 over 2 "
+                   "tuples and 0 rejections is read without a word (verify exits 0), so a run's recorded recipe can lie")
+def test_a_manifest_whose_n_was_edited_by_hand_is_refused(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from synth.cli import app
+
+    run = tmp_path / "run"
+    synth.generate(run, "general", {"category": ["trip_planning"], "n": 2, "seed": 4})
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["stages"]["generate"]["config"]["n"] = 5
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    result = CliRunner().invoke(app, ["verify", str(run)])
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1 and "n=5" in lines[0], result.output
