@@ -190,3 +190,50 @@ def test_a_manifest_whose_n_was_edited_by_hand_is_refused(tmp_path) -> None:
     result = CliRunner().invoke(app, ["verify", str(run)])
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert result.exit_code == 2 and len(lines) == 1 and "n=5" in lines[0], result.output
+
+
+# -- arguments synth itself cuts ------------------------------------------------------------------
+def dsml(name: str, params: dict[str, str]) -> str:
+    """A V3.2 tool-call block (the completions endpoint's encoding) with string parameters."""
+    from synth import _dsv32 as dsv32
+
+    body = "".join(f'<{dsv32.DSML}parameter name="{k}" string="true">{v}</{dsv32.DSML}parameter>\n' for k, v in params.items())
+    return f'{dsv32.CALLS_OPEN}<{dsv32.DSML}invoke name="{name}">\n{body}</{dsv32.DSML}invoke>{dsv32.CALLS_CLOSE}{dsv32.EOS}'
+
+
+def long_call_then_wrong_word(body: dict[str, Any], n: int) -> dict[str, Any]:
+    """A raw /completions model: first a lookup whose one parameter is 300,000 characters (within
+    max_tokens 32768 at 10+ characters a token), then a wrong answer."""
+    text = dsml("lookup", {"key": "k1", "padding": "x" * 300_000}) if n == 0 else dsml("submit_result", {"answer": "wrong"})
+    return {"id": "x", "object": "text_completion", "choices": [{"index": 0, "text": text, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 10}}
+
+
+@pytest.mark.xfail(strict=True, reason="arguments cut by synth, completions endpoint: a 300,000-character parameter is stored "
+                   "cut to 2,000 characters (_stored), which is not JSON; rendering the next V3.2 prompt raises ValueError "
+                   "(render_calls) out of the client, and the episode ends environment_error")
+def test_arguments_cut_by_synth_still_render_in_the_next_prompt(tmp_path) -> None:
+    run = make_run(tmp_path / "run", 1)
+    roll(run, Scripted(long_call_then_wrong_word), samples=1, concurrency=1, retries=0, endpoint="completions",
+         max_tokens=32768)
+    [trajectory] = model_trajectories(run)
+    graded_fail(trajectory)
+    assert trajectory.termination is TerminationReason.SUBMITTED
+
+
+def chat_long_call_then_wrong_word(body: dict[str, Any], n: int) -> dict[str, Any]:
+    """A chat model whose first reply's arguments (70,000 characters: a file written through a tool,
+    say) exceed the client's text limit at max_tokens 1024; then a wrong answer."""
+    if n == 0:
+        return completion(tool_calls=[call("lookup", {"key": "k1", "padding": "x" * 70_000}, "c0")])
+    return completion(tool_calls=[call("submit_result", {"answer": "wrong"}, f"c{n}")])
+
+
+@pytest.mark.xfail(strict=True, reason="arguments cut by synth, chat endpoint: a reply with 70,000 characters of arguments "
+                   "(over text_limit at max_tokens 1024) has them clipped to 2,000 characters, not JSON, and replayed; a "
+                   "vLLM-like server refuses the next request (400) and the episode ends model_error")
+def test_arguments_cut_by_synth_are_replayed_as_json_a_server_accepts(tmp_path) -> None:
+    run = make_run(tmp_path / "run", 1)
+    roll(run, Scripted(vllm_like(chat_long_call_then_wrong_word)), samples=1, concurrency=1, retries=0)
+    [trajectory] = model_trajectories(run)
+    graded_fail(trajectory)
