@@ -268,3 +268,15 @@ def test_a_fork_bomb_left_running_between_calls_is_the_model_s_and_a_restart_cle
     assert during.get("result") == "4" or during["error"]["type"] == "kernel_restarted", during  # the kernel needs no new pid
     assert died["error"]["type"] == "kernel_restarted" and "code 3" in died["error"]["message"], died
     assert after["result"] == "6"  # the restart reaped the bomb: a fresh kernel could start
+
+
+# -- the container's init and every process of the kernel's user ---------------------------------
+def test_killing_init_is_refused_and_killing_every_own_process_is_a_restart(small_run: Run) -> None:
+    trajectory = episode(small_run, ["import os, signal\nos.kill(1, signal.SIGKILL)",
+                                     "import subprocess\nsubprocess.run(['kill', '-9', '-1'])", "8 * 8"])
+    graded_fail(trajectory)
+    assert trajectory.termination is TerminationReason.SUBMITTED
+    init, everyone, after, _ = results(trajectory)
+    assert init["error"]["name"] == "PermissionError", init  # uid 1000 without capabilities: init is root's
+    assert everyone["error"]["type"] == "kernel_restarted" and "SIGKILL" in everyone["error"]["message"], everyone
+    assert after["result"] == "64"
