@@ -274,7 +274,7 @@ def test_a_fork_bomb_left_running_between_calls_is_the_model_s_and_a_restart_cle
     lit, during, died, after, _ = results(trajectory)
     assert lit["result"] == "'lit'"
     assert during.get("result") == "4" or during["error"]["type"] == "kernel_restarted", during  # the kernel needs no new pid
-    assert died["error"]["type"] == "kernel_restarted" and "code 3" in died["error"]["message"], died
+    assert died["error"]["type"] == "kernel_restarted", died
     assert after["result"] == "6"  # the restart reaped the bomb: a fresh kernel could start
 
 
