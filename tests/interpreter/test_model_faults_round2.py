@@ -11,15 +11,15 @@ a quota or a timeout is reached in seconds.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
 import pytest
-from fakes import Scripted, call, completion
 
 import synth
-from synth import ModelClient, RolloutConfig, Run, TerminationReason, run_episode
+from synth import Run, TerminationReason
+
+from .test_model_faults import episode, graded_fail, results
 
 pytestmark = pytest.mark.docker
 
@@ -32,35 +32,6 @@ def small_run(tmp_path_factory: pytest.TempPathFactory, kernel_image: str) -> Ru
     synth.generate(run, "interpreter", {"category": ["math"], "n": 1, "seed": 2, "difficulty": 1, "timeout": TIMEOUT,
                                         "max_executions": 8, "disk": "64m"})
     return run
-
-
-def episode(run: Run, cells: list[str]) -> synth.Trajectory:
-    """The model runs `cells` one call each, then submits a wrong answer."""
-    record = run.tuples().read()[0]
-    steps = [("python", {"code": cell}) for cell in cells] + [("submit", {"answer": -12345})]
-
-    def reply(body: dict, n: int) -> dict:
-        if n >= len(steps):
-            return completion("done")
-        name, arguments = steps[n]
-        return completion(None, [call(name, arguments, f"c{n}")])
-
-    config = RolloutConfig(base_url="http://model.test/v1", model="attacker", max_steps=len(steps) + 1)
-
-    async def go():
-        async with ModelClient(config, transport=Scripted(reply).transport()) as client:
-            return await run_episode(client, config, synth.family("interpreter"), record, run, 0)
-
-    return asyncio.run(go())
-
-
-def results(trajectory: synth.Trajectory) -> list[dict]:
-    return [json.loads(m.content) for m in trajectory.messages if m.role == "tool"]
-
-
-def graded_fail(trajectory: synth.Trajectory) -> None:
-    assert not trajectory.termination.infrastructure, (trajectory.termination, trajectory.extra.get("error"))
-    assert trajectory.verdict is not None and trajectory.verdict.status == "fail" and trajectory.verdict.reward == 0
 
 
 # -- disk quota: paths the host's watch cannot see ------------------------------------------------
