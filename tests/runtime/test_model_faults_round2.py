@@ -237,3 +237,31 @@ def test_arguments_cut_by_synth_are_replayed_as_json_a_server_accepts(tmp_path) 
     roll(run, Scripted(vllm_like(chat_long_call_then_wrong_word)), samples=1, concurrency=1, retries=0)
     [trajectory] = model_trajectories(run)
     graded_fail(trajectory)
+
+
+# -- an escaped lone surrogate in a V3.2 tool call ------------------------------------------------
+def surrogate_then_wrong_word(body: dict[str, Any], n: int) -> dict[str, Any]:
+    """A raw /completions model whose first call passes a JSON parameter (string="false") holding an
+    escaped lone surrogate, then a wrong answer."""
+    from synth import _dsv32 as dsv32
+
+    if n == 0:
+        text = (f'{dsv32.CALLS_OPEN}<{dsv32.DSML}invoke name="lookup">\n'
+                f'<{dsv32.DSML}parameter name="key" string="false">"k\\ud8001"</{dsv32.DSML}parameter>\n'
+                f'</{dsv32.DSML}invoke>{dsv32.CALLS_CLOSE}{dsv32.EOS}')
+    else:
+        text = dsml("submit_result", {"answer": "wrong"})
+    return {"id": "x", "object": "text_completion", "choices": [{"index": 0, "text": text, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 10}}
+
+
+@pytest.mark.xfail(strict=True, reason="escaped surrogate in a V3.2 parameter: dsv32.parse decodes a string=\"false\" "
+                   "parameter with json.loads and re-dumps it with ensure_ascii=False, so the call's arguments hold a raw "
+                   "lone surrogate that nothing replaces; appending the trajectory raises PydanticSerializationError out of "
+                   "rollout_run, cancelling every episode in flight, and a re-run replays the same crash")
+def test_an_escaped_surrogate_in_a_v32_parameter_is_replaced_and_graded(tmp_path) -> None:
+    run = make_run(tmp_path / "run", 1)
+    roll(run, Scripted(surrogate_then_wrong_word), samples=1, concurrency=1, retries=0, endpoint="completions")
+    [trajectory] = model_trajectories(run)
+    graded_fail(trajectory)
+    trajectory.model_dump_json().encode("utf-8")
