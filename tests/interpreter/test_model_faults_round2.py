@@ -70,6 +70,16 @@ def test_disk_quota_bypass_by_a_deep_path_is_stopped_at_the_quota(small_run: Run
     assert not sizes or sizes[-1] < 150, outs
 
 
+@pytest.mark.xfail(strict=True, reason="quota outside /work without a word (the known residual): a write past the quota "
+                   "in /home/synth is stopped by killing every process of the user, the kernel included, every second while the "
+                   "files stay; the model reads 'killed by SIGKILL ..., sent by the code it ran, not by a limit' (false: the "
+                   "quota watch sent it), never that a disk quota was reached")
+def test_a_write_past_the_quota_outside_work_is_named_to_the_model(small_run: Run) -> None:
+    trajectory = episode(small_run, [DEEP.format(depth=1, name="d")] + [WAIT] * 4)
+    graded_fail(trajectory)
+    assert any("quota" in json.dumps(r) for r in results(trajectory)), results(trajectory)
+
+
 # -- inodes: empty files cost the host's inode table, and no byte is counted ---------------------
 INODES = """\
 import os, time
