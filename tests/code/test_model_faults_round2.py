@@ -34,13 +34,11 @@ def _episode(calc_run, text: str):
     return asyncio.run(go())
 
 
-@pytest.mark.xfail(strict=True, reason="a text answer instead of submit: the code verifier finds no grading artifacts and "
-                   "raises VerifierError, so the episode's verdict is status error (left out of pass rates and pass@k) "
-                   "instead of a fail with reward 0")
 @pytest.mark.parametrize("text", ["I give up.", "diff --git a/calc/__init__.py b/calc/__init__.py\n"], ids=["prose", "diff"])
 def test_a_text_answer_instead_of_submit_is_a_graded_fail(calc_run, text: str) -> None:
     trajectory = _episode(calc_run, text)
     assert trajectory.termination is TerminationReason.ANSWERED
     assert trajectory.verdict is not None
     assert trajectory.verdict.status == "fail" and trajectory.verdict.reward == 0, trajectory.verdict
+    assert [c.name for c in trajectory.verdict.checks] == ["submitted"]
 
