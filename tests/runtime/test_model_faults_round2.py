@@ -166,8 +166,6 @@ def test_context_overflow_inside_the_summary_is_the_model_s(tmp_path, strategy: 
 
 
 # -- a manifest edited by hand ----------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="manifest n edited by hand: a complete generate stage whose config says n=5 over 2 "
-                   "tuples and 0 rejections is read without a word (verify exits 0), so a run's recorded recipe can lie")
 def test_a_manifest_whose_n_was_edited_by_hand_is_refused(tmp_path) -> None:
     from typer.testing import CliRunner
 
