@@ -5,8 +5,8 @@ still wins (its reason says what wins), a plain test where the system gives the 
 expects (the model's fault: a tool error it reads or a graded fail, reward 0; never
 `environment_error`; nothing outside the episode touched).
 
-All tests share one run generated with a small disk quota (64m) and a short cell timeout (4 s), so
-a quota or a timeout is reached in seconds.
+All tests share one run generated with a small disk quota (64m), a small inode quota (600 files
+and folders) and a short cell timeout (4 s), so a quota or a timeout is reached in seconds.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ TIMEOUT = 4
 def small_run(tmp_path_factory: pytest.TempPathFactory, kernel_image: str) -> Run:
     run = Run.create(tmp_path_factory.mktemp("faults2") / "run")
     synth.generate(run, "interpreter", {"category": ["math"], "n": 1, "seed": 2, "difficulty": 1, "timeout": TIMEOUT,
-                                        "max_executions": 8, "disk": "64m"})
+                                        "max_executions": 8, "disk": "64m", "inodes": 600})
     return run
 
 
@@ -56,10 +56,7 @@ int(subprocess.run(['du', '-sm', '/home/synth'], capture_output=True, text=True)
 
 @pytest.mark.parametrize("depth", [
     1,
-    pytest.param(25, marks=pytest.mark.xfail(strict=True, reason="disk quota bypass by a deep path: files under a path "
-                 "longer than PATH_MAX on the host (25 folders of 200 characters) are skipped by the host's walk of the "
-                 "writable layer (lstat and scandir fail, the errors are ignored), so 180 MB is written past a 64m quota "
-                 "unseen and unannounced")),
+    25,
 ], ids=["shallow", "deep"])
 def test_disk_quota_bypass_by_a_deep_path_is_stopped_at_the_quota(small_run: Run, depth: int) -> None:
     trajectory = episode(small_run, [DEEP.format(depth=depth, name="d" * 200)] + [WAIT] * 6)
@@ -70,10 +67,6 @@ def test_disk_quota_bypass_by_a_deep_path_is_stopped_at_the_quota(small_run: Run
     assert not sizes or sizes[-1] < 150, outs
 
 
-@pytest.mark.xfail(strict=True, reason="quota outside /work without a word (the known residual): a write past the quota "
-                   "in /home/synth is stopped by killing every process of the user, the kernel included, every second while the "
-                   "files stay; the model reads 'killed by SIGKILL ..., sent by the code it ran, not by a limit' (false: the "
-                   "quota watch sent it), never that a disk quota was reached")
 def test_a_write_past_the_quota_outside_work_is_named_to_the_model(small_run: Run) -> None:
     trajectory = episode(small_run, [DEEP.format(depth=1, name="d")] + [WAIT] * 4)
     graded_fail(trajectory)
@@ -95,10 +88,6 @@ made
 """
 
 
-@pytest.mark.xfail(strict=True, reason="inode exhaustion: empty files in the writable layer take the host's inodes (shared "
-                   "by every container and the run directory) but no disk blocks, so the byte quota never sees them and "
-                   "nothing limits their number; each also makes the host's per-second walk slower (5.9 s a pass at "
-                   "256,000 files, on a thread of the rollout process)")
 def test_inode_exhaustion_in_the_writable_layer_is_limited(small_run: Run) -> None:
     cell = INODES.format(budget=TIMEOUT - 1)
     trajectory = episode(small_run, [cell, cell.replace("/i'", "/j'").replace("/i/", "/j/"), "import os\nlen(os.listdir('/home/synth/i')) + len(os.listdir('/home/synth/j'))"])
@@ -125,10 +114,6 @@ out.flush()
 """
 
 
-@pytest.mark.xfail(strict=True, reason="output cap bypass by a forged reply: the cell writes its own frame (request id and "
-                   "token from main()'s frame) holding 8 MB of stdout; the host trusts the kernel's cap, so the python tool "
-                   "returns all 8 MB (16 KiB promised; up to the 64 MB frame limit a call), which the rollout then counts "
-                   "into the context (a discard, or model_error under the summary strategy)")
 def test_forged_reply_output_cap_bypass_is_capped_on_the_host(small_run: Run) -> None:
     record = small_run.tuples().read()[0]
     with synth.family("interpreter").open(record, small_run) as env:
@@ -229,14 +214,14 @@ str(total)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="open files are limited per process (RLIMIT_NOFILE 4096), not per container: 25 "
-                   "processes hold 100,000 descriptors of the host's file table (256 pids x 4096 = 1M a container, 8 "
-                   "containers at once by default)")
 def test_open_files_held_by_many_processes_are_limited_per_container(small_run: Run) -> None:
     trajectory = episode(small_run, [HOARD_FILES] + [COUNT_FILES] * 5)
     graded_fail(trajectory)
-    counts = [int(r["result"].strip("'")) for r in results(trajectory)[1:-1] if r.get("result", "").strip("'").isdigit()]
-    assert counts and max(counts) <= 4096 * 4, counts
+    outs = results(trajectory)[1:-1]
+    counts = [int(r["result"].strip("'")) for r in outs if r.get("result", "").strip("'").isdigit()]
+    # either every holder opened its files and the container holds no more than its quota, or the
+    # holders were killed past it (then not all 25 opened theirs) and the model read why
+    assert (counts and max(counts) <= 4096 * 4) or any("open files" in json.dumps(r) for r in outs), outs
 
 
 # -- pids: a fork bomb left running between calls ---------------------------------------------------
