@@ -5,7 +5,7 @@ still wins (its reason says what wins), a plain test where the system gives the 
 expects (the model's fault: a tool error it reads or a graded fail, reward 0; never
 `environment_error`; nothing outside the episode touched).
 
-All tests share one run generated with a small disk quota (64m), a small inode quota (600 files
+All tests share one run generated with a small disk quota (64m), a small inode quota (256 files
 and folders) and a short cell timeout (4 s), so a quota or a timeout is reached in seconds.
 """
 
@@ -30,7 +30,7 @@ TIMEOUT = 4
 def small_run(tmp_path_factory: pytest.TempPathFactory, kernel_image: str) -> Run:
     run = Run.create(tmp_path_factory.mktemp("faults2") / "run")
     synth.generate(run, "interpreter", {"category": ["math"], "n": 1, "seed": 2, "difficulty": 1, "timeout": TIMEOUT,
-                                        "max_executions": 8, "disk": "64m", "inodes": 600})
+                                        "max_executions": 8, "disk": "64m", "inodes": 256})
     return run
 
 
