@@ -341,7 +341,7 @@ class Kernel:
         """The reply as the host takes it: every field type-checked and cut to the output cap here,
         whatever the kernel claims (the code runs in the kernel's process and can write a frame of
         its own: the kernel's cap is not a promise the host relies on)."""
-        cap = self.settings.output_cap
+        cap = self.settings.output_cap + 256  # the kernel's own cap and its one truncation line pass unchanged
         stdout, stderr, result, error = (reply.get(k) for k in ("stdout", "stderr", "result", "error"))
         counts = [reply.get("stdout_bytes"), reply.get("stderr_bytes")]
         if not (isinstance(stdout, str) and isinstance(stderr, str) and (result is None or isinstance(result, str))
