@@ -36,15 +36,41 @@ import certifi
 import httpx
 
 from ._config import RolloutConfig
-from ._errors import ModelError
+from ._errors import BrokenByModel, ModelError, SynthError
 from ._records import Message, ToolSpec, clip, encodable
 from ._tools import replace_escaped_surrogates
 from ._retry import Attempt, Retry, RetryPolicy, aretrying
 
 _CONTEXT_LIMIT = re.compile(
-    r"context[ _-]?length|context window|maximum context|too many tokens|prompt is too long|exceeds? the (?:model'?s? )?(?:maximum|context)",
+    r"context[ _-]?length|context window|maximum context|too many tokens|prompt is too long"
+    r"|exceeds? the (?:model'?s? )?(?:maximum|context)"
+    r"|exceeds? the available context|exceed_context_size"  # llama.cpp's llama-server
+    r"|`?inputs`? tokens \+ `?max_new_tokens`? must be",  # Hugging Face text-generation-inference (422)
     re.IGNORECASE,
 )
+
+
+class ConversationBroken(BrokenByModel):
+    """synth could not turn the conversation into a request, or the server's answer into a
+    message, because of data in it (a value no encoder takes, a shape the prompt format cannot
+    hold). The conversation holds only what the model wrote and what its tools answered, so this is
+    the model's failure (`sandbox_broken_by_model`); the server and the network are not involved
+    (their faults are `ModelError`)."""
+
+
+def wire_arguments(text: str) -> str:
+    """A tool call's argument text as it is replayed to a server: a JSON object as it is, anything
+    else (torn JSON, an array, prose: the model's own writing, already answered with a tool error)
+    as "{}". Servers decode replayed arguments as an object (vLLM: json.loads then `|items` in the
+    chat template) and refuse the whole request otherwise; the record keeps the text as written."""
+    stripped = text.strip()
+    if stripped.startswith("{") and stripped.endswith("}"):
+        try:
+            if isinstance(json.loads(stripped), dict):
+                return text
+        except (ValueError, RecursionError):
+            pass
+    return "{}"
 
 
 class ContextOverflow(ModelError):
@@ -103,6 +129,10 @@ def wire_message(message: Message, flavor: str) -> dict[str, Any]:
     on tool-call turns); plain OpenAI servers never see the field. Tool messages carry only their
     call id, as the OpenAI schema has it."""
     data = message.openai()
+    for item in data.get("tool_calls") or []:
+        function = item.get("function")
+        if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+            function["arguments"] = wire_arguments(function["arguments"])
     if flavor == "openai":
         data.pop("reasoning_content", None)
     if message.role == "tool":
@@ -179,12 +209,19 @@ def normalize_message(raw: dict[str, Any], flavor: str, limit: int = text_limit(
                         f" calls and {limit} characters are read: none of them was run")
         del calls[MAX_CALLS:]  # kept: the first ones, cut, each answered with this error
         for c in calls:
-            c["function"]["arguments"] = clip(c["function"]["arguments"], 2000)
+            c["function"]["arguments"] = cut_arguments(c["function"]["arguments"])
     # every field is type-checked above, so validation cannot fail; one validation of the whole
     # message (in pydantic-core) costs half of building its three models with model_construct
     message = Message.model_validate({"role": "assistant", "content": content, "reasoning_content": reasoning,
                                       "tool_calls": calls or None})
     return message, "; ".join(problems) or None
+
+
+def cut_arguments(text: str, keep: int = 2000) -> str:
+    """Argument text over a limit as it is stored and replayed: always a JSON object,
+    {"_cut": "<the first `keep` characters>... [N more characters cut]"}, never a plain clip (which
+    is not JSON, so no server or prompt format could take the conversation back)."""
+    return json.dumps({"_cut": clip(text, keep)}, ensure_ascii=False)
 
 
 _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
@@ -312,10 +349,13 @@ class ModelClient:
         if self.config.endpoint == "completions":
             return await self._raw(messages, tools, seed=seed)
         started = time.monotonic()
-        data = await self.post("chat/completions", self.chat_body(messages, tools, seed=seed, cache=cache))
+        with _conversation("encode the conversation as a request"):
+            body = self.chat_body(messages, tools, seed=seed, cache=cache)
+        data = await self.post("chat/completions", body)
         choice = data["choices"][0]
         raw = choice.get("message") if isinstance(choice.get("message"), dict) else {}
-        message, problem = normalize_message(raw, self.config.flavor, text_limit(self.config.max_tokens))
+        with _conversation("read the model's reply"):
+            message, problem = normalize_message(raw, self.config.flavor, text_limit(self.config.max_tokens))
         reply = Reply(
             message=message,
             finish_reason=_finish(choice),
@@ -325,14 +365,16 @@ class ModelClient:
         )
         if problem is None and not message.tool_calls and not (message.content or "").strip():
             reply.malformed = "empty reply: call a tool or give your final answer"
-        _attach_tokens(reply, data, choice)
+        with _conversation("read the reply's logprobs"):
+            _attach_tokens(reply, data, choice)
         return reply
 
     async def _raw(self, messages: list[Message], tools: list[ToolSpec], *, seed: int | None) -> Reply:
         from . import _dsv32 as dsv32
 
         cfg = self.config
-        prompt = dsv32.render(messages, tools, thinking=cfg.thinking)
+        with _conversation("render the conversation as a V3.2 prompt"):
+            prompt = dsv32.render(messages, tools, thinking=cfg.thinking)
         body: dict[str, Any] = {
             "model": cfg.model_name,
             "prompt": prompt,
@@ -357,18 +399,20 @@ class ModelClient:
             prompt_text=prompt,
             seconds=time.monotonic() - started,
         )
-        try:
-            reply.message = dsv32.parse(text, thinking=cfg.thinking)
-        except dsv32.ParseError as exc:
-            problems.append(f"your reply could not be parsed: {clip(str(exc), 300)}")
+        with _conversation("read the model's reply"):
+            try:
+                reply.message = _encodable_message(dsv32.parse(text, thinking=cfg.thinking))
+            except dsv32.ParseError as exc:
+                problems.append(f"your reply could not be parsed: {clip(str(exc), 300)}")
         if problems:
             reply.malformed = "; ".join(problems)
         elif not reply.message.tool_calls and not (reply.message.content or "").strip():
             reply.malformed = "empty reply: call a tool or give your final answer"
-        lp = choice.get("logprobs")
-        if isinstance(lp, dict) and isinstance(lp.get("tokens"), list):
-            reply.logprobs = [[t, p] for t, p in zip(lp["tokens"], lp.get("token_logprobs") or [])]
-        _attach_tokens(reply, data, choice)
+        with _conversation("read the reply's logprobs"):
+            lp = choice.get("logprobs")
+            if isinstance(lp, dict) and isinstance(lp.get("tokens"), list):
+                reply.logprobs = [[encodable(t), p] for t, p in zip(lp["tokens"], lp.get("token_logprobs") or [])]
+            _attach_tokens(reply, data, choice)
         return reply
 
     async def post(self, path: str, body: dict[str, Any] | bytes) -> dict[str, Any]:
@@ -440,10 +484,42 @@ def _usage(data: dict[str, Any]) -> dict[str, int]:
     return {k: int(usage[k]) for k in ("prompt_tokens", "completion_tokens") if isinstance(usage.get(k), int)}
 
 
+class _conversation:
+    """Context manager: a data error (ValueError, TypeError, KeyError, RecursionError,
+    UnicodeError) raised while synth encodes the conversation or decodes the model's reply is
+    `ConversationBroken` (the model's); nothing in this block talks to the server."""
+
+    def __init__(self, doing: str) -> None:
+        self.doing = doing
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is not None and isinstance(exc, (ValueError, TypeError, KeyError, IndexError, RecursionError, UnicodeError)) \
+                and not isinstance(exc, SynthError):
+            raise ConversationBroken(f"could not {self.doing}: {type(exc).__name__}: {clip(str(exc), 300)}") from exc
+        return False
+
+
+def _encodable_message(message: Message) -> Message:
+    """A parsed message with every lone surrogate replaced, raw or escaped (a V3.2 string="false"
+    parameter is decoded with json.loads, so an escaped one arrives raw)."""
+    data = message.model_dump(exclude_none=True)
+    fixed = encodable(data)
+    for call in fixed.get("tool_calls") or []:
+        call["function"]["arguments"] = replace_escaped_surrogates(call["function"]["arguments"])
+    return message if fixed == data else Message.model_validate(fixed)
+
+
+def _token_text(value: Any) -> Any:
+    return encodable(value) if isinstance(value, str) else value
+
+
 def _attach_tokens(reply: Reply, data: dict[str, Any], choice: dict[str, Any]) -> None:
     lp = choice.get("logprobs")
     if reply.logprobs is None and isinstance(lp, dict) and isinstance(lp.get("content"), list):
-        reply.logprobs = [[t.get("token"), t.get("logprob")] for t in lp["content"] if isinstance(t, dict)]
+        reply.logprobs = [[_token_text(t.get("token")), t.get("logprob")] for t in lp["content"] if isinstance(t, dict)]
     ids = choice.get("token_ids")
     if isinstance(ids, list):
         reply.token_ids = ids

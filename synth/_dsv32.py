@@ -88,10 +88,13 @@ def render_calls(calls: list[ToolCall]) -> str:
     for call in calls:
         try:
             arguments = json.loads(call.function.arguments) if call.function.arguments.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"tool call {call.id} has arguments that are not JSON: {exc.msg}") from None
+        except (ValueError, RecursionError):
+            arguments = {}
         if not isinstance(arguments, dict):
-            raise ValueError(f"tool call {call.id} has arguments that are not a JSON object")
+            # the model's own text (torn JSON, an array, prose), already answered with a tool error and
+            # kept as written in the record: the prompt shows the call without parameters, as a chat
+            # server is sent "{}" (the client's wire_arguments)
+            arguments = {}
         params = []
         for key, value in arguments.items():
             if isinstance(value, str):

@@ -209,6 +209,13 @@ class Family(abc.ABC):
     """Environment calls may block (containers, kernels): rollouts then open, call and close
     environments in worker threads. Families of in-process tools set False."""
 
+    def grades_text_answer(self, record: TupleRecord) -> bool:
+        """Whether a reply without a tool call (an episode ended `answered`) is graded as the
+        answer. False where only what the submit tool executed can be graded (a patch run by the
+        grader, a judge asked at submission): such an episode is a fail on the `submitted` check,
+        never a verdict of status error that pass rates leave out."""
+        return True
+
     # -- generate ---------------------------------------------------------------------------------
     def categories(self) -> dict[str, Category]:
         """Registered categories of this family by name."""

@@ -21,10 +21,13 @@ from ._store import Run
 
 def grade_trajectory(record: TupleRecord, trajectory: Trajectory, run: Run) -> Verdict | None:
     """The verdict of a stored trajectory: None for infrastructure failures (never graded); a fail
-    with a `submitted` check when the episode ended without an answer; else the task's verifier."""
+    with a `submitted` check when the episode ended without an answer, or answered in text where the
+    family grades only through its submit tool (`Family.grades_text_answer`); else the task's verifier."""
     if trajectory.termination.infrastructure:
         return None
-    if trajectory.submission is None:
+    if trajectory.submission is None or (trajectory.termination is TerminationReason.ANSWERED and trajectory.source == "model"
+                                         and not registry.family(record.environment.family).grades_text_answer(record)):
+        answered = trajectory.submission is not None
         return Verdict(
             reward=0.0,
             status="fail",
@@ -34,7 +37,8 @@ def grade_trajectory(record: TupleRecord, trajectory: Trajectory, run: Run) -> V
                     passed=False,
                     expected="a submission",
                     actual=None,
-                    message=f"the episode ended with {trajectory.termination.value} before an answer",
+                    message=("the model answered in text; this task grades only what its submit tool ran" if answered
+                             else f"the episode ended with {trajectory.termination.value} before an answer"),
                 )
             ],
         )

@@ -18,7 +18,13 @@ limit ends the episode. Guarantees:
   infrastructure failures, never graded, never exported, retried by a re-run. What the model's own
   calls break (`BrokenByModel`: a kernel that cannot start again after its code, a sandbox whose
   processes would not die) ends it `sandbox_broken_by_model`: the model's failure, graded fail
-  (reward 0), so no policy can turn a losing episode into one that never counts.
+  (reward 0), so no policy can turn a losing episode into one that never counts. So does a data
+  error while synth encodes the conversation or reads a reply (`ConversationBroken`); what the
+  model wrote is replayed in a form every server takes (arguments that are not a JSON object go
+  out as "{}", arguments over the limit are stored as {"_cut": ...}), overflow in any server's
+  words is context_exhausted, and an overflowing summary request falls back to discard-all.
+- A trajectory that cannot be written as it is has its lone surrogates replaced; if it still
+  cannot, that episode alone is kept as environment_error: one record never stops the rollout.
   After `max_consecutive_failures` of them in a row the rollout stops (episodes in flight are
   cancelled and left for the re-run) and the stage is marked aborted in the manifest.
 - One writer per stage: the rollout runs inside `Run.writing`, so a second process rolling the
@@ -46,12 +52,12 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable, NamedTuple, TypeVar
 
 from . import _registry as registry
-from ._client import ContextOverflow, ModelClient, Reply
+from ._client import ContextOverflow, ModelClient, Reply, cut_arguments
 from ._config import RolloutConfig
 from ._dsv32 import drop_thinking
 from ._errors import BrokenByModel, ModelError, StoreError
 from ._family import Environment, Family
-from ._records import Message, TerminationReason, ToolCall, Trajectory, TupleRecord, clip, content_key
+from ._records import Message, TerminationReason, ToolCall, Trajectory, TupleRecord, clip, content_key, encodable
 from ._store import Run, StageSession
 from ._tools import MAX_ARGUMENT_CHARS
 from ._verify import sound_keys
@@ -130,7 +136,18 @@ async def _manage_context(client: ModelClient, cfg: RolloutConfig, state: _Episo
         if len(state.messages) <= state.prompt_len:
             return False
         request = drop_thinking(state.messages) + [Message(role="user", content=SUMMARY_REQUEST)]
-        reply = await client.chat(request, [])
+        try:
+            reply = await client.chat(request, [])
+        except ContextOverflow:
+            # the conversation is too long even to be summarized: discard every tool result instead
+            kept, dropped = discard_tool_history(state.messages, 1.0)
+            if not dropped:
+                return False
+            state.messages = kept
+            state.context = estimate_tokens(state.messages)
+            state.events.append({"step": state.steps, "strategy": "discard-all", "reason": f"{why}; the summary request overflowed too",
+                                 "messages_before": before, "messages_after": len(state.messages)})
+            return True
         summary = (reply.message.content or "").strip()
         state.completion_tokens += reply.usage.get("completion_tokens", 0)
         state.prompt_tokens += reply.usage.get("prompt_tokens", 0)
@@ -155,13 +172,14 @@ async def _env(offload: bool, fn: Callable[..., T], *args: Any) -> T:
 
 def _stored(message: Message) -> Message:
     """The assistant message as kept: tool-call arguments over the runtime's limit are cut (the
-    call was refused; the whole text is neither stored nor sent back)."""
+    call was refused; the whole text is neither stored nor sent back) to a JSON object
+    ({"_cut": ...}), so the conversation can still be rendered and replayed."""
     calls = message.tool_calls or []
     if all(len(c.function.arguments) <= MAX_ARGUMENT_CHARS for c in calls):
         return message
     cut = [
         c if len(c.function.arguments) <= MAX_ARGUMENT_CHARS
-        else ToolCall.model_construct(id=c.id, type="function", function=c.function.model_copy(update={"arguments": clip(c.function.arguments, 2000)}))
+        else ToolCall.model_construct(id=c.id, type="function", function=c.function.model_copy(update={"arguments": cut_arguments(c.function.arguments)}))
         for c in calls
     ]
     return message.model_copy(update={"tool_calls": cut})
@@ -414,6 +432,30 @@ async def remote_episode(shared: tuple[Run, RolloutConfig], episode: Episode) ->
     return await run_episode(client, cfg, fam, episode.record, run, episode.sample)
 
 
+def _saved(journal: Any, trajectory: Trajectory) -> Trajectory:
+    """Append `trajectory`; the record as written. A record that cannot be written as it is (text
+    no encoder takes that slipped past the entry points) is written again with every lone surrogate
+    replaced; if even that fails, the episode (only it) is kept as an environment_error naming the
+    cause, so one episode never stops the rollout and a re-run does it again."""
+    try:
+        journal.append(trajectory)
+        return trajectory
+    except (ValueError, TypeError, UnicodeError) as first:
+        cause = f"{type(first).__name__}: {clip(str(first), 300)}"
+    try:
+        fixed = Trajectory.model_validate(encodable(trajectory.model_dump()))
+        journal.append(fixed)
+        return fixed
+    except (ValueError, TypeError, UnicodeError):
+        pass
+    failed = Trajectory(task_key=trajectory.task_key, source=trajectory.source, model=trajectory.model, sample=trajectory.sample,
+                        sampling=encodable(trajectory.sampling), messages=[], tools=trajectory.tools,
+                        termination=TerminationReason.ENVIRONMENT_ERROR,
+                        extra={"error": f"the trajectory could not be saved ({cause})"})
+    journal.append(failed)
+    return failed
+
+
 def stage_name(cfg: RolloutConfig) -> str:
     return f"rollout:{cfg.model_name}"
 
@@ -470,7 +512,7 @@ async def rollout_run(
 
             def record(trajectory: Trajectory) -> None:
                 nonlocal streak, last_failure
-                journal.append(trajectory)
+                trajectory = _saved(journal, trajectory)
                 stats.done += 1
                 stats.terminations[trajectory.termination.value] += 1
                 if trajectory.termination.infrastructure:

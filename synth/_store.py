@@ -586,6 +586,16 @@ def _check_journals(path: Path, manifest: dict[str, Any]) -> None:
             if fact in generated and generated[fact] != _lines(path / journal):
                 raise StoreError(f"{path / MANIFEST} disagrees with the run: the finished generate stage records"
                                  f" {fact}={generated[fact]} but {journal} holds {_lines(path / journal)}")
+        config = generated.get("config")
+        if isinstance(config, dict) and set(config) == {"family", "categories", "n", "seed", "difficulty"} \
+                and isinstance(config["n"], int) and isinstance(config["categories"], list):
+            # a procedural family's recipe: n tuples per category, each candidate a tuple or a rejection
+            wanted = config["n"] * len(config["categories"])
+            made, rejected = _lines(path / Run.TUPLES), _lines(path / Run.REJECTIONS)
+            if made > wanted or made + rejected < wanted:
+                raise StoreError(f"{path / MANIFEST} disagrees with the run: the finished generate stage's config asks for"
+                                 f" n={config['n']} x {len(config['categories'])} categories = {wanted} tuples, but"
+                                 f" {Run.TUPLES} holds {made} and {Run.REJECTIONS} {rejected}")
 
 
 def enclosing_run(path: str | Path) -> Path | None:

@@ -184,6 +184,9 @@ class CodeFamily(Family):
             raise RuntimeError(f"gold patch does not apply: {result['output'][-300:]}")
         client.submit()
 
+    def grades_text_answer(self, record: TupleRecord) -> bool:
+        return False  # a patch is graded only as the submit tool made and the grader ran it
+
     def controls(self, record: TupleRecord, run: Run, gold_submission: Any) -> list[Control]:
         if record.verifier.args.get("language", "python") != "python":
             from .languages import exploit_controls, language

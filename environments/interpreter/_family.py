@@ -199,7 +199,7 @@ class InterpreterFamily(Family):
     @staticmethod
     def kernel_settings(settings: InterpreterSettings) -> KernelSettings:
         return KernelSettings(timeout=settings.timeout, max_executions=settings.max_executions, disk=settings.disk,
-                              nofile=settings.nofile)
+                              nofile=settings.nofile, inodes=settings.inodes)
 
     def tuple_of(self, run: Run, made: Problem, category: str, seed: int, index: int, difficulty: int,
                  kernel: KernelSettings) -> TupleRecord:
@@ -213,7 +213,7 @@ class InterpreterFamily(Family):
         environment = EnvironmentSpec(
             family=self.name, category=category, seed=seed, index=index, difficulty=difficulty, state=state,
             tools=[t.spec for t in TOOLS],
-            metadata={"kernel": kernel.model_dump(mode="json"), "data_dir": DATA, "work_dir": WORK},
+            metadata={"kernel": kernel.model_dump(mode="json", exclude_none=True), "data_dir": DATA, "work_dir": WORK},
         )
         task = TaskSpec(
             family=self.name, category=category, environment_key=environment.key,

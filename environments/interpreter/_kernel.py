@@ -100,6 +100,8 @@ class KernelSettings(BaseModel):
     """Size of the writable /work folder (a tmpfs inside the memory limit; docker size syntax)."""
     nofile: int = Field(4096, ge=64, le=1 << 20)
     """Most open files per process in the kernel's container."""
+    inodes: int | None = Field(None, ge=64, le=1 << 24)
+    """Most files and folders in the kernel's writable storage (None: the sandbox default, 65536)."""
 
     @field_validator("disk")
     @classmethod
@@ -157,9 +159,12 @@ class Execution:
     stderr_bytes: int = 0
 
 
-def _why(code: int | None, oom: bool | None, memory: str) -> str:
+def _why(code: int | None, oom: bool | None, memory: str, quota: str = "") -> str:
     """What ended the kernel, as the model should read it: `oom` says whether the memory limit
-    killed a process meanwhile (None: unknown)."""
+    killed a process meanwhile (None: unknown); `quota` is the sandbox's note when its disk, inode
+    or open-file watch killed the user's processes meanwhile ("" when it did not)."""
+    if quota:
+        return f"a quota of the sandbox killed it (exit code {code}) {quota}"
     if code is None:
         return "its process ended"
     if code == 137 and oom:
@@ -174,6 +179,14 @@ def _why(code: int | None, oom: bool | None, memory: str) -> str:
             return f"it was killed by {name} (exit code {code}), sent by the code it ran, not by a limit"
         return f"it was killed by {name} (exit code {code})"
     return f"it exited with code {code}"
+
+
+def _capped(text: str, cap: int) -> str:
+    """`text` within `cap` characters (plus the kernel's own truncation line), head and tail kept."""
+    if len(text) <= cap:
+        return text
+    half = cap // 2
+    return f"{text[:half]}\n[... {len(text) - 2 * half} characters truncated ...]\n{text[-half:]}"
 
 
 def _tar(files: dict[str, bytes]) -> bytes:
@@ -204,12 +217,14 @@ class Kernel:
         /data, and a kernel in it. SandboxError when either cannot start."""
         self.settings = settings
         self.restarts = 0
+        self._quotas_seen = 0
         self.token = secrets.token_hex(16)
         self._buffer = bytearray()
         copied = {f"{DATA}/{name}": Path(path).read_bytes() for name, path in files.items()}
         copied[INSIDE] = KERNEL_MAIN.read_bytes()
         limits = Limits(network="none", user="1000:1000", memory=settings.memory, pids=settings.pids, cpus=settings.cpus,
-                        disk=settings.disk, nofile=settings.nofile)
+                        disk=settings.disk, nofile=settings.nofile,
+                        **({} if settings.inodes is None else {"inodes": settings.inodes}))
         self.box = start_sandbox(kernel_image(settings.packages, log), limits=limits, kind="kernel",
                                  scratch={WORK: settings.disk, "/tmp": TMP_SIZE, "/var/tmp": TMP_SIZE})
         try:
@@ -313,12 +328,36 @@ class Kernel:
                                   f"reply never came); the kernel was restarted: {lost}") from None
         except ProcessExited as exc:
             after = self.box.oom_kills() if ooms is not None else None
-            why = _why(exc.exit_code, None if after is None or ooms is None else after > ooms, self.settings.memory)
+            # a quota kill since the last execution ended (between calls too: a background writer)
+            quota = getattr(self.box, "quota_note", "") if getattr(self.box, "quota_events", 0) != self._quotas_seen else ""
+            self._quotas_seen = getattr(self.box, "quota_events", 0)
+            why = _why(exc.exit_code, None if after is None or ooms is None else after > ooms, self.settings.memory, quota)
             self.restart()
             raise KernelRestarted(f"the kernel died ({why}); a fresh kernel was started: {lost}") from None
-        return Execution(stdout=reply["stdout"], stderr=reply["stderr"], result=reply["result"], error=reply["error"],
-                         timed_out=bool(reply["timed_out"]), stdout_bytes=int(reply["stdout_bytes"]),
-                         stderr_bytes=int(reply["stderr_bytes"]))
+        self._quotas_seen = getattr(self.box, "quota_events", 0)
+        return self._checked(reply)
+
+    def _checked(self, reply: dict[str, Any]) -> Execution:
+        """The reply as the host takes it: every field type-checked and cut to the output cap here,
+        whatever the kernel claims (the code runs in the kernel's process and can write a frame of
+        its own: the kernel's cap is not a promise the host relies on)."""
+        cap = self.settings.output_cap + 256  # the kernel's own cap and its one truncation line pass unchanged
+        stdout, stderr, result, error = (reply.get(k) for k in ("stdout", "stderr", "result", "error"))
+        counts = [reply.get("stdout_bytes"), reply.get("stderr_bytes")]
+        if not (isinstance(stdout, str) and isinstance(stderr, str) and (result is None or isinstance(result, str))
+                and (error is None or (isinstance(error, dict) and all(isinstance(v, str) for v in error.values())))
+                and isinstance(reply.get("timed_out"), bool)
+                and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts)):
+            raise ToolError("the execution's reply could not be read (a field of the wrong type: the code wrote on the "
+                            "kernel's channel); the kernel goes on", "tool_failure")
+        if error is not None:
+            error = {key: _capped(value, cap if key == "traceback" else 2000) for key, value in error.items()
+                     if key in ("name", "message", "traceback")}
+            error.setdefault("name", "Error")
+        stdout, stderr = _capped(stdout, cap), _capped(stderr, cap)
+        return Execution(stdout=stdout, stderr=stderr, result=None if result is None else _capped(result, cap), error=error,
+                         timed_out=reply["timed_out"], stdout_bytes=max(counts[0], len(stdout.encode("utf-8", "replace"))),
+                         stderr_bytes=max(counts[1], len(stderr.encode("utf-8", "replace"))))
 
     def close(self) -> None:
         """Remove the kernel's sandbox (idempotent)."""

@@ -44,6 +44,8 @@ class InterpreterSettings(FamilySettings):
     """Disk quota of each kernel: the size of its writable /work folder and of any one file (a tmpfs inside the kernel's 2g memory limit; e.g. 512m, 1g)."""
     nofile: int = Field(4096, ge=64, le=1 << 20)
     """Most open files per process in each kernel's container."""
+    inodes: int | None = Field(None, ge=64, le=1 << 24)
+    """Most files and folders in each kernel's writable storage (default 65536)."""
 
     @field_validator("disk")
     @classmethod
@@ -91,4 +93,4 @@ class InterpreterSettings(FamilySettings):
         return {"family": "interpreter", "categories": self.chosen(), "n": self.n, "seed": self.seed,
                 "difficulty": self.difficulty, "from": None if self.from_file is None else str(self.from_file),
                 "from_sha256": file_digest, "timeout": self.timeout, "max_executions": self.max_executions,
-                "disk": self.disk, "nofile": self.nofile}
+                "disk": self.disk, "nofile": self.nofile, **({} if self.inodes is None else {"inodes": self.inodes})}

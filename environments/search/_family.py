@@ -141,6 +141,10 @@ class SearchFamily(Family):
         answer = replay(gold_of(record, run), client.call)
         client.submit(answer=answer)
 
+    def grades_text_answer(self, record: TupleRecord) -> bool:
+        # a free-form answer is graded by the judge's verdict, asked only when the submit tool runs
+        return record.verifier.args.get("type") != "text"
+
     def controls(self, record: TupleRecord, run: Run, gold_submission: Any) -> list[Control]:
         args = record.verifier.args
         gold = str(gold_submission)

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from synth import AssetRef, Run, RuntimeEnvironment, Tool, ToolClient, ToolError, ToolRuntime, TupleRecord
+from synth import AssetRef, BrokenByModel, EnvironmentFault, Run, RuntimeEnvironment, Tool, ToolClient, ToolError, ToolRuntime, TupleRecord
 from synth.verifiers.synthesized import SOLVER_USER, TOOLS_USER, answer_file, clean, fresh_sandbox, run_harness, stored_files
 
 from ._files import Signature, remote_tool
@@ -71,10 +71,17 @@ class ToolBox:
         text = json.dumps(arguments, ensure_ascii=True)
         if len(text) > MAX_ARGUMENTS:
             raise ToolError(f"the arguments are {len(text)} characters long (at most {MAX_ARGUMENTS})", "invalid_arguments")
-        outcome = run_harness(self.box, "call", name, text, timeout=self.timeout)
+        try:
+            outcome = run_harness(self.box, "call", name, text, timeout=self.timeout)
+        except (ToolError, BrokenByModel):
+            raise
+        except Exception:  # the engine's words (its URL, the container's id) are never the model's to read
+            self.probe()
+            raise ToolError(f"{name} could not be run", "tool_failure") from None
         if outcome.timed_out:
             raise ToolError(f"{name} did not finish within {self.timeout:g} s", "tool_timeout")
         if not outcome.ok:
+            self.probe()
             raise ToolError(outcome.problem(name), "tool_failure")
         if "tool_error" in outcome.value:
             error = outcome.value["tool_error"]
@@ -84,6 +91,17 @@ class ToolBox:
         if size > MAX_RESULT:
             raise ToolError(f"{name} returned {size} characters (at most {MAX_RESULT})", "tool_failure")
         return result
+
+    def probe(self) -> None:
+        """Raise EnvironmentFault when the tool box's container no longer answers (removed from
+        outside, the engine down): a fault the model's calls could not cause, since they reach
+        only the harness; BrokenByModel when the sandbox says the model's own calls broke it."""
+        try:
+            self.box.exec("true", timeout=30)
+        except BrokenByModel:
+            raise
+        except Exception as exc:
+            raise EnvironmentFault(f"the tool box's container no longer answers ({type(exc).__name__})") from None
 
     def close(self) -> None:
         self._stack.close()
@@ -113,7 +131,7 @@ class SynthesizedEnvironment(RuntimeEnvironment):
     def __init__(self, record: TupleRecord, run: Run) -> None:
         tools = tools_of_record(record)
         toolbox = ToolBox(stored_files(run, record)["tools.py"], db_of(run, record), timeout_of(record))
-        super().__init__(ToolRuntime.of(tools, toolbox), on_close=toolbox.close)
+        super().__init__(ToolRuntime.of(tools, toolbox, probe=toolbox.probe), on_close=toolbox.close)
 
 
 def run_solution(solution_py: str, client: ToolClient, timeout: float) -> Any:

@@ -64,11 +64,22 @@ class Limits:
     build images are bounded by the image instead."""
     nofile: int = 4096
     """Most open files per process."""
+    inodes: int = 65536
+    """Most files and folders in the sandbox's writable storage: each scratch tmpfs holds at most
+    this many (nr_inodes), and the watch of the writable layer counts them (empty files cost the
+    host's inode table, not bytes). Past it, as past `disk`."""
+    open_files: int = 16384
+    """Most files open at once across all the sandbox's processes (`nofile` is per process: 256
+    processes could otherwise hold a million of the host's file table). Past it, the user's
+    processes are killed and the command's output says why."""
 
     def __post_init__(self) -> None:
         size_bytes(self.disk)  # refuse an unreadable size when the limits are made, not when a container starts
         if self.nofile < 16:
             raise ValueError(f"nofile must be at least 16, got {self.nofile}")
+        if self.inodes < 64 or self.open_files < self.nofile:
+            raise ValueError(f"inodes must be at least 64 and open_files at least nofile ({self.nofile}), got "
+                             f"{self.inodes} and {self.open_files}")
 
     @property
     def quota_applies(self) -> bool:

@@ -176,16 +176,83 @@ def cleanup(include_running_owners: bool = False) -> int:
     return count
 
 
-def _tree_bytes(folder: str) -> int:
-    """Disk blocks under `folder` (a container's writable layer seen from the host), in bytes."""
-    total = 0
-    for root, dirs, files in os.walk(folder):
-        for name in files + dirs:
+MAX_DEPTH = 256
+"""Deepest folder the watch of a writable layer descends to; a deeper tree is over the quota."""
+
+
+class _Unmeasurable(Exception):
+    """The writable layer could not be measured whole: an error that is not a race with a
+    deletion, or a tree deeper than MAX_DEPTH. The quota counts it as a violation."""
+
+
+def _tree_usage(folder: str, max_entries: int) -> tuple[int, int]:
+    """Disk blocks (bytes) and entries under `folder` (a container's writable layer seen from the
+    host), stopping once more than `max_entries` are seen. Walked by directory descriptor (openat,
+    fstatat), so no path grows past PATH_MAX however deep the tree; at most MAX_DEPTH descriptors
+    are held at once. Raises `_Unmeasurable` for anything it cannot read (a file deleted while it
+    is read is skipped: that is a race, not a hiding place)."""
+    import errno
+
+    gone = (errno.ENOENT, errno.ENOTDIR)
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    total = entries = 0
+    try:
+        top = os.open(folder, flags)
+    except OSError as exc:
+        raise _Unmeasurable(f"cannot open the writable layer: {exc.strerror}") from None
+    stack: list[tuple[int, list[str]]] = []
+
+    def listing(fd: int) -> list[str]:
+        nonlocal total, entries
+        folders = []
+        with os.scandir(fd) as items:
+            for item in items:
+                entries += 1
+                if entries > max_entries:
+                    return []
+                try:
+                    info = item.stat(follow_symlinks=False)
+                except OSError as exc:
+                    if exc.errno in gone:
+                        continue
+                    raise
+                total += info.st_blocks * 512
+                if item.is_dir(follow_symlinks=False):
+                    folders.append(item.name)
+        return folders
+
+    try:
+        stack.append((top, listing(top)))
+        while stack and entries <= max_entries:
+            fd, todo = stack[-1]
+            if not todo:
+                os.close(stack.pop()[0])
+                continue
+            name = todo.pop()
+            if len(stack) >= MAX_DEPTH:
+                raise _Unmeasurable(f"folders nested deeper than {MAX_DEPTH} levels")
             try:
-                total += os.lstat(os.path.join(root, name)).st_blocks * 512
+                child = os.open(name, flags, dir_fd=fd)
+            except OSError as exc:
+                if exc.errno in gone:
+                    continue
+                raise
+            stack.append((child, []))
+            stack[-1] = (child, listing(child))
+    except OSError as exc:
+        raise _Unmeasurable(f"{exc.strerror or exc}") from None
+    finally:
+        for fd, _ in stack:
+            try:
+                os.close(fd)
             except OSError:
                 pass
-    return total
+    return total, entries
+
+
+def _tree_bytes(folder: str) -> int:
+    """Disk blocks under `folder` (a container's writable layer seen from the host), in bytes."""
+    return _tree_usage(folder, 1 << 62)[0]
 
 
 def _tar_one(name: str, data: bytes, mode: int, uid: int, gid: int) -> bytes:
@@ -264,7 +331,7 @@ class DockerSandbox(Sandbox):
             uid, _, gid = limits.user.partition(":")
             owner = f",uid={uid},gid={gid or uid}" if uid.isdigit() else ""
             kwargs["tmpfs"] = {
-                folder: f"rw,nosuid,nodev,exec,size={size_bytes(size or limits.disk)},mode=0755{owner}"
+                folder: f"rw,nosuid,nodev,exec,size={size_bytes(size or limits.disk)},nr_inodes={limits.inodes},mode=0755{owner}"
                 for folder, size in scratch.items()
             }
         if limits.network == "none":
@@ -298,22 +365,69 @@ class DockerSandbox(Sandbox):
         local, else through the engine, less often); past `limit`, kill the user's processes."""
         local = bool(upper) and os.path.isdir(str(upper))
         uid = self.limits.user.split(":")[0]
+        last: tuple[int, int] | None = None  # (bytes, entries) when the quota last killed
         while not self._removed:
             time.sleep(interval if local else 5 * interval)
             if self._removed:
                 return
+            note = None
             try:
-                used = _tree_bytes(str(upper)) + self._held_deleted_bytes() if local else self._engine_size()
+                if local:
+                    used, entries = _tree_usage(str(upper), self.limits.inodes)
+                    used += self._held_deleted_bytes()
+                else:
+                    used, entries = self._engine_size(), 0
+            except _Unmeasurable as exc:  # what cannot be measured is over the quota, never zero
+                note = f"the sandbox's writable storage could not be measured ({exc}), which counts as over its quota"
             except Exception:
-                continue
-            if used > limit:
+                continue  # the engine or the container went away: not the model's doing
+            else:
+                over = used > limit or entries > self.limits.inodes
+                # past a quota the user's processes are killed once, and again only when the storage
+                # grows further: files already written stay (the model reads why and may delete them;
+                # a kernel can start again), while every new write past the quota is stopped
+                growing = over and (last is None or used > last[0] + (1 << 20) or entries > last[1] + 64)
+                last = (used, entries) if over and (last is None or growing) else (last if over else None)
+                if growing and used > limit:
+                    note = f"the sandbox's writable storage reached {used >> 20} MiB, over its {self.limits.disk} disk quota"
+                elif growing:
+                    note = (f"the sandbox's writable storage holds more than {self.limits.inodes} files and folders, over"
+                            f" its inode quota")
+            if note is None and local:
+                held = self._open_files()
+                if held > self.limits.open_files:
+                    note = (f"the sandbox's processes held {held} open files, over its quota of {self.limits.open_files}"
+                            f" across all processes")
+            if note is not None:
                 self.quota_events += 1
-                self._quota_note = (f"[the sandbox's writable storage reached {used >> 20} MiB, over its {self.limits.disk}"
-                                    f" disk quota: every process of the command was killed; delete files to go on]")
+                self._quota_note = f"[{note}: every process of the command was killed; delete files to go on]"
                 try:
                     self._reap(uid)
                 except Exception:
                     pass
+
+    @property
+    def quota_note(self) -> str:
+        """What the last quota kill was, as the model should read it ("" before any)."""
+        return self._quota_note
+
+    def _open_files(self) -> int:
+        """Descriptors open across the container's processes, read from the host's /proc (0 when
+        that cannot be read)."""
+        procs = self._procs_file()
+        if procs is None:
+            return 0
+        try:
+            pids = open(procs).read().split()
+        except OSError:
+            return 0
+        held = 0
+        for pid in pids:
+            try:
+                held += len(os.listdir(f"/proc/{pid}/fd"))
+            except OSError:
+                continue
+        return held
 
     def _held_deleted_bytes(self) -> int:
         """Bytes of files the container's processes deleted but still hold open on its own root
