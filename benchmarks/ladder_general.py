@@ -10,12 +10,20 @@ category's white-box baselines (`GeneralCategory.whitebox`: agents that read the
 Targets (issue 18): at difficulty 3 every baseline, white-box ones included, solves at most 5% of
 tuples, at difficulty 5 at most 2%, and the gold solution passes all.
 
+The gate (`synth verify`) runs the built-in and the white-box baselines alike: **any (easy)** counts
+a tuple either kind solves. The leak detector of `leaks_general.py` (scikit-learn, the `bench`
+extra) is scored on the same tuples by 4-fold cross-validation: the share of tuples where its top
+guess is the answer's choice, beside chance (target: at most 10 points over chance at d >= 3).
+
     .venv/bin/python benchmarks/ladder_general.py [--n 200] [--category trip_planning] [--markdown]
+    .venv/bin/python benchmarks/ladder_general.py --readme README.md   (regenerate README's table)
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -88,32 +96,86 @@ def _plain(category: str, record: Any, run: Run) -> bool | None:
     return submission is not None and grade(record, submission, run).status == "pass"
 
 
-def ladder(category: str, difficulty: int, n: int, seed: int, root: Path
-           ) -> tuple[Counter, int, int, int, int | None, list[int]]:
-    """(passes per baseline, white-box ones included; easy tuples by the gate's baselines; gold
-    passes; tuples; plain-search solves or None; the oracle's branches per tuple) over n fresh
-    tuples."""
+def _detector_items(category: str, record: Any, run: Run, gold: Any) -> Any:
+    """The leak detector's (candidate features, answer's candidate) for one tuple, or None."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from leaks_general import CHOICES
+
     fam = family("general")
-    cat = categories("general")[category]
+    with fam.open(record, run) as env:
+        client = ToolClient(lambda name, arguments: env.call(name, arguments).content, env.tools)
+        return CHOICES[category](client, json.loads(json.dumps(record.task.metadata)), json.loads(gold.submission))
+
+
+def detector(items: list[Any], folds: int = 4) -> tuple[float, float] | None:
+    """(top-guess accuracy, chance) of the leak detector over `items` by `folds`-fold cross-validation:
+    each fold scored by the better of `leaks_general.detect`'s two models trained on the others.
+    None without scikit-learn or with too few tuples."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        return None
+    from leaks_general import detect
+
+    if len(items) < 2 * folds:
+        return None
+    hits = chance = 0.0
+    for k in range(folds):
+        test = items[k::folds]
+        train = [item for i, item in enumerate(items) if i % folds != k]
+        result = detect(train + test, cut=len(train))
+        hits += max(result["logistic"], result["boosting"]) * len(test)
+        chance += result["chance"] * len(test)
+    return hits / len(items), chance / len(items)
+
+
+def ladder(category: str, difficulty: int, n: int, seed: int, root: Path
+           ) -> tuple[Counter, int, int, int, int | None, list[int], tuple[float, float] | None]:
+    """(passes per baseline, white-box ones included; easy tuples by the gate (built-in and white-box
+    baselines); gold passes; tuples; plain-search solves or None; the oracle's branches per tuple;
+    the leak detector's cross-validated (top-guess accuracy, chance) or None) over n fresh tuples."""
+    fam = family("general")
     run = Run.create(root / f"{category}-{difficulty}")
-    names = tuple(cat.baselines) + tuple(cat.whitebox)  # type: ignore[attr-defined]
     passes: Counter = Counter()
     easy = gold_ok = 0
     plain: int | None = 0 if category in PLAIN else None
     branches = []
+    items = []
     for index in range(n):
         record = fam.build_tuple(run, category, seed, index, difficulty)
-        gold_ok += gold_trajectory(record, run).verdict.status == "pass"  # type: ignore[union-attr]
-        solved = [r.control.removeprefix("baseline:") for r in baseline_records(record, run, names)
+        gold = gold_trajectory(record, run)
+        gold_ok += gold.verdict.status == "pass"  # type: ignore[union-attr]
+        solved = [r.control.removeprefix("baseline:") for r in baseline_records(record, run)
                   if r.verdict.status == "pass"]
         passes.update(solved)
-        passes["any"] += bool(solved)
-        easy += bool(set(solved) & set(cat.baselines))  # type: ignore[attr-defined]
+        easy += bool(solved)
         if plain is not None:
             plain += bool(_plain(category, record, run))
         if "oracle" in record.task.metadata:
             branches.append(record.task.metadata["oracle"]["branches"])
-    return passes, easy, gold_ok, n, plain, branches
+        if gold.verdict.status == "pass":  # type: ignore[union-attr]
+            found = _detector_items(category, record, run, gold)
+            if found is not None:
+                items.append(found)
+    return passes, easy, gold_ok, n, plain, branches, detector(items)
+
+
+def write_readme(path: Path, lines: list[str]) -> None:
+    """Replace the ladder table's rows in README `path` (the rows under the header `| category |
+    baseline | d1 | ...` of section "The difficulty ladder") by `lines`, keeping the rows of categories
+    not measured in this run."""
+    text = path.read_text()
+    section = text.index("### The difficulty ladder")
+    header = re.compile(r"^\| category \| baseline \|.*\n\|[-|]+\|\n", re.M).search(text, section)
+    if header is None:
+        raise SystemExit(f"{path}: no ladder table after '### The difficulty ladder'")
+    end = header.end()
+    while text.startswith("| `", end):
+        end = text.index("\n", end) + 1
+    measured = {line.split("`")[1] for line in lines}
+    kept = [row for row in text[header.end():end].splitlines() if row.split("`")[1] not in measured]
+    rows = sorted(kept + lines, key=lambda row: row.split("`")[1])  # stable: each category's rows keep their order
+    path.write_text(text[:header.end()] + "".join(row + "\n" for row in rows) + text[end:])
 
 
 def main() -> None:
@@ -124,7 +186,13 @@ def main() -> None:
     parser.add_argument("--difficulty", type=int, action="append", help="only these difficulties (repeatable)")
     parser.add_argument("--markdown", action="store_true",
                         help="print README table rows: category, baseline, then one column per difficulty")
+    parser.add_argument("--readme", type=Path, metavar="README.md",
+                        help="rewrite the ladder table of this README with the rows measured (every difficulty)")
     args = parser.parse_args()
+    if args.readme and args.difficulty:
+        parser.error("--readme measures every difficulty: leave out --difficulty")
+    args.markdown = args.markdown or bool(args.readme)
+    markdown: list[str] = []
     chosen = args.category or sorted(categories("general"))
     levels = args.difficulty or [1, 2, 3, 4, 5]
     misses = []
@@ -133,14 +201,14 @@ def main() -> None:
             cat = categories("general")[category]
             gate, white = list(cat.baselines), list(cat.whitebox)  # type: ignore[attr-defined]
             names = gate + white
-            rows = [*gate, "any (easy)", *(f"{w} (white-box)" for w in white), "any baseline", "plain search (200k nodes)",
-                    "oracle branches (mean / max)", "gold passes"]
+            rows = [*gate, *(f"{w} (white-box)" for w in white), "any (easy)", "leak detector top guess (chance)",
+                    "plain search (200k nodes)", "oracle branches (mean / max)", "gold passes"]
             table: dict[str, list[str]] = {row: [] for row in rows}
             if not args.markdown:
                 print(f"\n{category} ({args.n} tuples per difficulty): % of tuples each baseline solves")
             for difficulty in levels:
                 t0 = time.perf_counter()
-                passes, easy, gold_ok, n, plain, branches = ladder(category, difficulty, args.n, args.seed, Path(tmp))
+                passes, easy, gold_ok, n, plain, branches, leak = ladder(category, difficulty, args.n, args.seed, Path(tmp))
                 seconds = time.perf_counter() - t0
                 ceiling = CEILING[difficulty]
                 for name in names:
@@ -151,7 +219,10 @@ def main() -> None:
                 for name in white:
                     table[f"{name} (white-box)"].append(f"{passes[name] / n:.1%}")
                 table["any (easy)"].append(f"{easy / n:.1%}")
-                table["any baseline"].append(f"{passes['any'] / n:.1%}")
+                table["leak detector top guess (chance)"].append(
+                    "n/a" if leak is None else f"{leak[0]:.1%} ({leak[1]:.1%})")
+                if leak is not None and ceiling is not None and leak[0] - leak[1] > 0.10:
+                    misses.append(f"{category} d{difficulty} leak detector {leak[0] - leak[1]:+.1%} over chance")
                 table["plain search (200k nodes)"].append("n/a" if plain is None else f"{plain / n:.1%}")
                 table["oracle branches (mean / max)"].append(
                     f"{sum(branches) / len(branches):.0f} / {max(branches)}" if branches else "n/a")
@@ -163,8 +234,12 @@ def main() -> None:
                         f"{row} {cells[-1]}" for row, cells in table.items()), flush=True)
             if args.markdown:
                 for name, cells in table.items():
-                    label = f"**{name}**" if name in ("any (easy)", "any baseline") else name
-                    print(f"| `{category}` | {label} | " + " | ".join(cells) + " |", flush=True)
+                    label = f"**{name}**" if name == "any (easy)" else name
+                    markdown.append(f"| `{category}` | {label} | " + " | ".join(cells) + " |")
+                    print(markdown[-1], flush=True)
+    if args.readme:
+        write_readme(args.readme, markdown)
+        print(f"\n{args.readme}: ladder rows of {', '.join(chosen)} rewritten")
     print("\ntargets met" if not misses else "\ntargets missed:\n  " + "\n  ".join(misses))
 
 
