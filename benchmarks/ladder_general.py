@@ -17,6 +17,8 @@ guess is the answer's choice, beside chance (target: at most 10 points over chan
 
     .venv/bin/python benchmarks/ladder_general.py [--n 200] [--category trip_planning] [--markdown]
     .venv/bin/python benchmarks/ladder_general.py --readme README.md   (regenerate README's table)
+    .venv/bin/python benchmarks/ladder_general.py --readme README.md --category shopping -d 3 -d 5
+                                                  (only those cells: the rest of the table is kept)
 """
 
 from __future__ import annotations
@@ -160,22 +162,34 @@ def ladder(category: str, difficulty: int, n: int, seed: int, root: Path
     return passes, easy, gold_ok, n, plain, branches, detector(items)
 
 
-def write_readme(path: Path, lines: list[str]) -> None:
-    """Replace the ladder table's rows in README `path` (the rows under the header `| category |
-    baseline | d1 | ...` of section "The difficulty ladder") by `lines`, keeping the rows of categories
-    not measured in this run."""
+def write_readme(path: Path, table: dict[tuple[str, str], dict[int, str]]) -> None:
+    """Write the cells measured (`table`: (category, row label) -> {difficulty: cell}) into the ladder
+    table of README `path` (under the header `| category | baseline | d1 | ...` of section "The
+    difficulty ladder"): a measured row's cells of the difficulties measured are replaced, its other
+    cells kept (a new row gets "-" there); rows of categories not measured are kept as they are."""
     text = path.read_text()
     section = text.index("### The difficulty ladder")
-    header = re.compile(r"^\| category \| baseline \|.*\n\|[-|]+\|\n", re.M).search(text, section)
+    header = re.compile(r"^\| category \| baseline \|(.*)\|\n\|[-|]+\|\n", re.M).search(text, section)
     if header is None:
         raise SystemExit(f"{path}: no ladder table after '### The difficulty ladder'")
+    levels = [int(c.strip().removeprefix("d")) for c in header.group(1).split("|")]
     end = header.end()
     while text.startswith("| `", end):
         end = text.index("\n", end) + 1
-    measured = {line.split("`")[1] for line in lines}
-    kept = [row for row in text[header.end():end].splitlines() if row.split("`")[1] not in measured]
-    rows = sorted(kept + lines, key=lambda row: row.split("`")[1])  # stable: each category's rows keep their order
-    path.write_text(text[:header.end()] + "".join(row + "\n" for row in rows) + text[end:])
+    old: dict[tuple[str, str], list[str]] = {}
+    for row in text[header.end():end].splitlines():
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        old[(cells[0].strip("`"), cells[1])] = cells[2:]
+    measured = {category for category, _ in table}
+    rows = []
+    for category in sorted({c for c, _ in old} | measured):
+        labels = [label for c, label in table if c == category] if category in measured else \
+            [label for c, label in old if c == category]
+        for label in labels:
+            cells = old.get((category, label), ["-"] * len(levels))
+            cells = [table.get((category, label), {}).get(d, cell) for d, cell in zip(levels, cells)]
+            rows.append(f"| `{category}` | {label} | " + " | ".join(cells) + " |\n")
+    path.write_text(text[:header.end()] + "".join(rows) + text[end:])
 
 
 def main() -> None:
@@ -183,16 +197,14 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200, help="tuples per category and difficulty")
     parser.add_argument("--seed", type=int, default=18_2026, help="a seed no test uses")
     parser.add_argument("--category", action="append", help="only these categories (repeatable)")
-    parser.add_argument("--difficulty", type=int, action="append", help="only these difficulties (repeatable)")
+    parser.add_argument("-d", "--difficulty", type=int, action="append", help="only these difficulties (repeatable)")
     parser.add_argument("--markdown", action="store_true",
                         help="print README table rows: category, baseline, then one column per difficulty")
     parser.add_argument("--readme", type=Path, metavar="README.md",
-                        help="rewrite the ladder table of this README with the rows measured (every difficulty)")
+                        help="write the cells measured into the ladder table of this README (other cells kept)")
     args = parser.parse_args()
-    if args.readme and args.difficulty:
-        parser.error("--readme measures every difficulty: leave out --difficulty")
     args.markdown = args.markdown or bool(args.readme)
-    markdown: list[str] = []
+    cells: dict[tuple[str, str], dict[int, str]] = {}
     chosen = args.category or sorted(categories("general"))
     levels = args.difficulty or [1, 2, 3, 4, 5]
     misses = []
@@ -201,7 +213,7 @@ def main() -> None:
             cat = categories("general")[category]
             gate, white = list(cat.baselines), list(cat.whitebox)  # type: ignore[attr-defined]
             names = gate + white
-            rows = [*gate, *(f"{w} (white-box)" for w in white), "any (easy)", "leak detector top guess (chance)",
+            rows = [*gate, *(f"{w} (white-box)" for w in white), "any (easy: the gate)", "leak detector top guess (chance)",
                     "plain search (200k nodes)", "oracle branches (mean / max)", "gold passes"]
             table: dict[str, list[str]] = {row: [] for row in rows}
             if not args.markdown:
@@ -218,7 +230,7 @@ def main() -> None:
                     table[name].append(f"{passes[name] / n:.1%}")
                 for name in white:
                     table[f"{name} (white-box)"].append(f"{passes[name] / n:.1%}")
-                table["any (easy)"].append(f"{easy / n:.1%}")
+                table["any (easy: the gate)"].append(f"{easy / n:.1%}")
                 table["leak detector top guess (chance)"].append(
                     "n/a" if leak is None else f"{leak[0]:.1%} ({leak[1]:.1%})")
                 if leak is not None and ceiling is not None and leak[0] - leak[1] > 0.10:
@@ -233,12 +245,12 @@ def main() -> None:
                     print(f"  d{difficulty} ({seconds:.0f} s): " + ", ".join(
                         f"{row} {cells[-1]}" for row, cells in table.items()), flush=True)
             if args.markdown:
-                for name, cells in table.items():
-                    label = f"**{name}**" if name == "any (easy)" else name
-                    markdown.append(f"| `{category}` | {label} | " + " | ".join(cells) + " |")
-                    print(markdown[-1], flush=True)
+                for name, row in table.items():
+                    label = f"**{name}**" if name == "any (easy: the gate)" else name
+                    cells[(category, label)] = dict(zip(levels, row))
+                    print(f"| `{category}` | {label} | " + " | ".join(row) + " |", flush=True)
     if args.readme:
-        write_readme(args.readme, markdown)
+        write_readme(args.readme, cells)
         print(f"\n{args.readme}: ladder rows of {', '.join(chosen)} rewritten")
     print("\ntargets met" if not misses else "\ntargets missed:\n  " + "\n  ".join(misses))
 

@@ -7,7 +7,7 @@ any agent sees through the tools:
 
     trip_planning       day 1's city among the cities reachable from the start with a valid day 1
     meeting_scheduling  the first meeting's start among its grid starts that the calendars allow
-    shopping            the store among all stores
+    shopping            the store among the stores that can cover every list entry
     course_timetabling  the first course's first session slot among its teacher's available slots
 
 Each candidate gets shallow features (its position in the tool's listing and in name order, price
@@ -113,8 +113,10 @@ def shopping(client: ToolClient, params: dict[str, Any], answer: Any) -> tuple[R
     from synth.environments.general.shopping._solve import Market
 
     market = Market(client, params)
-    stores = sorted(market.stores)
-    if answer["store"] not in stores:
+    # candidates keep the list's rules: a store with no qualifying product (in stock, with an accessory
+    # it stocks) for some entry is ruled out by the task, not by a leak (as trip's day-1 cities are)
+    stores = [s for s in sorted(market.stores) if all(market.options(s))]
+    if answer["store"] not in stores or len(stores) < 2:
         return None
     named = Counter(c["store"] for c in market.coupons)
     excluded = {code for c in market.coupons for code in c["excludes"]}
