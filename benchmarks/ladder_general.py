@@ -83,6 +83,28 @@ PLAIN = {"trip_planning": plain_trip}
 """A plain backtracking search per category (tools only, no propagation), where one is written."""
 
 
+def _searches(category: str) -> dict[str, Any]:
+    """The category's attackers that search (`_whitebox.SEARCHES`: bounded sets of walks, kept out of the
+    verify gate), by name."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"synth.environments.general.{category}._whitebox")
+    except ModuleNotFoundError:
+        return {}
+    return dict(getattr(module, "SEARCHES", {}))
+
+
+def _attack(agent: Any, record: Any, run: Run) -> bool:
+    """Whether `agent` (a tool-only agent) solves the tuple."""
+    fam = family("general")
+    with fam.open(record, run) as env:
+        client = ToolClient(lambda name, arguments: env.call(name, arguments).content, env.tools)
+        agent(client, json.loads(json.dumps(record.task.metadata)))
+        submission = env.submission if env.submitted else None
+    return submission is not None and grade(record, submission, run).status == "pass"
+
+
 def _plain(category: str, record: Any, run: Run) -> bool | None:
     """Whether the plain search solves the tuple within NODES (None: no plain search written)."""
     if category not in PLAIN:
@@ -153,6 +175,8 @@ def ladder(category: str, difficulty: int, n: int, seed: int, root: Path
         easy += bool(solved)
         if plain is not None:
             plain += bool(_plain(category, record, run))
+        for name, agent in _searches(category).items():
+            passes[f"search:{name}"] += _attack(agent, record, run)
         if "oracle" in record.task.metadata:
             branches.append(record.task.metadata["oracle"]["branches"])
         if gold.verdict.status == "pass":  # type: ignore[union-attr]
@@ -213,8 +237,9 @@ def main() -> None:
             cat = categories("general")[category]
             gate, white = list(cat.baselines), list(cat.whitebox)  # type: ignore[attr-defined]
             names = gate + white
+            searches = list(_searches(category))
             rows = [*gate, *(f"{w} (white-box)" for w in white), "any (easy: the gate)", "leak detector top guess (chance)",
-                    "plain search (200k nodes)", "oracle branches (mean / max)", "gold passes"]
+                    *(f"{w} (search, not in the gate)" for w in searches), "plain search (200k nodes)", "oracle branches (mean / max)", "gold passes"]
             table: dict[str, list[str]] = {row: [] for row in rows}
             if not args.markdown:
                 print(f"\n{category} ({args.n} tuples per difficulty): % of tuples each baseline solves")
@@ -231,6 +256,8 @@ def main() -> None:
                 for name in white:
                     table[f"{name} (white-box)"].append(f"{passes[name] / n:.1%}")
                 table["any (easy: the gate)"].append(f"{easy / n:.1%}")
+                for name in searches:
+                    table[f"{name} (search, not in the gate)"].append(f"{passes[f'search:{name}'] / n:.1%}")
                 table["leak detector top guess (chance)"].append(
                     "n/a" if leak is None else f"{leak[0]:.1%} ({leak[1]:.1%})")
                 if leak is not None and ceiling is not None and leak[0] - leak[1] > 0.10:
