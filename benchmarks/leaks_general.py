@@ -7,7 +7,7 @@ any agent sees through the tools:
 
     trip_planning       day 1's city among the cities reachable from the start with a valid day 1
     meeting_scheduling  the first meeting's start among its grid starts that the calendars allow
-    shopping            the store among all stores
+    shopping            the store among the stores that can cover every list entry
     course_timetabling  the first course's first session slot among its teacher's available slots
 
 Each candidate gets shallow features (its position in the tool's listing and in name order, price
@@ -113,8 +113,10 @@ def shopping(client: ToolClient, params: dict[str, Any], answer: Any) -> tuple[R
     from synth.environments.general.shopping._solve import Market
 
     market = Market(client, params)
-    stores = sorted(market.stores)
-    if answer["store"] not in stores:
+    # candidates keep the list's rules: a store with no qualifying product (in stock, with an accessory
+    # it stocks) for some entry is ruled out by the task, not by a leak (as trip's day-1 cities are)
+    stores = [s for s in sorted(market.stores) if all(market.options(s))]
+    if answer["store"] not in stores or len(stores) < 2:
         return None
     named = Counter(c["store"] for c in market.coupons)
     excluded = {code for c in market.coupons for code in c["excludes"]}
@@ -182,15 +184,15 @@ def collect(category: str, difficulty: int, n: int, seed: int, root: Path) -> li
     return out
 
 
-def detect(items: list[tuple[Rows, int]]) -> dict[str, float]:
-    """Top-1 accuracy of each model on the held-out quarter, and chance."""
+def detect(items: list[tuple[Rows, int]], cut: int | None = None) -> dict[str, float]:
+    """Top-1 accuracy of each model on the held-out quarter (or on the items from `cut` on), and chance."""
     import numpy as np
     from sklearn.ensemble import GradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    cut = len(items) * 3 // 4
+    cut = len(items) * 3 // 4 if cut is None else cut
     train, test = items[:cut], items[cut:]
     x = np.array([row for rows, _ in train for row in rows])
     y = np.array([int(i == answer) for rows, answer in train for i in range(len(rows))])

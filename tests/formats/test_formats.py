@@ -25,7 +25,7 @@ VERL_COLUMNS = ["data_source", "prompt", "ability", "reward_model", "extra_info"
 
 
 def export(*args: object) -> str:
-    result = runner.invoke(app, ["export", str(shared_sample_run()), *map(str, args)])
+    result = runner.invoke(app, ["export", str(shared_sample_run()), "--keep-easy", *map(str, args)])
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -37,7 +37,7 @@ def load_like_verl(path: Path, cache: Path):  # type: ignore[no-untyped-def]
 
 
 def export_of(run: Path, *args: object) -> str:
-    result = runner.invoke(app, ["export", str(run), *map(str, args)])
+    result = runner.invoke(app, ["export", str(run), "--keep-easy", *map(str, args)])
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -81,9 +81,9 @@ def yaml_config(path: Path) -> dict:
 
 def test_verl_refuses_a_tool_name_with_two_schemas_and_a_name_verl_would_not_read(tmp_path: Path) -> None:
     """The general categories both offer list_rooms, with different arguments: verl keeps one schema a name."""
-    result = runner.invoke(app, ["export", str(shared_sample_run()), "--format", "verl", "--out", str(tmp_path / "t.parquet")])
+    result = runner.invoke(app, ["export", str(shared_sample_run()), "--keep-easy", "--format", "verl", "--out", str(tmp_path / "t.parquet")])
     assert result.exit_code == 2 and "list_rooms" in result.output and result.output.count("\n") == 1
-    result = runner.invoke(app, ["export", str(shared_sample_run()), "--format", "verl", "--out", str(tmp_path / "x.tasks")])
+    result = runner.invoke(app, ["export", str(shared_sample_run()), "--keep-easy", "--format", "verl", "--out", str(tmp_path / "x.tasks")])
     assert result.exit_code == 2 and "ending in .parquet" in result.output
     assert list(tmp_path.iterdir()) == []
 
@@ -138,7 +138,7 @@ def _maybe_json(text: str):  # type: ignore[no-untyped-def]
 def test_an_empty_export_is_refused(tmp_path: Path, args: list[str]) -> None:
     """datasets (so verl and TRL) cannot load an empty parquet file or dataset folder: say so, write nothing."""
     out = tmp_path / ("none.parquet" if "verl" in args else "none")
-    result = runner.invoke(app, ["export", str(shared_sample_run()), *args, "--pass-rate", "[0,0)", "--out", str(out)])
+    result = runner.invoke(app, ["export", str(shared_sample_run()), "--keep-easy", *args, "--pass-rate", "[0,0)", "--out", str(out)])
     assert result.exit_code == 2 and result.output.startswith("synth: error: no ") and result.output.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
 
@@ -153,7 +153,7 @@ def test_hf_replaces_its_own_folder_and_nothing_else(tmp_path: Path) -> None:
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("keep me")
-    result = runner.invoke(app, ["export", str(shared_sample_run()), "--format", "hf", "--out", str(mine)])
+    result = runner.invoke(app, ["export", str(shared_sample_run()), "--keep-easy", "--format", "hf", "--out", str(mine)])
     assert result.exit_code == 2 and result.output.startswith("synth: error: ") and result.output.count("\n") == 1
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folder left
@@ -162,12 +162,12 @@ def test_hf_replaces_its_own_folder_and_nothing_else(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["verl", "hf"])
 def test_an_unwritable_out_is_one_line(tmp_path: Path, fmt: str, one_category_run: Path) -> None:
     (tmp_path / "file").write_text("x")
-    result = runner.invoke(app, ["export", str(one_category_run), "--format", fmt, "--out", str(tmp_path / "file" / "out.parquet")])
+    result = runner.invoke(app, ["export", str(one_category_run), "--keep-easy", "--format", fmt, "--out", str(tmp_path / "file" / "out.parquet")])
     assert result.exit_code == 2 and result.output.startswith("synth: error: cannot write") and result.output.count("\n") == 1
 
 
 def test_view_is_for_hf_only(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["export", str(shared_sample_run()), "--format", "verl", "--view", "sft", "--out", str(tmp_path / "x")])
+    result = runner.invoke(app, ["export", str(shared_sample_run()), "--keep-easy", "--format", "verl", "--view", "sft", "--out", str(tmp_path / "x")])
     assert result.exit_code == 2 and "--view applies to --format hf" in result.output
     assert not (tmp_path / "x").exists()
 
@@ -193,7 +193,7 @@ def gold_and_wrong(run: Path) -> list[tuple[str, str, float]]:
 def test_the_readme_reward_function_for_verl(tmp_path: Path, one_category_run: Path) -> None:
     run = tmp_path / "run"
     shutil.copytree(one_category_run, run)
-    synth.export(Run.open(run), synth.ExportSettings(format="verl", out=tmp_path / "t.parquet"))
+    synth.export(Run.open(run), synth.ExportSettings(keep_easy=True, format="verl", out=tmp_path / "t.parquet"))
     compute_score = readme_function("compute_score")["compute_score"]
     rows = {r["extra_info"]["task_key"]: r for r in load_like_verl(tmp_path / "t.parquet", tmp_path / "cache")}
     for key, submission, reward in gold_and_wrong(run):
@@ -204,7 +204,7 @@ def test_the_readme_reward_function_for_verl(tmp_path: Path, one_category_run: P
 def test_the_readme_reward_function_for_trl(tmp_path: Path) -> None:
     from datasets import load_from_disk
 
-    synth.export(Run.open(shared_sample_run()), synth.ExportSettings(format="hf", out=tmp_path / "t.hf"))
+    synth.export(Run.open(shared_sample_run()), synth.ExportSettings(keep_easy=True, format="hf", out=tmp_path / "t.hf"))
     synth_reward = readme_function("synth_reward")["synth_reward"]
     rows = {r["task_key"]: r for r in load_from_disk(str(tmp_path / "t.hf"))}
     cases = gold_and_wrong(shared_sample_run())

@@ -44,7 +44,7 @@ def test_sft_with_a_tool_template_renders_the_calls_once(smollm2: tuple[Any, Any
 
     model, tokenizer = smollm2
     tokenizer = chat_template_for_tools(copy.deepcopy(tokenizer))
-    synth.export(Run.open(shared_sample_run()), synth.ExportSettings(format="hf", view="sft", out=tmp_path / "sft.hf"))
+    synth.export(Run.open(shared_sample_run()), synth.ExportSettings(keep_easy=True, format="hf", view="sft", out=tmp_path / "sft.hf"))
     loss, text = train(copy.deepcopy(model), tokenizer, tmp_path / "sft.hf", tmp_path / "out")
     assert loss > 0
     assert "<tool_call>" in text and '"arguments": {' in text and '"arguments": "{' not in text  # objects, not re-encoded text
@@ -52,12 +52,12 @@ def test_sft_with_a_tool_template_renders_the_calls_once(smollm2: tuple[Any, Any
 
 def test_sft_with_smollm2s_own_template_on_the_empty_content_view(smollm2: tuple[Any, Any], tmp_path: Path) -> None:
     model, tokenizer = smollm2
-    synth.export(Run.open(shared_sample_run()), synth.ExportSettings(format="hf", view="sft", out=tmp_path / "null.hf"))
+    synth.export(Run.open(shared_sample_run()), synth.ExportSettings(keep_easy=True, format="hf", view="sft", out=tmp_path / "null.hf"))
     from datasets import load_from_disk
 
     first = load_from_disk(str(tmp_path / "null.hf"))[0]["messages"]
     assert any(m["content"] is None for m in first)  # the default view keeps null content
-    synth.export(Run.open(shared_sample_run()), synth.ExportSettings(format="hf", view="sft", empty_content=True,
+    synth.export(Run.open(shared_sample_run()), synth.ExportSettings(keep_easy=True, format="hf", view="sft", empty_content=True,
                                                                      out=tmp_path / "empty.hf"))
     loss, text = train(copy.deepcopy(model), copy.deepcopy(tokenizer), tmp_path / "empty.hf", tmp_path / "out")
     assert loss > 0 and text.count("<|im_start|>assistant") >= 2  # past the first tool-call message

@@ -26,7 +26,8 @@ def run_and_rows(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[d
     from datasets import load_from_disk
 
     run = tmp_path_factory.mktemp("trl") / "run"
-    synth.generate(run, "general", {"n": 1, "seed": 5, "difficulty": 3})
+    # seed 7: its 2 trips and 2 shopping tasks are hard (exported); planted ones may be easy (white-box gate)
+    synth.generate(run, "general", {"n": 2, "seed": 7, "difficulty": 3})
     assert synth.verify(Run.open(run)).ok
     synth.export(Run.open(run), synth.ExportSettings(format="hf", out=run.parent / "tasks.hf"))
     return run, list(load_from_disk(str(run.parent / "tasks.hf")))
@@ -95,6 +96,6 @@ def test_against_synth_serve_over_the_openenv_client(run_and_rows: tuple[Path, l
         factories = environment_factories(url=url, model="remote")
         assert set(factories) == {row["environment"] for row in rows}
         rewards = [episode(factories, row, gold[row["task_key"]] if i % 2 == 0 else "[]") for i, row in enumerate(rows)]
-    assert rewards == [1.0, 0.0, 1.0, 0.0]
+    assert rewards == [1.0 if i % 2 == 0 else 0.0 for i in range(len(rows))] and len(rows) >= 4
     recorded = [t for t in Run.open(run).trajectories() if t.model == "serve:remote"]
     assert [t.verdict.reward for t in recorded] == rewards

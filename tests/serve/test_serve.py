@@ -15,10 +15,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+import synth
 from synth import ConfigError, Run
 from synth._envserver import RemoteSession
 
 from serve_helpers import gold_answers, serving
+
+
+def _hard(run: Path) -> int:
+    """Sound tasks that no baseline (built-in or white-box) solves: what `synth serve` serves by default."""
+    return len(synth.sound_keys(Run.open(run)) - synth.easy_keys(Run.open(run)))
 
 
 def test_a_gold_and_a_wrong_episode_get_the_verifiers_verdicts_and_are_recorded(general_run: Path, tmp_path: Path) -> None:
@@ -57,7 +63,7 @@ def test_a_gold_and_a_wrong_episode_get_the_verifiers_verdicts_and_are_recorded(
 
 def test_reset_by_task_key_seed_and_a_completion_submit(general_run: Path) -> None:
     gold = gold_answers(general_run)
-    key = sorted(gold)[0]
+    key = sorted(set(gold) - synth.easy_keys(Run.open(general_run)))[0]  # a served task (easy ones are not)
     with serving(general_run) as (url, _app):
         session = RemoteSession(url)
         try:
@@ -115,7 +121,7 @@ def test_bad_input_is_a_structured_error_and_the_server_goes_on(general_run: Pat
         one_shot = httpx.post(url + "/reset", json={"seed": 3}).json()  # OpenEnv's one-shot HTTP reset
         assert one_shot["observation"]["task_key"] and one_shot["done"] is False
         assert httpx.get(url + "/health").status_code == 200
-        assert _sessions(url) == {"sessions": 0, "environments": 0, "served_tasks": 8}
+        assert _sessions(url) == {"sessions": 0, "environments": 0, "served_tasks": _hard(general_run)}
 
 
 def _sessions(url: str) -> dict[str, int]:
@@ -247,7 +253,8 @@ def test_an_idle_session_is_reaped_with_its_environment(general_run: Path) -> No
         assert session.reset()["done"] is False
         assert httpx.get(url + "/synth/sessions").json()["environments"] == 1
         deadline = time.monotonic() + 30
-        while httpx.get(url + "/synth/sessions").json() != {"sessions": 0, "environments": 0, "served_tasks": 8}:
+        while httpx.get(url + "/synth/sessions").json() != {"sessions": 0, "environments": 0,
+                                                            "served_tasks": _hard(general_run)}:
             assert time.monotonic() < deadline, "the idle session was not reaped"
             time.sleep(0.2)
         session.close()

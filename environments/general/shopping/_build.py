@@ -216,7 +216,7 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
                     requires_of, [c for c in coupons if c["store"] in (None, store) and valid_on(c, date.isoformat())],
                     store_rows[store], needs, level.delivery, level.max_coupons)
         try:
-            cart, least, answer = cheapest(shop, MAX_CONFLICTS)
+            cart, least, answer = cheapest(shop, MAX_CONFLICTS, best)
         except Undecided:
             return None
         oracles.append(cart.oracle)

@@ -145,10 +145,15 @@ def cart_model(shop: Shop, max_conflicts: int | None = None) -> Cart:
     return Cart(oracle, qty, use, total)
 
 
-def cheapest(shop: Shop, max_conflicts: int | None = None) -> tuple[Cart, int | None, dict[str, Any] | None]:
+def cheapest(shop: Shop, max_conflicts: int | None = None, bound: int | None = None
+             ) -> tuple[Cart, int | None, dict[str, Any] | None]:
     """(the model, the least total a cart at `shop` can reach, one such cart's answer); None, None when
-    the store cannot fill the list. Raises Undecided past `max_conflicts` in one solve."""
+    the store cannot fill the list, or (with `bound`) no cart there costs at most `bound` (a store
+    that cannot match the best found so far needs no optimum: the bound prunes its search). Raises
+    Undecided past `max_conflicts` in one solve."""
     cart = cart_model(shop, max_conflicts)
+    if bound is not None:
+        cart.oracle.model.add(cart.total <= bound)
     cart.oracle.model.minimize(cart.total)
     solver = cart.oracle.solve()
     if solver is None:

@@ -13,6 +13,13 @@ reads the budget.
   each with its best coupons; the least total.
 - `cheapest_feasible`: the same over every store (the cheapest total any single-upgrade cart with
   its best coupons reaches).
+- `two_upgrades`: against the generate-then-solve generator, which redraws a shop whose answer is the
+  cheapest cart or one upgrade of it: at the store whose cheapest cart costs least before coupons
+  (the store-price leak: that store holds the answer about two times in three at difficulty 3), the
+  cheapest cart with two of its entries upgraded to one of their three next cheapest options, each
+  with its best coupons; the least total.
+- `cheapest_store`: the leak alone: the store whose cheapest cart costs least before coupons, and
+  there the least total of the cheapest cart and each single upgrade, with the best coupons.
 """
 
 from __future__ import annotations
@@ -86,4 +93,45 @@ def cheapest_feasible(client: ToolClient, params: dict[str, Any]) -> None:
     _submit(market, _best(market, sorted(market.stores)))
 
 
-WHITEBOX = {"excluded_threshold": excluded_threshold, "one_upgrade": one_upgrade, "cheapest_feasible": cheapest_feasible}
+def _by_cart_price(market: Market) -> str | None:
+    """The store whose cheapest cart (before coupons and delivery) costs least."""
+    priced = []
+    for store in sorted(market.stores):
+        lines = _cheapest_cart(market, store)
+        if lines is not None:
+            prices, _ = market.prices(store)
+            priced.append((sum(prices[s] * q for s, q in lines.items()), store))
+    return min(priced)[1] if priced else None
+
+
+def two_upgrades(client: ToolClient, params: dict[str, Any]) -> None:
+    market = Market(client, params)
+    store = _by_cart_price(market)
+    if store is None:
+        _submit(market, None)
+        return
+    options = market.options(store)
+    stock = market.stock(store)
+    carts: list[dict[str, int]] = []
+    for a in range(len(options)):
+        for b in range(a + 1, len(options)):
+            for x in options[a][1:4]:
+                for y in options[b][1:4]:
+                    lines: dict[str, int] = {}
+                    for i, entry in enumerate(options):
+                        for sku, qty in (x if i == a else y if i == b else entry[0]).items():
+                            lines[sku] = lines.get(sku, 0) + qty
+                    if all(stock[s]["stock"] >= q for s, q in lines.items()) and lines not in carts:
+                        carts.append(lines)
+    priced = [_best_coupons(market, store, lines) for lines in carts]
+    _submit(market, min(priced, key=lambda c: (c[0], c[1])) if priced else None)
+
+
+def cheapest_store(client: ToolClient, params: dict[str, Any]) -> None:
+    market = Market(client, params)
+    store = _by_cart_price(market)
+    _submit(market, None if store is None else _best(market, [store]))
+
+
+WHITEBOX = {"excluded_threshold": excluded_threshold, "one_upgrade": one_upgrade, "cheapest_feasible": cheapest_feasible,
+            "two_upgrades": two_upgrades, "cheapest_store": cheapest_store}
