@@ -18,9 +18,11 @@ drawn at random. Then:
   from a course with nowhere else to go); when it takes the oracle's timetable, the oracle finds
   another. A school where `REFUSED` draws in a row are refused is drawn again.
 - From difficulty 3 the school is kept only where search is needed: `Level.rollouts` agents that
-  place the most constrained session first at a random place keeping every rule (forward checking,
-  no backtracking) must all fail. The rollouts choose at random, so the filter favours no slot,
-  room or order: it measures the task, not one habit.
+  place the most constrained session first at a random place keeping every rule and leaving every
+  other session a place (forward checking and one step of look-ahead, no backtracking) must all
+  fail. The rollouts choose at random, so the filter favours no slot, room or order: it measures
+  the task, not one habit. (Random choices without the look-ahead let a most-constrained-first
+  agent with look-ahead solve 5-10% at d3.)
 
 The answer is the oracle's timetable, never stored: the tool-only gold solver must find it at
 generation (`_family._gold_finds`). The oracle's effort (solves, CP-SAT branches and conflicts,
@@ -345,7 +347,8 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
 def _greedy_wins(school: _School, to_plan: list[str], places: dict[str, set[tuple[str, str]]],
                  params: dict[str, Any], rng: random.Random, rollouts: int) -> bool:
     """Whether one of `rollouts` agents without backtracking completes a timetable: each places the
-    session with the fewest places left (ties at random) at a random place keeping every rule."""
+    session with the fewest places left (ties at random) at a random place keeping every rule that
+    leaves every other session a place (any place, if none does)."""
     from ._solve import Search
 
     ordered = list(school.slots)
@@ -363,7 +366,14 @@ def _greedy_wins(school: _School, to_plan: list[str], places: dict[str, set[tupl
                 break
             key = rng.choice([k for k in todo if len(fitting[k]) == fewest])
             todo.remove(key)
-            search.place(key, *rng.choice(fitting[key]), 1)
+            options = rng.sample(fitting[key], len(fitting[key]))
+            for slot, room in options:  # the first at random that leaves every other session a place
+                search.place(key, slot, room, 1)
+                if all(any(search.fits(o, *p) for p in fitting[o]) for o in todo):
+                    break
+                search.place(key, slot, room, -1)
+            else:
+                search.place(key, *options[0], 1)
         if not todo:
             return True
     return False
