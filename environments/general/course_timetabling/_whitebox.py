@@ -5,6 +5,8 @@ Sits under the category (`GeneralCategory.whitebox` reads `WHITEBOX`). Same inte
 baselines (a ToolClient and the task params, tool calls only, no backtracking): sessions in task
 order, each placed once; a session with no place left is left out.
 
+Against the planted generator (issue 18; it won 75% / 65% at d3 / d5 there):
+
 - `unshared_slots`: course i enrols the groups it shares with courses i-1 and i+1, and each decoy is
   the next course's planted slot (group names carry the cycle's order): prefer a slot the next
   course's teacher is not available in (first fit among them, then any).
