@@ -73,7 +73,12 @@ def _latest(search: Search, domains: dict[Session, list[Place]], key: Session, p
 
 
 def _lookahead(search: Search, domains: dict[Session, list[Place]], key: Session, places: list[Place]) -> list[Place]:
-    waiting = [o for o in search.related[key] if o not in search.chosen]
+    return _keeping(search, domains, key, places, [o for o in search.related[key] if o not in search.chosen])
+
+
+def _keeping(search: Search, domains: dict[Session, list[Place]], key: Session, places: list[Place],
+             waiting: list[Session]) -> list[Place]:
+    """`places`, those after which every session of `waiting` still has a place first."""
     good = []
     for slot, room in places:
         search.place(key, slot, room, 1)
@@ -122,23 +127,12 @@ def _least_constraining(search: Search, domains: dict[Session, list[Place]], key
     return sorted(places, key=lambda p: -left(p))
 
 
-def _keeps_all(search: Search, domains: dict[Session, list[Place]], key: Session, places: list[Place],
-               todo: list[Session]) -> list[Place]:
-    good = []
-    for slot, room in places:
-        search.place(key, slot, room, 1)
-        if all(any(search.fits(o, s, r) for s, r in domains[o]) for o in todo):
-            good.append((slot, room))
-        search.place(key, slot, room, -1)
-    return good + [p for p in places if p not in good]
-
-
 def mrv_lcv(client: ToolClient, params: dict[str, Any]) -> None:
     _most_constrained(client, params, _least_constraining)
 
 
 def mrv_lookahead(client: ToolClient, params: dict[str, Any]) -> None:
-    _most_constrained(client, params, _keeps_all)
+    _most_constrained(client, params, _keeping)
 
 
 def least_hit(client: ToolClient, params: dict[str, Any]) -> None:
