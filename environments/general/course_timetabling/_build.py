@@ -105,7 +105,7 @@ LEVELS = {
     4: Level(5, 8, 6, 6, (3, 2, 1), (1, 3), 0.5, 0.45, 0.15, 2, True, 2, False, 2, 32),
     5: Level(5, 10, 6, 7, (3, 2, 1), (2, 3), 0.6, 0.45, 0.15, 2, True, 2, True, 2, 48),
 }
-DRAWS = 300
+DRAWS = 2000
 """Schools drawn at most per tuple."""
 FILL_DRAWS = 600
 """Unavailabilities and bookings drawn at most per school while making its timetable unique."""
