@@ -9,7 +9,8 @@ capacity >= enrolled students, right room kind, teacher available, a per-group d
 difficulty rises: sessions of one course on different days, a per-teacher daily limit, and a rest
 rule (whoever teaches the last period of a day does not teach the first period of the next).
 
-This module wires the parts: the generator with its planted timetable (`_build`), the tools
+This module wires the parts: the generator (`_build`: a random school, and a CP-SAT oracle that
+proves its timetable the only one), the tools
 (`_tools`), the tools-only gold solver (`_solve`) and the perturbations (`_perturb`). Grading lives
 in `synth.verifiers.general.course_timetabling`; the rules both sides share in
 `synth.verifiers.general.rules.course_timetabling`.

@@ -10,8 +10,8 @@ of the submission.
 - `first_choice`: the same, keeping only clashes, bookings, room kind and size and teacher
   availability; daily limits, spread and the rest rule are ignored.
 - `constrained_first`: first fit over every rule, the session with the fewest places left first.
-- `roomiest`: the generator's room leak (the first lecture room always seats 80, the first lab 40):
-  first fit over every rule with the largest rooms tried first.
+- `roomiest`: the planted generator's room leak (its first lecture room always seated 80, its first
+  lab 40): first fit over every rule with the largest rooms tried first.
 - `random_fit`: task order, a place drawn at random (seeded by the task) among those that keep every
   rule with the sessions placed so far: the measure of the task itself rather than of one habit.
 """

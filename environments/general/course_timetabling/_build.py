@@ -1,39 +1,44 @@
-"""course_timetabling generator: a school's sandbox database with a planted feasible timetable.
+"""course_timetabling's generator: a random school, then a complete solver finds its one timetable.
 
-Sits under the category (`__init__`) and over the shared rules and the core. Feasible by
-construction: every session of the term's courses is planted into a slot and room first, keeping
-every rule the task states; the teachers' unavailability, the rooms' bookings and the daily limits
-are then drawn around the planted timetable, so it stays a solution. The random draws happen in a
-fixed order from the item's one `rng`, so an item is a pure function of (seed, index, difficulty).
+Sits under the category (`__init__`) and over the shared rules, the oracle (`.._oracle`, OR-Tools
+CP-SAT) and the core. `build` is a pure function of (rng, difficulty). Nothing is planted (issue
+18): the school (slots, student groups and sizes, teachers, rooms, courses enrolling random groups,
+a teacher often teaching two courses) and each teacher's availability and each room's bookings are
+drawn at random. Then:
 
-Hard to solve by construction (levels with `Level.cycle`): the courses form a cycle in which course
-i enrols the student group it shares with course i-1 and the one it shares with course i+1, and each
-teacher is available only where their sessions are planted and, for each session, in one decoy
-slot: the planted slot of the next session of the cycle (a clash for the group they share). A
-decoy therefore forces a decoy on the next session, around the cycle; the item is kept only when
-the planted timetable is then the only one (an exact count over every timetable, rooms aside) and
-the session a first-fit agent and a fewest-places-first agent would each place first has a decoy
-earlier in the week than its planted slot, so they start wrong.
+- The oracle is a CP-SAT model of the checker's rules over y[course][slot][room] (a course's
+  sessions are interchangeable, so a timetable is the set of (slot, room) its sessions take): every
+  session once, no room, teacher or group twice in a slot, the group and teacher daily limits, the
+  spread and rest rules. It finds a timetable, or the school is drawn again.
+- Until that timetable is the only one: a random unavailability (a teacher of the term, a slot) or
+  booking (a room, a slot) is drawn, half of them anywhere and half over a place of another
+  timetable than the oracle's current one (`AIM`: every timetable as likely as the oracle's to be
+  the other), and kept if some timetable survives it and every course keeps `Level.min_slots`
+  slots of its own beyond its sessions (so uniqueness comes from the rules between courses, not
+  from a course with nowhere else to go); when it takes the oracle's timetable, the oracle finds
+  another. A school where `REFUSED` draws in a row are refused is drawn again.
+- From difficulty 3 the school is kept only where search is needed: `Level.rollouts` agents that
+  place the most constrained session first at a random place keeping every rule and leaving every
+  other session a place (forward checking and one step of look-ahead, no backtracking) must all
+  fail. The rollouts choose at random, so the filter favours no slot, room or order: it measures
+  the task, not one habit. (Random choices without the look-ahead let a most-constrained-first
+  agent with look-ahead solve 5-10% at d3.)
+
+The answer is the oracle's timetable, never stored: the tool-only gold solver must find it at
+generation (`_family._gold_finds`). The oracle's effort (solves, CP-SAT branches and conflicts,
+booleans) is stored in the params as `oracle`.
 """
 
 from __future__ import annotations
 
 import random
 import sqlite3
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from synth.verifiers.general.rules.course_timetabling import (
-    Position,
-    enrolled,
-    last_period,
-    over_limit,
-    rest_neighbours,
-    room_fits,
-    seats,
-)
+from synth.verifiers.general.rules.course_timetabling import Position, enrolled, last_period, room_fits
 
 from .._base import Built, new_db
+from .._oracle import Oracle, Undecided
 
 SCHEMA = """
 CREATE TABLE slots (slot TEXT PRIMARY KEY, day TEXT, day_index INTEGER, period INTEGER, start TEXT, end TEXT);
@@ -52,17 +57,18 @@ SUBJECTS = (
     ("BIO", "Cell Biology"), ("CHE", "Organic Chemistry"), ("CS", "Algorithms"), ("ECO", "Microeconomics"),
     ("HIS", "Modern History"), ("MAT", "Linear Algebra"), ("PHY", "Mechanics"), ("PSY", "Cognition"),
     ("STA", "Statistics"), ("LIN", "Syntax"), ("GEO", "Climate Systems"), ("ART", "Visual Design"),
+    ("PHI", "Ethics"), ("MUS", "Harmony"), ("LAW", "Contract Law"), ("MED", "Anatomy"),
 )
 TEACHERS = ("Dr. Abara", "Dr. Brandt", "Dr. Castillo", "Dr. Dahl", "Dr. Egwu", "Dr. Fontaine", "Dr. Grieg",
-            "Dr. Haddad", "Dr. Ito", "Dr. Jovanovic")
+            "Dr. Haddad", "Dr. Ito", "Dr. Jovanovic", "Dr. Kowalski", "Dr. Lindqvist")
 DEPARTMENTS = ("Sciences", "Humanities", "Engineering", "Social Sciences")
 PROGRAMS = ("Biology", "Computing", "Economics", "Physics", "Psychology")
 BUILDINGS = ("North Hall", "South Hall", "Lab Wing")
 AWAY_REASONS = ("research day", "committee", "leave", "office hours")
 BOOKING_HOLDERS = ("exam", "seminar series", "maintenance", "club")
+KINDS = ("lecture", "lab", "seminar")
+CAPACITIES = (24, 30, 40, 60, 80)
 TERM, OTHER_TERM = "Autumn 2026", "Spring 2027"
-TEACHER_PLANT_DAILY = 2
-"""Sessions a teacher is planted on one day at most, at levels with a teacher daily limit."""
 
 
 class Level(NamedTuple):
@@ -73,42 +79,57 @@ class Level(NamedTuple):
     """Courses of the term to timetable (two more, of another term, are distractors)."""
     groups: int
     teachers: int
-    rooms: int
+    rooms: tuple[int, int, int]
+    """Rooms of each kind (lecture, lab, seminar)."""
+    course_groups: tuple[int, int]
+    """Groups a course enrols (fewest, most)."""
     two_session_share: float
-    """Chance that a course has two sessions a week rather than one."""
-    away_share: float
-    """Chance that a teacher is unavailable in a slot the planted timetable leaves free."""
-    booked_share: float
-    """Chance that a room is booked in a slot the planted timetable leaves free."""
-    group_slack: int
-    """The group daily limit is the planted timetable's busiest group day plus this."""
-    plant_group_daily: int
-    """Sessions a group is planted on one day at most."""
+    available: float
+    """Share of slots each teacher is available in, before the draws that make the timetable unique."""
+    booked: float
+    """Share of (room, slot) booked at first."""
+    group_daily: int
     spread: bool
-    teacher_limit: bool
+    teacher_daily: int | None
     rest_rule: bool
-    cycle: bool
-    """Courses in a cycle of shared groups, teachers available only at planted and decoy slots, the
-    planted timetable the only one (groups: one per course)."""
+    min_slots: int
+    """Slots (in some room) each course keeps beyond its sessions by its own rules."""
+    rollouts: int
+    """Random most-constrained-first agents without backtracking that must all fail (0: no filter)."""
 
 
 LEVELS = {
-    1: Level(3, 4, 2, 3, 3, 0.0, 0.10, 0.05, 1, 3, False, False, False, False),
-    2: Level(4, 5, 3, 3, 3, 0.3, 0.20, 0.10, 1, 3, False, False, False, False),
-    3: Level(4, 6, 6, 6, 4, 0.6, 0.30, 0.15, 0, 2, True, False, False, True),
-    4: Level(5, 7, 7, 7, 4, 0.6, 0.35, 0.20, 0, 2, True, True, False, True),
-    5: Level(5, 8, 8, 8, 5, 0.6, 0.40, 0.25, 0, 2, True, True, True, True),
+    1: Level(3, 3, 3, 3, (2, 1, 0), (1, 2), 0.0, 0.5, 0.1, 2, False, None, False, 0, 0),
+    2: Level(4, 5, 4, 4, (2, 1, 1), (1, 2), 0.3, 0.45, 0.1, 2, False, None, False, 1, 0),
+    3: Level(4, 7, 5, 5, (2, 2, 1), (1, 3), 0.5, 0.5, 0.15, 2, True, None, False, 2, 24),
+    4: Level(5, 8, 6, 6, (3, 2, 1), (1, 3), 0.5, 0.45, 0.15, 2, True, 2, False, 2, 32),
+    5: Level(5, 10, 6, 7, (3, 2, 1), (2, 3), 0.6, 0.45, 0.15, 2, True, 2, True, 2, 48),
 }
+DRAWS = 2000
+"""Schools drawn at most per tuple."""
+FILL_DRAWS = 600
+"""Unavailabilities and bookings drawn at most per school while making its timetable unique."""
+MAX_CONFLICTS = 20_000
+"""Conflicts one oracle solve may spend before the school is drawn again (deterministic)."""
+AIM = 0.5
+REFUSED = 40
+"""Draws refused in a row (each would leave a course too few slots, or no timetable) before the school is drawn again."""
+"""Share of the draws made over a place of another timetable than the oracle's current one (the rest: anywhere)."""
 
 
-@dataclass
-class _School:
-    """The drawn school, before anything is planted."""
+def build(rng: random.Random, difficulty: int) -> Built:
+    """Draw random schools until the oracle proves one has exactly one timetable (that search needs)."""
+    for _ in range(DRAWS):
+        built = _attempt(rng, LEVELS[difficulty])
+        if built is not None:
+            return built
+    raise RuntimeError(f"no school with exactly one timetable in {DRAWS} draws")
 
+
+class _School(NamedTuple):
     slots: dict[str, Position]
     """slot id -> (day index, period), in week order"""
     groups: dict[str, int]
-    """student group -> size"""
     teachers: list[str]
     rooms: dict[str, tuple[str, int]]
     """room -> (kind, capacity)"""
@@ -116,268 +137,266 @@ class _School:
     """course -> {title, term, teacher, groups, sessions, room_kind}"""
 
 
-@dataclass
-class _Plan:
-    """The planted timetable's occupancy."""
-
-    used_room: set[tuple[str, str]]
-    """(room, slot)"""
-    busy: set[tuple[str, str]]
-    """(teacher or group, slot)"""
-    per_day: dict[tuple[str, int], int]
-    """(teacher or group, day index) -> sessions"""
-    placed: dict[str, list[tuple[str, str]]]
-    """course -> (slot, room) of its sessions, in week order"""
-
-
-def build(rng: random.Random, difficulty: int) -> Built:
-    """A filled database and the task params; retries a failed planting (the rng moves on)."""
-    for _ in range(50):
-        built = _attempt(rng, LEVELS[difficulty])
-        if built is not None:
-            return built
-    raise RuntimeError("could not plant a timetable in 50 attempts")
-
-
-def _attempt(rng: random.Random, level: Level) -> Built | None:
-    school = _school(rng, level)
-    to_plan = sorted(c for c, v in school.courses.items() if v["term"] == TERM)
-    plan = _plant(rng, school, to_plan, level)
-    if plan is None:
-        return None
-    max_group_daily = max(plan.per_day.get((g, d), 0) for g in sorted(school.groups) for d in range(level.days))
-    max_group_daily = max(max_group_daily + level.group_slack, 1)
-    teacher_daily_max = None
-    if level.teacher_limit:
-        teacher_daily_max = max(1, max(plan.per_day.get((t, d), 0) for t in school.teachers for d in range(level.days)))
-    params = {
-        "term": TERM,
-        "courses": to_plan,
-        "max_group_daily": max_group_daily,
-        "spread": level.spread,
-        "teacher_daily_max": teacher_daily_max,
-        "rest_rule": level.rest_rule,
-    }
-    if not level.cycle:
-        return Built(_fill(rng, school, plan, level), params)
-    # the cycle: each session's decoy is the planted slot of the next session, courses in the order
-    # of their groups (course i shares a group with course i+1)
-    cycle = [c for c, v in school.courses.items() if v["term"] == TERM]
-    order = [(c, k) for c in cycle for k in range(school.courses[c]["sessions"])]
-    slot_of = {(c, k): plan.placed[c][k][0] for c, k in order}
-    decoy = {key: slot_of[order[(n + 1) % len(order)]] for n, key in enumerate(order)}
-    available = {t: set() for t in school.teachers}
-    for (c, k) in order:
-        available[school.courses[c]["teacher"]] |= {slot_of[(c, k)], decoy[(c, k)]}
-    db = _fill(rng, school, plan, level, available=available, keep={(slot, kind) for (c, k) in order
-                                                                    for slot in (slot_of[(c, k)], decoy[(c, k)])
-                                                                    for kind in [school.courses[c]["room_kind"]]})
-    # the all-decoy timetable (every session in the next one's slot) must break the spread rule: a
-    # two-session course whose second session's decoy falls on the day of its first... or its own
-    day = {slot: school.slots[slot][0] for slot in school.slots}
-    if not any(school.courses[c]["sessions"] == 2 and day[decoy[(c, 1)]] == day[slot_of[(c, 1)]] for c in to_plan):
-        return None
-    # the first-fit agent's first session and the fewest-places-first agent's must start on a decoy
-    trapped = [c for c in to_plan if school.slots[decoy[order[order.index((c, 0)) - 1]]] < school.slots[slot_of[(c, 0)]]
-               or school.slots[decoy[(c, school.courses[c]["sessions"] - 1)]] < school.slots[slot_of[(c, 0)]]]
-    if not trapped:
-        db.close()
-        return None
-    first = rng.choice(trapped)
-    params["courses"] = [first, *[c for c in to_plan if c != first]]
-    if not _hard(db, params, {c: [p for p, _ in plan.placed[c]] for c in to_plan}):
-        db.close()
-        return None
-    return Built(db, params)
-
-
-def _hard(db: sqlite3.Connection, params: dict[str, Any], planted: dict[str, list[str]]) -> bool:
-    """Whether the planted timetable is the only one (slots; rooms may differ) and the sessions a
-    first-fit agent and a fewest-places-first agent place first each take a decoy first: read
-    through the tools, as those agents would."""
-    from synth import ToolClient, ToolRuntime
-
-    from ._solve import read_school
-    from ._tools import TOOLS
-
-    runtime = ToolRuntime.of(TOOLS, db)
-    search, domains = read_school(ToolClient(lambda name, arguments: runtime.call(name, arguments).content,
-                                             runtime.specs), params)
-    first = search.sessions[0]
-    if domains[first][0][0] in planted[first[0]]:
-        return False
-    fewest = min(search.sessions, key=lambda k: (sum(1 for slot, room in domains[k] if search.fits(k, slot, room)), k))
-    if next(slot for slot, room in domains[fewest] if search.fits(fewest, slot, room)) in planted[fewest[0]]:
-        return False
-    # every timetable by slots (rooms left to a matching per slot), until a second one turns up
-    rooms_at: dict[Any, dict[str, list[str]]] = {}
-    for key, places in domains.items():
-        for slot, room in places:
-            rooms_at.setdefault(key, {}).setdefault(slot, []).append(room)
-    found: set[tuple[str, ...]] = set()
-
-    def count(keys: list[Any]) -> None:
-        if len(found) > 1:
-            return
-        if not keys:
-            slots = tuple(search.chosen[k][0] for k in search.sessions)
-            if _rooms_match({k: rooms_at[k][search.chosen[k][0]] for k in search.sessions}, search.chosen):
-                found.add(slots)
-            return
-        key, rest = keys[0], keys[1:]
-        for slot in rooms_at[key]:
-            if search.fits(key, slot, f"?{key}"):
-                search.place(key, slot, f"?{key}", 1)
-                count(rest)
-                search.place(key, slot, f"?{key}", -1)
-
-    order = sorted(search.sessions, key=lambda k: (len(rooms_at[k]), k))
-    count(order)
-    return len(found) == 1
-
-
-def _rooms_match(options: dict[Any, list[str]], chosen: dict[Any, tuple[str, str]]) -> bool:
-    """Whether the sessions placed in each slot can each have a room of their own among `options`."""
-    by_slot: dict[str, list[Any]] = {}
-    for key, (slot, _) in chosen.items():
-        by_slot.setdefault(slot, []).append(key)
-    for keys in by_slot.values():
-        owner: dict[str, Any] = {}
-
-        def assign(key: Any, seen: set[str]) -> bool:
-            for room in options[key]:
-                if room not in seen:
-                    seen.add(room)
-                    if room not in owner or assign(owner[room], seen):
-                        owner[room] = key
-                        return True
-            return False
-
-        if not all(assign(key, set()) for key in keys):
-            return False
-    return True
-    count(dict(domains))
-    return len(found) == 1
-
-
 def _school(rng: random.Random, level: Level) -> _School:
     slots = {f"{DAYS[d]}-{p + 1}": (d, p + 1) for d in range(level.days) for p in range(len(PERIODS))}
-    groups = {f"G{i + 1}{rng.choice('ABC')}": rng.randrange(8, 21) if level.cycle else rng.randrange(12, 36)
-              for i in range(level.groups)}
+    groups: dict[str, int] = {}
+    while len(groups) < level.groups:
+        groups.setdefault(f"G{rng.randrange(1, 10)}{rng.choice('ABCD')}", rng.randrange(10, 36))
     group_ids = sorted(groups)
     teachers = sorted(rng.sample(TEACHERS, level.teachers))
     rooms: dict[str, tuple[str, int]] = {}
-    kinds = ["lecture", "lab"] + [rng.choice(("lecture", "lecture", "lab", "seminar")) for _ in range(level.rooms - 2)]
-    for i, kind in enumerate(kinds):
+    for kind, count in zip(KINDS, level.rooms):
         prefix = {"lecture": "L", "lab": "Lab", "seminar": "S"}[kind]
-        rooms[f"{prefix}{100 + 10 * i + rng.randrange(10)}"] = (kind, rng.choice((24, 30, 40, 60, 80)))
-    first = list(rooms)
-    rooms[first[0]] = ("lecture", 80)
-    rooms[first[1]] = ("lab", 40)
-    largest = {k: max((c for kk, c in rooms.values() if kk == k), default=0) for k in ("lecture", "lab", "seminar")}
-
+        while sum(1 for k, _ in rooms.values() if k == kind) < count:
+            rooms.setdefault(f"{prefix}{rng.randrange(100, 400)}", (kind, rng.choice(CAPACITIES)))
+    rooms = dict(sorted(rooms.items()))
     subjects = rng.sample(SUBJECTS, level.courses + 2)
     courses: dict[str, dict[str, Any]] = {}
     for i, (code, title) in enumerate(subjects):
-        if level.cycle and i < level.courses:  # course i shares group i-1 with the one before, i with the next
-            course_groups = sorted({group_ids[i - 1], group_ids[i]})
-        else:
-            course_groups = sorted(rng.sample(group_ids, 1 if rng.random() < 0.6 else 2))
+        lo, hi = level.course_groups
+        course_groups = sorted(rng.sample(group_ids, rng.randint(lo, hi)))
         size = enrolled(course_groups, groups)
-        kinds_ok = [k for k in ("lecture", "lecture", "lab", "seminar") if seats(largest[k], size)]
-        kind = rng.choice(kinds_ok) if kinds_ok else "lecture"  # the first lecture room seats 80
-        courses[f"{code}{rng.randrange(100, 400)}"] = {
-            "title": title, "term": TERM if i < level.courses else OTHER_TERM,
-            "teacher": teachers[i] if level.cycle and i < level.courses else rng.choice(teachers),
-            "groups": course_groups, "sessions": 2 if rng.random() < level.two_session_share else 1, "room_kind": kind,
+        kinds = [k for k in KINDS if any(room_fits(r, k, size) for r in rooms.values())]
+        if not kinds:
+            course_groups = course_groups[:1]
+            kinds = [k for k in KINDS if any(room_fits(r, k, groups[course_groups[0]]) for r in rooms.values())]
+        name = f"{code}{rng.randrange(100, 400)}"
+        courses[name] = {
+            "title": title, "term": TERM if i < level.courses else OTHER_TERM, "teacher": rng.choice(teachers),
+            "groups": course_groups, "sessions": 2 if rng.random() < level.two_session_share else 1,
+            "room_kind": rng.choice(kinds) if kinds else "lecture",
         }
     return _School(slots, groups, teachers, rooms, courses)
 
 
-def _plant(rng: random.Random, school: _School, to_plan: list[str], level: Level) -> _Plan | None:
-    """Place every session, in a random order, into a random (slot, room) that keeps every rule the
-    level states; None when a session has no such place left."""
-    sessions = [c for c in to_plan for _ in range(school.courses[c]["sessions"])]
-    rng.shuffle(sessions)
-    slot_at = {position: slot for slot, position in school.slots.items()}
-    periods = last_period(school.slots.values())
-    room_ids = sorted(school.rooms)
-    plan = _Plan(used_room=set(), busy=set(), per_day={}, placed={})
-    course_days: dict[str, set[int]] = {}
-    for course in sessions:
-        info = school.courses[course]
-        teacher = info["teacher"]
-        people = [teacher, *info["groups"]]
-        size = enrolled(info["groups"], school.groups)
-        options = []
-        for slot, (day, period) in school.slots.items():
-            if any((p, slot) in plan.busy for p in people):
-                continue
-            if level.spread and day in course_days.get(course, set()):
-                continue
-            if any(over_limit(plan.per_day.get((g, day), 0) + 1, level.plant_group_daily) for g in info["groups"]):
-                continue
-            if level.teacher_limit and over_limit(plan.per_day.get((teacher, day), 0) + 1, TEACHER_PLANT_DAILY):
-                continue
-            if level.rest_rule and any((teacher, slot_at[p]) in plan.busy
-                                       for p in rest_neighbours(day, period, periods) if p in slot_at):
-                continue
-            for room in room_ids:
-                if room_fits(school.rooms[room], info["room_kind"], size) and (room, slot) not in plan.used_room:
-                    options.append((slot, room))
-        if not options:
+class _Model:
+    """The oracle's model of one school: y[(course, slot, room)] for every place a session of a term
+    course may take by its own rules at first (teacher available, room of its kind and size, not
+    booked); unavailabilities and bookings drawn later fix variables to 0."""
+
+    def __init__(self, school: _School, to_plan: list[str], available: dict[str, set[str]],
+                 booked: set[tuple[str, str]], params: dict[str, Any]) -> None:
+        self.oracle = Oracle(max_conflicts=MAX_CONFLICTS)
+        m = self.oracle.model
+        self.y: dict[tuple[str, str, str], Any] = {}
+        x: dict[tuple[str, str], Any] = {}
+        slots = list(school.slots)
+        for c in to_plan:
+            info = school.courses[c]
+            size = enrolled(info["groups"], school.groups)
+            fitting = [r for r in school.rooms if room_fits(school.rooms[r], info["room_kind"], size)]
+            for s in slots:
+                if s not in available[info["teacher"]]:
+                    continue
+                lits = []
+                for r in fitting:
+                    if (r, s) not in booked:
+                        self.y[(c, s, r)] = m.new_bool_var(f"y{c}_{s}_{r}")
+                        lits.append(self.y[(c, s, r)])
+                if lits:
+                    x[(c, s)] = m.new_bool_var(f"x{c}_{s}")
+                    m.add(x[(c, s)] == sum(lits))
+            m.add(sum(x[(c, s)] for s in slots if (c, s) in x) == info["sessions"])
+        for r in school.rooms:
+            for s in slots:
+                here = [v for (c, s2, r2), v in self.y.items() if s2 == s and r2 == r]
+                if len(here) > 1:
+                    m.add_at_most_one(here)
+        days = sorted({d for d, _ in school.slots.values()})
+        periods = last_period(school.slots.values())
+        slot_at = {pos: s for s, pos in school.slots.items()}
+        whos: dict[str, list[str]] = {}
+        for c in to_plan:
+            info = school.courses[c]
+            for who in (info["teacher"], *info["groups"]):
+                whos.setdefault(who, []).append(c)
+        for who, mine in sorted(whos.items()):
+            teacher = who in school.teachers
+            for s in slots:
+                here = [x[(c, s)] for c in mine if (c, s) in x]
+                if len(here) > 1:
+                    m.add_at_most_one(here)
+            cap = params["teacher_daily_max"] if teacher else params["max_group_daily"]
+            if cap is not None:
+                for d in days:
+                    here = [x[(c, s)] for c in mine for s in slots if school.slots[s][0] == d and (c, s) in x]
+                    if len(here) > cap:
+                        m.add(sum(here) <= cap)
+            if teacher and params["rest_rule"]:
+                for d in days[:-1]:
+                    pair = [x[(c, slot_at[pos])] for c in mine for pos in ((d, periods), (d + 1, 1))
+                            if (c, slot_at[pos]) in x]
+                    if len(pair) > 1:
+                        m.add(sum(pair) <= 1)
+        if params["spread"]:
+            for c in to_plan:
+                for d in days:
+                    here = [x[(c, s)] for s in slots if school.slots[s][0] == d and (c, s) in x]
+                    if len(here) > 1:
+                        m.add_at_most_one(here)
+        self.x = x
+
+    def timetable(self, assume: list[Any] = ()) -> frozenset[tuple[str, str, str]] | None:
+        """A timetable (the places taken) under the assumed literals, or None if there is none."""
+        model = self.oracle.model
+        model.clear_assumptions()
+        model.add_assumptions(list(assume))
+        solver = self.oracle.solve()
+        model.clear_assumptions()
+        if solver is None:
             return None
-        slot, room = rng.choice(options)
-        day = school.slots[slot][0]
-        plan.used_room.add((room, slot))
-        for p in people:
-            plan.busy.add((p, slot))
-            plan.per_day[(p, day)] = plan.per_day.get((p, day), 0) + 1
-        course_days.setdefault(course, set()).add(day)
-        plan.placed.setdefault(course, []).append((slot, room))
-    for places in plan.placed.values():
-        places.sort(key=lambda place: school.slots[place[0]])
-    return plan
+        return frozenset(key for key, v in self.y.items() if solver.value(v))
+
+    def other(self, taken: frozenset[tuple[str, str, str]]) -> frozenset[tuple[str, str, str]] | None:
+        """A timetable other than `taken`, or None: `taken` is the only one. The exclusion holds only
+        under a fresh literal assumed for this solve."""
+        flag = self.oracle.model.new_bool_var("other")
+        self.oracle.model.add_bool_or([self.y[key].Not() for key in sorted(taken)]).only_enforce_if(flag)
+        return self.timetable([flag])
 
 
-def _fill(rng: random.Random, school: _School, plan: _Plan, level: Level, available: dict[str, set[str]] | None = None,
-          keep: set[tuple[str, str]] = frozenset()) -> sqlite3.Connection:  # type: ignore[assignment]
-    """The database: the school, plus unavailability and bookings drawn where the plan leaves room.
-    With `available`, each teacher is away everywhere else; a booking never takes the last free room
-    of a kind in a (slot, kind) of `keep`."""
-    slot_ids, group_ids, room_ids = list(school.slots), sorted(school.groups), sorted(school.rooms)
-    away_rows = []
-    for teacher in school.teachers:
-        for slot in slot_ids:
-            if available is not None:
-                if slot not in available[teacher]:
-                    away_rows.append((teacher, slot, rng.choice(AWAY_REASONS)))
-            elif (teacher, slot) not in plan.busy and rng.random() < level.away_share:
-                away_rows.append((teacher, slot, rng.choice(AWAY_REASONS)))
-    booking_rows = []
-    free = {(slot, kind): [r for r in room_ids if school.rooms[r][0] == kind] for slot, kind in keep}
-    for room in room_ids:
-        for slot in slot_ids:
-            if (room, slot) not in plan.used_room and rng.random() < level.booked_share:
-                spare = free.get((slot, school.rooms[room][0]))
-                if spare is not None:
-                    if len(spare) <= 2:
-                        continue  # the planted session and a decoy may both need a room of this kind here
-                    spare.remove(room)
-                booking_rows.append((room, slot, rng.choice(BOOKING_HOLDERS)))
+def _attempt(rng: random.Random, level: Level) -> Built | None:
+    """One random school; None unless its timetable is made unique and search is needed."""
+    school = _school(rng, level)
+    slots = list(school.slots)
+    to_plan = sorted(c for c, v in school.courses.items() if v["term"] == TERM)
+    available = {t: {s for s in slots if rng.random() < level.available} for t in school.teachers}
+    booked = {(r, s) for r in school.rooms for s in slots if rng.random() < level.booked}
+    params: dict[str, Any] = {
+        "term": TERM,
+        "courses": to_plan,
+        "max_group_daily": level.group_daily,
+        "spread": level.spread,
+        "teacher_daily_max": level.teacher_daily,
+        "rest_rule": level.rest_rule,
+    }
+    places: dict[str, set[tuple[str, str]]] = {c: set() for c in to_plan}
+    model = _Model(school, to_plan, available, booked, params)
+    for c, s, r in model.y:
+        places[c].add((s, r))
 
-    rooms, courses = school.rooms, school.courses
+    def slots_left(c: str) -> int:
+        return len({s for s, _ in places[c]})
+
+    if any(slots_left(c) < school.courses[c]["sessions"] + level.min_slots for c in to_plan):
+        return None
+    try:
+        taken = model.timetable()
+        if taken is None:
+            return None
+        other = model.other(taken)
+        term_teachers = sorted({school.courses[c]["teacher"] for c in to_plan})
+        draws = refused = 0
+        while other is not None:
+            draws += 1
+            if draws > FILL_DRAWS:
+                return None
+            aim = rng.choice(sorted(other - taken)) if rng.random() < AIM else None
+            s = aim[1] if aim else rng.choice(slots)
+            if rng.random() < 0.5:
+                who = school.courses[aim[0]]["teacher"] if aim else rng.choice(term_teachers)
+                if s not in available[who]:
+                    continue
+                hit = [key for key in model.y if key[1] == s and school.courses[key[0]]["teacher"] == who]
+            else:
+                who = aim[2] if aim else rng.choice(list(school.rooms))
+                if (who, s) in booked:
+                    continue
+                hit = [key for key in model.y if key[1] == s and key[2] == who]
+            hit = [key for key in hit if (key[1], key[2]) in places[key[0]]]
+            touched = {c for c, _, _ in hit}
+            for c, s2, r in hit:
+                places[c].discard((s2, r))
+            short = any(slots_left(c) < school.courses[c]["sessions"] + level.min_slots for c in touched)
+            moved = bool(set(hit) & taken)
+            found = None
+            if not short and moved:
+                found = model.timetable([model.y[key].Not() for key in hit])
+            if short or (moved and found is None):
+                for c, s2, r in hit:
+                    places[c].add((s2, r))
+                refused += 1
+                if refused > REFUSED:
+                    return None  # whatever another timetable takes, no course can lose it: draw again
+                continue
+            refused = 0
+            if found is not None:
+                taken = found
+            for key in hit:
+                model.oracle.model.add(model.y[key] == 0)
+            if who in school.rooms:
+                booked.add((who, s))
+            else:
+                available[who].discard(s)
+            if moved or set(hit) & other:
+                other = model.other(taken)
+    except Undecided:
+        return None
+    if level.rollouts and _greedy_wins(school, to_plan, places, params, rng, level.rollouts):
+        return None
+    params["oracle"] = model.oracle.effort.as_params()
+    # the courses in a random order (the task's order is what first-fit agents follow)
+    params["courses"] = rng.sample(to_plan, len(to_plan))
+    answer = []
+    for c in params["courses"]:
+        mine = sorted(((s, r) for c2, s, r in taken if c2 == c), key=lambda p: school.slots[p[0]])
+        answer += [{"course": c, "slot": s, "room": r} for s, r in mine]
+    return Built(_store(rng, school, available, booked), params, answer)
+
+
+def _greedy_wins(school: _School, to_plan: list[str], places: dict[str, set[tuple[str, str]]],
+                 params: dict[str, Any], rng: random.Random, rollouts: int) -> bool:
+    """Whether one of `rollouts` agents without backtracking completes a timetable: each places the
+    session with the fewest places left (ties at random) at a random place keeping every rule that
+    leaves every other session a place (any place, if none does)."""
+    from ._solve import Search
+
+    ordered = list(school.slots)
+    courses = {c: school.courses[c] for c in to_plan}
+    sessions = [(c, k) for c in to_plan for k in range(courses[c]["sessions"])]
+    rank = {s: i for i, s in enumerate(ordered)}
+    domains = {(c, k): sorted(places[c], key=lambda p: (rank[p[0]], p[1])) for c, k in sessions}
+    for _ in range(rollouts):
+        search = Search(school.slots, ordered, courses, sessions, params, school.rooms)
+        todo = list(sessions)
+        while todo:
+            fitting = {key: [p for p in domains[key] if search.fits(key, *p)] for key in todo}
+            fewest = min(len(v) for v in fitting.values())
+            if fewest == 0:
+                break
+            key = rng.choice([k for k in todo if len(fitting[k]) == fewest])
+            todo.remove(key)
+            options = rng.sample(fitting[key], len(fitting[key]))
+            for slot, room in options:  # the first at random that leaves every other session a place
+                search.place(key, slot, room, 1)
+                if all(any(search.fits(o, *p) for p in fitting[o]) for o in todo):
+                    break
+                search.place(key, slot, room, -1)
+            else:
+                search.place(key, *options[0], 1)
+        if not todo:
+            return True
+    return False
+
+
+def _store(rng: random.Random, school: _School, available: dict[str, set[str]],
+           booked: set[tuple[str, str]]) -> sqlite3.Connection:
+    """The database of the school: slots, groups, teachers and their unavailability, rooms and their
+    bookings, courses (the term's and the distractors) and enrolment."""
+    slots, rooms, courses = school.slots, school.rooms, school.courses
     db = new_db(SCHEMA)
     db.executemany("INSERT INTO slots VALUES (?, ?, ?, ?, ?, ?)", [
-        (s, DAYS[d], d, p, *PERIODS[p - 1]) for s, (d, p) in school.slots.items()])
+        (s, DAYS[d], d, p, *PERIODS[p - 1]) for s, (d, p) in slots.items()])
     db.executemany("INSERT INTO student_groups VALUES (?, ?, ?)",
-                   [(g, rng.choice(PROGRAMS), school.groups[g]) for g in group_ids])
+                   [(g, rng.choice(PROGRAMS), school.groups[g]) for g in sorted(school.groups)])
     db.executemany("INSERT INTO teachers VALUES (?, ?)", [(t, rng.choice(DEPARTMENTS)) for t in school.teachers])
-    db.executemany("INSERT INTO teacher_unavailable VALUES (?, ?, ?)", away_rows)
+    db.executemany("INSERT INTO teacher_unavailable VALUES (?, ?, ?)", [
+        (t, s, rng.choice(AWAY_REASONS)) for t in school.teachers for s in slots if s not in available[t]])
     db.executemany("INSERT INTO rooms VALUES (?, ?, ?, ?)", [
-        (r, rooms[r][0], rooms[r][1], "Lab Wing" if rooms[r][0] == "lab" else rng.choice(BUILDINGS[:2]))
-        for r in room_ids])
-    db.executemany("INSERT INTO room_bookings VALUES (?, ?, ?)", booking_rows)
+        (r, kind, capacity, "Lab Wing" if kind == "lab" else rng.choice(BUILDINGS[:2]))
+        for r, (kind, capacity) in rooms.items()])
+    db.executemany("INSERT INTO room_bookings VALUES (?, ?, ?)", [
+        (r, s, rng.choice(BOOKING_HOLDERS)) for r in rooms for s in slots if (r, s) in booked])
     db.executemany("INSERT INTO courses VALUES (?, ?, ?, ?, ?, ?)", [
         (c, v["title"], v["term"], v["teacher"], v["sessions"], v["room_kind"]) for c, v in sorted(courses.items())])
     db.executemany("INSERT INTO enrollment VALUES (?, ?)",

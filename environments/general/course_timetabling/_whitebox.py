@@ -5,12 +5,26 @@ Sits under the category (`GeneralCategory.whitebox` reads `WHITEBOX`). Same inte
 baselines (a ToolClient and the task params, tool calls only, no backtracking): sessions in task
 order, each placed once; a session with no place left is left out.
 
+Against the planted generator (issue 18; it won 75% / 65% at d3 / d5 there):
+
 - `unshared_slots`: course i enrols the groups it shares with courses i-1 and i+1, and each decoy is
   the next course's planted slot (group names carry the cycle's order): prefer a slot the next
   course's teacher is not available in (first fit among them, then any).
 - `latest_first`: each session in the latest slot (week order) that keeps every rule.
 - `lookahead`: first fit, keeping a place only if every unplaced session of a course sharing a
   group (or the teacher) still has a place after it.
+
+Against the generate-then-solve generator (a random school, CP-SAT keeps it only when its timetable
+is the only one, uniqueness made by draws of unavailability and bookings, half of them over a place
+of another timetable; from difficulty 3 random most-constrained-first agents must all fail):
+
+- `mrv_lcv`: the session with the fewest places left first (forward checking), at the place that
+  leaves the sessions sharing a teacher, group or course the most places (least constraining value).
+- `mrv_lookahead`: most constrained first, keeping a place only if every unplaced session still has
+  a place after it (first such place in week order).
+- `least_hit`: the draws that made the timetable unique were aimed at other timetables' places, so
+  the answer's slots may be the ones the draws hit least: most constrained first, the place whose
+  slot has the fewest unavailable term teachers and booked rooms first.
 """
 
 from __future__ import annotations
@@ -59,7 +73,12 @@ def _latest(search: Search, domains: dict[Session, list[Place]], key: Session, p
 
 
 def _lookahead(search: Search, domains: dict[Session, list[Place]], key: Session, places: list[Place]) -> list[Place]:
-    waiting = [o for o in search.related[key] if o not in search.chosen]
+    return _keeping(search, domains, key, places, [o for o in search.related[key] if o not in search.chosen])
+
+
+def _keeping(search: Search, domains: dict[Session, list[Place]], key: Session, places: list[Place],
+             waiting: list[Session]) -> list[Place]:
+    """`places`, those after which every session of `waiting` still has a place first."""
     good = []
     for slot, room in places:
         search.place(key, slot, room, 1)
@@ -81,4 +100,57 @@ def lookahead(client: ToolClient, params: dict[str, Any]) -> None:
     _place_each(client, params, _lookahead)
 
 
-WHITEBOX = {"unshared_slots": unshared_slots, "latest_first": latest_first, "lookahead": lookahead}
+def _most_constrained(client: ToolClient, params: dict[str, Any], value: Callable[..., list[Place]]) -> None:
+    """Place the session with the fewest places left first, at the first place `value` orders."""
+    search, domains = read_school(client, params)
+    todo = list(search.sessions)
+    while todo:
+        fitting = {k: [p for p in domains[k] if search.fits(k, p[0], p[1])] for k in todo}
+        key = min(todo, key=lambda k: (len(fitting[k]), todo.index(k)))
+        todo.remove(key)
+        for slot, room in value(search, domains, key, fitting[key], todo):
+            search.place(key, slot, room, 1)
+            break
+    submit(client, search)
+
+
+def _least_constraining(search: Search, domains: dict[Session, list[Place]], key: Session, places: list[Place],
+                        todo: list[Session]) -> list[Place]:
+    near = [o for o in todo if o in search.related[key]]
+
+    def left(place: Place) -> int:
+        search.place(key, place[0], place[1], 1)
+        n = sum(1 for o in near for p in domains[o] if search.fits(o, p[0], p[1]))
+        search.place(key, place[0], place[1], -1)
+        return n
+
+    return sorted(places, key=lambda p: -left(p))
+
+
+def mrv_lcv(client: ToolClient, params: dict[str, Any]) -> None:
+    _most_constrained(client, params, _least_constraining)
+
+
+def mrv_lookahead(client: ToolClient, params: dict[str, Any]) -> None:
+    _most_constrained(client, params, _keeping)
+
+
+def least_hit(client: ToolClient, params: dict[str, Any]) -> None:
+    hits: dict[str, int] = {}
+    teachers = sorted({client.get_course(course=c)["teacher"] for c in params["courses"]})
+    for t in teachers:
+        free = set(client.get_teacher_availability(teacher=t)["available"])
+        for s in client.list_slots():
+            hits[s["slot"]] = hits.get(s["slot"], 0) + (s["slot"] not in free)
+    for b in client.get_room_schedule()["booked"]:
+        hits[b["slot"]] = hits.get(b["slot"], 0) + 1
+
+    def value(search: Search, domains: dict[Session, list[Place]], key: Session, places: list[Place],
+              todo: list[Session]) -> list[Place]:
+        return sorted(places, key=lambda p: hits.get(p[0], 0))
+
+    _most_constrained(client, params, value)
+
+
+WHITEBOX = {"unshared_slots": unshared_slots, "latest_first": latest_first, "lookahead": lookahead,
+            "mrv_lcv": mrv_lcv, "mrv_lookahead": mrv_lookahead, "least_hit": least_hit}

@@ -16,16 +16,23 @@ Why it is not wired in (measured 2026-12-07 on fresh seeds, loaded machine; the 
 of `_build` beside it): a schedule that is the only one is pinned to the minute, and uniqueness
 drawn at random comes mostly from each meeting's own calendar, not from the rules between
 meetings, so agents without search still find it.
-  ladder, d3 (n = 100; planted: same seed): constrained_first 38% (planted 0%), greedy 23% (0%),
-    isolated 29% (100%), latest_first 23% (36%), lookahead 36% (9%); any baseline 71% (100%);
-    with the arc-consistency filter (`Level.search`, n = 20): constrained_first 25%, lookahead 30%
-  ladder, d5 (n = 100; planted: same seed): constrained_first 20% (0%), isolated 14% (97%),
-    latest_first 4% (23%), lookahead 15% (5%); any baseline 38% (97%); with the filter (n = 20):
-    constrained_first 15%, isolated 20%, lookahead 20%
-  leak detector: d3 66.7% against a chance of 31.6%, d5 73.3% against 29.1% (n = 120; planted:
-    100% against 16.7% and 14.3%, n = 400)
-  generation, d3: about 420 ms CPU a tuple, 640 ms with the filter (planted: 7 ms); about 29 CP-SAT
-    solves a tuple (1,300-1,900 branches), most of them while filling
+  first round (levels of two to three days, loose calendars), ladder d3 (n = 100):
+    constrained_first 38%, greedy 23%, isolated 29%, latest_first 23%, lookahead 36%; any 71%;
+    d5: constrained_first 20%, isolated 14%, lookahead 15%; any 38%; leak detector d3 66.7% against
+    a chance of 31.6%, d5 73.3% against 29.1% (n = 120)
+  second round (issue 18 part A): every meeting keeps `Level.min_options` starts of its own, and
+    random most-constrained-first agents without backtracking must all fail (`Level.rollouts`,
+    `_greedy_wins`). With the first round's levels no draw survives: of 22 unique schedules at d3,
+    21 were completed by a random most-constrained-first agent (its choices are forced: each
+    meeting's own calendar pins it). Levels of one shared day, a small pool of attendees and two or
+    three rooms (meetings packed against each other, uniqueness from the rules between them) pass
+    the filter (about 0.6 s a tuple at d3, 1.2 s at d5), but a least-constraining-value agent
+    still wins (n = 40 at d3, 30 at d5, seed 31): mrv_lcv 42% / 20%, mrv_lookahead 20% / 17%,
+    lookahead 10% / 3%, constrained_first 5% / 10%; any baseline 55% / 33%. Drawing busy blocks
+    anywhere rather than half over another schedule (`aim` 0) changes nothing (mrv_lcv 53%, n = 30):
+    in a packed day the schedule that leaves the others the most room is the only one, so a greedy
+    that keeps room wins. What is still to try: uniqueness that a least-constraining choice does not
+    predict (precedence chains and daily limits across days, rooms shared by most meetings).
 """
 
 from __future__ import annotations
@@ -80,17 +87,19 @@ class Level(NamedTuple):
     long_rule: bool
     director_rule: bool
     buffer: int
+    rollouts: int = 0
+    """Random most-constrained-first agents without backtracking that must all fail (0: no filter)."""
 
 
 GAPS, BLOCKS, ROOM_GAPS = (60, 90, 120, 180, 240), (30, 45, 60, 90, 120), (120, 240, 480)
 LEVELS = {
     1: Level(2, 4, 3, 2, 1, GAPS, BLOCKS, 400, 0.7, 0.5, 2, False, 3, ROOM_GAPS, 0, None, False, False, 0),
     2: Level(3, 5, 3, 3, 1, GAPS, BLOCKS, 400, 0.7, 0.5, 2, False, 3, ROOM_GAPS, 1, None, False, False, 0),
-    3: Level(5, 7, 3, 3, 2, GAPS, BLOCKS, 400, 0.7, 0.5, 2, True, 4, ROOM_GAPS, 1, (120, 150, 180), True, False, 0),
+    3: Level(6, 5, 3, 3, 1, (120, 180, 240, 300), BLOCKS, 400, 0.7, 0.5, 3, False, 2, (240, 480), 2, None, True, False, 0, 24),
     4: Level(6, 8, 3, 4, 2, GAPS, BLOCKS, 400, 0.7, 0.5, 2, True, 4, ROOM_GAPS, 2, (120, 150, 180), True, True, 0),
-    5: Level(7, 9, 3, 4, 3, GAPS, BLOCKS, 400, 0.7, 0.5, 2, True, 5, ROOM_GAPS, 3, (120, 150, 180), True, True, 15),
+    5: Level(8, 6, 3, 4, 1, (120, 180, 240, 300), BLOCKS, 400, 0.7, 0.5, 3, False, 3, (240, 480), 3, None, True, True, 15, 48),
 }
-DRAWS = 400
+DRAWS = 3000
 
 
 def build(rng: random.Random, difficulty: int) -> Built:
@@ -250,6 +259,9 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
             other = _second(oracle, x, schedule)
     if level.search and _propagates(meetings, options, dead, precedence_pairs, level.buffer):
         return None  # arc consistency alone finds it: no search needed
+    if level.rollouts and _greedy_wins(meetings, people, options, dead, precedence_pairs, max_daily, level.buffer,
+                                       rng, level.rollouts):
+        return None  # an agent committing at random, most constrained first, completes a schedule
     effort = oracle.effort.as_params()
     schedule = [options[i][j] for i, j in enumerate(schedule)]
 
@@ -357,6 +369,51 @@ def _propagates(meetings: list[dict[str, Any]], options: list[list[tuple[int, st
             doms[a] = kept
             queue += [(c, a) for c in range(k) if c != a and c != b and (c, a) not in queue]
     return all(len(d) == 1 for d in doms)
+
+
+def _greedy_wins(meetings: list[dict[str, Any]], people: dict[str, dict[str, Any]], options: list[list[tuple[int, str]]],
+                 dead: set[tuple[int, int]], precedence: list[tuple[int, int]], max_daily: int | None, buffer: int,
+                 rng: random.Random, rollouts: int) -> bool:
+    """Whether one of `rollouts` agents without backtracking completes a schedule: each places the
+    meeting with the fewest places left that keep every rule with those placed (ties at random) at a
+    random one of them."""
+    k = len(meetings)
+    live = [[options[i][j] for j in range(len(options[i])) if (i, j) not in dead] for i in range(k)]
+    who = [set(m["attendees"]) for m in meetings]
+    dur = [m["duration"] for m in meetings]
+    cap = max_daily if max_daily is not None else 10**9
+
+    def fits(i: int, s: int, r: str, placed: dict[int, tuple[int, str]], load: dict[tuple[str, int], int]) -> bool:
+        for a, b in precedence:
+            if a == i and b in placed and placed[b][0] < s + dur[i]:
+                return False
+            if b == i and a in placed and s < placed[a][0] + dur[a]:
+                return False
+        for j, (sj, rj) in placed.items():
+            if who[i] & who[j] and s < sj + dur[j] + buffer and sj < s + dur[i] + buffer:
+                return False
+            if rj == r and s < sj + dur[j] and sj < s + dur[i]:
+                return False
+        return all(load.get((p, local_day(people[p]["offset"], s)), 0) + dur[i] <= cap for p in who[i])
+
+    for _ in range(rollouts):
+        placed: dict[int, tuple[int, str]] = {}
+        load: dict[tuple[str, int], int] = {}
+        todo = list(range(k))
+        while todo:
+            fitting = {i: [o for o in live[i] if fits(i, *o, placed, load)] for i in todo}
+            fewest = min(len(v) for v in fitting.values())
+            if fewest == 0:
+                break
+            i = rng.choice([i for i in todo if len(fitting[i]) == fewest])
+            todo.remove(i)
+            placed[i] = rng.choice(fitting[i])
+            for p in who[i]:
+                key = (p, local_day(people[p]["offset"], placed[i][0]))
+                load[key] = load.get(key, 0) + dur[i]
+        if not todo:
+            return True
+    return False
 
 
 def _one(oracle: Oracle, x: list[list[Any]], assume: list[Any] = ()) -> list[int] | None:

@@ -10,6 +10,17 @@ order, each placed once; a meeting with no place left is left out.
 - `latest_first`: each meeting at its latest start that keeps every rule with those placed.
 - `lookahead`: first fit in task order, keeping a start only if the next meeting of the list (the
   cycle's neighbour) still has a place after it.
+
+Against the generate-then-solve generator (random calendars in a narrow shared day, busy blocks and
+bookings drawn until the oracle's schedule is the only one; random most-constrained-first agents
+must all fail):
+
+- `mrv_lcv`: the meeting with the fewest places left first (forward checking), at the start that
+  leaves the meetings sharing an attendee or a precedence pair the most starts.
+- `mrv_lookahead`: most constrained first, keeping a start only if every unplaced meeting still has
+  a place after it (earliest such).
+- `pinned`: a schedule that is the only one is pinned to the minute: most constrained first, at a
+  start whose grid neighbour on either side is not in the meeting's own domain (earliest such).
 """
 
 from __future__ import annotations
@@ -73,4 +84,66 @@ def lookahead(client: ToolClient, params: dict[str, Any]) -> None:
     _place_each(client, params, _lookahead)
 
 
-WHITEBOX = {"isolated": isolated, "latest_first": latest_first, "lookahead": lookahead}
+def _most_constrained(client: ToolClient, params: dict[str, Any], order: Callable[..., list[int]]) -> None:
+    """Place the meeting with the fewest places left first, at the first start `order` gives."""
+    cal = Calendar(client, params)
+    plan = Schedule(cal)
+    todo = [m["id"] for m in params["meetings"]]
+    while todo:
+        fitting = {i: [s for s in cal.domains[i] if plan.fits(i, s) and plan.rooms_for(i, s)] for i in todo}
+        mid = min(todo, key=lambda i: (len(fitting[i]), todo.index(i)))
+        todo.remove(mid)
+        starts = order(cal, plan, mid, fitting[mid], todo)
+        if starts:
+            plan.place(mid, starts[0], plan.rooms_for(mid, starts[0])[0], 1)
+    plan.submit(client)
+
+
+def _left(cal: Calendar, plan: Schedule, others: list[str]) -> int:
+    return sum(1 for o in others for s in cal.domains[o] if plan.fits(o, s) and plan.rooms_for(o, s))
+
+
+def _least_constraining(cal: Calendar, plan: Schedule, mid: str, starts: list[int], todo: list[str]) -> list[int]:
+    m = cal.by_id[mid]
+    near = [o for o in todo if set(cal.by_id[o]["attendees"]) & set(m["attendees"])
+            or o in plan.after[mid] or o in plan.before[mid]]
+    scored = []
+    for s in starts:
+        room = plan.rooms_for(mid, s)[0]
+        plan.place(mid, s, room, 1)
+        scored.append((-_left(cal, plan, near), s))
+        plan.place(mid, s, room, -1)
+    return [s for _, s in sorted(scored)]
+
+
+def _keeps_all(cal: Calendar, plan: Schedule, mid: str, starts: list[int], todo: list[str]) -> list[int]:
+    good = []
+    for s in starts:
+        room = plan.rooms_for(mid, s)[0]
+        plan.place(mid, s, room, 1)
+        if all(any(plan.fits(o, v) and plan.rooms_for(o, v) for v in cal.domains[o]) for o in todo):
+            good.append(s)
+        plan.place(mid, s, room, -1)
+    return good + [s for s in starts if s not in good]
+
+
+def _pinned(cal: Calendar, plan: Schedule, mid: str, starts: list[int], todo: list[str]) -> list[int]:
+    domain = set(cal.domains[mid])
+    edge = [s for s in starts if s - GRID not in domain or s + GRID not in domain]
+    return edge + [s for s in starts if s not in edge]
+
+
+def mrv_lcv(client: ToolClient, params: dict[str, Any]) -> None:
+    _most_constrained(client, params, _least_constraining)
+
+
+def mrv_lookahead(client: ToolClient, params: dict[str, Any]) -> None:
+    _most_constrained(client, params, _keeps_all)
+
+
+def pinned(client: ToolClient, params: dict[str, Any]) -> None:
+    _most_constrained(client, params, _pinned)
+
+
+WHITEBOX = {"isolated": isolated, "latest_first": latest_first, "lookahead": lookahead,
+            "mrv_lcv": mrv_lcv, "mrv_lookahead": mrv_lookahead, "pinned": pinned}
