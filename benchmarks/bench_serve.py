@@ -106,7 +106,7 @@ async def through_server(url: str, tasks: list, sessions: int, *, drop: int = 0,
     """`sessions` concurrent WebSocket sessions, `episodes` one after the other in each; the first
     `drop` sessions disconnect mid-episode; the others submit the gold answer through `submit`
     (the submit tool and its argument)."""
-    from synth._envserver import client_class, openenv_types
+    from synth._openenv import client_class, openenv_types
 
     Action, _, _ = openenv_types()
     Client = client_class()

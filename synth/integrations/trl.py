@@ -153,7 +153,8 @@ def environment_factories(run: str | Path | None = None, *, url: str | None = No
 def _tool_sets(run: str | Path | None, url: str | None, keep_easy: bool) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """The tools of each (family, category) the run serves (in process: read from the run; remote:
     one reset per group, asked from the server)."""
-    from .._envserver import Catalog, RemoteSession
+    from .._envserver import Catalog
+    from .._openenv import RemoteSession
     from .._store import Run
 
     if run is not None:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from synth import ConfigError, Run
-from synth._envserver import RemoteSession
+from synth._openenv import RemoteSession
 
 from serve_helpers import gold_answers, serving
 
