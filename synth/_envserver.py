@@ -168,6 +168,8 @@ class _Episode:
     tool_errors: int = 0
     verdict: Any = None
     done: bool = False
+    answered: bool = False
+    """The episode ends in a text answer (`submit`), put through the submit tool for the model."""
     facts: dict[str, Any] = field(default_factory=dict)
 
 
@@ -259,6 +261,7 @@ class Session:
         if names and answer is not None:
             spec = next(t for t in episode.tools if t.name == names[0])
             params = list((spec.parameters.get("properties") or {}))
+            episode.answered = True  # the model wrote its answer: the episode ends "answered", not "submitted"
             observation = self.call(names[0], {params[0]: answer} if params else {})
             if observation.get("done"):
                 return observation
@@ -294,6 +297,9 @@ class Session:
     def _finish(self, episode: _Episode, termination: TerminationReason, submission: Any) -> dict[str, Any]:
         """Grade the episode from its trajectory (as a rollout is graded), record it, close the env."""
         from ._grading import grade_trajectory
+
+        if episode.answered:
+            termination = TerminationReason.ANSWERED
 
         artifacts: dict[str, Any] = {}
         try:
