@@ -12,12 +12,15 @@ client is openenv-core's own async WebSocket client (`EnvClient`), one connectio
   submits the gold answer; p50/p99 step latency and steps/s against the in-process calls, errors
   (any error observation, or a reward other than the gold's 1.0), and sessions and environments
   the server still holds afterwards (`/synth/sessions`);
-- a container family (interpreter, 16 sessions, `--containers`): each session's kernel container is
-  counted by its synth label while the sessions are open, and again after they closed, half of
-  them by disconnecting mid-episode without a close message.
+- the container families (16 sessions each, `--containers`): interpreter tasks (a kernel container
+  a session) and code tasks (a container a session, and one more that grades its submission; the
+  calc repository of tests/code_repos.py, served --unsound since serving needs no verify): each
+  session's containers are counted by their synth label while the sessions are open, and again
+  after they closed, half of them by disconnecting mid-episode without a close message; the others
+  submit the gold (code: the gold patch applied with bash, then submit).
 
     .venv/bin/python benchmarks/bench_serve.py                 # general figures
-    .venv/bin/python benchmarks/bench_serve.py --containers    # also the interpreter family (Docker)
+    .venv/bin/python benchmarks/bench_serve.py --containers    # also interpreter and code (Docker)
 
 Target (issue 22): the server adds < 2 ms p50 a step on this machine; 0 errors; no session leaked.
 """
@@ -102,11 +105,11 @@ def in_process(run: Path, tasks: list, sessions: int) -> dict[str, Any]:
 
 # -- through the server ----------------------------------------------------------------------------
 async def through_server(url: str, tasks: list, sessions: int, *, drop: int = 0, episodes: int = 1,
-                         submit: tuple[str, str] = ("submit_result", "answer_text")) -> dict[str, Any]:
+                         submit: tuple[str, str | None] = ("submit_result", "answer_text")) -> dict[str, Any]:
     """`sessions` concurrent WebSocket sessions, `episodes` one after the other in each; the first
     `drop` sessions disconnect mid-episode; the others submit the gold answer through `submit`
     (the submit tool and its argument)."""
-    from synth._envserver import client_class, openenv_types
+    from synth._openenv import client_class, openenv_types
 
     Action, _, _ = openenv_types()
     Client = client_class()
@@ -132,7 +135,7 @@ async def through_server(url: str, tasks: list, sessions: int, *, drop: int = 0,
                 await client._ws.close()  # gone mid-episode, no close message
                 client._ws = None
                 return
-            done = await client.step(Action(type="call_tool", tool_name=submit[0], arguments={submit[1]: gold}))
+            done = await client.step(Action(type="call_tool", tool_name=submit[0], arguments={submit[1]: gold} if submit[1] else {}))
             if not done.done or done.reward != 1.0:
                 errors.append(f"gold reward {done.reward}")
         except Exception as exc:  # a refused or dropped connection is an error of the run
@@ -173,8 +176,8 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=256)
     parser.add_argument("--steps", type=int, default=8, help="tool calls a session makes before it submits")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--containers", action="store_true", help="also 16 sessions of the interpreter family")
-    parser.add_argument("--containers-only", action="store_true", help="only the interpreter family's figures")
+    parser.add_argument("--containers", action="store_true", help="also 16 sessions of the interpreter and code families")
+    parser.add_argument("--containers-only", action="store_true", help="only the container families' figures")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "synth-bench-serve")
     args = parser.parse_args()
 
@@ -182,6 +185,7 @@ def main() -> None:
         general(args)
     if args.containers or args.containers_only:
         interpreter(args)
+        code(args)
 
 
 def general(args: argparse.Namespace) -> None:
@@ -218,7 +222,34 @@ def interpreter(args: argparse.Namespace) -> None:
     opened = Run.open(irun)
     gold = {t.task_key: t.submission for t in opened.trajectories() if t.source == "gold"}
     itasks = [(t.key, [("python", {"code": "print(1 + 1)"})] * 2, gold[t.key]) for t in opened.tuples()]
-    server, url = start(irun, 16)
+    containers_bench("interpreter_16_sessions", irun, itasks, ("submit", "answer"))
+
+
+def code(args: argparse.Namespace) -> None:
+    """The calc repository's task (tests/code_repos.py), generated without verify and served --unsound."""
+    from synth import Run
+
+    path = args.work / "code"
+    if not (path / "run" / "manifest.json").exists():
+        import synth
+
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+        from code_repos import make_repo
+
+        synth.generate(path / "run", "code", {"git": str(make_repo(path / "origin")), "k": 2, "timeout": 60, "n": 1})
+    from synth.environments.code._family import DELIM, gold_patch_of
+
+    opened = Run.open(path / "run")
+    ctasks = []
+    for record in opened.tuples():
+        apply = f"git apply --whitespace=nowarn - <<'{DELIM}'\n{gold_patch_of(record, opened)}{DELIM}\n"
+        ctasks.append((record.key, [("bash", {"command": "ls"}), ("bash", {"command": apply})], ""))
+    containers_bench("code_16_sessions", path / "run", ctasks, ("submit", None), "--unsound", "--keep-easy")
+
+
+def containers_bench(name: str, run: Path, tasks: list, submit: tuple[str, str | None], *extra: str) -> None:
+    """16 sessions of a container family, 8 dropped mid-episode: containers at the peak and left after."""
+    server, url = start(run, 16, *extra)
     before = containers(server.pid)
     try:
         peak = 0
@@ -232,7 +263,7 @@ def interpreter(args: argparse.Namespace) -> None:
         async def both() -> dict[str, Any]:
             stop = asyncio.Event()
             watcher = asyncio.create_task(watch(stop))
-            result = await through_server(url, itasks, 16, drop=8, submit=("submit", "answer"))
+            result = await through_server(url, tasks, 16, drop=8, submit=submit)
             stop.set()
             await watcher
             return result
@@ -240,9 +271,9 @@ def interpreter(args: argparse.Namespace) -> None:
         result = asyncio.run(both())
         after = held(url)
         time.sleep(1.0)
-        print(json.dumps({"interpreter_16_sessions": {**{k: (round(v, 3) if isinstance(v, float) else v) for k, v in result.items()},
-                                                      "containers_peak": peak, "held_after": after,
-                                                      "containers_left": containers(server.pid) - before}}))
+        print(json.dumps({name: {**{k: (round(v, 3) if isinstance(v, float) else v) for k, v in result.items()},
+                                 "containers_peak": peak, "held_after": after,
+                                 "containers_left": containers(server.pid) - before}}))
     finally:
         server.terminate()
         server.wait(timeout=120)

@@ -50,7 +50,7 @@ def serve(
     import uvicorn
 
     from synth import Run
-    from synth._envserver import make_app
+    from synth._openenv import make_app
 
     run = Run.open(run_dir)
     app_ = make_app(run, max_sessions=max_sessions, idle_timeout=idle_timeout, record=record, keep_easy=keep_easy,

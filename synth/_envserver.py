@@ -8,16 +8,15 @@ and synthesized tasks); `call` runs one tool call through `Environment.call`, th
 verify` and `synth rollout` take; the submit tool (or `submit` with a completion as a model wrote
 it, read by `synth._grading.read_completion`) ends the episode with the task's own verdict, graded
 by `grade_trajectory` from the episode as a trajectory, exactly as a rollout is graded. With a
-`Recorder` every finished episode is appended to the run's trajectories.jsonl (model
-"serve:NAME"), so `synth report` and `synth view` show it like any rollout.
+`Recorder` every served episode is appended to the run's trajectories.jsonl (model "serve:NAME"),
+so `synth report` and `synth view` show it like any rollout: a graded one with its verdict; one its
+trainer left before an answer (closed, disconnected, reaped idle, reset to another task) as
+`abandoned`, one whose environment broke as `environment_error`, both without a verdict.
+Nothing a client sends raises: a step before reset, an unknown tool, malformed arguments, a second
+submit each come back as an observation with `error` {type, message}.
 
-`synth serve RUN` puts sessions behind the OpenEnv protocol (`openenv-core`'s `create_app`): each
-WebSocket connection (`/ws`) is one session with its own environment, run in that session's own
-thread (SQLite connections and containers stay with the thread that opened them); a disconnect,
-an idle timeout or `close` closes the environment (containers removed). Actions are `SynthAction`
-(OpenEnv's MCP-style `call_tool` and `list_tools`, plus `submit`); observations `SynthObservation`.
-Nothing a client sends crashes the server: a step before reset, an unknown tool, malformed
-arguments, a second submit each come back as an observation with `error` {type, message}.
+`synth._openenv` puts sessions behind the OpenEnv protocol (`synth serve RUN`) and gives the
+`RemoteSession` client.
 
 Only sound tuples are served, and of them not the easy ones (a baseline solved them), unless the
 server is started with `keep_easy` / `unsound`.
@@ -124,7 +123,14 @@ class Recorder:
     """Appends served episodes to the run's trajectories as model episodes "serve:NAME", numbered
     per (task, name) after those already recorded."""
 
+    STAGE = "rollout:serve"
+    """The run's manifest lists served episodes as this stage (a run holds trajectories only from
+    verify or a rollout stage: an unverified run served --unsound must still open)."""
+
     def __init__(self, run: Run) -> None:
+        run.begin(self.STAGE, {"source": "synth serve --record"})
+        self.run = run
+        self.recorded = 0
         self.journal = run.trajectories()
         self._lock = threading.Lock()
         self._next: dict[tuple[str, str | None], int] = {}
@@ -141,9 +147,12 @@ class Recorder:
 
     def append(self, trajectory: Trajectory) -> None:
         self.journal.append(trajectory)
+        with self._lock:
+            self.recorded += 1
 
     def close(self) -> None:
         self.journal.close()
+        self.run.finish(self.STAGE, last_served=self.recorded)
 
 
 # -- one episode ------------------------------------------------------------------------------
@@ -159,6 +168,8 @@ class _Episode:
     tool_errors: int = 0
     verdict: Any = None
     done: bool = False
+    answered: bool = False
+    """The episode ends in a text answer (`submit`), put through the submit tool for the model."""
     facts: dict[str, Any] = field(default_factory=dict)
 
 
@@ -177,9 +188,9 @@ class Session:
     def reset(self, task_key: str | None = None, seed: int | None = None, family: str | None = None,
               category: str | None = None, difficulty: int | None = None, model: str | None = None,
               episode_id: str | None = None, **_ignored: Any) -> dict[str, Any]:
-        """Start an episode (closing the one before, unrecorded if unfinished): the prompt messages
-        and the tools as OpenAI schemas."""
-        self._close_env()
+        """Start an episode (the one before, if unfinished, ends abandoned): the prompt messages and
+        the tools as OpenAI schemas."""
+        self._abandon("reset to another task")
         self.episode = None
         try:
             seed, difficulty = _integer("seed", seed), _integer("difficulty", difficulty)
@@ -221,11 +232,10 @@ class Session:
             ToolCall(id=call_id, function={"name": clip(tool_name, 200), "arguments": clip(text, 4000)})]))
         try:
             result = episode.env.call(tool_name, arguments)
-        except Exception as exc:  # EnvironmentFault: the environment broke, the episode ends unrecorded
-            episode.done = True
-            self._close_env()
-            return {"done": True, "tool_name": tool_name,
-                    "error": _error("environment_error", f"{type(exc).__name__}: {exc}")}
+        except Exception as exc:  # EnvironmentFault: the environment broke (infrastructure), not graded
+            message = f"{type(exc).__name__}: {exc}"
+            self._end_ungraded(episode, TerminationReason.ENVIRONMENT_ERROR, {"environment_error": clip(message, 2000)})
+            return {"done": True, "tool_name": tool_name, "error": _error("environment_error", message)}
         episode.messages.append(Message(role="tool", tool_call_id=call_id, name=clip(tool_name, 200), content=result.content))
         observation: dict[str, Any] = {"done": False, "tool_name": tool_name, "result": result.content}
         if result.error:
@@ -251,6 +261,7 @@ class Session:
         if names and answer is not None:
             spec = next(t for t in episode.tools if t.name == names[0])
             params = list((spec.parameters.get("properties") or {}))
+            episode.answered = True  # the model wrote its answer: the episode ends "answered", not "submitted"
             observation = self.call(names[0], {params[0]: answer} if params else {})
             if observation.get("done"):
                 return observation
@@ -268,7 +279,9 @@ class Session:
                 "status": verdict.status if verdict else None, **episode.facts}
 
     def close(self) -> None:
-        self._close_env()
+        """End the session: an unfinished episode ends abandoned (recorded, not graded); its
+        environment is closed (containers removed). Called on close, disconnect and idle reaping."""
+        self._abandon("session closed")
         self.episode = None
         if not self._closed:
             self._closed = True
@@ -284,6 +297,9 @@ class Session:
     def _finish(self, episode: _Episode, termination: TerminationReason, submission: Any) -> dict[str, Any]:
         """Grade the episode from its trajectory (as a rollout is graded), record it, close the env."""
         from ._grading import grade_trajectory
+
+        if episode.answered:
+            termination = TerminationReason.ANSWERED
 
         artifacts: dict[str, Any] = {}
         try:
@@ -311,6 +327,31 @@ class Session:
         return {"done": True, "reward": verdict.reward,
                 "verdict": {"reward": verdict.reward, "status": verdict.status,
                             "checks": [c.model_dump(mode="json") for c in verdict.checks]}}
+
+    def _abandon(self, why: str) -> None:
+        episode = self.episode
+        if episode is not None and not episode.done:
+            self._end_ungraded(episode, TerminationReason.ABANDONED, {"abandoned": why})
+        self._close_env()
+
+    def _end_ungraded(self, episode: _Episode, termination: TerminationReason, facts: dict[str, Any]) -> None:
+        """End an episode without a verdict (abandoned, or its environment broke) and record it as
+        such: `synth report` counts it under its termination, exports leave it out."""
+        episode.done = True
+        self._close_env()
+        if self.recorder is None:
+            return
+        model = f"serve:{episode.model}"
+        extra: dict[str, Any] = {"steps": episode.calls, "served": True, "finished": time.time(), **facts}
+        if episode.episode_id:
+            extra["episode_id"] = episode.episode_id
+        try:
+            self.recorder.append(Trajectory(
+                task_key=episode.record.key, source="model", model=model, sample=self.recorder.sample(episode.record.key, model),
+                messages=episode.messages, tools=episode.tools, submission=None, termination=termination,
+                tool_errors=episode.tool_errors, extra=extra))
+        except Exception:  # a closed journal (the server stopping): the episode is lost, the session still ends
+            pass
 
     def _close_env(self) -> None:
         episode = self.episode
@@ -351,245 +392,14 @@ def _message(content: str) -> str:
         return content
 
 
-# -- the OpenEnv server -----------------------------------------------------------------------
-def openenv_types() -> tuple[type, type, type]:
-    """(SynthAction, SynthObservation, SynthState), made on first use (openenv-core is imported
-    only by the commands that serve)."""
-    global _TYPES
-    if _TYPES is not None:
-        return _TYPES
-    from typing import Literal, Optional, Union
-
-    from openenv.core.env_server.types import Action, Observation, State
-    from pydantic import Field
-
-    class SynthAction(Action):
-        """A step: OpenEnv's MCP-style `call_tool` (tool_name, arguments: an object, or the JSON text
-        the model wrote), `list_tools`, or `submit` (a completion as the model wrote it)."""
-
-        type: Literal["call_tool", "list_tools", "submit"] = "call_tool"
-        tool_name: Optional[str] = None
-        arguments: Union[dict[str, Any], str, None] = None
-        completion: Optional[str] = None
-
-    class SynthObservation(Observation):
-        """What reset and step return; `error` {type, message} when the request was refused or the
-        tool call failed, `verdict` {reward, status, checks} once the episode is graded."""
-
-        task_key: Optional[str] = None
-        family: Optional[str] = None
-        category: Optional[str] = None
-        prompt: Optional[list[dict[str, Any]]] = None
-        tools: Optional[list[dict[str, Any]]] = None
-        tool_name: Optional[str] = None
-        result: Optional[str] = None
-        error: Optional[dict[str, Any]] = None
-        verdict: Optional[dict[str, Any]] = None
-
-    class SynthState(State):
-        """The session's episode: task, steps, done, reward, status."""
-
-        task_key: Optional[str] = None
-        done: bool = False
-        reward: Optional[float] = None
-        status: Optional[str] = None
-        extra: dict[str, Any] = Field(default_factory=dict)
-
-    _TYPES = (SynthAction, SynthObservation, SynthState)
-    return _TYPES
-
-
-_TYPES: tuple[type, type, type] | None = None
-
-
-def environment_class(catalog: Catalog, recorder: Recorder | None) -> type:
-    """The OpenEnv `Environment` subclass whose instances are sessions over `catalog`."""
-    from openenv.core.env_server.interfaces import Environment as OpenEnvEnvironment
-    from openenv.core.env_server.types import EnvironmentMetadata
-
-    SynthAction, SynthObservation, SynthState = openenv_types()
-
-    def observe(data: dict[str, Any]) -> Any:
-        reward = data.pop("reward", None)
-        done = bool(data.pop("done", False))
-        return SynthObservation(done=done, reward=reward, **{k: v for k, v in data.items() if k in SynthObservation.model_fields})
-
-    class SynthEnvironment(OpenEnvEnvironment):
-        SUPPORTS_CONCURRENT_SESSIONS = True
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.session = Session(catalog, recorder)
-
-        def reset(self, seed: Optional[int] = None, episode_id: Optional[str] = None, **kwargs: Any) -> Any:
-            return observe(self.session.reset(seed=seed, episode_id=episode_id, **kwargs))
-
-        def step(self, action: Any, timeout_s: Optional[float] = None, **kwargs: Any) -> Any:
-            if action.type == "list_tools":
-                episode = self.session.episode
-                if episode is None:
-                    return observe({"error": _error("no_episode", "no episode: reset first")})
-                return observe({"done": episode.done, "tools": [t.openai() for t in episode.tools]})
-            if action.type == "submit":
-                return observe(self.session.submit(action.completion))
-            return observe(self.session.call(action.tool_name, action.arguments))
-
-        @property
-        def state(self) -> Any:
-            data = self.session.state()
-            episode = self.session.episode
-            return SynthState(episode_id=data.get("episode_id"), step_count=data.get("step_count", 0),
-                              task_key=data.get("task_key"), done=bool(data.get("done")), reward=data.get("reward"),
-                              status=data.get("status"),
-                              extra={k: v for k, v in data.items() if k not in ("episode_id", "step_count", "task_key", "done", "reward", "status")}
-                              if episode else {})
-
-        def close(self) -> None:
-            self.session.close()
-
-        def get_metadata(self) -> Any:
-            return EnvironmentMetadata(name="synth", description=f"synth tasks of {catalog.run.path} ({len(catalog.records)} served)",
-                                       version=__import__("synth").__version__)
-
-    from typing import Optional  # noqa: E402  (annotations above are evaluated lazily)
-
-    return SynthEnvironment
-
-
-def make_app(run: Run | str | Path, *, max_sessions: int = 256, idle_timeout: float | None = 600.0,
-             record: bool = False, keep_easy: bool = False, unsound: bool = False) -> Any:
-    """The FastAPI app of `synth serve`: OpenEnv's routes over sessions of `run`'s tasks."""
-    import os
-
-    from openenv.core.env_server import create_app
-    from openenv.core.env_server.types import ConcurrencyConfig
-
-    opened = run if isinstance(run, Run) else Run.open(run)
-    catalog = Catalog(opened, keep_easy=keep_easy, unsound=unsound)
-    recorder = Recorder(opened) if record else None
-    SynthAction, SynthObservation, _ = openenv_types()
-    os.environ.setdefault("ENABLE_WEB_INTERFACE", "false")  # the gradio UI is not installed
-    app = create_app(environment_class(catalog, recorder), SynthAction, SynthObservation, env_name="synth",
-                     concurrency_config=ConcurrencyConfig(max_concurrent_envs=max_sessions, session_timeout=idle_timeout))
-    app.state.synth_catalog = catalog
-    app.state.synth_recorder = recorder
-    app.add_middleware(_QuietDisconnect)
-
-    @app.get("/synth/sessions", tags=["synth"])
-    def sessions() -> dict[str, int]:
-        """Sessions alive and live environments (containers of container families): a closed or
-        disconnected session leaves neither behind."""
-        return {"sessions": catalog.sessions, "environments": catalog.environments, "served_tasks": len(catalog.records)}
-
-    @app.get("/synth/tools", tags=["synth"])
-    def tools() -> dict[str, Any]:
-        """The tools of each family and category served (what a trainer builds its tool methods from)."""
-        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for record in catalog.records.values():
-            env = record.environment
-            groups.setdefault((env.family, env.category), [t.openai() for t in env.tools])
-        return {"groups": [{"family": f, "category": c, "tools": t} for (f, c), t in sorted(groups.items())]}
-
-    return app
-
-
-class _QuietDisconnect:
-    """OpenEnv's WebSocket endpoint closes the socket after the session ends, also when the client
-    has already gone: that close raises, and the server would log a traceback for every session a
-    client closed first. The session is destroyed before that close, so nothing is lost here."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        from starlette.websockets import WebSocketDisconnect
-
-        try:
-            await self.app(scope, receive, send)
-        except WebSocketDisconnect:
-            if scope.get("type") != "websocket":
-                raise
-        except Exception as exc:
-            if scope.get("type") != "websocket" or type(exc).__name__ != "ClientDisconnected":
-                raise
-
-
-# -- the client -------------------------------------------------------------------------------
-def client_class() -> type:
-    """The OpenEnv client of a synth server (`EnvClient` with synth's action and observation)."""
-    global _CLIENT
-    if _CLIENT is not None:
-        return _CLIENT
-    from openenv.core.client_types import StepResult
-    from openenv.core.env_client import EnvClient
-
-    SynthAction, SynthObservation, SynthState = openenv_types()
-
-    class SynthEnvClient(EnvClient):  # type: ignore[type-arg]
-        """`async with SynthEnvClient(base_url=URL) as env: await env.reset(task_key=...)`; `.sync()`
-        for a synchronous client."""
-
-        def _step_payload(self, action: Any) -> dict[str, Any]:
-            return action.model_dump(exclude_none=True) if hasattr(action, "model_dump") else dict(action)
-
-        def _parse_result(self, payload: dict[str, Any]) -> Any:
-            observation = SynthObservation(**{k: v for k, v in (payload.get("observation") or {}).items()
-                                              if k in SynthObservation.model_fields},
-                                           done=payload.get("done", False), reward=payload.get("reward"))
-            return StepResult(observation=observation, reward=payload.get("reward"), done=payload.get("done", False))
-
-        def _parse_state(self, payload: dict[str, Any]) -> Any:
-            return SynthState(**payload)
-
-    _CLIENT = SynthEnvClient
-    return _CLIENT
-
-
-_CLIENT: type | None = None
-
-
-class RemoteSession:
-    """A `Session` on a `synth serve` server, through the OpenEnv WebSocket client (synchronous):
-    the same methods and observation dicts as the in-process `Session`."""
-
-    def __init__(self, base_url: str, *, timeout: float = 600.0) -> None:
-        SynthAction, _, _ = openenv_types()
-        self._action = SynthAction
-        self._client = client_class()(base_url=base_url, message_timeout_s=timeout).sync()
-        self._client.connect()
-
-    @staticmethod
-    def _dict(result: Any) -> dict[str, Any]:
-        data = result.observation.model_dump(exclude_none=True, exclude={"metadata"})
-        data["done"], data["reward"] = result.done, result.reward
-        return data
-
-    def reset(self, **kwargs: Any) -> dict[str, Any]:
-        return self._dict(self._client.reset(**{k: v for k, v in kwargs.items() if v is not None}))
-
-    def call(self, tool_name: str, arguments: Any = None) -> dict[str, Any]:
-        return self._dict(self._client.step(self._action(type="call_tool", tool_name=tool_name, arguments=arguments)))
-
-    def submit(self, completion: str | None = None) -> dict[str, Any]:
-        return self._dict(self._client.step(self._action(type="submit", completion=completion)))
-
-    def state(self) -> dict[str, Any]:
-        state = self._client.state()
-        return state.model_dump() if hasattr(state, "model_dump") else dict(state)
-
-    def close(self) -> None:
-        try:
-            self._client.close()
-        except Exception:
-            pass
-
-
 def open_session(run: str | Path | None = None, *, url: str | None = None, record: bool = False,
                  keep_easy: bool = False) -> "Session | RemoteSession":
     """A session in process over `run`'s tasks, or on the `synth serve` server at `url`."""
     if (run is None) == (url is None):
         raise ConfigError("give exactly one of a run (in process) or a server url (synth serve)")
     if url is not None:
+        from ._openenv import RemoteSession
+
         return RemoteSession(url)
     return Session(_catalog(str(Path(run).resolve()), keep_easy), _recorder(str(Path(run).resolve())) if record else None)  # type: ignore[arg-type]
 

@@ -12,7 +12,8 @@ the same SFT and RL lines (`_export.sft_lines`, `rl_lines`), laid out as the tra
   tools, answer schema, verifier and rollout facts, and for verl's multi-turn `ToolAgentLoop`
   `tool_selection` (the task's tool names) and `tools_kwargs` ({tool: {create_kwargs: {run,
   task_key}}})). Beside `NAME.parquet` goes `NAME.tools.yaml`, verl's tool config: one
-  `synth.integrations.verl.SynthTool` per tool name, so each call runs in a synth session.
+  `synth.integrations.verl.SynthTool` per tool schema, so each call runs in a synth session (a
+  name two categories give different schemas becomes NAME__CATEGORY there: `verl_tools`).
 - hf (`--format hf`): a folder written by `Dataset.save_to_disk`, loadable with `load_from_disk`;
   `--view rl` (default) holds one row per task with a conversational `prompt` (TRL's prompt-only
   form, for GRPO) and `environment`, the name of the environment factory the task needs (TRL's
@@ -93,11 +94,13 @@ def _schemas(pa: Any, tool_names: Iterable[str] = ()) -> dict[str, Any]:
     }
 
 
-def verl_row(index: int, line: "RLLine", tool_names: Iterable[str] = ()) -> dict[str, Any]:
+def verl_row(index: int, line: "RLLine", tool_names: Iterable[str] = (), names: dict[str, str] | None = None) -> dict[str, Any]:
     """One row of verl's RL parquet. `tools_kwargs` names every tool of the export (verl looks a
     called tool up there) with the same `create_kwargs`, the task's run and key, which open the
-    episode's synth session; `tool_selection` offers the row only its own task's tools."""
+    episode's synth session; `tool_selection` offers the row only its own task's tools, by their
+    names in the tool config (`names`: synth's name -> verl's, see `verl_tools`)."""
     env = line.environment
+    names = names or {}
     reference = {"run": env.run, "task_key": line.task_key, "verifier": line.verifier}
     create = {"create_kwargs": {"run": env.run, "task_key": line.task_key}}
     return {
@@ -110,7 +113,7 @@ def verl_row(index: int, line: "RLLine", tool_names: Iterable[str] = ()) -> dict
             "category": env.category, "difficulty": env.difficulty, "tools": _js(line.tools),
             "answer_schema": _js(line.answer_schema), "verifier": _js(line.verifier), "rollouts": _js(line.rollouts),
             "need_tools_kwargs": True,
-            "tool_selection": [t["function"]["name"] for t in line.tools],
+            "tool_selection": [names.get(t["function"]["name"], t["function"]["name"]) for t in line.tools],
             "tools_kwargs": {name: create for name in tool_names},
         },
     }
@@ -120,24 +123,47 @@ VERL_TOOL_CLASS = "synth.integrations.verl.SynthTool"
 """The verl tool class every exported tool declares (a synth session behind each call)."""
 
 
-def verl_tool_config(lines: list["RLLine"]) -> dict[str, Any]:
-    """verl's tool config (`actor_rollout_ref.rollout.multi_turn.tool_config_path`): one native tool
-    per tool name of the exported tasks, its schema as the task offers it. Two tasks that offer one
-    name with different schemas cannot share a config (verl keys tools by name): refused."""
-    schemas: dict[str, dict[str, Any]] = {}
-    where: dict[str, str] = {}
+def verl_tools(lines: list["RLLine"]) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """(verl's tool config, each line's {synth tool name: verl tool name}).
+
+    The config (`actor_rollout_ref.rollout.multi_turn.tool_config_path`) declares one native tool
+    per tool schema of the exported tasks. verl (0.9.1: `ToolAgentLoop` keeps `{tool.name: tool}`,
+    and a row's `extra_info.tool_selection` only picks among those names) holds one schema per
+    name, so where tasks of several categories offer one name with different schemas (list_rooms of
+    course_timetabling and of meeting_scheduling), each schema gets its own name, NAME__CATEGORY
+    (NAME__FAMILY__CATEGORY if a category name repeats across families), its `config.tool` naming
+    the task's own tool, which the synth session runs. A name with one schema keeps its name."""
+    variants: dict[str, list[tuple[dict[str, Any], tuple[str, str]]]] = {}
     for line in lines:
         env = line.environment
         for tool in line.tools:
-            name = tool["function"]["name"]
-            if name in schemas and schemas[name] != tool:
-                raise ConfigError(
-                    f"tool {name!r} differs between {where[name]} and {env.family}/{env.category}, and verl keeps one "
-                    f"schema per tool name: export a run of one category for verl (synth generate {env.family} -c NAME)")
-            schemas[name] = tool
-            where.setdefault(name, f"{env.family}/{env.category}")
-    return {"tools": [{"class_name": VERL_TOOL_CLASS, "config": {"type": "native"}, "tool_schema": verl_schema(schema)}
-                      for name, schema in schemas.items()]}
+            known = variants.setdefault(tool["function"]["name"], [])
+            if all(schema != tool for schema, _ in known):
+                known.append((tool, (env.family, env.category)))
+    verl_name: dict[tuple[str, int], str] = {}
+    for name, known in variants.items():
+        categories = [category for _, (_, category) in known]
+        for number, (_, (family, category)) in enumerate(known):
+            if len(known) == 1:
+                verl_name[(name, number)] = name
+            else:
+                owner = category if categories.count(category) == 1 else f"{family}__{category}"
+                verl_name[(name, number)] = f"{name}__{''.join(c if c.isalnum() or c in '_-' else '_' for c in owner)}"[:64]
+    tools = []
+    for name, known in variants.items():
+        for number, (schema, _) in enumerate(known):
+            renamed = verl_name[(name, number)]
+            config: dict[str, Any] = {"type": "native"}
+            if renamed != name:
+                config["tool"] = name
+            tools.append({"class_name": VERL_TOOL_CLASS, "config": config,
+                          "tool_schema": verl_schema({**schema, "function": {**schema["function"], "name": renamed}})})
+    per_line = []
+    for line in lines:
+        per_line.append({tool["function"]["name"]: verl_name[(tool["function"]["name"],
+                                                               next(n for n, (s, _) in enumerate(variants[tool["function"]["name"]]) if s == tool))]
+                         for tool in line.tools})
+    return {"tools": tools}, per_line
 
 
 _JSON_TYPES = ["string", "number", "integer", "boolean", "array", "object", "null"]
@@ -219,9 +245,9 @@ def write_verl(lines: Iterable["RLLine"], out: Path) -> int:
     if out.suffix != ".parquet":
         raise ConfigError(f"--out {out}: verl reads .parquet files; give a name ending in .parquet")
     lines = list(lines)
-    config = verl_tool_config(lines)
+    config, renames = verl_tools(lines)
     names = [tool["tool_schema"]["function"]["name"] for tool in config["tools"]]
-    rows = [verl_row(index, line, names) for index, line in enumerate(lines)]
+    rows = [verl_row(index, line, names, renamed) for index, (line, renamed) in enumerate(zip(lines, renames))]
     table = _table(rows, "verl", names)
     header = ("# verl tool config written by synth export (YAML; JSON is YAML): pass it as\n"
               "# actor_rollout_ref.rollout.multi_turn.tool_config_path; every tool runs in a synth session.\n")

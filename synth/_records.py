@@ -307,6 +307,9 @@ class TerminationReason(str, enum.Enum):
     SANDBOX_BROKEN_BY_MODEL = "sandbox_broken_by_model"
     """The model's own tool calls broke its sandbox beyond repair (floods, kills, quotas): the
     model's failure, graded fail (reward 0), exported like any failed episode."""
+    ABANDONED = "abandoned"
+    """A served episode its trainer left before an answer (`synth serve`: the client disconnected,
+    the idle session was reaped, or it reset to another task): not graded, never exported."""
 
     @property
     def infrastructure(self) -> bool:

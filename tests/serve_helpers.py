@@ -17,7 +17,7 @@ def serving(run: Path, **options: Any) -> Iterator[tuple[str, Any]]:
     """(base URL, app) of `synth serve RUN` with `options`, until the block ends."""
     import uvicorn
 
-    from synth._envserver import make_app
+    from synth._openenv import make_app
 
     app = make_app(run, **options)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))

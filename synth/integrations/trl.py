@@ -8,11 +8,14 @@ Each factory makes an environment class whose public methods are that category's
 with the tool's own descriptions, as TRL builds tool schemas from methods); `reset(**row)` opens a
 synth session for the row's `task_key`; a tool method runs the call through synth's tool path and
 returns the tool's result text; `get_reward()` ends the episode (unanswered: graded as no answer)
-and returns the task verifier's reward, the verdict synth records with `record=True`.
+and returns the task verifier's reward, the verdict synth records with `record=True`. An episode
+that ends in text rather than a submit call is graded from that text when `read_text_answers` is
+among the trainer's `reward_funcs` (it hands the text over; TRL calls it before `get_reward`).
 
     from synth.integrations.trl import environment_factories
     trainer = GRPOTrainer(model=..., train_dataset=load_from_disk("tasks.hf"),
-                          environment_factory=environment_factories(run="runs/demo", record=True), ...)
+                          environment_factory=environment_factories(run="runs/demo", record=True),
+                          reward_funcs=[read_text_answers], ...)
 
 `chat_template_for_tools(tokenizer)` sets TRL's bundled Qwen2.5 template (ChatML, with tool calls
 TRL can parse) on a tokenizer whose own template has no tool support (SmolLM2's).
@@ -90,6 +93,7 @@ class SynthEnvironment:
     def __init__(self) -> None:
         self._session: Any = None
         self.last: dict[str, Any] = {}
+        self._text: str | None = None
 
     def reset(self, **row: Any) -> None:
         """Start the row's task (`task_key`) in a fresh episode; the prompt is the row's own."""
@@ -100,6 +104,7 @@ class SynthEnvironment:
         key = row.get("task_key")
         if not key:
             raise ConfigError("a TRL row for a synth environment needs its task_key column (synth export --format hf)")
+        self._text = None
         self.last = self._session.reset(task_key=key, model=self._model)
         if self.last.get("error"):
             raise ConfigError(f"cannot start task {str(key)[:16]}: {self.last['error']['message']}")
@@ -113,11 +118,13 @@ class SynthEnvironment:
         return observation.get("result") or json.dumps({"error": observation.get("error")})
 
     def get_reward(self) -> float:
-        """The task verifier's reward; an episode still open (no submit call) is graded as no answer."""
+        """The task verifier's reward. An episode still open (no submit call) is graded from the
+        completion's final text when `read_text_answers` handed it over (synth's completion reader:
+        a submit call written as text, a fenced or bare JSON answer), else as no answer."""
         if self._session is None:
             return 0.0
         if not self.last.get("done"):
-            self.last = self._session.submit(None)
+            self.last = self._session.submit(self._text)
         reward = self.last.get("reward")
         return float(reward) if reward is not None else 0.0
 
@@ -126,6 +133,35 @@ class SynthEnvironment:
         if self._session is not None:
             self._session.close()
             self._session = None
+
+
+def read_text_answers(completions: list[Any], environments: list[Any] | None = None, **_: Any) -> list[None]:
+    """A TRL reward function that scores nothing itself (None, ignored, for every completion): it
+    hands each synth environment whose episode is still open the completion's final assistant text,
+    so that `get_reward` grades an episode that ended in text (the model wrote its answer, or a
+    submit call TRL did not parse, instead of calling the submit tool) with synth's completion
+    reader (`synth.score`'s rules). Pass it in `reward_funcs`: TRL runs those before the
+    environments' own `get_reward`."""
+    for completion, env in zip(completions, environments or []):
+        if isinstance(env, SynthEnvironment):
+            env._text = final_text(completion)
+    return [None] * len(completions)
+
+
+def final_text(completion: Any) -> str | None:
+    """The text of a completion's last message when the model wrote it (a conversational
+    completion: the last assistant message's content; after a tool result, None)."""
+    if isinstance(completion, str):
+        return completion
+    if not isinstance(completion, list) or not completion or not isinstance(completion[-1], dict):
+        return None
+    last = completion[-1]
+    if last.get("role") != "assistant":
+        return None
+    content = last.get("content")
+    if isinstance(content, list):  # content blocks
+        content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return content if isinstance(content, str) and content.strip() else None
 
 
 def environment_factories(run: str | Path | None = None, *, url: str | None = None, record: bool = False,
@@ -153,7 +189,8 @@ def environment_factories(run: str | Path | None = None, *, url: str | None = No
 def _tool_sets(run: str | Path | None, url: str | None, keep_easy: bool) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """The tools of each (family, category) the run serves (in process: read from the run; remote:
     one reset per group, asked from the server)."""
-    from .._envserver import Catalog, RemoteSession
+    from .._envserver import Catalog
+    from .._openenv import RemoteSession
     from .._store import Run
 
     if run is not None:

@@ -1,7 +1,8 @@
 """synth's tools for verl's multi-turn rollouts: `SynthTool`, a `verl.tools.base_tool.BaseTool`.
 
-`synth export --format verl --out NAME.parquet` writes NAME.tools.yaml, one `SynthTool` per tool name
-(pass it as `actor_rollout_ref.rollout.multi_turn.tool_config_path`), and gives every row
+`synth export --format verl --out NAME.parquet` writes NAME.tools.yaml, one `SynthTool` per tool schema
+(pass it as `actor_rollout_ref.rollout.multi_turn.tool_config_path`; a name two categories give
+different schemas becomes NAME__CATEGORY, `config.tool` naming the task's tool), and gives every row
 `extra_info.tools_kwargs` = {tool: {create_kwargs: {run, task_key}}} and `tool_selection` (the task's
 own tools). verl (0.9.1) calls `create(create_kwargs=...)`, `execute(instance_id, parameters,
 agent_data=...)` and `release(instance_id)` around every tool call of its `ToolAgentLoop`; an
@@ -10,7 +11,8 @@ else the instance id), opened at its first call and closed once the submit tool 
 `idle_seconds` without a call). The submit call's step reward is the task verifier's reward, and
 `calc_reward` gives the same for the instance's episode.
 
-Config keys (the YAML's `config:` beside `type: native`): `url` (a `synth serve` server; default: in
+Config keys (the YAML's `config:` beside `type: native`): `tool` (the task's tool this one runs;
+default: its own name), `url` (a `synth serve` server; default: in
 process over the row's run), `record` (in process: append each episode to the run), `keep_easy`,
 `idle_seconds` (default 900).
 
@@ -64,6 +66,9 @@ class SynthTool(BaseTool):
         self.record = bool(config.get("record", False))
         self.keep_easy = bool(config.get("keep_easy", False))
         self.idle_seconds = float(config.get("idle_seconds", 900))
+        self.tool = str(config.get("tool") or self.name)
+        """The task's own tool this one runs (its verl name is NAME__CATEGORY where two categories
+        of the export give one name different schemas)."""
 
     async def create(self, instance_id: Optional[str] = None, **kwargs: Any) -> tuple[str, ToolResponse]:
         create = kwargs.get("create_kwargs", kwargs) or {}
@@ -93,7 +98,7 @@ class SynthTool(BaseTool):
         if episode.done:
             return ToolResponse(text=json.dumps({"error": {"type": "episode_over", "message": "the answer was already submitted"}})), 0.0, {}
         loop = asyncio.get_running_loop()
-        observation = await loop.run_in_executor(episode.thread, episode.session.call, self.name, parameters)
+        observation = await loop.run_in_executor(episode.thread, episode.session.call, self.tool, parameters)
         metrics: dict[str, Any] = {"synth_tool_error": int(bool(observation.get("error")))}
         if observation.get("verdict"):
             reward = float(observation["reward"])

@@ -1,5 +1,4 @@
-"""A verified run of one general category (verl keeps one schema per tool name, and the general
-categories share names such as list_rooms), made once per test session."""
+"""A verified run of one general category (every tool name with one schema), made once per test session."""
 
 from __future__ import annotations
 

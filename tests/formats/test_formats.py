@@ -79,13 +79,30 @@ def yaml_config(path: Path) -> dict:
     return yaml.safe_load(path.read_text())
 
 
-def test_verl_refuses_a_tool_name_with_two_schemas_and_a_name_verl_would_not_read(tmp_path: Path) -> None:
-    """The general categories both offer list_rooms, with different arguments: verl keeps one schema a name."""
-    result = runner.invoke(app, ["export", str(shared_sample_run()), "--keep-easy", "--format", "verl", "--out", str(tmp_path / "t.parquet")])
-    assert result.exit_code == 2 and "list_rooms" in result.output and result.output.count("\n") == 1
+def test_verl_gives_each_schema_of_a_shared_tool_name_its_own_name_and_refuses_a_name_verl_would_not_read(tmp_path: Path) -> None:
+    """The general categories both offer list_rooms, with different arguments, and verl keeps one
+    schema a name: each schema gets its own name (NAME__CATEGORY) that runs the task's list_rooms;
+    a name every category offers alike (submit_result) stays one tool."""
+    export_of(shared_sample_run(), "--format", "verl", "--out", tmp_path / "t.parquet")
+    export_of(shared_sample_run(), "--format", "rl", "--out", tmp_path / "t.rl.jsonl")
+    config = yaml_config(tmp_path / "t.tools.yaml")
+    tools = {t["tool_schema"]["function"]["name"]: t for t in config["tools"]}
+    assert len(tools) == len(config["tools"])  # one tool a name
+    assert "list_rooms" not in tools and {"list_rooms__course_timetabling", "list_rooms__meeting_scheduling"} <= set(tools)
+    assert tools["list_rooms__meeting_scheduling"]["config"] == {"type": "native", "tool": "list_rooms"}
+    assert tools["submit_result"]["config"] == {"type": "native"}
+    rows = load_like_verl(tmp_path / "t.parquet", tmp_path / "cache")
+    for row, line in zip(rows, lines(tmp_path / "t.rl.jsonl")):
+        selection = row["extra_info"]["tool_selection"]
+        assert len(selection) == len(line["tools"]) and set(selection) <= set(row["extra_info"]["tools_kwargs"])
+        for name, tool in zip(selection, line["tools"]):  # the row's own schema under its verl name
+            verl = tools[name]
+            assert verl["config"].get("tool", name) == tool["function"]["name"]
+            assert verl["tool_schema"]["function"]["description"] == tool["function"]["description"]
+            assert set(verl["tool_schema"]["function"]["parameters"]["properties"]) == set(tool["function"]["parameters"]["properties"])
     result = runner.invoke(app, ["export", str(shared_sample_run()), "--keep-easy", "--format", "verl", "--out", str(tmp_path / "x.tasks")])
     assert result.exit_code == 2 and "ending in .parquet" in result.output
-    assert list(tmp_path.iterdir()) == []
+    assert not (tmp_path / "x.tasks").exists()
 
 
 def test_hf_folders_load_with_load_from_disk(tmp_path: Path) -> None:

@@ -99,3 +99,38 @@ def test_against_synth_serve_over_the_openenv_client(run_and_rows: tuple[Path, l
     assert rewards == [1.0 if i % 2 == 0 else 0.0 for i in range(len(rows))] and len(rows) >= 4
     recorded = [t for t in Run.open(run).trajectories() if t.model == "serve:remote"]
     assert [t.verdict.reward for t in recorded] == rewards
+
+
+def test_an_episode_that_ends_in_text_is_graded_from_that_text(run_and_rows: tuple[Path, list[dict]], tmp_path: Path) -> None:
+    """The model answers in text (or writes a submit call TRL did not parse) instead of calling the
+    submit tool: `read_text_answers`, a reward function TRL runs before the environments' get_reward,
+    hands the text over and the episode is graded by synth's completion reader."""
+    from synth.integrations.trl import environment_factories, read_text_answers
+
+    source, rows = run_and_rows
+    run = tmp_path / "run"
+    shutil.copytree(source, run)
+    gold = gold_answers(run)
+    factories = environment_factories(run=run, record=True, model="text")
+    row = rows[0]
+    answer = gold[row["task_key"]]
+    call = json.dumps({"name": "submit_result", "arguments": {"answer_text": answer}})
+    texts = {
+        "fenced after reasoning": f"<think>the cheapest first</think>Here it is:\n```json\n{answer}\n```",
+        "an unparsed submit call": f"<tool_call>\n{call}\n</tool_call>",
+        "prose": "I could not find an answer.",
+        "after a tool result": None,
+    }
+    rewards = {}
+    for what, text in texts.items():
+        env = factories[row["environment"]]()
+        env.reset(**{k: v for k, v in row.items() if k != "environment"})
+        completion = [{"role": "assistant", "content": text}] if text is not None else \
+            [{"role": "assistant", "content": "", "tool_calls": [{"type": "function", "function": {"name": "list_rooms", "arguments": {}}}]},
+             {"role": "tool", "name": "list_rooms", "content": "[]"}]
+        assert read_text_answers(completions=[completion], environments=[env], prompts=[row["prompt"]]) == [None]
+        rewards[what] = env.get_reward()
+    assert rewards == {"fenced after reasoning": 1.0, "an unparsed submit call": 1.0, "prose": 0.0, "after a tool result": 0.0}
+    recorded = [t for t in Run.open(run).trajectories() if t.model == "serve:text"]
+    assert [(t.verdict.reward, t.termination.value) for t in recorded] == [(1.0, "answered"), (1.0, "answered"),
+                                                                           (0.0, "answered"), (0.0, "answered")]

@@ -100,3 +100,47 @@ def test_the_base_tool_lifecycle_with_one_instance_and_bad_calls(exported: tuple
     assert again["error"]["type"] == "episode_over" and r2 == 0.0
     assert stray["error"]["type"] == "no_task" and r3 == 0.0
     assert open_episodes() == 0
+
+
+def test_a_mixed_category_export_runs_each_categorys_own_tool_under_its_verl_name(tmp_path: Path) -> None:
+    """course_timetabling and meeting_scheduling both offer list_rooms with different arguments: verl
+    (one schema a name) loads list_rooms__course_timetabling and list_rooms__meeting_scheduling, and
+    each runs its task's own list_rooms; the gold answers still score 1.0."""
+    from verl.tools.tool_registry import initialize_tools_from_config
+
+    from sample_runs import shared_sample_run
+    from synth.integrations.verl import open_episodes
+
+    run = tmp_path / "run"
+    shutil.copytree(shared_sample_run(), run)
+    out = tmp_path / "mixed.parquet"
+    synth.export(Run.open(run), synth.ExportSettings(format="verl", out=out))
+    tools = {tool.name: tool for tool in initialize_tools_from_config(str(out.with_name("mixed.tools.yaml")))}
+    gold = {t.task_key: t.submission for t in Run.open(run).trajectories() if t.source == "gold"}
+    table = rows(out)
+    picked = {row["extra_info"]["category"]: row for row in table
+              if row["extra_info"]["category"] in ("course_timetabling", "meeting_scheduling")}
+    records = {t.key: t for t in Run.open(run).tuples()}
+
+    async def episode(row: dict) -> tuple[list, float]:
+        agent = SimpleNamespace(request_id=f"t-{row['extra_info']['category']}")
+        kwargs = row["extra_info"]["tools_kwargs"]
+        name = f"list_rooms__{row['extra_info']['category']}"
+        assert name in row["extra_info"]["tool_selection"] and "list_rooms" not in row["extra_info"]["tool_selection"]
+        look = tools[name]
+        iid, _ = await look.create(create_kwargs=kwargs[name]["create_kwargs"])
+        response, _, _ = await look.execute(iid, {}, agent_data=agent)
+        await look.release(iid)
+        submit = tools["submit_result"]
+        iid, _ = await submit.create(create_kwargs=kwargs["submit_result"]["create_kwargs"])
+        _, reward, _ = await submit.execute(iid, {"answer_text": gold[row["extra_info"]["task_key"]]}, agent_data=agent)
+        await submit.release(iid)
+        return json.loads(response.text), reward
+
+    for category, row in picked.items():
+        listed, reward = asyncio.run(episode(row))
+        record = records[row["extra_info"]["task_key"]]
+        with synth.family("general").open(record, Run.open(run)) as env:  # the task's own list_rooms, in process
+            assert json.loads(env.call("list_rooms", "{}").content) == listed, category
+        assert reward == 1.0
+    assert set(picked) == {"course_timetabling", "meeting_scheduling"} and open_episodes() == 0

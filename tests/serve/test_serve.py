@@ -17,7 +17,7 @@ import pytest
 
 import synth
 from synth import ConfigError, Run
-from synth._envserver import RemoteSession
+from synth._openenv import RemoteSession
 
 from serve_helpers import gold_answers, serving
 
