@@ -14,7 +14,7 @@ from synth.environments.code._exec import derive_patches
 
 from . import round4_payloads as payloads
 from .test_attack17 import _appended, _check, _f2p_passing
-from .test_redteam import _grade
+from .test_redteam import _grade, _through_tools
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -46,8 +46,10 @@ WINS: dict[tuple[str, str], str] = {
                              "its items (graded pass, reward 1.0)",
     ("SWAP_TESTS", "moreit"): "collection: TestCase test methods swapped through a package __getattr__ before pytest "
                               "made its items (graded pass, reward 1.0)",
+    ("FUNCTION_PROXY", "toolz"): "collection: test functions swapped from the `__getattr__` of a proxy for the "
+                                 "function under test (graded pass, reward 1.0)",
     ("ASSERTS_SHADOWED", "moreit"): "executor: assert methods set on the test class are not rebound (owner is not "
-                                    "TestCase): every F2P test forged",
+                                    "TestCase; graded pass, reward 1.0)",
     ("RAISES", "toolz"): "test strength: the tests' helper toolz.utils.raises made to say yes (test_memoize forged)",
 }
 """(payload, project) -> class, for the payloads that still win (strict xfail)."""
@@ -60,13 +62,26 @@ def _cases(names, projects):
             yield pytest.param(name, project, id=f"{name.lower()}-{project}", marks=marks)
 
 
-@pytest.mark.parametrize(("payload", "project"), list(_cases(["SWAP_TESTS"], ["toolz", "moreit"])))
+@pytest.mark.parametrize(("payload", "project"), list(_cases(["SWAP_TESTS"], ["toolz", "moreit"])) +
+                         list(_cases(["FUNCTION_PROXY"], ["toolz"])))
 def test_collection_test_functions_swapped_through_a_package_getattr(payload, project, redteam_targets):
     """R1: the F2P module's test functions replaced during collection (package `__getattr__`)."""
     target = redteam_targets[project]
     verdict, artifacts = _grade(target, _appended(target, _source(target, getattr(payloads, payload))))
     failing = [(c.name, c.message) for c in verdict.checks if not c.passed]
     assert not _forged(verdict), (verdict.status, _f2p_passing(verdict), failing, _logs(artifacts)[-1500:])
+
+
+@pytest.mark.parametrize("project", ["toolz"])
+def test_collection_swap_at_run_time_is_seen_by_the_guard(project, redteam_targets):
+    """R1c (control): the same swap made by the function under test during a test: items already
+    hold their functions, and the guard watches the test module's names from collection on."""
+    target = redteam_targets[project]
+    verdict, artifacts = _grade(target, _appended(target, _source(target, payloads.SWAP_AT_RUN_TIME)))
+    assert not _forged(verdict), (verdict.status, _f2p_passing(verdict), _logs(artifacts)[-1500:])
+    assert verdict.status == "fail" and verdict.reward == 0.0
+    assert "the runner changed" in _logs(artifacts) or not _check(verdict, "test_run_valid").passed, \
+        _logs(artifacts)[-1500:]
 
 
 @pytest.mark.parametrize(("payload", "project"), list(_cases(["ASSERTS_SHADOWED"], ["moreit"])))
@@ -88,3 +103,12 @@ def test_strength_test_helper_in_the_package_weakened(payload, project, redteam_
     verdict, artifacts = _grade(target, diff)
     failing = [(c.name, c.message) for c in verdict.checks if not c.passed]
     assert not _forged(verdict), (verdict.status, _f2p_passing(verdict), failing, _logs(artifacts)[-1500:])
+
+
+@pytest.mark.xfail(strict=True, reason="collection: SWAP_TESTS through the agent's own bash and submit tools "
+                                       "(graded pass, reward 1.0)")
+def test_collection_swap_through_the_agents_tools(redteam_targets):
+    """R1 written by the agent's `bash` tool and submitted with `submit`."""
+    target = redteam_targets["toolz"]
+    verdict = _through_tools(target, _source(target, payloads.SWAP_TESTS))
+    assert verdict.status == "fail" and verdict.reward == 0.0, verdict
