@@ -58,7 +58,7 @@ WINS: dict[tuple[str, str], str] = {
 def _cases(names, projects):
     for name in names:
         for project in projects:
-            marks = [pytest.mark.xfail(strict=True, reason=WINS[name, project])] if (name, project) in WINS else []
+            marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=WINS[name, project])] if (name, project) in WINS else []
             yield pytest.param(name, project, id=f"{name.lower()}-{project}", marks=marks)
 
 
@@ -105,7 +105,7 @@ def test_strength_test_helper_in_the_package_weakened(payload, project, redteam_
     assert not _forged(verdict), (verdict.status, _f2p_passing(verdict), failing, _logs(artifacts)[-1500:])
 
 
-@pytest.mark.xfail(strict=True, reason="collection: SWAP_TESTS through the agent's own bash and submit tools "
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="collection: SWAP_TESTS through the agent's own bash and submit tools "
                                        "(graded pass, reward 1.0)")
 def test_collection_swap_through_the_agents_tools(redteam_targets):
     """R1 written by the agent's `bash` tool and submitted with `submit`."""
