@@ -58,7 +58,8 @@ WINS: dict[tuple[str, str], str] = {
 def _cases(names, projects):
     for name in names:
         for project in projects:
-            marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=WINS[name, project])] if (name, project) in WINS else []
+            won = (name, project) in WINS
+            marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=WINS[name, project])] if won else []
             yield pytest.param(name, project, id=f"{name.lower()}-{project}", marks=marks)
 
 
@@ -105,8 +106,9 @@ def test_strength_test_helper_in_the_package_weakened(payload, project, redteam_
     assert not _forged(verdict), (verdict.status, _f2p_passing(verdict), failing, _logs(artifacts)[-1500:])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="collection: SWAP_TESTS through the agent's own bash and submit tools "
-                                       "(graded pass, reward 1.0)")
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="collection: SWAP_TESTS through the agent's own bash and submit tools "
+                          "(graded pass, reward 1.0)")
 def test_collection_swap_through_the_agents_tools(redteam_targets):
     """R1 written by the agent's `bash` tool and submitted with `submit`."""
     target = redteam_targets["toolz"]
