@@ -232,3 +232,32 @@ def test_a_site_description_is_used_whole_or_not_at_all() -> None:
         else:
             assert genus is None, (d.category, genus)  # not 'an encoder', not 'described as formats values'
     assert described(_doc("m", "m — mock object library.", category="mock object library"))[0] == "mock object library"
+
+
+# -- a name inside a longer token, or the document's own name, is no mention (FOLDOC, seed 4711) ----------------
+def test_a_name_inside_a_longer_token_or_the_entrys_own_abbreviation_is_no_mention() -> None:
+    ctc = _doc("CTC", "CTC is a compiler.")
+    osf = _doc("OSF", "The Open Software Foundation.")
+    ddn = _doc("Defense Data Network", "The DDN is a network.", aliases=["DDN"])
+    arpanet = _doc("ARPAnet", "ARPAnet was a network.")
+    ctcpp = _doc("CTC++", "A test coverage analysis tool from Testwell for C and C++ that checks for function, decision, "
+                          "condition and multicondtion coverage in host, target and kernel. CTC++ Home (http://testwell.fi/).")
+    dod = _doc("Department of Defense Network", "(DDN) A military subset of the Internet, which includes ARPAnet.")
+    found = Mentions([ctc, osf, ddn, arpanet, ctcpp, dod])
+    assert set(found.find(ctcpp.text, ctcpp.id)) == set()  # not 'CTC' in 'CTC++'
+    assert set(found.find(dod.text, dod.id)) == {arpanet.id}  # not its own '(DDN)' as 'Defense Data Network'
+    assert set(found.find("It ran OSF/1 on a MIPS box.", "x")) == set()  # not 'OSF' in 'OSF/1'
+    assert set(found.find("CTC, OSF and the DDN.", "x")) == {ctc.id, osf.id, ddn.id}  # whole names stay
+
+
+def test_a_border_is_evidenced_by_the_border_countries_line() -> None:
+    from synth.environments.search._programmatic import Composer
+    norway = _doc("Norway", "Independence: 7 June 1905 (declared the union with Sweden dissolved)\n"
+                            "Border countries: Finland 709 km; Sweden 1,666 km; Russia 191 km", links=["d:Sweden"])
+    sweden = _doc("Sweden", "Border countries: Finland 545 km; Norway 1,666 km", links=["d:Norway"])
+    corpus = build("factbook_t", [norway, sweden], relation="borders")
+    gen = Composer.__new__(Composer)
+    gen.corpus, gen._mentions, gen._found = corpus, None, {}
+    span = gen.mention(corpus.order["d:Norway"], corpus.order["d:Sweden"])
+    assert span is not None and norway.text[span[0]:span[1]] == "Sweden"
+    assert norway.text.rfind("\n", 0, span[0]) + 1 == norway.text.index("Border countries")  # not the Independence line
