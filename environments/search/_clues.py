@@ -11,6 +11,7 @@ the name, a kind of thing instead of an entity.
 
 from __future__ import annotations
 
+import datetime
 import random
 import re
 from bisect import bisect_left, bisect_right
@@ -23,6 +24,7 @@ from synth.verifiers.search import normalize
 
 from ._corpus import Corpus, Document
 
+_THIS_YEAR = datetime.date.today().year
 YEAR = re.compile(r"\b(1[0-9]{3}|20[0-2][0-9])\b")
 NOUN = {"wiki": "article", "factbook": "entry"}
 """What a document of a corpus is called in questions."""
@@ -504,6 +506,8 @@ class Features:
         self.by: dict[tuple[str, Any], set[int]] = defaultdict(set)
         self.years: dict[int, set[int]] = defaultdict(set)
         self.doc_years: list[list[int]] = []
+        self.latest = 0
+        """The corpus's latest year (no later than this year): a year window never runs past it."""
         self.numbers: dict[str, list[tuple[float, int]]] = defaultdict(list)
         self.dates: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.incoming: list[list[int]] = [[] for _ in corpus.documents]
@@ -545,6 +549,7 @@ class Features:
             self.by[("name_words", len(doc.name.split()))].add(i)
             years = sorted({int(y) for y in YEAR.findall(doc.text)})
             self.doc_years.append(years)
+            self.latest = max(self.latest, years[-1] if years else 0)
             for year in years:
                 self.years[year].add(i)
             for key, fact in doc.facts.items():
@@ -563,6 +568,12 @@ class Features:
         for table in (self.numbers, self.dates, self.events):
             for values in table.values():
                 values.sort()
+
+    def _window(self, year: int, lo: int, width: int) -> int:
+        """The start of a `width`-year window from `lo`, moved back so that it ends no later than the corpus's latest
+        year or this year ('added between 2020 and 2039' for a 2021 page: the window holds no year the corpus could state)."""
+        latest = min(self.latest or _THIS_YEAR, _THIS_YEAR)
+        return max(year - width + 1, min(lo, latest - width + 1)) if lo + width - 1 > latest else lo  # still holds `year`
 
     def folded(self, i: int) -> str:
         """Document `i`'s text, casefolded (kept once computed)."""
@@ -659,7 +670,7 @@ class Features:
                 continue
             seen.add(verb)
             width = rng.choice((10, 10, 20))
-            start = year - year % 10 if width == 10 else year - rng.randrange(width)
+            start = year - year % 10 if width == 10 else self._window(year, year - rng.randrange(width), width)
             out.append(Clue("event", (("verb", verb), ("lo", start), ("hi", start + width - 1)), span=(lo, hi)))
         stems = {normalize(a).replace(" ", "")[:4] for a in avoid if a}
         listed = [x for x in self.doc_listed[i] if normalize(x[1]).replace(" ", "")[:4] not in stems]
@@ -682,7 +693,7 @@ class Features:
             elif fact.kind == "date":
                 year = int(str(fact.value)[:4])
                 width = rng.choice((6, 10, 16))
-                lo = year - rng.randrange(width)
+                lo = self._window(year, year - rng.randrange(width), width)
                 out.append(Clue("date_range", (("fact", key), ("label", fact.label), ("lo", lo), ("hi", lo + width - 1)), span=span))
         rng.shuffle(out)
         out = first + out
@@ -691,7 +702,7 @@ class Features:
             if self.doc_years[i]:
                 year = rng.choice(self.doc_years[i])
                 width = rng.choice((10, 15, 20, 30))
-                lo = year - rng.randrange(width)
+                lo = self._window(year, year - rng.randrange(width), width)
                 options.append(Clue("year_range", (("lo", lo), ("hi", lo + width - 1))))
             if "capital" in doc.facts and skip_fact != "capital":
                 options.append(Clue("capital_prefix", (("value", prefix(str(doc.facts["capital"].value))),)))

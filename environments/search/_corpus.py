@@ -780,7 +780,7 @@ def factbook() -> Corpus:
             facts["highest_point"] = Fact(kind="number", value=float(peak.group(1).replace(",", "")), label="Highest point",
                                           stated=highest, unit="m")
         day = _DAY.match(independence)
-        if day:
+        if day and len(set(re.findall(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b", independence))) == 1:  # not '4 October 1830 ...; 21 July 1831'
             iso = f"{int(day.group(3)):04d}-{_MONTH_NAMES.index(day.group(2)) + 1:02d}-{int(day.group(1)):02d}"
             facts["independence"] = Fact(kind="date", value=iso, label="Independence", stated=independence)
         links = []

@@ -261,3 +261,29 @@ def test_a_border_is_evidenced_by_the_border_countries_line() -> None:
     span = gen.mention(corpus.order["d:Norway"], corpus.order["d:Sweden"])
     assert span is not None and norway.text[span[0]:span[1]] == "Sweden"
     assert norway.text.rfind("\n", 0, span[0]) + 1 == norway.text.index("Border countries")  # not the Independence line
+
+
+# -- an answer from a field stating two values is none; a year window stays within the corpus's years ------------
+def test_a_field_that_states_two_dates_gives_no_date_fact() -> None:
+    from synth.environments.search._corpus import load
+    factbook = load("factbook")
+    by_title = {d.title: d for d in factbook.documents}
+    belgium = by_title["Belgium"]
+    assert "4 October 1830" in belgium.text and "21 July 1831" in belgium.text
+    assert "independence" not in belgium.facts  # the review's '4 October 1830' answer: which of the two dates?
+    assert "independence" not in by_title["Mexico"].facts  # 1810 declared, 1821 recognized
+    assert any("independence" in d.facts for d in factbook.documents)  # a single stated date stays
+
+
+def test_a_year_window_never_runs_past_the_corpus_latest_year() -> None:
+    docs = [_doc("zipfile", "zipfile — archive reading. The ZipFile.read method was added in 2021.", links=["d:tarfile"]),
+            _doc("tarfile", "tarfile — tape archives. It was added in 2004.", links=["d:zipfile"])]
+    f = Features(build("t", docs))
+    assert f.latest == 2021
+    for seed in range(60):
+        for i in range(2):
+            for clue in f.proposals(i, random.Random(seed), surface=True):
+                if clue.kind in ("event", "year_range"):
+                    p = clue.p
+                    assert p["hi"] <= 2021 or (p["hi"] == p["lo"] + 9 and p["lo"] % 10 == 0), clue  # not 'between 2020 and 2039'
+                    assert p["lo"] <= 2021 and (p["lo"] <= 2004 or p["hi"] >= 2021)
