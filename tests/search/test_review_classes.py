@@ -287,3 +287,36 @@ def test_a_year_window_never_runs_past_the_corpus_latest_year() -> None:
                     p = clue.p
                     assert p["hi"] <= 2021 or (p["hi"] == p["lo"] + 9 and p["lo"] % 10 == 0), clue  # not 'between 2020 and 2039'
                     assert p["lo"] <= 2021 and (p["lo"] <= 2004 or p["hi"] >= 2021)
+
+
+# -- the flagger catches what the reader caught (issue 21, seed 4711) ------------------------------------------------
+def test_the_flagger_catches_a_cut_genus_a_relative_head_and_a_mention_inside_a_token() -> None:
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parent))
+    from review_flags import flags
+
+    meninas = _doc("Las Meninas", "Las Meninas is a 1656 oil painting in the Museo del Prado in Madrid.", links=["d:Pagoda"])
+    pagoda = _doc("Pagoda", "Chinese architecture is the embodiment of an architectural style.", links=["d:Las_Meninas"])
+    cnri = _doc("CNRI", "(CNRI) A US research and development organisation in Reston.", links=["d:CTC"])
+    ctc = _doc("CTC", "Cornell Theory Center.", links=["d:CNRI"])
+    ctcpp = _doc("CTC++", "A test coverage analysis tool from Testwell for C and C++. CTC++ Home.", links=["d:CTC"])
+    site = _doc("hulfen", "hulfen — Archive reading\nThe hulfen module provides archive reading.", category="Archive reading",
+                links=["d:CTC"])
+    corpus = build("t", [meninas, pagoda, cnri, ctc, ctcpp, site])
+
+    def clue(doc: Document, text: str, quote: str) -> dict:
+        at = doc.text.index(quote)
+        return {"subject": "X1", "text": text, "kind": "genus", "doc": doc.id, "span": [at, at + len(quote)]}
+
+    row = {"evidence_documents": [{"id": d.id, "title": d.title} for d in (meninas, pagoda, cnri, ctcpp, site)],
+           "answer": "Las Meninas", "answer_type": "entity",
+           "clues": [clue(meninas, "X1 is an oil", "oil"), clue(pagoda, "X1 is an embodiment", "embodiment"),
+                     clue(cnri, "X1 is a research", "research"), clue(site, "X1 is described as reading", "reading")],
+           "links": [{"source": ctcpp.id, "source_title": "CTC++", "target": ctc.id, "target_title": "CTC", "relation": "mentions",
+                      "mention": "CTC", "sentence": "CTC++ Home."}]}
+    found = flags(row, corpus)
+    text = "\n".join(what for _, what in found)
+    assert {c for c, _ in found} >= {8, 9, 10}, found
+    for what in ("'X1 is an oil'", "'X1 is a research'", "'X1 is described as reading'", "'X1 is an embodiment'", "'CTC' inside"):
+        assert what in text, (what, text)
