@@ -392,6 +392,8 @@ def listed_of(doc: Document) -> list[tuple[str, str, int, int]]:
         for part in parts:
             at = line.find(part, offset)
             offset = at + len(part)
+            if line[:at].count("(") > line[:at].count(")"):
+                continue  # 'other 1.5% (includes Muslim, Jewish, Hindu)': a note's item is no item of the list
             item = re.sub(r"\([^)]*\)|\d[\d.,%]*|\best\b\.?", " ", part)
             item = " ".join(w for w in item.split() if w.strip(".:").casefold() not in _NOT_ITEMS).strip(" .:-")
             item = re.sub(r"[()\[\]]", "", item).strip(" .:-")

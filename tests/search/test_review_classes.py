@@ -320,3 +320,11 @@ def test_the_flagger_catches_a_cut_genus_a_relative_head_and_a_mention_inside_a_
     assert {c for c, _ in found} >= {8, 9, 10}, found
     for what in ("'X1 is an oil'", "'X1 is a research'", "'X1 is described as reading'", "'X1 is an embodiment'", "'CTC' inside"):
         assert what in text, (what, text)
+
+
+def test_an_item_inside_a_lists_parenthetical_note_is_not_listed() -> None:
+    from synth.environments.search._clues import listed_of
+    doc = _doc("Xland", "Religions: Roman Catholic 70%, Protestant 20%, other 1.5% (includes Muslim, Jewish, Hindu)")
+    items = {item for _, item, _, _ in listed_of(doc)}
+    assert "Hindu" not in items and "Jewish" not in items  # the review's 'lists Hindu among its religions'
+    assert {"Roman Catholic", "Protestant"} <= items
