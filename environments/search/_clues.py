@@ -86,7 +86,7 @@ _VAGUE_HEAD = {"combination", "extension", "section", "tool", "service", "projec
                "measure", "level", "point", "stage", "step", "period", "time", "suffix", "prefix", "vendor", "accessory"}
 _RELATIVE_HEAD = {"subset", "superset", "replacement", "version", "embodiment", "arrangement", "term", "event", "maker",
                   "community", "mode", "enhancement", "scheme", "branch", "development", "developments", "successor", "predecessor",
-                  "variant", "extension", "derivative", "descendant", "offshoot", "improvement", "modification", "adaptation",
+                  "variant", "derivative", "descendant", "offshoot", "improvement", "modification", "adaptation",
                   "alternative", "equivalent", "counterpart", "generalisation", "generalization", "specialisation", "example",
                   "instance", "manifestation", "expression", "incarnation", "aspect", "portion", "fragment", "vendor", "supplier"}
 """Heads that say what the thing is to another thing ('a subset of Ada', 'a disk drive maker', 'a parallel version of C',
@@ -94,11 +94,11 @@ _RELATIVE_HEAD = {"subset", "superset", "replacement", "version", "embodiment", 
 _ORDINAL = {"second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "last", "next", "former",
             "latter", "previous", "earlier", "later", "current", "present", "final", "other", "another", "same", "only", "sole"}
 """Words that place the thing in a sequence, not in a kind ('a second emperor' is an emperor)."""
-_ING_NOUN = {"painting", "building", "drawing", "recording", "setting", "meeting", "clothing", "wedding", "offering", "ring",
+_ING_NOUN = {"painting", "building", "drawing", "recording", "setting", "meeting", "clothing", "wedding", "ring",
              "king", "thing", "string", "spring", "wing", "ceiling", "engraving", "carving", "opening", "crossing", "housing",
              "binding", "dumpling", "pudding", "sibling", "dwelling", "lodging", "earring", "landing", "filling", "heading",
-             "listing", "mapping", "encoding", "rendering", "fitting", "bearing", "coating", "casing", "etching", "sketching",
-             "writing", "teaching", "saying", "uprising", "gathering", "hearing", "ruling", "finding", "blessing", "feeling"}
+             "mapping", "encoding", "rendering", "fitting", "bearing", "coating", "casing", "etching", "sketching",
+             "writing", "teaching", "uprising", "gathering", "hearing", "ruling", "finding", "blessing", "feeling"}
 """Words in -ing that name a thing ('an oil painting by'), not a participle starting a clause."""
 _ING_VERB = re.compile(r"(?:ating|izing|ising|ifying|supporting|implementing|combining|extending|connecting|linking|handling|"
                        r"managing|controlling|producing|performing|holding|carrying|adding|joining|merging|mixing|replacing|"
@@ -122,6 +122,20 @@ _EVALUATIVE = {"diverse", "large", "small", "major", "minor", "wide", "broad", "
                "particular", "certain", "new", "old", "great", "main", "single", "whole", "loose", "vast", "distinct", "big", "huge",
                "significant", "notable", "famous", "key", "basic", "simple", "special", "typical", "usual", "standard"}
 """Modifiers that say nothing about the kind of thing: 'a diverse group', 'a large number' are as vague as 'a group'."""
+_EVALUATIVE_ONLY = _EVALUATIVE - {"key", "standard", "special", "basic", "common", "general", "major", "minor", "main", "single",
+                                  "whole", "simple", "particular", "typical", "usual", "new", "old", "key", "famous", "notable"}
+"""Words that are only adjectives: 'a huge' names nothing ('a standard', 'a key', 'a general' are nouns too)."""
+_ACTIVITY = re.compile(r"(?:ment|tion|sion|ing|ware|ance|ence|ysis|ics|ogy|ry)$")
+_ACTIVITY_WORDS = {"research", "design", "query", "report", "sound", "speech", "data", "text", "image", "video", "audio", "file",
+                   "input", "output", "command", "control", "test", "security", "safety", "trade", "health", "power", "energy",
+                   "oil", "gas", "water", "food", "art", "science", "music", "print", "sales", "service", "support", "repair"}
+"""What names an activity or a matter ('research', 'development', 'hardware', 'analysis'): coordinated before a noun,
+two of them are its modifiers ('a research and development organisation', 'a hardware and software company')."""
+_HEAD_NOUN = {"application", "paper", "interface", "company", "firm", "corporation", "foundry", "house", "language", "library", "machine", "system", "bus", "database",
+              "framework", "tool", "program", "editor", "compiler", "interpreter", "format", "protocol", "network", "computer",
+              "processor", "device", "operating", "kit", "glove", "glossary", "dictionary", "book", "journal", "magazine"}
+"""A noun that is the head of its own conjunct ('a company and systems integrator', 'a language and database system'): the
+coordination is of two kinds of thing, not of two modifiers ('a research and development organisation')."""
 _LISTED = ("Languages", "Religions", "Location")
 _NOT_ITEMS = {"other", "none", "unspecified", "unknown", "note", "note:", "official", "and", "see", "mixed"}
 
@@ -171,7 +185,8 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
             if not re.fullmatch(r"[\w'’-]+", word) or word.casefold() in _STOP:
                 stop = m
                 break
-            if words and word not in _ING_NOUN and _ING_VERB.search(word) and not _adjective(words[-1][0]):
+            if words and word not in _ING_NOUN and _ING_VERB.search(word) and not _adjective(words[-1][0]) \
+                    and re.match(r"\s+(?:[a-z]+[^s\W]s\b|(?:the|a|an|its|their|his|her|[A-Z]))", lead[start + m.end():]):
                 break  # 'a distributed language integrating classes with ...': a clause, not 'integrating classes'
             if words and ((word.casefold() in _PARTICIPLE and not re.match(r"\s+of\b", lead[start + m.end():])) or (word.endswith("ed") and len(word) > 4 and word[:1].islower() and "-" not in word
                                                              and not re.match(r"\s+(?!(?:[a-z]+ly|" + "|".join(_STOP) + r")\b)[a-z]{3,}\b",
@@ -196,10 +211,11 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
             words = words[: words.index(run[-1]) + 1]
         while len(run) > 1 and run[0][0] in _ORDINAL:
             run = run[1:]  # 'a second emperor' is an emperor
-        if not run or run[-1][0] in _ORDINAL or run[-1][0] in _EVALUATIVE:
+        if not run or run[-1][0] in _ORDINAL or run[-1][0] in _EVALUATIVE_ONLY:
             return None  # 'a huge', 'a second': no noun
         if stop is not None and stop.group(0).casefold() == "and" and run[-1] is words[-1] and not _adjective(run[-1][0]) \
-                and relation is None and not kind_of:
+                and relation is None and not kind_of and start + stop.start() - run[-1][2] <= 1 and run[-1][0] not in _HEAD_NOUN \
+                and (_ACTIVITY.search(run[-1][0]) or run[-1][0] in _ACTIVITY_WORDS):
             # 'a research and development organisation': the coordination is of modifiers when the second conjunct
             # runs on to a noun of its own; the head is that noun ('a composer and pianist' stays 'composer')
             after = []
@@ -209,7 +225,8 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
                         or (word.endswith("ing") and word not in _ING_NOUN and after):
                     break
                 after.append((word, start + stop.end() + m.start(), start + stop.end() + m.end()))
-            if len(after) >= 2 and not _adjective(after[-1][0]) and after[-1][0] not in (_VAGUE | _VAGUE_HEAD | _RELATIVE_HEAD):
+            if len(after) == 2 and not _adjective(after[0][0]) and not _adjective(after[-1][0]) \
+                    and not any(re.search(r"[^s]s$", w[0]) for w in after) and after[-1][0] not in (_VAGUE | _VAGUE_HEAD | _RELATIVE_HEAD):
                 value = re.sub(r"\s+", " ", lead[run[-1][1] : after[-1][2]]).casefold()
                 return value, verb, False, run[-1][1], after[-1][2]
         if run[0][0].endswith("ing") and run[0] is words[0] and len(run) > 1 and run[1][0] in ("how", "what", "whether"):
