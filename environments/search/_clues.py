@@ -209,8 +209,8 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
                 run[-1][0] in _POSTPOSITIVE and re.match(r"\s+(?:to|in)\b", lead[run[-1][2]:]))):
             run = run[:-1]  # 'a language family indigenous to': the noun before a postpositive adjective
             words = words[: words.index(run[-1]) + 1]
-        while len(run) > 1 and run[0][0] in _ORDINAL:
-            run = run[1:]  # 'a second emperor' is an emperor
+        while len(run) > 1 and (run[0][0] in _ORDINAL or re.fullmatch(r"[a-z]+-[a-z]+est|[a-z]{4,}most", run[0][0])):
+            run = run[1:]  # 'a second emperor' is an emperor, 'the fifth-longest river' a river, 'the southernmost region' a region
         if not run or run[-1][0] in _ORDINAL or run[-1][0] in _EVALUATIVE_ONLY:
             return None  # 'a huge', 'a second': no noun
         if stop is not None and stop.group(0).casefold() == "and" and run[-1] is words[-1] and not _adjective(run[-1][0]) \
@@ -256,6 +256,9 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
             value = chosen[0][0]
         if len(chosen) == 1 and (head in _VAGUE_HEAD or head in _VAGUE) and not kind_of:
             return None
+        if len(chosen) == 1 and match is not None and match.group(2).lower() == "the" and re.match(r"\s+of\b", lead[chosen[0][2]:]) \
+                and not kind_of:
+            return None  # 'the speed of light', 'the emission of electrons': a relation to its complement, no kind of thing
         if head in _RELATIVE_HEAD and not kind_of:
             return None  # 'a parallel version', 'an umbrella term', 'the embodiment', 'a disk drive maker': no kind of thing
         if re.search(r"[^suio]s$", head) and not head.endswith(("ics", "series", "species", "news", "ys", "as")) and not kind_of \

@@ -328,3 +328,14 @@ def test_an_item_inside_a_lists_parenthetical_note_is_not_listed() -> None:
     items = {item for _, item, _, _ in listed_of(doc)}
     assert "Hindu" not in items and "Jewish" not in items  # the review's 'lists Hindu among its religions'
     assert {"Roman Catholic", "Protestant"} <= items
+
+
+def test_the_x_of_y_and_a_superlative_are_no_genus_of_their_own() -> None:
+    for text in ("The speed of light is the speed of electromagnetic waves.",
+                 "The photoelectric effect is the emission of electrons from a material.",
+                 "Ross Sea is the southernmost region of the ocean."):
+        assert genus_of(text) is None, (text, genus_of(text))
+    found = genus_of("The Mekong is the fifth-longest river in Asia.")
+    assert found is not None and found[0] == "river", found  # not 'a fifth-longest river'
+    found = genus_of("Paris is the capital city of France.")
+    assert found is not None and found[0] == "capital city", found
