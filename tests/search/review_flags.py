@@ -103,7 +103,7 @@ def flags(row: dict, corpus) -> list[tuple[int, str]]:
             doc = by_id[clue["doc"]]
             before = re.findall(r"[\w'’-]+", text[max(0, lo - 30):lo])
             cut = None
-            if after and after.group(3) and after.group(3) not in STOPS and after.group(3) not in PRONOUN and not after.group(3).endswith(("ly", "ed")) \
+            if after and after.group(3) and after.group(3) not in STOPS and after.group(3) not in PRONOUN and not after.group(3).endswith(("ly", "ed", "en")) \
                     and not (ADJECTIVE.search(after.group(3)) and after.group(3) not in NOUNS and not after.group(3).endswith("ing")) \
                     and not (after.group(3).endswith("ing") and after.group(3) not in ING_NOUN) and after.group(3) not in PREPOSITION:
                 cut = f"followed by {after.group(3)!r}"
