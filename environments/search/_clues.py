@@ -11,6 +11,7 @@ the name, a kind of thing instead of an entity.
 
 from __future__ import annotations
 
+import datetime
 import random
 import re
 from bisect import bisect_left, bisect_right
@@ -23,6 +24,7 @@ from synth.verifiers.search import normalize
 
 from ._corpus import Corpus, Document
 
+_THIS_YEAR = datetime.date.today().year
 YEAR = re.compile(r"\b(1[0-9]{3}|20[0-2][0-9])\b")
 NOUN = {"wiki": "article", "factbook": "entry"}
 """What a document of a corpus is called in questions."""
@@ -70,7 +72,8 @@ _KIND = {"kind", "type", "form", "sort", "variety"}
 _RELATIONAL = {"study", "group", "family", "branch", "body", "set", "collection", "series", "class", "pair", "combination",
                "list", "range", "system", "suite", "network", "union", "federation", "league", "alliance", "chain", "cluster"}
 """'the study of computation' is no computation: the genus is the whole phrase 'study of computation'."""
-_THE = {"study", "body", "branch"}
+_THE = {"study"}
+"""Only 'the study of X' is said with 'the'; 'a branch of mathematics', 'a body of water' keep 'a' as their texts do."""
 _VAGUE_HEAD = {"combination", "extension", "section", "tool", "service", "project", "version", "state", "subregion", "successor",
                "model", "break", "effort", "shell", "bounce", "boot", "cross", "capital", "responsibility", "standard", "technique",
                "method", "concept", "thing", "item", "element", "component", "means", "approach", "idea", "product", "structure",
@@ -81,6 +84,26 @@ _VAGUE_HEAD = {"combination", "extension", "section", "tool", "service", "projec
                "situation", "condition", "case", "result", "effect", "use", "example", "instance", "aspect", "matter", "issue",
                "problem", "solution", "change", "event", "act", "action", "activity", "practice", "property", "quality", "value",
                "measure", "level", "point", "stage", "step", "period", "time", "suffix", "prefix", "vendor", "accessory"}
+_RELATIVE_HEAD = {"subset", "superset", "replacement", "version", "embodiment", "arrangement", "term", "event", "maker",
+                  "community", "mode", "enhancement", "scheme", "branch", "development", "developments", "successor", "predecessor",
+                  "variant", "derivative", "descendant", "offshoot", "improvement", "modification", "adaptation",
+                  "alternative", "equivalent", "counterpart", "generalisation", "generalization", "specialisation", "example",
+                  "instance", "manifestation", "expression", "incarnation", "aspect", "portion", "fragment", "vendor", "supplier"}
+"""Heads that say what the thing is to another thing ('a subset of Ada', 'a disk drive maker', 'a parallel version of C',
+'the embodiment of a style', 'an umbrella term'): no kind of thing to search for, with or without a modifier."""
+_ORDINAL = {"second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "last", "next", "former",
+            "latter", "previous", "earlier", "later", "current", "present", "final", "other", "another", "same", "only", "sole"}
+"""Words that place the thing in a sequence, not in a kind ('a second emperor' is an emperor)."""
+_ING_NOUN = {"painting", "building", "drawing", "recording", "setting", "meeting", "clothing", "wedding", "ring",
+             "king", "thing", "string", "spring", "wing", "ceiling", "engraving", "carving", "opening", "crossing", "housing",
+             "binding", "dumpling", "pudding", "sibling", "dwelling", "lodging", "earring", "landing", "filling", "heading",
+             "mapping", "encoding", "rendering", "fitting", "bearing", "coating", "casing", "etching", "sketching",
+             "writing", "teaching", "uprising", "gathering", "hearing", "ruling", "finding", "blessing", "feeling"}
+"""Words in -ing that name a thing ('an oil painting by'), not a participle starting a clause."""
+_ING_VERB = re.compile(r"(?:ating|izing|ising|ifying|supporting|implementing|combining|extending|connecting|linking|handling|"
+                       r"managing|controlling|producing|performing|holding|carrying|adding|joining|merging|mixing|replacing|"
+                       r"offering|enabling|allowing|providing|giving|making|taking|having|being)$")
+"""An -ing word of a verb after a noun starts a clause ('a language integrating classes with objects')."""
 """A one-word genus that says too little to search for or to tell what is sought ('a tool', 'a service');
 with a modifier it can stay ('a build tool', 'a programming language')."""
 _ADJECTIVE = re.compile(r"(?:al|ic|ous|ive|ful|less|able|ible|-rich|ose|-based|-level|-oriented|-like|-specific|-free|-wide|-scale|"
@@ -99,6 +122,20 @@ _EVALUATIVE = {"diverse", "large", "small", "major", "minor", "wide", "broad", "
                "particular", "certain", "new", "old", "great", "main", "single", "whole", "loose", "vast", "distinct", "big", "huge",
                "significant", "notable", "famous", "key", "basic", "simple", "special", "typical", "usual", "standard"}
 """Modifiers that say nothing about the kind of thing: 'a diverse group', 'a large number' are as vague as 'a group'."""
+_EVALUATIVE_ONLY = _EVALUATIVE - {"key", "standard", "special", "basic", "common", "general", "major", "minor", "main", "single",
+                                  "whole", "simple", "particular", "typical", "usual", "new", "old", "key", "famous", "notable"}
+"""Words that are only adjectives: 'a huge' names nothing ('a standard', 'a key', 'a general' are nouns too)."""
+_ACTIVITY = re.compile(r"(?:ment|tion|sion|ing|ware|ance|ence|ysis|ics|ogy|ry)$")
+_ACTIVITY_WORDS = {"research", "design", "query", "report", "sound", "speech", "data", "text", "image", "video", "audio", "file",
+                   "input", "output", "command", "control", "test", "security", "safety", "trade", "health", "power", "energy",
+                   "oil", "gas", "water", "food", "art", "science", "music", "print", "sales", "service", "support", "repair"}
+"""What names an activity or a matter ('research', 'development', 'hardware', 'analysis'): coordinated before a noun,
+two of them are its modifiers ('a research and development organisation', 'a hardware and software company')."""
+_HEAD_NOUN = {"application", "paper", "interface", "company", "firm", "corporation", "foundry", "house", "language", "library", "machine", "system", "bus", "database",
+              "framework", "tool", "program", "editor", "compiler", "interpreter", "format", "protocol", "network", "computer",
+              "processor", "device", "operating", "kit", "glove", "glossary", "dictionary", "book", "journal", "magazine"}
+"""A noun that is the head of its own conjunct ('a company and systems integrator', 'a language and database system'): the
+coordination is of two kinds of thing, not of two modifiers ('a research and development organisation')."""
 _LISTED = ("Languages", "Religions", "Location")
 _NOT_ITEMS = {"other", "none", "unspecified", "unknown", "note", "note:", "official", "and", "see", "mixed"}
 
@@ -142,15 +179,20 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
     relation: tuple[str, int] | None = None  # a relational head before 'of' ('study', its start)
     for _ in range(2):
         words = []
+        stop: re.Match[str] | None = None
         for m in re.finditer(r"[\w'’-]+|[^\w\s]", lead[start:]):
             word = m.group(0)
             if not re.fullmatch(r"[\w'’-]+", word) or word.casefold() in _STOP:
+                stop = m
                 break
-            if words and (word.casefold() in _PARTICIPLE or (word.endswith("ed") and len(word) > 4 and word[:1].islower() and "-" not in word
+            if words and word not in _ING_NOUN and _ING_VERB.search(word) and not _adjective(words[-1][0]) \
+                    and re.match(r"\s+(?:[a-z]+[^s\W]s\b|(?:the|a|an|its|their|his|her|[A-Z]))", lead[start + m.end():]):
+                break  # 'a distributed language integrating classes with ...': a clause, not 'integrating classes'
+            if words and ((word.casefold() in _PARTICIPLE and not re.match(r"\s+of\b", lead[start + m.end():])) or (word.endswith("ed") and len(word) > 4 and word[:1].islower() and "-" not in word
                                                              and not re.match(r"\s+(?!(?:[a-z]+ly|" + "|".join(_STOP) + r")\b)[a-z]{3,}\b",
                                                                               lead[start + m.end():]))):
                 break  # 'a system designed for', not 'logic integrated circuits' (an -ed word before a noun is its modifier)
-            if _ADVERB.search(word) or (words and word.endswith("ing") and _NEXT_STOP.match(lead, start + m.end())):
+            if _ADVERB.search(word) or (words and word.endswith("ing") and word not in _ING_NOUN and _NEXT_STOP.match(lead, start + m.end())):
                 break
             words.append((word, start + m.start(), start + m.end()))
             if len(words) > 8:
@@ -167,8 +209,26 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
                 run[-1][0] in _POSTPOSITIVE and re.match(r"\s+(?:to|in)\b", lead[run[-1][2]:]))):
             run = run[:-1]  # 'a language family indigenous to': the noun before a postpositive adjective
             words = words[: words.index(run[-1]) + 1]
-        if not run:
-            return None
+        while len(run) > 1 and (run[0][0] in _ORDINAL or re.fullmatch(r"[a-z]+-[a-z]+est|[a-z]{4,}most", run[0][0])):
+            run = run[1:]  # 'a second emperor' is an emperor, 'the fifth-longest river' a river, 'the southernmost region' a region
+        if not run or run[-1][0] in _ORDINAL or run[-1][0] in _EVALUATIVE_ONLY:
+            return None  # 'a huge', 'a second': no noun
+        if stop is not None and stop.group(0).casefold() == "and" and run[-1] is words[-1] and not _adjective(run[-1][0]) \
+                and relation is None and not kind_of and start + stop.start() - run[-1][2] <= 1 and run[-1][0] not in _HEAD_NOUN \
+                and (_ACTIVITY.search(run[-1][0]) or run[-1][0] in _ACTIVITY_WORDS):
+            # 'a research and development organisation': the coordination is of modifiers when the second conjunct
+            # runs on to a noun of its own; the head is that noun ('a composer and pianist' stays 'composer')
+            after = []
+            for m in re.finditer(r"[\w'’-]+|[^\w\s]", lead[start + stop.end():]):
+                word = m.group(0)
+                if not re.fullmatch(r"[a-z][a-z-]*", word) or word in _STOP or word in _PARTICIPLE or _ADVERB.search(word) \
+                        or (word.endswith("ing") and word not in _ING_NOUN and after):
+                    break
+                after.append((word, start + stop.end() + m.start(), start + stop.end() + m.end()))
+            if len(after) == 2 and not _adjective(after[0][0]) and not _adjective(after[-1][0]) \
+                    and not any(re.search(r"[^s]s$", w[0]) for w in after) and after[-1][0] not in (_VAGUE | _VAGUE_HEAD | _RELATIVE_HEAD):
+                value = re.sub(r"\s+", " ", lead[run[-1][1] : after[-1][2]]).casefold()
+                return value, verb, False, run[-1][1], after[-1][2]
         if run[0][0].endswith("ing") and run[0] is words[0] and len(run) > 1 and run[1][0] in ("how", "what", "whether"):
             return None  # 'a specifying how': a verb, not a kind of thing
         if run[0][0].endswith("ing") and run[0] is words[0] and len(run) > 1 and not relation and run[0][0] in _PARTICIPLE:
@@ -195,7 +255,15 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
             chosen = chosen[-1:]
             value = chosen[0][0]
         if len(chosen) == 1 and (head in _VAGUE_HEAD or head in _VAGUE) and not kind_of:
-            return None  # 'a tool', 'a service': nothing to search for, nothing that says what is sought
+            return None
+        if len(chosen) == 1 and match is not None and match.group(2).lower() == "the" and re.match(r"\s+of\b", lead[chosen[0][2]:]) \
+                and not kind_of:
+            return None  # 'the speed of light', 'the emission of electrons': a relation to its complement, no kind of thing
+        if head in _RELATIVE_HEAD and not kind_of:
+            return None  # 'a parallel version', 'an umbrella term', 'the embodiment', 'a disk drive maker': no kind of thing
+        if re.search(r"[^suio]s$", head) and not head.endswith(("ics", "series", "species", "news", "ys", "as")) and not kind_of \
+                and (match is None or match.group(1).lower() in ("is", "was")):
+            return None  # 'X is the theoretical developments needed to ...': a plural said of one thing is no kind of it  # 'a tool', 'a service': nothing to search for, nothing that says what is sought
         if len(chosen) == 2 and chosen[0][0].casefold() in _EVALUATIVE and head in (_VAGUE_HEAD | _VAGUE | _RELATIONAL | _KIND):
             return None  # 'a diverse group', 'a large number': an evaluative word before a vague noun says no more
         return value.casefold(), verb, kind_of, chosen[0][1], chosen[-1][2]
@@ -253,15 +321,28 @@ def qualifier_of(text: str, genus: tuple[str, str, bool, int, int] | None) -> tu
 
 
 def described(doc: Document) -> tuple[str, str, bool, int, int] | None:
-    """The genus of a document's stated category, when its lead shows it: a page titled 'xml.sax.xmlreader —
-    Interface for XML parsers' is 'an interface'; 'unittest.mock — mock object library' is 'an object library'."""
+    """The genus of a document's stated category, when its lead shows it: a page titled 'unittest.mock — mock
+    object library' is 'a mock object library'. A description is used whole or not at all ('Archive reading' is
+    'archive reading', never 'reading'; 'Encoder and decoder' is not 'an encoder'; 'Formats values', a verb, is
+    none), so every question of a run that states it says the same words."""
     if not doc.category:
         return None
-    found = genus_of(f"It is a {doc.category[:1].lower() + doc.category[1:]}.")
-    if found is None:
+    category = re.sub(r"\s+", " ", doc.category.strip().rstrip("."))
+    category = re.sub(r"^(?:an?|the)\s+", "", category, flags=re.IGNORECASE)
+    phrase = category[:1].lower() + category[1:]
+    words = phrase.split()
+    if not words or not all(re.fullmatch(r"[a-z][a-z-]*", w) for w in words) \
+            or (len(words) > 1 and re.search(r"[^su]s$", words[0])):  # 'formats values': a verb and its object
         return None
-    at = doc.text[:400].casefold().find(found[0])
-    return (found[0], "is", found[2], at, at + len(found[0])) if at >= 0 else None
+    for lead in (f"It is a {phrase}.", f"These are the {phrase}."):  # 'Secure hashes' is a plural
+        found = genus_of(lead)
+        if found is not None:
+            break
+    if found is None or found[4] != len(lead) - 1 or phrase.casefold() in _SENSES:
+        return None  # only part of the description is a noun phrase ('encoder' of 'encoder and decoder')
+    value = phrase.casefold()
+    at = doc.text[:400].casefold().find(value)
+    return (value, "is", found[2], at, at + len(value)) if at >= 0 else None
 
 
 _PRONOUN = {"it", "he", "she", "they", "this", "its", "his", "her", "their"}
@@ -331,6 +412,8 @@ def listed_of(doc: Document) -> list[tuple[str, str, int, int]]:
         for part in parts:
             at = line.find(part, offset)
             offset = at + len(part)
+            if line[:at].count("(") > line[:at].count(")"):
+                continue  # 'other 1.5% (includes Muslim, Jewish, Hindu)': a note's item is no item of the list
             item = re.sub(r"\([^)]*\)|\d[\d.,%]*|\best\b\.?", " ", part)
             item = " ".join(w for w in item.split() if w.strip(".:").casefold() not in _NOT_ITEMS).strip(" .:-")
             item = re.sub(r"[()\[\]]", "", item).strip(" .:-")
@@ -445,6 +528,8 @@ class Features:
         self.by: dict[tuple[str, Any], set[int]] = defaultdict(set)
         self.years: dict[int, set[int]] = defaultdict(set)
         self.doc_years: list[list[int]] = []
+        self.latest = 0
+        """The corpus's latest year (no later than this year): a year window never runs past it."""
         self.numbers: dict[str, list[tuple[float, int]]] = defaultdict(list)
         self.dates: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.incoming: list[list[int]] = [[] for _ in corpus.documents]
@@ -464,8 +549,9 @@ class Features:
         titles = {d.title for d in corpus.documents} | {d.name for d in corpus.documents}
         """A name the corpus has an entry for is no nationality ('a Fortran compiler' does not describe it as Fortran)."""
         for i, doc in enumerate(corpus.documents):
-            self.genus.append(genus_of(doc.text) or described(doc))
-            self.broad.append(broader(doc.text, self.genus[-1]))
+            own = genus_of(doc.text)
+            self.genus.append(own or described(doc))
+            self.broad.append(broader(doc.text, own))  # a site's description is used whole, never broadened
             qualifier = qualifier_of(doc.text, genus_of(doc.text))
             self.qualifier.append(None if qualifier is not None and qualifier[0] in titles else qualifier)
             self.leads.append(doc.text[:400].casefold())
@@ -485,6 +571,7 @@ class Features:
             self.by[("name_words", len(doc.name.split()))].add(i)
             years = sorted({int(y) for y in YEAR.findall(doc.text)})
             self.doc_years.append(years)
+            self.latest = max(self.latest, years[-1] if years else 0)
             for year in years:
                 self.years[year].add(i)
             for key, fact in doc.facts.items():
@@ -503,6 +590,12 @@ class Features:
         for table in (self.numbers, self.dates, self.events):
             for values in table.values():
                 values.sort()
+
+    def _window(self, year: int, lo: int, width: int) -> int:
+        """The start of a `width`-year window from `lo`, moved back so that it ends no later than the corpus's latest
+        year or this year ('added between 2020 and 2039' for a 2021 page: the window holds no year the corpus could state)."""
+        latest = min(self.latest or _THIS_YEAR, _THIS_YEAR)
+        return max(year - width + 1, min(lo, latest - width + 1)) if lo + width - 1 > latest else lo  # still holds `year`
 
     def folded(self, i: int) -> str:
         """Document `i`'s text, casefolded (kept once computed)."""
@@ -599,7 +692,7 @@ class Features:
                 continue
             seen.add(verb)
             width = rng.choice((10, 10, 20))
-            start = year - year % 10 if width == 10 else year - rng.randrange(width)
+            start = year - year % 10 if width == 10 else self._window(year, year - rng.randrange(width), width)
             out.append(Clue("event", (("verb", verb), ("lo", start), ("hi", start + width - 1)), span=(lo, hi)))
         stems = {normalize(a).replace(" ", "")[:4] for a in avoid if a}
         listed = [x for x in self.doc_listed[i] if normalize(x[1]).replace(" ", "")[:4] not in stems]
@@ -622,7 +715,7 @@ class Features:
             elif fact.kind == "date":
                 year = int(str(fact.value)[:4])
                 width = rng.choice((6, 10, 16))
-                lo = year - rng.randrange(width)
+                lo = self._window(year, year - rng.randrange(width), width)
                 out.append(Clue("date_range", (("fact", key), ("label", fact.label), ("lo", lo), ("hi", lo + width - 1)), span=span))
         rng.shuffle(out)
         out = first + out
@@ -631,7 +724,7 @@ class Features:
             if self.doc_years[i]:
                 year = rng.choice(self.doc_years[i])
                 width = rng.choice((10, 15, 20, 30))
-                lo = year - rng.randrange(width)
+                lo = self._window(year, year - rng.randrange(width), width)
                 options.append(Clue("year_range", (("lo", lo), ("hi", lo + width - 1))))
             if "capital" in doc.facts and skip_fact != "capital":
                 options.append(Clue("capital_prefix", (("value", prefix(str(doc.facts["capital"].value))),)))

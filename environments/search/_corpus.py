@@ -226,6 +226,11 @@ _VERB_NEXT = {"the", "a", "an", "that", "to", "it", "its", "his", "her", "their"
 _BREAK = re.compile(r"[^\s'’-]")
 _URL = re.compile(r"\b(?:https?://|ftp://|www\.)\S+|\S+@\S+\.\w+")
 _SPACED = re.compile(r"[\s-]{1,3}")
+_NAME_CHAR_AFTER = re.compile(r"\+|[/.#-](?=[A-Za-z0-9])(?!-?[a-z]{2,})|/\d|\.\d|-(?=\d|[A-Z])")
+"""A character that continues a name ('CTC++', 'OSF/1', 'Z80.2', 'MIL-STD'); a hyphen before a lowercase word ('Unix-based')
+or a full stop ending a sentence does not."""
+_NAME_CHAR_BEFORE = re.compile(r"(?:[+/#]|\w[.-]|\w\+)$")
+_OWN_ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z0-9+/.&-]{1,15})\)")
 
 
 def _bare(token: str) -> str:
@@ -243,6 +248,7 @@ class Mentions:
         self.names: dict[str, list[tuple[tuple[str, ...], str, str]]] = defaultdict(list)
         self.qualifiers: dict[str, list[str]] = {}
         self.leads: dict[str, str] = {}
+        self.own: dict[str, set[tuple[str, ...]]] = defaultdict(set)
         for doc in documents:
             qualifier = re.search(r"\(([^)]*)\)\s*$", doc.title)
             if qualifier:  # 'Scale (music)': a mention counts only where the text says what the qualifier says
@@ -253,6 +259,7 @@ class Mentions:
                 words = tuple(_bare(w) for w in original)
                 if len(original) == 1 and original[0].islower() and (name != doc.name or words[0] in _FUNCTION or len(words[0]) < 4):
                     continue  # a lowercase word ('for', 'transformation' as another entry's alias) names no entry by itself
+                self.own[doc.id].add(words)
                 if words and len(words) <= max_words and len("".join(words)) >= 3:
                     self.names[words[0]].append((words, doc.id, original[0] if len(words) == 1 else ""))
         for options in self.names.values():
@@ -294,6 +301,10 @@ class Mentions:
                   if not any(a <= m.start() < b for a, b in urls)]
         bare = [_bare(t[0]) for t in tokens]
         found: dict[str, tuple[int, int]] = {}
+        own_names = set(self.own.get(own, ())) if own is not None else set()
+        if own is not None:  # '(DDN) A military subset of the Internet': the entry's own abbreviation, at its start
+            lead = re.split(r"(?<=[.!?])\s", text[:300], maxsplit=1)[0]
+            own_names |= {tuple(_bare(w) for w in _TOKEN.findall(m.group(1))) for m in _OWN_ABBREVIATION.finditer(lead)}
         i = 0
         while i < len(tokens):
             match = None
@@ -321,6 +332,10 @@ class Mentions:
                 before = text[: tokens[k][1]].rstrip(" \t")
                 starts = not before or before[-1] in ".!?:;\n\"(“"
                 inside = self._capital(tokens[k][0]) and not starts
+            if not inside and (_NAME_CHAR_AFTER.match(text, tokens[j - 1][2]) or _NAME_CHAR_BEFORE.search(text, 0, tokens[i][1])):
+                inside = True  # 'CTC' in 'CTC++', 'OSF' in 'OSF/1', 'Z80' in 'Z80.2': a longer token's part names nothing
+            if not inside and tuple(bare[i:j]) in own_names:
+                inside = True  # the document's own name or abbreviation ('(DDN)') is never a mention of another entry
             if not inside and target != own and target not in found and not self._other_sense(text, tokens, i, j, target):
                 found[target] = (tokens[i][1], tokens[j - 1][2])
             i = j
@@ -765,7 +780,7 @@ def factbook() -> Corpus:
             facts["highest_point"] = Fact(kind="number", value=float(peak.group(1).replace(",", "")), label="Highest point",
                                           stated=highest, unit="m")
         day = _DAY.match(independence)
-        if day:
+        if day and len(set(re.findall(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b", independence))) == 1:  # not '4 October 1830 ...; 21 July 1831'
             iso = f"{int(day.group(3)):04d}-{_MONTH_NAMES.index(day.group(2)) + 1:02d}-{int(day.group(1)):02d}"
             facts["independence"] = Fact(kind="date", value=iso, label="Independence", stated=independence)
         links = []

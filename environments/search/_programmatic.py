@@ -147,7 +147,11 @@ class Composer:
         found = self._found.get(source)
         if found is None:
             doc = self.corpus.documents[source]
-            found = self._found[source] = self._mentions.find(doc.text, doc.id)
+            text, offset = doc.text, 0
+            if self.corpus.relation == "borders":  # a border's evidence is the 'Border countries' line, not 'independence from'
+                line = re.search(r"^Border countries:.*$", doc.text, re.MULTILINE)
+                text, offset = (line.group(0), line.start()) if line else ("", 0)
+            found = self._found[source] = {t: (a + offset, b + offset) for t, (a, b) in self._mentions.find(text, doc.id).items()}
         return found.get(self.corpus.documents[target].id)
 
     def _genus_words(self, i: int) -> str:

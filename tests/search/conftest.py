@@ -39,7 +39,7 @@ def tiny_dense(tiny_corpus):
 def factbook_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     """12 verified factbook tasks (every answer type), shared by the programmatic tests."""
     run = Run.create(tmp_path_factory.mktemp("factbook") / "run")
-    synth.generate(run, "search", {"corpus": "factbook", "n": 12, "seed": 2, "hops": 2})
+    synth.generate(run, "search", {"corpus": "factbook", "n": 12, "seed": 4, "hops": 2})  # seed 4: every answer type (seed 2 drew no date once two-date independence fields gave none)
     summary = synth.verify(run)
     assert summary.ok, summary.unsound[:3]
     return run
