@@ -8,7 +8,7 @@ import importlib.util
 import os
 import sys
 
-from verifiers.code import _launcher as launcher
+from synth.verifiers.code import _launcher as launcher
 
 
 def _load(path, name):
