@@ -748,6 +748,52 @@ def _loaded_from_source(module, path, root):
     return loader_module is not None and (loader_file is None or not _under(loader_file, root))
 
 
+def _decorated_defs(path):
+    """The names of the functions a test file defines with a decorator (read with `ast`, once per
+    file by the caller): only those may reach pytest as a wrapper of the test file's function."""
+    import ast
+
+    names = set()
+    try:
+        with open(path, "rb") as handle:
+            tree = ast.parse(handle.read(), "<synth: %s>" % os.path.basename(path))
+    except Exception:  # unreadable: no wrapper is allowed for it
+        return names
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.decorator_list:
+            names.add(node.name)
+    return names
+
+
+def _test_code_problem(obj, name, files, modules, decorated_of):
+    """Why the object pytest made an item of is not the test file's function `name` (None when it
+    is): its code (or, for a function the test file decorates, the code found down its
+    `__wrapped__` chain, judged only to find it) must come from one of the task's test files
+    (`files`, names the audit hook keeps honest), bear the test's name, and run in the globals of a
+    test module loaded from that file (`modules`: file -> module namespaces)."""
+    function, outer = getattr(obj, "__func__", obj), True
+    for _ in range(32):
+        code = getattr(function, "__code__", None) if type(function).__name__ == "function" else None
+        filename = getattr(code, "co_filename", None)
+        if code is not None and type(filename) is str and os.path.realpath(filename) in files \
+                and code.co_name == name:
+            filename = os.path.realpath(filename)
+            if not any(function.__globals__ is space for space in modules.get(filename, ())):
+                return "its globals are not those of the test module %s" % filename
+            if not outer and name not in decorated_of(filename):
+                return "a wrapper of a function the test file does not decorate"
+            return None
+        outer = False
+        try:
+            function = getattr(function, "__wrapped__", None)
+        except Exception:
+            function = None
+        if function is None:
+            break
+    where = getattr(getattr(getattr(obj, "__func__", obj), "__code__", None), "co_filename", "?")
+    return "its code is not the test file's (%s)" % where
+
+
 def _vault(batch_key, key_of, wanted, junit_id, write, getframe, end, library, trusted_files, conftest):
     """The executor's verdict and the keys, held only as this generator's frame locals (a frame is
     reached only through `gi_frame`, frames and the heap, which the audit hook refuses to project
@@ -885,6 +931,7 @@ def _child(spec, index):
     # launcher's module, which the project can reach as __main__)
     has_contents, function_state, inner_of, junit_id = _has_contents, _function_state, _inner, _junit_id
     plugin_state = _plugin_state
+    test_code_problem, decorated_defs, realpath = _test_code_problem, _decorated_defs, os.path.realpath
 
     def loaded_from(module, path, check=_loaded_from_source):
         return check(module, path, root)
@@ -916,6 +963,7 @@ def _child(spec, index):
                          and not k.startswith("__") and k not in ("run", "debug", "setUp", "tearDown", "doCleanups"))
     method_type, partial, skip, fail = types.MethodType, functools.partial, pytest.skip, pytest.fail
     test_case = unittest.TestCase
+    function_item = pytest.Function
     # the runner, by content: every watched function's code, defaults and closure contents
     entries = []
 
@@ -1023,9 +1071,16 @@ def _child(spec, index):
         if getattr(cls, "__unittest_skip__", False) or getattr(method, "__unittest_skip__", False):
             send(("body", item.nodeid, item, called, "skipped"))
             skip(getattr(method, "__unittest_skip_why__", "") or getattr(cls, "__unittest_skip_why__", ""))
+        own = str_type(getattr(item, "path", None) or getattr(item, "fspath", ""))
         for attr, function in case_methods:
             owner = next((k for k in cls.__mro__ if attr in vars(k)), None)
-            if owner is test_case:
+            winner = inner_of(vars(owner)[attr]) if owner is not None else None
+            code = getattr(winner, "__code__", None) if type_of(winner).__name__ == "function" else None
+            name = getattr(code, "co_filename", None)
+            # unittest's own unless the test file (or a library) defines it: a name the project
+            # set on the test class (a no-op `assertEqual`) is not what the test runs
+            if owner is test_case or type_of(name) is not str_type or not (
+                    name in trusted_files or name == own or library(name)):
                 case.__dict__[attr] = method_type(function, case)
         case._outcome = None
         expecting = getattr(method, "__unittest_expecting_failure__", False) or \
@@ -1121,6 +1176,35 @@ def _child(spec, index):
                     report("T\tthe test module %s was not loaded from its file" % getattr(module, "__name__", path))
                     stop()
                 watch(getattr(module, "__name__", "a test module"), vars(module))
+        files = {realpath(f) for f in trusted_files}
+        files.update(realpath(str_type(getattr(item, "path", None) or getattr(item, "fspath", ""))) for item in items)
+        modules = {}
+        for module in list(sys.modules.values()):
+            module_file = getattr(module, "__file__", None)
+            if type_of(module_file) is str_type and realpath(module_file) in files and \
+                    loaded_from(module, module_file):
+                modules.setdefault(realpath(module_file), []).append(vars(module))
+        decorated = {}
+
+        def decorated_of(path):
+            if path not in decorated:
+                decorated[path] = decorated_defs(path)
+            return decorated[path]
+
+        for item in items:
+            if not isinstance(item, function_item):
+                continue
+            try:
+                obj = item.obj
+            except base_exception:
+                continue
+            name = item.name if type_of(item).__name__ == "TestCaseFunction" else \
+                (getattr(item, "originalname", None) or item.name.partition("[")[0])
+            problem = test_code_problem(obj, name, files, modules, decorated_of)
+            if problem is not None:
+                report("T\tthe test %s is not the test file's function: %s" % (item.nodeid, problem))
+                stop()
+        del decorated_of, decorated, modules, files
         if wanted is not None:
             keep = [item for item in items if junit_id(item.nodeid) in wanted]
             dropped = [item for item in items if junit_id(item.nodeid) not in wanted]

@@ -89,6 +89,13 @@ def $func(*_a, **_k):
     return iter(())
 '''
 
+# The non-fix of ASSERTS_SHADOWED alone (no shadowing): what it passes by itself is no forgery.
+ASSERTS_SHADOWED_NONFIX = '''
+
+def $func(*_a, **_k):
+    return iter(())
+'''
+
 # R1b (collection, no module object needed): the same swap, triggered by the function under test
 # itself. A test module that imports only names (`from toolz.functoolz import memoize`) holds the
 # project's objects, and pytest asks each for `__test__` too: the exported function is re-bound to a
