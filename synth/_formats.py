@@ -123,7 +123,7 @@ VERL_TOOL_CLASS = "synth.integrations.verl.SynthTool"
 """The verl tool class every exported tool declares (a synth session behind each call)."""
 
 
-def verl_tools(lines: list["RLLine"]) -> tuple[dict[str, Any], list[dict[str, str]]]:
+def verl_tools(lines: list["RLLine"], *, keep_easy: bool = False) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """(verl's tool config, each line's {synth tool name: verl tool name}).
 
     The config (`actor_rollout_ref.rollout.multi_turn.tool_config_path`) declares one native tool
@@ -156,6 +156,8 @@ def verl_tools(lines: list["RLLine"]) -> tuple[dict[str, Any], list[dict[str, st
             config: dict[str, Any] = {"type": "native"}
             if renamed != name:
                 config["tool"] = name
+            if keep_easy:  # the export holds easy tuples: the tool's session must serve them too
+                config["keep_easy"] = True
             tools.append({"class_name": VERL_TOOL_CLASS, "config": config,
                           "tool_schema": verl_schema({**schema, "function": {**schema["function"], "name": renamed}})})
     per_line = []
@@ -234,7 +236,7 @@ def _table(rows: list[dict[str, Any]], layout: str, tool_names: Iterable[str] = 
     return pa.Table.from_pylist(rows, schema=_schemas(pa, tool_names)[layout])
 
 
-def write_verl(lines: Iterable["RLLine"], out: Path) -> int:
+def write_verl(lines: Iterable["RLLine"], out: Path, *, keep_easy: bool = False) -> int:
     """verl's RL parquet at `out` (replaced atomically) and its tool config beside it
     (`verl_config_path`); returns the row count. `out` must end in .parquet (verl reads its data
     files by extension)."""
@@ -245,7 +247,7 @@ def write_verl(lines: Iterable["RLLine"], out: Path) -> int:
     if out.suffix != ".parquet":
         raise ConfigError(f"--out {out}: verl reads .parquet files; give a name ending in .parquet")
     lines = list(lines)
-    config, renames = verl_tools(lines)
+    config, renames = verl_tools(lines, keep_easy=keep_easy)
     names = [tool["tool_schema"]["function"]["name"] for tool in config["tools"]]
     rows = [verl_row(index, line, names, renamed) for index, (line, renamed) in enumerate(zip(lines, renames))]
     table = _table(rows, "verl", names)

@@ -379,7 +379,7 @@ def export(run: Run, settings: ExportSettings) -> int:
         from ._formats import write_hf, write_verl
 
         if settings.format == "verl":
-            return write_verl(lines, settings.out)  # type: ignore[arg-type]
+            return write_verl(lines, settings.out, keep_easy=settings.keep_easy)  # type: ignore[arg-type]
         return write_hf(lines, settings.out, view, arguments=settings.arguments, empty_content=settings.empty_content)
     try:
         return write_jsonl((line.line() for line in lines), settings.out)

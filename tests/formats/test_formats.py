@@ -50,7 +50,7 @@ def test_verl_parquet_loads_as_verl_reads_it(tmp_path: Path, one_category_run: P
     assert rows.column_names == VERL_COLUMNS and len(rows) == len(expected) == 3
     config = yaml_config(tmp_path / "tasks.tools.yaml")
     names = [tool["tool_schema"]["function"]["name"] for tool in config["tools"]]
-    assert all(tool["class_name"] == "synth.integrations.verl.SynthTool" and tool["config"] == {"type": "native"}
+    assert all(tool["class_name"] == "synth.integrations.verl.SynthTool" and tool["config"] == {"type": "native", "keep_easy": True}
                for tool in config["tools"])
     for index, (row, line) in enumerate(zip(rows, expected)):
         assert row["prompt"] == [{"role": m["role"], "content": m["content"]} for m in line["prompt"]]
@@ -89,8 +89,8 @@ def test_verl_gives_each_schema_of_a_shared_tool_name_its_own_name_and_refuses_a
     tools = {t["tool_schema"]["function"]["name"]: t for t in config["tools"]}
     assert len(tools) == len(config["tools"])  # one tool a name
     assert "list_rooms" not in tools and {"list_rooms__course_timetabling", "list_rooms__meeting_scheduling"} <= set(tools)
-    assert tools["list_rooms__meeting_scheduling"]["config"] == {"type": "native", "tool": "list_rooms"}
-    assert tools["submit_result"]["config"] == {"type": "native"}
+    assert tools["list_rooms__meeting_scheduling"]["config"] == {"type": "native", "tool": "list_rooms", "keep_easy": True}  # export_of keeps easy tuples
+    assert tools["submit_result"]["config"] == {"type": "native", "keep_easy": True}
     rows = load_like_verl(tmp_path / "t.parquet", tmp_path / "cache")
     for row, line in zip(rows, lines(tmp_path / "t.rl.jsonl")):
         selection = row["extra_info"]["tool_selection"]

@@ -114,7 +114,7 @@ def test_a_mixed_category_export_runs_each_categorys_own_tool_under_its_verl_nam
     run = tmp_path / "run"
     shutil.copytree(shared_sample_run(), run)
     out = tmp_path / "mixed.parquet"
-    synth.export(Run.open(run), synth.ExportSettings(format="verl", out=out))
+    synth.export(Run.open(run), synth.ExportSettings(format="verl", out=out, keep_easy=True))  # the gate marks planted tuples easy
     tools = {tool.name: tool for tool in initialize_tools_from_config(str(out.with_name("mixed.tools.yaml")))}
     gold = {t.task_key: t.submission for t in Run.open(run).trajectories() if t.source == "gold"}
     table = rows(out)

@@ -106,7 +106,7 @@ def test_cli_rollout_starts_and_stops_its_own_embedded_server_on_general_tasks(t
     assert_protocol(trajectory)
     assert trajectory.tools and trajectory.tools[-1].name == "submit_result"
     out = tmp_path / "gold.sft.jsonl"
-    assert runner.invoke(app, ["export", str(run), "--format", "sft", "--source", "gold", "--out", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["export", str(run), "--keep-easy", "--format", "sft", "--source", "gold", "--out", str(out)]).exit_code == 0
     (gold,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert gold["source"] == "gold" and gold["reward"] == 1.0
     assert any(m.get("tool_calls") for m in gold["messages"]) and any(m["role"] == "tool" for m in gold["messages"])
