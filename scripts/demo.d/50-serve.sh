@@ -22,7 +22,7 @@ done
 .venv/bin/python - "$url" <<'PY'
 import sys
 
-from synth._envserver import RemoteSession
+from synth._openenv import RemoteSession
 
 session = RemoteSession(sys.argv[1])
 first = session.reset(model="demo")
