@@ -201,6 +201,7 @@ import glob, os, time
 end = time.monotonic() + 2
 while len(glob.glob('/tmp/held.*')) < 25 and time.monotonic() < end:
     time.sleep(0.1)
+time.sleep(1.5)  # the host's watch looks once a second: give it a look at what is held
 total = -1
 if len(glob.glob('/tmp/held.*')) == 25:  # every holder has opened its files: count them once
     total = 0
@@ -219,9 +220,10 @@ def test_open_files_held_by_many_processes_are_limited_per_container(small_run: 
     graded_fail(trajectory)
     outs = results(trajectory)[1:-1]
     counts = [int(r["result"].strip("'")) for r in outs if r.get("result", "").strip("'").isdigit()]
-    # either every holder opened its files and the container holds no more than its quota, or the
-    # holders were killed past it (then not all 25 opened theirs) and the model read why
-    assert (counts and max(counts) <= 4096 * 4) or any("open files" in json.dumps(r) for r in outs), outs
+    # the holders opened their files and were killed past the quota (the host's watch looks once a
+    # second, so by the last of five cells of 1.5 s it has), or not all 25 could open theirs and the
+    # model read why
+    assert (counts and counts[-1] <= 4096 * 4) or any("open files" in json.dumps(r) for r in outs), outs
 
 
 # -- pids: a fork bomb left running between calls ---------------------------------------------------

@@ -16,7 +16,9 @@ from .helpers import AGENT, scripted_model
 
 pytestmark = pytest.mark.docker
 
-HARD = {**script.LEVEL1, "task.md": script.TASK + "Think carefully.\n"}
+# the added sentence states no requirement, and rules.json says so (the gate refuses an unmapped sentence)
+HARD = {**script.LEVEL1, "task.md": script.TASK + "Think carefully.\n",
+        "rules.json": json.dumps({**script.RULES, "Think carefully.": "context"}, indent=1) + "\n"}
 AGENTS = {"hotel booking": lambda: script.ScriptedAgent({1: [script.writes(script.LEVEL1)]}),
           "hotel booking no model solves": lambda: script.ScriptedAgent({1: [script.writes(HARD)]})}
 
