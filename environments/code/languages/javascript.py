@@ -19,6 +19,7 @@ import shlex
 from pathlib import Path
 
 from ._base import CANARY, Case, Language, Plan, Process, read_tap_flat, read_tap_grouped
+from .jest import jest_config, jest_packages, jest_plan, read_jest
 
 CANARY_FILE = ".synth-canary.cjs"
 _IMPORT = re.compile(r"""(require\s*\(\s*|from\s+|import\s+)(?:['"])([@\w][\w./@-]*)['"]""")
@@ -26,14 +27,15 @@ _IMPORT = re.compile(r"""(require\s*\(\s*|from\s+|import\s+)(?:['"])([@\w][\w./@
 
 class JavaScript(Language):
     name = "javascript"
-    runners = ("tape", "node-test", "mocha")
+    runners = ("tape", "node-test", "mocha", "jest")
     manifests = ("package.json",)
     packages = ("nodejs", "npm")
     extensions = (".js", ".cjs", ".mjs")
     grammar = "tree_sitter_javascript"
     test_patterns = ("*.test.js", "*.spec.js", "*.test.mjs", "*.test.cjs", "*.test.ts", "*.spec.ts", "*.test.mts")
     config_patterns = ("package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
-                       ".npmrc", ".yarnrc*", "jest.config.*", "vitest.config.*", ".mocharc*", ".taprc", "tsconfig*.json",
+                       ".npmrc", ".yarnrc*", "jest.config.*", "jest.setup*", "jest-setup*", "jest.preset*", "setupTests.*",
+                       "vitest.config.*", ".mocharc*", ".taprc", "tsconfig*.json", "babel.config.*", ".babelrc*",
                        "node_modules/*", ".synth*")
     dependency_files = frozenset({"package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock",
                                   "pnpm-lock.yaml", ".npmrc"})
@@ -44,6 +46,9 @@ class JavaScript(Language):
         ("writes to the process's own streams", r"process\s*\.\s*(stdout|stderr)\b|\b_rawDebug\b|\bwriteSync\s*\(\s*[12]\b"),
         ("TAP framing text (ok N, # pass, TAP version)", r"['\"`](not )?ok \d|# (pass|fail|tests)\b|TAP version"),
         ("loads a test framework from source", r"require\s*\(\s*['\"`](tape|tap|mocha|jest|vitest|node:test|test)['\"`]|from\s+['\"`](node:test|tape|mocha|vitest)['\"`]"),
+        ("jest's globals or report fields (expect.*, jest.*, global test hooks, testResults)",
+         r"\b(expect|jest)\s*\.\s*\w+|\b(globalThis|global|window|self)\s*(\.|\[\s*['\"`])\s*(expect|jest|test|it|describe|"
+         r"(before|after)(Each|All))\b|['\"`](testResults|assertionResults|numFailedTests|numPassedTests)['\"`]"),
         ("module loader internals (require.cache, Module._load)", r"require\s*\.\s*cache|Module\s*\.\s*_|module\s*\.\s*constructor|process\s*\.\s*binding|/proc/"),
     )
 
@@ -58,6 +63,8 @@ class JavaScript(Language):
             return "tape"
         if "mocha" in deps or "mocha" in script:
             return "mocha"
+        if "jest" in deps or "ts-jest" in deps or "jest" in manifest or re.match(r"\s*jest\b", script):
+            return "jest"
         return "node-test"
 
     def setup_script(self, root: Path) -> str:
@@ -67,7 +74,10 @@ class JavaScript(Language):
         lock = (root / "package-lock.json").exists() or (root / "npm-shrinkwrap.json").exists()
         manifest = manifest_of((root / "package.json").read_text("utf-8", "replace")) if (root / "package.json").exists() else {}
         dev = manifest.get("devDependencies") or {}
-        wanted = {self.runner(manifest)} if self.runner(manifest) != "node-test" else set()
+        runner = self.runner(manifest)
+        wanted = {runner} if runner != "node-test" else set()
+        if runner == "jest":  # the transform, preset and environment its configuration names
+            wanted |= jest_packages(manifest, dev)
         listing = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and "node_modules" not in p.parts]
         for rel in self.test_files(listing):
             text = (root / rel).read_text("utf-8", "replace")
@@ -80,7 +90,7 @@ class JavaScript(Language):
             install = ("python3 - <<'SYNTH_EOF'\nimport json\nm = json.load(open('package.json'))\n"
                        f"m['devDependencies'] = {json.dumps(kept)}\n"
                        "open('package.json', 'w').write(json.dumps(m, indent=2))\nSYNTH_EOF\n"
-                       "npm install --no-package-lock")
+                       "npm install --no-package-lock" + (" --legacy-peer-deps" if runner == "jest" else ""))
         return f"""set -eu
 cd /testbed
 [ -n "${{SSL_CERT_FILE:-}}" ] && export NODE_EXTRA_CA_CERTS="$SSL_CERT_FILE"
@@ -110,6 +120,8 @@ cp /tmp/synth-package.json package.json
         if ids is not None:
             wanted = {i.partition("::")[0] for i in ids}
             files = [f for f in files if f in wanted]
+        if runner == "jest":
+            return jest_plan(files, ids, nonce, jest_config(manifest), CANARY_FILE)
         if runner == "tape":
             canary = ("const t = require(require.resolve('tape', { paths: [process.cwd()] }));\n"
                       f"t('{CANARY}', function (q) {{ q.fail('{CANARY} {nonce}'); q.end(); }});\n")
@@ -128,6 +140,8 @@ cp /tmp/synth-package.json package.json
         return Plan(processes, {CANARY_FILE: canary}, nonce)
 
     def read(self, process: Process, stream: str) -> tuple[list[Case], str]:
+        if process.command.startswith(("$AS_USER node node_modules/jest/", "$AS_USER node --import tsx node_modules/jest/")):
+            return read_jest(process, stream)
         lines = stream.splitlines()
         first = next((n for n, ln in enumerate(lines) if re.match(r"^(not )?ok\b", ln)), len(lines))
         # tape heads each test with `# name` before its assertions; node:test and mocha (whose
@@ -187,7 +201,11 @@ class TypeScript(JavaScript):
         return [p for p in super().source_files(root) if not p.name.endswith(".d.ts")]
 
     def setup_script(self, root: Path) -> str:
-        """JavaScript's install, then tsx when the project's own dependencies hold none."""
+        """JavaScript's install, then tsx when the project's own dependencies hold none (jest
+        projects carry their own transform: ts-jest or babel)."""
+        manifest = manifest_of((root / "package.json").read_text("utf-8", "replace")) if (root / "package.json").exists() else {}
+        if self.runner(manifest) == "jest":
+            return super().setup_script(root)
         return super().setup_script(root) + (
             f"[ -e node_modules/tsx/package.json ] || npm install --no-save --no-package-lock --ignore-scripts "
             f"--no-fund --no-audit --loglevel=error {TSX}\n"
@@ -196,6 +214,8 @@ class TypeScript(JavaScript):
     def plan(self, listing: list[str], tests: dict[str, str], ids: list[str] | None, nonce: str,
              manifest: dict | None = None) -> Plan:
         plan = super().plan(listing, tests, ids, nonce, manifest)
+        if self.runner(manifest or {}) == "jest":
+            return plan  # the project's transform (ts-jest) compiles the TypeScript
         for process in plan.processes:
             process.command = process.command.replace("$AS_USER node ", "$AS_USER node --import tsx ", 1)
         return plan

@@ -1,0 +1,109 @@
+"""jest as a JavaScript/TypeScript runner: the configuration synth pins, the canary, the JSON report.
+
+Sits under `javascript.py` (which detects jest from package.json and calls these). One jest
+process per test file, `--runInBand` (the tests run in that process, as uid 1000), `--ci`
+(snapshots are never written), `--no-cache` (no transform or module-map cache shared between
+processes: a process cannot leave a compiled test file for the next one) and `--json`, jest's own
+machine-readable report on stdout, which root keeps. The configuration is synth's, on the command
+line (`--config JSON`), so a `jest.config.*` or a `jest` key in a submitted package.json is never
+what runs: only the keys that say how to load the project's modules (transform, module paths,
+environment, the project's setup files) are copied from package.json's `jest` key, and the
+reporters, results processor, test runner, test paths and coverage are synth's. The canary is one
+more setup file (`setupFilesAfterEnv`) that registers a test failing with the run's nonce. One
+test by id: the process of its file with `--testNamePattern` anchored on the ids' full names and
+the canary's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+
+from ._base import CANARY, Case, Plan, Process
+
+JEST_KEYS = ("transform", "transformIgnorePatterns", "moduleFileExtensions", "moduleNameMapper", "moduleDirectories",
+             "modulePaths", "testEnvironment", "testEnvironmentOptions", "setupFiles", "setupFilesAfterEnv", "globals",
+             "preset", "extensionsToTreatAsEsm", "injectGlobals", "fakeTimers", "timers", "testTimeout")
+"""The keys of a project's jest configuration synth keeps: how its modules load, never how results
+are reported (reporters, testResultsProcessor, testRunner, runner, watchPlugins, collectCoverage...)."""
+JEST_CLI = "node_modules/jest/bin/jest.js"
+JEST_FLAGS = "--ci --json --runInBand --no-cache --no-watchman --runTestsByPath"
+
+
+def jest_config(manifest: dict) -> dict:
+    """The configuration synth runs jest with: the loading keys of package.json's `jest` key,
+    rootDir pinned to the tree, and the canary appended to the setup files."""
+    project = manifest.get("jest") if isinstance(manifest.get("jest"), dict) else {}
+    config = {key: project[key] for key in JEST_KEYS if key in project}
+    config["rootDir"] = "."
+    return config
+
+
+def jest_packages(manifest: dict, dev: dict) -> set[str]:
+    """The development dependencies jest needs beside itself: the packages its configuration names
+    (ts-jest, a preset, an environment), TypeScript for ts-jest and the type packages of those."""
+    named = json.dumps(manifest.get("jest") or {})
+    wanted = {name for name in dev if re.search(rf"(?<![\w@/-]){re.escape(name)}(?![\w-])", named)}
+    if "ts-jest" in wanted or "ts-jest" in dev:
+        wanted |= {"ts-jest", "typescript"}
+    wanted |= {name for name in dev if name in ("@types/jest", "@types/node", "babel-jest")}
+    return {name for name in wanted if name in dev}
+
+
+def jest_plan(files: list[str], ids: list[str] | None, nonce: str, config: dict, canary_file: str) -> Plan:
+    """One jest process per test file, the canary a setup file of synth's configuration."""
+    config = dict(config)
+    config["setupFilesAfterEnv"] = [*config.get("setupFilesAfterEnv", []), f"<rootDir>/{canary_file}"]
+    canary = f"test('{CANARY} {nonce}', () => {{ throw new Error('{CANARY} {nonce}'); }});\n"
+    processes = []
+    for file in files:
+        mine = [i.partition("::")[2] for i in ids or [] if i.startswith(file + "::")]
+        command = f"$AS_USER node {JEST_CLI} {JEST_FLAGS} --config {shlex.quote(json.dumps(config, sort_keys=True))}"
+        if ids is not None:
+            names = sorted(set(mine)) + [f"{CANARY} {nonce}"]
+            command += " --testNamePattern " + shlex.quote("^(?:" + "|".join(_js_regex(n) for n in names) + ")$")
+        processes.append(Process(name=file, command=f"{command} {shlex.quote(file)}", cwd=".",
+                                 expected=[i for i in ids or [] if i.startswith(file + "::")]))
+    return Plan(processes, {canary_file: canary}, nonce)
+
+
+def _js_regex(text: str) -> str:
+    """`text` as a literal in a JavaScript regular expression."""
+    return re.sub(r"[\\^$.*+?()[\]{}|/]", lambda m: "\\" + m.group(0), text)
+
+
+def read_jest(process: Process, stream: str) -> tuple[list[Case], str]:
+    """The cases of jest's `--json` report in one process's stream. A stream with more than one
+    report (a test printed one of its own) has no cases, so the canary is missing and the reading
+    is invalid; a test file that did not load (a compile error in the code under test) reads as
+    'build-failed' with no case, so its expected tests count as errors."""
+    reports = []
+    for line in stream.splitlines():
+        if line.startswith("{") and '"testResults"' in line:
+            try:
+                data = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(data, dict):
+                reports.append(data)
+    if len(reports) != 1:
+        return [], ""
+    cases: list[Case] = []
+    results = reports[0].get("testResults") or []
+    for result in results:
+        for test in result.get("assertionResults") or []:
+            name = str(test.get("fullName") or test.get("title") or "")
+            status = test.get("status")
+            message = "\n".join(str(m) for m in test.get("failureMessages") or [])
+            outcome = {"passed": "passed", "failed": "failed", "pending": "skipped", "skipped": "skipped",
+                       "todo": "skipped", "disabled": "skipped"}.get(str(status), "error")
+            if name.startswith(CANARY):
+                cases.append(Case(f"{process.name}::{CANARY}", outcome, (message + " " + name).strip()))
+            else:
+                cases.append(Case(f"{process.name}::{name}", outcome, message[:2000]))
+    if not cases and any(r.get("status") == "failed" for r in results):
+        return [], "build-failed"
+    total = reports[0].get("numTotalTests", 0)
+    failed = reports[0].get("numFailedTests", 0)
+    return cases, f"# jest: {total} tests, {failed} failed"
