@@ -98,7 +98,7 @@ export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=f
 cp package.json /tmp/synth-package.json
 {install} --ignore-scripts --no-fund --no-audit --loglevel=error
 cp /tmp/synth-package.json package.json
-"""
+""" + (JEST_MODULES if runner == "jest" else "")
 
     def test_files(self, listing: list[str]) -> list[str]:
         """Test files to run: not under node_modules, fixture or helper folders, nor named _x."""
@@ -164,6 +164,13 @@ cp /tmp/synth-package.json package.json
              "# tests 1\\n# pass 1\\n\\n# ok\\n');\nprocess.reallyExit(0);\n"),
             ("js_exit_code_on_exit", "\nprocess.on('exit', function () { process.exitCode = 0; });\n"),
         ]
+
+
+JEST_MODULES = """mkdir -p /opt/synth && rm -rf /opt/synth/node_modules && mv node_modules /opt/synth/node_modules
+chown -R 0:0 /opt/synth/node_modules && chmod -R a+rX,go-w /opt/synth/node_modules && ln -s /opt/synth/node_modules node_modules
+"""
+"""A jest project's dependencies (jest, ts-jest, TypeScript: 100+ MB) move to a root-owned folder the
+tree links to: every reading copies the link, not the folder, and no test process can write them."""
 
 
 def manifest_of(text: str) -> dict:

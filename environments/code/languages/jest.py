@@ -1,7 +1,7 @@
 """jest as a JavaScript/TypeScript runner: the configuration synth pins, the canary, the JSON report.
 
 Sits under `javascript.py` (which detects jest from package.json and calls these). One jest
-process per test file, `--runInBand` (the tests run in that process, as uid 1000), `--ci`
+process for the test files, `--runInBand` (the tests run in that process, as uid 1000), `--ci`
 (snapshots are never written), `--no-cache` (no transform or module-map cache shared between
 processes: a process cannot leave a compiled test file for the next one) and `--json`, jest's own
 machine-readable report on stdout, which root keeps. The configuration is synth's, on the command
@@ -10,7 +10,7 @@ what runs: only the keys that say how to load the project's modules (transform, 
 environment, the project's setup files) are copied from package.json's `jest` key, and the
 reporters, results processor, test runner, test paths and coverage are synth's. The canary is one
 more setup file (`setupFilesAfterEnv`) that registers a test failing with the run's nonce. One
-test by id: the process of its file with `--testNamePattern` anchored on the ids' full names and
+test by id: a process of the ids' files with `--testNamePattern` anchored on the ids' full names and
 the canary's.
 """
 
@@ -52,20 +52,21 @@ def jest_packages(manifest: dict, dev: dict) -> set[str]:
 
 
 def jest_plan(files: list[str], ids: list[str] | None, nonce: str, config: dict, canary_file: str) -> Plan:
-    """One jest process per test file, the canary a setup file of synth's configuration."""
+    """One jest process for the test files (all, or those of `ids`), in band: TypeScript and the
+    transform load once; the canary, a setup file of synth's configuration, runs in every file."""
     config = dict(config)
     config["setupFilesAfterEnv"] = [*config.get("setupFilesAfterEnv", []), f"<rootDir>/{canary_file}"]
     canary = f"test('{CANARY} {nonce}', () => {{ throw new Error('{CANARY} {nonce}'); }});\n"
-    processes = []
-    for file in files:
-        mine = [i.partition("::")[2] for i in ids or [] if i.startswith(file + "::")]
-        command = f"$AS_USER node {JEST_CLI} {JEST_FLAGS} --config {shlex.quote(json.dumps(config, sort_keys=True))}"
-        if ids is not None:
-            names = sorted(set(mine)) + [f"{CANARY} {nonce}"]
-            command += " --testNamePattern " + shlex.quote("^(?:" + "|".join(_js_regex(n) for n in names) + ")$")
-        processes.append(Process(name=file, command=f"{command} {shlex.quote(file)}", cwd=".",
-                                 expected=[i for i in ids or [] if i.startswith(file + "::")]))
-    return Plan(processes, {canary_file: canary}, nonce)
+    if ids is not None:
+        files = [f for f in files if any(i.startswith(f + "::") for i in ids)]
+    if not files:
+        return Plan([], {canary_file: canary}, nonce)
+    command = f"$AS_USER node {JEST_CLI} {JEST_FLAGS} --config {shlex.quote(json.dumps(config, sort_keys=True))}"
+    if ids is not None:
+        names = sorted({i.partition("::")[2] for i in ids}) + [f"{CANARY} {nonce}"]
+        command += " --testNamePattern " + shlex.quote("^(?:" + "|".join(_js_regex(n) for n in names) + ")$")
+    command += " " + " ".join(shlex.quote(f) for f in files)
+    return Plan([Process(name="jest", command=command, cwd=".", expected=list(ids or []))], {canary_file: canary}, nonce)
 
 
 def _js_regex(text: str) -> str:
@@ -79,10 +80,12 @@ def read_jest(process: Process, stream: str) -> tuple[list[Case], str]:
     is invalid; a test file that did not load (a compile error in the code under test) reads as
     'build-failed' with no case, so its expected tests count as errors."""
     reports = []
+    decoder = json.JSONDecoder()
     for line in stream.splitlines():
+        # jest ends its report without a newline: the stderr kept after it may follow on the line
         if line.startswith("{") and '"testResults"' in line:
             try:
-                data = json.loads(line)
+                data, _ = decoder.raw_decode(line)
             except ValueError:
                 continue
             if isinstance(data, dict):
@@ -91,19 +94,33 @@ def read_jest(process: Process, stream: str) -> tuple[list[Case], str]:
         return [], ""
     cases: list[Case] = []
     results = reports[0].get("testResults") or []
+    unloaded = []
     for result in results:
-        for test in result.get("assertionResults") or []:
+        # the file's path in the reading's copy of the tree, as the test ids name it
+        file = re.sub(r"^.*?/synth-lrun-[0-9a-f]+/src/", "", str(result.get("name") or ""))
+        tests = result.get("assertionResults") or []
+        if not tests:
+            unloaded.append(file)
+            continue
+        canaries = 0
+        for test in tests:
             name = str(test.get("fullName") or test.get("title") or "")
             status = test.get("status")
             message = "\n".join(str(m) for m in test.get("failureMessages") or [])
             outcome = {"passed": "passed", "failed": "failed", "pending": "skipped", "skipped": "skipped",
                        "todo": "skipped", "disabled": "skipped"}.get(str(status), "error")
             if name.startswith(CANARY):
-                cases.append(Case(f"{process.name}::{CANARY}", outcome, (message + " " + name).strip()))
+                canaries += 1
+                cases.append(Case(f"{file}::{CANARY}", outcome, (message + " " + name).strip()))
             else:
-                cases.append(Case(f"{process.name}::{name}", outcome, message[:2000]))
-    if not cases and any(r.get("status") == "failed" for r in results):
+                cases.append(Case(f"{file}::{name}", outcome, message[:2000]))
+        if not canaries:  # every file that ran carries the canary: one without it is a forged report
+            cases.append(Case(f"{file}::{CANARY}", "passed", "the canary test is missing from this file"))
+    if not cases and unloaded:
         return [], "build-failed"
+    # a test file that did not load (a compile error in the code under test): its tests are errors
+    cases += [Case(i, "error", "the test file did not load") for i in process.expected
+              if i.partition("::")[0] in unloaded]
     total = reports[0].get("numTotalTests", 0)
     failed = reports[0].get("numFailedTests", 0)
     return cases, f"# jest: {total} tests, {failed} failed"

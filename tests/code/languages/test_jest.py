@@ -34,19 +34,25 @@ PROJECT = {
 FILE = "src/__tests__/index.spec.ts"
 
 
-def report(*tests: tuple[str, str], file_status: str = "failed", message: str = "") -> str:
+def file_result(file: str, *tests: tuple[str, str], status: str = "failed", message: str = "") -> dict:
     results = [{"fullName": name, "title": name, "status": status,
                 "failureMessages": [f"Error: {name}"] if status == "failed" else []} for name, status in tests]
+    return {"name": f"/tmp/synth-lrun-0a1b2c/src/{file}", "status": status, "message": message,
+            "assertionResults": results}
+
+
+def report(*tests: tuple[str, str], file_status: str = "failed", message: str = "", more: tuple = ()) -> str:
+    # jest ends its report without a newline; the stderr synth keeps follows it
     return json.dumps({"numTotalTests": len(tests), "numFailedTests": sum(s == "failed" for _, s in tests),
-                       "testResults": [{"name": f"/x/{FILE}", "status": file_status, "message": message,
-                                        "assertionResults": results}]}) + "\n"
+                       "testResults": [file_result(FILE, *tests, status=file_status, message=message), *more]}) + \
+        "ts-jest[config] (WARN) message\nFAIL src/__tests__/index.spec.ts\n"
 
 
 CANARY_CASE = (f"{CANARY} {NONCE}", "failed")
 
 
 def read(stream: str, exit_code: int = 1, expected: list[str] | None = None):
-    process = Process(FILE, "$AS_USER node node_modules/jest/bin/jest.js --json", expected=expected or [])
+    process = Process("jest", "$AS_USER node node_modules/jest/bin/jest.js --json", expected=expected or [])
     return judge(to_run(TS, "jest", [Stream(process, exit_code, stream)], NONCE, command="c", duration=0.1,
                         timed_out=False))
 
@@ -56,7 +62,7 @@ def test_a_jest_typescript_project_is_typescript_run_by_jest(tmp_path):
     assert TS.runner(MANIFEST) == "jest" and language("javascript").runner(MANIFEST) == "jest"
 
 
-def test_jest_runs_each_file_with_synth_s_configuration_and_its_json_report():
+def test_jest_runs_the_test_files_with_synth_s_configuration_and_its_json_report():
     plan = TS.plan(list(PROJECT), {}, None, NONCE, MANIFEST)
     (process,) = plan.processes
     argv = shlex.split(process.command)
@@ -72,8 +78,9 @@ def test_jest_runs_each_file_with_synth_s_configuration_and_its_json_report():
 
 def test_one_jest_test_by_id_is_an_anchored_name_pattern_with_the_canary():
     ids = [f"{FILE}::dedent trims (a+b)"]
-    (process,) = TS.plan(list(PROJECT), {}, ids, NONCE, MANIFEST).processes
+    (process,) = TS.plan(list(PROJECT) + ["src/__tests__/other.spec.ts"], {}, ids, NONCE, MANIFEST).processes
     argv = shlex.split(process.command)
+    assert argv[-1] == FILE and "src/__tests__/other.spec.ts" not in argv  # only the ids' files
     pattern = argv[argv.index("--testNamePattern") + 1]
     assert pattern == f"^(?:dedent trims \\(a\\+b\\)|{CANARY} {NONCE})$"
     assert process.expected == ids
@@ -115,6 +122,16 @@ def test_a_test_file_that_does_not_compile_errors_its_expected_tests():
     ids = [f"{FILE}::dedent trims"]
     judged = read(report(file_status="failed", message="TS2322: Type 'number' is not assignable"), expected=ids)
     assert judged.valid and judged.results[ids[0]] == "error"
+    other = "src/__tests__/other.spec.ts"
+    judged = read(report(message="TS2322", more=(file_result(other, ("other ok", "passed"), CANARY_CASE),)),
+                  expected=ids + [f"{other}::other ok"])
+    assert judged.valid and judged.results[ids[0]] == "error" and judged.results[f"{other}::other ok"] == "passed"
+
+
+def test_exploit_jest_file_without_its_canary_is_an_invalid_run():
+    # a report where one file carries the failing canary and another does not (its results forged)
+    other = file_result("src/__tests__/other.spec.ts", ("other ok", "passed"), status="passed")
+    assert not read(report(("dedent trims", "passed"), CANARY_CASE, more=(other,))).valid
 
 
 def test_jest_configuration_and_setup_files_are_protected():
