@@ -70,6 +70,7 @@ def test_jest_runs_the_test_files_with_synth_s_configuration_and_its_json_report
     assert {"--ci", "--json", "--runInBand", "--no-cache", "--runTestsByPath"} <= set(argv) and argv[-1] == FILE
     config = json.loads(argv[argv.index("--config") + 1])
     assert config["transform"] == {".ts": "ts-jest"} and config["rootDir"] == "."
+    assert config["globals"] == {"ts-jest": {"isolatedModules": True}}  # types stripped, as tsx does
     # the project's reporters and results processor are not what runs; the canary is a setup file
     assert "reporters" not in config and "testResultsProcessor" not in config and "testRegex" not in config
     assert config["setupFilesAfterEnv"] == ["<rootDir>/.synth-canary.cjs"]
