@@ -1,4 +1,5 @@
-"""Real projects in Docker, end to end: a Go module, a crate and a Maven project from Debian and an npm package become validated
+"""Real projects in Docker, end to end: a Go module, a crate and a Maven project from Debian, an npm package and a
+TypeScript npm package tested with jest (ts-dedent) become validated
 mutation tasks (F2P > 0, P2F = 0), the gold passes `synth verify`, the empty patch and every
 exploit control fail on the check they target, and with the static scan off the same exploits
 still fail, on the canary test (the dynamic defence alone)."""
@@ -23,12 +24,15 @@ CONTROLS = {
     "typescript": {"gold", "empty", "perturb:ts_exit0_at_start", "perturb:ts_forged_result_lines",
                    "perturb:ts_exit_code_on_exit", "perturb:typescript_config_change"},
 }
-FIXTURES = {"go": "go_run", "javascript": "js_run", "rust": "rust_run", "java": "java_run", "typescript": "ts_run"}
+FIXTURES = {"go": ("go", "go_run"), "javascript": ("javascript", "js_run"), "rust": ("rust", "rust_run"),
+            "java": ("java", "java_run"), "typescript": ("typescript", "ts_run"),
+            "typescript-jest-npm": ("typescript", "ts_npm_run")}
 
 
 @pytest.fixture(params=list(FIXTURES))
 def lang_run(request):
-    return request.param, request.getfixturevalue(FIXTURES[request.param])
+    name, fixture = FIXTURES[request.param]
+    return name, request.getfixturevalue(fixture)
 
 
 def test_a_real_project_yields_validated_mutation_tasks(lang_run):
