@@ -11,7 +11,8 @@ environment, the project's setup files) are copied from package.json's `jest` ke
 reporters, results processor, test runner, test paths and coverage are synth's. ts-jest runs with
 `isolatedModules` (each file transpiled alone, nothing type-checked: what tsx does for node's
 runners), so a task is about behaviour, never a type error, and a reading is 3x faster. The canary is one
-more setup file (`setupFilesAfterEnv`) that registers a test failing with the run's nonce. One
+more setup file (`setupFilesAfterEnv`) that registers a test whose `expect(...).toBe` fails with the
+run's nonce as the received value (an `expect` neutered by the code under test makes it pass). One
 test by id: a process of the ids' files with `--testNamePattern` anchored on the ids' full names and
 the canary's.
 """
@@ -69,7 +70,10 @@ def jest_plan(files: list[str], ids: list[str] | None, nonce: str, config: dict,
     transform load once; the canary, a setup file of synth's configuration, runs in every file."""
     config = dict(config)
     config["setupFilesAfterEnv"] = [*config.get("setupFilesAfterEnv", []), f"<rootDir>/{canary_file}"]
-    canary = f"test('{CANARY} {nonce}', () => {{ throw new Error('{CANARY} {nonce}'); }});\n"
+    # the canary asserts through the global `expect` the project's tests use: code under test that
+    # neuters expect (expect.extend, a replaced matcher) makes the canary pass and the reading invalid;
+    # its failure message is jest's, with the nonce as the received value
+    canary = (f"test('{CANARY} {nonce}', () => {{ expect('{CANARY} {nonce}').toBe('{CANARY}'); }});\n")
     if ids is not None:
         files = [f for f in files if any(i.startswith(f + "::") for i in ids)]
     if not files:
@@ -124,7 +128,7 @@ def read_jest(process: Process, stream: str) -> tuple[list[Case], str]:
                        "todo": "skipped", "disabled": "skipped"}.get(str(status), "error")
             if name.startswith(CANARY):
                 canaries += 1
-                cases.append(Case(f"{file}::{CANARY}", outcome, (message + " " + name).strip()))
+                cases.append(Case(f"{file}::{CANARY}", outcome, message))  # the nonce must be in jest's message
             else:
                 cases.append(Case(f"{file}::{name}", outcome, message[:2000]))
         if not canaries:  # every file that ran carries the canary: one without it is a forged report

@@ -36,7 +36,8 @@ FILE = "src/__tests__/index.spec.ts"
 
 def file_result(file: str, *tests: tuple[str, str], status: str = "failed", message: str = "") -> dict:
     results = [{"fullName": name, "title": name, "status": status,
-                "failureMessages": [f"Error: {name}"] if status == "failed" else []} for name, status in tests]
+                "failureMessages": [f"Error: expect(received).toBe(expected)\n\nReceived: \"{name}\""]
+                if status == "failed" else []} for name, status in tests]
     return {"name": f"/tmp/synth-lrun-0a1b2c/src/{file}", "status": status, "message": message,
             "assertionResults": results}
 
@@ -74,7 +75,7 @@ def test_jest_runs_the_test_files_with_synth_s_configuration_and_its_json_report
     # the project's reporters and results processor are not what runs; the canary is a setup file
     assert "reporters" not in config and "testResultsProcessor" not in config and "testRegex" not in config
     assert config["setupFilesAfterEnv"] == ["<rootDir>/.synth-canary.cjs"]
-    assert f"test('{CANARY} {NONCE}'" in plan.files[".synth-canary.cjs"]
+    assert f"test('{CANARY} {NONCE}', () => {{ expect('{CANARY} {NONCE}').toBe(" in plan.files[".synth-canary.cjs"]
 
 
 def test_one_jest_test_by_id_is_an_anchored_name_pattern_with_the_canary():
@@ -110,6 +111,14 @@ def test_exploit_jest_report_without_the_failing_canary_is_an_invalid_run():
     assert not read(report(("dedent trims", "passed"))).valid
     assert not read(report(("dedent trims", "passed"), (f"{CANARY} {NONCE}", "passed"))).valid
     assert not read(report(("dedent trims", "passed"), (f"{CANARY} ffff", "failed"))).valid
+
+
+def test_exploit_jest_canary_failing_without_the_nonce_in_jest_s_message_is_an_invalid_run():
+    # the canary's name carries the nonce; a forger who fails it with a message of its own is refused
+    stream = report(("dedent trims", "passed"), CANARY_CASE).replace(
+        f'Received: \\"{CANARY} {NONCE}\\"', "forged")
+    assert f"Received: \\\"{CANARY} {NONCE}" not in stream
+    assert not read(stream).valid
 
 
 def test_exploit_jest_forged_second_report_is_an_invalid_run():
