@@ -55,8 +55,8 @@ def java_run(tmp_path_factory: pytest.TempPathFactory, base_image: str):
 @pytest.fixture(scope="session")
 def ts_run(tmp_path_factory: pytest.TempPathFactory, base_image: str):
     """A TypeScript project (node:test tests in .ts, run through tsx that npm installs at
-    environment build) in a git repository made here (lang_projects.TS_PROJECT): synth's own
-    fixture, until a registry package that ships runnable .ts tests is chosen."""
+    environment build) in a git repository made here (lang_projects.TS_PROJECT): synth's own fixture
+    for the tsx path (the real TypeScript project, ts-dedent, runs with jest: `ts_npm_run`)."""
     import subprocess
 
     from lang_projects import TS_PROJECT as PROJECT, write

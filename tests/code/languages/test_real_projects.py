@@ -25,12 +25,21 @@ CONTROLS = {
                    "perturb:ts_exit_code_on_exit", "perturb:typescript_config_change"},
 }
 FIXTURES = {"go": ("go", "go_run"), "javascript": ("javascript", "js_run"), "rust": ("rust", "rust_run"),
-            "java": ("java", "java_run"), "typescript": ("typescript", "ts_run"),
-            "typescript-jest-npm": ("typescript", "ts_npm_run")}
+            "java": ("java", "java_run"), "typescript-jest-npm": ("typescript", "ts_npm_run"),
+            "typescript-tsx-fixture": ("typescript", "ts_run")}
+VERIFIED = [key for key in FIXTURES if key != "typescript-tsx-fixture"]
+"""The projects whose controls run here too: synth's own TypeScript fixture (node:test through tsx) only
+proves that path yields a validated task; TypeScript's controls run on ts-dedent, a real project."""
 
 
 @pytest.fixture(params=list(FIXTURES))
 def lang_run(request):
+    name, fixture = FIXTURES[request.param]
+    return name, request.getfixturevalue(fixture)
+
+
+@pytest.fixture(params=VERIFIED)
+def verified_run(request):
     name, fixture = FIXTURES[request.param]
     return name, request.getfixturevalue(fixture)
 
@@ -47,8 +56,8 @@ def test_a_real_project_yields_validated_mutation_tasks(lang_run):
     assert args["fail_to_pass"][0] in record.task.prompt  # the statement is written from the failing tests
 
 
-def test_verify_passes_the_gold_and_fails_the_empty_patch_and_every_exploit(lang_run):
-    name, run = lang_run
+def test_verify_passes_the_gold_and_fails_the_empty_patch_and_every_exploit(verified_run):
+    name, run = verified_run
     summary = synth.verify(run)
     assert summary.ok, summary.unsound
     verdicts = {v.control: v for v in run.verdicts()}
@@ -80,10 +89,10 @@ def _exploit_artifacts(run, name: str):
     return found
 
 
-def test_exploits_fail_on_the_canary_test_with_the_tamper_scan_off(lang_run):
+def test_exploits_fail_on_the_canary_test_with_the_tamper_scan_off(verified_run):
     from synth.verifiers.code import GradingArtifacts, judge
 
-    name, run = lang_run
+    name, run = verified_run
     found = _exploit_artifacts(run, name)
     assert len(found) == len(CONTROLS[name]) - 3
     (record,) = run.tuples().read()
