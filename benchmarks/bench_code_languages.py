@@ -20,6 +20,7 @@ change (index.js edited), built with the environment shared by the dependencies 
 lockfiles) vs an environment of its own (the whole tree, as before), side by side.
 
 Usage: python benchmarks/bench_code_languages.py [--languages go javascript typescript rust java] [--mutants 8] [--reuse]
+       [--jest-transpile-only]
 """
 
 from __future__ import annotations
@@ -46,13 +47,17 @@ def fetch(name: str, into: Path) -> Path:
     return fetch_debian(spec, into)[0] if kind == "debian" else fetch_npm(spec, into)
 
 
+TRANSPILE_ONLY = False
+
+
 def plain_command(name: str, files: list[str]) -> str:
     if name == "java":  # Maven as root in the tree itself: no copy, no fork wrapper, no canary
         return "/opt/synth/mvn -q test -Dmaven.test.failure.ignore=true >/dev/null 2>&1; rm -rf target; true"
     if name == "rust":
         return "export CARGO_TARGET_DIR=/tmp/t && rm -rf /tmp/t && cp -a /opt/synth/target /tmp/t && find . -exec touch -h {} + && cargo test --offline --tests -q >/dev/null 2>&1; true"
-    if name == "typescript":  # the project's `npm test` without its lint step
-        return "node node_modules/jest/bin/jest.js --ci >/dev/null 2>&1; true"
+    if name == "typescript":  # the project's `npm test` without its lint step (TRANSPILE_ONLY: as synth runs ts-jest)
+        extra = """ --globals '{"ts-jest": {"isolatedModules": true}}'""" if TRANSPILE_ONLY else ""
+        return f"node node_modules/jest/bin/jest.js --ci{extra} >/dev/null 2>&1; true"
     if name == "go":
         return ("export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOSUMDB=off CGO_ENABLED=0 GOCACHE=/tmp/gc && "
                 "rm -rf /tmp/gc && cp -a /opt/synth/gocache /tmp/gc && go test -json -vet=off -count=1 ./... >/dev/null")
@@ -64,7 +69,11 @@ def main() -> None:
     parser.add_argument("--languages", nargs="+", default=["go", "javascript", "rust", "java"])
     parser.add_argument("--mutants", type=int, default=8)
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--jest-transpile-only", action="store_true",
+                        help="the baseline jest run with ts-jest's isolatedModules, as synth runs it (no type-check)")
     args = parser.parse_args()
+    global TRANSPILE_ONLY
+    TRANSPILE_ONLY = args.jest_transpile_only
     if args.reuse:
         reuse()
         return
