@@ -53,8 +53,12 @@ class JavaScript(Language):
     )
 
     def is_protected_path(self, path: str) -> bool:
-        """Also anything under node_modules (the runner itself lives there)."""
-        return "node_modules" in path.split("/") or super().is_protected_path(path)
+        """Also anything under node_modules (the runner itself lives there), jest's `__mocks__`
+        (a root one replaces a dependency in every test without a `jest.mock` call) and its
+        snapshots (`__snapshots__/`, `*.snap`: the expected values of snapshot tests)."""
+        parts = path.split("/")
+        return bool({"node_modules", "__mocks__", "__snapshots__"} & set(parts)) or path.endswith(".snap") or \
+            super().is_protected_path(path)
 
     def runner(self, manifest: dict) -> str:
         deps = {**manifest.get("dependencies", {}), **manifest.get("devDependencies", {})}

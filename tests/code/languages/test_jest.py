@@ -146,7 +146,8 @@ def test_exploit_jest_file_without_its_canary_is_an_invalid_run():
 
 def test_jest_configuration_and_setup_files_are_protected():
     for path in ("jest.config.js", "jest.config.ts", "jest.setup.ts", "setupTests.ts", "package.json",
-                 "tsconfig.json", "babel.config.js", "node_modules/jest/bin/jest.js", FILE):
+                 "tsconfig.json", "babel.config.js", "node_modules/jest/bin/jest.js", FILE,
+                 "__mocks__/fs.js", "src/lib/__mocks__/dep.ts", "src/__snapshots__/index.ts.snap", "x.snap"):
         assert TS.is_protected_path(path), path
     assert not TS.is_protected_path("src/index.ts")
 
