@@ -1,14 +1,15 @@
 """Benchmark of the language layer: validation per task in Docker vs the same test runs without synth.
 
 For each language, on its real project (Go: the go-difflib module Debian ships; JavaScript: the
-minimist npm tarball; Rust: the strsim crate Debian ships; Java: json-simple's Debian source package), the first mutant that validates at k=1 is timed three ways, side by side:
+minimist npm tarball; TypeScript: the ts-dedent npm tarball, jest with ts-jest; Rust: the strsim crate Debian ships; Java: json-simple's Debian source package), the first mutant that validates at k=1 is timed three ways, side by side:
 
 - synth: `_run.validate` at k=1 (one reading before the fix, one after, the second reading by id
   with and without the fix; each reading copies the tree, adds the canary, runs one process per
   package or file as uid 1000 and converts the streams), container start included;
 - plain: the runner's own command twice (before and after the fix) in one container of the same
   task image, as root, no copy, no canary (`go test -json ./...`; `node FILE` per test file;
-  `cargo test --tests` from the same warmed build folder; `mvn test` in the tree);
+  `cargo test --tests` from the same warmed build folder; `mvn test` in the tree; the project's own
+  `jest`: its package.json configuration, ts-jest type-checking, its cache and workers);
 - host (JavaScript only: this machine has node, not go): the same per-file commands twice on the
   host, in an unpacked copy with the runner installed by npm.
 
@@ -18,7 +19,8 @@ With --reuse: the images of a second commit of the JavaScript project whose depe
 change (index.js edited), built with the environment shared by the dependencies (package.json and
 lockfiles) vs an environment of its own (the whole tree, as before), side by side.
 
-Usage: python benchmarks/bench_code_languages.py [--languages go javascript rust java] [--mutants 8] [--reuse]
+Usage: python benchmarks/bench_code_languages.py [--languages go javascript typescript rust java] [--mutants 8] [--reuse]
+       [--jest-transpile-only]
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from synth.environments.code.languages import _run, language
 from synth.sandbox import start_sandbox
 
 PROJECTS = {"go": ("debian", "golang-github-pmezard-go-difflib-dev"), "javascript": ("npm", "minimist@1.2.8"),
+            "typescript": ("npm", "ts-dedent@2.2.0"),
             "rust": ("debian", "librust-strsim-dev"), "java": ("debian", "json-simple")}
 
 
@@ -44,11 +47,17 @@ def fetch(name: str, into: Path) -> Path:
     return fetch_debian(spec, into)[0] if kind == "debian" else fetch_npm(spec, into)
 
 
+TRANSPILE_ONLY = False
+
+
 def plain_command(name: str, files: list[str]) -> str:
     if name == "java":  # Maven as root in the tree itself: no copy, no fork wrapper, no canary
         return "/opt/synth/mvn -q test -Dmaven.test.failure.ignore=true >/dev/null 2>&1; rm -rf target; true"
     if name == "rust":
         return "export CARGO_TARGET_DIR=/tmp/t && rm -rf /tmp/t && cp -a /opt/synth/target /tmp/t && find . -exec touch -h {} + && cargo test --offline --tests -q >/dev/null 2>&1; true"
+    if name == "typescript":  # the project's `npm test` without its lint step (TRANSPILE_ONLY: as synth runs ts-jest)
+        extra = """ --globals '{"ts-jest": {"isolatedModules": true}}'""" if TRANSPILE_ONLY else ""
+        return f"node node_modules/jest/bin/jest.js --ci{extra} >/dev/null 2>&1; true"
     if name == "go":
         return ("export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOSUMDB=off CGO_ENABLED=0 GOCACHE=/tmp/gc && "
                 "rm -rf /tmp/gc && cp -a /opt/synth/gocache /tmp/gc && go test -json -vet=off -count=1 ./... >/dev/null")
@@ -60,7 +69,11 @@ def main() -> None:
     parser.add_argument("--languages", nargs="+", default=["go", "javascript", "rust", "java"])
     parser.add_argument("--mutants", type=int, default=8)
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--jest-transpile-only", action="store_true",
+                        help="the baseline jest run with ts-jest's isolatedModules, as synth runs it (no type-check)")
     args = parser.parse_args()
+    global TRANSPILE_ONLY
+    TRANSPILE_ONLY = args.jest_transpile_only
     if args.reuse:
         reuse()
         return

@@ -41,7 +41,7 @@ from ._base import Language, Stream, new_nonce, to_run
 SUITE = "trixie"
 """Debian suite of toolchain images (Go 1.24, Node 20, Rust 1.85, OpenJDK 21)."""
 TOOLCHAIN_VERSION = 1
-_EXCLUDE = "node_modules/\ntarget/\n.gradle/\n*.class\n__pycache__/\n"
+_EXCLUDE = "node_modules\ntarget/\n.gradle/\n*.class\n__pycache__/\n"
 SETPRIV = "setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all --no-new-privs"
 PATH = "/usr/local/bin:/usr/bin:/bin:/usr/lib/go/bin"
 

@@ -82,6 +82,17 @@ class StreamLanguageRunner:
             if by_class:
                 argv.append("-Dtest=" + ",".join(f"{c}#{'+'.join(sorted(m))}" for c, m in sorted(by_class.items()))
                             + f",{CANARY_CLASS}")
+        elif self.name == "jest":
+            from .jest import JEST_CLI, JEST_FLAGS
+
+            files = sorted({i.partition("::")[0] for i in test_ids or []})
+            names = sorted({i.partition("::")[2] for i in test_ids or [] if not i.endswith("::*")})
+            argv = ["node", JEST_CLI, *JEST_FLAGS.split()]
+            if names:
+                from .jest import _js_regex
+
+                argv += ["--testNamePattern", "^(?:" + "|".join(_js_regex(n) for n in names) + ")$"]
+            argv += files
         else:
             files = sorted({i.partition("::")[0] for i in test_ids or []})
             head = ["node", "--require", "./.synth-canary.cjs"]

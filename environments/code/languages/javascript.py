@@ -19,6 +19,7 @@ import shlex
 from pathlib import Path
 
 from ._base import CANARY, Case, Language, Plan, Process, read_tap_flat, read_tap_grouped
+from .jest import jest_config, jest_packages, jest_plan, read_jest
 
 CANARY_FILE = ".synth-canary.cjs"
 _IMPORT = re.compile(r"""(require\s*\(\s*|from\s+|import\s+)(?:['"])([@\w][\w./@-]*)['"]""")
@@ -26,14 +27,15 @@ _IMPORT = re.compile(r"""(require\s*\(\s*|from\s+|import\s+)(?:['"])([@\w][\w./@
 
 class JavaScript(Language):
     name = "javascript"
-    runners = ("tape", "node-test", "mocha")
+    runners = ("tape", "node-test", "mocha", "jest")
     manifests = ("package.json",)
     packages = ("nodejs", "npm")
     extensions = (".js", ".cjs", ".mjs")
     grammar = "tree_sitter_javascript"
     test_patterns = ("*.test.js", "*.spec.js", "*.test.mjs", "*.test.cjs", "*.test.ts", "*.spec.ts", "*.test.mts")
     config_patterns = ("package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
-                       ".npmrc", ".yarnrc*", "jest.config.*", "vitest.config.*", ".mocharc*", ".taprc", "tsconfig*.json",
+                       ".npmrc", ".yarnrc*", "jest.config.*", "jest.setup*", "jest-setup*", "jest.preset*", "setupTests.*",
+                       "vitest.config.*", ".mocharc*", ".taprc", "tsconfig*.json", "babel.config.*", ".babelrc*",
                        "node_modules/*", ".synth*")
     dependency_files = frozenset({"package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock",
                                   "pnpm-lock.yaml", ".npmrc"})
@@ -44,12 +46,19 @@ class JavaScript(Language):
         ("writes to the process's own streams", r"process\s*\.\s*(stdout|stderr)\b|\b_rawDebug\b|\bwriteSync\s*\(\s*[12]\b"),
         ("TAP framing text (ok N, # pass, TAP version)", r"['\"`](not )?ok \d|# (pass|fail|tests)\b|TAP version"),
         ("loads a test framework from source", r"require\s*\(\s*['\"`](tape|tap|mocha|jest|vitest|node:test|test)['\"`]|from\s+['\"`](node:test|tape|mocha|vitest)['\"`]"),
+        ("jest's globals or report fields (expect.*, jest.*, global test hooks, testResults)",
+         r"\b(expect|jest)\s*\.\s*\w+|\b(globalThis|global|window|self)\s*(\.|\[\s*['\"`])\s*(expect|jest|test|it|describe|"
+         r"(before|after)(Each|All))\b|['\"`](testResults|assertionResults|numFailedTests|numPassedTests)['\"`]"),
         ("module loader internals (require.cache, Module._load)", r"require\s*\.\s*cache|Module\s*\.\s*_|module\s*\.\s*constructor|process\s*\.\s*binding|/proc/"),
     )
 
     def is_protected_path(self, path: str) -> bool:
-        """Also anything under node_modules (the runner itself lives there)."""
-        return "node_modules" in path.split("/") or super().is_protected_path(path)
+        """Also anything under node_modules (the runner itself lives there), jest's `__mocks__`
+        (a root one replaces a dependency in every test without a `jest.mock` call) and its
+        snapshots (`__snapshots__/`, `*.snap`: the expected values of snapshot tests)."""
+        parts = path.split("/")
+        return bool({"node_modules", "__mocks__", "__snapshots__"} & set(parts)) or path.endswith(".snap") or \
+            super().is_protected_path(path)
 
     def runner(self, manifest: dict) -> str:
         deps = {**manifest.get("dependencies", {}), **manifest.get("devDependencies", {})}
@@ -58,6 +67,8 @@ class JavaScript(Language):
             return "tape"
         if "mocha" in deps or "mocha" in script:
             return "mocha"
+        if "jest" in deps or "ts-jest" in deps or "jest" in manifest or re.match(r"\s*jest\b", script):
+            return "jest"
         return "node-test"
 
     def setup_script(self, root: Path) -> str:
@@ -67,7 +78,10 @@ class JavaScript(Language):
         lock = (root / "package-lock.json").exists() or (root / "npm-shrinkwrap.json").exists()
         manifest = manifest_of((root / "package.json").read_text("utf-8", "replace")) if (root / "package.json").exists() else {}
         dev = manifest.get("devDependencies") or {}
-        wanted = {self.runner(manifest)} if self.runner(manifest) != "node-test" else set()
+        runner = self.runner(manifest)
+        wanted = {runner} if runner != "node-test" else set()
+        if runner == "jest":  # the transform, preset and environment its configuration names
+            wanted |= jest_packages(manifest, dev)
         listing = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and "node_modules" not in p.parts]
         for rel in self.test_files(listing):
             text = (root / rel).read_text("utf-8", "replace")
@@ -80,7 +94,7 @@ class JavaScript(Language):
             install = ("python3 - <<'SYNTH_EOF'\nimport json\nm = json.load(open('package.json'))\n"
                        f"m['devDependencies'] = {json.dumps(kept)}\n"
                        "open('package.json', 'w').write(json.dumps(m, indent=2))\nSYNTH_EOF\n"
-                       "npm install --no-package-lock")
+                       "npm install --no-package-lock" + (" --legacy-peer-deps" if runner == "jest" else ""))
         return f"""set -eu
 cd /testbed
 [ -n "${{SSL_CERT_FILE:-}}" ] && export NODE_EXTRA_CA_CERTS="$SSL_CERT_FILE"
@@ -88,7 +102,7 @@ export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=f
 cp package.json /tmp/synth-package.json
 {install} --ignore-scripts --no-fund --no-audit --loglevel=error
 cp /tmp/synth-package.json package.json
-"""
+""" + (JEST_MODULES if runner == "jest" else "")
 
     def test_files(self, listing: list[str]) -> list[str]:
         """Test files to run: not under node_modules, fixture or helper folders, nor named _x."""
@@ -110,6 +124,8 @@ cp /tmp/synth-package.json package.json
         if ids is not None:
             wanted = {i.partition("::")[0] for i in ids}
             files = [f for f in files if f in wanted]
+        if runner == "jest":
+            return jest_plan(files, ids, nonce, jest_config(manifest), CANARY_FILE)
         if runner == "tape":
             canary = ("const t = require(require.resolve('tape', { paths: [process.cwd()] }));\n"
                       f"t('{CANARY}', function (q) {{ q.fail('{CANARY} {nonce}'); q.end(); }});\n")
@@ -128,6 +144,8 @@ cp /tmp/synth-package.json package.json
         return Plan(processes, {CANARY_FILE: canary}, nonce)
 
     def read(self, process: Process, stream: str) -> tuple[list[Case], str]:
+        if process.command.startswith(("$AS_USER node node_modules/jest/", "$AS_USER node --import tsx node_modules/jest/")):
+            return read_jest(process, stream)
         lines = stream.splitlines()
         first = next((n for n, ln in enumerate(lines) if re.match(r"^(not )?ok\b", ln)), len(lines))
         # tape heads each test with `# name` before its assertions; node:test and mocha (whose
@@ -150,6 +168,13 @@ cp /tmp/synth-package.json package.json
              "# tests 1\\n# pass 1\\n\\n# ok\\n');\nprocess.reallyExit(0);\n"),
             ("js_exit_code_on_exit", "\nprocess.on('exit', function () { process.exitCode = 0; });\n"),
         ]
+
+
+JEST_MODULES = """mkdir -p /opt/synth && rm -rf /opt/synth/node_modules && mv node_modules /opt/synth/node_modules
+chown -R 0:0 /opt/synth/node_modules && chmod -R a+rX,go-w /opt/synth/node_modules && ln -s /opt/synth/node_modules node_modules
+"""
+"""A jest project's dependencies (jest, ts-jest, TypeScript: 100+ MB) move to a root-owned folder the
+tree links to: every reading copies the link, not the folder, and no test process can write them."""
 
 
 def manifest_of(text: str) -> dict:
@@ -187,7 +212,11 @@ class TypeScript(JavaScript):
         return [p for p in super().source_files(root) if not p.name.endswith(".d.ts")]
 
     def setup_script(self, root: Path) -> str:
-        """JavaScript's install, then tsx when the project's own dependencies hold none."""
+        """JavaScript's install, then tsx when the project's own dependencies hold none (jest
+        projects carry their own transform: ts-jest or babel)."""
+        manifest = manifest_of((root / "package.json").read_text("utf-8", "replace")) if (root / "package.json").exists() else {}
+        if self.runner(manifest) == "jest":
+            return super().setup_script(root)
         return super().setup_script(root) + (
             f"[ -e node_modules/tsx/package.json ] || npm install --no-save --no-package-lock --ignore-scripts "
             f"--no-fund --no-audit --loglevel=error {TSX}\n"
@@ -196,6 +225,8 @@ class TypeScript(JavaScript):
     def plan(self, listing: list[str], tests: dict[str, str], ids: list[str] | None, nonce: str,
              manifest: dict | None = None) -> Plan:
         plan = super().plan(listing, tests, ids, nonce, manifest)
+        if self.runner(manifest or {}) == "jest":
+            return plan  # the project's transform (ts-jest) compiles the TypeScript
         for process in plan.processes:
             process.command = process.command.replace("$AS_USER node ", "$AS_USER node --import tsx ", 1)
         return plan

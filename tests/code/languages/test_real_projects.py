@@ -1,4 +1,5 @@
-"""Real projects in Docker, end to end: a Go module, a crate and a Maven project from Debian and an npm package become validated
+"""Real projects in Docker, end to end: a Go module, a crate and a Maven project from Debian, an npm package and a
+TypeScript npm package tested with jest (ts-dedent) become validated
 mutation tasks (F2P > 0, P2F = 0), the gold passes `synth verify`, the empty patch and every
 exploit control fail on the check they target, and with the static scan off the same exploits
 still fail, on the canary test (the dynamic defence alone)."""
@@ -23,12 +24,24 @@ CONTROLS = {
     "typescript": {"gold", "empty", "perturb:ts_exit0_at_start", "perturb:ts_forged_result_lines",
                    "perturb:ts_exit_code_on_exit", "perturb:typescript_config_change"},
 }
-FIXTURES = {"go": "go_run", "javascript": "js_run", "rust": "rust_run", "java": "java_run", "typescript": "ts_run"}
+FIXTURES = {"go": ("go", "go_run"), "javascript": ("javascript", "js_run"), "rust": ("rust", "rust_run"),
+            "java": ("java", "java_run"), "typescript-jest-npm": ("typescript", "ts_npm_run"),
+            "typescript-tsx-fixture": ("typescript", "ts_run")}
+VERIFIED = [key for key in FIXTURES if key != "typescript-tsx-fixture"]
+"""The projects whose controls run here too: synth's own TypeScript fixture (node:test through tsx) only
+proves that path yields a validated task; TypeScript's controls run on ts-dedent, a real project."""
 
 
 @pytest.fixture(params=list(FIXTURES))
 def lang_run(request):
-    return request.param, request.getfixturevalue(FIXTURES[request.param])
+    name, fixture = FIXTURES[request.param]
+    return name, request.getfixturevalue(fixture)
+
+
+@pytest.fixture(params=VERIFIED)
+def verified_run(request):
+    name, fixture = FIXTURES[request.param]
+    return name, request.getfixturevalue(fixture)
 
 
 def test_a_real_project_yields_validated_mutation_tasks(lang_run):
@@ -43,8 +56,8 @@ def test_a_real_project_yields_validated_mutation_tasks(lang_run):
     assert args["fail_to_pass"][0] in record.task.prompt  # the statement is written from the failing tests
 
 
-def test_verify_passes_the_gold_and_fails_the_empty_patch_and_every_exploit(lang_run):
-    name, run = lang_run
+def test_verify_passes_the_gold_and_fails_the_empty_patch_and_every_exploit(verified_run):
+    name, run = verified_run
     summary = synth.verify(run)
     assert summary.ok, summary.unsound
     verdicts = {v.control: v for v in run.verdicts()}
@@ -76,10 +89,10 @@ def _exploit_artifacts(run, name: str):
     return found
 
 
-def test_exploits_fail_on_the_canary_test_with_the_tamper_scan_off(lang_run):
+def test_exploits_fail_on_the_canary_test_with_the_tamper_scan_off(verified_run):
     from synth.verifiers.code import GradingArtifacts, judge
 
-    name, run = lang_run
+    name, run = verified_run
     found = _exploit_artifacts(run, name)
     assert len(found) == len(CONTROLS[name]) - 3
     (record,) = run.tuples().read()

@@ -219,7 +219,7 @@ def test_each_runner_plugs_into_the_language_runner_interface():
     from synth.verifiers.code import LanguageRunner
 
     found = runners()
-    assert set(found) == {"go-test2json", "tape", "node-test", "mocha", "cargo-libtest", "maven-surefire"}
+    assert set(found) == {"go-test2json", "tape", "node-test", "mocha", "jest", "cargo-libtest", "maven-surefire"}
     for runner in found.values():
         assert isinstance(runner, LanguageRunner)
     go = found["go-test2json"]

@@ -1,7 +1,8 @@
 """TypeScript without Docker: detection beside JavaScript, each test file run through tsx, tsx
 installed at environment build when the project has none, mutation with the TypeScript grammar
-(typed code parses; a mutant never breaks the syntax). The same project runs end to end in Docker
-in test_real_projects.py (`test_a_typescript_project_yields_validated_mutation_tasks`)."""
+(typed code parses; a mutant never breaks the syntax). The same project yields a validated task in
+Docker in test_real_projects.py (`test_a_real_project_yields_validated_mutation_tasks[typescript-tsx-fixture]`);
+TypeScript's controls run there on a real npm project, ts-dedent (jest), and in test_jest.py."""
 
 from __future__ import annotations
 
