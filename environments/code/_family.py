@@ -132,7 +132,7 @@ def exploit_patches(task_image: str, gold_patch: str) -> list[Control]:
 class CodeFamily(Family):
     name = "code"
     description = ("Real repositories in Docker: issue text as the prompt, the repository's own tests (F2P/P2P) as the "
-                   "verifier. Languages: Python (pytest, unittest), Go (go test), JavaScript and TypeScript (tape, node:test, mocha), Rust (cargo test), Java (Maven Surefire).")
+                   "verifier. Languages: Python (pytest, unittest), Go (go test), JavaScript and TypeScript (tape, node:test, mocha, jest), Rust (cargo test), Java (Maven Surefire).")
     settings: ClassVar[type[FamilySettings]] = CodeSettings
     examples = (
         "synth generate code --sdist toolz==0.12.1 --n 5 --out runs/code",
