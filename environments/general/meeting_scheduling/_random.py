@@ -48,7 +48,7 @@ from synth.verifiers.general.rules.meeting_scheduling import EPOCH_DAY, GRID, da
 from .._base import Built
 from .._oracle import Oracle
 from ._build import (BASE_DATE, BUSY_TITLES, CLUSTERS, EQUIPMENT, FIRST, LAST, LONG_END, LONG_MIN, ROOMS, TEAMS,
-                     TOPICS, WORK_HOURS, _chop, store)
+                     TOPICS, WORK_HOURS, _chop, _complement, store)
 
 DURATIONS = (30, 45, 60, 90)
 
@@ -88,6 +88,18 @@ class Level(NamedTuple):
     director_rule: bool
     buffer: int
     rollouts: int = 0
+    free_hours: int = 0
+    """Hourly mode (0: off): meetings last an hour and each person is free in this many whole UTC
+    hours of each working day, never two in a row (the rest busy); rooms are booked by the hour."""
+    room_booked: float = 0.3
+    """Hourly mode: share of (room, hour) booked at first."""
+    styles: tuple[int, ...] = (3,)
+    """The agents of `_greedy_wins` taking turns (see `_Board.rollout`)."""
+    degree: int = 0
+    """Meetings of two attendees each, every person of the pool in exactly this many (0: attendees
+    drawn freely; `meetings` is then ignored): with a daily limit of `degree / days` meetings, every
+    person's meetings split evenly over the days, a rule no single meeting's calendar shows."""
+    """Hourly mode: share of (room, hour) booked at first."""
     """Random most-constrained-first agents without backtracking that must all fail (0: no filter)."""
 
 
@@ -149,8 +161,18 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
         role = "director" if person in directors else rng.choice(("engineer", "designer", "manager", "analyst"))
         people[person] = {"team": rng.choice(TEAMS), "role": role, "offset": rng.choice(offsets),
                           "work": rng.choice(WORK_HOURS)}
-    meetings = [{"attendees": sorted(rng.sample(pool, rng.randint(2, level.max_attendees))), "duration": rng.choice(DURATIONS),
-                 "equipment": sorted(rng.sample(EQUIPMENT, rng.randint(0, 1)))} for _ in range(k)]
+    hourly = level.free_hours > 0
+    if level.degree:
+        while True:
+            stubs = [p for p in pool for _ in range(level.degree)]
+            rng.shuffle(stubs)
+            pairs = [sorted(stubs[n:n + 2]) for n in range(0, len(stubs), 2)]
+            if all(a != b for a, b in pairs):
+                break
+        k = len(pairs)
+    meetings = [{"attendees": pairs[n] if level.degree else sorted(rng.sample(pool, rng.randint(2, level.max_attendees))),
+                 "duration": 60 if hourly else rng.choice(DURATIONS),
+                 "equipment": sorted(rng.sample(EQUIPMENT, rng.randint(0, 1)))} for n in range(k)]
 
     room_names = sorted(rng.sample(ROOMS, level.rooms))
     rooms = {r: {"capacity": rng.choice((3, 4, 6, 8, 10)), "floor": rng.randint(1, 6),
@@ -163,14 +185,25 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
         for day in range(d0 - 1, d0 + level.days + 1):
             lo = max(day * 1440 + q["work"][0] - 30 - q["offset"], w0 - 60)
             hi = min(day * 1440 + q["work"][1] + 30 - q["offset"], w1 + 60)
-            if hi - lo >= 120:
+            if hi - lo >= 120 and hourly:
+                hours = [h for h in range(-(-(lo + 30) // 60) * 60, hi - 30 - 60 + 1, 60)]
+                free: list[int] = []
+                for h in rng.sample(hours, len(hours)):
+                    if len(free) < level.free_hours and (level.free_hours > 4 or h - 60 not in free and h + 60 not in free):
+                        free.append(h)
+                spans += _complement(lo, hi, [(h, h + 60) for h in free])
+            elif hi - lo >= 120:
                 spans += _day_spans(rng, lo, hi, level.gaps, level.blocks)
         busy[person] = spans
     booked: dict[str, list[tuple[int, int]]] = {}
     for room in room_names:
         booked[room] = []
         for day in range(d0, d0 + level.days):
-            booked[room] += _day_spans(rng, day * 1440, day * 1440 + 1440, level.room_gaps, level.blocks)
+            if hourly:
+                booked[room] += [(day * 1440 + h * 60, day * 1440 + h * 60 + 60) for h in range(24)
+                                 if rng.random() < level.room_booked]
+            else:
+                booked[room] += _day_spans(rng, day * 1440, day * 1440 + 1440, level.room_gaps, level.blocks)
 
     precedence_pairs: list[tuple[int, int]] = []
     if level.precedence:
@@ -198,20 +231,22 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
             return None
         options.append(found)
 
-    oracle, x = _model(meetings, people, options, precedence_pairs, max_daily, level.buffer)
-    schedule = _one(oracle, x)
+    # the fill's many solves run on a bit-set search (`_Board.solve`); CP-SAT proves the end result
+    board = _Board(meetings, people, options, set(), precedence_pairs, max_daily, level.buffer)
+    alive = list(board.mask)
+    schedule = board.solve(alive)
     if schedule is None:
         return None
     # fill: random busy blocks and bookings, each kept if some schedule survives it, until one does
     attendees = sorted({p for m in meetings for p in m["attendees"]})
-    other = _second(oracle, x, schedule)
+    other = board.solve(alive, avoid=schedule)
     dead: set[tuple[int, int]] = set()
     draws = 0
     while other is not None:
         draws += 1
         if draws > level.fill_draws:
             return None
-        length = rng.choice(level.blocks)
+        length = 60 if hourly else rng.choice(level.blocks)
         day = rng.randrange(d0, d0 + level.days)
         aim = None
         if rng.random() < level.aim:
@@ -219,12 +254,14 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
             # as likely as the oracle's current one to be the other
             i = rng.choice([i for i in range(k) if other[i] != schedule[i]])
             aim = options[i][other[i]]
-            offset = rng.randrange(-(length // GRID) + 1, meetings[i]["duration"] // GRID) * GRID
+            offset = 0 if hourly else rng.randrange(-(length // GRID) + 1, meetings[i]["duration"] // GRID) * GRID
         if rng.random() < level.person_share:
             who = rng.choice(meetings[i]["attendees"] if aim else attendees)
             q = people[who]
             lo = day * 1440 + q["work"][0] - q["offset"]
             start = aim[0] + offset if aim else lo + rng.randrange(0, q["work"][1] - q["work"][0], GRID)
+            if hourly:
+                start -= start % 60
             span = (start, start + length)
             if overlaps(busy[who], *span):
                 continue
@@ -233,7 +270,7 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
             taken = busy[who]
         else:
             who = aim[1] if aim else rng.choice(room_names)
-            start = aim[0] + offset if aim else day * 1440 + rng.randrange(6 * 60, 20 * 60, GRID)
+            start = aim[0] + offset if aim else day * 1440 + rng.randrange(6 * 60, 20 * 60, 60 if hourly else GRID)
             span = (start, start + length)
             if overlaps(booked[who], *span):
                 continue
@@ -246,22 +283,31 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
                for i in {i for i, _ in hit}):
             continue  # every meeting keeps several places of its own: the rest is for search to find
         moved = any(schedule[i] == j for i, j in hit)
+        after = list(alive)
+        for i, j in hit:
+            after[i] &= ~(1 << board.index[(i, j)])
         if moved:
-            found = _one(oracle, x, [x[i][j].Not() for i, j in hit])
+            found = board.solve(after)
             if found is None:
                 continue
             schedule = found
-        for i, j in hit:
-            oracle.model.add(x[i][j] == 0)
-            dead.add((i, j))
+        alive = after
+        dead.update(hit)
         taken.append(span)
         if moved or any(other[i] == j for i, j in hit):
-            other = _second(oracle, x, schedule)
+            other = board.solve(alive, avoid=schedule)
     if level.search and _propagates(meetings, options, dead, precedence_pairs, level.buffer):
         return None  # arc consistency alone finds it: no search needed
     if level.rollouts and _greedy_wins(meetings, people, options, dead, precedence_pairs, max_daily, level.buffer,
-                                       rng, level.rollouts):
+                                       rng, level.rollouts, level.styles):
         return None  # an agent committing at random, most constrained first, completes a schedule
+    # the oracle: CP-SAT over the same rules finds the schedule and proves it the only one
+    oracle, x = _model(meetings, people, options, precedence_pairs, max_daily, level.buffer)
+    for i, j in sorted(dead):
+        oracle.model.add(x[i][j] == 0)
+    found = _one(oracle, x)
+    if found != schedule or _second(oracle, x, schedule) is not None:
+        raise RuntimeError(f"the oracle found {found}, the fill's search {schedule}")
     effort = oracle.effort.as_params()
     schedule = [options[i][j] for i, j in enumerate(schedule)]
 
@@ -275,7 +321,7 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
     label = {i: f"M{n + 1}" for n, i in enumerate(order)}
     precedence = sorted(({"before": label[a], "after": label[b]} for a, b in precedence_pairs),
                         key=lambda p: (int(p["after"][1:]), int(p["before"][1:])))
-    topics = rng.sample(TOPICS, k)
+    topics = [TOPICS[n % len(TOPICS)] + (f" {n // len(TOPICS) + 1}" if n >= len(TOPICS) else "") for n in rng.sample(range(k), k)]
     db = store(everyone, people, busy_rows, room_names, rooms, booking_rows)
     params = {
         "window_start": date_text(d0),
@@ -373,47 +419,156 @@ def _propagates(meetings: list[dict[str, Any]], options: list[list[tuple[int, st
 
 def _greedy_wins(meetings: list[dict[str, Any]], people: dict[str, dict[str, Any]], options: list[list[tuple[int, str]]],
                  dead: set[tuple[int, int]], precedence: list[tuple[int, int]], max_daily: int | None, buffer: int,
-                 rng: random.Random, rollouts: int) -> bool:
-    """Whether one of `rollouts` agents without backtracking completes a schedule: each places the
-    meeting with the fewest places left that keep every rule with those placed (ties at random) at a
-    random one of them."""
-    k = len(meetings)
-    live = [[options[i][j] for j in range(len(options[i])) if (i, j) not in dead] for i in range(k)]
-    who = [set(m["attendees"]) for m in meetings]
-    dur = [m["duration"] for m in meetings]
-    cap = max_daily if max_daily is not None else 10**9
+                 rng: random.Random, rollouts: int, styles: tuple[int, ...] = (0, 1, 2)) -> bool:
+    """Whether one of `rollouts` agents without backtracking completes a schedule; the `styles` of
+    `_Board.rollout` take turns."""
+    board = _Board(meetings, people, options, dead, precedence, max_daily, buffer)
+    return any(board.rollout(rng, styles[n % len(styles)]) for n in range(rollouts))
 
-    def fits(i: int, s: int, r: str, placed: dict[int, tuple[int, str]], load: dict[tuple[str, int], int]) -> bool:
-        for a, b in precedence:
-            if a == i and b in placed and placed[b][0] < s + dur[i]:
-                return False
-            if b == i and a in placed and s < placed[a][0] + dur[a]:
-                return False
-        for j, (sj, rj) in placed.items():
-            if who[i] & who[j] and s < sj + dur[j] + buffer and sj < s + dur[i] + buffer:
-                return False
-            if rj == r and s < sj + dur[j] and sj < s + dur[i]:
-                return False
-        return all(load.get((p, local_day(people[p]["offset"], s)), 0) + dur[i] <= cap for p in who[i])
 
-    for _ in range(rollouts):
-        placed: dict[int, tuple[int, str]] = {}
+class _Board:
+    """The live places of an instance as bit sets, for fast agents without backtracking: place o
+    (a meeting's (start, room)) has the bit of its index in `ids`; `clash[o]` holds the places of
+    other meetings it rules out (a shared attendee within the buffer, the same room at once, a
+    precedence pair broken); `day_of[o]` the (person, local date) keys it loads."""
+
+    def __init__(self, meetings: list[dict[str, Any]], people: dict[str, dict[str, Any]],
+                 options: list[list[tuple[int, str]]], dead: set[tuple[int, int]], precedence: list[tuple[int, int]],
+                 max_daily: int | None, buffer: int) -> None:
+        k = len(meetings)
+        self.k = k
+        who = [set(m["attendees"]) for m in meetings]
+        dur = [m["duration"] for m in meetings]
+        self.dur = dur
+        ids = [(i, s, r) for i in range(k) for j, (s, r) in enumerate(options[i]) if (i, j) not in dead]
+        self.ids = ids
+        self.index = {}
+        for i in range(k):
+            for j in range(len(options[i])):
+                if (i, j) not in dead:
+                    self.index[(i, j)] = len(self.index)
+        self.option = {n: ij for ij, n in self.index.items()}
+        self.mask = [0] * k
+        for n, (i, _, _) in enumerate(ids):
+            self.mask[i] |= 1 << n
+        before = set(precedence)
+        self.clash = []
+        for n, (i, s, r) in enumerate(ids):
+            bits = 0
+            for m, (j, t, q) in enumerate(ids):
+                if j == i:
+                    continue
+                gap = buffer if who[i] & who[j] else 0 if q == r else None
+                if gap is not None and t < s + dur[i] + gap and s < t + dur[j] + gap:
+                    bits |= 1 << m
+                elif (i, j) in before and t < s + dur[i] or (j, i) in before and s < t + dur[j]:
+                    bits |= 1 << m
+            self.clash.append(bits)
+        self.cap = max_daily
+        self.day_of = [[(p, local_day(people[p]["offset"], s)) for p in sorted(who[i])] for i, s, _ in ids]
+        # per (person, local date): the places loading it, as (duration, meeting, bits) per meeting
+        grouped: dict[tuple[str, int], dict[int, int]] = {}
+        for n, keys in enumerate(self.day_of):
+            for key in keys:
+                mine = grouped.setdefault(key, {})
+                mine[ids[n][0]] = mine.get(ids[n][0], 0) | 1 << n
+        self.by_day = {key: [(dur[j], j, bits) for j, bits in mine.items()] for key, mine in grouped.items()}
+
+    def _after(self, alive: list[int], load: dict[tuple[str, int], int], n: int) -> list[int]:
+        """The live places of every meeting once place n is taken (its own meeting's left as is)."""
+        out = [a & ~self.clash[n] for a in alive]
+        if self.cap is not None:
+            i = self.ids[n][0]
+            for key in self.day_of[n]:
+                room = self.cap - load.get(key, 0) - self.dur[i]
+                for d, j, bits in self.by_day[key]:
+                    if d > room:
+                        out[j] &= ~bits
+        return out
+
+    def solve(self, alive: list[int], avoid: list[int] | None = None) -> list[int] | None:
+        """A schedule (the option index per meeting) among the live places, other than `avoid`, or
+        None: depth first, the meeting with the fewest places first, forward checking."""
         load: dict[tuple[str, int], int] = {}
-        todo = list(range(k))
+        chosen: dict[int, int] = {}
+
+        def search(alive: list[int]) -> list[int] | None:
+            todo = [i for i in range(self.k) if i not in chosen]
+            if not todo:
+                found = [self.option[chosen[i]][1] for i in range(self.k)]
+                return None if found == avoid else found
+            i = min(todo, key=lambda i: alive[i].bit_count())
+            bits = alive[i]
+            while bits:
+                low = bits & -bits
+                n = low.bit_length() - 1
+                bits ^= low
+                after = self._after(alive, load, n)
+                if all(after[j] for j in todo if j != i):
+                    chosen[i] = n
+                    for key in self.day_of[n]:
+                        load[key] = load.get(key, 0) + self.dur[i]
+                    found = search(after)
+                    for key in self.day_of[n]:
+                        load[key] -= self.dur[i]
+                    del chosen[i]
+                    if found is not None:
+                        return found
+            return None
+
+        return search(alive)
+
+    def rollout(self, rng: random.Random, style: int) -> bool:
+        """Whether one agent without backtracking completes a schedule. It places the meeting with
+        the fewest places left that keep every rule with those placed (ties at random), at (style 0)
+        a random place that leaves every unplaced meeting a place (one step of look-ahead), (1) the
+        one leaving the others the most places (least constraining, ties at random), (2) a random one
+        of the best two, (3) a random place, without look-ahead."""
+        alive = list(self.mask)
+        load: dict[tuple[str, int], int] = {}
+        todo = list(range(self.k))
         while todo:
-            fitting = {i: [o for o in live[i] if fits(i, *o, placed, load)] for i in todo}
-            fewest = min(len(v) for v in fitting.values())
+            sizes = {i: alive[i].bit_count() for i in todo}
+            fewest = min(sizes.values())
             if fewest == 0:
-                break
-            i = rng.choice([i for i in todo if len(fitting[i]) == fewest])
+                return False
+            i = rng.choice([i for i in todo if sizes[i] == fewest])
             todo.remove(i)
-            placed[i] = rng.choice(fitting[i])
-            for p in who[i]:
-                key = (p, local_day(people[p]["offset"], placed[i][0]))
-                load[key] = load.get(key, 0) + dur[i]
-        if not todo:
-            return True
-    return False
+            if style == 3:
+                places = []
+                bits = alive[i]
+                while bits:
+                    low = bits & -bits
+                    places.append(low.bit_length() - 1)
+                    bits ^= low
+                n = rng.choice(places)
+                alive = self._after(alive, load, n)
+                alive[i] = 1 << n
+                for key in self.day_of[n]:
+                    load[key] = load.get(key, 0) + self.dur[i]
+                continue
+            scored = []
+            bits = alive[i]
+            while bits:
+                low = bits & -bits
+                n = low.bit_length() - 1
+                bits ^= low
+                after = self._after(alive, load, n)
+                left = [after[j].bit_count() for j in todo]
+                if all(left):
+                    scored.append((sum(left), rng.random(), n, after))
+            if not scored:
+                return False
+            if style == 0:
+                choice = rng.choice(scored)
+            else:
+                scored.sort(key=lambda t: (-t[0], t[1]))
+                choice = scored[0] if style == 1 else rng.choice(scored[:2])
+            n, alive = choice[2], choice[3]
+            alive[i] = 1 << n
+            for key in self.day_of[n]:
+                load[key] = load.get(key, 0) + self.dur[i]
+        return True
 
 
 def _one(oracle: Oracle, x: list[list[Any]], assume: list[Any] = ()) -> list[int] | None:
