@@ -31,8 +31,23 @@ meetings, so agents without search still find it.
     lookahead 10% / 3%, constrained_first 5% / 10%; any baseline 55% / 33%. Drawing busy blocks
     anywhere rather than half over another schedule (`aim` 0) changes nothing (mrv_lcv 53%, n = 30):
     in a packed day the schedule that leaves the others the most room is the only one, so a greedy
-    that keeps room wins. What is still to try: uniqueness that a least-constraining choice does not
-    predict (precedence chains and daily limits across days, rooms shared by most meetings).
+    that keeps room wins.
+  third round (k18): `_greedy_wins` gained one-step look-ahead and least-constraining agents
+    (`_Board.rollout` styles 0-2; the levels above keep style 3, the random agent of round two).
+    Over unique instances (n = 5-8 per setting, 12 rollouts per style; share of rollouts that
+    complete the schedule): the levels above: random + look-ahead 46%, least constraining 77-80%;
+    hourly mode (meetings of an hour, free hours drawn per person) with 10-16 meetings, 2-4 days,
+    2-15 precedence pairs: 23-43% and 29-90%; looser calendars (5 free hours a day): 4% and 52%.
+    Size and precedence pairs do not help: the least constraining place is the answer's.
+  What beat the least-constraining agent: `Level.degree`. Every person of the pool attends exactly
+    `degree` meetings of two, with a daily limit of degree / days meetings (4 meetings over 2 days,
+    limit 120 minutes): each person's meetings must split evenly over the days, a rule between
+    meetings that no calendar shows and that leaves every day's places about equally constraining.
+    Over unique instances (pool 5 and 6, 5 free hours a day, 3 rooms): least constraining 0 of 120
+    rollouts, its best-two variant 1.7-3.3%, random + look-ahead 1.7-3.3%. The tool-only gold solves
+    them in 0.0-0.2 s. Not wired in yet: generation is slow and heavy-tailed (0.25-22 s a tuple,
+    mostly the fill's repeated solves), and the ladder was not run on it at n = 200 (k18's report
+    has what was measured).
 """
 
 from __future__ import annotations
@@ -223,7 +238,8 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
                    and set(m["equipment"]) <= set(rooms[r]["equipment"])
                    and (not needs_video or "video" in rooms[r]["equipment"])]
         found = []
-        for s in range(w0, w1 - d + 1, GRID):
+        # hourly: every bound is on the hour, so a schedule off the hour exists only if two on it do
+        for s in range(w0, w1 - d + 1, 60 if hourly else GRID):
             if all(fits_work(people[p]["offset"], people[p]["work"], s, s + d, end_by)
                    and not overlaps(busy[p], s, s + d) for p in m["attendees"]):
                 found += [(s, r) for r in fitting if not overlaps(booked[r], s, s + d)]
