@@ -127,6 +127,13 @@ LEVELS = {
     5: Level(8, 6, 3, 4, 1, (120, 180, 240, 300), BLOCKS, 400, 0.7, 0.5, 3, False, 3, (240, 480), 3, None, True, True, 15, 48),
 }
 DRAWS = 3000
+DEGREE_LEVELS = {
+    3: Level(0, 5, 2, 3, 2, GAPS, BLOCKS, 1200, 0.6, 0.5, 4, False, 3, ROOM_GAPS, 2, (120,), False, False, 0, 24,
+             5, 0.3, (0, 1, 2), 4),
+    5: Level(0, 6, 2, 3, 2, GAPS, BLOCKS, 1200, 0.6, 0.5, 4, False, 3, ROOM_GAPS, 2, (120,), False, False, 0, 48,
+             5, 0.3, (0, 1, 2), 4),
+}
+"""The degree-regular design measured in the third round (docstring), for d3 and d5; not used yet."""
 
 
 def build(rng: random.Random, difficulty: int) -> Built:
