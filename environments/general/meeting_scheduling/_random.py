@@ -45,9 +45,13 @@ meetings, so agents without search still find it.
     meetings that no calendar shows and that leaves every day's places about equally constraining.
     Over unique instances (pool 5 and 6, 5 free hours a day, 3 rooms): least constraining 0 of 120
     rollouts, its best-two variant 1.7-3.3%, random + look-ahead 1.7-3.3%. The tool-only gold solves
-    them in 0.0-0.2 s. Not wired in yet: generation is slow and heavy-tailed (0.25-22 s a tuple,
-    mostly the fill's repeated solves), and the ladder was not run on it at n = 200 (k18's report
-    has what was measured).
+    them in 0.0-0.2 s. Those figures had places on the 15-minute grid; in hourly mode every bound is
+    on the hour, so the only schedule is on the hour too, and an agent that knows it searches the
+    hour grid alone: the places are now drawn on it (the rollouts with them). Not wired in yet: with
+    places on the hour a kept tuple took 96 s of CPU (one measured; a second draw ran 160 s without
+    one), nearly all of it in the fill's search (`_Board.solve`: about 8,000 solves of 200 nodes
+    each per kept tuple, most draws refused for leaving a meeting under `min_options`); the next step
+    is a faster fill (fewer refused draws, incremental search), then the ladder at n = 200.
 """
 
 from __future__ import annotations
