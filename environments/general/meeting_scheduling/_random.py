@@ -525,19 +525,13 @@ class _Board:
                 found = [self.option[chosen[i]][1] for i in range(self.k)]
                 return None if found == avoid else found
             i = min(todo, key=lambda i: alive[i].bit_count())
-            bits = alive[i]
-            while bits:
-                low = bits & -bits
-                n = low.bit_length() - 1
-                bits ^= low
+            for n in _bits(alive[i]):
                 after = self._after(alive, load, n)
                 if all(after[j] for j in todo if j != i):
                     chosen[i] = n
-                    for key in self.day_of[n]:
-                        load[key] = load.get(key, 0) + self.dur[i]
+                    self._load(load, n, 1)
                     found = search(after)
-                    for key in self.day_of[n]:
-                        load[key] -= self.dur[i]
+                    self._load(load, n, -1)
                     del chosen[i]
                     if found is not None:
                         return found
@@ -562,24 +556,13 @@ class _Board:
             i = rng.choice([i for i in todo if sizes[i] == fewest])
             todo.remove(i)
             if style == 3:
-                places = []
-                bits = alive[i]
-                while bits:
-                    low = bits & -bits
-                    places.append(low.bit_length() - 1)
-                    bits ^= low
-                n = rng.choice(places)
+                n = rng.choice(_bits(alive[i]))
                 alive = self._after(alive, load, n)
                 alive[i] = 1 << n
-                for key in self.day_of[n]:
-                    load[key] = load.get(key, 0) + self.dur[i]
+                self._load(load, n, 1)
                 continue
             scored = []
-            bits = alive[i]
-            while bits:
-                low = bits & -bits
-                n = low.bit_length() - 1
-                bits ^= low
+            for n in _bits(alive[i]):
                 after = self._after(alive, load, n)
                 left = [after[j].bit_count() for j in todo]
                 if all(left):
@@ -593,9 +576,23 @@ class _Board:
                 choice = scored[0] if style == 1 else rng.choice(scored[:2])
             n, alive = choice[2], choice[3]
             alive[i] = 1 << n
-            for key in self.day_of[n]:
-                load[key] = load.get(key, 0) + self.dur[i]
+            self._load(load, n, 1)
         return True
+
+    def _load(self, load: dict[tuple[str, int], int], n: int, sign: int) -> None:
+        """Add (sign 1) or take back (-1) place n's minutes on its attendees' local dates."""
+        for key in self.day_of[n]:
+            load[key] = load.get(key, 0) + sign * self.dur[self.ids[n][0]]
+
+
+def _bits(bits: int) -> list[int]:
+    """The indexes of the set bits, lowest first."""
+    out = []
+    while bits:
+        low = bits & -bits
+        out.append(low.bit_length() - 1)
+        bits ^= low
+    return out
 
 
 def _one(oracle: Oracle, x: list[list[Any]], assume: list[Any] = ()) -> list[int] | None:
