@@ -47,11 +47,15 @@ meetings, so agents without search still find it.
     rollouts, its best-two variant 1.7-3.3%, random + look-ahead 1.7-3.3%. The tool-only gold solves
     them in 0.0-0.2 s. Those figures had places on the 15-minute grid; in hourly mode every bound is
     on the hour, so the only schedule is on the hour too, and an agent that knows it searches the
-    hour grid alone: the places are now drawn on it (the rollouts with them). Not wired in yet: with
-    places on the hour a kept tuple took 96 s of CPU (one measured; a second draw ran 160 s without
-    one), nearly all of it in the fill's search (`_Board.solve`: about 8,000 solves of 200 nodes
-    each per kept tuple, most draws refused for leaving a meeting under `min_options`); the next step
-    is a faster fill (fewer refused draws, incremental search), then the ladder at n = 200.
+    hour grid alone: the places are now drawn on it (the rollouts with them). With them
+    (`DEGREE_LEVELS[3]`, n = 20, seeds 31000-31019, no gold at generation, each agent's submission
+    compared with the oracle's only schedule): the five built-in baselines and six white-box agents
+    solve 0 of 20 but mrv_lcv 1 of 20 (any: 5%, the d3 ceiling); the leak detector was not run.
+    Not wired in: a kept tuple takes 34 s of CPU on average (33-96 s; 0.03 tuples/s), nearly all of
+    it in the fill's search (`_Board.solve`: about 8,000 solves of 200 nodes per kept tuple, most
+    draws refused for leaving a meeting under `min_options`). The next step is a faster fill (a
+    counting check per person and day in the search, fewer refused draws), then the ladder and the
+    detector at n = 200, then `_build.build` replaced.
 """
 
 from __future__ import annotations
