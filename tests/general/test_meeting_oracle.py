@@ -62,3 +62,18 @@ def test_the_gold_solver_finds_the_oracles_schedule_and_the_task_does_not_hold_i
     assert gold.verdict.status == "pass"
     starts = [entry["start"] for entry in json.loads(gold.submission)]
     assert not any(start in json.dumps(record.model_dump(mode="json")) for start in starts)
+
+
+DEGREE = _random.Level(0, 4, 2, 1, 2, _random.GAPS, _random.BLOCKS, 400, 0.6, 0.5, 2, False, 2, _random.ROOM_GAPS,
+                       0, (60,), False, False, 0, 0, 3, 0.3, (0, 1, 2), 2)
+"""A small degree-regular level: four people each in exactly two meetings of an hour, at most one a day."""
+
+
+def test_a_degree_regular_draw_splits_each_persons_meetings_and_has_one_schedule(monkeypatch):
+    monkeypatch.setitem(_random.LEVELS, 9, DEGREE)
+    built = _random.build(item_rng(CAT, 7, 0, 1), 9)
+    meetings = built.params["meetings"]
+    seen = [p for m in meetings for p in m["attendees"]]
+    assert len(meetings) == 4 and all(len(m["attendees"]) == 2 and m["duration"] == 60 for m in meetings)
+    assert sorted(seen.count(p) for p in set(seen)) == [2, 2, 2, 2] and built.params["max_daily_minutes"] == 60
+    assert every_accepted_schedule(built) == [built.answer]

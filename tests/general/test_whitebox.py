@@ -26,7 +26,9 @@ WINS = {
     # (its class, limited discrepancy search of two swerves, is trip's SEARCHES["any_two_swerves"]: the ladder)
     "trip_planning": {"two_swerves": {3, 5}},
     # meetings are still planted: mrv_lcv and mrv_lookahead (written against the generate-then-solve
-    # prototype, `meeting_scheduling/_random.py`) win there too (4-10 of 20 on this sample); pinned loses
+    # prototype, `meeting_scheduling/_random.py`) win there too (4-10 of 20 on this sample); pinned loses.
+    # The prototype's degree-regular design (`_random.DEGREE_LEVELS`, not wired in: too slow to generate)
+    # solved 1 of 20 at d3 by mrv_lcv, 0 by the other ten agents (k18, seeds 31000-31019)
     "meeting_scheduling": {"isolated": {3, 5}, "latest_first": {3, 5}, "lookahead": {3, 5},
                            "mrv_lcv": {3, 5}, "mrv_lookahead": {3, 5}},
     # shopping's excluded_threshold, one_upgrade and cheapest_feasible won 93-100% against the planted
