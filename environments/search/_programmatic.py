@@ -191,8 +191,9 @@ class Composer:
             options.sort(key=lambda t: len(self.f.incoming[t]) > SPECIFIC)
             last = hop == self.hops - 1
             for t in options[:WALK_TRIES]:
-                if (last or any(u not in chain for u in self.f.outgoing[t])) and self._reachable(chain[-1], t) \
-                        and (not last or self.far_clues(t) is not None):
+                # the far end's clues first: a property of the document alone, kept once computed, and most fail
+                if (self.far_clues(t) is not None if last else any(u not in chain for u in self.f.outgoing[t])) \
+                        and self._reachable(chain[-1], t):
                     found = extend([*chain, t])
                     if found is not None:
                         return found
