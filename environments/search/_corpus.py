@@ -246,8 +246,11 @@ def _stems(text: str) -> set[str]:
     return {w[:5] for w in (m.casefold() for m in re.findall(r"[^\W\d_]{4,}", text)) if w not in _GENERIC}
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
 def _bare(token: str) -> str:
-    return re.sub(r"['’]s$", "", token).casefold()
+    return _POSSESSIVE.sub("", token).casefold()
 
 
 class Mentions:

@@ -147,6 +147,9 @@ class Composer:
         if self._mentions is None:
             self._mentions = Mentions(self.corpus.documents)
         found = self._found.get(source)
+        if found is None and not any(words and words[0] in self.f.folded(source)
+                                     for words in self._mentions.own.get(self.corpus.documents[target].id, ())):
+            return None  # no name of the target's starts anywhere in the text: no need to read all its mentions
         if found is None:
             doc = self.corpus.documents[source]
             text, offset = doc.text, 0

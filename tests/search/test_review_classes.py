@@ -268,7 +268,7 @@ def test_a_border_is_evidenced_by_the_border_countries_line() -> None:
     sweden = _doc("Sweden", "Border countries: Finland 545 km; Norway 1,666 km", links=["d:Norway"])
     corpus = build("factbook_t", [norway, sweden], relation="borders")
     gen = Composer.__new__(Composer)
-    gen.corpus, gen._mentions, gen._found = corpus, None, {}
+    gen.corpus, gen._mentions, gen._found, gen.f = corpus, None, {}, Features(corpus)
     span = gen.mention(corpus.order["d:Norway"], corpus.order["d:Sweden"])
     assert span is not None and norway.text[span[0]:span[1]] == "Sweden"
     assert norway.text.rfind("\n", 0, span[0]) + 1 == norway.text.index("Border countries")  # not the Independence line
