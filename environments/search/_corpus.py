@@ -280,6 +280,9 @@ class Mentions:
                 if len(original) == 1 and original[0].islower() and (name != doc.name or words[0] in _FUNCTION or len(words[0]) < 4):
                     continue  # a lowercase word ('for', 'transformation' as another entry's alias) names no entry by itself
                 self.own[doc.id].add(words)
+                called = re.match(r"(.+?) of [A-Z]", name)  # 'Muhammad Ali of Egypt' calls itself 'Muhammad Ali' in its text
+                if called:
+                    self.own[doc.id].add(tuple(_bare(w) for w in _TOKEN.findall(called.group(1))))
                 if words and len(words) <= max_words and len("".join(words)) >= 3:
                     self.names[words[0]].append((words, doc.id, original[0] if len(words) == 1 else ""))
         for options in self.names.values():

@@ -261,6 +261,17 @@ def test_a_name_inside_a_longer_token_or_the_entrys_own_abbreviation_is_no_menti
     assert set(found.find("The CTC compiler ran on OSF software over the DDN.", "x")) == {ctc.id, osf.id, ddn.id}  # whole names stay
 
 
+def test_an_entry_named_x_of_y_calls_itself_x() -> None:
+    """Seen in this round's wiki questions: 'Muhammad Ali of Egypt' ('Muhammad Ali was an Ottoman military commander')
+    was linked to the boxer, and 'Three Kingdoms of Korea' to China's Three Kingdoms."""
+    boxer = _doc("Muhammad Ali", "Muhammad Ali was an American professional boxer.")
+    egypt = _doc("Egypt", "Egypt is a country in North Africa.")
+    ruler = _doc("Muhammad Ali of Egypt", "Muhammad Ali was an Ottoman military commander and ruler of Egypt.")
+    found = Mentions([boxer, egypt, ruler])
+    assert set(found.find(ruler.text, ruler.id)) == {egypt.id}
+    assert set(found.find("Muhammad Ali fought Joe Frazier in Egypt.", "x")) == {boxer.id, egypt.id}
+
+
 def test_a_border_is_evidenced_by_the_border_countries_line() -> None:
     from synth.environments.search._programmatic import Composer
     norway = _doc("Norway", "Independence: 7 June 1905 (declared the union with Sweden dissolved)\n"
