@@ -124,10 +124,19 @@ def generate(
     fam.prepare()  # e.g. no engine answers: fails before the run directory exists
     if not isinstance(run, Run):
         run = Run.create(run)
-    with run.writing("generate", fam.stage_config(chosen)) as session:
+    with run.writing("generate", fam.stage_config(chosen), defaults=_defaults(chosen)) as session:
         report = _generate(run, fam, chosen, progress, executor)
         session.finish(tuples=report.tuples, rejected=report.rejected, **report.facts)
     return report
+
+
+def _defaults(settings: FamilySettings) -> dict[str, Any]:
+    """Each setting's default as the stage config records it: a run made before an option existed resumes
+    when the option is at its default."""
+    from pydantic_core import to_jsonable_python
+
+    return {name: to_jsonable_python(field.get_default(call_default_factory=True))
+            for name, field in type(settings).model_fields.items() if not field.is_required()}
 
 
 def _generate(run: Run, fam: Family, chosen: FamilySettings, progress: Progress, executor: "Executor | None") -> GenerateReport:

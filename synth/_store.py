@@ -15,9 +15,11 @@ and content-addressed assets under `assets/`. Guarantees:
   re-read the file under a lock, so stages running side by side (two models' rollouts) never drop
   each other's entries.
 - A stage re-run with the same config resumes (callers skip keys already present); a stage re-run
-  with a different config on the same directory is refused rather than mixed. A stage that fails
-  before writing a record leaves the manifest as it found it; one that fails or stops after
-  writing is marked `aborted` with the reason (a re-run resumes it).
+  with a different config on the same directory is refused rather than mixed. A setting at its
+  default counts the same as one the recorded config lacks (with the `defaults` a caller gives), so
+  a run made before an option existed still resumes once the option is added with its default.
+  A stage that fails before writing a record leaves the manifest as it found it; one that fails
+  or stops after writing is marked `aborted` with the reason (a re-run resumes it).
 - A run is never made inside another run.
 - A manifest is read strictly: one of the wrong shape anywhere (stages not an object of stages, a
   stage without its config, a count that is not a count) is one line naming the place; one that
@@ -368,14 +370,15 @@ class Run:
 
     # -- stages --------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def writing(self, stage: str, config: dict[str, Any], *, command: list[str] | None = None) -> Iterator[StageSession]:
+    def writing(self, stage: str, config: dict[str, Any], *, command: list[str] | None = None,
+                defaults: dict[str, Any] | None = None) -> Iterator[StageSession]:
         """Run `stage` with `config` as its only writer: take the stage's lock (another holder is a
         one-line StoreError naming its pid), record the stage (`begin`), and yield a session to
         `finish` or `abort` it. On an exception, the manifest is put back as it was when nothing
         was written; after records were written the stage is marked aborted with the reason."""
         with StageLock(self.path, stage):
             before = copy.deepcopy(self.stage(stage))
-            self.begin(stage, config, command=command)
+            self.begin(stage, config, command=command, defaults=defaults)
             sizes = self._journal_sizes()
             session = StageSession(self, stage)
 
@@ -398,9 +401,11 @@ class Run:
     def _journal_sizes(self) -> dict[str, int]:
         return {p.name: p.stat().st_size for p in self.path.glob("*.jsonl")}
 
-    def begin(self, stage: str, config: dict[str, Any], *, command: list[str] | None = None) -> None:
-        """Record that `stage` runs with `config`; refuse a different config for the same stage.
-        Temporary files left by writers that died mid-write are removed here."""
+    def begin(self, stage: str, config: dict[str, Any], *, command: list[str] | None = None,
+              defaults: dict[str, Any] | None = None) -> None:
+        """Record that `stage` runs with `config`; refuse a different config for the same stage (a key
+        one side lacks is no difference where the other holds its value in `defaults`). Temporary files
+        left by writers that died mid-write are removed here."""
         for leftover in self.path.rglob(".*.tmp"):
             pid = re.search(r"\.(\d+)\.[^.]*\.tmp$", leftover.name)
             if pid is None or not _pid_alive(int(pid.group(1))):
@@ -410,14 +415,17 @@ class Run:
             stages = manifest.setdefault("stages", {})
             previous = stages.get(stage)
             if previous is not None and canonical_json(previous.get("config")) != canonical_json(config):
-                changed = sorted(
-                    k for k in set(previous.get("config", {})) | set(config)
-                    if previous.get("config", {}).get(k) != config.get(k)
-                )
-                raise StoreError(
-                    f"{self.path} already holds a {stage} stage with different settings ({', '.join(changed)});"
-                    " use a new run directory"
-                )
+                recorded, absent = previous.get("config", {}), object()
+
+                def value(cfg: dict[str, Any], key: str) -> Any:
+                    return cfg[key] if key in cfg else (defaults or {}).get(key, absent)
+
+                changed = sorted(k for k in set(recorded) | set(config) if value(recorded, k) != value(config, k))
+                if changed:
+                    raise StoreError(
+                        f"{self.path} already holds a {stage} stage with different settings ({', '.join(changed)});"
+                        " use a new run directory"
+                    )
             if previous is None:
                 stages[stage] = {"config": config, "command": command or ["synth", *sys.argv[1:]], "complete": False}
 

@@ -233,8 +233,24 @@ _NAME_CHAR_BEFORE = re.compile(r"(?:[+/#]|\w[.-]|\w\+)$")
 _OWN_ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z0-9+/.&-]{1,15})\)")
 
 
+_ABBREVIATION = re.compile(r"[A-Z][A-Z0-9&]{1,5}")
+"""A name of capitals and digits ('JTS', 'OSF', 'CTC'): short, and the same letters name other things in other fields."""
+_GENERIC = {"simple", "small", "large", "other", "used", "using", "which", "about", "their", "there", "where", "first", "known",
+            "based", "under", "between", "version", "system", "program", "called", "common", "several", "various", "general",
+            "standard", "also", "some", "many", "most", "more", "such", "with", "from", "that", "this", "these", "into", "than",
+            "been", "being", "were", "have", "after", "before", "since", "over", "each", "only"}
+
+
+def _stems(text: str) -> set[str]:
+    """Content words of `text` cut to five letters (a crude stem: 'dialect' and 'dialects' share 'diale')."""
+    return {w[:5] for w in (m.casefold() for m in re.findall(r"[^\W\d_]{4,}", text)) if w not in _GENERIC}
+
+
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
 def _bare(token: str) -> str:
-    return re.sub(r"['’]s$", "", token).casefold()
+    return _POSSESSIVE.sub("", token).casefold()
 
 
 class Mentions:
@@ -249,7 +265,11 @@ class Mentions:
         self.qualifiers: dict[str, list[str]] = {}
         self.leads: dict[str, str] = {}
         self.own: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        self.senses: dict[str, set[str]] = {}
+        """Abbreviation-named documents -> the words of their text ('JTS': 'A simple dialect of JOVIAL')."""
         for doc in documents:
+            if _ABBREVIATION.fullmatch(doc.name):
+                self.senses[doc.id] = _stems(doc.text[:2000]) - {doc.name[:5].casefold()}
             qualifier = re.search(r"\(([^)]*)\)\s*$", doc.title)
             if qualifier:  # 'Scale (music)': a mention counts only where the text says what the qualifier says
                 self.qualifiers[doc.id] = [w[:5].casefold() for w in re.findall(r"[^\W\d_]{3,}", qualifier.group(1))]
@@ -260,6 +280,9 @@ class Mentions:
                 if len(original) == 1 and original[0].islower() and (name != doc.name or words[0] in _FUNCTION or len(words[0]) < 4):
                     continue  # a lowercase word ('for', 'transformation' as another entry's alias) names no entry by itself
                 self.own[doc.id].add(words)
+                called = re.match(r"(.+?) of [A-Z]", name)  # 'Muhammad Ali of Egypt' calls itself 'Muhammad Ali' in its text
+                if called:
+                    self.own[doc.id].add(tuple(_bare(w) for w in _TOKEN.findall(called.group(1))))
                 if words and len(words) <= max_words and len("".join(words)) >= 3:
                     self.names[words[0]].append((words, doc.id, original[0] if len(words) == 1 else ""))
         for options in self.names.values():
@@ -305,6 +328,7 @@ class Mentions:
         if own is not None:  # '(DDN) A military subset of the Internet': the entry's own abbreviation, at its start
             lead = re.split(r"(?<=[.!?])\s", text[:300], maxsplit=1)[0]
             own_names |= {tuple(_bare(w) for w in _TOKEN.findall(m.group(1))) for m in _OWN_ABBREVIATION.finditer(lead)}
+        stems: set[str] | None = None
         i = 0
         while i < len(tokens):
             match = None
@@ -336,6 +360,11 @@ class Mentions:
                 inside = True  # 'CTC' in 'CTC++', 'OSF' in 'OSF/1', 'Z80' in 'Z80.2': a longer token's part names nothing
             if not inside and tuple(bare[i:j]) in own_names:
                 inside = True  # the document's own name or abbreviation ('(DDN)') is never a mention of another entry
+            if not inside and target in self.senses and self.senses[target]:
+                # 'Atari ... merged with JTS' (a drive maker) is not JTS 'a simple dialect of JOVIAL': an abbreviation names
+                # the target only in a text that shares a word with the target's first sentence ('Dialects: ..., JTS')
+                stems = _stems(text) if stems is None else stems
+                inside = not stems & self.senses[target]
             if not inside and target != own and target not in found and not self._other_sense(text, tokens, i, j, target):
                 found[target] = (tokens[i][1], tokens[j - 1][2])
             i = j

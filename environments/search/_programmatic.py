@@ -40,8 +40,10 @@ SPECIFIC = 60
 GOLD_TOP_K = 10
 TEMPLATE_TRIES = 4
 """Clue draws tried per candidate before its clue sequence counts as a template the run has used."""
-FAR_RIVALS = 1
-"""Other documents that fit the far end's clues among the results that find it."""
+FAR_RIVALS = 7
+"""Other documents that fit the far end's clues among the top 10 results of the search that finds it (fewer on a corpus
+that needs fewer to fit them): the start is one of 8 equally plausible hits, not the one the search singles out (with a
+single rival, a searcher that tried the hits in order found the start among its first few on 45% of wiki questions)."""
 FAR_AMBIGUITY = 8
 """Documents that must fit the far end's own clues, at most a thirtieth of the corpus (it is one of many until the chain
 singles it out: a searcher that starts there has that many places to start from)."""
@@ -145,6 +147,9 @@ class Composer:
         if self._mentions is None:
             self._mentions = Mentions(self.corpus.documents)
         found = self._found.get(source)
+        if found is None and not any(words and words[0] in self.f.folded(source)
+                                     for words in self._mentions.own.get(self.corpus.documents[target].id, ())):
+            return None  # no name of the target's starts anywhere in the text: no need to read all its mentions
         if found is None:
             doc = self.corpus.documents[source]
             text, offset = doc.text, 0
@@ -189,8 +194,9 @@ class Composer:
             options.sort(key=lambda t: len(self.f.incoming[t]) > SPECIFIC)
             last = hop == self.hops - 1
             for t in options[:WALK_TRIES]:
-                if (last or any(u not in chain for u in self.f.outgoing[t])) and self._reachable(chain[-1], t) \
-                        and (not last or self.far_clues(t) is not None):
+                # the far end's clues first: a property of the document alone, kept once computed, and most fail
+                if (self.far_clues(t) is not None if last else any(u not in chain for u in self.f.outgoing[t])) \
+                        and self._reachable(chain[-1], t):
                     found = extend([*chain, t])
                     if found is not None:
                         return found
@@ -273,7 +279,7 @@ class Composer:
             if not query:
                 continue
             hits = [h.doc for h in self.index.search(query, k, self.mode)]
-            rivals = FAR_RIVALS if self.f.n >= 100 else 0  # a corpus of a few dozen documents has no room for rivals
+            rivals = min(FAR_RIVALS, self.far_ambiguity() - 1) if self.f.n >= 100 else 0  # a few dozen documents have no room
             if i in hits and (fits is None or sum(1 for h in hits if h in fits and h != i) >= rivals):
                 return True
         return False
@@ -299,7 +305,7 @@ class Composer:
             if len(own) > self.breadth:
                 continue
             fits = self._direct(own) or frozenset()
-            if len(fits) >= min(FAR_AMBIGUITY, max(1, self.f.n // 30)) and self._findable(i, own, fits):
+            if len(fits) >= self.far_ambiguity() and self._findable(i, own, fits):
                 return own
         raise Refusal("unverifiable_clue", {"subject": f"X{level}", "reason": "no clues both find it by search and leave it one of many"})
 
@@ -338,6 +344,10 @@ class Composer:
                 if self.solutions([*clues[:level], trial, *clues[level + 1 :]]) == {answer}:
                     clues[level] = trial
         return clues
+
+    def far_ambiguity(self) -> int:
+        """How many documents must fit the far end's own clues."""
+        return min(FAR_AMBIGUITY, max(1, self.f.n // 30))
 
     def own_ambiguity(self) -> int:
         """How many documents must fit what a question says about the answer alone."""

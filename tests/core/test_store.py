@@ -77,6 +77,21 @@ def test_a_stage_rerun_with_other_settings_is_refused(tmp_path):
         Run.open(tmp_path / "r").begin("generate", {"n": 3, "seed": 2})
 
 
+def test_a_run_made_before_an_option_existed_resumes_with_the_option_at_its_default(tmp_path):
+    """`make demo` over runs of an older synth: a new option with a default is no other setting."""
+    run = Run.create(tmp_path / "r")
+    run.begin("generate", {"n": 3, "seed": 1})  # recorded before 'avoid' existed
+    defaults = {"avoid": [], "seed": 0}
+    run.begin("generate", {"n": 3, "seed": 1, "avoid": []}, defaults=defaults)  # resumes
+    assert Run.open(tmp_path / "r").stage("generate")["config"] == {"n": 3, "seed": 1}  # the record is left as it was
+    with pytest.raises(StoreError, match=r"different settings \(avoid\)"):
+        run.begin("generate", {"n": 3, "seed": 1, "avoid": ["other"]}, defaults=defaults)
+    with pytest.raises(StoreError, match=r"different settings \(seed\)"):  # a recorded value against a default left out
+        run.begin("generate", {"n": 3}, defaults=defaults)
+    with pytest.raises(StoreError, match=r"different settings \(avoid\)"):  # without defaults, a new key is a difference
+        run.begin("generate", {"n": 3, "seed": 1, "avoid": []})
+
+
 def test_manifest_is_replaced_atomically(tmp_path):
     run = Run.create(tmp_path / "r")
     run.begin("generate", {"n": 1})

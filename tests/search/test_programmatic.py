@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import unicodedata
 from collections import Counter
 
@@ -172,6 +173,21 @@ def test_a_rerun_adds_nothing_and_another_seed_gives_other_questions(factbook_ru
     assert not {t.key for t in other.tuples()} & {t.key for t in factbook_run.tuples()}
     with pytest.raises(synth.StoreError, match="different settings"):
         synth.generate(factbook_run, "search", {"corpus": "factbook", "n": 12, "seed": 4, "hops": 3})
+
+
+def test_a_run_made_before_an_option_existed_resumes(factbook_run: Run, tmp_path) -> None:
+    """An older synth recorded no --avoid-answers-of; rerunning the same command over its run resumes instead of
+    refusing 'different settings (avoid_answers_of)' (make demo over old runs)."""
+    old = tmp_path / "old"
+    shutil.copytree(factbook_run.path, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    for key in ("avoid_answers_of", "reuse_answers", "surface_clues"):
+        manifest["stages"]["generate"]["config"].pop(key)
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    report = synth.generate(Run.open(old), "search", {"corpus": "factbook", "n": 12, "seed": 4, "hops": 2})
+    assert report.new == 0
+    with pytest.raises(synth.StoreError, match=r"different settings \(surface_clues\)"):
+        synth.generate(Run.open(old), "search", {"corpus": "factbook", "n": 12, "seed": 4, "hops": 2, "surface_clues": True})
 
 
 def test_an_episode_works_from_the_run_alone_with_an_empty_cache(factbook_run: Run, tmp_path, monkeypatch) -> None:
