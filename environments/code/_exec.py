@@ -149,6 +149,22 @@ def _tree(folder: str, files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def _private(folder: str, files: dict[str, bytes]) -> bytes:
+    """A tar of a folder for /tmp that only the test user can enter (mode 700), with its files."""
+    buffer = io.BytesIO()
+    name = folder.rsplit("/", 1)[1]
+    uid, gid = (int(x) for x in USER.split(":"))
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo(name)
+        info.type, info.mode, info.uid, info.gid = tarfile.DIRTYPE, 0o700, uid, gid
+        tar.addfile(info)
+        for rel, data in files.items():
+            info = tarfile.TarInfo(f"{name}/{rel}")
+            info.size, info.mode, info.uid, info.gid = len(data), 0o644, uid, gid
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
 def run_tests(box: Sandbox, harness: Harness, test_files: list[str], timeout: float, *,
               reading: Reading = "main", ids: list[str] | tuple[str, ...] = (), observe: bool = True) -> TestRun:
     """One reading of the tests by the launcher: the main one (the test files in one keyed
@@ -175,12 +191,26 @@ def _launch(box: Sandbox, harness: Harness, test_files: list[str], timeout: floa
     spec = harness.spec(reading, run=folder, test_files=test_files, ids=ids, timeout=timeout, observe=observe,
                         confirm=confirm)
     box.put_tree("/tmp", _tree(folder, {"launch.py": LAUNCHER, "spec.json": json.dumps(spec).encode()}))
-    result = box.exec(f"cd {ROOT} && exec python -I -S {folder}/launch.py run {folder}/spec.json",
-                      timeout=timeout + 30, user="0:0", output_cap=LOG_CAP)
+    command = f"cd {ROOT} && exec python -I -S {folder}/launch.py run {folder}/spec.json"
+    if confirm:  # both readings' XML read back in one file (as root, after the supervisor killed the test user's processes)
+        command = (f"cd {ROOT} && python -I -S {folder}/launch.py run {folder}/spec.json; code=$?; "
+                   + _BUNDLE.format(files=f"{spec['junit']} {spec['junit_solo']}", out=f"{folder}/verdict")
+                   + "; exit $code")
+    result = box.exec(command, timeout=timeout + 30, user="0:0", output_cap=LOG_CAP)
+    bundled: dict[str, bytes | None] = {}
+    if confirm and not result.timed_out:
+        try:
+            bundled = dict(zip((spec["junit"], spec["junit_solo"]), _unbundle(
+                box.read_file(f"{folder}/verdict", limit=2 * (MAX_JUNIT_BYTES + 32)), 2)))
+        except SandboxError:
+            bundled = {spec["junit"]: None, spec["junit_solo"]: None}
 
     def xml_of(path: str) -> str | None:
         if result.timed_out:
             return None
+        if path in bundled:
+            data = bundled[path]
+            return None if data is None or len(data) > MAX_JUNIT_BYTES else data.decode("utf-8", "replace")
         try:
             return box.read_file(path, limit=MAX_JUNIT_BYTES).decode("utf-8", "replace")
         except SandboxError:
@@ -204,6 +234,30 @@ def _launch(box: Sandbox, harness: Harness, test_files: list[str], timeout: floa
     solo = TestRun(runner="keyed", exit_code=code, timed_out=timed_out, junit_xml=solo_xml, log=solo_log,
                    duration=0.0, command=harness.command("solo", test_files, confirm) + " (forks of the main reading's process)")
     return main, solo
+
+
+_BUNDLE = ("for f in {files}; do if [ -f \"$f\" ] && [ ! -L \"$f\" ]; then stat -c %s -- \"$f\" && cat -- \"$f\"; "
+           "else echo -1; fi; done > {out}")
+"""Shell that writes regular files (not symlinks) into one: per file its length and a newline, then its bytes
+(`-1` and a newline for a file that is missing or not a regular file); `_unbundle` reads it back."""
+
+
+def _unbundle(data: bytes, count: int) -> list[bytes | None]:
+    """The `count` files of a `_BUNDLE` (None for one that was missing); SandboxError when malformed."""
+    found: list[bytes | None] = []
+    for _ in range(count):
+        head, newline, data = data.partition(b"\n")
+        try:
+            size = int(head)
+        except ValueError:
+            raise SandboxError("a bundle of files read back from the container is malformed") from None
+        if not newline or size > len(data):
+            raise SandboxError("a bundle of files read back from the container is malformed")
+        found.append(None if size < 0 else data[:size])
+        data = data[max(size, 0):]
+    if data:
+        raise SandboxError("a bundle of files read back from the container is malformed")
+    return found
 
 
 def _parse_results(xml: str) -> dict[str, str] | None:
@@ -255,15 +309,24 @@ git apply --whitespace=nowarn {patch} || exit 21
 export GIT_INDEX_FILE={folder}/index
 after=$(snapshot) || {{ echo 'git cannot list the tree'; exit 22; }}
 git diff-tree -r -z --name-only --no-renames "$before" "$after" > {folder}/changed || {{ echo 'git cannot compare the trees'; exit 22; }}
+{{ wc -c < {folder}/numstat && cat {folder}/numstat {folder}/changed; }} > {folder}/listing || exit 22
 """
-# git's two answers are read back as files, never parsed out of the command's output: path names are
-# the submitter's text (a file named "x\n@@synth:changed@@\n..." forged a section of a mixed stream)
+# git's two answers are read back as one file (the first one's length, a newline, then both), never
+# parsed out of the command's output: path names are the submitter's text (a file named
+# "x\n@@synth:changed@@\n..." forged a section of a mixed stream)
 
 
 def listing(box: Sandbox, folder: str) -> tuple[str, str]:
     """(numstat, changed) that `_LISTING` left in `folder`, NUL-separated as git wrote them."""
-    return tuple(box.read_file(f"{folder}/{name}", limit=64 * 1024 * 1024).decode("utf-8", "surrogateescape")
-                 for name in ("numstat", "changed"))
+    data = box.read_file(f"{folder}/listing", limit=2 * 64 * 1024 * 1024 + 32)
+    head, _, rest = data.partition(b"\n")
+    try:
+        size = int(head)
+    except ValueError:
+        raise SandboxError("git's listing of the diff could not be read") from None
+    if not 0 <= size <= len(rest):
+        raise SandboxError("git's listing of the diff could not be read")
+    return rest[:size].decode("utf-8", "surrogateescape"), rest[size:].decode("utf-8", "surrogateescape")
 
 _SHADOWS = """import importlib.util, json, os, sys
 root = {root!r}
@@ -302,8 +365,7 @@ def git_judged(box: Sandbox, diff: str, protected: Callable[[str], bool],
     what they are); every language's grading applies diffs through this one reading."""
     declared = {path for section in parse(diff) for path in section.paths}
     folder = f"/tmp/synth-apply-{secrets.token_hex(8)}"
-    box.exec(f"mkdir -m 700 {folder}", user=USER)
-    box.write_file(f"{folder}/diff.patch", diff.encode(), user=USER)
+    box.put_tree("/tmp", _private(folder, {"diff.patch": diff.encode()}))
     result = box.exec(_LISTING.format(root=ROOT, folder=folder, patch=f"{folder}/diff.patch"), user=USER, timeout=120,
                       output_cap=64 * 1024 * 1024)
     if result.exit_code != 0 or result.truncated:
