@@ -14,7 +14,8 @@ Prints, as a markdown table:
   run does not, so the plain host run is a baseline that moves with the machine's load (the same
   host run took 2.2x longer in the containers' group than in its own at load 11). Validation is
   compared with both; the harness's own overhead is the ratio to the host runs scheduled like the
-  containers;
+  containers; and the CPU seconds the validation's test container used (its cgroup's account)
+  against the host runs' (a figure the machine's load moves least);
 - grading one submission (the gold patch) with harness 3 (strict reading, git's listing, the
   static scan, the main keyed reading, the F2P tests alone) against the plain pytest command of
   earlier versions in one container (start, apply, run): what the hardening costs;
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import glob
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,7 +42,7 @@ from synth.environments.code import fetch_sdist, grading_run, mutants, setup_scr
 from synth.environments.code import _exec
 from synth.environments.code._exec import apply_patch, ensure_images, start_test_box
 from synth.environments.code._mutate import diff
-from synth.sandbox import ensure_base, image_size, start_sandbox
+from synth.sandbox import DockerSandbox, ensure_base, image_size, start_sandbox
 
 PLAIN = ("python -m pytest -p no:cacheprovider -o junit_family=xunit1 -o console_output_style=classic -rA --tb=short "
          "--color=no --junitxml={junit}")
@@ -100,6 +102,37 @@ class HostGroup:
             pass
 
 
+CONTAINER_CPU: list[float] = []
+"""CPU seconds each test container used (its cgroup's account, read just before it is removed)."""
+
+
+def container_cpu(container_id: str) -> float | None:
+    for pattern in (f"/sys/fs/cgroup/cpuacct/**/{container_id}*/cpuacct.usage",
+                    f"/sys/fs/cgroup/cpu,cpuacct/**/{container_id}*/cpuacct.usage"):
+        for path in glob.glob(pattern, recursive=True):
+            return int(Path(path).read_text()) / 1e9
+    for path in glob.glob(f"/sys/fs/cgroup/**/*{container_id}*/cpu.stat", recursive=True):  # cgroup v2
+        for line in Path(path).read_text().splitlines():
+            if line.startswith("usage_usec "):
+                return int(line.split()[1]) / 1e6
+    return None
+
+
+def _counting_close(close):
+    def counted(self: DockerSandbox) -> None:
+        if not self._removed:
+            used = container_cpu(self.id)
+            if used is not None:
+                CONTAINER_CPU.append(used)
+        close(self)
+    return counted
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def host_run(python: str, root: Path, junit: Path, group: HostGroup | None = None) -> float:
     """The container's test command, run directly on the host (in `group` when given)."""
     command = PLAIN.format(junit=junit).replace("python -m pytest", f"{python} -m pytest")
@@ -116,6 +149,7 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=20)
     parser.add_argument("--tasks", type=int, default=3)
     args = parser.parse_args()
+    DockerSandbox.close = _counting_close(DockerSandbox.close)  # the test containers' CPU, for the CPU row
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         root = fetch_sdist(args.sdist, Path(tmp))
@@ -131,10 +165,13 @@ def main() -> None:
                 break
         host_times, docker_k1, docker_k3, task_bytes, hardened, plain, separate = [], [], [], [], [], [], []
         grouped: list[float] = []
+        cpu_k1: list[float] = []  # CPU seconds of the validation's test container
+        cpu_host: list[float] = []  # CPU seconds of the two host runs
         tasks, probed, group = 0, None, None
         for mutant, old in found:
             start_patch, gold = diff(mutant.path, old, mutant.mutated_source), diff(mutant.path, mutant.mutated_source, old)
             images = ensure_images("bookworm", tree, script, start_patch)
+            CONTAINER_CPU.clear()
             t0 = time.perf_counter()
             v1 = validate(images["task"], "", gold, [], k=1, timeout=300, harness=probed)
             k1 = time.perf_counter() - t0
@@ -144,6 +181,22 @@ def main() -> None:
                 continue  # a mutant no test notices is not a task
             tasks += 1
             docker_k1.append(k1)
+            cpu_k1.append(sum(CONTAINER_CPU))
+            # the same two runs on the host right after it: the mutated tree, then the fixed tree; in
+            # the host's own CPU group, then in one beside the test containers' (found from a running one)
+            if group is None:
+                with start_test_box(images["task"]) as box:
+                    group = HostGroup.beside(box.id) or False
+            target = root / mutant.path
+            for where in ([None, group] if group else [None]):
+                used = children_cpu()
+                target.write_text(mutant.mutated_source)
+                before = host_run(python, root, Path(tmp) / "a.xml", where)
+                target.write_text(old)
+                after = host_run(python, root, Path(tmp) / "b.xml", where)
+                (grouped if where else host_times).append(before + after)
+                if where is None:
+                    cpu_host.append(children_cpu() - used)
             folded, _exec.CONFIRM_CAP = _exec.CONFIRM_CAP, -1  # the F2P tests in a process of their own
             try:
                 t0 = time.perf_counter()
@@ -164,18 +217,6 @@ def main() -> None:
                 apply_patch(box, gold)
                 box.exec(f"cd /testbed && {PLAIN.format(junit='/tmp/junit.xml')}", timeout=300)
             plain.append(time.perf_counter() - t0)
-            # the same two runs on the host: the mutated tree, then the fixed tree; in the host's own
-            # CPU group, then in one beside the test containers' (found from a running one)
-            if group is None:
-                with start_test_box(images["task"]) as box:
-                    group = HostGroup.beside(box.id) or False
-            target = root / mutant.path
-            for where in ([None, group] if group else [None]):
-                target.write_text(mutant.mutated_source)
-                before = host_run(python, root, Path(tmp) / "a.xml", where)
-                target.write_text(old)
-                after = host_run(python, root, Path(tmp) / "b.xml", where)
-                (grouped if where else host_times).append(before + after)
             task_bytes.append(image_size(images["task"])[1])
             if tasks >= args.tasks:
                 break
@@ -198,6 +239,11 @@ def main() -> None:
         else:
             rows.append(("docker validation k=1 (median)", f"{k1:.2f} s",
                          f"{k1 / host:.2f}x host (target <= 1.5x; the containers' CPU group could not be joined)"))
+        if any(cpu_k1):
+            rows.append(("CPU seconds: validation k=1's test container vs the two host runs (median)",
+                         f"{statistics.median(cpu_k1):.2f} s vs {statistics.median(cpu_host):.2f} s",
+                         f"{statistics.median(cpu_k1) / statistics.median(cpu_host):.2f}x (what the tests and the harness "
+                         f"use in the container; Docker's own daemons aside)"))
         base = statistics.median(grouped) if grouped else host  # the host runs scheduled like the containers
         rows.append(("docker validation k=1, F2P confirmed in a 3rd process (median)",
                      f"{statistics.median(separate):.2f} s", f"{statistics.median(separate) / base:.2f}x host (before)"))

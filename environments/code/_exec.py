@@ -309,24 +309,34 @@ git apply --whitespace=nowarn {patch} || exit 21
 export GIT_INDEX_FILE={folder}/index
 after=$(snapshot) || {{ echo 'git cannot list the tree'; exit 22; }}
 git diff-tree -r -z --name-only --no-renames "$before" "$after" > {folder}/changed || {{ echo 'git cannot compare the trees'; exit 22; }}
-{{ wc -c < {folder}/numstat && cat {folder}/numstat {folder}/changed; }} > {folder}/listing || exit 22
+for f in numstat changed; do stat -c %s {folder}/$f && cat {folder}/$f || exit 22; done > {folder}/listing
 """
-# git's two answers are read back as one file (the first one's length, a newline, then both), never
+# git's two answers are read back as one file (each one's length, a newline, then its bytes), never
 # parsed out of the command's output: path names are the submitter's text (a file named
 # "x\n@@synth:changed@@\n..." forged a section of a mixed stream)
 
+SCAN_CAP = 4 * 1024 * 1024
+"""Largest changed file the static scan reads (a larger one is not read, as before the fold)."""
 
-def listing(box: Sandbox, folder: str) -> tuple[str, str]:
-    """(numstat, changed) that `_LISTING` left in `folder`, NUL-separated as git wrote them."""
-    data = box.read_file(f"{folder}/listing", limit=2 * 64 * 1024 * 1024 + 32)
-    head, _, rest = data.partition(b"\n")
-    try:
-        size = int(head)
-    except ValueError:
-        raise SandboxError("git's listing of the diff could not be read") from None
-    if not 0 <= size <= len(rest):
+# appended to `_LISTING` when the scan's inputs are read in the same command: for each (new path,
+# old path) pair of {folder}/pairs (NUL-separated; old "" for a new file), the new file as the tree
+# holds it after applying (a regular file, not a symlink, at most SCAN_CAP bytes) and the old one at
+# the task's commit (`git show HEAD:path`), each as length, newline, bytes (-1: none)
+_FETCH = """while IFS= read -r -d '' new && IFS= read -r -d '' old; do
+  if [ -f "$new" ] && [ ! -L "$new" ] && [ "$(stat -c %s -- "$new")" -le {cap} ]; then stat -c %s -- "$new" && cat -- "$new"; else echo -1; fi
+  if [ -n "$old" ] && git show "HEAD:$old" > {folder}/shown 2>/dev/null; then stat -c %s {folder}/shown && cat {folder}/shown; else echo -1; fi
+done < {folder}/pairs >> {folder}/listing || exit 22
+"""
+
+
+def listing(box: Sandbox, folder: str, fetched: int = 0) -> tuple[str, str, list[bytes | None]]:
+    """(numstat, changed, the `fetched` files `_FETCH` added) that `_LISTING` left in `folder`,
+    numstat and changed NUL-separated as git wrote them."""
+    data = box.read_file(f"{folder}/listing", limit=2 * 64 * 1024 * 1024 + fetched * (4 * SCAN_CAP + 64) + 64)
+    numstat, changed, *files = _unbundle(data, 2 + fetched)
+    if numstat is None or changed is None:
         raise SandboxError("git's listing of the diff could not be read")
-    return rest[:size].decode("utf-8", "surrogateescape"), rest[size:].decode("utf-8", "surrogateescape")
+    return numstat.decode("utf-8", "surrogateescape"), changed.decode("utf-8", "surrogateescape"), files
 
 _SHADOWS = """import importlib.util, json, os, sys
 root = {root!r}
@@ -363,14 +373,25 @@ def git_judged(box: Sandbox, diff: str, protected: Callable[[str], bool],
     """Apply a non-empty diff with git as the judge of what it touched: (why it is refused, applied,
     log, the paths that changed). `protected` names the paths no submission may change (`what` says
     what they are); every language's grading applies diffs through this one reading."""
+    return _git_judged(box, diff, protected, what, [])[:4]
+
+
+def _git_judged(box: Sandbox, diff: str, protected: Callable[[str], bool], what: str,
+                fetch: list[tuple[str, str]]) -> tuple[list[str], bool, str, set[str], list[bytes | None]]:
+    """`git_judged`, also reading back in the same command, for each (new path, old path) of
+    `fetch`, the new file after applying and the old one at the task's commit (`_FETCH`)."""
     declared = {path for section in parse(diff) for path in section.paths}
     folder = f"/tmp/synth-apply-{secrets.token_hex(8)}"
-    box.put_tree("/tmp", _private(folder, {"diff.patch": diff.encode()}))
-    result = box.exec(_LISTING.format(root=ROOT, folder=folder, patch=f"{folder}/diff.patch"), user=USER, timeout=120,
-                      output_cap=64 * 1024 * 1024)
+    files = {"diff.patch": diff.encode()}
+    script = _LISTING.format(root=ROOT, folder=folder, patch=f"{folder}/diff.patch")
+    if fetch:
+        files["pairs"] = b"".join(f"{new}\0{old}\0".encode("utf-8", "surrogateescape") for new, old in fetch)
+        script += _FETCH.format(folder=folder, cap=SCAN_CAP)
+    box.put_tree("/tmp", _private(folder, files))
+    result = box.exec(script, user=USER, timeout=120, output_cap=64 * 1024 * 1024)
     if result.exit_code != 0 or result.truncated:
-        return [], False, result.output[-2000:], set()
-    numstat, listed = listing(box, folder)
+        return [], False, result.output[-2000:], set(), []
+    numstat, listed, fetched = listing(box, folder, 2 * len(fetch))
     seen_by_git = _numstat_paths(numstat)
     changed = {p for p in listed.split("\0") if p}
     reasons = []
@@ -380,17 +401,34 @@ def git_judged(box: Sandbox, diff: str, protected: Callable[[str], bool],
         reasons.append(f"applying it changed paths it does not declare: {sorted(changed - declared)[:6]}")
     reasons += [f"{path}: {what}" for path in sorted(changed) if protected(path)]
     reasons += [reason for path in sorted(changed) if (reason := forbidden_path(path))]
-    return reasons, True, "", changed
+    return reasons, True, "", changed, fetched
+
+
+Fetched = dict[str, tuple[bytes | None, str | None]]
+"""new path -> (the file after applying, or None; the old file at the task's commit, or None): what
+`scan_changes` reads, read back with git's listing."""
 
 
 def apply_submission(box: Sandbox, diff: str) -> tuple[str, bool, str]:
     """Apply a diff (already without protected sections) the way grading does, with git as the
     judge of what it touched: (why it is refused or "", applied, log)."""
+    return _apply_submission(box, diff)[:3]
+
+
+def _apply_submission(box: Sandbox, diff: str) -> tuple[str, bool, str, Fetched | None]:
+    """`apply_submission`, with what the static scan of `diff` reads (in the same command as git's
+    listing: no command of its own per file)."""
     if not diff.strip():
-        return "", True, ""
-    reasons, applied, log, changed = git_judged(box, diff, is_protected_path, "a test or test-configuration file")
+        return "", True, "", None
+    pairs = [(s.new_path, "" if s.old_path == "/dev/null" else s.old_path) for s in parse(diff)
+             if s.new_path != "/dev/null"]
+    reasons, applied, log, changed, files = _git_judged(box, diff, is_protected_path,
+                                                       "a test or test-configuration file", pairs)
     if not applied:
-        return "", False, log
+        return "", False, log, None
+    fetched: Fetched = {}
+    for (new, _), after, before in zip(pairs, files[0::2], files[1::2]):
+        fetched.setdefault(new, (after, None if before is None else before.decode("utf-8", "replace")))
     created = {s.new_path for s in parse(diff) if s.old_path == "/dev/null" or s.renamed}
     modules = sorted(p for p in changed & created if p.endswith(".py"))
     if modules:
@@ -400,28 +438,36 @@ def apply_submission(box: Sandbox, diff: str) -> tuple[str, bool, str]:
             reasons += json.loads(check.output.strip().splitlines()[-1])
         except (ValueError, IndexError):
             reasons.append(f"the check for modules that shadow installed ones failed: {check.output[-200:]}")
-    return "; ".join(reasons)[:2000], True, ""
+    return "; ".join(reasons)[:2000], True, "", fetched
 
 
-def scan_changes(box: Sandbox, diff: str) -> list[str]:
+def scan_changes(box: Sandbox, diff: str, fetched: Fetched | None = None) -> list[str]:
     """The static tamper scan of the Python files `diff` changed, as the box holds them now (after
-    applying it) against the task's commit: `path:line: construct` (`synth.verifiers.code.scan_python`)."""
+    applying it) against the task's commit: `path:line: construct` (`synth.verifiers.code.scan_python`).
+    `fetched`: those files as `_apply_submission` read them back with git's listing (else each is
+    read here)."""
     found = []
     for section in parse(diff) if diff.strip() else []:
         path = section.new_path
         if path == "/dev/null":
             continue
-        try:  # bytes as Python reads them: the scan honours (and judges) a coding declaration
-            after = box.read_file(f"{ROOT}/{path}", limit=4 * 1024 * 1024)
-        except SandboxError:
-            continue
+        if fetched is not None:
+            after, before = fetched.get(path, (None, None))
+            if after is None:
+                continue
+        else:
+            try:  # bytes as Python reads them: the scan honours (and judges) a coding declaration
+                after = box.read_file(f"{ROOT}/{path}", limit=SCAN_CAP)
+            except SandboxError:
+                continue
         if not path.endswith(".py") and not is_python(after):
             continue  # any other file that is Python source is scanned too (a loader can run a .txt)
-        before = None
-        if section.old_path != "/dev/null":
-            shown = box.exec(f"cd {ROOT} && git show HEAD:{shlex.quote(section.old_path)}", user=USER, timeout=60,
-                             output_cap=4 * 1024 * 1024)
-            before = shown.output if shown.exit_code == 0 else None
+        if fetched is None:
+            before = None
+            if section.old_path != "/dev/null":
+                shown = box.exec(f"cd {ROOT} && git show HEAD:{shlex.quote(section.old_path)}", user=USER, timeout=60,
+                                 output_cap=SCAN_CAP)
+                before = shown.output if shown.exit_code == 0 else None
         found += [f"{path}:{line}: {construct}" for line, construct in scan_python(before, after)]
     return found
 
@@ -449,10 +495,10 @@ def _grade(task: str, submission: str, test_patch: str, harness: Harness | None,
     kept, dropped = drop_protected(submission)
     base["dropped_paths"] = dropped
     with start_test_box(task) as box:
-        rejected, applied, log = apply_submission(box, kept)
+        rejected, applied, log, fetched = _apply_submission(box, kept)
         if rejected or not applied:
             return GradingArtifacts(**base, rejected=rejected, apply_log=log)
-        base["tamper"] = scan_changes(box, kept)
+        base["tamper"] = scan_changes(box, kept, fetched)
         tests_applied, tests_log = apply_patch(box, test_patch)
         if not tests_applied:
             return GradingArtifacts(**base, patch_applied=True, apply_log=tests_log)
@@ -610,11 +656,11 @@ def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str],
         fix, fixed, gold_flags, solo = drop_protected(gold_patch)[0], False, [], None
         after = list(after_runs or [])
         if len(after) < k and all(judge(r).valid for r in before):
-            refused, ok, output = apply_submission(box, fix)
+            refused, ok, output, fetched = _apply_submission(box, fix)
             if refused or not ok:
                 why = f"is refused at grading: {refused}" if refused else f"does not apply: {output[-300:]}"
                 return Validation(False, f"the gold patch {why}", k=k)
-            fixed, gold_flags = True, scan_changes(box, fix)
+            fixed, gold_flags = True, scan_changes(box, fix, fetched)
             candidates = _failing_throughout(before)  # confirmed in forks of the last reading after the fix
             after, solo = _readings(box, harness, test_files, timeout, after, k,
                                     candidates if len(candidates) <= CONFIRM_CAP else None)
@@ -623,10 +669,10 @@ def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str],
             # the gold must pass each F2P test alone, as grading confirms it; the audit events the
             # tests asked for in any reading become the task's allowance
             if not fixed:  # the "after" runs were made elsewhere (a mutation's unmutated suite)
-                refused, ok, output = apply_submission(box, fix)
+                refused, ok, output, fetched = _apply_submission(box, fix)
                 if refused or not ok:
                     return Validation(False, f"the gold patch does not apply: {refused or output[-300:]}", k=k)
-                gold_flags = scan_changes(box, fix)
+                gold_flags = scan_changes(box, fix, fetched)
             if solo is None:
                 solo = run_tests(box, harness, test_files, timeout, reading="solo", ids=validation.fail_to_pass,
                                  observe=True)
