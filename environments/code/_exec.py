@@ -25,7 +25,8 @@ Guarantees:
   any protected or forbidden path and any new module that shadows an installed one; then it
   applies the test patch afresh and runs one test process: the F2P tests each in a fork of it
   first (the solo reading), then the main reading. Its artifacts are all that grading reads.
-  Containers are removed in `finally` on every path.
+  Containers are removed in `finally` on every path (validation's in a thread of its own, once its
+  readings are read: the removal overlaps what runs next).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import json
 import secrets
 import shlex
 import tarfile
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -119,6 +121,13 @@ def ensure_images(base_suite: str, tree_tar: bytes, setup_script: str, start_pat
 
 def start_test_box(image: str) -> Sandbox:
     return start_sandbox(image, limits=TEST_LIMITS, kind="test")
+
+
+def _close_soon(box: Sandbox) -> None:
+    """Remove a test container whose readings are all read, in a thread of its own: its removal
+    (stopping its processes, unmounting its layer) overlaps whatever runs next instead of delaying
+    the result. The thread is not a daemon: the interpreter waits for it before exiting."""
+    threading.Thread(target=box.close, name="synth-remove-test-box", daemon=False).start()
 
 
 def apply_patch(box: Sandbox, patch: str, *, reverse: bool = False) -> tuple[bool, str]:
@@ -687,4 +696,4 @@ def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str],
                                      + (judged.reason if not judged.valid else ", ".join(alone[:3])))
         return validation
     finally:
-        box.close()
+        _close_soon(box)
