@@ -35,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -181,6 +182,9 @@ def main() -> None:
                 continue  # a mutant no test notices is not a task
             tasks += 1
             docker_k1.append(k1)
+            for thread in threading.enumerate():  # validation removes its container in a thread: its CPU is read there
+                if thread.name == "synth-remove-test-box":
+                    thread.join()
             cpu_k1.append(sum(CONTAINER_CPU))
             # the same two runs on the host right after it: the mutated tree, then the fixed tree; in
             # the host's own CPU group, then in one beside the test containers' (found from a running one)
