@@ -22,7 +22,13 @@ Prints, as a markdown table:
 - container start p50/p90 with a warm image (target: p50 at most 0.5 s);
 - image bytes per task (the environment image is shared by all tasks of a repository@commit).
 
-Usage: python benchmarks/bench_code.py [--sdist toolz==0.12.1] [--starts 20] [--tasks 3]
+With `--mining`, instead: validation per task the way `synth generate code --sdist` makes mutation
+tasks (one test container of the environment image per project: the harness probed and the unmutated
+suite read once; per mutant a screening reading of the mutated suite there, then `validate` in the
+task's own container reusing that reading and the unmutated one, so only the F2P tests are read
+again, one per fork, after the gold) against one host run of the mutated suite, side by side.
+
+Usage: python benchmarks/bench_code.py [--sdist toolz==0.12.1] [--starts 20] [--tasks 3] [--mining]
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from pathlib import Path
 
 from synth.environments.code import fetch_sdist, grading_run, mutants, setup_script, tree_from_dir, validate
 from synth.environments.code import _exec
-from synth.environments.code._exec import apply_patch, ensure_images, start_test_box
+from synth.environments.code._exec import apply_patch, ensure_images, probe, run_tests, start_test_box
 from synth.environments.code._mutate import diff
 from synth.sandbox import DockerSandbox, ensure_base, image_size, start_sandbox
 
@@ -149,7 +155,10 @@ def main() -> None:
     parser.add_argument("--sdist", default="toolz==0.12.1")
     parser.add_argument("--starts", type=int, default=20)
     parser.add_argument("--tasks", type=int, default=3)
+    parser.add_argument("--mining", action="store_true", help="measure validation as mutation mining makes it")
     args = parser.parse_args()
+    if args.mining:
+        return mining(args)
     DockerSandbox.close = _counting_close(DockerSandbox.close)  # the test containers' CPU, for the CPU row
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -271,6 +280,71 @@ def main() -> None:
                      f"above the {base_total / 1e6:.0f} MB base"))
         per_100 = own + (env_total - base_total) / 100
         rows.append(("bytes per task, 100 tasks per env", f"{per_100 / 1e3:.0f} kB", "own layer + env share"))
+    print("| figure | value | note |\n|---|---|---|")
+    for name, value, note in rows:
+        print(f"| {name} | {value} | {note} |")
+
+
+def mining(args: argparse.Namespace) -> None:
+    """Validation per mutation task as the code generator makes it (`CodeGenerator._build_mutation`)."""
+    rows: list[tuple[str, str, str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = fetch_sdist(args.sdist, Path(tmp))
+        tree, script = tree_from_dir(root), setup_script(root)
+        python = host_python(Path(tmp) / "host-venv")
+        found = []
+        for mutant in mutants(root, seed=0):
+            found.append((mutant, (root / mutant.path).read_text()))
+            if len(found) >= 8:
+                break
+        env = ensure_images("bookworm", tree, script, "")["env"]
+        per_task, host_own, host_grouped, group = [], [], [], None
+        t0 = time.perf_counter()
+        project = start_test_box(env)
+        try:
+            harness = probe(project, [])
+            original = run_tests(project, harness, [], 300)
+            once = time.perf_counter() - t0
+            group = HostGroup.beside(project.id)
+            for mutant, old in found:
+                start_patch, gold = diff(mutant.path, old, mutant.mutated_source), diff(mutant.path, mutant.mutated_source, old)
+                task = ensure_images("bookworm", tree, script, start_patch)["task"]
+                path = f"/testbed/{mutant.path}"
+                t0 = time.perf_counter()
+                project.write_file(path, mutant.mutated_source.encode(), user=_exec.USER)
+                try:
+                    screen = run_tests(project, harness, [], 300)
+                finally:
+                    project.write_file(path, old.encode(), user=_exec.USER)
+                validation = validate(task, "", gold, [], k=1, timeout=300, before_runs=[screen], after_runs=[original],
+                                      harness=harness)
+                took = time.perf_counter() - t0
+                if not validation.accepted:
+                    continue
+                per_task.append(took)
+                target = root / mutant.path
+                target.write_text(mutant.mutated_source)
+                try:
+                    for where in ([None, group] if group else [None]):
+                        (host_grouped if where else host_own).append(host_run(python, root, Path(tmp) / "a.xml", where))
+                finally:
+                    target.write_text(old)
+                if len(per_task) >= args.tasks:
+                    break
+        finally:
+            project.close()
+            if group:
+                group.remove()
+    docker = statistics.median(per_task)
+    rows.append(("tasks measured (mutation mining's path)", str(len(per_task)), args.sdist))
+    rows.append(("once per project: container, probe, unmutated reading", f"{once:.2f} s", "shared by every mutant"))
+    rows.append(("per task: screening reading + validate (median)", f"{docker:.2f} s",
+                 "gold applied, F2P tests read again one per fork"))
+    rows.append(("host: one run of the mutated suite, own CPU group (median)", f"{statistics.median(host_own):.2f} s",
+                 f"{docker / statistics.median(host_own):.2f}x"))
+    if host_grouped:
+        rows.append(("host: the same run, scheduled like the containers (median)",
+                     f"{statistics.median(host_grouped):.2f} s", f"{docker / statistics.median(host_grouped):.2f}x"))
     print("| figure | value | note |\n|---|---|---|")
     for name, value, note in rows:
         print(f"| {name} | {value} | {note} |")
