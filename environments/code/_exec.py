@@ -25,7 +25,8 @@ Guarantees:
   any protected or forbidden path and any new module that shadows an installed one; then it
   applies the test patch afresh and runs one test process: the F2P tests each in a fork of it
   first (the solo reading), then the main reading. Its artifacts are all that grading reads.
-  Containers are removed in `finally` on every path.
+  Containers are removed in `finally` on every path (validation's in a thread of its own, once its
+  readings are read: the removal overlaps what runs next).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import json
 import secrets
 import shlex
 import tarfile
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -121,6 +123,13 @@ def start_test_box(image: str) -> Sandbox:
     return start_sandbox(image, limits=TEST_LIMITS, kind="test")
 
 
+def _close_soon(box: Sandbox) -> None:
+    """Remove a test container whose readings are all read, in a thread of its own: its removal
+    (stopping its processes, unmounting its layer) overlaps whatever runs next instead of delaying
+    the result. The thread is not a daemon: the interpreter waits for it before exiting."""
+    threading.Thread(target=box.close, name="synth-remove-test-box", daemon=False).start()
+
+
 def apply_patch(box: Sandbox, patch: str, *, reverse: bool = False) -> tuple[bool, str]:
     """Apply (or take back) a git diff inside /testbed as the unprivileged user."""
     if not patch.strip():
@@ -145,6 +154,22 @@ def _tree(folder: str, files: dict[str, bytes]) -> bytes:
         for rel, data in files.items():
             info = tarfile.TarInfo(f"{name}/{rel}")
             info.size, info.mode = len(data), 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _private(folder: str, files: dict[str, bytes]) -> bytes:
+    """A tar of a folder for /tmp that only the test user can enter (mode 700), with its files."""
+    buffer = io.BytesIO()
+    name = folder.rsplit("/", 1)[1]
+    uid, gid = (int(x) for x in USER.split(":"))
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo(name)
+        info.type, info.mode, info.uid, info.gid = tarfile.DIRTYPE, 0o700, uid, gid
+        tar.addfile(info)
+        for rel, data in files.items():
+            info = tarfile.TarInfo(f"{name}/{rel}")
+            info.size, info.mode, info.uid, info.gid = len(data), 0o644, uid, gid
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
@@ -175,12 +200,26 @@ def _launch(box: Sandbox, harness: Harness, test_files: list[str], timeout: floa
     spec = harness.spec(reading, run=folder, test_files=test_files, ids=ids, timeout=timeout, observe=observe,
                         confirm=confirm)
     box.put_tree("/tmp", _tree(folder, {"launch.py": LAUNCHER, "spec.json": json.dumps(spec).encode()}))
-    result = box.exec(f"cd {ROOT} && exec python -I -S {folder}/launch.py run {folder}/spec.json",
-                      timeout=timeout + 30, user="0:0", output_cap=LOG_CAP)
+    command = f"cd {ROOT} && exec python -I -S {folder}/launch.py run {folder}/spec.json"
+    if confirm:  # both readings' XML read back in one file (as root, after the supervisor killed the test user's processes)
+        command = (f"cd {ROOT} && python -I -S {folder}/launch.py run {folder}/spec.json; code=$?; "
+                   + _BUNDLE.format(files=f"{spec['junit']} {spec['junit_solo']}", out=f"{folder}/verdict")
+                   + "; exit $code")
+    result = box.exec(command, timeout=timeout + 30, user="0:0", output_cap=LOG_CAP)
+    bundled: dict[str, bytes | None] = {}
+    if confirm and not result.timed_out:
+        try:
+            bundled = dict(zip((spec["junit"], spec["junit_solo"]), _unbundle(
+                box.read_file(f"{folder}/verdict", limit=2 * (MAX_JUNIT_BYTES + 32)), 2)))
+        except SandboxError:
+            bundled = {spec["junit"]: None, spec["junit_solo"]: None}
 
     def xml_of(path: str) -> str | None:
         if result.timed_out:
             return None
+        if path in bundled:
+            data = bundled[path]
+            return None if data is None or len(data) > MAX_JUNIT_BYTES else data.decode("utf-8", "replace")
         try:
             return box.read_file(path, limit=MAX_JUNIT_BYTES).decode("utf-8", "replace")
         except SandboxError:
@@ -204,6 +243,30 @@ def _launch(box: Sandbox, harness: Harness, test_files: list[str], timeout: floa
     solo = TestRun(runner="keyed", exit_code=code, timed_out=timed_out, junit_xml=solo_xml, log=solo_log,
                    duration=0.0, command=harness.command("solo", test_files, confirm) + " (forks of the main reading's process)")
     return main, solo
+
+
+_BUNDLE = ("for f in {files}; do if [ -f \"$f\" ] && [ ! -L \"$f\" ]; then stat -c %s -- \"$f\" && cat -- \"$f\"; "
+           "else echo -1; fi; done > {out}")
+"""Shell that writes regular files (not symlinks) into one: per file its length and a newline, then its bytes
+(`-1` and a newline for a file that is missing or not a regular file); `_unbundle` reads it back."""
+
+
+def _unbundle(data: bytes, count: int) -> list[bytes | None]:
+    """The `count` files of a `_BUNDLE` (None for one that was missing); SandboxError when malformed."""
+    found: list[bytes | None] = []
+    for _ in range(count):
+        head, newline, data = data.partition(b"\n")
+        try:
+            size = int(head)
+        except ValueError:
+            raise SandboxError("a bundle of files read back from the container is malformed") from None
+        if not newline or size > len(data):
+            raise SandboxError("a bundle of files read back from the container is malformed")
+        found.append(None if size < 0 else data[:size])
+        data = data[max(size, 0):]
+    if data:
+        raise SandboxError("a bundle of files read back from the container is malformed")
+    return found
 
 
 def _parse_results(xml: str) -> dict[str, str] | None:
@@ -255,15 +318,34 @@ git apply --whitespace=nowarn {patch} || exit 21
 export GIT_INDEX_FILE={folder}/index
 after=$(snapshot) || {{ echo 'git cannot list the tree'; exit 22; }}
 git diff-tree -r -z --name-only --no-renames "$before" "$after" > {folder}/changed || {{ echo 'git cannot compare the trees'; exit 22; }}
+for f in numstat changed; do stat -c %s {folder}/$f && cat {folder}/$f || exit 22; done > {folder}/listing
 """
-# git's two answers are read back as files, never parsed out of the command's output: path names are
-# the submitter's text (a file named "x\n@@synth:changed@@\n..." forged a section of a mixed stream)
+# git's two answers are read back as one file (each one's length, a newline, then its bytes), never
+# parsed out of the command's output: path names are the submitter's text (a file named
+# "x\n@@synth:changed@@\n..." forged a section of a mixed stream)
+
+SCAN_CAP = 4 * 1024 * 1024
+"""Largest changed file the static scan reads (a larger one is not read, as before the fold)."""
+
+# appended to `_LISTING` when the scan's inputs are read in the same command: for each (new path,
+# old path) pair of {folder}/pairs (NUL-separated; old "" for a new file), the new file as the tree
+# holds it after applying (a regular file, not a symlink, at most SCAN_CAP bytes) and the old one at
+# the task's commit (`git show HEAD:path`), each as length, newline, bytes (-1: none)
+_FETCH = """while IFS= read -r -d '' new && IFS= read -r -d '' old; do
+  if [ -f "$new" ] && [ ! -L "$new" ] && [ "$(stat -c %s -- "$new")" -le {cap} ]; then stat -c %s -- "$new" && cat -- "$new"; else echo -1; fi
+  if [ -n "$old" ] && git show "HEAD:$old" > {folder}/shown 2>/dev/null; then stat -c %s {folder}/shown && cat {folder}/shown; else echo -1; fi
+done < {folder}/pairs >> {folder}/listing || exit 22
+"""
 
 
-def listing(box: Sandbox, folder: str) -> tuple[str, str]:
-    """(numstat, changed) that `_LISTING` left in `folder`, NUL-separated as git wrote them."""
-    return tuple(box.read_file(f"{folder}/{name}", limit=64 * 1024 * 1024).decode("utf-8", "surrogateescape")
-                 for name in ("numstat", "changed"))
+def listing(box: Sandbox, folder: str, fetched: int = 0) -> tuple[str, str, list[bytes | None]]:
+    """(numstat, changed, the `fetched` files `_FETCH` added) that `_LISTING` left in `folder`,
+    numstat and changed NUL-separated as git wrote them."""
+    data = box.read_file(f"{folder}/listing", limit=2 * 64 * 1024 * 1024 + fetched * (4 * SCAN_CAP + 64) + 64)
+    numstat, changed, *files = _unbundle(data, 2 + fetched)
+    if numstat is None or changed is None:
+        raise SandboxError("git's listing of the diff could not be read")
+    return numstat.decode("utf-8", "surrogateescape"), changed.decode("utf-8", "surrogateescape"), files
 
 _SHADOWS = """import importlib.util, json, os, sys
 root = {root!r}
@@ -300,15 +382,25 @@ def git_judged(box: Sandbox, diff: str, protected: Callable[[str], bool],
     """Apply a non-empty diff with git as the judge of what it touched: (why it is refused, applied,
     log, the paths that changed). `protected` names the paths no submission may change (`what` says
     what they are); every language's grading applies diffs through this one reading."""
+    return _git_judged(box, diff, protected, what, [])[:4]
+
+
+def _git_judged(box: Sandbox, diff: str, protected: Callable[[str], bool], what: str,
+                fetch: list[tuple[str, str]]) -> tuple[list[str], bool, str, set[str], list[bytes | None]]:
+    """`git_judged`, also reading back in the same command, for each (new path, old path) of
+    `fetch`, the new file after applying and the old one at the task's commit (`_FETCH`)."""
     declared = {path for section in parse(diff) for path in section.paths}
     folder = f"/tmp/synth-apply-{secrets.token_hex(8)}"
-    box.exec(f"mkdir -m 700 {folder}", user=USER)
-    box.write_file(f"{folder}/diff.patch", diff.encode(), user=USER)
-    result = box.exec(_LISTING.format(root=ROOT, folder=folder, patch=f"{folder}/diff.patch"), user=USER, timeout=120,
-                      output_cap=64 * 1024 * 1024)
+    files = {"diff.patch": diff.encode()}
+    script = _LISTING.format(root=ROOT, folder=folder, patch=f"{folder}/diff.patch")
+    if fetch:
+        files["pairs"] = b"".join(f"{new}\0{old}\0".encode("utf-8", "surrogateescape") for new, old in fetch)
+        script += _FETCH.format(folder=folder, cap=SCAN_CAP)
+    box.put_tree("/tmp", _private(folder, files))
+    result = box.exec(script, user=USER, timeout=120, output_cap=64 * 1024 * 1024)
     if result.exit_code != 0 or result.truncated:
-        return [], False, result.output[-2000:], set()
-    numstat, listed = listing(box, folder)
+        return [], False, result.output[-2000:], set(), []
+    numstat, listed, fetched = listing(box, folder, 2 * len(fetch))
     seen_by_git = _numstat_paths(numstat)
     changed = {p for p in listed.split("\0") if p}
     reasons = []
@@ -318,17 +410,34 @@ def git_judged(box: Sandbox, diff: str, protected: Callable[[str], bool],
         reasons.append(f"applying it changed paths it does not declare: {sorted(changed - declared)[:6]}")
     reasons += [f"{path}: {what}" for path in sorted(changed) if protected(path)]
     reasons += [reason for path in sorted(changed) if (reason := forbidden_path(path))]
-    return reasons, True, "", changed
+    return reasons, True, "", changed, fetched
+
+
+Fetched = dict[str, tuple[bytes | None, str | None]]
+"""new path -> (the file after applying, or None; the old file at the task's commit, or None): what
+`scan_changes` reads, read back with git's listing."""
 
 
 def apply_submission(box: Sandbox, diff: str) -> tuple[str, bool, str]:
     """Apply a diff (already without protected sections) the way grading does, with git as the
     judge of what it touched: (why it is refused or "", applied, log)."""
+    return _apply_submission(box, diff)[:3]
+
+
+def _apply_submission(box: Sandbox, diff: str) -> tuple[str, bool, str, Fetched | None]:
+    """`apply_submission`, with what the static scan of `diff` reads (in the same command as git's
+    listing: no command of its own per file)."""
     if not diff.strip():
-        return "", True, ""
-    reasons, applied, log, changed = git_judged(box, diff, is_protected_path, "a test or test-configuration file")
+        return "", True, "", None
+    pairs = [(s.new_path, "" if s.old_path == "/dev/null" else s.old_path) for s in parse(diff)
+             if s.new_path != "/dev/null"]
+    reasons, applied, log, changed, files = _git_judged(box, diff, is_protected_path,
+                                                       "a test or test-configuration file", pairs)
     if not applied:
-        return "", False, log
+        return "", False, log, None
+    fetched: Fetched = {}
+    for (new, _), after, before in zip(pairs, files[0::2], files[1::2]):
+        fetched.setdefault(new, (after, None if before is None else before.decode("utf-8", "replace")))
     created = {s.new_path for s in parse(diff) if s.old_path == "/dev/null" or s.renamed}
     modules = sorted(p for p in changed & created if p.endswith(".py"))
     if modules:
@@ -338,28 +447,36 @@ def apply_submission(box: Sandbox, diff: str) -> tuple[str, bool, str]:
             reasons += json.loads(check.output.strip().splitlines()[-1])
         except (ValueError, IndexError):
             reasons.append(f"the check for modules that shadow installed ones failed: {check.output[-200:]}")
-    return "; ".join(reasons)[:2000], True, ""
+    return "; ".join(reasons)[:2000], True, "", fetched
 
 
-def scan_changes(box: Sandbox, diff: str) -> list[str]:
+def scan_changes(box: Sandbox, diff: str, fetched: Fetched | None = None) -> list[str]:
     """The static tamper scan of the Python files `diff` changed, as the box holds them now (after
-    applying it) against the task's commit: `path:line: construct` (`synth.verifiers.code.scan_python`)."""
+    applying it) against the task's commit: `path:line: construct` (`synth.verifiers.code.scan_python`).
+    `fetched`: those files as `_apply_submission` read them back with git's listing (else each is
+    read here)."""
     found = []
     for section in parse(diff) if diff.strip() else []:
         path = section.new_path
         if path == "/dev/null":
             continue
-        try:  # bytes as Python reads them: the scan honours (and judges) a coding declaration
-            after = box.read_file(f"{ROOT}/{path}", limit=4 * 1024 * 1024)
-        except SandboxError:
-            continue
+        if fetched is not None:
+            after, before = fetched.get(path, (None, None))
+            if after is None:
+                continue
+        else:
+            try:  # bytes as Python reads them: the scan honours (and judges) a coding declaration
+                after = box.read_file(f"{ROOT}/{path}", limit=SCAN_CAP)
+            except SandboxError:
+                continue
         if not path.endswith(".py") and not is_python(after):
             continue  # any other file that is Python source is scanned too (a loader can run a .txt)
-        before = None
-        if section.old_path != "/dev/null":
-            shown = box.exec(f"cd {ROOT} && git show HEAD:{shlex.quote(section.old_path)}", user=USER, timeout=60,
-                             output_cap=4 * 1024 * 1024)
-            before = shown.output if shown.exit_code == 0 else None
+        if fetched is None:
+            before = None
+            if section.old_path != "/dev/null":
+                shown = box.exec(f"cd {ROOT} && git show HEAD:{shlex.quote(section.old_path)}", user=USER, timeout=60,
+                                 output_cap=SCAN_CAP)
+                before = shown.output if shown.exit_code == 0 else None
         found += [f"{path}:{line}: {construct}" for line, construct in scan_python(before, after)]
     return found
 
@@ -387,10 +504,10 @@ def _grade(task: str, submission: str, test_patch: str, harness: Harness | None,
     kept, dropped = drop_protected(submission)
     base["dropped_paths"] = dropped
     with start_test_box(task) as box:
-        rejected, applied, log = apply_submission(box, kept)
+        rejected, applied, log, fetched = _apply_submission(box, kept)
         if rejected or not applied:
             return GradingArtifacts(**base, rejected=rejected, apply_log=log)
-        base["tamper"] = scan_changes(box, kept)
+        base["tamper"] = scan_changes(box, kept, fetched)
         tests_applied, tests_log = apply_patch(box, test_patch)
         if not tests_applied:
             return GradingArtifacts(**base, patch_applied=True, apply_log=tests_log)
@@ -548,11 +665,11 @@ def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str],
         fix, fixed, gold_flags, solo = drop_protected(gold_patch)[0], False, [], None
         after = list(after_runs or [])
         if len(after) < k and all(judge(r).valid for r in before):
-            refused, ok, output = apply_submission(box, fix)
+            refused, ok, output, fetched = _apply_submission(box, fix)
             if refused or not ok:
                 why = f"is refused at grading: {refused}" if refused else f"does not apply: {output[-300:]}"
                 return Validation(False, f"the gold patch {why}", k=k)
-            fixed, gold_flags = True, scan_changes(box, fix)
+            fixed, gold_flags = True, scan_changes(box, fix, fetched)
             candidates = _failing_throughout(before)  # confirmed in forks of the last reading after the fix
             after, solo = _readings(box, harness, test_files, timeout, after, k,
                                     candidates if len(candidates) <= CONFIRM_CAP else None)
@@ -561,10 +678,10 @@ def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str],
             # the gold must pass each F2P test alone, as grading confirms it; the audit events the
             # tests asked for in any reading become the task's allowance
             if not fixed:  # the "after" runs were made elsewhere (a mutation's unmutated suite)
-                refused, ok, output = apply_submission(box, fix)
+                refused, ok, output, fetched = _apply_submission(box, fix)
                 if refused or not ok:
                     return Validation(False, f"the gold patch does not apply: {refused or output[-300:]}", k=k)
-                gold_flags = scan_changes(box, fix)
+                gold_flags = scan_changes(box, fix, fetched)
             if solo is None:
                 solo = run_tests(box, harness, test_files, timeout, reading="solo", ids=validation.fail_to_pass,
                                  observe=True)
@@ -579,4 +696,4 @@ def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str],
                                      + (judged.reason if not judged.valid else ", ".join(alone[:3])))
         return validation
     finally:
-        box.close()
+        _close_soon(box)

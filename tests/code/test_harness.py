@@ -94,3 +94,23 @@ def test_the_second_reading_is_made_of_forks_of_the_main_readings_process(calc_r
     assert failing(verdict) == {"second_reading", "fail_to_pass"}
     assert "synth-keyed (solo): 0 passed" in solo["log"] and solo["log"] in main["log"]
     assert solo["exit_code"] == 1 and main["exit_code"] == 1
+
+
+def test_the_scan_reads_the_same_files_with_gits_listing_as_on_its_own(calc_run):
+    """The static scan's inputs (each changed file after the diff, and at the task's commit) are read
+    back in git's listing command: the same flags as reading each file on its own, for a changed
+    module, a new module and a .txt that is Python source; a symlink is read by neither."""
+    import synth.environments.code._exec as execution
+
+    record = add_fix_task(calc_run)
+    with execution.start_test_box(code_family.images_for(record, calc_run)["task"]) as box:
+        made = box.exec("cd /testbed && printf 'import gc\\nN = len(gc.get_objects())\\n' >> calc/__init__.py && "
+                        "printf 'exec(\"x = 1\")\\n' > calc/extra.py && printf 'f = len.__code__\\n' > calc/notes.txt && "
+                        "ln -s __init__.py calc/link.py && git add -A && git diff --cached --binary --no-renames HEAD && "
+                        "git reset -q --hard HEAD && git clean -fdq", user=execution.USER, output_cap=1 << 20)
+        assert made.exit_code == 0, made.output
+        refused, applied, log, fetched = execution._apply_submission(box, made.output)
+        assert applied and not refused, log
+        folded, alone = execution.scan_changes(box, made.output, fetched), execution.scan_changes(box, made.output)
+    assert folded == alone
+    assert {flag.split(":")[0] for flag in folded} == {"calc/__init__.py", "calc/extra.py", "calc/notes.txt"}, folded
