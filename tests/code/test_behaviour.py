@@ -88,3 +88,91 @@ def test_grading_fails_naming_the_function_and_the_call():
 def test_tasks_without_values_pass_the_check_and_say_so():
     check = gold_values({}, None, ["t::a"])
     assert check.passed and "no values were recorded" in check.message
+
+
+MODULE = '''
+def memoize(func):
+    def key(args, kwargs):
+        return args
+    return key
+
+
+def windows(n):
+    if n < 0:
+        raise ValueError("n")
+    for i in range(n):
+        yield (i, {"b": {3, 1, 2}})
+
+
+class Always:
+    __eq__ = lambda self, other: True
+
+
+def always():
+    return Always()
+
+
+def text():
+    class Text(str):
+        pass
+    return Text("x")
+'''
+
+DRIVER = '''
+import importlib.util, json, os, sys
+spec = importlib.util.spec_from_file_location("launcher", sys.argv[1])
+launcher = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(launcher)
+read, launcher.RECORD_FD = os.pipe()
+recorder = launcher._recorder(os.path.abspath(sys.argv[1]), os.write, os._exit, sys._getframe)
+next(recorder)
+here = os.path.abspath("mod.py")
+names = frozenset((here, n) for n in ("memoize.<locals>.key", "windows", "always", "text"))
+trace = launcher._value_tracer(names, recorder.send, len(os.getcwd()) + 1)
+recorder.send(tuple(c for c in trace.__code__.co_consts if type(c) is type(trace.__code__)))
+ours = {}
+exec(compile("def start(s): return s(('start',))\\ndef digest(s): return s(('digest',))", sys.argv[1], "exec"), ours)
+sys.path.insert(0, os.getcwd())
+import mod
+ours["start"](recorder.send)
+sys.settrace(trace)
+key = mod.memoize(len)
+key((2, 3), {}), key((1, {}), {})
+list(mod.windows(2))
+try:
+    list(mod.windows(-1))
+except ValueError:
+    pass
+unfinished = mod.windows(3)
+next(unfinished)
+del unfinished
+mod.always(), mod.text()
+sys.settrace(None)
+print(ours["digest"](recorder.send), flush=True)
+recorder.send(("mod.py:windows", "returned", 1))  # not the tracer's code: refused
+'''
+
+
+def test_the_recorder_writes_values_by_value_and_takes_them_only_from_its_tracer(tmp_path):
+    """The launcher's recorder and tracer, driven as a confirming fork drives them (no Docker)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import synth.verifiers.code as code
+
+    (tmp_path / "mod.py").write_text(MODULE)
+    (tmp_path / "drive.py").write_text(DRIVER)
+    launcher = Path(code.__file__).with_name("_launcher.py")
+    done = subprocess.run([sys.executable, "drive.py", str(launcher)], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 86, done.stderr  # the forged value: a tamper report, exit 86
+    values = json.loads(done.stdout.splitlines()[0])
+    texts = {label: [shown for _, shown in calls] for label, (_, _, calls) in values.items()}
+    assert texts["mod.py:memoize.<locals>.key"] == ["(2, 3)", "(1, {})"]
+    # each yield, the end, a raise by its type; the unfinished generator's close is not a value
+    assert texts["mod.py:windows"] == ["(0, {'b': {1, 2, 3}})", "(1, {'b': {1, 2, 3}})", "None",
+                                       "raise builtins.ValueError", "(0, {'b': {1, 2, 3}})"]
+    assert texts["mod.py:always"] == ["<mod.Always>"]  # an always-equal object is its type's name
+    assert texts["mod.py:text"] == ["mod.text.<locals>.Text:'x'"]
+    assert values["mod.py:windows"][0] == 5

@@ -1061,8 +1061,11 @@ def _child(spec, index):
         recorder = _recorder(os.path.abspath(__file__), os.write, os._exit, sys._getframe)
         next(recorder)
         value_send = recorder.send
-        value_trace = _value_tracer(frozenset((f, q) for f, names in record.items() for q in names), value_send,
-                                    len(root.rstrip("/")) + 1)
+        # (before 3.11 a code object has no qualified name: its plain name stands for it, at
+        # validation and grading alike)
+        plain = not hasattr(_value_tracer.__code__, "co_qualname")
+        value_trace = _value_tracer(frozenset((f, q.rpartition(".")[2] if plain else q) for f, names in record.items()
+                                              for q in names), value_send, len(root.rstrip("/")) + 1)
         value_send(tuple(c for c in value_trace.__code__.co_consts if type_of(c) is type_of(value_trace.__code__)))
         del recorder
     # the keys and the verdicts from here on live only in the vault's frame (docs/code-grading.md)
