@@ -124,18 +124,17 @@ spec = importlib.util.spec_from_file_location("launcher", sys.argv[1])
 launcher = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(launcher)
 read, launcher.RECORD_FD = os.pipe()
-recorder = launcher._recorder(os.path.abspath(sys.argv[1]), os.write, os._exit, sys._getframe)
+recorder = launcher._recorder(os.path.abspath(sys.argv[1]), os.write, os._exit, sys._getframe, sys.settrace)
 next(recorder)
 here = os.path.abspath("mod.py")
 names = frozenset((here, n) for n in ("memoize.<locals>.key", "windows", "always", "text"))
 trace = launcher._value_tracer(names, recorder.send, len(os.getcwd()) + 1)
-recorder.send(tuple(c for c in trace.__code__.co_consts if type(c) is type(trace.__code__)))
+recorder.send(trace)
 ours = {}
 exec(compile("def start(s): return s(('start',))\\ndef digest(s): return s(('digest',))", sys.argv[1], "exec"), ours)
 sys.path.insert(0, os.getcwd())
 import mod
-ours["start"](recorder.send)
-sys.settrace(trace)
+ours["start"](recorder.send)  # the recorder installs its tracer
 key = mod.memoize(len)
 key((2, 3), {}), key((1, {}), {})
 list(mod.windows(2))
@@ -147,8 +146,8 @@ unfinished = mod.windows(3)
 next(unfinished)
 del unfinished
 mod.always(), mod.text()
-sys.settrace(None)
-print(ours["digest"](recorder.send), flush=True)
+print(ours["digest"](recorder.send), flush=True)  # and removes it
+assert sys.gettrace() is None
 recorder.send(("mod.py:windows", "returned", 1))  # not the tracer's code: refused
 '''
 

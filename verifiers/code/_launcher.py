@@ -1056,9 +1056,9 @@ def _child(spec, index):
     # values (issue 17 item 6): in a confirming fork, what the functions the gold changes return on
     # the test's calls, kept by a recorder whose state is its frame's locals, like the vault's
     record, values_on, settrace = child.get("record") or {}, [], sys.settrace
-    value_send = value_trace = None
+    value_send = None
     if record:
-        recorder = _recorder(os.path.abspath(__file__), os.write, os._exit, sys._getframe)
+        recorder = _recorder(os.path.abspath(__file__), os.write, os._exit, sys._getframe, settrace)
         next(recorder)
         value_send = recorder.send
         # (before 3.11 a code object has no qualified name: its plain name stands for it, at
@@ -1066,8 +1066,8 @@ def _child(spec, index):
         plain = not hasattr(_value_tracer.__code__, "co_qualname")
         value_trace = _value_tracer(frozenset((f, q.rpartition(".")[2] if plain else q) for f, names in record.items()
                                               for q in names), value_send, len(root.rstrip("/")) + 1)
-        value_send(tuple(c for c in value_trace.__code__.co_consts if type_of(c) is type_of(value_trace.__code__)))
-        del recorder
+        value_send(value_trace)
+        del recorder, value_trace
     # the keys and the verdicts from here on live only in the vault's frame (docs/code-grading.md)
     vault = _vault(None if solo else keys[0], dict(zip(ids, keys)) if solo else dict(zip(confirm, keys[1:])), wanted,
                    _junit_id, os.write, sys._getframe, os._exit, library, trusted_files, (root.rstrip("/") + "/", "/conftest.py"))
@@ -1156,18 +1156,16 @@ def _child(spec, index):
         return True
 
     @hookimpl(tryfirst=True)
-    def pytest_runtest_call(item, _on=values_on, _values=value_send, _trace=value_trace, _settrace=settrace):
+    def pytest_runtest_call(item, _on=values_on, _values=value_send):
         if type_of(item).__name__ == "TestCaseFunction" and (getattr(item, "_testcase", None) or item.instance) is not None:
             item.runtest = partial(run_case, item)
-        if _on and _values is not None:  # (defaults, not closure cells: a cell can be swapped, these cannot)
+        if _on and _values is not None:  # the recorder installs its own tracer (it takes none from here)
             _values(("start",))
-            _settrace(_trace)
 
     @hookimpl(tryfirst=True)
-    def pytest_runtest_logreport(report, _on=values_on, _values=value_send, _settrace=settrace):
+    def pytest_runtest_logreport(report, _on=values_on, _values=value_send):
         if report.when == "call" and _on and _values is not None:
-            _settrace(None)
-            digest = _values(("digest",))
+            digest = _values(("digest",))  # (the recorder removes its tracer first)
             if digest is not None:
                 send(("values", report.nodeid, digest))
         if report.when in ("setup", "call", "teardown"):
@@ -1320,11 +1318,13 @@ VALUE_CALLS, VALUE_SHORT = 8, 40
 the characters of each value kept for it; every call counts in the function's count and hash."""
 
 
-def _recorder(launcher, write, end, getframe):
+def _recorder(launcher, write, end, getframe, settrace):
     """The values of one test's calls, held only as this generator's frame locals (the vault's rule:
-    a frame is reached only through what the audit hook refuses to project code). The tracer's
-    per-frame functions send `(label, "returned"|"raised", value)`; synth's hooks send `("start",)`
-    and `("digest",)` (once each). A value is written as text by value, never by asking it: exact
+    a frame is reached only through what the audit hook refuses to project code). Its first message
+    is the tracer (`_value_tracer`), kept here; the tracer's per-frame functions send
+    `(label, "returned"|"raised", value)`; synth's hooks send `("start",)` and `("digest",)` (once
+    each), and the recorder itself installs and removes the tracer then: a hook's arguments can be
+    given by whoever calls it, the tracer it installs cannot. A value is written as text by value, never by asking it: exact
     builtin scalars and containers (subclasses through their base type's own methods, with the
     subclass's name) and, for any other object, its type's name; an exception by its type's name."""
     import hashlib
@@ -1333,7 +1333,7 @@ def _recorder(launcher, write, end, getframe):
     sha, dumps, str_type, none_type, type_type = hashlib.sha256, json.dumps, str, type(None), type
     mro_of, qualname_of, module_of = (type.__dict__[n].__get__ for n in ("__mro__", "__qualname__", "__module__"))
     bases = (bool, int, float, complex, str, bytes, tuple, list, dict, set, frozenset)
-    senders, started, finished, calls = frozenset(), False, False, {}
+    senders, trace, started, finished, calls = frozenset(), None, False, False, {}
 
     def name(kind):
         module, qualname = module_of(kind, type_type), qualname_of(kind, type_type)
@@ -1391,16 +1391,19 @@ def _recorder(launcher, write, end, getframe):
         message = yield answer
         answer = None
         sender = getframe(1).f_code
-        if not senders:  # the first message, before any project code: the tracer's per-frame code
-            senders = frozenset(message)
+        if trace is None:  # the first message, before any project code: the tracer (and its per-frame code)
+            trace = message
+            senders = frozenset(c for c in trace.__code__.co_consts if type(c) is type(trace.__code__))
             continue
         kind = message[0]
         if kind == "start" or kind == "digest":
             if sender.co_filename != launcher:
                 refuse("code that is not synth's (%s)" % sender.co_name)
-            if kind == "start":
-                started = started or not finished
-            elif started and not finished:
+            if kind == "start" and not started and not finished:
+                started = True
+                settrace(trace)
+            elif kind == "digest" and started and not finished:
+                settrace(None)
                 started, finished = False, True
                 answer = dumps({label: [count, total.hexdigest()[:16], kept] for label, (count, total, kept)
                                 in calls.items()}, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
