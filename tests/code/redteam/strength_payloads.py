@@ -166,3 +166,59 @@ def _rt_same(*a, **k):
 
 $func = _rt_same
 '''
+
+# V1 (the recorder reached): T1's weakened helper, and during the test the function under test
+# finds the value tracer (`sys.gettrace()`), takes the recorder's `send` from its defaults (names
+# spelled so the static scan does not read them) and sends the gold's values for memoize's key.
+RECORDER_FED = RAISES_FROM_IMPORT + '''
+
+import sys as _rt_sys
+
+_rt_orig_memoize = $func
+_RT_DEFAULTS = "".join(map(chr, [95, 95, 100, 101, 102, 97, 117, 108, 116, 115, 95, 95]))
+
+
+def _rt_feed():
+    _t = _rt_sys.gettrace()
+    if _t is None:
+        return
+    for _d in type(_t).__dict__[_RT_DEFAULTS].__get__(_t) or ():
+        if callable(_d):
+            for _v in ((2, 3), (2, 3), (1, {})):
+                _d(("toolz/functoolz.py:memoize.<locals>.key", "returned", _v))
+
+
+def _rt_memoize(*a, **k):
+    _rt_feed()
+    return _rt_orig_memoize(*a, **k)
+
+
+$func = _rt_memoize
+'''
+
+# V2 (the watched function kept out of sight): T1's weakened helper, and memoize's key runs in a
+# thread of its own (a tracer is per thread), so the broken values are never recorded.
+KEY_IN_A_THREAD = RAISES_FROM_IMPORT + '''
+
+import threading as _rt_threading
+
+_rt_orig_memoize = $func
+
+
+def _rt_memoize(func, cache=None, key=None):
+    _mf = _rt_orig_memoize(func, cache=cache, key=key)
+
+    def _rt_memof(*args, **kwargs):
+        _out = []
+        _th = _rt_threading.Thread(target=lambda: _out.append(_mf(*args, **kwargs)))
+        _th.start()
+        _th.join()
+        if not _out:
+            raise TypeError("Arguments to memoized function must be hashable")
+        return _out[0]
+    _rt_memof.__doc__ = _mf.__doc__
+    return _rt_memof
+
+
+$func = _rt_memoize
+'''

@@ -53,7 +53,7 @@ def judge_main(artifacts) -> dict[str, str]:
 
 CASES = [("RAISES_FROM_IMPORT", "toolz"), ("SPECIAL_CASED_RAISE", "toolz"), ("INPUT_TABLE", "toolz"),
          ("UNDER_TEST_TOOLZ", "toolz"), ("UNDER_TEST_MOREIT", "moreit"), ("ALWAYS_EQUAL_LAMBDA", "toolz"),
-         ("ALWAYS_EQUAL_LAMBDA", "moreit")]
+         ("ALWAYS_EQUAL_LAMBDA", "moreit"), ("RECORDER_FED", "toolz"), ("KEY_IN_A_THREAD", "toolz")]
 
 
 def _cases():
