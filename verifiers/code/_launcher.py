@@ -1290,7 +1290,7 @@ def _child(spec, index):
     keyed = types.SimpleNamespace(**{name: value for name, value in locals().items() if name.startswith("pytest_")})
 
     files = list(child.get("files", []))
-    if solo:  # only the files of the tests asked for are collected
+    if solo and not child.get("collect_all"):  # only the files of the tests asked for are collected
         files = _files_of(ids, child.get("rootdir", root)) or files
     args = list(child["args"]) + ["-p", "no:debugging"] + files
     scope = dict(locals())
