@@ -51,9 +51,13 @@ def judge_main(artifacts) -> dict[str, str]:
     return judged.results if judged.valid else {}
 
 
-CASES = [("RAISES_FROM_IMPORT", "toolz"), ("SPECIAL_CASED_RAISE", "toolz"), ("INPUT_TABLE", "toolz"),
-         ("UNDER_TEST_TOOLZ", "toolz"), ("UNDER_TEST_MOREIT", "moreit"), ("ALWAYS_EQUAL_LAMBDA", "toolz"),
-         ("ALWAYS_EQUAL_LAMBDA", "moreit"), ("RECORDER_FED", "toolz"), ("KEY_IN_A_THREAD", "toolz")]
+CASES = [("SPECIAL_CASED_RAISE", "toolz"), ("INPUT_TABLE", "toolz"), ("UNDER_TEST_TOOLZ", "toolz"),
+         ("ALWAYS_EQUAL_LAMBDA", "toolz"), ("ALWAYS_EQUAL_LAMBDA", "moreit"), ("RECORDER_FED", "toolz"),
+         ("KEY_IN_A_THREAD", "toolz")]
+"""The suite's cases. RAISES_FROM_IMPORT (T1) runs inside RECORDER_FED and KEY_IN_A_THREAD, and
+UNDER_TEST_MOREIT is UNDER_TEST_TOOLZ's class on the other project: both were measured once (the
+table in docs/code-grading.md) and are kept out of the suite for its time (`CASES + EXTRA` runs all)."""
+EXTRA = [("RAISES_FROM_IMPORT", "toolz"), ("UNDER_TEST_MOREIT", "moreit")]
 
 
 def _cases():
