@@ -59,6 +59,9 @@ from synth.verifiers.code import (
     parse_junit,
     problems,
     is_python,
+    recorded,
+    values_of,
+    watched,
     scan_python,
 )
 
@@ -649,6 +652,18 @@ def _failing_throughout(runs: list[TestRun]) -> list[str]:
                   if all(j.results.get(t) in ("failed", "error") for j in judged))
 
 
+def _watching(box: Sandbox, harness: Harness, fix: str) -> Harness:
+    """`harness` with the functions the gold patch changes watched (the tree in `box` has the gold)."""
+
+    def read(path: str) -> str | None:
+        try:
+            return box.read_file(f"{ROOT}/{path}", limit=4 * 1024 * 1024).decode("utf-8", "replace")
+        except SandboxError:
+            return None
+
+    return harness.model_copy(update={"watch": watched(fix, read)})
+
+
 def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str], *, k: int = 3, timeout: float = 300,
              before_runs: list[TestRun] | None = None, after_runs: list[TestRun] | None = None,
              harness: Harness | None = None) -> Validation:
@@ -670,8 +685,9 @@ def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str],
                 why = f"is refused at grading: {refused}" if refused else f"does not apply: {output[-300:]}"
                 return Validation(False, f"the gold patch {why}", k=k)
             fixed, gold_flags = True, scan_changes(box, fix, fetched)
+            watching = _watching(box, harness, fix)
             candidates = _failing_throughout(before)  # confirmed in forks of the last reading after the fix
-            after, solo = _readings(box, harness, test_files, timeout, after, k,
+            after, solo = _readings(box, watching, test_files, timeout, after, k,
                                     candidates if len(candidates) <= CONFIRM_CAP else None)
         validation = classify(before, after, k)
         if validation.accepted:
@@ -682,14 +698,22 @@ def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str],
                 if refused or not ok:
                     return Validation(False, f"the gold patch does not apply: {refused or output[-300:]}", k=k)
                 gold_flags = scan_changes(box, fix, fetched)
+                watching = _watching(box, harness, fix)
             if solo is None:
-                solo = run_tests(box, harness, test_files, timeout, reading="solo", ids=validation.fail_to_pass,
+                solo = run_tests(box, watching, test_files, timeout, reading="solo", ids=validation.fail_to_pass,
                                  observe=True)
             judged = judge(solo)
             alone = [t for t in validation.fail_to_pass if judged.results.get(t) != "passed"]
-            allow = sorted(set(harness.allow).union(*(allowances(r) for r in before + after + [solo])))
+            # the values of the watched functions, from a second gold run in another process (values
+            # that differ between the two are optional for that test: the gold never fails its own)
+            again = run_tests(box, watching, test_files, timeout, reading="solo", ids=validation.fail_to_pass,
+                              observe=True) if watching.watch and not alone and judged.valid else None
+            values = {} if again is None else recorded(values_of(solo.junit_xml), values_of(again.junit_xml),
+                                                       validation.fail_to_pass)
+            allow = sorted(set(harness.allow).union(*(allowances(r) for r in before + after + [solo] + ([again] if again else []))))
             scan_allow = sorted({flag.split(": ", 1)[-1] for flag in gold_flags} | set(harness.scan_allow))
-            validation.harness = harness.model_copy(update={"allow": allow, "scan_allow": scan_allow})
+            validation.harness = harness.model_copy(update={"allow": allow, "scan_allow": scan_allow,
+                                                            "watch": watching.watch if values else {}, "values": values})
             if not judged.valid or alone:
                 validation.accepted = False
                 validation.reason = ("the F2P tests do not pass one per process with the fix: "

@@ -61,7 +61,11 @@ def test_tasks_validated_before_the_harness_was_pinned_still_grade(calc_run):
     old = record.model_copy(update={"verifier": record.verifier.model_copy(update={"args": args})})
     verdict, artifacts = execute(calc_run, old, code_family.gold_patch_of(record, calc_run))
     assert verdict.status == "pass", verdict.checks
-    assert artifacts["harness"] == record.verifier.args["harness"]
+    # the harness found from the task's files is the one validation pinned, less what only
+    # validation can record (the gold's values: issue 17 item 6)
+    recorded = {k: v for k, v in record.verifier.args["harness"].items() if k not in ("watch", "values")}
+    assert artifacts["harness"] == {**recorded, "watch": {}, "values": {}}
+    assert record.verifier.args["harness"]["values"]  # the calc task's gold recorded add()'s values
     pinned = next(c for c in verdict.checks if c.name == "harness_pinned")
     assert "predates pinning" in pinned.message
 
@@ -91,7 +95,8 @@ def test_submit_refuses_binary_files_with_a_tool_error_the_model_can_act_on(calc
 def test_the_second_reading_is_made_of_forks_of_the_main_readings_process(calc_run):
     verdict, artifacts, _ = act(calc_run, add_fix_task(calc_run), [])
     main, solo = artifacts["runs"]  # one test process: the F2P tests in forks first, then the batch
-    assert failing(verdict) == {"second_reading", "fail_to_pass"}
+    # (and the function the gold fixes returned what the broken one returns: not the gold's values)
+    assert failing(verdict) == {"second_reading", "fail_to_pass", "gold_values"}
     assert "synth-keyed (solo): 0 passed" in solo["log"] and solo["log"] in main["log"]
     assert solo["exit_code"] == 1 and main["exit_code"] == 1
 

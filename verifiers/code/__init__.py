@@ -12,6 +12,7 @@ and the record types (its `synth.plugins` entry point).
 """
 
 from ._artifacts import GradingArtifacts
+from ._behaviour import gold_values, recorded, values_of, watched
 from ._diff import DiffError, FileDiff, forbidden_path, parse, problems, runner_tampering, shadowing_name
 from ._harness import ALLOW_MARK, HARNESS_VERSION, LAUNCHER, PROBE_MARK, ROOT, TEST_USER, Harness, Reading
 from ._junit import MAX_JUNIT_BYTES, RUNNERS, TAMPERED, Judged, Outcome, PytestRunner, Runner, TestRun, judge, parse_junit, runner
@@ -22,5 +23,6 @@ from ._verifier import code_tests
 __all__ = [
     "ALLOW_MARK", "Child", "DiffError", "FileDiff", "GradingArtifacts", "HARNESS_VERSION", "Harness", "Judged", "KEY_FD", "LAUNCHER", "LanguageRunner", "MAX_JUNIT_BYTES",
     "Outcome", "PROBE_MARK", "PytestRunner", "RECORD_FD", "RECORD_FORMAT", "ROOT", "RUNNERS", "Reading", "Runner", "ScanFlag", "TAMPERED", "TEST_USER", "TestRun", "code_tests",
-    "forbidden_path", "judge", "parse", "parse_junit", "problems", "runner", "runner_tampering", "is_python", "scan_python", "shadowing_name",
+    "forbidden_path", "gold_values", "judge", "parse", "parse_junit", "problems", "runner", "runner_tampering", "is_python", "scan_python", "shadowing_name",
+    "recorded", "values_of", "watched",
 ]

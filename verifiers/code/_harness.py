@@ -74,6 +74,14 @@ class Harness(BaseModel):
     allowed for this task only, nothing else is."""
     scan_allow: list[str] = Field(default_factory=list)
     """Constructs of the static tamper scan the gold patch itself adds: not flagged for this task."""
+    watch: dict[str, list[str]] = Field(default_factory=dict)
+    """The functions the gold patch changes (file -> qualified names, `memoize.<locals>.key`): each
+    FAIL_TO_PASS test's confirming fork records what they return on its calls (`_behaviour.py`)."""
+    values: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """What those functions returned with the gold, per FAIL_TO_PASS test and function (`path:qualname`
+    -> [calls, hash of every value, the first calls' [hash, text]], or {"optional": why} when two gold
+    runs disagreed): grading's values must be the same (check `gold_values`). Empty: not recorded
+    (no function changed, or the task was validated before issue 17 item 6)."""
 
     def pytest_args(self, test_files: list[str], junit: str | None) -> list[str]:
         """pytest's arguments: the pinned configuration, then JUnit XML to `junit` (None: no JUnit)."""
@@ -103,6 +111,12 @@ class Harness(BaseModel):
         if reading == "main" and confirm:
             child["confirm"] = list(confirm)
             spec["junit_solo"] = f"{run}/solo.xml"
+        if self.watch and (reading == "solo" or confirm):  # the forks record the watched functions' values
+            child["record"] = {posixpath.join(ROOT, path): list(names) for path, names in self.watch.items()}
+            # collected as grading collects them (every test file imported), so that a value that
+            # depends on what the other test modules did at import shows as a difference between
+            # the gold's two runs, never only at grading
+            child["collect_all"] = True
         return spec
 
     def command(self, reading: Reading, test_files: list[str], ids: list[str]) -> str:

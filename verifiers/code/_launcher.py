@@ -640,7 +640,8 @@ def _make_hook(root, trusted_prefixes, trusted_files, allow, observe, report, st
             refuse(event)
         elif event in TRACERS:
             frame = asker()
-            if frame is None or not (trusted(frame.f_code) and frame.f_code.co_filename.endswith(TRACER_USERS)):
+            if frame is None or not (trusted(frame.f_code) and (frame.f_code.co_filename.endswith(TRACER_USERS)
+                                                                  or frame.f_code.co_filename == launcher)):
                 refuse(event)
         elif event == "object.__getattr__":
             if len(args) > 1 and type(args[1]) is str_type and args[1] in FRAME_ATTRS and untrusted_requester():
@@ -806,7 +807,7 @@ def _vault(batch_key, key_of, wanted, junit_id, write, getframe, end, library, t
     hook is refused. Failures stick: a phase or body that did not pass is never made to pass by a
     later message. It writes the keyed records and end lines itself."""
     codes, closures, sealed, forked = frozenset(), (), False, batch_key is None
-    collected, functions, phases, body, reported, done = {}, {}, {}, {}, {}, set()
+    collected, functions, phases, body, reported, done, values = {}, {}, {}, {}, {}, set(), {}
     trusted, runner_codes = set(trusted_files), set()  # runner_codes: frames already judged the runner's
     str_type, getcells, same = str, _cells_of, _same
 
@@ -859,6 +860,8 @@ def _vault(batch_key, key_of, wanted, junit_id, write, getframe, end, library, t
                 seen[when] = (outcome, text)
         elif kind == "failed-report":
             reported[message[1]] = "a failed report"
+        elif kind == "values" and type(message[2]) is str_type:  # the recorder's digest of the test's call
+            values.setdefault(message[1], " ".join(message[2].split("\t")).replace("\n", " ") or "-")
         elif kind == "finish":
             nodeid = message[1]
             ident = junit_id(nodeid)
@@ -878,7 +881,7 @@ def _vault(batch_key, key_of, wanted, junit_id, write, getframe, end, library, t
                 outcome, text = "failed", "the test body did not return normally (%s)" % state
             key = key_of.get(ident) if forked else batch_key
             done.add(ident)
-            write(RECORD_FD, ("S\t%s\t%s\t%s\t-\t%s\n" % (key or "0" * 64, ident, outcome,
+            write(RECORD_FD, ("S\t%s\t%s\t%s\t%s\t%s\n" % (key or "0" * 64, ident, outcome, values.pop(nodeid, "-"),
                                                              " ".join(str_type(text).split())[:300])).encode("utf-8", "replace"))
         elif kind == "fork":  # this process is the fork that confirms one test: only its key stays
             mine = key_of.get(message[1])
@@ -1050,6 +1053,21 @@ def _child(spec, index):
     def library(name):
         return name.startswith("<frozen ") or name.startswith(prefixes) or name == launcher_file
 
+    # values (issue 17 item 6): in a confirming fork, what the functions the gold changes return on
+    # the test's calls, kept by a recorder whose state is its frame's locals, like the vault's
+    record, values_on, settrace = child.get("record") or {}, [], sys.settrace
+    value_send = None
+    if record:
+        recorder = _recorder(os.path.abspath(__file__), os.write, os._exit, sys._getframe, settrace)
+        next(recorder)
+        value_send = recorder.send
+        # (before 3.11 a code object has no qualified name: its plain name stands for it, at
+        # validation and grading alike)
+        plain = not hasattr(_value_tracer.__code__, "co_qualname")
+        value_trace = _value_tracer(frozenset((f, q.rpartition(".")[2] if plain else q) for f, names in record.items()
+                                              for q in names), value_send, len(root.rstrip("/")) + 1)
+        value_send(value_trace)
+        del recorder, value_trace
     # the keys and the verdicts from here on live only in the vault's frame (docs/code-grading.md)
     vault = _vault(None if solo else keys[0], dict(zip(ids, keys)) if solo else dict(zip(confirm, keys[1:])), wanted,
                    _junit_id, os.write, sys._getframe, os._exit, library, trusted_files, (root.rstrip("/") + "/", "/conftest.py"))
@@ -1138,12 +1156,18 @@ def _child(spec, index):
         return True
 
     @hookimpl(tryfirst=True)
-    def pytest_runtest_call(item):
+    def pytest_runtest_call(item, _on=values_on, _values=value_send):
         if type_of(item).__name__ == "TestCaseFunction" and (getattr(item, "_testcase", None) or item.instance) is not None:
             item.runtest = partial(run_case, item)
+        if _on and _values is not None:  # the recorder installs its own tracer (it takes none from here)
+            _values(("start",))
 
     @hookimpl(tryfirst=True)
-    def pytest_runtest_logreport(report):
+    def pytest_runtest_logreport(report, _on=values_on, _values=value_send):
+        if report.when == "call" and _on and _values is not None:
+            digest = _values(("digest",))  # (the recorder removes its tracer first)
+            if digest is not None:
+                send(("values", report.nodeid, digest))
         if report.when in ("setup", "call", "teardown"):
             text = "" if report.passed else " ".join(str_type(getattr(report, "longreprtext", "")).split()[-40:])
             send(("phase", report.nodeid, report.when, report.outcome, text))
@@ -1254,6 +1278,7 @@ def _child(spec, index):
                 # and a thread that is not the main one may not install a signal handler
                 ident = junit_id(item.nodeid)
                 send(("fork", ident))
+                values_on.append(True)
                 _in_a_thread(_thread, lambda: item.config.hook.pytest_runtest_protocol(item=item, nextitem=None))
                 flush_out()
                 send(("end", ident))  # the runner's own end of this test: the record before it counts
@@ -1265,7 +1290,7 @@ def _child(spec, index):
     keyed = types.SimpleNamespace(**{name: value for name, value in locals().items() if name.startswith("pytest_")})
 
     files = list(child.get("files", []))
-    if solo:  # only the files of the tests asked for are collected
+    if solo and not child.get("collect_all"):  # only the files of the tests asked for are collected
         files = _files_of(ids, child.get("rootdir", root)) or files
     args = list(child["args"]) + ["-p", "no:debugging"] + files
     scope = dict(locals())
@@ -1285,6 +1310,158 @@ def _child(spec, index):
     flush_out()
     sys.stderr.flush()
     return int(code)
+
+
+# -- values (issue 17 item 6): what the functions the gold changes return in a confirming fork ------
+VALUE_CALLS, VALUE_SHORT = 8, 40
+"""Calls kept one by one per function and test (for the message naming the first that differs), and
+the characters of each value kept for it; every call counts in the function's count and hash."""
+
+
+def _recorder(launcher, write, end, getframe, settrace):
+    """The values of one test's calls, held only as this generator's frame locals (the vault's rule:
+    a frame is reached only through what the audit hook refuses to project code). Its first message
+    is the tracer (`_value_tracer`), kept here; the tracer's per-frame functions send
+    `(label, "returned"|"raised", value)`; synth's hooks send `("start",)` and `("digest",)` (once
+    each), and the recorder itself installs and removes the tracer then: a hook's arguments can be
+    given by whoever calls it, the tracer it installs cannot. A value is written as text by value, never by asking it: exact
+    builtin scalars and containers (subclasses through their base type's own methods, with the
+    subclass's name) and, for any other object, its type's name; an exception by its type's name."""
+    import hashlib
+    import json
+
+    sha, dumps, str_type, none_type, type_type = hashlib.sha256, json.dumps, str, type(None), type
+    mro_of, qualname_of, module_of = (type.__dict__[n].__get__ for n in ("__mro__", "__qualname__", "__module__"))
+    bases = (bool, int, float, complex, str, bytes, tuple, list, dict, set, frozenset)
+    senders, trace, started, finished, calls = frozenset(), None, False, False, {}
+
+    def name(kind):
+        module, qualname = module_of(kind, type_type), qualname_of(kind, type_type)
+        return "%s.%s" % (module if type(module) is str_type else "?", qualname if type(qualname) is str_type else "?")
+
+    def text(value, depth, budget):
+        budget[0] -= 1
+        kind = type(value)
+        if kind is none_type:
+            return "None"
+        base = None
+        for candidate in bases:
+            if any(b is candidate for b in mro_of(kind, type_type)):
+                base = candidate
+                break
+        if base is None:
+            return "<%s>" % name(kind)
+        label = "" if kind is base else name(kind) + ":"
+        if budget[0] < 0 or depth > 6:
+            return label + "..."
+        if base is bool:
+            return label + bool.__repr__(value)
+        if base is int:
+            try:
+                return label + int.__repr__(value)
+            except ValueError:  # more digits than str() converts
+                return label + "0x" + int.__format__(value, "x")
+        if base is float or base is complex:
+            return label + base.__repr__(value)
+        if base is str or base is bytes:
+            size = base.__len__(value)
+            if size <= 200:
+                return label + base.__repr__(value)
+            data = str.encode(value, "utf-8", "surrogatepass") if base is str else value
+            return label + "%s...%d:%s" % (base.__repr__(base.__getitem__(value, slice(0, 200))), size,
+                                            sha(data).hexdigest()[:16])
+        if base is tuple or base is list:
+            items = list(base.__iter__(value))
+            parts = [text(item, depth + 1, budget) for item in items[:500]] + (["...%d" % len(items)] if len(items) > 500 else [])
+            return label + ("(%s)" if base is tuple else "[%s]") % ", ".join(parts)
+        if base is dict:
+            items = list(dict.items(value))
+            parts = sorted(text(k, depth + 1, budget) + ": " + text(v, depth + 1, budget) for k, v in items[:500])
+            return label + "{%s}" % ", ".join(parts + (["...%d" % len(items)] if len(items) > 500 else []))
+        items = list(base.__iter__(value))
+        parts = sorted(text(item, depth + 1, budget) for item in items[:500])
+        return label + "{%s}" % ", ".join(parts + (["...%d" % len(items)] if len(items) > 500 else []))
+
+    def refuse(why):
+        write(RECORD_FD, ("T\tthe value recorder was sent a message by %s\n" % why).encode("utf-8", "replace"))
+        end(TAMPERED)
+
+    answer = None
+    while True:
+        message = yield answer
+        answer = None
+        sender = getframe(1).f_code
+        if trace is None:  # the first message, before any project code: the tracer (and its per-frame code)
+            trace = message
+            senders = frozenset(c for c in trace.__code__.co_consts if type(c) is type(trace.__code__))
+            continue
+        kind = message[0]
+        if kind == "start" or kind == "digest":
+            if sender.co_filename != launcher:
+                refuse("code that is not synth's (%s)" % sender.co_name)
+            if kind == "start" and not started and not finished:
+                started = True
+                settrace(trace)
+            elif kind == "digest" and started and not finished:
+                settrace(None)
+                started, finished = False, True
+                answer = dumps({label: [count, total.hexdigest()[:16], kept] for label, (count, total, kept)
+                                in calls.items()}, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+            continue
+        if sender not in senders:
+            refuse("code that is not synth's tracer (%s)" % sender.co_name)
+        if not started:
+            continue
+        label, how, value = message
+        if how == "raised":
+            if value is GeneratorExit:  # a generator closed unfinished: when depends on the collector
+                continue
+            shown = "raise " + name(value)
+        else:
+            try:
+                shown = text(value, 0, [2000])
+            except Exception as exc:  # never a project method: only a bug of ours can land here
+                shown = "<unreadable %s>" % type(exc).__name__
+        entry = calls.get(label)
+        if entry is None:
+            entry = calls[label] = [0, sha(), []]
+        entry[0] += 1
+        data = shown.encode("utf-8", "surrogatepass")
+        entry[1].update(b"%d:" % len(data) + data)
+        if len(entry[2]) < VALUE_CALLS:
+            entry[2].append([sha(data).hexdigest()[:12], shown[:VALUE_SHORT]])
+
+
+def _value_tracer(names, send, cut):
+    """sys.settrace's function for a confirming fork: a call of a code object named in `names`
+    ((file, qualified name) pairs, a frozenset) gets a per-frame function that sends each return
+    (a generator's each yield) or raise to the recorder. Holds nothing a project could swap: its
+    arguments are defaults (writing `__defaults__` is refused), the per-frame functions live only in
+    the frame's f_trace, and only the recorder's `send` ever sees a value, never a frame."""
+
+    def trace(frame, event, arg, _names=names, _send=send, _cut=cut):
+        if event != "call":
+            return None
+        code = frame.f_code
+        where = (code.co_filename, getattr(code, "co_qualname", code.co_name))
+        if where not in _names:
+            return None
+        label, pending = where[0][_cut:] + ":" + where[1], [None]
+
+        def local(frame, event, arg):
+            if event == "line":
+                pending[0] = None
+            elif event == "exception":
+                pending[0] = arg[0]
+            elif event == "return":
+                if pending[0] is not None and arg is None:
+                    _send((label, "raised", pending[0]))
+                else:
+                    _send((label, "returned", arg))
+                pending[0] = None
+            return local
+        return local
+    return trace
 
 
 def _in_a_thread(thread_module, work):

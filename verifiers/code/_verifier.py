@@ -17,7 +17,10 @@ pinned) and the `GradingArtifacts` that `Environment.finalize()` stored with the
   keyed records it verified) and agree with the exit code and its summary line, and nothing in
   the test process did what no fix needs (no results is invalid, never a pass);
 - `second_reading`: each FAIL_TO_PASS test passes again alone, in its own process with its own key;
-- `fail_to_pass`, `pass_to_pass`: every such test passed in the main reading.
+- `fail_to_pass`, `pass_to_pass`: every such test passed in the main reading;
+- `gold_values`: in each FAIL_TO_PASS test's confirming fork, the functions the gold changes returned
+  what they returned with the gold, compared by value (`_behaviour.py`; functions whose values
+  differed between two gold runs are optional, and tasks validated before it record none).
 
 Missing or malformed artifacts, or artifacts made before the hardened harness, are a verifier
 error (status error, never a fail or a pass).
@@ -33,6 +36,7 @@ from pydantic import ValidationError
 from synth import Check, TupleRecord, VerifierError, register_verifier
 
 from ._artifacts import GradingArtifacts
+from ._behaviour import gold_values
 from ._diff import problems, runner_tampering
 from ._harness import HARNESS_VERSION, Harness
 from ._junit import judge
@@ -120,4 +124,6 @@ def code_tests(
     checks.append(Check(name="pass_to_pass", passed=not p2p_bad, expected=len(pass_to_pass),
                         actual=len(pass_to_pass) - len(p2p_bad),
                         message=f"broken: {', '.join(p2p_bad[:5])}" if p2p_bad else ""))
+    checks.append(gold_values(pinned.values if pinned is not None else None,
+                              artifacts.runs[1].junit_xml if len(artifacts.runs) > 1 else None, fail_to_pass))
     return checks
