@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import codecs
 import re
+import threading
 from collections import Counter
 from typing import Iterator
 
@@ -255,8 +256,15 @@ def encoding_of(data: str | bytes) -> str | None:
     return None
 
 
+_PARSING = threading.Lock()
+"""CPython 3.11's AST builder keeps its recursion depth per interpreter, not per thread: two threads
+parsing at once can fail with "SystemError: AST constructor recursion depth mismatch" (seen when two
+submissions were graded side by side in threads, as `synth serve` does)."""
+
+
 def _parse(data: str | bytes) -> ast.AST:
-    return ast.parse(_source(data))  # bytes: the declared encoding is honoured, as the import system does
+    with _PARSING:
+        return ast.parse(_source(data))  # bytes: the declared encoding is honoured, as the import system does
 
 
 def _odd_encoding(data: str | bytes) -> str | None:
