@@ -652,12 +652,16 @@ def _failing_throughout(runs: list[TestRun]) -> list[str]:
                   if all(j.results.get(t) in ("failed", "error") for j in judged))
 
 
-def _watching(box: Sandbox, harness: Harness, fix: str) -> Harness:
-    """`harness` with the functions the gold patch changes watched (the tree in `box` has the gold)."""
+def _watching(box: Sandbox, harness: Harness, fix: str, fetched: Fetched | None) -> Harness:
+    """`harness` with the functions the gold patch changes watched (the tree in `box` has the gold;
+    `fetched`: the changed files `_apply_submission` already read back, else each is read here)."""
 
     def read(path: str) -> str | None:
+        after = (fetched or {}).get(path, (None, None))[0]
+        if after is not None:
+            return after.decode("utf-8", "replace")
         try:
-            return box.read_file(f"{ROOT}/{path}", limit=4 * 1024 * 1024).decode("utf-8", "replace")
+            return box.read_file(f"{ROOT}/{path}", limit=SCAN_CAP).decode("utf-8", "replace")
         except SandboxError:
             return None
 
@@ -685,7 +689,7 @@ def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str],
                 why = f"is refused at grading: {refused}" if refused else f"does not apply: {output[-300:]}"
                 return Validation(False, f"the gold patch {why}", k=k)
             fixed, gold_flags = True, scan_changes(box, fix, fetched)
-            watching = _watching(box, harness, fix)
+            watching = _watching(box, harness, fix, fetched)
             candidates = _failing_throughout(before)  # confirmed in forks of the last reading after the fix
             after, solo = _readings(box, watching, test_files, timeout, after, k,
                                     candidates if len(candidates) <= CONFIRM_CAP else None)
@@ -698,7 +702,7 @@ def validate(task: str, test_patch: str, gold_patch: str, test_files: list[str],
                 if refused or not ok:
                     return Validation(False, f"the gold patch does not apply: {refused or output[-300:]}", k=k)
                 gold_flags = scan_changes(box, fix, fetched)
-                watching = _watching(box, harness, fix)
+                watching = _watching(box, harness, fix, fetched)
             if solo is None:
                 solo = run_tests(box, watching, test_files, timeout, reading="solo", ids=validation.fail_to_pass,
                                  observe=True)
