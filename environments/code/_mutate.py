@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterator
 
 from synth import ConfigError, GenerationError
+from synth._syntax import parse as parse_python
 
 from ._patch import is_test_path
 
@@ -120,7 +121,7 @@ def mutants(root: Path, seed: int) -> Iterator[Mutant]:
     for path in source_files(root):
         try:
             source = path.read_text(encoding="utf-8")
-            tree = ast.parse(source)
+            tree = parse_python(source)
         except (SyntaxError, UnicodeDecodeError, ValueError):
             continue
         for name, fn in _functions(tree):

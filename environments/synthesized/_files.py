@@ -22,6 +22,7 @@ from typing import Any, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field
 
 from synth import Tool, tool_from_function
+from synth._syntax import parse as parse_python
 
 from ._proof import read_rules, rule_failures
 from ._static import static_problems
@@ -99,7 +100,7 @@ def _type(node: ast.expr) -> Any:
     if isinstance(node, ast.Constant) and node.value is None:
         return type(None)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):  # a quoted hint
-        return _type(ast.parse(node.value, mode="eval").body)
+        return _type(parse_python(node.value, mode="eval").body)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         return Union[_type(node.left), _type(node.right)]
     name = _name(node)
@@ -124,7 +125,7 @@ def _type(node: ast.expr) -> Any:
 def annotation_type(text: str) -> Any:
     """The Python type of a tool argument's hint text, from the allowed set only (no evaluation)."""
     try:
-        return _type(ast.parse(text, mode="eval").body)
+        return _type(parse_python(text, mode="eval").body)
     except SyntaxError:
         raise FileProblem(f"unreadable type {text!r}") from None
 
@@ -133,7 +134,7 @@ def annotation_type(text: str) -> Any:
 def signatures(source: str) -> list[Signature]:
     """The tools of tools.py: every top-level `def` whose name does not start with `_`."""
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except SyntaxError as exc:
         raise FileProblem(f"tools.py line {exc.lineno}: {exc.msg}") from None
     found = []
@@ -225,7 +226,7 @@ def problems(files: dict[str, str]) -> list[str]:
     for name in ("data.py", "solution.py", "verify.py", "perturb.py", "tools.py"):
         if files.get(name):
             try:
-                ast.parse(files[name])
+                parse_python(files[name])
             except SyntaxError as exc:
                 if name != "tools.py":  # signatures() says it for tools.py
                     found.append(f"{name} line {exc.lineno}: {exc.msg}")

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import ast
 
+from synth._syntax import parse as parse_python
+
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "breakpoint", "globals", "locals", "vars", "input",
                    "memoryview", "open_code"}
 NAMED_ACCESS = {"getattr", "setattr", "delattr", "hasattr"}
@@ -127,7 +129,7 @@ def _dotted(node: ast.expr) -> str:
 def static_problems(name: str, source: str, *, sql: bool) -> list[str]:
     """Every refusal of one generated file (see the module docstring); [] for a file that parses not."""
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except SyntaxError:
         return []
     found: list[str] = []

@@ -27,6 +27,7 @@ import xml.etree.ElementTree as ET
 from typing import Any, Callable, Iterable
 
 from synth import Check
+from synth._syntax import parse as parse_python
 
 from ._diff import DiffError, parse
 
@@ -63,7 +64,7 @@ def changed_lines(fix: str) -> dict[str, set[int]]:
 def functions_at(source: str, lines: Iterable[int]) -> list[str]:
     """The qualified names (as `co_qualname` spells them) of the innermost functions around `lines`."""
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except (SyntaxError, ValueError):
         return []
     spans: list[tuple[int, int, str]] = []

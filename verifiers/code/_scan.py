@@ -16,9 +16,10 @@ from __future__ import annotations
 import ast
 import codecs
 import re
-import threading
 from collections import Counter
 from typing import Iterator
+
+from synth._syntax import parse as parse_python
 
 FRAME_ATTRS = {"f_back", "f_locals", "f_globals", "f_code", "f_builtins", "tb_frame", "tb_next", "gi_frame", "cr_frame",
                "ag_frame", "f_trace"}
@@ -256,15 +257,8 @@ def encoding_of(data: str | bytes) -> str | None:
     return None
 
 
-_PARSING = threading.Lock()
-"""CPython 3.11's AST builder keeps its recursion depth per interpreter, not per thread: two threads
-parsing at once can fail with "SystemError: AST constructor recursion depth mismatch" (seen when two
-submissions were graded side by side in threads, as `synth serve` does)."""
-
-
 def _parse(data: str | bytes) -> ast.AST:
-    with _PARSING:
-        return ast.parse(_source(data))  # bytes: the declared encoding is honoured, as the import system does
+    return parse_python(_source(data))  # bytes: the declared encoding is honoured, as the import system does
 
 
 def _odd_encoding(data: str | bytes) -> str | None:
