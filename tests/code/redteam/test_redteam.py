@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import shlex
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -72,10 +74,25 @@ def _grade(target, diff: str):
     return grade(target.record, diff, target.run, SimpleNamespace(extra={"artifacts": artifacts})), artifacts
 
 
+GRADERS = 2
+"""Attacks graded at once ahead of their tests (each grading is mostly one test process in a
+container: two side by side keep both of CI's cores busy)."""
+
+
+@pytest.fixture(scope="session")
+def graded_attacks(request, redteam_targets, attack_diffs) -> dict[tuple[str, str], Future]:
+    """The verdict and artifacts of every selected `test_attack_fails` case, graded `GRADERS` at a
+    time in the tests' order from the first such test on; each test waits for its own."""
+    keys = [(item.callspec.params["project"], item.callspec.params["attack"].name) for item in request.session.items
+            if getattr(item, "originalname", None) == "test_attack_fails" and item.path == Path(__file__)]
+    pool = ThreadPoolExecutor(max_workers=GRADERS, thread_name_prefix="redteam-grade")
+    request.addfinalizer(lambda: pool.shutdown(cancel_futures=True))
+    return {key: pool.submit(_grade, redteam_targets[key[0]], attack_diffs[key]) for key in keys}
+
+
 @pytest.mark.parametrize(("project", "attack"), list(_cases()))
-def test_attack_fails(project: str, attack: Attack, redteam_targets, attack_diffs):
-    target = redteam_targets[project]
-    verdict, artifacts = _grade(target, attack_diffs[project, attack.name])
+def test_attack_fails(project: str, attack: Attack, graded_attacks):
+    verdict, artifacts = graded_attacks[project, attack.name].result()
     logs = " | ".join(r.get("log", "")[-400:] for r in artifacts.get("runs", []))
     assert verdict.status == "fail" and verdict.reward == 0.0, (verdict.status, [
         (c.name, c.message) for c in verdict.checks if not c.passed], logs[-1200:])
