@@ -208,6 +208,10 @@ class Family(abc.ABC):
     blocking: ClassVar[bool] = True
     """Environment calls may block (containers, kernels): rollouts then open, call and close
     environments in worker threads. Families of in-process tools set False."""
+    control_width: ClassVar[int] = 1
+    """How many null controls of one tuple `synth verify` grades at once, in threads (after the
+    gold, in the controls' order in verdicts.jsonl whatever the width). Raise it where a control
+    mostly waits on something outside this process, e.g. a container held to one CPU."""
 
     def grades_text_answer(self, record: TupleRecord) -> bool:
         """Whether a reply without a tool call (an episode ended `answered`) is graded as the

@@ -17,6 +17,7 @@ before), so "verified" always means the files a tuple needs are the ones it was 
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, NamedTuple
@@ -136,6 +137,19 @@ def baseline_records(record: TupleRecord, run: Run, names: tuple[str, ...] | Non
     return out
 
 
+def _evaluated(fam: Any, record: TupleRecord, run: Run, controls: list[Control]) -> Iterator[Verdict]:
+    """The verdict of each control in order, `fam.control_width` graded at once."""
+    width = min(fam.control_width, len(controls))
+    if width <= 1:
+        yield from (fam.evaluate(record, run, c.submission) for c in controls)
+        return
+    pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix="synth-control")
+    try:
+        yield from pool.map(lambda c: fam.evaluate(record, run, c.submission), controls)
+    finally:  # an interrupt or a crash starts no further control; the running ones end on their own
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 def control_records(record: TupleRecord, run: Run, gold: Trajectory) -> list[VerdictRecord]:
     """Grade the gold trajectory and every null control of one tuple."""
     fam = registry.family(record.environment.family)
@@ -159,8 +173,7 @@ def control_records(record: TupleRecord, run: Run, gold: Trajectory) -> list[Ver
                     sound=False,
                 )
             )
-    for control in controls:
-        verdict = fam.evaluate(record, run, control.submission)
+    for control, verdict in zip(controls, _evaluated(fam, record, run, controls)):
         failing = {c.name for c in verdict.checks if not c.passed}
         sound = verdict.status == "fail" and (control.breaks is None or control.breaks in failing)
         name = control.name if control.name == "empty" else f"perturb:{control.name}"

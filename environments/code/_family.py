@@ -16,6 +16,7 @@ import: `prepare()` checks the engine and installs the signal handlers that remo
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
@@ -146,6 +147,9 @@ class CodeFamily(Family):
     )
     blocking = True
     """Every tool call talks to a container: rollouts run this family's environments in worker threads."""
+    control_width = max(1, min(4, os.cpu_count() or 1))
+    """Each control's grading is test processes in a container held to one CPU (`TEST_LIMITS`) while
+    this process waits: `synth verify` grades a task's controls one per core, up to four (2 GiB each)."""
 
     # -- generate ---------------------------------------------------------------------------------
     def stage_config(self, settings: FamilySettings) -> dict[str, Any]:
