@@ -195,10 +195,12 @@ class Composer:
             options = [t for t in self.f.outgoing[chain[-1]] if t not in chain]
             rng.shuffle(options)
             options.sort(key=lambda t: len(self.f.incoming[t]) > SPECIFIC)
-            last = hop == self.hops - 1
+            last, penultimate = hop == self.hops - 1, hop == self.hops - 2
             for t in options[:WALK_TRIES]:
-                # the far end's clues first: a property of the document alone, kept once computed, and most fail
-                if (self.far_clues(t) is not None if last else any(u not in chain for u in self.f.outgoing[t])) \
+                # the far end's clues first: a property of the document alone, kept once computed, and most fail; a step
+                # before the last goes only where a far end can follow (else its mention search is spent on a dead end)
+                if (self.far_clues(t) is not None if last else
+                        any(u not in chain and u != t and (not penultimate or self.far_clues(u) is not None) for u in self.f.outgoing[t])) \
                         and self._reachable(chain[-1], t):
                     found = extend([*chain, t])
                     if found is not None:
