@@ -69,9 +69,8 @@ _VAGUE = {"group", "type", "kind", "form", "member", "part", "one", "series", "s
           "thing", "person", "people", "work", "family", "genus", "species", "phrase"}
 _KIND = {"kind", "type", "form", "sort", "variety"}
 """'a kind of fish' is a fish: the genus is the complement, said as 'a kind of'."""
-_MEASURE = {"quantity", "amount", "mass", "accumulation", "line", "sheet", "layer", "volume", "stretch", "expanse", "sequence",
-            "stream", "mixture", "array", "batch", "bundle", "heap", "pile", "share", "fraction", "proportion", "degree", "extent",
-            "deposit", "strip", "tract", "band", "string", "row", "flow"}
+_MEASURE = {"quantity", "amount", "mass", "accumulation", "line", "sheet", "layer", "volume", "sequence", "mixture", "array",
+            "batch", "bundle", "heap", "pile", "fraction", "proportion", "degree", "extent"}
 """Heads that measure or hold something ('a line of smartphones', 'an accumulation of debris', 'a mass of ice', 'a quantity'):
 alone they say no kind of thing; with 'of Y' the genus is the whole phrase, as for 'the study of X'."""
 _RELATIONAL = {"study", "group", "family", "branch", "body", "set", "collection", "series", "class", "pair", "combination",
