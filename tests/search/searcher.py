@@ -5,7 +5,8 @@ links back from the farthest entity to the answer by searching for the names it 
 
 It walks back from every candidate it found, in the order found, until its budget of searches is spent (a beam of
 the first 5 left most of the budget unused: on the same 20 dictionary questions it solved 11 where walking every
-candidate solves 20, wiki 8 -> 12).
+candidate solves 20, wiki 8 -> 12). A search for a name with the level's words that finds a document naming it and
+fitting the level's clues is not followed by a search for the name alone (a search saved for another branch).
 
 Used by tests/search (the generator's questions must not be this easy: it may solve at most a
 third) and by benchmarks/bench_search.py for the issue's solve-rate figures. It only calls the
@@ -124,9 +125,10 @@ class Searcher:
             words = " ".join(self.words(c) for c in own[level])
             for known, name in names.items():
                 for query in dict.fromkeys([f"{name} {words}".strip(), name]):
-                    for hit in self._search(query):
-                        if hit not in nxt and hit != known and self._find(hit, name):
-                            nxt.append(hit)
+                    fits = [hit for hit in self._search(query) if hit != known and self._find(hit, name)]
+                    nxt += [hit for hit in fits if hit not in nxt]
+                    if fits and all(self.check(hit, c) for hit in fits[:1] for c in own[level]):
+                        break  # the name and the level's words found a document that names it and fits: no second search
             if level == "answer" and own[level]:  # the shortcut: the answer's own clues searched directly
                 direct = [w for w in (self.words(c) for c in own[level]) if w]
                 for query in dict.fromkeys([" ".join(direct), *direct]):
