@@ -63,7 +63,9 @@ _STOP = {"of", "in", "by", "from", "for", "at", "on", "with", "to", "that", "whi
          "or", "as", "where", "when", "since", "after", "before", "under", "near", "about", "into", "than", "based", "known",
          "used", "located", "made", "called", "named", "written", "directed", "produced", "first", "most", "best", "largest",
          "the", "a", "an", "within", "its", "their", "his", "her", "through", "across", "over", "per", "each", "every", "such",
-         "similar", "different", "various", "several", "like", "unlike", "than", "but", "not"}
+         "similar", "different", "various", "several", "like", "unlike", "than", "but", "not", "along", "alongside", "beside",
+         "besides", "around", "among", "amongst", "amid", "throughout", "beyond", "inside", "outside", "upon", "toward", "towards",
+         "against", "behind", "below", "above", "beneath", "via", "off", "onto", "past", "till", "without", "despite"}
 _VAGUE = {"group", "type", "kind", "form", "member", "part", "one", "series", "set", "list", "term", "name", "number",
           "collection", "class", "branch", "field", "area", "study", "way", "piece", "variety", "sort", "range", "unit", "body",
           "thing", "person", "people", "work", "family", "genus", "species", "phrase"}

@@ -378,6 +378,10 @@ def test_the_x_of_y_and_a_superlative_are_no_genus_of_their_own() -> None:
     ("Heredity is the passing of traits to offspring.", None),
     ("Foo is a government agency.", "government agency"),
     ("A US research and development organisation that funds projects.", "research and development organisation"),
+    # a preposition ends the phrase (read in a 4-hop wiki question: 'X1 is a state along.')
+    ("Gujarat is a state along the western coast of India.", None),  # never "a state along"; "a state" alone says too little
+    ("X is a town beside the river.", "town"),
+    ("Y is a road towards the sea.", "road"),
 ])
 def test_a_vague_one_word_genus_is_refused_or_widened_by_class(text: str, want: str | None) -> None:
     found = genus_of(text)
