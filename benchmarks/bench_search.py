@@ -11,7 +11,7 @@
    kept tasks per second.
 4. With --dense: document embedding throughput of the numpy all-MiniLM-L6-v2 encoder (every core).
 5. With --quality [CORPUS ...] (issue 21): per corpus (default wiki, factbook and a text-only
-   dictionary and an HTML documentation folder the tests write), 20 questions at seed 1, at 2 hops and at 3 hops
+   dictionary and an HTML documentation folder the tests write), 20 questions at seed 1, at 2, 3 and 4 hops
    (where the narrow_tree gate's default applies), side by side: the yield (kept of candidates, kept/s), clue
    checkability and the surface-only share from `synth corpus eval`'s clue report, and the solve rate of the
    scripted multi-step searcher of tests/search/searcher.py (80 searches, every candidate walked).
@@ -164,7 +164,7 @@ def bench_synthesis(candidates: int, root: Path) -> dict[str, Any]:
             "candidates_per_s": funnel["candidates"] / seconds, "funnel": funnel}
 
 
-def bench_quality(corpora: list[str], root: Path, n: int = 20, seed: int = 1, hops: tuple[int, ...] = (2, 3)) -> list[dict[str, Any]]:
+def bench_quality(corpora: list[str], root: Path, n: int = 20, seed: int = 1, hops: tuple[int, ...] = (2, 3, 4)) -> list[dict[str, Any]]:
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
