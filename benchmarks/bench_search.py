@@ -11,9 +11,10 @@
    kept tasks per second.
 4. With --dense: document embedding throughput of the numpy all-MiniLM-L6-v2 encoder (every core).
 5. With --quality [CORPUS ...] (issue 21): per corpus (default wiki, factbook and a text-only
-   dictionary and an HTML documentation folder the tests write), 20 questions at seed 1: the yield
-   (kept of candidates), clue checkability and the surface-only share from `synth corpus eval`'s
-   clue report, and the solve rate of the scripted multi-step searcher of tests/search/searcher.py.
+   dictionary and an HTML documentation folder the tests write), 20 questions at seed 1, at 2, 3 and 4 hops
+   (where the narrow_tree gate's default applies), side by side: the yield (kept of candidates, kept/s), clue
+   checkability and the surface-only share from `synth corpus eval`'s clue report, and the solve rate of the
+   scripted multi-step searcher of tests/search/searcher.py (80 searches, every candidate walked).
    Target: >= 90% of clues checkable, no surface-only question, the searcher solves at most a third.
 6. With --memory (issue 20 item 8): peak memory of `synth corpus build` on a 50 MB single document
    (refused above the stated size) and on one just below the limit, over the interpreter's baseline.
@@ -163,7 +164,7 @@ def bench_synthesis(candidates: int, root: Path) -> dict[str, Any]:
             "candidates_per_s": funnel["candidates"] / seconds, "funnel": funnel}
 
 
-def bench_quality(corpora: list[str], root: Path, n: int = 20, seed: int = 1) -> list[dict[str, Any]]:
+def bench_quality(corpora: list[str], root: Path, n: int = 20, seed: int = 1, hops: tuple[int, ...] = (2, 3, 4)) -> list[dict[str, Any]]:
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -175,16 +176,21 @@ def bench_quality(corpora: list[str], root: Path, n: int = 20, seed: int = 1) ->
     named = {"dictionary": lambda: str(write_dictionary(root / "dictionary.jsonl")),
              "docs": lambda: str(write_docs_site(root / "docs"))}
     rows = []
-    for source in corpora:
-        path = named[source]() if source in named else source
+    paths = {source: named[source]() if source in named else source for source in corpora}
+    for source, depth in [(source, depth) for source in corpora for depth in hops]:  # each corpus at each depth, side by side
+        path = paths[source]
         run = Run.create(root / f"q-{len(rows)}")
         start = time.perf_counter()
-        report = synth.generate(run, "search", {"corpus": path, "n": n, "seed": seed, "hops": 2})
+        try:
+            report = synth.generate(run, "search", {"corpus": path, "n": n, "seed": seed, "hops": depth})
+        except synth.GenerationError as exc:  # no candidate became a task (a corpus too small for the depth)
+            print(f"{source} at {depth} hops: {exc}")
+            continue
         seconds = time.perf_counter() - start
         funnel = run.stage("generate")["funnel"]
         clues = evaluate_clues(run)
         solved, entity = solve_rate(run)
-        rows.append({"corpus": source, "kept": report.tuples, "candidates": funnel["candidates"], "seconds": seconds,
+        rows.append({"corpus": f"{Path(source).name[:8]} h{depth}", "kept": report.tuples, "candidates": funnel["candidates"], "seconds": seconds,
                      "checkable": clues.checkable / max(1, clues.clues), "found_by_search": clues.found_by_search / max(1, clues.clues),
                      "surface_only": clues.surface_only / max(1, clues.tasks), "all_checkable": clues.all_checkable / max(1, clues.tasks),
                      "solved": solved, "entity": entity, "funnel": funnel["rejected_by_gate"]})
@@ -240,7 +246,7 @@ def main() -> None:
                 print(f"\n{'corpus':12} {'kept/cand':>10} {'yield':>6} {'kept/s':>7} {'checkable':>9} {'by search':>9} {'surface-only':>12} "
                       f"{'searcher':>9}")
                 for r in rows:
-                    print(f"{Path(r['corpus']).name[:12]:12} {r['kept']:>4}/{r['candidates']:<5} {r['kept'] / max(1, r['candidates']):6.1%} "
+                    print(f"{r['corpus']:12} {r['kept']:>4}/{r['candidates']:<5} {r['kept'] / max(1, r['candidates']):6.1%} "
                           f"{r['kept'] / r['seconds']:7.1f} "
                           f"{r['checkable']:9.0%} {r['found_by_search']:9.0%} {r['surface_only']:12.0%} "
                           f"{r['solved']:>3}/{r['entity']:<3} ({r['solved'] / max(1, r['entity']):.0%})")

@@ -63,14 +63,20 @@ _STOP = {"of", "in", "by", "from", "for", "at", "on", "with", "to", "that", "whi
          "or", "as", "where", "when", "since", "after", "before", "under", "near", "about", "into", "than", "based", "known",
          "used", "located", "made", "called", "named", "written", "directed", "produced", "first", "most", "best", "largest",
          "the", "a", "an", "within", "its", "their", "his", "her", "through", "across", "over", "per", "each", "every", "such",
-         "similar", "different", "various", "several", "like", "unlike", "than", "but", "not"}
+         "similar", "different", "various", "several", "like", "unlike", "than", "but", "not", "along", "alongside", "beside",
+         "besides", "around", "among", "amongst", "amid", "throughout", "beyond", "inside", "outside", "upon", "toward", "towards",
+         "against", "behind", "below", "above", "beneath", "via", "off", "onto", "past", "till", "without", "despite"}
 _VAGUE = {"group", "type", "kind", "form", "member", "part", "one", "series", "set", "list", "term", "name", "number",
           "collection", "class", "branch", "field", "area", "study", "way", "piece", "variety", "sort", "range", "unit", "body",
           "thing", "person", "people", "work", "family", "genus", "species", "phrase"}
 _KIND = {"kind", "type", "form", "sort", "variety"}
 """'a kind of fish' is a fish: the genus is the complement, said as 'a kind of'."""
+_MEASURE = {"quantity", "amount", "mass", "accumulation", "line", "sheet", "layer", "volume", "sequence", "mixture", "array",
+            "batch", "bundle", "heap", "pile", "fraction", "proportion", "degree", "extent"}
+"""Heads that measure or hold something ('a line of smartphones', 'an accumulation of debris', 'a mass of ice', 'a quantity'):
+alone they say no kind of thing; with 'of Y' the genus is the whole phrase, as for 'the study of X'."""
 _RELATIONAL = {"study", "group", "family", "branch", "body", "set", "collection", "series", "class", "pair", "combination",
-               "list", "range", "system", "suite", "network", "union", "federation", "league", "alliance", "chain", "cluster"}
+               "list", "range", "system", "suite", "network", "union", "federation", "league", "alliance", "chain", "cluster"} | _MEASURE
 """'the study of computation' is no computation: the genus is the whole phrase 'study of computation'."""
 _THE = {"study"}
 """Only 'the study of X' is said with 'the'; 'a branch of mathematics', 'a body of water' keep 'a' as their texts do."""
@@ -83,7 +89,10 @@ _VAGUE_HEAD = {"combination", "extension", "section", "tool", "service", "projec
                "person", "people", "work", "genus", "species", "phrase", "number", "exonym", "saint", "character", "style",
                "situation", "condition", "case", "result", "effect", "use", "example", "instance", "aspect", "matter", "issue",
                "problem", "solution", "change", "event", "act", "action", "activity", "practice", "property", "quality", "value",
-               "measure", "level", "point", "stage", "step", "period", "time", "suffix", "prefix", "vendor", "accessory"}
+               "measure", "level", "point", "stage", "step", "period", "time", "suffix", "prefix", "vendor", "accessory"} | _MEASURE
+_BARE_HEAD = {"agency", "organisation", "organization", "institution", "authority", "establishment", "partner", "passing"}
+"""Heads that say what a thing does for others, not what it is, when nothing qualifies them ('an agency', 'a partner',
+'the passing of traits'): refused alone, kept with a modifier ('a government agency', 'a research and development organisation')."""
 _RELATIVE_HEAD = {"subset", "superset", "replacement", "version", "embodiment", "arrangement", "term", "event", "maker",
                   "community", "mode", "enhancement", "scheme", "branch", "development", "developments", "successor", "predecessor",
                   "variant", "derivative", "descendant", "offshoot", "improvement", "modification", "adaptation",
@@ -254,7 +263,7 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
         if len(chosen) == 2 and lead[chosen[0][1]:chosen[1][2]] != value:
             chosen = chosen[-1:]
             value = chosen[0][0]
-        if len(chosen) == 1 and (head in _VAGUE_HEAD or head in _VAGUE) and not kind_of:
+        if len(chosen) == 1 and (head in _VAGUE_HEAD or head in _VAGUE or head in _BARE_HEAD) and not kind_of:
             return None
         if len(chosen) == 1 and match is not None and match.group(2).lower() == "the" and re.match(r"\s+of\b", lead[chosen[0][2]:]) \
                 and not kind_of:
@@ -287,7 +296,7 @@ def broader(text: str, genus: tuple[str, str, bool, int, int] | None) -> tuple[s
     head = words[-1]
     if len(words) < 2 or " of " in f" {value} " or len(head) < 4 or not re.fullmatch(r"[a-z]+", head) or _adjective(head) \
             or re.search(r"(?:ing|[^sui]s)$", head) \
-            or head in (_VAGUE_HEAD | _VAGUE | _KIND | _RELATIONAL | _SENSES | {"native", "based", "born"}):
+            or head in (_VAGUE_HEAD | _VAGUE | _KIND | _RELATIONAL | _SENSES | _BARE_HEAD | {"native", "based", "born"}):
         return None
     if text[end - len(head) : end].casefold() != head:
         return None

@@ -182,6 +182,7 @@ class SearchGenerator(CorpusGenerator):
         self.composer = Composer(self.corpus, self.index, hops=settings.hops, breadth=settings.breadth,
                                  answer_type=settings.answer_type, mode=settings.retriever, snippet_words=settings.snippet_words,
                                  surface=settings.surface_clues)
+        self.composer.min_tree = settings.tree
         self.composer.taken = lambda sig: sig in self.signatures
 
     def build(self, candidate: Item) -> TupleRecord | Rejection:
@@ -192,6 +193,7 @@ class SearchGenerator(CorpusGenerator):
         except Exception as exc:  # noqa: BLE001  (one candidate's failure is its rejection, never the run's)
             return candidate_error(candidate, exc)
         return self.keep(candidate, draft, {}, task_extra={"direct_candidates": draft.facts["direct_candidates"],
-                                                           "template": [list(level) for level in draft.signature]})
+                                                           "template": [list(level) for level in draft.signature],
+                                                           "frontier": draft.facts["frontier"]})
 
 

@@ -119,6 +119,9 @@ class Composer:
         self.pools: dict[str | None, list[int]] = {}
         self._reach: dict[tuple[int, int], bool] = {}
         self._kinds: list[tuple[str, str | None]] | None = None
+        self.min_tree = 0
+        """Documents a searcher must walk back from (`tree`) before the answer's branch is known; a question with fewer
+        is refused (`narrow_tree`); 0: no such gate."""
 
     # -- sampling ------------------------------------------------------------------------------
     def _types(self) -> list[tuple[str, str | None]]:
@@ -192,10 +195,12 @@ class Composer:
             options = [t for t in self.f.outgoing[chain[-1]] if t not in chain]
             rng.shuffle(options)
             options.sort(key=lambda t: len(self.f.incoming[t]) > SPECIFIC)
-            last = hop == self.hops - 1
+            last, penultimate = hop == self.hops - 1, hop == self.hops - 2
             for t in options[:WALK_TRIES]:
-                # the far end's clues first: a property of the document alone, kept once computed, and most fail
-                if (self.far_clues(t) is not None if last else any(u not in chain for u in self.f.outgoing[t])) \
+                # the far end's clues first: a property of the document alone, kept once computed, and most fail; a step
+                # before the last goes only where a far end can follow (else its mention search is spent on a dead end)
+                if (self.far_clues(t) is not None if last else
+                        any(u not in chain and u != t and (not penultimate or self.far_clues(u) is not None) for u in self.f.outgoing[t])) \
                         and self._reachable(chain[-1], t):
                     found = extend([*chain, t])
                     if found is not None:
@@ -265,10 +270,50 @@ class Composer:
                       list(args.get("aliases", [])), plausible=lambda i: all(i in self.f.satisfying(c) for c in own))
         if all(c.kind in SURFACE for level in clues for c in level):
             raise Refusal("surface_only")
+        tree = self.tree(chain, clues, cap=self.min_tree) if self.min_tree and len(chain) > 1 else []
+        if tree and sum(tree) < self.min_tree:
+            raise Refusal("narrow_tree", {"frontier": tree, "needed": self.min_tree})
         gold = self._gold(docs, clues, answer_type, fact)
         return Draft(chain=[d.id for d in docs], clues=clues, prompt=prompt, answer_type=answer_type, verifier_args=args, gold=gold,
-                     facts={"direct_candidates": direct, "hops_needed": direct > 1, "fact": fact},
+                     facts={"direct_candidates": direct, "hops_needed": direct > 1, "fact": fact, "frontier": tree},
                      signature=signature(clues))
+
+    def tree(self, chain: list[int], clues: list[list[Clue]], cap: int = 10**9) -> list[int]:
+        """The documents a searcher must walk back from, level by level, before it can tell which one leads to the
+        answer: those that fit the far end's clues among the top 10 of a search for their words, then every document
+        among the top 10 of a search for a previous one's name (with the level's words) that links to it and fits
+        the level's clues, down to X1 (the answer's level is unique by construction). Counting stops at `cap`.
+        A searcher spends at least one search on each, so a question whose frontier exceeds its budget cannot be
+        solved by walking every branch, only by picking the right one."""
+        k = GOLD_TOP_K
+        words = [w for w in (self.clue_words(c) for c in clues[-1]) if w]
+        far = clues[-1]
+        frontier: list[int] = []
+        for query in dict.fromkeys([" ".join(words), *words]):
+            if query:
+                frontier += [h.doc for h in self.index.search(query, k, self.mode)
+                             if h.doc not in frontier and all(h.doc in self.f.satisfying(c) for c in far)]
+        sizes = [len(frontier)]
+        for level in range(len(chain) - 2, 0, -1):
+            own = clues[level]
+            said = " ".join(w for w in (self.clue_words(c) for c in own) if w)
+            nxt: list[int] = []
+            for known in frontier:
+                name = self.corpus.documents[known].name
+                for query in dict.fromkeys([f"{name} {said}".strip(), name]):
+                    if not re.search(r"\w", query):
+                        continue
+                    for h in self.index.search(query, k, self.mode):
+                        if h.doc != known and h.doc not in nxt and known in self.f.outgoing[h.doc] \
+                                and all(h.doc in self.f.satisfying(c) for c in own):
+                            nxt.append(h.doc)
+                if sum(sizes) + len(nxt) >= cap:
+                    break
+            sizes.append(len(nxt))
+            frontier = nxt
+            if sum(sizes) >= cap:
+                break
+        return sizes
 
     def _findable(self, i: int, own: list[Clue], fits: frozenset[int] | None = None, k: int = GOLD_TOP_K) -> bool:
         """Whether searching the words of `own` (all together, or one clue's) finds document `i` in the top 10;

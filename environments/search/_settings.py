@@ -18,6 +18,10 @@ from pydantic import Field, model_validator
 from synth import FamilySettings, Flag
 
 
+MIN_TREE = 30
+"""The narrow_tree gate's default threshold with 3 hops or more."""
+
+
 class SearchSettings(FamilySettings):
     """Where questions come from and how they are made and gated."""
 
@@ -27,6 +31,12 @@ class SearchSettings(FamilySettings):
     """Tasks to keep."""
     hops: Annotated[int, Flag("-H")] = Field(2, ge=1, le=5)
     """Link hops between the answer and the farthest entity a question describes."""
+    min_tree: int | None = Field(None, ge=0, le=1000)
+    """Documents a searcher must walk back from before the answer's branch is known (the far end's fitting hits and the
+    middle entities reachable from them by searching their names): a question with fewer is refused (narrow_tree).
+    Default: 30 with 3 hops or more, off with fewer (a corpus rarely gives 2-hop walks that wide); 0 turns it off. The
+    scripted searcher of tests/search (80 searches) solves at most a third at 4 hops (wiki, Factbook) or 4 hops and 60
+    (a 300-entry dictionary)."""
     breadth: int = Field(2, ge=1, le=4)
     """Clues per entity (the answer gets more when it needs them to be unique)."""
     seed: int = Field(0, ge=0)
@@ -87,6 +97,11 @@ class SearchSettings(FamilySettings):
     @property
     def agentic(self) -> bool:
         return self.base_url is not None or self.agents is not None
+
+    @property
+    def tree(self) -> int:
+        """The narrow_tree gate's threshold (`min_tree`, or its default for the hops)."""
+        return self.min_tree if self.min_tree is not None else (MIN_TREE if self.hops >= 3 else 0)
 
     @property
     def candidates(self) -> int:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from synth.environments.search._clues import Features, broader, events_of, genus_of
 from synth.environments.search._corpus import Document, Mentions, build
 
@@ -361,3 +363,29 @@ def test_the_x_of_y_and_a_superlative_are_no_genus_of_their_own() -> None:
     assert found is not None and found[0] == "river", found  # not 'a fifth-longest river'
     found = genus_of("Paris is the capital city of France.")
     assert found is not None and found[0] == "capital city", found
+
+
+# -- vague one-word genera (the fourth reading's leftovers: 'a quantity', 'an agency', 'a line', 'an accumulation') -------
+@pytest.mark.parametrize("text, want", [
+    # a head that measures or holds something: alone no kind of thing, with 'of Y' the whole phrase
+    ("Speed is a quantity that measures motion.", None),
+    ("The sample is an accumulation.", None),
+    ("The iPhone is a line of smartphones designed by Apple.", "line of smartphones"),
+    ("A moraine is an accumulation of unconsolidated debris.", "accumulation of unconsolidated debris"),
+    ("An ice sheet is a mass of glacial ice.", "mass of glacial ice"),
+    # a head that says what a thing does for others: refused alone, kept with a modifier
+    ("The FBI is an agency of the government.", None),
+    ("Heredity is the passing of traits to offspring.", None),
+    ("Foo is a government agency.", "government agency"),
+    ("A US research and development organisation that funds projects.", "research and development organisation"),
+    # a preposition ends the phrase (read in a 4-hop wiki question: 'X1 is a state along.')
+    ("Gujarat is a state along the western coast of India.", None),  # never "a state along"; "a state" alone says too little
+    ("X is a town beside the river.", "town"),
+    ("Y is a road towards the sea.", "road"),
+])
+def test_a_vague_one_word_genus_is_refused_or_widened_by_class(text: str, want: str | None) -> None:
+    found = genus_of(text)
+    assert (found[0] if found else None) == want, (text, found)
+    if found:
+        assert text[found[3]:found[4]].casefold() == want
+        assert broader(text, found) is None  # never broadened back to the vague head
