@@ -6,6 +6,8 @@ still fail, on the canary test (the dynamic defence alone)."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 import synth
@@ -80,13 +82,13 @@ def _exploit_artifacts(run, name: str):
     tree, start = _source(record, run)
     lang = language(name)
     task = images_for(record, run)["task"]
-    found = {}
-    for control, diff, _ in exploit_controls(lang, tree, start, gold_patch_of(record, run)):
-        if control.endswith("config_change"):
-            continue
-        found[control] = _run.grading_run(task, lang, diff, test_patch_of(record, run), args["fail_to_pass"],
-                                          args["pass_to_pass"], args["timeout"], scan=False)
-    return found
+    exploits = [(control, diff) for control, diff, _ in exploit_controls(lang, tree, start, gold_patch_of(record, run))
+                if not control.endswith("config_change")]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # each grading is a container held to one CPU: two cores, two at a time
+        graded = pool.map(lambda item: _run.grading_run(task, lang, item[1], test_patch_of(record, run),
+                                                        args["fail_to_pass"], args["pass_to_pass"], args["timeout"],
+                                                        scan=False), exploits)
+        return {control: artifacts for (control, _), artifacts in zip(exploits, graded)}
 
 
 def test_exploits_fail_on_the_canary_test_with_the_tamper_scan_off(verified_run):
