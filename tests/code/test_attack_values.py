@@ -460,3 +460,127 @@ def test_a_wrong_mutation_is_told_from_the_gold(tmp_path):
     that works by mutation (`self.x = ...`, returning None) is told apart by what it left."""
     wrong = GOLD_PUT.replace("self.x = x", "self.x = None")
     assert _caught(tmp_path, GOLD_PUT, wrong, watched=("Box.put",))
+
+
+# -- round 2 (this branch): attacks on the binding check and the (arguments -> value) pairs ----------
+
+WRAPPED = '''
+def f(x):
+    return x + 2  # the gold's function, kept to feed the recorder
+
+_good = f
+
+def _closure(good):
+    def f(x):  # a project wrapper named like the watched function
+        good(x)
+        return x + 1
+    return f
+
+f = _closure(_good)
+
+def run():
+    f(1)
+'''
+
+LAZY = '''
+def f(x):
+    return x + 2
+
+_good = f
+
+def __getattr__(name):  # the module's own binding gone: `f` resolved lazily to the wrong code
+    if name == "f":
+        return lambda x: (_good(x), x + 1)[1]
+    raise AttributeError(name)
+
+del f
+
+def run():
+    import mod
+    mod.f(1)
+'''
+
+CACHE_WRAPPED = '''
+import functools
+
+def f(x):
+    return x + 2
+
+_good = f
+
+def _wrong(x):
+    _good(x)
+    return x + 1
+
+f = functools.lru_cache(maxsize=None)(_wrong)
+f.__wrapped__ = _good  # the cache wrapper's only readable link to what it calls
+
+def run():
+    f(1)
+'''
+
+
+@pytest.mark.parametrize("submission", [WRAPPED, LAZY], ids=["project-wrapper-closure", "module-getattr"])
+def test_a_decoy_behind_a_wrapper_or_a_lazy_name_is_told_from_the_gold(tmp_path, submission):
+    """Loses: a binding is followed only through staticmethod, classmethod, property, partial and a
+    cache wrapper; a project's own wrapper, or no binding at all, is not the gold's binding."""
+    assert _caught(tmp_path, GOLD_F, submission)
+
+
+@pytest.mark.xfail(strict=True, reason="wins, class (a) decoy through a cache wrapper: lru_cache's wrapper exposes "
+                   "what it calls only as its writable `__wrapped__`, which the binding check follows; the static "
+                   "tamper scan is what flags a `__wrapped__` write in a diff")
+def test_a_decoy_behind_a_cache_wrapper_with_a_rewritten_wrapped_is_told_from_the_gold(tmp_path):
+    assert _caught(tmp_path, GOLD_F, CACHE_WRAPPED)
+
+
+DECORATED = '''
+import functools
+
+def logged(function):  # the project's own pass-through decorator
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        return function(*args, **kwargs)
+    return wrapper
+
+@logged
+def f(x):
+    return x + 2
+
+def run():
+    assert f(1) == 3
+'''
+
+
+@pytest.mark.xfail(strict=True, reason="wins, class (b) a correct fix that adds a project decorator: the watched name "
+                   "is then bound to the decorator's wrapper, not to the gold's function; following a project's "
+                   "wrappers would reopen the decoy (a wrapper that calls the gold's code and returns its own value)")
+def test_a_correct_fix_that_adds_a_pass_through_decorator_passes(tmp_path):
+    assert not _caught(tmp_path, GOLD_F, DECORATED)
+
+
+GOLD_TOTAL = '''
+import functools
+
+class Order:
+    def __init__(self, items):
+        self.items = items
+
+    @functools.cached_property
+    def total(self):
+        return sum(self.items)
+
+def f(order):
+    return sum(order.items) > 10  # the gold's fix reads the items
+
+def run():
+    assert f(Order([5, 6]))
+'''
+
+
+def test_a_correct_fix_that_fills_a_cache_on_its_argument_passes(tmp_path):
+    """Lost (it won while every call's arguments were read again after it): only a call that returned
+    None (a procedure) is judged by what it left in its arguments."""
+    correct = GOLD_TOTAL.replace("return sum(order.items) > 10  # the gold's fix reads the items",
+                                 "return order.total > 10")
+    assert not _caught(tmp_path, GOLD_TOTAL, correct)

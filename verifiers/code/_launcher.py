@@ -1503,8 +1503,8 @@ def _recorder(launcher, write, end, getframe, settrace, modules, cut, full, plai
     `("digest",)` (once each), and the recorder itself installs and removes the tracer then: a
     hook's arguments can be given by whoever calls it, the tracer it installs cannot.
 
-    A call is its pair (arguments -> value, and the arguments again after it when the call changed
-    them: a function that works by mutation), each by `_encoder`'s text; a function's values are the
+    A call is its pair (arguments -> value, and the arguments again after a call that returned None
+    when it changed them: a procedure that works by mutation), each by `_encoder`'s text; a function's values are the
     set of its distinct pairs (a cache that calls it less, a worker thread that calls it in another
     order give the same set). Beside them, for each watched function, where the name the gold
     changed is bound (in its module, at the start and the end of the test, and in the namespaces its
@@ -1657,7 +1657,10 @@ def _recorder(launcher, write, end, getframe, settrace, modules, cut, full, plai
             shown = "raise " + name(value)
         else:
             shown = encode(value)
-        after = encode(arguments)
+        # a procedure's result is what it leaves: its arguments are read again after a call that
+        # returned None (a function that returns a value is judged by it; a cache it fills on an
+        # argument is not its result)
+        after = encode(arguments) if kind == "returned" and value is None else before
         entry = note("call", label, before + " -> " + shown + ("" if after == before else " (then " + after + ")"))
         entry[0] += 1
 
