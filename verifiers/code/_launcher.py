@@ -1147,9 +1147,11 @@ def _child(spec, index):
         return True
 
     @hookimpl(tryfirst=True)
-    def pytest_runtest_call(item, _on=values_on, _values=value_send, _lock=value_lock):
+    def pytest_runtest_call(item, _on=values_on, _values=value_send, _lock=value_lock, _environ=os.environ):
         if type_of(item).__name__ == "TestCaseFunction" and (getattr(item, "_testcase", None) or item.instance) is not None:
             item.runtest = partial(run_case, item)
+        if _on:  # a test confirmed in its own fork runs its body without pytest's "a test is running" variable
+            _environ.pop("PYTEST_CURRENT_TEST", None)
         if _on and _values is not None:  # the recorder installs its own tracer (it takes none from here)
             with _lock:
                 _values(("start",))
