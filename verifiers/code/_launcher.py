@@ -1068,6 +1068,14 @@ def _child(spec, index):
     sys.addaudithook(_make_hook(root, prefixes, trusted_files, spec.get("allow", []), bool(spec.get("observe")), report, stop))
 
     test_modules = set()
+    environ = os.environ
+
+    def unmarked():
+        """A test confirmed in its own fork runs its body without pytest's "a test is running"
+        variable (set by pytest's own pytest_runtest_call, after synth's): code that is right only
+        while PYTEST_CURRENT_TEST is set stays wrong there (T4; pytest sets it again for teardown)."""
+        if values_on:
+            environ.pop("PYTEST_CURRENT_TEST", None)
 
     def run_case(item):
         """A TestCase test by synth's executor: setUp, the method, tearDown and the cleanups, each
@@ -1092,6 +1100,7 @@ def _child(spec, index):
                     name in trusted_files or name == own or library(name)):
                 case.__dict__[attr] = method_type(function, case)
         case._outcome = None
+        unmarked()
         expecting = getattr(method, "__unittest_expecting_failure__", False) or \
             getattr(cls, "__unittest_expecting_failure__", False)
         errors = []
@@ -1138,6 +1147,7 @@ def _child(spec, index):
             return None
         funcargs = pyfuncitem.funcargs
         arguments = {arg: funcargs[arg] for arg in pyfuncitem._fixtureinfo.argnames}
+        unmarked()
         try:
             function(**arguments)
         except base_exception as exc:
@@ -1147,11 +1157,9 @@ def _child(spec, index):
         return True
 
     @hookimpl(tryfirst=True)
-    def pytest_runtest_call(item, _on=values_on, _values=value_send, _lock=value_lock, _environ=os.environ):
+    def pytest_runtest_call(item, _on=values_on, _values=value_send, _lock=value_lock):
         if type_of(item).__name__ == "TestCaseFunction" and (getattr(item, "_testcase", None) or item.instance) is not None:
             item.runtest = partial(run_case, item)
-        if _on:  # a test confirmed in its own fork runs its body without pytest's "a test is running" variable
-            _environ.pop("PYTEST_CURRENT_TEST", None)
         if _on and _values is not None:  # the recorder installs its own tracer (it takes none from here)
             with _lock:
                 _values(("start",))
