@@ -1424,8 +1424,8 @@ def _encoder():
             text = str.__str__(value)
             return long("s", str.encode(text, "utf-8", "surrogatepass"), str.__repr__(text))
         if tag == "bytes":
-            return long("b", base.__bytes__(value) if base is bytes else bytes(base.__iter__(value)),
-                        base.hex(value))
+            shown = base.hex(value)
+            return long("b", str.encode(shown, "ascii"), shown)
         if tag == "enum":
             members = instance_dict(value, kind)
             member = dict_type.get(members, "_name_") if members is not None else None
@@ -1594,9 +1594,10 @@ def _recorder(launcher, write, end, getframe, settrace, modules, cut, full, plai
                 continue
             label = label_of(file, qualname)
             seen = list(spaces.get(file, [])) + list((homes.get(label) or {}).values())
+            want = label_of(file, qualname.rpartition(".")[2]) if plain else label  # (a code's plain name)
             for space in seen:
                 code, where = reach(resolve(space, qualname))
-                if where != label:
+                if where != want:
                     note("binding", label, "%s: %s is bound to %s" % (when, qualname, where))
 
     def note(tag, label, shown):
