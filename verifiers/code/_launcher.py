@@ -1332,7 +1332,8 @@ def _encoder():
     and deque as sequences, dict and its subclasses as mappings (sorted), set and frozenset alike;
     an Enum member by its class and name, an exception by its type, a type or function by its
     qualified name; any other object by its type's name, its instance attributes and slots, and a
-    static C type's own `__reduce__` (date, range, re.Pattern...); a cycle by how far up it points."""
+    C type's own `__reduce__` (date, range, array; a method descriptor in the type's own dict, so C
+    code the diff cannot have written); a cycle by how far up it points."""
     import collections
     import decimal
     import enum
@@ -1467,15 +1468,18 @@ def _encoder():
 
     def plain(value, kind, depth, budget, active):
         parts = []
-        if not flags_of(kind, type_type) & heap:  # a static C type: its own __reduce__, if it has one
-            own = proxy_get(dict_of_class(kind, type_type), "__reduce__")
-            if type(own) is method_descriptor:
-                try:
-                    reduced = own(value)
-                except Exception:
-                    reduced = None
-                if type(reduced) is tuple_type:
-                    parts.append("r" + encode(tuple_type.__getitem__(reduced, slice(1, 3)), depth + 1, budget, active))
+        # a C type's own __reduce__ (a method descriptor in its own dict: C code the diff cannot
+        # have written; array.array has only __reduce_ex__)
+        own, arguments = proxy_get(dict_of_class(kind, type_type), "__reduce__"), ()
+        if type(own) is not method_descriptor:
+            own, arguments = proxy_get(dict_of_class(kind, type_type), "__reduce_ex__"), (4,)
+        if type(own) is method_descriptor:
+            try:
+                reduced = own(value, *arguments)
+            except Exception:
+                reduced = None
+            if type(reduced) is tuple_type:
+                parts.append("r" + encode(tuple_type.__getitem__(reduced, slice(1, 3)), depth + 1, budget, active))
         space = instance_dict(value, kind)
         if space is not None:
             parts.extend(sorted([encode(k, depth + 1, budget, active) + "=" + encode(v, depth + 1, budget, active)
