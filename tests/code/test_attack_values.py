@@ -584,3 +584,30 @@ def test_a_correct_fix_that_fills_a_cache_on_its_argument_passes(tmp_path):
     correct = GOLD_TOTAL.replace("return sum(order.items) > 10  # the gold's fix reads the items",
                                  "return order.total > 10")
     assert not _caught(tmp_path, GOLD_TOTAL, correct)
+
+
+SIGNALLED = '''
+import signal, sys
+
+def _handler(number, frame):  # a signal handler is handed the interrupted frame: `f`'s own
+    frame.f_trace = None  # the recorder's per-frame function for this call, dropped
+    local = sys.gettrace()(frame, "call", None)
+    local(frame, "return", 3)  # the gold's value, sent for a real frame of `f`
+
+def f(x):
+    previous = signal.signal(signal.SIGUSR1, _handler)
+    signal.raise_signal(signal.SIGUSR1)
+    signal.signal(signal.SIGUSR1, previous)  # restored before any check of the runner
+    return x + 1
+
+def run():
+    f(1)
+'''
+
+
+def test_values_cannot_be_forged_through_a_signal_handlers_frame(tmp_path):
+    """Lost (won before this round's fix): a signal handler is handed a real frame of the watched
+    function, but the tracer and its per-frame functions answer only when the interpreter calls
+    them for that frame (`sys._getframe(1) is frame`); with the frame's own per-frame function
+    dropped, the call is missing from the values."""
+    assert _caught(tmp_path, GOLD_F, SIGNALLED)

@@ -1680,7 +1680,7 @@ def _recorder(launcher, write, end, getframe, settrace, modules, cut, full, plai
         entry[0] += 1
 
 
-def _value_tracer(names, send, lock, frame_type, plain, suspend):
+def _value_tracer(names, send, lock, frame_type, plain, suspend, caller):
     """sys.settrace's function for a confirming fork (the test's thread, and every thread it starts):
     a call of a code object named in `names` ((file, qualified name) pairs; plain names before 3.11)
     gets a per-frame function that sends its arguments, then each return (a generator's each yield;
@@ -1688,15 +1688,17 @@ def _value_tracer(names, send, lock, frame_type, plain, suspend):
     recorder. Holds nothing a project could swap: its arguments are defaults (writing `__defaults__`
     is refused), the per-frame functions live only in the frame's f_trace, it answers only for a
     real frame (`frame_type`: a project may reach this function through sys.gettrace(), never a
-    frame of its own), and only the recorder's `send` ever sees a value, never a frame."""
+    frame of its own) and only when the interpreter calls it, for that frame (`caller(1) is frame`:
+    a signal handler is handed a real frame, and calling the tracer with it from the handler is not
+    the interpreter's event); only the recorder's `send` ever sees a value, never a frame."""
 
     def trace(frame, event, arg, _names=names, _send=send, _lock=lock, _frame=frame_type, _plain=plain,
-              _suspend=suspend, _type=type, _get=dict.get):
+              _suspend=suspend, _type=type, _get=dict.get, _caller=caller):
         if event != "call" or _type(frame) is not _frame:
             return None
         code = frame.f_code
         where = (code.co_filename, code.co_name if _plain else code.co_qualname)
-        if where not in _names:
+        if where not in _names or _caller(1) is not frame:
             return None
         flags = code.co_flags
         count = code.co_argcount + code.co_kwonlyargcount + (1 if flags & 4 else 0) + (1 if flags & 8 else 0)
@@ -1713,8 +1715,12 @@ def _value_tracer(names, send, lock, frame_type, plain, suspend):
             if _type(frame) is not _frame:
                 return None
             if event == "line":
-                pending[0] = None
-            elif event == "exception":
+                if pending[0] is not None and _caller(1) is frame:
+                    pending[0] = None
+                return local
+            if _caller(1) is not frame:  # not the interpreter's event for this frame
+                return None
+            if event == "exception":
                 pending[0] = arg[0]
             elif event == "return":
                 if coroutine and pending[0] is None and frame.f_lasti + _suspend[0] < len(code.co_code) and \
@@ -1748,7 +1754,7 @@ def _values(record, root, launcher):
     send, lock = recorder.send, _thread.allocate_lock()
     # where a suspended coroutine's frame stands: at its YIELD_VALUE (3.11 on), before its YIELD_FROM
     suspend = (2, opcode.opmap["YIELD_FROM"]) if "YIELD_FROM" in opcode.opmap else (0, opcode.opmap["YIELD_VALUE"])
-    trace = _value_tracer(names, send, lock, type(sys._getframe()), plain, suspend)
+    trace = _value_tracer(names, send, lock, type(sys._getframe()), plain, suspend, sys._getframe)
     send(trace)
 
     def _bootstrap_inner(self, _inner=threading.Thread._bootstrap_inner, _set=sys.settrace, _trace=trace):
