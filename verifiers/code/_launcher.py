@@ -1316,10 +1316,11 @@ def _child(spec, index):
 
 
 # -- values (issue 17 item 6): what the functions the gold changes return in a confirming fork ------
-VALUE_CALLS, VALUE_SHORT, VALUE_NODES, VALUE_DEPTH = 8, 60, 200000, 200
+VALUE_CALLS, VALUE_SHORT, VALUE_NODES, ARGUMENT_NODES, VALUE_DEPTH = 8, 60, 200000, 20000, 200
 """Distinct calls kept one by one per function and test (for the message naming the first that
-differs) and the characters of each kept; the nodes and the nesting a value is read to (past
-either, the value is one text, "<too large>" or "<too deep>")."""
+differs) and the characters of each kept; the nodes a value and a call's arguments (a method's
+`self` with all it holds, at every call) are read to, and the nesting (past any, the value is one
+text, "<too large>" or "<too deep>")."""
 VALUE_VERSION = "v2:"
 """The digest's format: a function's values are the set of its distinct (arguments -> value) pairs."""
 
@@ -1495,9 +1496,9 @@ def _encoder():
                         pass
         return "o%s(%s)" % (name(kind), ",".join(parts))
 
-    def whole(value):
+    def whole(value, nodes=VALUE_NODES):
         try:
-            return encode(value, 0, [VALUE_NODES], {})
+            return encode(value, 0, [nodes], {})
         except OverflowError as exc:
             return "<%s>" % exc.args[0]
         except RecursionError:
@@ -1663,7 +1664,7 @@ def _recorder(launcher, write, end, getframe, settrace, modules, cut, full, plai
             if label is not None:
                 if type(space) is dict_type:
                     homes.setdefault(label, {})[id(space)] = space
-                answer = (label, encode(arguments))
+                answer = (label, encode(arguments, ARGUMENT_NODES))
             continue
         label, value, before, arguments = message[1], message[2], message[3], message[4]
         if kind == "raised":
@@ -1675,7 +1676,7 @@ def _recorder(launcher, write, end, getframe, settrace, modules, cut, full, plai
         # a procedure's result is what it leaves: its arguments are read again after a call that
         # returned None (a function that returns a value is judged by it; a cache it fills on an
         # argument is not its result)
-        after = encode(arguments) if kind == "returned" and value is None else before
+        after = encode(arguments, ARGUMENT_NODES) if kind == "returned" and value is None else before
         entry = note("call", label, before + " -> " + shown + ("" if after == before else " (then " + after + ")"))
         entry[0] += 1
 
