@@ -1316,11 +1316,11 @@ def _child(spec, index):
 
 
 # -- values (issue 17 item 6): what the functions the gold changes return in a confirming fork ------
-VALUE_CALLS, VALUE_SHORT, VALUE_NODES, ARGUMENT_NODES, VALUE_DEPTH = 8, 60, 200000, 20000, 200
+VALUE_CALLS, VALUE_SHORT, VALUE_NODES, ARGUMENT_NODES, VALUE_DEPTH = 8, 60, 200000, 256, 200
 """Distinct calls kept one by one per function and test (for the message naming the first that
-differs) and the characters of each kept; the nodes a value and a call's arguments (a method's
-`self` with all it holds, at every call) are read to, and the nesting (past any, the value is one
-text, "<too large>" or "<too deep>")."""
+differs) and the characters of each kept; the nodes a value and each argument of a call (a
+method's `self` with all it holds, at every call: the cost) are read to, and the nesting (past
+any, that value or argument is one text, "<too large>" or "<too deep>")."""
 VALUE_VERSION = "v2:"
 """The digest's format: a function's values are the set of its distinct (arguments -> value) pairs."""
 
@@ -1506,6 +1506,11 @@ def _encoder():
         except Exception as exc:  # never a project method: only a bug of ours can land here
             return "<unreadable %s>" % type(exc).__name__
 
+    def arguments(values):
+        """A call's arguments (a tuple), each read to ARGUMENT_NODES."""
+        return "[%s]" % ",".join([whole(value, ARGUMENT_NODES) for value in values])
+
+    whole.arguments = arguments
     return whole
 
 
@@ -1532,6 +1537,7 @@ def _recorder(launcher, write, end, getframe, settrace, modules, cut, full, plai
     import types
 
     encode = _encoder()
+    encode_arguments = encode.arguments
     sha, dumps, str_type, type_type, code_type = hashlib.sha256, json.dumps, str, type, types.CodeType
     qualname_of, module_of = (type.__dict__[n].__get__ for n in ("__qualname__", "__module__"))
     module_type, function_type, dict_type = types.ModuleType, types.FunctionType, dict
@@ -1664,7 +1670,7 @@ def _recorder(launcher, write, end, getframe, settrace, modules, cut, full, plai
             if label is not None:
                 if type(space) is dict_type:
                     homes.setdefault(label, {})[id(space)] = space
-                answer = (label, encode(arguments, ARGUMENT_NODES))
+                answer = (label, encode_arguments(arguments))
             continue
         label, value, before, arguments = message[1], message[2], message[3], message[4]
         if kind == "raised":
@@ -1676,7 +1682,7 @@ def _recorder(launcher, write, end, getframe, settrace, modules, cut, full, plai
         # a procedure's result is what it leaves: its arguments are read again after a call that
         # returned None (a function that returns a value is judged by it; a cache it fills on an
         # argument is not its result)
-        after = encode(arguments, ARGUMENT_NODES) if kind == "returned" and value is None else before
+        after = encode_arguments(arguments) if kind == "returned" and value is None else before
         entry = note("call", label, before + " -> " + shown + ("" if after == before else " (then " + after + ")"))
         entry[0] += 1
 
