@@ -1700,7 +1700,7 @@ def _value_tracer(names, send, lock, frame_type, plain, suspend, caller):
     the interpreter's event); only the recorder's `send` ever sees a value, never a frame."""
 
     def trace(frame, event, arg, _names=names, _send=send, _lock=lock, _frame=frame_type, _plain=plain,
-              _suspend=suspend, _type=type, _get=dict.get, _caller=caller):
+              _suspend=suspend, _type=type, _get=dict.get, _caller=caller, _dict=dict):
         if event != "call" or _type(frame) is not _frame:
             return None
         code = frame.f_code
@@ -1710,7 +1710,9 @@ def _value_tracer(names, send, lock, frame_type, plain, suspend, caller):
         flags = code.co_flags
         count = code.co_argcount + code.co_kwonlyargcount + (1 if flags & 4 else 0) + (1 if flags & 8 else 0)
         space = frame.f_locals
-        arguments = tuple([_get(space, n) for n in code.co_varnames[:count]]) if _type(space) is dict else ()
+        if _type(space) is not dict:  # (3.13 on: a C proxy of the frame's locals)
+            space = _dict(space)
+        arguments = tuple([_get(space, n) for n in code.co_varnames[:count]])
         with _lock:
             answer = _send(("call", where, arguments, frame.f_globals, code))
         if answer is None:
@@ -1730,8 +1732,8 @@ def _value_tracer(names, send, lock, frame_type, plain, suspend, caller):
             if event == "exception":
                 pending[0] = arg[0]
             elif event == "return":
-                if coroutine and pending[0] is None and frame.f_lasti + _suspend[0] < len(code.co_code) and \
-                        code.co_code[frame.f_lasti + _suspend[0]] == _suspend[1]:
+                at = frame.f_lasti + _suspend[0]
+                if coroutine and pending[0] is None and 0 <= at < len(code.co_code) and code.co_code[at] == _suspend[1]:
                     return local  # an await that suspends: not a value
                 with _lock:
                     if pending[0] is not None and arg is None:
@@ -1759,8 +1761,10 @@ def _values(record, root, launcher):
                          len(root.rstrip("/")) + 1, full, plain)
     next(recorder)
     send, lock = recorder.send, _thread.allocate_lock()
-    # where a suspended coroutine's frame stands: at its YIELD_VALUE (3.11 on), before its YIELD_FROM
-    suspend = (2, opcode.opmap["YIELD_FROM"]) if "YIELD_FROM" in opcode.opmap else (0, opcode.opmap["YIELD_VALUE"])
+    # where a suspended coroutine's frame stands: before its YIELD_FROM (before 3.11), at its
+    # YIELD_VALUE (3.11, 3.12), just after it (3.13 on)
+    suspend = (2, opcode.opmap["YIELD_FROM"]) if "YIELD_FROM" in opcode.opmap else \
+        (-2 if sys.version_info >= (3, 13) else 0, opcode.opmap["YIELD_VALUE"])
     trace = _value_tracer(names, send, lock, type(sys._getframe()), plain, suspend, sys._getframe)
     send(trace)
 
