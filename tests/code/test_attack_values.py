@@ -611,3 +611,19 @@ def test_values_cannot_be_forged_through_a_signal_handlers_frame(tmp_path):
     them for that frame (`sys._getframe(1) is frame`); with the frame's own per-frame function
     dropped, the call is missing from the values."""
     assert _caught(tmp_path, GOLD_F, SIGNALLED)
+
+
+OTHER_PYTHONS = [Path(f"/root/.pyenv/versions/{v}/bin/python") for v in ("3.9.18", "3.10.13", "3.12.1", "3.13.0")]
+
+
+@pytest.mark.parametrize("python", [pytest.param(p, id=p.parts[-3], marks=pytest.mark.skipif(
+    not p.exists(), reason=f"no {p}")) for p in OTHER_PYTHONS])
+def test_the_recorder_reads_alike_on_other_pythons(tmp_path, python):
+    """The launcher runs on the container's Python (3.9 on): a coroutine's suspensions, a procedure's
+    arguments (3.13 reads locals through a proxy), a worker thread and the decoy, on each."""
+    awaited = ASYNC_GOLD.replace("    return 3", "    await asyncio.sleep(0)\n    return 3")
+    assert not _caught(tmp_path, ASYNC_GOLD, awaited, python=str(python))
+    assert _caught(tmp_path, GOLD_PUT, GOLD_PUT.replace("self.x = x", "self.x = None"), watched=("Box.put",),
+                   python=str(python))
+    assert not _caught(tmp_path, GOLD_PARSE, THREADED, watched=("normalize",), python=str(python))
+    assert _caught(tmp_path, GOLD_F, ECHO, python=str(python))
