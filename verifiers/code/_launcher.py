@@ -1699,13 +1699,16 @@ def _value_tracer(names, send, lock, frame_type, plain, suspend, caller):
     a signal handler is handed a real frame, and calling the tracer with it from the handler is not
     the interpreter's event); only the recorder's `send` ever sees a value, never a frame."""
 
-    def trace(frame, event, arg, _names=names, _send=send, _lock=lock, _frame=frame_type, _plain=plain,
-              _suspend=suspend, _type=type, _get=dict.get, _caller=caller, _dict=dict):
-        if event != "call" or _type(frame) is not _frame:
+    def trace(frame, event, arg, _names=names, _plain=plain,
+              _rest=(send, lock, frame_type, suspend, type, dict.get, caller, dict)):
+        if event != "call":
             return None
         code = frame.f_code
         where = (code.co_filename, code.co_name if _plain else code.co_qualname)
-        if where not in _names or _caller(1) is not frame:
+        if where not in _names:
+            return None  # (every other call stops here: what the tracer costs the rest, kept short)
+        _send, _lock, _frame, _suspend, _type, _get, _caller, _dict = _rest
+        if _type(frame) is not _frame or _caller(1) is not frame:
             return None
         flags = code.co_flags
         count = code.co_argcount + code.co_kwonlyargcount + (1 if flags & 4 else 0) + (1 if flags & 8 else 0)
