@@ -627,3 +627,11 @@ def test_the_recorder_reads_alike_on_other_pythons(tmp_path, python):
                    python=str(python))
     assert not _caught(tmp_path, GOLD_PARSE, THREADED, watched=("normalize",), python=str(python))
     assert _caught(tmp_path, GOLD_F, ECHO, python=str(python))
+
+
+@pytest.mark.xfail(strict=True, reason="wins, class (a) collision past the read budget: a value of more than 50,000 "
+                   "nodes is the one text '<too large>' (reading it whole at every call is what a task's F2P tests "
+                   "would pay: 50,000 nodes is about 50 ms), so two such values of one function are not told apart")
+def test_a_wrong_value_past_the_read_budget_is_told_from_the_gold(tmp_path):
+    assert _caught(tmp_path, RETURNS.format("return list(range(60000))"),
+                   RETURNS.format("return list(range(59999)) + [0]"))

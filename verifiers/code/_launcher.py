@@ -1316,7 +1316,7 @@ def _child(spec, index):
 
 
 # -- values (issue 17 item 6): what the functions the gold changes return in a confirming fork ------
-VALUE_CALLS, VALUE_SHORT, VALUE_NODES, ARGUMENT_NODES, VALUE_DEPTH = 8, 60, 200000, 256, 200
+VALUE_CALLS, VALUE_SHORT, VALUE_NODES, ARGUMENT_NODES, VALUE_DEPTH = 8, 60, 50000, 256, 200
 """Distinct calls kept one by one per function and test (for the message naming the first that
 differs) and the characters of each kept; the nodes a value and each argument of a call (a
 method's `self` with all it holds, at every call: the cost) are read to, and the nesting (past
