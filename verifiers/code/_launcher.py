@@ -1568,7 +1568,7 @@ def _recorder(launcher, write, end, getframe, settrace, modules, cut, full, plai
         for part in qualname.split("."):
             if type(found) is dict_type:
                 found = dict_type.get(found, part)
-            elif isinstance(found, type_type):
+            elif issubclass(type(found), type_type):  # (never isinstance: it reads a project's __class__)
                 found = proxy_get(class_dict(found, type_type), part)
             else:
                 return None
