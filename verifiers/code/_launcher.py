@@ -1055,19 +1055,10 @@ def _child(spec, index):
 
     # values (issue 17 item 6): in a confirming fork, what the functions the gold changes return on
     # the test's calls, kept by a recorder whose state is its frame's locals, like the vault's
-    record, values_on, settrace = child.get("record") or {}, [], sys.settrace
-    value_send = None
+    record, values_on = child.get("record") or {}, []
+    value_send = value_lock = None
     if record:
-        recorder = _recorder(os.path.abspath(__file__), os.write, os._exit, sys._getframe, settrace)
-        next(recorder)
-        value_send = recorder.send
-        # (before 3.11 a code object has no qualified name: its plain name stands for it, at
-        # validation and grading alike)
-        plain = not hasattr(_value_tracer.__code__, "co_qualname")
-        value_trace = _value_tracer(frozenset((f, q.rpartition(".")[2] if plain else q) for f, names in record.items()
-                                              for q in names), value_send, len(root.rstrip("/")) + 1)
-        value_send(value_trace)
-        del recorder, value_trace
+        value_send, value_lock = _values(record, root, os.path.abspath(__file__))
     # the keys and the verdicts from here on live only in the vault's frame (docs/code-grading.md)
     vault = _vault(None if solo else keys[0], dict(zip(ids, keys)) if solo else dict(zip(confirm, keys[1:])), wanted,
                    _junit_id, os.write, sys._getframe, os._exit, library, trusted_files, (root.rstrip("/") + "/", "/conftest.py"))
@@ -1077,6 +1068,14 @@ def _child(spec, index):
     sys.addaudithook(_make_hook(root, prefixes, trusted_files, spec.get("allow", []), bool(spec.get("observe")), report, stop))
 
     test_modules = set()
+    environ = os.environ
+
+    def unmarked():
+        """A test confirmed in its own fork runs its body without pytest's "a test is running"
+        variable (set by pytest's own pytest_runtest_call, after synth's): code that is right only
+        while PYTEST_CURRENT_TEST is set stays wrong there (T4; pytest sets it again for teardown)."""
+        if values_on:
+            environ.pop("PYTEST_CURRENT_TEST", None)
 
     def run_case(item):
         """A TestCase test by synth's executor: setUp, the method, tearDown and the cleanups, each
@@ -1101,6 +1100,7 @@ def _child(spec, index):
                     name in trusted_files or name == own or library(name)):
                 case.__dict__[attr] = method_type(function, case)
         case._outcome = None
+        unmarked()
         expecting = getattr(method, "__unittest_expecting_failure__", False) or \
             getattr(cls, "__unittest_expecting_failure__", False)
         errors = []
@@ -1147,6 +1147,7 @@ def _child(spec, index):
             return None
         funcargs = pyfuncitem.funcargs
         arguments = {arg: funcargs[arg] for arg in pyfuncitem._fixtureinfo.argnames}
+        unmarked()
         try:
             function(**arguments)
         except base_exception as exc:
@@ -1156,16 +1157,18 @@ def _child(spec, index):
         return True
 
     @hookimpl(tryfirst=True)
-    def pytest_runtest_call(item, _on=values_on, _values=value_send):
+    def pytest_runtest_call(item, _on=values_on, _values=value_send, _lock=value_lock):
         if type_of(item).__name__ == "TestCaseFunction" and (getattr(item, "_testcase", None) or item.instance) is not None:
             item.runtest = partial(run_case, item)
         if _on and _values is not None:  # the recorder installs its own tracer (it takes none from here)
-            _values(("start",))
+            with _lock:
+                _values(("start",))
 
     @hookimpl(tryfirst=True)
-    def pytest_runtest_logreport(report, _on=values_on, _values=value_send):
+    def pytest_runtest_logreport(report, _on=values_on, _values=value_send, _lock=value_lock):
         if report.when == "call" and _on and _values is not None:
-            digest = _values(("digest",))  # (the recorder removes its tracer first)
+            with _lock:
+                digest = _values(("digest",))  # (the recorder removes its tracer first)
             if digest is not None:
                 send(("values", report.nodeid, digest))
         if report.when in ("setup", "call", "teardown"):
@@ -1313,74 +1316,320 @@ def _child(spec, index):
 
 
 # -- values (issue 17 item 6): what the functions the gold changes return in a confirming fork ------
-VALUE_CALLS, VALUE_SHORT = 8, 40
-"""Calls kept one by one per function and test (for the message naming the first that differs), and
-the characters of each value kept for it; every call counts in the function's count and hash."""
+VALUE_CALLS, VALUE_SHORT, VALUE_NODES, ARGUMENT_NODES, VALUE_DEPTH = 8, 60, 50000, 256, 200
+"""Distinct calls kept one by one per function and test (for the message naming the first that
+differs) and the characters of each kept; the nodes a value and each argument of a call (a
+method's `self` with all it holds, at every call: the cost) are read to, and the nesting (past
+any, that value or argument is one text, "<too large>" or "<too deep>")."""
+VALUE_VERSION = "v2:"
+"""The digest's format: a function's values are the set of its distinct (arguments -> value) pairs."""
 
 
-def _recorder(launcher, write, end, getframe, settrace):
-    """The values of one test's calls, held only as this generator's frame locals (the vault's rule:
-    a frame is reached only through what the audit hook refuses to project code). Its first message
-    is the tracer (`_value_tracer`), kept here; the tracer's per-frame functions send
-    `(label, "returned"|"raised", value)`; synth's hooks send `("start",)` and `("digest",)` (once
-    each), and the recorder itself installs and removes the tracer then: a hook's arguments can be
-    given by whoever calls it, the tracer it installs cannot. A value is written as text by value, never by asking it: exact
-    builtin scalars and containers (subclasses through their base type's own methods, with the
-    subclass's name) and, for any other object, its type's name; an exception by its type's name."""
+def _encoder():
+    """`encode(value) -> str`: the canonical text of a value, whole (no cut: long parts by hash),
+    read without calling any method of the value's own classes (C-level getters of builtin types
+    only), as a test's `==` would tell values apart: numbers by exact numeric value (1 == 1.0 ==
+    True, 0.0 == -0.0, Fraction and Decimal alike), str, bytes and bytearray by content, tuple, list
+    and deque as sequences, dict and its subclasses as mappings (sorted), set and frozenset alike;
+    an Enum member by its class and name, an exception by its type, a type or function by its
+    qualified name; any other object by its type's name, its instance attributes and slots, and a
+    C type's own `__reduce__` (date, range, array; a method descriptor in the type's own dict, so C
+    code the diff cannot have written); a cycle by how far up it points."""
+    import collections
+    import decimal
+    import enum
+    import fractions
+    import functools
     import hashlib
-    import json
+    import types
 
-    sha, dumps, str_type, none_type, type_type = hashlib.sha256, json.dumps, str, type(None), type
-    mro_of, qualname_of, module_of = (type.__dict__[n].__get__ for n in ("__mro__", "__qualname__", "__module__"))
-    bases = (bool, int, float, complex, str, bytes, tuple, list, dict, set, frozenset)
-    senders, trace, started, finished, calls = frozenset(), None, False, False, {}
+    sha, type_type, str_type, tuple_type, list_type, dict_type = hashlib.sha256, type, str, tuple, list, dict
+    mro_of, qualname_of, module_of, flags_of, dict_of_class = (type.__dict__[n].__get__ for n in (
+        "__mro__", "__qualname__", "__module__", "__flags__", "__dict__"))
+    getset_type, member_type, method_descriptor = (types.GetSetDescriptorType, types.MemberDescriptorType,
+                                                  types.MethodDescriptorType)
+    module_type, function_type, object_type = types.ModuleType, types.FunctionType, object
+    proxy_get, proxy_items = types.MappingProxyType.get, types.MappingProxyType.items
+    module_dict = types.ModuleType.__dict__["__dict__"].__get__
+    function_qualname = types.FunctionType.__dict__["__qualname__"].__get__
+    numerator = fractions.Fraction.__dict__["_numerator"].__get__
+    denominator = fractions.Fraction.__dict__["_denominator"].__get__
+    complex_real, complex_imag = complex.__dict__["real"].__get__, complex.__dict__["imag"].__get__
+    deque = collections.deque
+    heap = 1 << 9
+    inf = float("inf")
+    kinds = {bool: "int", int: "int", float: "float", complex: "complex", fractions.Fraction: "fraction",
+             decimal.Decimal: "decimal", str: "str", bytes: "bytes", bytearray: "bytes", tuple: "seq", list: "seq",
+             deque: "seq", dict: "map", set: "set", frozenset: "set", enum.Enum: "enum", BaseException: "exception",
+             type: "type", types.FunctionType: "function", types.BuiltinFunctionType: "function",
+             types.ModuleType: "module"}
+    del collections, decimal, enum, fractions, functools
 
     def name(kind):
         module, qualname = module_of(kind, type_type), qualname_of(kind, type_type)
         return "%s.%s" % (module if type(module) is str_type else "?", qualname if type(qualname) is str_type else "?")
 
-    def text(value, depth, budget):
+    def first(pair):
+        return pair[0] if type(pair[0]) is str_type else ""
+
+    def integer(value):
+        try:
+            return int.__repr__(value)
+        except ValueError:  # more digits than str() converts
+            return "0x" + int.__format__(value, "x")
+
+    def rational(pair):
+        top, bottom = pair
+        return "n" + integer(top) if bottom == 1 else "q%s/%s" % (integer(top), integer(bottom))
+
+    def real(number):  # an exact float
+        if number != number:
+            return "nan"
+        if number == inf or number == -inf:
+            return "inf" if number > 0 else "-inf"
+        return rational(float.as_integer_ratio(number))
+
+    def long(tag, data, shown):
+        return tag + shown if len(shown) <= 200 else "%s#%d:%s" % (tag, len(shown), sha(data).hexdigest()[:32])
+
+    def encode(value, depth, budget, active):
         budget[0] -= 1
+        if budget[0] < 0:
+            raise OverflowError("too large")
+        if depth > VALUE_DEPTH:
+            raise OverflowError("too deep")
         kind = type(value)
-        if kind is none_type:
-            return "None"
-        base = None
-        for candidate in bases:
-            if any(b is candidate for b in mro_of(kind, type_type)):
-                base = candidate
+        if value is None:
+            return "N"
+        tag, base = None, None
+        for klass in mro_of(kind, type_type):
+            tag = kinds.get(klass)
+            if tag is not None:
+                base = klass
                 break
-        if base is None:
-            return "<%s>" % name(kind)
-        label = "" if kind is base else name(kind) + ":"
-        if budget[0] < 0 or depth > 6:
-            return label + "..."
-        if base is bool:
-            return label + bool.__repr__(value)
-        if base is int:
+        if tag == "int":
+            return "n" + integer(int.__int__(value))
+        if tag == "float":
+            return real(float.__float__(value))
+        if tag == "complex":
+            imag = complex_imag(value)
+            return real(complex_real(value)) if imag == 0 else "c(%s,%s)" % (real(complex_real(value)), real(imag))
+        if tag == "fraction":
+            return rational((numerator(value), denominator(value)))
+        if tag == "decimal":
+            if base.is_nan(value):
+                return "nan"
+            if base.is_infinite(value):
+                return "-inf" if base.is_signed(value) else "inf"
+            return rational(base.as_integer_ratio(value))
+        if tag == "str":
+            text = str.__str__(value)
+            return long("s", str.encode(text, "utf-8", "surrogatepass"), str.__repr__(text))
+        if tag == "bytes":
+            shown = base.hex(value)
+            return long("b", str.encode(shown, "ascii"), shown)
+        if tag == "enum":
+            members = instance_dict(value, kind)
+            member = dict_type.get(members, "_name_") if members is not None else None
+            return "e%s.%s" % (name(kind), member if type(member) is str_type else "?")
+        if tag == "exception":
+            return "x" + name(kind)
+        if tag == "type":
+            return "t" + name(value)
+        if tag == "function":
+            qualname = function_qualname(value) if base is function_type else None
+            return "f" + (qualname if type(qualname) is str_type else "?")
+        if tag == "module":
+            space = module_dict(value)
+            label = dict_type.get(space, "__name__") if type(space) is dict_type else None
+            return "M" + (label if type(label) is str_type else "?")
+        key = id(value)
+        if key in active:
+            return "<cycle %d>" % (depth - active[key])
+        active[key] = depth
+        try:
+            if tag == "seq":
+                return "[%s]" % ",".join([encode(item, depth + 1, budget, active) for item in list(base.__iter__(value))])
+            if tag == "map":
+                return "{%s}" % ",".join(sorted([encode(k, depth + 1, budget, active) + ":" + encode(v, depth + 1, budget, active)
+                                                 for k, v in list(dict_type.items(value))]))
+            if tag == "set":
+                return "S{%s}" % ",".join(sorted([encode(item, depth + 1, budget, active) for item in list(base.__iter__(value))]))
+            return plain(value, kind, depth, budget, active)
+        finally:
+            del active[key]
+
+    def instance_dict(value, kind):
+        for klass in mro_of(kind, type_type):
+            found = proxy_get(dict_of_class(klass, type_type), "__dict__")
+            if type(found) is getset_type:
+                space = found.__get__(value, kind)
+                return space if type(space) is dict_type else None
+        return None
+
+    def plain(value, kind, depth, budget, active):
+        parts = []
+        # a C type's own __reduce__ (a method descriptor in its own dict: C code the diff cannot
+        # have written; array.array has only __reduce_ex__)
+        own, arguments = proxy_get(dict_of_class(kind, type_type), "__reduce__"), ()
+        if type(own) is not method_descriptor:
+            own, arguments = proxy_get(dict_of_class(kind, type_type), "__reduce_ex__"), (4,)
+        if type(own) is method_descriptor:
             try:
-                return label + int.__repr__(value)
-            except ValueError:  # more digits than str() converts
-                return label + "0x" + int.__format__(value, "x")
-        if base is float or base is complex:
-            return label + base.__repr__(value)
-        if base is str or base is bytes:
-            size = base.__len__(value)
-            if size <= 200:
-                return label + base.__repr__(value)
-            data = str.encode(value, "utf-8", "surrogatepass") if base is str else value
-            return label + "%s...%d:%s" % (base.__repr__(base.__getitem__(value, slice(0, 200))), size,
-                                            sha(data).hexdigest()[:16])
-        if base is tuple or base is list:
-            items = list(base.__iter__(value))
-            parts = [text(item, depth + 1, budget) for item in items[:500]] + (["...%d" % len(items)] if len(items) > 500 else [])
-            return label + ("(%s)" if base is tuple else "[%s]") % ", ".join(parts)
-        if base is dict:
-            items = list(dict.items(value))
-            parts = sorted(text(k, depth + 1, budget) + ": " + text(v, depth + 1, budget) for k, v in items[:500])
-            return label + "{%s}" % ", ".join(parts + (["...%d" % len(items)] if len(items) > 500 else []))
-        items = list(base.__iter__(value))
-        parts = sorted(text(item, depth + 1, budget) for item in items[:500])
-        return label + "{%s}" % ", ".join(parts + (["...%d" % len(items)] if len(items) > 500 else []))
+                reduced = own(value, *arguments)
+            except Exception:
+                reduced = None
+            if type(reduced) is tuple_type:
+                parts.append("r" + encode(tuple_type.__getitem__(reduced, slice(1, 3)), depth + 1, budget, active))
+        space = instance_dict(value, kind)
+        if space is not None:
+            parts.extend(sorted([encode(k, depth + 1, budget, active) + "=" + encode(v, depth + 1, budget, active)
+                                 for k, v in list(dict_type.items(space))]))
+        for klass in mro_of(kind, type_type):
+            if klass is object_type or not flags_of(klass, type_type) & heap:
+                continue
+            for slot, descriptor in sorted(proxy_items(dict_of_class(klass, type_type)), key=first):
+                if type(descriptor) is member_type:
+                    try:
+                        parts.append(slot + "=" + encode(descriptor.__get__(value, kind), depth + 1, budget, active))
+                    except AttributeError:  # an empty slot
+                        pass
+        return "o%s(%s)" % (name(kind), ",".join(parts))
+
+    def whole(value, nodes=VALUE_NODES):
+        try:
+            return encode(value, 0, [nodes], {})
+        except OverflowError as exc:
+            return "<%s>" % exc.args[0]
+        except RecursionError:
+            return "<too deep>"
+        except Exception as exc:  # never a project method: only a bug of ours can land here
+            return "<unreadable %s>" % type(exc).__name__
+
+    def arguments(values):
+        """A call's arguments (a tuple), each read to ARGUMENT_NODES."""
+        return "[%s]" % ",".join([whole(value, ARGUMENT_NODES) for value in values])
+
+    whole.arguments = arguments
+    return whole
+
+
+def _recorder(launcher, write, end, getframe, settrace, modules, cut, full, plain):
+    """The values of one test's calls, held only as this generator's frame locals (the vault's rule:
+    a frame is reached only through what the audit hook refuses to project code). Its first message
+    is the tracer (`_value_tracer`), kept here; the tracer's functions send `("call", where, args,
+    globals, code)` (answered with the call's label and its arguments' text) and `("returned" |
+    "raised", label, value, arguments' text, arguments)`; synth's hooks send `("start",)` and
+    `("digest",)` (once each), and the recorder itself installs and removes the tracer then: a
+    hook's arguments can be given by whoever calls it, the tracer it installs cannot.
+
+    A call is its pair (arguments -> value, and the arguments again after a call that returned None
+    when it changed them: a procedure that works by mutation), each by `_encoder`'s text; a function's values are the
+    set of its distinct pairs (a cache that calls it less, a worker thread that calls it in another
+    order give the same set). Beside them, for each watched function, where the name the gold
+    changed is bound (in its module, at the start and the end of the test, and in the namespaces its
+    calls ran in): a function kept under the watched name while the name is rebound to other code
+    differs from the gold there. `full`: the watched (file, qualified name) pairs; `plain` (before
+    Python 3.11, no qualified names on code objects): a call is matched by its plain name and then
+    resolved to the qualified name whose function has its code."""
+    import hashlib
+    import json
+    import types
+
+    encode = _encoder()
+    encode_arguments = encode.arguments
+    sha, dumps, str_type, type_type, code_type = hashlib.sha256, json.dumps, str, type, types.CodeType
+    qualname_of, module_of = (type.__dict__[n].__get__ for n in ("__qualname__", "__module__"))
+    module_type, function_type, dict_type = types.ModuleType, types.FunctionType, dict
+    module_dict = types.ModuleType.__dict__["__dict__"].__get__
+    function_code = types.FunctionType.__dict__["__code__"].__get__
+    class_dict = type.__dict__["__dict__"].__get__
+    proxy_get = types.MappingProxyType.get
+    unwrap = {staticmethod: staticmethod.__dict__["__func__"].__get__, classmethod: classmethod.__dict__["__func__"].__get__,
+              property: property.__dict__["fget"].__get__}
+    import functools
+
+    unwrap[functools.partial] = functools.partial.__dict__["func"].__get__
+    cache_type = type(functools.lru_cache(None)(len))
+    cache_dict = cache_type.__dict__["__dict__"].__get__
+    del functools
+    candidates = {}
+    for file, qualname in full:
+        candidates.setdefault((file, qualname.rpartition(".")[2]), []).append(qualname)
+    senders, trace, started, finished, calls, homes = frozenset(), None, False, False, {}, {}
+
+    def name(kind):
+        module, qualname = module_of(kind, type_type), qualname_of(kind, type_type)
+        return "%s.%s" % (module if type(module) is str_type else "?", qualname if type(qualname) is str_type else "?")
+
+    def resolve(space, qualname):
+        """What a namespace binds at a qualified name (dicts read directly, nothing called)."""
+        found = space
+        for part in qualname.split("."):
+            if type(found) is dict_type:
+                found = dict_type.get(found, part)
+            elif issubclass(type(found), type_type):  # (never isinstance: it reads a project's __class__)
+                found = proxy_get(class_dict(found, type_type), part)
+            else:
+                return None
+        return found
+
+    def reach(found):
+        """The code a binding runs: through staticmethod, classmethod, property, partial and a
+        cache wrapper (its `__wrapped__`), never through a project's own wrapper."""
+        for _ in range(8):
+            kind = type(found)
+            if kind is function_type:
+                code = function_code(found)
+                return code, "%s:%s" % (code.co_filename[cut:], code.co_name if plain else code.co_qualname)
+            if kind in unwrap:
+                found = unwrap[kind](found)
+            elif kind is cache_type:
+                found = dict_type.get(cache_dict(found), "__wrapped__")
+            else:
+                return None, "<%s>" % name(kind)
+        return None, "?"
+
+    def label_of(file, qualname):
+        return file[cut:] + ":" + qualname
+
+    def bindings(when):
+        spaces = {}
+        for module in list(dict_type.values(modules)):
+            if type(module) is module_type:
+                space = module_dict(module)
+                if type(space) is dict_type:
+                    spaces.setdefault(dict_type.get(space, "__file__"), []).append(space)
+        for file, qualname in full:
+            if "<locals>" in qualname:
+                continue
+            label = label_of(file, qualname)
+            seen = list(spaces.get(file, [])) + list((homes.get(label) or {}).values())
+            want = label_of(file, qualname.rpartition(".")[2]) if plain else label  # (a code's plain name)
+            for space in seen:
+                code, where = reach(resolve(space, qualname))
+                if where != want:
+                    note("binding", label, "%s: %s is bound to %s" % (when, qualname, where))
+
+    def note(tag, label, shown):
+        entry = calls.get(label)
+        if entry is None:
+            entry = calls[label] = [0, set(), []]
+        digest = sha(("%s %s" % (tag, shown)).encode("utf-8", "surrogatepass")).hexdigest()
+        if digest not in entry[1]:
+            entry[1].add(digest)
+            if len(entry[2]) < VALUE_CALLS:
+                entry[2].append([digest[:12], shown[:VALUE_SHORT]])
+        return entry
+
+    def label_for(file, qualname, space, code):
+        if not plain:
+            return label_of(file, qualname)
+        for full_name in candidates.get((file, qualname), ()):
+            found, _ = reach(resolve(space, full_name))
+            if found is None or found is code:  # unresolvable (a local or a project's wrapper): by name
+                return label_of(file, full_name)
+        return None
 
     def refuse(why):
         write(RECORD_FD, ("T\tthe value recorder was sent a message by %s\n" % why).encode("utf-8", "replace"))
@@ -1393,7 +1642,7 @@ def _recorder(launcher, write, end, getframe, settrace):
         sender = getframe(1).f_code
         if trace is None:  # the first message, before any project code: the tracer (and its per-frame code)
             trace = message
-            senders = frozenset(c for c in trace.__code__.co_consts if type(c) is type(trace.__code__))
+            senders = frozenset([trace.__code__] + [c for c in trace.__code__.co_consts if type(c) is code_type])
             continue
         kind = message[0]
         if kind == "start" or kind == "digest":
@@ -1401,67 +1650,133 @@ def _recorder(launcher, write, end, getframe, settrace):
                 refuse("code that is not synth's (%s)" % sender.co_name)
             if kind == "start" and not started and not finished:
                 started = True
+                bindings("at the start")
                 settrace(trace)
             elif kind == "digest" and started and not finished:
                 settrace(None)
                 started, finished = False, True
-                answer = dumps({label: [count, total.hexdigest()[:16], kept] for label, (count, total, kept)
-                                in calls.items()}, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+                bindings("at the end")
+                answer = dumps({label: [count, VALUE_VERSION + sha("\n".join(sorted(pairs)).encode()).hexdigest()[:16], kept]
+                                for label, (count, pairs, kept) in calls.items()},
+                               sort_keys=True, separators=(",", ":"), ensure_ascii=True)
             continue
         if sender not in senders:
             refuse("code that is not synth's tracer (%s)" % sender.co_name)
         if not started:
             continue
-        label, how, value = message
-        if how == "raised":
+        if kind == "call":
+            where, arguments, space, code = message[1], message[2], message[3], message[4]
+            label = label_for(where[0], where[1], space, code)
+            if label is not None:
+                if type(space) is dict_type:
+                    homes.setdefault(label, {})[id(space)] = space
+                answer = (label, encode_arguments(arguments))
+            continue
+        label, value, before, arguments = message[1], message[2], message[3], message[4]
+        if kind == "raised":
             if value is GeneratorExit:  # a generator closed unfinished: when depends on the collector
                 continue
             shown = "raise " + name(value)
         else:
-            try:
-                shown = text(value, 0, [2000])
-            except Exception as exc:  # never a project method: only a bug of ours can land here
-                shown = "<unreadable %s>" % type(exc).__name__
-        entry = calls.get(label)
-        if entry is None:
-            entry = calls[label] = [0, sha(), []]
+            shown = encode(value)
+        # a procedure's result is what it leaves: its arguments are read again after a call that
+        # returned None (a function that returns a value is judged by it; a cache it fills on an
+        # argument is not its result)
+        after = encode_arguments(arguments) if kind == "returned" and value is None else before
+        entry = note("call", label, before + " -> " + shown + ("" if after == before else " (then " + after + ")"))
         entry[0] += 1
-        data = shown.encode("utf-8", "surrogatepass")
-        entry[1].update(b"%d:" % len(data) + data)
-        if len(entry[2]) < VALUE_CALLS:
-            entry[2].append([sha(data).hexdigest()[:12], shown[:VALUE_SHORT]])
 
 
-def _value_tracer(names, send, cut):
-    """sys.settrace's function for a confirming fork: a call of a code object named in `names`
-    ((file, qualified name) pairs, a frozenset) gets a per-frame function that sends each return
-    (a generator's each yield) or raise to the recorder. Holds nothing a project could swap: its
-    arguments are defaults (writing `__defaults__` is refused), the per-frame functions live only in
-    the frame's f_trace, and only the recorder's `send` ever sees a value, never a frame."""
+def _value_tracer(names, send, lock, frame_type, plain, suspend, caller):
+    """sys.settrace's function for a confirming fork (the test's thread, and every thread it starts):
+    a call of a code object named in `names` ((file, qualified name) pairs; plain names before 3.11)
+    gets a per-frame function that sends its arguments, then each return (a generator's each yield;
+    a coroutine's suspensions are not values) or raise, with the arguments as they are then, to the
+    recorder. Holds nothing a project could swap: its arguments are defaults (writing `__defaults__`
+    is refused), the per-frame functions live only in the frame's f_trace, it answers only for a
+    real frame (`frame_type`: a project may reach this function through sys.gettrace(), never a
+    frame of its own) and only when the interpreter calls it, for that frame (`caller(1) is frame`:
+    a signal handler is handed a real frame, and calling the tracer with it from the handler is not
+    the interpreter's event); only the recorder's `send` ever sees a value, never a frame."""
 
-    def trace(frame, event, arg, _names=names, _send=send, _cut=cut):
+    def trace(frame, event, arg, _names=names, _plain=plain,
+              _rest=(send, lock, frame_type, suspend, type, dict.get, caller, dict)):
         if event != "call":
             return None
         code = frame.f_code
-        where = (code.co_filename, getattr(code, "co_qualname", code.co_name))
+        where = (code.co_filename, code.co_name if _plain else code.co_qualname)
         if where not in _names:
+            return None  # (every other call stops here: what the tracer costs the rest, kept short)
+        _send, _lock, _frame, _suspend, _type, _get, _caller, _dict = _rest
+        if _type(frame) is not _frame or _caller(1) is not frame:
             return None
-        label, pending = where[0][_cut:] + ":" + where[1], [None]
+        flags = code.co_flags
+        count = code.co_argcount + code.co_kwonlyargcount + (1 if flags & 4 else 0) + (1 if flags & 8 else 0)
+        space = frame.f_locals
+        if _type(space) is not dict:  # (3.13 on: a C proxy of the frame's locals)
+            space = _dict(space)
+        arguments = tuple([_get(space, n) for n in code.co_varnames[:count]])
+        with _lock:
+            answer = _send(("call", where, arguments, frame.f_globals, code))
+        if answer is None:
+            return None
+        label, before = answer
+        coroutine, pending = flags & 0x180, [None]
 
         def local(frame, event, arg):
+            if _type(frame) is not _frame:
+                return None
             if event == "line":
-                pending[0] = None
-            elif event == "exception":
+                if pending[0] is not None and _caller(1) is frame:
+                    pending[0] = None
+                return local
+            if _caller(1) is not frame:  # not the interpreter's event for this frame
+                return None
+            if event == "exception":
                 pending[0] = arg[0]
             elif event == "return":
-                if pending[0] is not None and arg is None:
-                    _send((label, "raised", pending[0]))
-                else:
-                    _send((label, "returned", arg))
+                at = frame.f_lasti + _suspend[0]
+                if coroutine and pending[0] is None and 0 <= at < len(code.co_code) and code.co_code[at] == _suspend[1]:
+                    return local  # an await that suspends: not a value
+                with _lock:
+                    if pending[0] is not None and arg is None:
+                        _send(("raised", label, pending[0], before, arguments))
+                    else:
+                        _send(("returned", label, arg, before, arguments))
                 pending[0] = None
             return local
         return local
     return trace
+
+
+def _values(record, root, launcher):
+    """The recorder and its tracer for the watched functions `record` (file -> qualified names),
+    and threading's threads traced too (each starts with the tracer: a fix may call a watched
+    function in a worker thread). Returns the recorder's `send` and the lock every sender holds."""
+    import _thread
+    import opcode
+    import threading
+
+    plain = not hasattr(_values.__code__, "co_qualname")
+    full = frozenset((f, q) for f, names in record.items() for q in names)
+    names = frozenset((f, q.rpartition(".")[2]) for f, q in full) if plain else full
+    recorder = _recorder(launcher, os.write, os._exit, sys._getframe, sys.settrace, sys.modules,
+                         len(root.rstrip("/")) + 1, full, plain)
+    next(recorder)
+    send, lock = recorder.send, _thread.allocate_lock()
+    # where a suspended coroutine's frame stands: before its YIELD_FROM (before 3.11), at its
+    # YIELD_VALUE (3.11, 3.12), just after it (3.13 on)
+    suspend = (2, opcode.opmap["YIELD_FROM"]) if "YIELD_FROM" in opcode.opmap else \
+        (-2 if sys.version_info >= (3, 13) else 0, opcode.opmap["YIELD_VALUE"])
+    trace = _value_tracer(names, send, lock, type(sys._getframe()), plain, suspend, sys._getframe)
+    send(trace)
+
+    def _bootstrap_inner(self, _inner=threading.Thread._bootstrap_inner, _set=sys.settrace, _trace=trace):
+        _set(_trace)
+        return _inner(self)
+
+    threading.Thread._bootstrap_inner = _bootstrap_inner
+    return send, lock
 
 
 def _in_a_thread(thread_module, work):

@@ -21,9 +21,6 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 WINS: dict[tuple[str, str], str] = {
     ("INPUT_TABLE", "toolz"): "test strength: the fix applied only to the test's own arguments returns the gold's values "
                               "on every call the tests make (closing it needs calls the tests do not make)",
-    ("UNDER_TEST_TOOLZ", "toolz"): "test strength: fixed only while PYTEST_CURRENT_TEST is set (values equal the gold's "
-                                   "under the tests; the code under test can always tell it is tested)",
-    ("UNDER_TEST_MOREIT", "moreit"): "test strength: fixed only while PYTEST_CURRENT_TEST is set",
 }
 """(payload, project) -> why it still wins (strict xfail)."""
 
