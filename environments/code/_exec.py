@@ -542,8 +542,12 @@ def derive_patches(task: str, steps: list[tuple[str, str, bool]]) -> list[str]:
             stage = "git add -A" if stage_all else "true"
             result = box.exec(f"cd {ROOT} && {stage} && git diff --cached --binary --no-color --no-renames HEAD",
                               user=USER, timeout=60, output_cap=32 * 1024 * 1024)
+            if result.exit_code != 0:  # e.g. killed at its timeout on a loaded machine: its output is no diff
+                raise SandboxError(f"reading a derived patch back failed (exit {result.exit_code}): {result.output[-300:]}")
             diffs.append(result.output)
-            box.exec(f"cd {ROOT} && git reset -q --hard HEAD && git clean -fdq", user=USER, timeout=60)
+            reset = box.exec(f"cd {ROOT} && git reset -q --hard HEAD && git clean -fdq", user=USER, timeout=60)
+            if reset.exit_code != 0:  # the next step would start from this one's files
+                raise SandboxError(f"resetting the repository between derived patches failed (exit {reset.exit_code})")
     finally:
         box.close()
     return diffs
