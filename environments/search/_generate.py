@@ -70,8 +70,9 @@ def prepared_index(corpus: Corpus, retriever: str) -> Index:
 
 
 def text_only(corpus: Corpus) -> bool:
-    """Whether no document of `corpus` has a category field (its genus clues come from first sentences)."""
-    return not any(d.category for d in corpus.documents)
+    """Whether no document of `corpus` has a category or topic field (a dictionary: its genus clues come from first
+    sentences; the wiki has topics, the Factbook and documentation folders categories)."""
+    return not any(d.category or d.topic for d in corpus.documents)
 
 
 def environment_metadata(corpus: Corpus, settings: SearchSettings, mode: str) -> dict[str, Any]:
@@ -171,7 +172,14 @@ class CorpusGenerator(Generator):
             yield Item(self.corpus.name, index)
 
     def facts(self) -> dict[str, Any]:
-        return {"corpus": self.corpus.name, "corpus_hash": self.corpus.hash, "funnel": funnel(self.run)}
+        counts = funnel(self.run)
+        if counts["kept"] < self.target:  # the candidates ran out first: say why in one line, and what gives more
+            reasons = ", ".join(f"{k} {v}" for k, v in sorted(counts["rejected_by_gate"].items(), key=lambda kv: -kv[1])[:3])
+            hint = "; --hops 2 gives more (easier) questions" if self.settings.depth >= 3 and self.mode == "programmatic" else ""
+            logging.getLogger("synth").warning(
+                f"search: {counts['kept']} of {self.target} tasks from {self.corpus.name} at {self.settings.depth} hops after"
+                f" {counts['candidates']} candidates (most rejected: {reasons}){hint}; --max-candidates tries more")
+        return {"corpus": self.corpus.name, "corpus_hash": self.corpus.hash, "funnel": counts}
 
     def keep(self, candidate: Item, draft: Draft, details: dict[str, Any], audit: AssetRef | None = None,
              task_extra: dict[str, Any] | None = None) -> TupleRecord | Rejection:

@@ -22,7 +22,7 @@ HOPS, AGENTIC_HOPS = 4, 2
 """The default hops of the programmatic generator (at 2 the scripted searcher of tests/search solved 60-100% of the
 questions on every corpus; at 4 at most a third) and the agentic questioner's default depth (unchanged)."""
 MIN_TREE, MIN_TREE_TEXT_ONLY = 30, 50
-"""The narrow_tree gate's default threshold with 3 hops or more, and on a corpus with no category field (its genus comes
+"""The narrow_tree gate's default threshold with 3 hops or more, and on a corpus with no category or topic field (its genus comes
 from first sentences, which a searcher's search for the genus words finds easily: on a 300-entry dictionary 30 left 13
 of 20 questions solved, 50 one of 12, and 60 gave only 5 of 12 once a far-end kind is capped at a quarter of a run)."""
 
@@ -40,7 +40,7 @@ class SearchSettings(FamilySettings):
     min_tree: int | None = Field(None, ge=0, le=1000)
     """Documents a searcher must walk back from before the answer's branch is known (the far end's fitting hits and the
     middle entities reachable from them by searching their names): a question with fewer is refused (narrow_tree).
-    Default: with 3 hops or more 30, or 50 on a corpus with no category field (a text-only dictionary); off with fewer
+    Default: with 3 hops or more 30, or 50 on a corpus with no category or topic field (a text-only dictionary); off with fewer
     (a corpus rarely gives 2-hop walks that wide); 0 turns it off. The scripted searcher of tests/search (80 searches)
     solves at most a third at the defaults."""
     breadth: int = Field(2, ge=1, le=4)
@@ -111,7 +111,7 @@ class SearchSettings(FamilySettings):
 
     def tree(self, text_only: bool = False) -> int:
         """The narrow_tree gate's threshold (`min_tree`, or its default for the hops and the corpus: `text_only` when no
-        document has a category field)."""
+        document has a category or topic field)."""
         if self.min_tree is not None:
             return self.min_tree
         return 0 if self.depth < 3 else (MIN_TREE_TEXT_ONLY if text_only else MIN_TREE)
@@ -127,8 +127,8 @@ class SearchSettings(FamilySettings):
         config = self.model_dump(mode="json", exclude={"corpus", "base_url", "api_key_env", "agents", "judge_base_url"})
         config.update({"family": "search", "corpus": corpus_name, "corpus_hash": corpus_hash, "max_candidates": self.candidates,
                        "mode": "agentic" if self.agentic else "programmatic", "hops": self.depth})
-        if not self.agentic:
-            config["min_tree"] = self.tree(text_only)
+        if not self.agentic:  # None when off, as runs made before the default adapted recorded it
+            config["min_tree"] = self.tree(text_only) or None
         if not self.agentic:
             for key in ("model", "answerers", "verify_passes", "rounds", "max_steps", "max_tokens", "judge_model"):
                 config.pop(key)
