@@ -62,7 +62,7 @@ class SearchSettings(FamilySettings):
     snippet_words: int = Field(512, ge=16, le=4096)
     """Words per search-result snippet and per page of open (BrowseComp-Plus: 512 tokens)."""
     max_candidates: int | None = Field(None, ge=1)
-    """Candidates to try at most (default: 100 per task, at least 200: on a big corpus most walks find no far end that its clues both find and leave ambiguous)."""
+    """Candidates to try at most (default: 100 per task, 200 with 3 hops or more, at least 200: on a big corpus most walks find no far end that its clues both find and leave ambiguous; the wiki keeps about 1 in 100 at 4 hops)."""
     base_url: str | None = None
     """OpenAI-compatible server: switches to the agentic mode (questioner, answerers, verifier agents)."""
     model: str | None = None
@@ -118,7 +118,7 @@ class SearchSettings(FamilySettings):
 
     @property
     def candidates(self) -> int:
-        return self.max_candidates or max(200, 100 * self.n)
+        return self.max_candidates or max(200, (100 if self.depth < 3 else 200) * self.n)
 
     def stage_config(self, corpus_hash: str, corpus_name: str, agents: dict[str, Any] | None,
                      text_only: bool = False) -> dict[str, Any]:
