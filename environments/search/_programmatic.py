@@ -215,8 +215,8 @@ class Composer:
             for t in options[:WALK_TRIES]:
                 # the far end's clues first: a property of the document alone, kept once computed, and most fail; a step
                 # before the last goes only where a far end can follow (else its mention search is spent on a dead end)
-                if (self.far_clues(t) is not None if last else
-                        any(u not in chain and u != t and (not penultimate or self.far_clues(u) is not None) for u in self.f.outgoing[t])) \
+                if (self._far_open(t) if last else
+                        any(u not in chain and u != t and (not penultimate or self._far_open(u)) for u in self.f.outgoing[t])) \
                         and self._reachable(chain[-1], t):
                     found = extend([*chain, t])
                     if found is not None:
@@ -359,6 +359,15 @@ class Composer:
             except Refusal:
                 self._far[i] = None
         return self._far[i]
+
+    def _far_open(self, i: int) -> bool:
+        """Whether document `i` can be a far end (`far_clues`) of a kind the run has not had its share of (`far_full`):
+        a walk steps past a full kind instead of drawing a question that would be refused."""
+        clues = self.far_clues(i)
+        if clues is None or self.far_full is None:
+            return clues is not None
+        kind = next((str(c.p.get("value", "")).casefold() for c in clues if c.kind in FAR_KIND_CLUES), None)
+        return kind is None or not self.far_full(kind)
 
     def _far_clues(self, i: int, proposals: list[Clue], level: int) -> list[Clue]:
         """The clues of the far end, where a searcher starts: searching their words must find it (the top
