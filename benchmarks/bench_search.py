@@ -11,15 +11,15 @@
    kept tasks per second.
 4. With --dense: document embedding throughput of the numpy all-MiniLM-L6-v2 encoder (every core).
 5. With --quality [CORPUS ...] (issue 21): per corpus (default wiki, factbook and a text-only
-   dictionary and an HTML documentation folder the tests write), 20 questions at seed 1, at 2, 3 and 4 hops
-   (where the narrow_tree gate's default applies), side by side: the yield (kept of candidates, kept/s), clue
+   dictionary and an HTML documentation folder the tests write), 20 questions at seed 1, at the default settings
+   (4 hops, the narrow_tree gate's default for the corpus) and at 2, 3 and 4 hops (`--hops default 2 3 4`), side by side: the yield (kept of candidates, kept/s), clue
    checkability and the surface-only share from `synth corpus eval`'s clue report, and the solve rate of the
    scripted multi-step searcher of tests/search/searcher.py (80 searches, every candidate walked).
    Target: >= 90% of clues checkable, no surface-only question, the searcher solves at most a third.
 6. With --memory (issue 20 item 8): peak memory of `synth corpus build` on a 50 MB single document
    (refused above the stated size) and on one just below the limit, over the interpreter's baseline.
 
-    .venv/bin/python benchmarks/bench_search.py [--queries 300] [--candidates 400] [--dense] [--quality [CORPUS ...]] [--memory]
+    .venv/bin/python benchmarks/bench_search.py [--queries 300] [--candidates 400] [--dense] [--quality [CORPUS ...]] [--hops H ...] [--memory]
 """
 
 from __future__ import annotations
