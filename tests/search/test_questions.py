@@ -108,10 +108,10 @@ def test_the_scripted_searcher_solves_at_most_a_third_of_the_dictionary(dictiona
 
 def test_no_far_end_kind_fills_more_than_a_quarter_of_a_run(dictionary_run: Run) -> None:
     """With trees of 60 every far end of the dictionary's questions was 'a video game' (the gate favours far ends many
-    documents link to): a far-end kind is capped at a quarter of the run's questions."""
+    documents link to): a far-end kind is capped at a quarter of the run's questions, and walks step past a full kind
+    (with the cap checked only on finished drafts, 50 of these candidates were refused far_end_repeated)."""
     kinds = far_kinds(dictionary_run)
-    assert sum(kinds.values()) >= 10 and max(kinds.values()) <= 3, kinds  # 12 questions
-    assert "far_end_repeated" in dictionary_run.stage("generate")["funnel"]["rejected_by_gate"]
+    assert sum(kinds.values()) >= 10 and max(kinds.values()) == 3, kinds  # 12 questions: the cap is reached, not passed
 
 
 def test_the_programmatic_default_is_4_hops_and_the_agentic_questioner_keeps_2() -> None:
