@@ -11,15 +11,15 @@
    kept tasks per second.
 4. With --dense: document embedding throughput of the numpy all-MiniLM-L6-v2 encoder (every core).
 5. With --quality [CORPUS ...] (issue 21): per corpus (default wiki, factbook and a text-only
-   dictionary and an HTML documentation folder the tests write), 20 questions at seed 1, at 2, 3 and 4 hops
-   (where the narrow_tree gate's default applies), side by side: the yield (kept of candidates, kept/s), clue
+   dictionary and an HTML documentation folder the tests write), 20 questions at seed 1, at the default settings
+   (4 hops, the narrow_tree gate's default for the corpus) and at 2, 3 and 4 hops (`--hops default 2 3 4`), side by side: the yield (kept of candidates, kept/s), clue
    checkability and the surface-only share from `synth corpus eval`'s clue report, and the solve rate of the
    scripted multi-step searcher of tests/search/searcher.py (80 searches, every candidate walked).
    Target: >= 90% of clues checkable, no surface-only question, the searcher solves at most a third.
 6. With --memory (issue 20 item 8): peak memory of `synth corpus build` on a 50 MB single document
    (refused above the stated size) and on one just below the limit, over the interpreter's baseline.
 
-    .venv/bin/python benchmarks/bench_search.py [--queries 300] [--candidates 400] [--dense] [--quality [CORPUS ...]] [--memory]
+    .venv/bin/python benchmarks/bench_search.py [--queries 300] [--candidates 400] [--dense] [--quality [CORPUS ...]] [--hops H ...] [--memory]
 """
 
 from __future__ import annotations
@@ -164,7 +164,8 @@ def bench_synthesis(candidates: int, root: Path) -> dict[str, Any]:
             "candidates_per_s": funnel["candidates"] / seconds, "funnel": funnel}
 
 
-def bench_quality(corpora: list[str], root: Path, n: int = 20, seed: int = 1, hops: tuple[int, ...] = (2, 3, 4)) -> list[dict[str, Any]]:
+def bench_quality(corpora: list[str], root: Path, n: int = 20, seed: int = 1,
+                  hops: tuple[int | None, ...] = (None, 2, 3, 4)) -> list[dict[str, Any]]:
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -182,7 +183,7 @@ def bench_quality(corpora: list[str], root: Path, n: int = 20, seed: int = 1, ho
         run = Run.create(root / f"q-{len(rows)}")
         start = time.perf_counter()
         try:
-            report = synth.generate(run, "search", {"corpus": path, "n": n, "seed": seed, "hops": depth})
+            report = synth.generate(run, "search", {"corpus": path, "n": n, "seed": seed, **({"hops": depth} if depth else {})})
         except synth.GenerationError as exc:  # no candidate became a task (a corpus too small for the depth)
             print(f"{source} at {depth} hops: {exc}")
             continue
@@ -190,7 +191,9 @@ def bench_quality(corpora: list[str], root: Path, n: int = 20, seed: int = 1, ho
         funnel = run.stage("generate")["funnel"]
         clues = evaluate_clues(run)
         solved, entity = solve_rate(run)
-        rows.append({"corpus": f"{Path(source).name[:8]} h{depth}", "kept": report.tuples, "candidates": funnel["candidates"], "seconds": seconds,
+        config = run.stage("generate")["config"]
+        label = f"h{config['hops']}" + ("" if depth else " dflt") + (f" t{config['min_tree']}" if config.get("min_tree") else "")
+        rows.append({"corpus": f"{Path(source).name[:8]} {label}", "kept": report.tuples, "candidates": funnel["candidates"], "seconds": seconds,
                      "checkable": clues.checkable / max(1, clues.clues), "found_by_search": clues.found_by_search / max(1, clues.clues),
                      "surface_only": clues.surface_only / max(1, clues.tasks), "all_checkable": clues.all_checkable / max(1, clues.tasks),
                      "solved": solved, "entity": entity, "funnel": funnel["rejected_by_gate"]})
@@ -232,6 +235,8 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=400)
     parser.add_argument("--dense", action="store_true")
     parser.add_argument("--quality", nargs="*", metavar="CORPUS", help="wiki, factbook, dictionary, docs or a path (default: all four named)")
+    parser.add_argument("--hops", nargs="*", default=None, metavar="H",
+                        help="depths for --quality: numbers, or 'default' for the settings' default (default: default 2 3 4)")
     parser.add_argument("--memory", action="store_true")
     args = parser.parse_args()
     if args.quality is not None or args.memory:
@@ -242,15 +247,16 @@ def main() -> None:
                     print(f"corpus build, one {label} document ({size:,} characters): exit {code}, peak memory +{grown / 1e6:.0f} MB "
                           f"({grown / size:.1f}x the document)")
             if args.quality is not None:
-                rows = bench_quality(args.quality or ["wiki", "factbook", "dictionary", "docs"], Path(tmp))
-                print(f"\n{'corpus':12} {'kept/cand':>10} {'yield':>6} {'kept/s':>7} {'checkable':>9} {'by search':>9} {'surface-only':>12} "
+                depths = tuple(None if h == "default" else int(h) for h in args.hops) if args.hops else (None, 2, 3, 4)
+                rows = bench_quality(args.quality or ["wiki", "factbook", "dictionary", "docs"], Path(tmp), hops=depths)
+                print(f"\n{'corpus':22} {'kept/cand':>10} {'yield':>6} {'kept/s':>7} {'checkable':>9} {'by search':>9} {'surface-only':>12} "
                       f"{'searcher':>9}")
                 for r in rows:
-                    print(f"{r['corpus']:12} {r['kept']:>4}/{r['candidates']:<5} {r['kept'] / max(1, r['candidates']):6.1%} "
+                    print(f"{r['corpus']:22} {r['kept']:>4}/{r['candidates']:<5} {r['kept'] / max(1, r['candidates']):6.1%} "
                           f"{r['kept'] / r['seconds']:7.1f} "
                           f"{r['checkable']:9.0%} {r['found_by_search']:9.0%} {r['surface_only']:12.0%} "
                           f"{r['solved']:>3}/{r['entity']:<3} ({r['solved'] / max(1, r['entity']):.0%})")
-                    print(f"{'':12} rejections by gate: {r['funnel']}")
+                    print(f"{'':22} rejections by gate: {r['funnel']}")
         return
     cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
     if cores:

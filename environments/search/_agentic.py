@@ -185,7 +185,7 @@ def agent_configs(settings: SearchSettings) -> dict[str, list[AgentConfig]]:
         raise ConfigError("agents file: [[answerer]] must list at least one answer agent")
     return {
         "questioner": [make("questioner", "questioner", table.get("questioner", {}),
-                            {"system_prompt": QUESTIONER.format(depth=settings.hops, breadth=settings.breadth), "temperature": 1.0})],
+                            {"system_prompt": QUESTIONER.format(depth=settings.depth, breadth=settings.breadth), "temperature": 1.0})],
         "answerer": [make("answerer", a.get("name", f"answerer-{i}"), a, {"system_prompt": ANSWERER_VARIANTS[0][1]})
                      for i, a in enumerate(answerers)],
         "verifier": [make("verifier", "verifier", table.get("verifier", {}), {"system_prompt": VERIFIER, "temperature": 0.3})],
@@ -316,7 +316,7 @@ class AgenticGenerator(CorpusGenerator):
         feedback = ""
         questioner = self.agents["questioner"][0]
         for round_ in range(1, s.rounds + 1):
-            prompt = (f"Seed entity: {seed_doc.title} (id {seed_doc.id}). Depth: {s.hops} hops; breadth: up to {s.breadth} links "
+            prompt = (f"Seed entity: {seed_doc.title} (id {seed_doc.id}). Depth: {s.depth} hops; breadth: up to {s.breadth} links "
                       f"per document.\n{feedback}\nExplore with the tools, then call propose(question, answer, evidence, "
                       f"answer_type, aliases).")
             trajectory = await self._episode("questioner", questioner, prompt, VerifierSpec(name="search.proposal"), index, round_, audit)

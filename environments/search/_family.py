@@ -36,7 +36,7 @@ from synth import (
 from synth.verifiers.search import MAX_ANSWER_CHARS, normalize
 
 from ._corpus import Corpus
-from ._generate import SearchGenerator, load_source
+from ._generate import SearchGenerator, load_source, text_only
 from ._gold import GoldPath, replay
 from ._index import open_index
 from ._settings import SearchSettings
@@ -94,7 +94,7 @@ class SearchFamily(Family):
     description = "Search QA over a local corpus (search/open/find tools): obfuscated multi-hop questions, unique answers, gold tool paths."
     settings: ClassVar[type[FamilySettings]] = SearchSettings
     examples = (
-        "synth generate search --corpus wiki --n 20 --hops 2 --seed 1 --out runs/search",
+        "synth generate search --corpus wiki --n 20 --seed 1 --out runs/search   (4 hops; --hops 2: easier questions, faster)",
         "synth generate search --corpus factbook --answer-type number --n 10 --out runs/figures",
         "synth generate search --corpus docs.jsonl --n 10 --out runs/mine   (or a folder of .md/.html/.txt files)",
         "synth generate search --corpus wiki --base-url http://127.0.0.1:8000/v1 --model M --n 5 --out runs/agentic",
@@ -111,7 +111,7 @@ class SearchFamily(Family):
             from ._agentic import agent_configs
 
             agents = {role: [a.identity() for a in configs] for role, configs in agent_configs(settings).items()}
-        return settings.stage_config(corpus.hash, corpus.name, agents)
+        return settings.stage_config(corpus.hash, corpus.name, agents, text_only(corpus))
 
     def check_settings(self, settings: FamilySettings) -> None:
         """An unknown corpus, an unreadable or link-less one, or a bad agents file fails here."""

@@ -12,6 +12,7 @@ run resumes to the same records; an answer (document and answer type) is used on
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +34,7 @@ from ._corpus import Corpus, load
 from ._gate import Refusal
 from ._gold import GoldPath
 from ._index import Index, cache_dir, ensure_cached, forget, open_index
-from ._programmatic import SYSTEM_PROMPT, Composer, Draft, clue_metadata
+from ._programmatic import SYSTEM_PROMPT, Composer, Draft, clue_metadata, far_kind
 from ._settings import SearchSettings
 from ._tools import TOOLS
 
@@ -68,6 +69,12 @@ def prepared_index(corpus: Corpus, retriever: str) -> Index:
     return index
 
 
+def text_only(corpus: Corpus) -> bool:
+    """Whether no document of `corpus` has a category or topic field (a dictionary: its genus clues come from first
+    sentences; the wiki has topics, the Factbook and documentation folders categories)."""
+    return not any(d.category or d.topic for d in corpus.documents)
+
+
 def environment_metadata(corpus: Corpus, settings: SearchSettings, mode: str) -> dict[str, Any]:
     return {"corpus": corpus.name, "corpus_hash": corpus.hash, "relation": corpus.relation, "retriever": settings.retriever,
             "snippet_words": settings.snippet_words, "page_words": settings.snippet_words, "mode": mode}
@@ -77,7 +84,7 @@ def make_tuple(run: Run, corpus: Corpus, corpus_ref: AssetRef, settings: SearchS
                mode: str, audit: AssetRef | None = None, task_extra: dict[str, Any] | None = None) -> TupleRecord:
     """The tuple of a question that passed the gate. Difficulty is the hops of the walk (programmatic)
     or the depth the questioner was given (agentic), within 1..5."""
-    hops = len(draft.chain) - 1 if mode == "programmatic" else settings.hops
+    hops = len(draft.chain) - 1 if mode == "programmatic" else settings.depth
     gold = run.write_asset("search", draft.gold.dumps(), ".json", "application/json")
     state = {"corpus": corpus_ref, "gold": gold}
     if audit is not None:
@@ -111,6 +118,11 @@ def used_signatures(run: Run) -> set[tuple[tuple[str, ...], ...]]:
             if record.task.metadata.get("template")}
 
 
+def far_kinds(run: Run) -> Counter[str]:
+    """Questions of the run by what their farthest entity is (`far_kind`)."""
+    return Counter(k for record in run.tuples() if (k := far_kind(record.task.metadata.get("clues", []))) is not None)
+
+
 def funnel(run: Run) -> dict[str, Any]:
     """Kept and rejected candidates by gate, over the whole run (resumes included)."""
     reasons = Counter(r.reason.split(":")[0] for r in run.rejections())
@@ -142,6 +154,9 @@ class CorpusGenerator(Generator):
             self.used |= {(doc, kind) for doc, _ in used_answers(Run.open(other))
                           for kind in ("entity", "number", "date", "text")}
         self.signatures = used_signatures(run)
+        self.far_kinds = far_kinds(run)
+        self.far_cap = max(1, math.ceil(settings.n / 4))
+        """Questions of a run whose far end is one kind, at most (a quarter of the run)."""
         self._corpus_ref: AssetRef | None = None
 
     @property
@@ -157,7 +172,14 @@ class CorpusGenerator(Generator):
             yield Item(self.corpus.name, index)
 
     def facts(self) -> dict[str, Any]:
-        return {"corpus": self.corpus.name, "corpus_hash": self.corpus.hash, "funnel": funnel(self.run)}
+        counts = funnel(self.run)
+        if counts["kept"] < self.target:  # the candidates ran out first: say why in one line, and what gives more
+            reasons = ", ".join(f"{k} {v}" for k, v in sorted(counts["rejected_by_gate"].items(), key=lambda kv: -kv[1])[:3])
+            hint = "; --hops 2 gives more (easier) questions" if self.settings.depth >= 3 and self.mode == "programmatic" else ""
+            logging.getLogger("synth").warning(
+                f"search: {counts['kept']} of {self.target} tasks from {self.corpus.name} at {self.settings.depth} hops after"
+                f" {counts['candidates']} candidates (most rejected: {reasons}){hint}; --max-candidates tries more")
+        return {"corpus": self.corpus.name, "corpus_hash": self.corpus.hash, "funnel": counts}
 
     def keep(self, candidate: Item, draft: Draft, details: dict[str, Any], audit: AssetRef | None = None,
              task_extra: dict[str, Any] | None = None) -> TupleRecord | Rejection:
@@ -170,6 +192,8 @@ class CorpusGenerator(Generator):
         self.used.add(used)
         if draft.signature:
             self.signatures.add(draft.signature)
+        if draft.facts.get("far_kind"):
+            self.far_kinds[draft.facts["far_kind"]] += 1
         return make_tuple(self.run, self.corpus, self.corpus_ref, self.settings, candidate.index, draft, self.mode, audit=audit,
                           task_extra=task_extra)
 
@@ -179,11 +203,12 @@ class SearchGenerator(CorpusGenerator):
 
     def __init__(self, run: Run, settings: SearchSettings) -> None:
         super().__init__(run, settings)
-        self.composer = Composer(self.corpus, self.index, hops=settings.hops, breadth=settings.breadth,
+        self.composer = Composer(self.corpus, self.index, hops=settings.depth, breadth=settings.breadth,
                                  answer_type=settings.answer_type, mode=settings.retriever, snippet_words=settings.snippet_words,
                                  surface=settings.surface_clues)
-        self.composer.min_tree = settings.tree
+        self.composer.min_tree = settings.tree(text_only(self.corpus))
         self.composer.taken = lambda sig: sig in self.signatures
+        self.composer.far_full = lambda kind: self.far_kinds[kind] >= self.far_cap
 
     def build(self, candidate: Item) -> TupleRecord | Rejection:
         try:

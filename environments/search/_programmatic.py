@@ -89,6 +89,20 @@ class Draft:
     """The clue kinds of each entity in order (two questions of a run never share it)."""
 
 
+FAR_KIND_CLUES = ("genus", "category", "topic", "qualifier", "listed")
+
+
+def far_kind(clues: list[dict[str, Any]]) -> str | None:
+    """What a question says the farthest entity is (its first genus, category or topic clue's value, casefolded), from
+    the clues as task metadata; None for a 1-entity question or a far end with no such clue."""
+    levels = [0 if c["subject"] == "answer" else int(c["subject"][1:]) for c in clues]
+    far = max(levels, default=0)
+    if not far:
+        return None
+    return next((str(c.get("value", "")).casefold() for c, level in zip(clues, levels) if level == far and c["kind"] in FAR_KIND_CLUES),
+                None)
+
+
 def long_tail(f: Features, fact: str | None = None) -> list[int]:
     """The long tail: documents with outgoing links (and the fact asked for), the less linked-to half."""
     docs = f.corpus.documents
@@ -112,6 +126,8 @@ class Composer:
         self._far: dict[int, list[Clue] | None] = {}
         self.taken: Any = None
         """signature -> whether the run used it already (set by the generator)."""
+        self.far_full: Any = None
+        """far end's kind (`far_kind`) -> whether the run has its share of questions with it (set by the generator)."""
         self.hops, self.breadth, self.answer_type = hops, breadth, answer_type
         self.f: Features = features(corpus)
         self.names = name_table(corpus)
@@ -199,8 +215,8 @@ class Composer:
             for t in options[:WALK_TRIES]:
                 # the far end's clues first: a property of the document alone, kept once computed, and most fail; a step
                 # before the last goes only where a far end can follow (else its mention search is spent on a dead end)
-                if (self.far_clues(t) is not None if last else
-                        any(u not in chain and u != t and (not penultimate or self.far_clues(u) is not None) for u in self.f.outgoing[t])) \
+                if (self._far_open(t) if last else
+                        any(u not in chain and u != t and (not penultimate or self._far_open(u)) for u in self.f.outgoing[t])) \
                         and self._reachable(chain[-1], t):
                     found = extend([*chain, t])
                     if found is not None:
@@ -255,6 +271,9 @@ class Composer:
                 break
         else:
             raise Refusal("duplicate_template", {"clues": [list(k) for k in signature(clues)]})
+        far = far_kind(clue_metadata(clues))
+        if far is not None and self.far_full is not None and self.far_full(far):  # before the costly gates
+            raise Refusal("far_end_repeated", {"far_kind": far})
         k = min(GOLD_TOP_K, self.f.n // 20)  # at most a twentieth of the corpus (a few dozen documents have no room for it)
         if len(chain) > 1 and self.f.n >= 100 and self._findable(answer, clues[0], k=k):
             raise Refusal("answerable_alone", {"reason": "searching the answer's own clues finds it", "k": k})
@@ -275,7 +294,7 @@ class Composer:
             raise Refusal("narrow_tree", {"frontier": tree, "needed": self.min_tree})
         gold = self._gold(docs, clues, answer_type, fact)
         return Draft(chain=[d.id for d in docs], clues=clues, prompt=prompt, answer_type=answer_type, verifier_args=args, gold=gold,
-                     facts={"direct_candidates": direct, "hops_needed": direct > 1, "fact": fact, "frontier": tree},
+                     facts={"direct_candidates": direct, "hops_needed": direct > 1, "fact": fact, "frontier": tree, "far_kind": far},
                      signature=signature(clues))
 
     def tree(self, chain: list[int], clues: list[list[Clue]], cap: int = 10**9) -> list[int]:
@@ -340,6 +359,15 @@ class Composer:
             except Refusal:
                 self._far[i] = None
         return self._far[i]
+
+    def _far_open(self, i: int) -> bool:
+        """Whether document `i` can be a far end (`far_clues`) of a kind the run has not had its share of (`far_full`):
+        a walk steps past a full kind instead of drawing a question that would be refused."""
+        clues = self.far_clues(i)
+        if clues is None or self.far_full is None:
+            return clues is not None
+        kind = next((str(c.p.get("value", "")).casefold() for c in clues if c.kind in FAR_KIND_CLUES), None)
+        return kind is None or not self.far_full(kind)
 
     def _far_clues(self, i: int, proposals: list[Clue], level: int) -> list[Clue]:
         """The clues of the far end, where a searcher starts: searching their words must find it (the top

@@ -18,8 +18,13 @@ from pydantic import Field, model_validator
 from synth import FamilySettings, Flag
 
 
-MIN_TREE = 30
-"""The narrow_tree gate's default threshold with 3 hops or more."""
+HOPS, AGENTIC_HOPS = 4, 2
+"""The default hops of the programmatic generator (at 2 the scripted searcher of tests/search solved 60-100% of the
+questions on every corpus; at 4 at most a third) and the agentic questioner's default depth (unchanged)."""
+MIN_TREE, MIN_TREE_TEXT_ONLY = 30, 50
+"""The narrow_tree gate's default threshold with 3 hops or more, and on a corpus with no category or topic field (its genus comes
+from first sentences, which a searcher's search for the genus words finds easily: on a 300-entry dictionary 30 left 13
+of 20 questions solved, 50 one of 12, and 60 gave only 5 of 12 once a far-end kind is capped at a quarter of a run)."""
 
 
 class SearchSettings(FamilySettings):
@@ -29,14 +34,15 @@ class SearchSettings(FamilySettings):
     """wiki (Wikipedia Vital Articles), factbook (CIA World Factbook), a JSONL file or a folder."""
     n: int = Field(10, ge=1, le=1_000_000)
     """Tasks to keep."""
-    hops: Annotated[int, Flag("-H")] = Field(2, ge=1, le=5)
-    """Link hops between the answer and the farthest entity a question describes."""
+    hops: Annotated[int | None, Flag("-H")] = Field(None, ge=1, le=5)
+    """Link hops between the answer and the farthest entity a question describes. Default: 4 (a small corpus may have
+    few 4-hop walks: --hops 2 gives more, easier questions); the agentic questioner's depth: 2."""
     min_tree: int | None = Field(None, ge=0, le=1000)
     """Documents a searcher must walk back from before the answer's branch is known (the far end's fitting hits and the
     middle entities reachable from them by searching their names): a question with fewer is refused (narrow_tree).
-    Default: 30 with 3 hops or more, off with fewer (a corpus rarely gives 2-hop walks that wide); 0 turns it off. The
-    scripted searcher of tests/search (80 searches) solves at most a third at 4 hops (wiki, Factbook) or 4 hops and 60
-    (a 300-entry dictionary)."""
+    Default: with 3 hops or more 30, or 50 on a corpus with no category or topic field (a text-only dictionary); off with fewer
+    (a corpus rarely gives 2-hop walks that wide); 0 turns it off. The scripted searcher of tests/search (80 searches)
+    solves at most a third at the defaults."""
     breadth: int = Field(2, ge=1, le=4)
     """Clues per entity (the answer gets more when it needs them to be unique)."""
     seed: int = Field(0, ge=0)
@@ -56,7 +62,7 @@ class SearchSettings(FamilySettings):
     snippet_words: int = Field(512, ge=16, le=4096)
     """Words per search-result snippet and per page of open (BrowseComp-Plus: 512 tokens)."""
     max_candidates: int | None = Field(None, ge=1)
-    """Candidates to try at most (default: 100 per task, at least 200: on a big corpus most walks find no far end that its clues both find and leave ambiguous)."""
+    """Candidates to try at most (default: 100 per task, 200 with 3 hops or more, at least 200: on a big corpus most walks find no far end that its clues both find and leave ambiguous; the wiki keeps about 1 in 100 at 4 hops)."""
     base_url: str | None = None
     """OpenAI-compatible server: switches to the agentic mode (questioner, answerers, verifier agents)."""
     model: str | None = None
@@ -99,19 +105,30 @@ class SearchSettings(FamilySettings):
         return self.base_url is not None or self.agents is not None
 
     @property
-    def tree(self) -> int:
-        """The narrow_tree gate's threshold (`min_tree`, or its default for the hops)."""
-        return self.min_tree if self.min_tree is not None else (MIN_TREE if self.hops >= 3 else 0)
+    def depth(self) -> int:
+        """The hops (`hops`, or the mode's default)."""
+        return self.hops if self.hops is not None else (AGENTIC_HOPS if self.agentic else HOPS)
+
+    def tree(self, text_only: bool = False) -> int:
+        """The narrow_tree gate's threshold (`min_tree`, or its default for the hops and the corpus: `text_only` when no
+        document has a category or topic field)."""
+        if self.min_tree is not None:
+            return self.min_tree
+        return 0 if self.depth < 3 else (MIN_TREE_TEXT_ONLY if text_only else MIN_TREE)
 
     @property
     def candidates(self) -> int:
-        return self.max_candidates or max(200, 100 * self.n)
+        return self.max_candidates or max(200, (100 if self.depth < 3 else 200) * self.n)
 
-    def stage_config(self, corpus_hash: str, corpus_name: str, agents: dict[str, Any] | None) -> dict[str, Any]:
-        """The generate config in the run manifest: everything that shapes a task (not URLs or keys)."""
+    def stage_config(self, corpus_hash: str, corpus_name: str, agents: dict[str, Any] | None,
+                     text_only: bool = False) -> dict[str, Any]:
+        """The generate config in the run manifest: everything that shapes a task (not URLs or keys); hops and
+        min_tree as they apply (a default that changes between versions is then a named difference on resume)."""
         config = self.model_dump(mode="json", exclude={"corpus", "base_url", "api_key_env", "agents", "judge_base_url"})
         config.update({"family": "search", "corpus": corpus_name, "corpus_hash": corpus_hash, "max_candidates": self.candidates,
-                       "mode": "agentic" if self.agentic else "programmatic"})
+                       "mode": "agentic" if self.agentic else "programmatic", "hops": self.depth})
+        if not self.agentic:  # None when off, as runs made before the default adapted recorded it
+            config["min_tree"] = self.tree(text_only) or None
         if not self.agentic:
             for key in ("model", "answerers", "verify_passes", "rounds", "max_steps", "max_tokens", "judge_model"):
                 config.pop(key)

@@ -15,7 +15,10 @@ from synth import Run
 from synth.environments.search import corpus_of, gold_of
 from synth.environments.search._corpus import Document, Mentions, from_folder
 from synth.environments.search._eval import SURFACE_KINDS, evaluate_clues
+from synth.environments.search._generate import far_kinds
+from synth.environments.search._settings import SearchSettings
 
+from .conftest import TINY
 from .corpora import write_dictionary, write_docs_site
 from .searcher import solve_rate
 
@@ -24,8 +27,7 @@ from .searcher import solve_rate
 def dictionary_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     root = tmp_path_factory.mktemp("dictionary")
     run = Run.create(root / "run")
-    synth.generate(run, "search", {"corpus": str(write_dictionary(root / "dictionary.jsonl", 300)), "n": 12, "seed": 1,
-                                    "hops": 4, "min_tree": 60})
+    synth.generate(run, "search", {"corpus": str(write_dictionary(root / "dictionary.jsonl", 300)), "n": 12, "seed": 1})  # defaults
     return run
 
 
@@ -96,10 +98,36 @@ def test_answers_and_templates_do_not_repeat_within_a_run(dictionary_run: Run) -
 
 def test_the_scripted_searcher_solves_at_most_a_third_of_the_dictionary(dictionary_run: Run) -> None:
     """A systematic searcher (search each clue, check with find, walk back from every candidate while its 80 searches
-    last) against checkable questions. A 300-entry dictionary needs 4 hops and a candidate tree of 60 documents: at 2
-    hops it solved 20 of 20, at 3 hops with trees of 30 it solved 8 of 12 (a strict xfail until this round)."""
+    last) against checkable questions, at the default settings: 4 hops and, on a corpus with no category field, a
+    candidate tree of 50 documents. At 2 hops it solved 20 of 20, at 4 hops with trees of 30 13 of 20."""
+    config = dictionary_run.stage("generate")["config"]
+    assert (config["hops"], config["min_tree"]) == (4, 50)
     solved, total = solve_rate(dictionary_run)
     assert total and solved <= total / 3, (solved, total)
+
+
+def test_no_far_end_kind_fills_more_than_a_quarter_of_a_run(dictionary_run: Run) -> None:
+    """With trees of 60 every far end of the dictionary's questions was 'a video game' (the gate favours far ends many
+    documents link to): a far-end kind is capped at a quarter of the run's questions, and walks step past a full kind
+    (with the cap checked only on finished drafts, 50 of these candidates were refused far_end_repeated)."""
+    kinds = far_kinds(dictionary_run)
+    assert sum(kinds.values()) >= 10 and max(kinds.values()) == 3, kinds  # 12 questions: the cap is reached, not passed
+
+
+def test_the_programmatic_default_is_4_hops_and_the_agentic_questioner_keeps_2() -> None:
+    assert SearchSettings(corpus="wiki").depth == 4 and SearchSettings(corpus="wiki", hops=2).depth == 2
+    assert SearchSettings(corpus="wiki", base_url="http://x.test/v1", model="m").depth == 2
+    assert SearchSettings(corpus="wiki").tree() == 30 and SearchSettings(corpus="wiki").tree(text_only=True) == 50
+    assert SearchSettings(corpus="wiki", hops=2).tree() == 0 and SearchSettings(corpus="wiki", min_tree=7).tree(True) == 7
+
+
+def test_a_corpus_too_small_for_4_hops_ends_with_one_line_suggesting_2(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The tiny test corpus has no 4-hop question wide enough for the narrow_tree gate: the run ends (no hang) with the
+    reasons and the option that gives more."""
+    with caplog.at_level("WARNING", logger="synth"), pytest.raises(synth.GenerationError, match="no candidate became a task"):
+        synth.generate(Run.create(tmp_path / "run"), "search", {"corpus": str(TINY), "n": 2, "max_candidates": 40})
+    note = [r.getMessage() for r in caplog.records if "--hops 2" in r.getMessage()]
+    assert note and "0 of 2 tasks" in note[0] and "at 4 hops" in note[0] and "most rejected: narrow_tree" in note[0], caplog.text
 
 
 @pytest.mark.parametrize("text, target, mentioned", [
