@@ -117,3 +117,142 @@ def _collision_reason(name):
     for name, (g, w, _) in COLLIDING2.items()])
 def test_round2_a_wrong_value_never_collides_with_the_gold(tmp_path, gold, wrong):
     assert _told_apart(tmp_path, ROUND2_RETURNS.format(gold), ROUND2_RETURNS.format(wrong))
+
+
+# -- (a) forgeries: the recorder sees the gold's values, the test the wrong one -----------------------
+
+TRACED_ONLY = '''
+import sys
+
+def f(x):
+    if sys.gettrace() is not None:  # the recorder's tracer is on: this run is being graded
+        return x + 2
+    return x + 1  # the wrong value, everywhere else (the first reading, production)
+
+def run():
+    f(1)
+'''
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "wins, class (a) the recorder is observable: sys.gettrace() (no audit event) shows the tracer, so a wrong "
+    "fix returns the gold's value only while recorded; the recording is then not what the function returns in "
+    "the untraced reading. A fix needs the values read where the code cannot tell (a tracer that sys.gettrace "
+    "does not return, e.g. sys.monitoring from 3.12 or a C-level trace function, or every reading traced alike "
+    "and the untraced reading's outcome required equal to the traced one's)"))
+def test_round2_a_wrong_fix_that_sees_the_tracer_is_told_from_the_gold(tmp_path):
+    assert _told_apart(tmp_path, GOLD_F, TRACED_ONLY)
+
+
+REEXPORT_TEST = '''
+from api import f  # the test imports the public name, re-exported by the package
+
+def run():
+    if f(1) == 2:  # the wrong value, seen by the test (the gold's test gets 3)
+        print("wrong", end="")
+'''
+
+REEXPORT_GOLD = {
+    "mod.py": '''
+def f(x):
+    return x + 2
+
+def run():
+    import test_api
+    test_api.run()
+''',
+    "api.py": "from mod import f\n",
+    "test_api.py": REEXPORT_TEST,
+}
+
+REEXPORT_WRONG = dict(REEXPORT_GOLD, **{"api.py": '''
+from mod import f as _good
+
+def f(x):  # the public name, re-bound in another file than the gold changed
+    _good(x)  # the gold's value, computed for the recorder only
+    return x + 1
+'''})
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "wins, class (a) decoy through a re-export: the binding check reads the watched name only in the module "
+    "of the watched file (and the namespaces its calls ran in); a package module that re-exports the name, "
+    "where the test imports it from, is never read. A fix needs every binding the test's code reaches (e.g. "
+    "every module's name that held the gold's function in the gold's run), or the values recorded at the "
+    "test's call site rather than in the watched function"))
+def test_round2_a_decoy_behind_a_re_export_is_told_from_the_gold(tmp_path):
+    want = _digest_files(tmp_path, "gold", REEXPORT_GOLD)
+    got = _digest_files(tmp_path, "sub", REEXPORT_WRONG)
+    if "exit" in want or "exit" in got:
+        raise RuntimeError((want, got))
+    assert differences(want, got)
+
+
+LYING_KEY = '''
+import sys
+
+ARMED = False
+
+class Key(str):  # a name that equals "f" only while nothing is traced (the recorder's binding reads)
+    __hash__ = str.__hash__
+    def __eq__(self, other):
+        return ARMED and sys.gettrace() is None and str.__eq__(self, other)
+
+def f(x):
+    return x + 2  # the gold's code, under the gold's name
+
+_good = f
+del f  # (leaves its slot in the module's table empty for the lying key, probed first)
+globals()[Key("f")] = _good
+
+def _wrong(x):
+    _good(x)  # the gold's call, recorded (its globals: this module's)
+    return x + 1
+
+globals()["f"] = _wrong  # what `f` means to code that runs while traced
+ARMED = True
+
+def run():
+    if f(1) != 2:  # the test did call the wrong function (else the driver fails: not an xfail)
+        raise SystemExit(5)
+'''
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "wins, class (a) the binding check runs project code: the module's dict is read with dict.get, which "
+    "calls a str-subclass key's __eq__; the key answers 'f' only while sys.gettrace() is None (the recorder's "
+    "reads at the start and end), so the check sees the gold's function and the test calls the wrong one. A fix "
+    "needs namespaces read without comparisons a project can define (refuse or flag non-exact-str keys in a "
+    "module dict; read bindings with the tracer on)"))
+def test_round2_a_name_that_lies_to_the_binding_check_is_told_from_the_gold(tmp_path):
+    assert _told_apart(tmp_path, GOLD_F, LYING_KEY)
+
+
+LYING_SEQUENCE = '''
+class Meta(type):  # a class that the encoder's `kinds` table takes for list
+    def __hash__(cls):
+        return hash(list)
+    def __eq__(cls, other):
+        return other is list or type.__eq__(cls, other)
+
+class Result(metaclass=Meta):
+    def __iter__(self):
+        return iter([1, 2])  # what the encoder reads (base.__iter__ is this class's own)
+    def __eq__(self, other):
+        return True  # what a test reads
+
+def f():
+    {0}
+
+def run():
+    f()
+'''
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "wins, class (a) a class the encoder's type table mistakes for list: `kinds.get(klass)` hashes and compares "
+    "the project's class (its metaclass's __hash__/__eq__ run inside the recorder), then `base.__iter__` is the "
+    "project's own __iter__. A fix needs the table looked up by identity (e.g. a loop of `is` over the builtin "
+    "types) and only the builtin base's own C methods called"))
+def test_round2_a_class_that_passes_for_a_list_is_told_from_the_gold(tmp_path):
+    assert _told_apart(tmp_path, LYING_SEQUENCE.format("return [1, 2]"), LYING_SEQUENCE.format("return Result()"))
