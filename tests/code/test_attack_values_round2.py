@@ -256,3 +256,51 @@ def run():
     "types) and only the builtin base's own C methods called"))
 def test_round2_a_class_that_passes_for_a_list_is_told_from_the_gold(tmp_path):
     assert _told_apart(tmp_path, LYING_SEQUENCE.format("return [1, 2]"), LYING_SEQUENCE.format("return Result()"))
+
+
+# -- (b) correct fixes the check fails --------------------------------------------------------------
+
+B_RETURNS = ROUND2_RETURNS.replace("def gen(items):", '''P = collections.namedtuple("P", "x y")
+
+def gen(items):''').replace("import math, types", "import collections, math, types")
+
+EQUAL2 = {  # id: (the gold's body of f, a correct submission's, the test's reading under which they agree)
+    "float-rounding": ("return 0.1 + 0.2", "return 0.3", "f() == pytest.approx(0.3)"),
+    "sum-order": ("return sum([0.1, 0.2, 0.3])", "return 0.1 + (0.2 + 0.3)", "assertAlmostEqual"),
+    "list-order-test-sorts": ("return [1, 2]", "return [2, 1]", "sorted(f()) == [1, 2]"),
+    "userdict-vs-dict": ("return {'a': 1}", "return collections.UserDict(a=1)", "f() == {'a': 1}"),
+    "mappingproxy-vs-dict": ("return {'a': 1}", "return types.MappingProxyType({'a': 1})", "f() == {'a': 1}"),
+    "iterator-vs-list": ("return [1, 2]", "return iter([1, 2])", "list(f()) == [1, 2]"),
+    "fresh-vs-shared-object": ("return [[1], [1]]", "return [[1]] * 2", "f() == [[1], [1]]"),
+    "namedtuple-vs-tuple": ("return (1, 2)", "return P(1, 2)", "f() == (1, 2)"),
+}
+
+EQUAL2_WIN = {"float-rounding", "sum-order", "list-order-test-sorts", "userdict-vs-dict", "mappingproxy-vs-dict",
+              "iterator-vs-list"}
+
+
+def _equal_reason(name):
+    why = EQUAL2[name][2]
+    return (f"wins, class (b) {name}: a correct fix's value the test accepts (`{why}`) is another text than the "
+            "gold's; a fix would need the test's own comparison (tolerance, order, Mapping/iterable equality), "
+            "which the recorder cannot know: make such functions optional when the gold's value is a float or an "
+            "unordered-looking sequence, or compare mappings/iterables by their contents")
+
+
+@pytest.mark.parametrize("gold, correct", [
+    pytest.param(g, c, id=name, marks=[pytest.mark.xfail(strict=True, raises=AssertionError,
+                                                         reason=_equal_reason(name))] if name in EQUAL2_WIN else [])
+    for name, (g, c, _) in EQUAL2.items()])
+def test_round2_an_equal_value_passes(tmp_path, gold, correct):
+    assert not _told_apart(tmp_path, B_RETURNS.format(gold), B_RETURNS.format(correct))
+
+
+@pytest.mark.xfail(strict=True, raises=RuntimeError, reason=(
+    "wins, class (b) a correct fix that builds a namedtuple at call time: collections.namedtuple calls "
+    "sys._getframe (to set __module__), which the audit hook refuses to a request from project code, so the run "
+    "is reported as tampering (exit 86) though the gold never needed the allowance. A fix needs stdlib "
+    "trampolines (namedtuple, enum's functional API, typing.NamedTuple, warnings) judged by their own frame, as "
+    "TRAMPOLINES does for inspect, or the allowance derived from the stdlib caller, not the gold's run"))
+def test_round2_a_correct_fix_that_builds_a_namedtuple_at_call_time_passes(tmp_path):
+    assert not _told_apart(tmp_path, B_RETURNS.format("return (1, 2)"),
+                           B_RETURNS.format("return collections.namedtuple('Q', 'x y')(1, 2)"))
