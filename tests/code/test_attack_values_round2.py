@@ -304,3 +304,105 @@ def test_round2_an_equal_value_passes(tmp_path, gold, correct):
 def test_round2_a_correct_fix_that_builds_a_namedtuple_at_call_time_passes(tmp_path):
     assert not _told_apart(tmp_path, B_RETURNS.format("return (1, 2)"),
                            B_RETURNS.format("return collections.namedtuple('Q', 'x y')(1, 2)"))
+
+
+GOLD_FACT = '''
+def f(n):
+    out = 1
+    for k in range(2, n + 1):
+        out *= k
+    return out  # the gold's fix: a loop
+
+def run():
+    assert f(4) == 24
+'''
+
+RECURSIVE = GOLD_FACT.replace('''    out = 1
+    for k in range(2, n + 1):
+        out *= k
+    return out  # the gold's fix: a loop''', '''    return 1 if n <= 1 else n * f(n - 1)  # the same function, recursive''')
+
+HELPER_CALL = GOLD_FACT.replace("def run():", '''def g(n):
+    return f(n) // f(n - 1)  # an unwatched caller the correct fix now also uses
+
+def run():''').replace("assert f(4) == 24", "assert f(4) == 24\n    assert g(4) == 4")
+
+GOLD_CALLS_G = HELPER_CALL.replace("return f(n) // f(n - 1)", "return n")
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "wins, class (b) a correct recursive fix: its inner calls f(3), f(2), f(1) are pairs the gold never made, "
+    "and the whole set of pairs is compared; a fix needs only the pairs of calls the test (or code outside the "
+    "watched function) made to be compared, or the gold's pairs required as a subset"))
+def test_round2_a_correct_recursive_fix_passes(tmp_path):
+    assert not _told_apart(tmp_path, GOLD_FACT, RECURSIVE)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "wins, class (b) a correct fix that calls the watched function from one more place (f(3), right): an "
+    "extra correct pair changes the set's hash; a fix needs the gold's pairs as a subset of the submission's "
+    "with the extra pairs' arguments new (an extra pair on an argument the gold saw is a wrong value)"))
+def test_round2_a_correct_fix_with_an_extra_call_passes(tmp_path):
+    assert not _told_apart(tmp_path, GOLD_CALLS_G, HELPER_CALL)
+
+
+GOLD_TOTAL2 = '''
+class Order:
+    def __init__(self, items):
+        self.items = items
+
+    def total(self):
+        return sum(self.items)  # the gold's fix
+
+def run():
+    order = Order([1, 2])
+    assert order.total() == 3
+    assert order.total() == 3
+'''
+
+MEMO_TOTAL = GOLD_TOTAL2.replace('''        return sum(self.items)  # the gold's fix''', '''        if "_total" not in self.__dict__:  # the same fix, memoised on the instance
+            self._total = sum(self.items)
+        return self._total''')
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "wins, class (b) a correct fix that memoises on `self`: the second call's arguments (self with `_total`) "
+    "are another text, so a second pair the gold never had; a fix would read a method's arguments only as "
+    "they were at the gold's first such call, or ignore instance attributes the watched function itself wrote"))
+def test_round2_a_correct_fix_that_memoises_on_self_passes(tmp_path):
+    assert not _told_apart(tmp_path, GOLD_TOTAL2, MEMO_TOTAL, watched=("Order.total",))
+
+
+GOLD_GEN = '''
+def f(items):
+    for item in items:
+        yield item * 2  # the gold's fix: a generator
+
+def run():
+    assert list(f([1, 2])) == [2, 4]
+'''
+
+LIST_INSTEAD = GOLD_GEN.replace('''    for item in items:
+        yield item * 2  # the gold's fix: a generator''', '''    return [item * 2 for item in items]  # the same values, as a list''')
+
+LAZY_CONSUMED = GOLD_GEN.replace("assert list(f([1, 2])) == [2, 4]", '''it = f([1, 2])
+    assert next(it) == 2
+    assert next(it) == 4''')
+
+LAZY_CORRECT = LIST_INSTEAD.replace("assert list(f([1, 2])) == [2, 4]", '''it = iter(f([1, 2]))
+    assert next(it) == 2
+    assert next(it) == 4''')
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "wins, class (b) a correct fix that returns a list where the gold is a generator function: the gold's "
+    "values are each yield (2, 4, then None), the fix's one return ([2, 4]); a fix needs a generator's yields "
+    "and a returned iterable's items read alike (record what the caller consumes)"))
+def test_round2_a_correct_fix_returning_a_list_for_a_generator_passes(tmp_path):
+    assert not _told_apart(tmp_path, GOLD_GEN, LIST_INSTEAD)
+
+
+def test_round2_a_generator_consumed_lazily_loses_nothing(tmp_path):
+    """Loses (as it should): a generator left unfinished (closed by the collector) is its yields so far."""
+    assert not _told_apart(tmp_path, LAZY_CONSUMED, LAZY_CONSUMED)
+    assert _told_apart(tmp_path, LAZY_CONSUMED, LAZY_CONSUMED.replace("yield item * 2", "yield item * 2 + (item > 1)"))
