@@ -406,3 +406,76 @@ def test_round2_a_generator_consumed_lazily_loses_nothing(tmp_path):
     """Loses (as it should): a generator left unfinished (closed by the collector) is its yields so far."""
     assert not _told_apart(tmp_path, LAZY_CONSUMED, LAZY_CONSUMED)
     assert _told_apart(tmp_path, LAZY_CONSUMED, LAZY_CONSUMED.replace("yield item * 2", "yield item * 2 + (item > 1)"))
+
+
+ONE_LINE = '''
+import contextlib
+
+def f(d):
+    {0}
+
+def run():
+    try:
+        f({{}})
+    except KeyError:
+        pass
+'''
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "wins, class (b) a correct fix that suppresses on one line (`with suppress(KeyError): return d['k']`): no "
+    "line event follows the swallowed exception in the frame, so its None is recorded as `raise KeyError`; a "
+    "fix needs the 'exception then return None' guess replaced by the frame's real exit (on 3.12+ "
+    "sys.monitoring's PY_UNWIND vs PY_RETURN; before, an exception event followed by a return event whose "
+    "f_lasti is a RETURN instruction is a return)"))
+def test_round2_a_correct_one_line_suppress_passes(tmp_path):
+    assert not _told_apart(tmp_path, ONE_LINE.format("return d.get('k')"),
+                           ONE_LINE.format("with contextlib.suppress(KeyError): return d['k']"))
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "wins, class (a) the same guess the other way: a wrong fix that swallows the KeyError the gold raises, "
+    "on one line, returns None and is recorded as the gold's `raise KeyError`; same fix as the one-line "
+    "suppress (read the frame's real exit)"))
+def test_round2_a_wrong_fix_that_swallows_the_golds_raise_is_told_apart(tmp_path):
+    assert _told_apart(tmp_path, ONE_LINE.format("return d['k']"),
+                       ONE_LINE.format("with contextlib.suppress(KeyError): return d['k']"))
+
+
+IN_A_RAW_THREAD = '''
+import _thread
+
+def f(x):
+    return x + 2
+
+def compute(x):  # a correct fix that computes in a thread of its own (no threading.Thread)
+    done, out = _thread.allocate_lock(), []
+    done.acquire()
+    def work():
+        out.append(f(x))
+        done.release()
+    _thread.start_new_thread(work, ())
+    done.acquire()
+    return out[0]
+
+def run():
+    assert compute(1) == 3
+'''
+
+GOLD_COMPUTE = IN_A_RAW_THREAD.replace('''    done, out = _thread.allocate_lock(), []
+    done.acquire()
+    def work():
+        out.append(f(x))
+        done.release()
+    _thread.start_new_thread(work, ())
+    done.acquire()
+    return out[0]''', "    return f(x)")
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "wins, class (b) a correct fix that calls the watched function in a thread started with "
+    "_thread.start_new_thread (or a C library's thread): only threading.Thread's bootstrap installs the "
+    "tracer, so the call is missing ('no call recorded'); a fix needs a process-wide tracer "
+    "(threading.settrace_all_threads on 3.12+, sys.monitoring) or such a missing call made optional"))
+def test_round2_a_correct_fix_in_a_raw_thread_passes(tmp_path):
+    assert not _told_apart(tmp_path, GOLD_COMPUTE, IN_A_RAW_THREAD)
