@@ -479,3 +479,94 @@ GOLD_COMPUTE = IN_A_RAW_THREAD.replace('''    done, out = _thread.allocate_lock(
     "(threading.settrace_all_threads on 3.12+, sys.monitoring) or such a missing call made optional"))
 def test_round2_a_correct_fix_in_a_raw_thread_passes(tmp_path):
     assert not _told_apart(tmp_path, GOLD_COMPUTE, IN_A_RAW_THREAD)
+
+
+# -- (a) more forgeries: decoys the binding check does not read, pairs that collapse ----------------
+
+GOLD_GET = '''
+class A:
+    def get(self, x):
+        return x + 2  # the gold's fix
+
+def make():
+    return A()
+
+def run():
+    make().get(1)
+'''
+
+SUBCLASS_DECOY = GOLD_GET.replace('''def make():
+    return A()''', '''class B(A):
+    def get(self, x):  # a subclass's override, named B.get (not watched)
+        A.get(self, x)  # the gold's call, recorded
+        return x + 1
+
+def make():
+    return B()''')
+
+INSTANCE_DECOY = GOLD_GET.replace('''def make():
+    return A()''', '''def make():
+    a = A()
+    good = a.get
+    a.get = lambda x: (good(x), x + 1)[1]  # an instance attribute in front of the class's method
+    return a''')
+
+
+SPOOFED_SUBCLASS_DECOY = SUBCLASS_DECOY.replace("def make():", 'B.__qualname__ = "A"  # self reads as an A\n\ndef make():')
+
+HIDDEN_INSTANCE_DECOY = GOLD_GET.replace('''def make():
+    return A()''', '''def make():
+    a = A()
+    good = a.get
+
+    def decoy(x):
+        del a.get  # gone from the instance while the gold's call reads `self`
+        good(x)
+        a.get = decoy
+        return x + 1
+
+    a.get = decoy
+    return a''')
+
+
+@pytest.mark.parametrize("submission", [
+    pytest.param(SUBCLASS_DECOY, id="subclass-override"),
+    pytest.param(INSTANCE_DECOY, id="instance-attribute")])
+def test_round2_a_method_decoy_is_told_from_the_gold_by_self(tmp_path, submission):
+    """Loses: `self` is an argument, read whole: a B is not an A, an instance attribute is part of it."""
+    assert _told_apart(tmp_path, GOLD_GET, submission, watched=("A.get",))
+
+
+@pytest.mark.parametrize("submission", [
+    pytest.param(SPOOFED_SUBCLASS_DECOY, id="subclass-named-A"),
+    pytest.param(HIDDEN_INSTANCE_DECOY, id="instance-attribute-hidden-during-the-call")])
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "wins, class (a) decoy for a method: the binding check reads `A.get` in the class's dict only; the object "
+    "the test calls is a subclass's whose __qualname__ is set to 'A' (so `self` reads as an A), or carries an "
+    "instance attribute `get` that removes itself while it calls the gold's A.get for the recorder, and returns "
+    "its own value. A fix needs a class named by its identity (defining file and line, not __qualname__) and "
+    "the binding the test's call went through (e.g. a watched call made from project code the diff changed, "
+    "whose value that code does not return unchanged, is a decoy)"))
+def test_round2_a_method_decoy_is_told_from_the_gold(tmp_path, submission):
+    assert _told_apart(tmp_path, GOLD_GET, submission, watched=("A.get",))
+
+
+GOLD_BIG = '''
+def f(items):
+    return len(items)  # the gold's fix
+
+def run():
+    f(list(range(300)))
+    f(list(range(301)))
+'''
+
+SWAPPED = GOLD_BIG.replace("return len(items)  # the gold's fix", '''return 601 - len(items)  # wrong on both calls: 301, then 300''')
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "wins, class (a) pairs that collapse: an argument past ARGUMENT_NODES (256) is the one text '<too large>', "
+    "so f(300 items) -> 301 and f(301 items) -> 300 is the set of pairs the gold's f(300) -> 300, "
+    "f(301) -> 301 makes; a method's `self` past 256 nodes collapses every call alike. A fix needs an "
+    "argument past the budget hashed whole (as values past 200 characters are) or the calls' order kept"))
+def test_round2_a_wrong_fix_that_swaps_values_between_large_arguments_is_told_apart(tmp_path):
+    assert _told_apart(tmp_path, GOLD_BIG, SWAPPED)
