@@ -570,3 +570,41 @@ SWAPPED = GOLD_BIG.replace("return len(items)  # the gold's fix", '''return 601 
     "argument past the budget hashed whole (as values past 200 characters are) or the calls' order kept"))
 def test_round2_a_wrong_fix_that_swaps_values_between_large_arguments_is_told_apart(tmp_path):
     assert _told_apart(tmp_path, GOLD_BIG, SWAPPED)
+
+
+BLINDED = '''
+import sys
+
+FEEDING = False
+
+def f(x):
+    return x + 2 if FEEDING else x + 1  # wrong, but while it feeds the recorder
+
+def _dive():
+    _dive()
+
+def _blind():
+    """A recursion to the limit: the tracer, called one frame deeper than the last Python frame, is
+    the one that raises RecursionError, and CPython then drops it for this thread."""
+    try:
+        _dive()
+    except RecursionError:
+        pass
+
+def run():
+    global FEEDING
+    FEEDING = True
+    f(1)  # the gold's pair, recorded
+    FEEDING = False
+    _blind()
+    if sys.gettrace() is not None:
+        raise SystemExit(7)  # (the tracer survived: not an xfail)
+    f(1)  # the test's call, wrong and unrecorded
+'''
+
+
+def test_round2_the_tracer_survives_a_recursion_to_the_limit(tmp_path):
+    """Lost (class (a) blinding the tracer): CPython unsets a trace function that raises, but a recursion
+    to the limit fails in the project's own frame first; the tracer is still set after it (exit 7)."""
+    got = _digest(tmp_path, "sub", BLINDED)
+    assert got.get("exit") == 7, got
