@@ -23,10 +23,16 @@ from synth.verifiers.code._behaviour import differences
 from .test_attack_values import ALLOW, DRIVER, GOLD_F, LAUNCHER, RETURNS, _caught, _digest
 
 
+_GOLDS: dict = {}
+
+
 def _told_apart(tmp_path: Path, gold: str, submission: str, watched=("f",)) -> bool:
     """As `_caught`, but a gold or submission that does not run through (a crash, a tamper report)
     raises RuntimeError, so a strict xfail (raises=AssertionError) wins only by the values."""
-    want = _digest(tmp_path, "gold", gold, watched)
+    key = (gold, tuple(watched))
+    if key not in _GOLDS:  # (a gold shared by several attacks is run once: the file stays fast)
+        _GOLDS[key] = _digest(tmp_path, "gold", gold, watched)
+    want = _GOLDS[key]
     got = _digest(tmp_path, "sub", submission, watched)
     if "exit" in want or "exit" in got:
         raise RuntimeError(f"did not run through: {want if 'exit' in want else got}")
@@ -82,6 +88,18 @@ Impostor.__qualname__ = "Plain"
 def gen(items):
     return (item for item in items)
 
+def fake_red():  # a member-looking object of Color, named RED, valued 2
+    member = object.__new__(Color)
+    member._name_, member._value_ = "RED", 2
+    return member
+
+class FakeValueError(Exception):
+    pass
+FakeValueError.__module__, FakeValueError.__qualname__ = "builtins", "ValueError"
+
+class InvalidInput(ValueError):
+    pass
+
 def looped():''')
 
 ROUND2_RETURNS = ROUND2_RETURNS.replace("class Point:", "import math, types\n\nclass Point:")
@@ -92,6 +110,9 @@ COLLIDING2 = {  # id: (the gold's body of f, a wrong submission's, why a test te
     "dict-keys-view": ("return {'a': 1}.keys()", "return {'b': 1}.keys()", "set(f()) == {'a'}"),
     "property-over-attribute": ("return Plain(3)", "return Shadowed(3)", "f().x == 3"),
     "class-named-as-the-golds": ("return Plain(3)", "return Impostor(3)", "Impostor(3) == anything"),
+    "enum-member-by-name-only": ("return Color.RED", "return fake_red()", "f().value == 1"),
+    "exception-type-named-as-builtin": ("raise ValueError('x')", "raise FakeValueError('x')",
+                                        "pytest.raises(ValueError)"),
     "negative-zero-sign": ("return -0.0", "return 0.0", "math.copysign(1, f()) == -1"),
     "true-vs-one-is": ("return True", "return 1", "f() is True"),
 }
@@ -275,7 +296,9 @@ EQUAL2 = {  # id: (the gold's body of f, a correct submission's, the test's read
     "namedtuple-vs-tuple": ("return (1, 2)", "return P(1, 2)", "f() == (1, 2)"),
 }
 
-EQUAL2_WIN = {"float-rounding", "sum-order", "list-order-test-sorts", "userdict-vs-dict", "mappingproxy-vs-dict",
+EQUAL2["exception-subclass"] = ("raise ValueError('bad')", "raise InvalidInput('bad')", "pytest.raises(ValueError)")
+
+EQUAL2_WIN = {"exception-subclass", "float-rounding", "sum-order", "list-order-test-sorts", "userdict-vs-dict", "mappingproxy-vs-dict",
               "iterator-vs-list"}
 
 
@@ -608,3 +631,16 @@ def test_round2_the_tracer_survives_a_recursion_to_the_limit(tmp_path):
     to the limit fails in the project's own frame first; the tracer is still set after it (exit 7)."""
     got = _digest(tmp_path, "sub", BLINDED)
     assert got.get("exit") == 7, got
+
+
+VIA_C = GOLD_F.replace("    assert f(1) == 3", """    import functools
+    assert list(map(f, [1])) == [3]
+    assert functools.partial(f, 1)() == 3
+    assert sorted([1], key=f) == [1]""")
+
+
+def test_round2_calls_through_c_callers_are_recorded(tmp_path):
+    """Loses (class (a) calls no frame event sees): map, partial and a sort key call f through C, and each
+    call is still a Python frame the tracer sees; a wrong f called only that way is told apart."""
+    assert not _told_apart(tmp_path, GOLD_F, VIA_C)
+    assert _told_apart(tmp_path, GOLD_F, VIA_C.replace("return x + 2", "return x + 1"))
