@@ -113,11 +113,30 @@ COLLIDING2 = {  # id: (the gold's body of f, a wrong submission's, why a test te
     "enum-member-by-name-only": ("return Color.RED", "return fake_red()", "f().value == 1"),
     "exception-type-named-as-builtin": ("raise ValueError('x')", "raise FakeValueError('x')",
                                         "pytest.raises(ValueError)"),
+    "past-depth-200": ("return nested(250, 1)", "return nested(250, 2)", "f() == nested(250, 1)"),
     "negative-zero-sign": ("return -0.0", "return 0.0", "math.copysign(1, f()) == -1"),
     "true-vs-one-is": ("return True", "return 1", "f() is True"),
 }
 
 ROUND2_KEPT = {"negative-zero-sign", "true-vs-one-is"}
+
+
+COLLISION_FIXES = {
+    "generator-object": "a generator has no state the encoder reads (no __dict__, no C __reduce__): read its "
+                        "yields where they are consumed, or make a returned generator a value that is not compared",
+    "lambda": "a function is its __qualname__ only: read its code (bytecode and constants hash), defaults and "
+              "closure cells",
+    "dict-keys-view": "a dict view has no C __reduce__: read its mapping (or its items) through dict's C iterators",
+    "property-over-attribute": "a class is its (__module__, __qualname__), both writable: name a project class by "
+                               "its identity (defining file and first line, its own dict's descriptors)",
+    "class-named-as-the-golds": "as property-over-attribute: a class named by its identity, not __qualname__",
+    "enum-member-by-name-only": "an Enum member is its class and _name_: read _value_ too, or require identity "
+                                "with the class's member of that name",
+    "exception-type-named-as-builtin": "an exception is its type's (__module__, __qualname__): a builtin type "
+                                       "recognised by identity, a project's by its identity",
+    "past-depth-200": "a value past VALUE_DEPTH is the one text '<too deep>': hash the part past the depth "
+                      "(as long strings are) instead of dropping it",
+}
 
 
 def _collision_reason(name):
@@ -127,9 +146,7 @@ def _collision_reason(name):
                 "apart; harmless as that test itself fails the wrong fix (fix only if the check should be stricter "
                 "than `==`)")
     return (f"wins, class (a) collision ({name}): the encoder reads it as the same text, while `{why}` tells them "
-            "apart; a fix needs to read what a test would read (iterator/view contents via their C iterators "
-            "or __reduce__, a function's code hash and closure, class-level descriptors and the class's identity "
-            "by its defining file, not __qualname__)")
+            f"apart; a fix: {COLLISION_FIXES[name]}")
 
 
 @pytest.mark.parametrize("gold, wrong", [
