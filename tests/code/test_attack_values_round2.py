@@ -102,7 +102,7 @@ class InvalidInput(ValueError):
 
 def looped():''')
 
-ROUND2_RETURNS = ROUND2_RETURNS.replace("class Point:", "import math, types\n\nclass Point:")
+ROUND2_RETURNS = ROUND2_RETURNS.replace("class Point:", "import collections, math, types\n\nclass Point:")
 
 COLLIDING2 = {  # id: (the gold's body of f, a wrong submission's, why a test tells them apart)
     "generator-object": ("return gen([1, 2, 3])", "return gen([9])", "list(f()) == [1, 2, 3]"),
@@ -114,6 +114,8 @@ COLLIDING2 = {  # id: (the gold's body of f, a wrong submission's, why a test te
     "exception-type-named-as-builtin": ("raise ValueError('x')", "raise FakeValueError('x')",
                                         "pytest.raises(ValueError)"),
     "past-depth-200": ("return nested(250, 1)", "return nested(250, 2)", "f() == nested(250, 1)"),
+    "list-for-tuple": ("return (1, 2)", "return [1, 2]", "f() == (1, 2)"),
+    "deque-for-list": ("return [1, 2]", "return collections.deque([1, 2])", "f() == [1, 2]"),
     "negative-zero-sign": ("return -0.0", "return 0.0", "math.copysign(1, f()) == -1"),
     "true-vs-one-is": ("return True", "return 1", "f() is True"),
 }
@@ -134,6 +136,10 @@ COLLISION_FIXES = {
                                 "with the class's member of that name",
     "exception-type-named-as-builtin": "an exception is its type's (__module__, __qualname__): a builtin type "
                                        "recognised by identity, a project's by its identity",
+    "list-for-tuple": "the encoder's own rule is 'as a test's == would tell values apart', and [1, 2] == (1, 2) "
+                      "is False: tag tuple apart from list and deque (a test's == holds only within each); "
+                      "round 1's tuple-vs-list 'equal' case is then the wrong expectation",
+    "deque-for-list": "as list-for-tuple: deque([1, 2]) == [1, 2] is False, so a deque is its own kind of sequence",
     "past-depth-200": "a value past VALUE_DEPTH is the one text '<too deep>': hash the part past the depth "
                       "(as long strings are) instead of dropping it",
 }
