@@ -152,6 +152,7 @@ def _school(rng: random.Random, level: Level) -> _School:
     rooms = dict(sorted(rooms.items()))
     subjects = rng.sample(SUBJECTS, level.courses + 2)
     courses: dict[str, dict[str, Any]] = {}
+    taught: set[tuple[str, str]] = set()
     for i, (code, title) in enumerate(subjects):
         lo, hi = level.course_groups
         course_groups = sorted(rng.sample(group_ids, rng.randint(lo, hi)))
@@ -161,10 +162,17 @@ def _school(rng: random.Random, level: Level) -> _School:
             course_groups = course_groups[:1]
             kinds = [k for k in KINDS if any(room_fits(r, k, groups[course_groups[0]]) for r in rooms.values())]
         name = f"{code}{rng.randrange(100, 400)}"
+        kind = rng.choice(kinds) if kinds else "lecture"
+        # a teacher's courses of the term need rooms of different kinds: two courses of one teacher in
+        # rooms of one kind could trade places, which no unavailability or booking tells apart
+        free = [t for t in teachers if i >= level.courses or (t, kind) not in taught]
+        teacher = rng.choice(free or teachers)
+        if i < level.courses:
+            taught.add((teacher, kind))
         courses[name] = {
-            "title": title, "term": TERM if i < level.courses else OTHER_TERM, "teacher": rng.choice(teachers),
+            "title": title, "term": TERM if i < level.courses else OTHER_TERM, "teacher": teacher,
             "groups": course_groups, "sessions": 2 if rng.random() < level.two_session_share else 1,
-            "room_kind": rng.choice(kinds) if kinds else "lecture",
+            "room_kind": kind,
         }
     return _School(slots, groups, teachers, rooms, courses)
 
