@@ -3,8 +3,10 @@
 Sits under the category (`__init__`) and over the shared rules, the oracle (`.._oracle`, OR-Tools
 CP-SAT) and the core. `build` is a pure function of (rng, difficulty). Nothing is planted (issue
 18): the school (slots, student groups and sizes, teachers, rooms, courses enrolling random groups,
-a teacher often teaching two courses) and each teacher's availability and each room's bookings are
-drawn at random. Then:
+a teacher often teaching two courses, in rooms of different kinds) and each teacher's availability
+and each room's bookings are drawn at random. (Two courses of one teacher in rooms of one kind could
+trade places, and no unavailability or booking tells those two timetables apart: such schools were
+most of the draws that never reached a unique timetable.) Then:
 
 - The oracle is a CP-SAT model of the checker's rules over y[course][slot][room] (a course's
   sessions are interchangeable, so a timetable is the set of (slot, room) its sessions take): every
@@ -107,12 +109,14 @@ LEVELS = {
 }
 DRAWS = 2000
 """Schools drawn at most per tuple."""
-FILL_DRAWS = 600
+FILL_DRAWS = 150
 """Unavailabilities and bookings drawn at most per school while making its timetable unique."""
 MAX_CONFLICTS = 20_000
 """Conflicts one oracle solve may spend before the school is drawn again (deterministic)."""
 AIM = 0.5
-REFUSED = 40
+REFUSED = 10
+UNAVAILABLE = 0.5
+"""Share of the draws that make a teacher unavailable (the rest book a room)."""
 """Draws refused in a row (each would leave a course too few slots, or no timetable) before the school is drawn again."""
 """Share of the draws made over a place of another timetable than the oracle's current one (the rest: anywhere)."""
 
@@ -292,7 +296,7 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
         taken = model.timetable()
         if taken is None:
             return None
-        other = model.other(taken)
+        other = _moved(school, to_plan, taken, places, params, rng) or model.other(taken)
         term_teachers = sorted({school.courses[c]["teacher"] for c in to_plan})
         draws = refused = 0
         while other is not None:
@@ -301,7 +305,7 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
                 return None
             aim = rng.choice(sorted(other - taken)) if rng.random() < AIM else None
             s = aim[1] if aim else rng.choice(slots)
-            if rng.random() < 0.5:
+            if rng.random() < UNAVAILABLE:
                 who = school.courses[aim[0]]["teacher"] if aim else rng.choice(term_teachers)
                 if s not in available[who]:
                     continue
@@ -319,7 +323,10 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
             moved = bool(set(hit) & taken)
             found = None
             if not short and moved:
-                found = model.timetable([model.y[key].Not() for key in hit])
+                # the session the draw took, moved alone to another of its places (else the draw
+                # is refused: asking the solver for a wider repair cost most of the generation's time)
+                lost = sorted(set(hit) & taken)
+                found = _moved(school, to_plan, taken, places, params, rng, lost[0]) if len(lost) == 1 else None
             if short or (moved and found is None):
                 for c, s2, r in hit:
                     places[c].add((s2, r))
@@ -337,7 +344,7 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
             else:
                 available[who].discard(s)
             if moved or set(hit) & other:
-                other = model.other(taken)
+                other = _moved(school, to_plan, taken, places, params, rng) or model.other(taken)
     except Undecided:
         return None
     if level.rollouts and _greedy_wins(school, to_plan, places, params, rng, level.rollouts):
@@ -350,6 +357,48 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
         mine = sorted(((s, r) for c2, s, r in taken if c2 == c), key=lambda p: school.slots[p[0]])
         answer += [{"course": c, "slot": s, "room": r} for s, r in mine]
     return Built(_store(rng, school, available, booked), params, answer)
+
+
+def _moved(school: _School, to_plan: list[str], taken: frozenset[tuple[str, str, str]],
+           places: dict[str, set[tuple[str, str]]], params: dict[str, Any],
+           rng: random.Random, lost: tuple[str, str, str] | None = None) -> frozenset[tuple[str, str, str]] | None:
+    """Another timetable found without the solver, or None: `taken` with one session moved to
+    another of its course's places (another slot, or another room), every other session kept. The
+    courses, sessions and places are tried in a random order; with `lost` (a place of `taken` a draw
+    took), only the session there moves."""
+    from ._solve import Search
+
+    courses = {c: school.courses[c] for c in to_plan}
+    sessions = [(c, k) for c in to_plan for k in range(courses[c]["sessions"])]
+    search = Search(school.slots, list(school.slots), courses, sessions, params, school.rooms)
+    mine = {c: sorted(((s, r) for c2, s, r in taken if c2 == c), key=lambda p: school.slots[p[0]]) for c in to_plan}
+    for c in to_plan:
+        for k, (s, r) in enumerate(mine[c]):
+            search.place((c, k), s, r, 1)
+    for c in [lost[0]] if lost else rng.sample(to_plan, len(to_plan)):
+        for k, (s, r) in enumerate(mine[c]):
+            search.place((c, k), s, r, -1)
+        which = [mine[c].index(lost[1:])] if lost else rng.sample(range(len(mine[c])), len(mine[c]))
+        for i in which:
+            keep = mine[c][:i] + mine[c][i + 1:]
+            used = {s for s, _ in mine[c]}
+            for s, r in rng.sample(sorted(places[c]), len(places[c])):
+                if (s, r) in mine[c] or (s in used and s != mine[c][i][0]):
+                    continue
+                combo = sorted([*keep, (s, r)], key=lambda p: school.slots[p[0]])
+                placed = []
+                for k, (s2, r2) in enumerate(combo):
+                    if not search.fits((c, k), s2, r2):
+                        break
+                    search.place((c, k), s2, r2, 1)
+                    placed.append((k, s2, r2))
+                for k, s2, r2 in placed:
+                    search.place((c, k), s2, r2, -1)
+                if len(placed) == len(combo):
+                    return frozenset(taken - {(c, *mine[c][i])} | {(c, s, r)})
+        for k, (s, r) in enumerate(mine[c]):
+            search.place((c, k), s, r, 1)
+    return None
 
 
 def _greedy_wins(school: _School, to_plan: list[str], places: dict[str, set[tuple[str, str]]],
