@@ -31,6 +31,9 @@ of another timetable; from difficulty 3 random most-constrained-first agents mus
 - `tightest_room`: a room fits a course only if it seats its groups, and the draws that made the
   timetable unique booked rooms: most constrained first, the smallest room that seats the course,
   then the slot the fewest unplaced sessions could take (fewest conflicts), then week order.
+- `fewest_wanted`: uniqueness needs each course's spare slots blocked by other courses sitting
+  there, so its own slot may be the one the fewest sessions of other courses could take (the leak
+  detector's top guess leans on it): most constrained first, that slot first.
 """
 
 from __future__ import annotations
@@ -178,6 +181,19 @@ def tightest_room(client: ToolClient, params: dict[str, Any]) -> None:
     _most_constrained(client, params, value)
 
 
+def fewest_wanted(client: ToolClient, params: dict[str, Any]) -> None:
+    def value(search: Search, domains: dict[Session, list[Place]], key: Session, places: list[Place],
+              todo: list[Session]) -> list[Place]:
+        wanted: dict[str, int] = {}
+        for other in search.sessions:
+            if other[0] != key[0]:
+                for slot in {s for s, _ in domains[other]}:
+                    wanted[slot] = wanted.get(slot, 0) + 1
+        return sorted(places, key=lambda p: (wanted.get(p[0], 0), search.slot_rank[p[0]]))
+
+    _most_constrained(client, params, value)
+
+
 WHITEBOX = {"unshared_slots": unshared_slots, "latest_first": latest_first, "lookahead": lookahead,
             "mrv_lcv": mrv_lcv, "mrv_lookahead": mrv_lookahead, "least_hit": least_hit,
-            "last_place": last_place, "tightest_room": tightest_room}
+            "last_place": last_place, "tightest_room": tightest_room, "fewest_wanted": fewest_wanted}
