@@ -121,6 +121,8 @@ AIM = 0.5
 REFUSED = 10
 UNAVAILABLE = 0.5
 """Share of the draws that make a teacher unavailable (the rest book a room)."""
+RESTORE = True
+"""Undo, once the timetable is unique, the unavailabilities and bookings it does not need (`_restore`)."""
 """Draws refused in a row (each would leave a course too few slots, or no timetable) before the school is drawn again."""
 """Share of the draws made over a place of another timetable than the oracle's current one (the rest: anywhere)."""
 
@@ -263,6 +265,16 @@ class _Model:
             return None
         return frozenset(key for key, v in self.y.items() if solver.value(v))
 
+    def random_timetable(self, rng: random.Random) -> frozenset[tuple[str, str, str]] | None:
+        """The timetable least in a random cost of each place (CP-SAT's first timetable leans to
+        the places its search sets last), or None if there is none."""
+        m = self.oracle.model
+        m.minimize(sum(rng.randrange(1, 64) * v for _, v in sorted(self.y.items())))
+        try:
+            return self.timetable()
+        finally:
+            m.clear_objective()
+
     def other(self, taken: frozenset[tuple[str, str, str]]) -> frozenset[tuple[str, str, str]] | None:
         """A timetable other than `taken`, or None: `taken` is the only one. The exclusion holds only
         under a fresh literal assumed for this solve."""
@@ -297,7 +309,7 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
     if any(slots_left(c) < school.courses[c]["sessions"] + level.min_slots for c in to_plan):
         return None
     try:
-        taken = model.timetable()
+        taken = model.random_timetable(rng)
         if taken is None:
             return None
         other = _moved(school, to_plan, taken, places, params, rng) or model.other(taken)
@@ -349,11 +361,17 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
                 available[who].discard(s)
             if moved or set(hit) & other:
                 other = _moved(school, to_plan, taken, places, params, rng) or model.other(taken)
+        effort = model.oracle.effort.as_params()
+        if RESTORE:
+            restored = _restore(school, to_plan, taken, places, available, booked, params, rng)
+            if restored is not None:
+                places, available, booked, check = restored
+                effort = {k: max(v, check[k]) if k == "booleans" else v + check[k] for k, v in effort.items()}
     except Undecided:
         return None
     if level.rollouts and _greedy_wins(school, to_plan, places, params, rng, level.rollouts):
         return None
-    params["oracle"] = model.oracle.effort.as_params()
+    params["oracle"] = effort
     # the courses in a random order (the task's order is what first-fit agents follow)
     params["courses"] = rng.sample(to_plan, len(to_plan))
     answer = []
@@ -361,6 +379,57 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
         mine = sorted(((s, r) for c2, s, r in taken if c2 == c), key=lambda p: school.slots[p[0]])
         answer += [{"course": c, "slot": s, "room": r} for s, r in mine]
     return Built(_store(rng, school, available, booked), params, answer)
+
+
+def _restore(school: _School, to_plan: list[str], taken: frozenset[tuple[str, str, str]],
+             places: dict[str, set[tuple[str, str]]], available: dict[str, set[str]],
+             booked: set[tuple[str, str]], params: dict[str, Any], rng: random.Random) -> Any:
+    """Undo, in a random order, the unavailabilities and bookings whose undoing lets no session move
+    alone, then prove the timetable still the only one (a fresh model): (places, availability,
+    bookings, the proof's effort), or None (nothing undone, or the proof failed: keep the school as
+    it was). Without it the oracle's slots are those the fewest other courses could take (the
+    draws cleared them of the courses that could trade places): 70% of first sessions at d3."""
+    places = {c: set(v) for c, v in places.items()}
+    available = {t: set(v) for t, v in available.items()}
+    booked = set(booked)
+    teachers = sorted({school.courses[c]["teacher"] for c in to_plan})
+    sizes = {c: enrolled(school.courses[c]["groups"], school.groups) for c in to_plan}
+    cuts = sorted([(t, s) for t in teachers for s in school.slots if s not in available[t]] + sorted(booked))
+    undone = 0
+    for who, s in rng.sample(cuts, len(cuts)):
+        added = set()
+        for c in to_plan:
+            info = school.courses[c]
+            if who in school.rooms:
+                if s not in available[info["teacher"]]:
+                    continue
+                rooms = [who]
+            elif who != info["teacher"]:
+                continue
+            else:
+                rooms = list(school.rooms)
+            for r in rooms:
+                if room_fits(school.rooms[r], info["room_kind"], sizes[c]) and (r == who or (r, s) not in booked) \
+                        and (s, r) not in places[c]:
+                    added.add((c, s, r))
+        for c, s2, r in added:
+            places[c].add((s2, r))
+        if added and _moved(school, to_plan, taken, places, params, rng) is not None:
+            for c, s2, r in added:
+                places[c].discard((s2, r))
+            continue
+        undone += 1
+        if who in school.rooms:
+            booked.discard((who, s))
+        else:
+            available[who].add(s)
+    if not undone:
+        return None
+    model = _Model(school, to_plan, available, booked, params)
+    model.oracle.model.add_bool_or([model.y[key].Not() for key in sorted(taken)])
+    if model.timetable() is not None:
+        return None
+    return places, available, booked, model.oracle.effort.as_params()
 
 
 def _moved(school: _School, to_plan: list[str], taken: frozenset[tuple[str, str, str]],
