@@ -119,14 +119,14 @@ def _timetable_guess(client, params):
 GUESSES = {"shopping": (_shopping_guess, lambda answer: answer["store"]),
            "trip_planning": (_trip_guess, lambda answer: answer[0]["city"]),
            "course_timetabling": (_timetable_guess, lambda answer: answer[0]["slot"])}
-LEAKS = {"shopping": {3, 5}, "course_timetabling": {3, 5}}
+LEAKS = {"shopping": {3, 5}, "course_timetabling": {5}}
 """Where the guess still beats chance by more than 10 points on this sample (measured; course_timetabling:
-the earliest slot is the first course's about 47% of the time against 25% chance, n=30 at d3, and the
-leak detector beats chance by 34-36 points on the ladder)."""
+at d5 here, not at d3 on this sample although the earliest slot was the first course's 47% of the time
+against 25% chance on another, n=30; the learned detector beats chance by 34-36 points on the ladder)."""
 
 
 @pytest.mark.parametrize("category,difficulty", [
-    pytest.param(c, d, marks=[pytest.mark.xfail(strict=True, reason=f"{c}: price rank gives the answer away at d{d}")]
+    pytest.param(c, d, marks=[pytest.mark.xfail(strict=True, reason=f"{c}: a shallow guess gives the answer away at d{d}")]
                  if d in LEAKS.get(c, set()) else []) for c in sorted(GUESSES) for d in sorted(CEILING)])
 def test_the_cheapest_looking_choice_is_not_the_answer_more_often_than_chance(tmp_path, category, difficulty):
     """The leak detector's strongest shallow feature as a rule (benchmarks/leaks_general.py measures the
