@@ -3,8 +3,10 @@
 Sits under the category (`__init__`) and over the shared rules, the oracle (`.._oracle`, OR-Tools
 CP-SAT) and the core. `build` is a pure function of (rng, difficulty). Nothing is planted (issue
 18): the school (slots, student groups and sizes, teachers, rooms, courses enrolling random groups,
-a teacher often teaching two courses) and each teacher's availability and each room's bookings are
-drawn at random. Then:
+a teacher often teaching two courses, in rooms of different kinds) and each teacher's availability
+and each room's bookings are drawn at random. (Two courses of one teacher in rooms of one kind could
+trade places, and no unavailability or booking tells those two timetables apart: such schools were
+most of the draws that never reached a unique timetable.) Then:
 
 - The oracle is a CP-SAT model of the checker's rules over y[course][slot][room] (a course's
   sessions are interchangeable, so a timetable is the set of (slot, room) its sessions take): every
@@ -15,14 +17,18 @@ drawn at random. Then:
   timetable than the oracle's current one (`AIM`: every timetable as likely as the oracle's to be
   the other), and kept if some timetable survives it and every course keeps `Level.min_slots`
   slots of its own beyond its sessions (so uniqueness comes from the rules between courses, not
-  from a course with nowhere else to go); when it takes the oracle's timetable, the oracle finds
-  another. A school where `REFUSED` draws in a row are refused is drawn again.
+  from a course with nowhere else to go); when it takes a place of the oracle's timetable, it is
+  kept only if that session moves alone to another place (the new timetable; no solve). The other
+  timetable each draw aims at is first looked for without the solver (one session moved alone to
+  another slot or room), then by CP-SAT (several courses moving together). A school where `REFUSED`
+  draws in a row are refused is drawn again.
 - From difficulty 3 the school is kept only where search is needed: `Level.rollouts` agents that
-  place the most constrained session first at a random place keeping every rule and leaving every
-  other session a place (forward checking and one step of look-ahead, no backtracking) must all
-  fail. The rollouts choose at random, so the filter favours no slot, room or order: it measures
-  the task, not one habit. (Random choices without the look-ahead let a most-constrained-first
-  agent with look-ahead solve 5-10% at d3.)
+  place the most constrained session first (ties at random) at a place keeping every rule and
+  leaving every other session a place (forward checking and one step of look-ahead, no
+  backtracking) must all fail; a third try places in week order, a third in reverse week order,
+  the rest at random. (Random choices without the look-ahead let a most-constrained-first agent
+  with look-ahead solve 5-10% at d3; random places only, with look-ahead, left it 10% in week
+  order.)
 
 The answer is the oracle's timetable, never stored: the tool-only gold solver must find it at
 generation (`_family._gold_finds`). The oracle's effort (solves, CP-SAT branches and conflicts,
@@ -101,18 +107,22 @@ class Level(NamedTuple):
 LEVELS = {
     1: Level(3, 3, 3, 3, (2, 1, 0), (1, 2), 0.0, 0.5, 0.1, 2, False, None, False, 0, 0),
     2: Level(4, 5, 4, 4, (2, 1, 1), (1, 2), 0.3, 0.45, 0.1, 2, False, None, False, 1, 0),
-    3: Level(4, 7, 5, 5, (2, 2, 1), (1, 3), 0.5, 0.5, 0.15, 2, True, None, False, 2, 24),
-    4: Level(5, 8, 6, 6, (3, 2, 1), (1, 3), 0.5, 0.45, 0.15, 2, True, 2, False, 2, 32),
-    5: Level(5, 10, 6, 7, (3, 2, 1), (2, 3), 0.6, 0.45, 0.15, 2, True, 2, True, 2, 48),
+    3: Level(4, 7, 5, 5, (2, 2, 1), (1, 3), 0.5, 0.5, 0.15, 2, True, None, False, 2, 48),
+    4: Level(5, 8, 6, 6, (3, 2, 1), (1, 3), 0.5, 0.45, 0.15, 2, True, 2, False, 2, 60),
+    5: Level(5, 10, 6, 7, (3, 2, 1), (2, 3), 0.6, 0.45, 0.15, 2, True, 2, True, 2, 72),
 }
 DRAWS = 2000
 """Schools drawn at most per tuple."""
-FILL_DRAWS = 600
+FILL_DRAWS = 150
 """Unavailabilities and bookings drawn at most per school while making its timetable unique."""
 MAX_CONFLICTS = 20_000
 """Conflicts one oracle solve may spend before the school is drawn again (deterministic)."""
 AIM = 0.5
-REFUSED = 40
+REFUSED = 10
+UNAVAILABLE = 0.5
+"""Share of the draws that make a teacher unavailable (the rest book a room)."""
+RESTORE = True
+"""Undo, once the timetable is unique, the unavailabilities and bookings it does not need (`_restore`)."""
 """Draws refused in a row (each would leave a course too few slots, or no timetable) before the school is drawn again."""
 """Share of the draws made over a place of another timetable than the oracle's current one (the rest: anywhere)."""
 
@@ -152,6 +162,7 @@ def _school(rng: random.Random, level: Level) -> _School:
     rooms = dict(sorted(rooms.items()))
     subjects = rng.sample(SUBJECTS, level.courses + 2)
     courses: dict[str, dict[str, Any]] = {}
+    taught: set[tuple[str, str]] = set()
     for i, (code, title) in enumerate(subjects):
         lo, hi = level.course_groups
         course_groups = sorted(rng.sample(group_ids, rng.randint(lo, hi)))
@@ -161,10 +172,17 @@ def _school(rng: random.Random, level: Level) -> _School:
             course_groups = course_groups[:1]
             kinds = [k for k in KINDS if any(room_fits(r, k, groups[course_groups[0]]) for r in rooms.values())]
         name = f"{code}{rng.randrange(100, 400)}"
+        kind = rng.choice(kinds) if kinds else "lecture"
+        # a teacher's courses of the term need rooms of different kinds: two courses of one teacher in
+        # rooms of one kind could trade places, which no unavailability or booking tells apart
+        free = [t for t in teachers if i >= level.courses or (t, kind) not in taught]
+        teacher = rng.choice(free or teachers)
+        if i < level.courses:
+            taught.add((teacher, kind))
         courses[name] = {
-            "title": title, "term": TERM if i < level.courses else OTHER_TERM, "teacher": rng.choice(teachers),
+            "title": title, "term": TERM if i < level.courses else OTHER_TERM, "teacher": teacher,
             "groups": course_groups, "sessions": 2 if rng.random() < level.two_session_share else 1,
-            "room_kind": rng.choice(kinds) if kinds else "lecture",
+            "room_kind": kind,
         }
     return _School(slots, groups, teachers, rooms, courses)
 
@@ -247,6 +265,16 @@ class _Model:
             return None
         return frozenset(key for key, v in self.y.items() if solver.value(v))
 
+    def random_timetable(self, rng: random.Random) -> frozenset[tuple[str, str, str]] | None:
+        """The timetable least in a random cost of each place (CP-SAT's first timetable leans to
+        the places its search sets last), or None if there is none."""
+        m = self.oracle.model
+        m.minimize(sum(rng.randrange(1, 64) * v for _, v in sorted(self.y.items())))
+        try:
+            return self.timetable()
+        finally:
+            m.clear_objective()
+
     def other(self, taken: frozenset[tuple[str, str, str]]) -> frozenset[tuple[str, str, str]] | None:
         """A timetable other than `taken`, or None: `taken` is the only one. The exclusion holds only
         under a fresh literal assumed for this solve."""
@@ -281,10 +309,10 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
     if any(slots_left(c) < school.courses[c]["sessions"] + level.min_slots for c in to_plan):
         return None
     try:
-        taken = model.timetable()
+        taken = model.random_timetable(rng)
         if taken is None:
             return None
-        other = model.other(taken)
+        other = _moved(school, to_plan, taken, places, params, rng) or model.other(taken)
         term_teachers = sorted({school.courses[c]["teacher"] for c in to_plan})
         draws = refused = 0
         while other is not None:
@@ -293,7 +321,7 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
                 return None
             aim = rng.choice(sorted(other - taken)) if rng.random() < AIM else None
             s = aim[1] if aim else rng.choice(slots)
-            if rng.random() < 0.5:
+            if rng.random() < UNAVAILABLE:
                 who = school.courses[aim[0]]["teacher"] if aim else rng.choice(term_teachers)
                 if s not in available[who]:
                     continue
@@ -311,7 +339,10 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
             moved = bool(set(hit) & taken)
             found = None
             if not short and moved:
-                found = model.timetable([model.y[key].Not() for key in hit])
+                # the session the draw took, moved alone to another of its places (else the draw
+                # is refused: asking the solver for a wider repair cost most of the generation's time)
+                lost = sorted(set(hit) & taken)
+                found = _moved(school, to_plan, taken, places, params, rng, lost[0]) if len(lost) == 1 else None
             if short or (moved and found is None):
                 for c, s2, r in hit:
                     places[c].add((s2, r))
@@ -329,12 +360,18 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
             else:
                 available[who].discard(s)
             if moved or set(hit) & other:
-                other = model.other(taken)
+                other = _moved(school, to_plan, taken, places, params, rng) or model.other(taken)
+        effort = model.oracle.effort.as_params()
+        if RESTORE:
+            restored = _restore(school, to_plan, taken, places, available, booked, params, rng)
+            if restored is not None:
+                places, available, booked, check = restored
+                effort = {k: max(v, check[k]) if k == "booleans" else v + check[k] for k, v in effort.items()}
     except Undecided:
         return None
     if level.rollouts and _greedy_wins(school, to_plan, places, params, rng, level.rollouts):
         return None
-    params["oracle"] = model.oracle.effort.as_params()
+    params["oracle"] = effort
     # the courses in a random order (the task's order is what first-fit agents follow)
     params["courses"] = rng.sample(to_plan, len(to_plan))
     answer = []
@@ -344,11 +381,106 @@ def _attempt(rng: random.Random, level: Level) -> Built | None:
     return Built(_store(rng, school, available, booked), params, answer)
 
 
+def _restore(school: _School, to_plan: list[str], taken: frozenset[tuple[str, str, str]],
+             places: dict[str, set[tuple[str, str]]], available: dict[str, set[str]],
+             booked: set[tuple[str, str]], params: dict[str, Any], rng: random.Random) -> Any:
+    """Undo, in a random order, the unavailabilities and bookings whose undoing lets no session move
+    alone, then prove the timetable still the only one (a fresh model): (places, availability,
+    bookings, the proof's effort), or None (nothing undone, or the proof failed: keep the school as
+    it was). Without it the oracle's slots are those the fewest other courses could take (the
+    draws cleared them of the courses that could trade places): 70% of first sessions at d3."""
+    places = {c: set(v) for c, v in places.items()}
+    available = {t: set(v) for t, v in available.items()}
+    booked = set(booked)
+    teachers = sorted({school.courses[c]["teacher"] for c in to_plan})
+    sizes = {c: enrolled(school.courses[c]["groups"], school.groups) for c in to_plan}
+    cuts = sorted([(t, s) for t in teachers for s in school.slots if s not in available[t]] + sorted(booked))
+    undone = 0
+    for who, s in rng.sample(cuts, len(cuts)):
+        added = set()
+        for c in to_plan:
+            info = school.courses[c]
+            if who in school.rooms:
+                if s not in available[info["teacher"]]:
+                    continue
+                rooms = [who]
+            elif who != info["teacher"]:
+                continue
+            else:
+                rooms = list(school.rooms)
+            for r in rooms:
+                if room_fits(school.rooms[r], info["room_kind"], sizes[c]) and (r == who or (r, s) not in booked) \
+                        and (s, r) not in places[c]:
+                    added.add((c, s, r))
+        for c, s2, r in added:
+            places[c].add((s2, r))
+        if added and _moved(school, to_plan, taken, places, params, rng) is not None:
+            for c, s2, r in added:
+                places[c].discard((s2, r))
+            continue
+        undone += 1
+        if who in school.rooms:
+            booked.discard((who, s))
+        else:
+            available[who].add(s)
+    if not undone:
+        return None
+    model = _Model(school, to_plan, available, booked, params)
+    model.oracle.model.add_bool_or([model.y[key].Not() for key in sorted(taken)])
+    if model.timetable() is not None:
+        return None
+    return places, available, booked, model.oracle.effort.as_params()
+
+
+def _moved(school: _School, to_plan: list[str], taken: frozenset[tuple[str, str, str]],
+           places: dict[str, set[tuple[str, str]]], params: dict[str, Any],
+           rng: random.Random, lost: tuple[str, str, str] | None = None) -> frozenset[tuple[str, str, str]] | None:
+    """Another timetable found without the solver, or None: `taken` with one session moved to
+    another of its course's places (another slot, or another room), every other session kept. The
+    courses, sessions and places are tried in a random order; with `lost` (a place of `taken` a draw
+    took), only the session there moves."""
+    from ._solve import Search
+
+    courses = {c: school.courses[c] for c in to_plan}
+    sessions = [(c, k) for c in to_plan for k in range(courses[c]["sessions"])]
+    search = Search(school.slots, list(school.slots), courses, sessions, params, school.rooms)
+    mine = {c: sorted(((s, r) for c2, s, r in taken if c2 == c), key=lambda p: school.slots[p[0]]) for c in to_plan}
+    for c in to_plan:
+        for k, (s, r) in enumerate(mine[c]):
+            search.place((c, k), s, r, 1)
+    for c in [lost[0]] if lost else rng.sample(to_plan, len(to_plan)):
+        for k, (s, r) in enumerate(mine[c]):
+            search.place((c, k), s, r, -1)
+        which = [mine[c].index(lost[1:])] if lost else rng.sample(range(len(mine[c])), len(mine[c]))
+        for i in which:
+            keep = mine[c][:i] + mine[c][i + 1:]
+            used = {s for s, _ in mine[c]}
+            for s, r in rng.sample(sorted(places[c]), len(places[c])):
+                if (s, r) in mine[c] or (s in used and s != mine[c][i][0]):
+                    continue
+                combo = sorted([*keep, (s, r)], key=lambda p: school.slots[p[0]])
+                placed = []
+                for k, (s2, r2) in enumerate(combo):
+                    if not search.fits((c, k), s2, r2):
+                        break
+                    search.place((c, k), s2, r2, 1)
+                    placed.append((k, s2, r2))
+                for k, s2, r2 in placed:
+                    search.place((c, k), s2, r2, -1)
+                if len(placed) == len(combo):
+                    return frozenset(taken - {(c, *mine[c][i])} | {(c, s, r)})
+        for k, (s, r) in enumerate(mine[c]):
+            search.place((c, k), s, r, 1)
+    return None
+
+
 def _greedy_wins(school: _School, to_plan: list[str], places: dict[str, set[tuple[str, str]]],
                  params: dict[str, Any], rng: random.Random, rollouts: int) -> bool:
     """Whether one of `rollouts` agents without backtracking completes a timetable: each places the
-    session with the fewest places left (ties at random) at a random place keeping every rule that
-    leaves every other session a place (any place, if none does)."""
+    session with the fewest places left (ties at random) at a place keeping every rule that leaves
+    every other session a place (any place, if none does): the first such in week order (a third of
+    the agents), in reverse week order (a third), or at random. (With random places only, most
+    constrained first with look-ahead in week order still solved 10% at d3 and d5.)"""
     from ._solve import Search
 
     ordered = list(school.slots)
@@ -356,7 +488,7 @@ def _greedy_wins(school: _School, to_plan: list[str], places: dict[str, set[tupl
     sessions = [(c, k) for c in to_plan for k in range(courses[c]["sessions"])]
     rank = {s: i for i, s in enumerate(ordered)}
     domains = {(c, k): sorted(places[c], key=lambda p: (rank[p[0]], p[1])) for c, k in sessions}
-    for _ in range(rollouts):
+    for i in range(rollouts):
         search = Search(school.slots, ordered, courses, sessions, params, school.rooms)
         todo = list(sessions)
         while todo:
@@ -366,8 +498,10 @@ def _greedy_wins(school: _School, to_plan: list[str], places: dict[str, set[tupl
                 break
             key = rng.choice([k for k in todo if len(fitting[k]) == fewest])
             todo.remove(key)
-            options = rng.sample(fitting[key], len(fitting[key]))
-            for slot, room in options:  # the first at random that leaves every other session a place
+            # a third of the agents try places in week order, a third in reverse, the rest at random
+            options = fitting[key] if i % 3 == 0 else fitting[key][::-1] if i % 3 == 1 else \
+                rng.sample(fitting[key], len(fitting[key]))
+            for slot, room in options:  # the first that leaves every other session a place
                 search.place(key, slot, room, 1)
                 if all(any(search.fits(o, *p) for p in fitting[o]) for o in todo):
                     break

@@ -25,6 +25,15 @@ of another timetable; from difficulty 3 random most-constrained-first agents mus
 - `least_hit`: the draws that made the timetable unique were aimed at other timetables' places, so
   the answer's slots may be the ones the draws hit least: most constrained first, the place whose
   slot has the fewest unavailable term teachers and booked rooms first.
+- `last_place`: the oracle's first timetable is CP-SAT's, which sets a course's place variables
+  false in model order until the last ones are forced true: most constrained first, the latest slot
+  and the last room (name order) first.
+- `tightest_room`: a room fits a course only if it seats its groups, and the draws that made the
+  timetable unique booked rooms: most constrained first, the smallest room that seats the course,
+  then the slot the fewest unplaced sessions could take (fewest conflicts), then week order.
+- `fewest_wanted`: uniqueness needs each course's spare slots blocked by other courses sitting
+  there, so its own slot may be the one the fewest sessions of other courses could take (the leak
+  detector's top guess leans on it): most constrained first, that slot first.
 """
 
 from __future__ import annotations
@@ -152,5 +161,39 @@ def least_hit(client: ToolClient, params: dict[str, Any]) -> None:
     _most_constrained(client, params, value)
 
 
+def last_place(client: ToolClient, params: dict[str, Any]) -> None:
+    def value(search: Search, domains: dict[Session, list[Place]], key: Session, places: list[Place],
+              todo: list[Session]) -> list[Place]:
+        return sorted(places, key=lambda p: (-search.slot_rank[p[0]], [-ord(ch) for ch in p[1]]))
+
+    _most_constrained(client, params, value)
+
+
+def tightest_room(client: ToolClient, params: dict[str, Any]) -> None:
+    def value(search: Search, domains: dict[Session, list[Place]], key: Session, places: list[Place],
+              todo: list[Session]) -> list[Place]:
+        wanted: dict[str, int] = {}
+        for other in todo:
+            for slot in {s for s, _ in domains[other]}:
+                wanted[slot] = wanted.get(slot, 0) + 1
+        return sorted(places, key=lambda p: (search.rooms[p[1]][1], wanted.get(p[0], 0), search.slot_rank[p[0]]))
+
+    _most_constrained(client, params, value)
+
+
+def fewest_wanted(client: ToolClient, params: dict[str, Any]) -> None:
+    def value(search: Search, domains: dict[Session, list[Place]], key: Session, places: list[Place],
+              todo: list[Session]) -> list[Place]:
+        wanted: dict[str, int] = {}
+        for other in search.sessions:
+            if other[0] != key[0]:
+                for slot in {s for s, _ in domains[other]}:
+                    wanted[slot] = wanted.get(slot, 0) + 1
+        return sorted(places, key=lambda p: (wanted.get(p[0], 0), search.slot_rank[p[0]]))
+
+    _most_constrained(client, params, value)
+
+
 WHITEBOX = {"unshared_slots": unshared_slots, "latest_first": latest_first, "lookahead": lookahead,
-            "mrv_lcv": mrv_lcv, "mrv_lookahead": mrv_lookahead, "least_hit": least_hit}
+            "mrv_lcv": mrv_lcv, "mrv_lookahead": mrv_lookahead, "least_hit": least_hit,
+            "last_place": last_place, "tightest_room": tightest_room, "fewest_wanted": fewest_wanted}
