@@ -145,5 +145,25 @@ def pinned(client: ToolClient, params: dict[str, Any]) -> None:
     _most_constrained(client, params, _pinned)
 
 
+def _fewest_rooms(cal: Calendar, plan: Schedule, mid: str, starts: list[int], todo: list[str]) -> list[int]:
+    return sorted(starts, key=lambda s: (len(plan.rooms_for(mid, s)), s))
+
+
+def _least_contested(cal: Calendar, plan: Schedule, mid: str, starts: list[int], todo: list[str]) -> list[int]:
+    def contest(s: int) -> int:
+        return sum(1 for o in todo for v in cal.domains[o] if v == s and plan.fits(o, v) and plan.rooms_for(o, v))
+
+    return sorted(starts, key=lambda s: (contest(s), s))
+
+
+def fewest_rooms(client: ToolClient, params: dict[str, Any]) -> None:
+    _most_constrained(client, params, _fewest_rooms)
+
+
+def least_contested(client: ToolClient, params: dict[str, Any]) -> None:
+    _most_constrained(client, params, _least_contested)
+
+
 WHITEBOX = {"isolated": isolated, "latest_first": latest_first, "lookahead": lookahead,
-            "mrv_lcv": mrv_lcv, "mrv_lookahead": mrv_lookahead, "pinned": pinned}
+            "mrv_lcv": mrv_lcv, "mrv_lookahead": mrv_lookahead, "pinned": pinned,
+            "fewest_rooms": fewest_rooms, "least_contested": least_contested}
