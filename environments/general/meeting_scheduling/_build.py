@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 from synth.verifiers.general.rules.meeting_scheduling import EPOCH_DAY, date_text, fits_work, iso, local_day, overlaps
 
 from .._base import Built, new_db
-from ._search import _Board, _greedy_wins, _model, _one, _second
+from ._search import OutOfNodes, _Board, _greedy_wins, _model, _one, _second
 
 SCHEMA = """
 CREATE TABLE people (name TEXT PRIMARY KEY, team TEXT, role TEXT, utc_offset INTEGER,
@@ -110,6 +110,10 @@ class Level(NamedTuple):
     """Places the tightening may take away before the draw is dropped."""
     added_precedence: int
     """Precedence pairs the tightening may add (each kept by the schedule, broken by another)."""
+    nodes: int = 2000
+    """Node cap of each of the tightening's searches: a draw that needs more is dropped."""
+    retries: int = 10
+    """Other schedules none of whose places can go, looked past before the draw is dropped."""
     move: float = 0.5
     """Share of the tightening's steps that first try to take a place of the schedule itself (which
     then moves to another) rather than of the other schedule only."""
@@ -118,7 +122,7 @@ class Level(NamedTuple):
 LEVELS = {
     1: Level(4, 2, 1, 2, 3, 2, 0.3, 0, 60, 1, 0, False, 200, 0),
     2: Level(4, 3, 2, 2, 3, 2, 0.3, 1, 120, 2, 0, False, 200, 2),
-    3: Level(5, 4, 3, 2, 4, 2, 0.3, 1, 120, 3, 24, False, 300, 5),
+    3: Level(5, 4, 3, 2, 4, 2, 0.3, 1, 120, 4, 24, False, 300, 5),
     4: Level(6, 4, 3, 2, 4, 2, 0.3, 1, 120, 3, 36, True, 300, 6),
     5: Level(6, 4, 3, 2, 4, 2, 0.3, 1, 120, 3, 48, True, 300, 6),
 }
@@ -242,8 +246,15 @@ def _tighten(rng: random.Random, level: Level, inst: _Instance, board: _Board) -
     """A random schedule made the only one by taking away places of the others (module docstring),
     as the option index per meeting, or None. Updates `inst.free`, `inst.booked` and
     `inst.precedence` in place."""
+    try:
+        return _tighten_capped(rng, level, inst, board)
+    except OutOfNodes:
+        return None  # a hard draw: the next one is cheaper than deciding this one
+
+
+def _tighten_capped(rng: random.Random, level: Level, inst: _Instance, board: _Board) -> list[int] | None:
     alive = list(board.mask)
-    schedule = board.solve(alive, rng=rng)
+    schedule = board.solve(alive, rng=rng, nodes=level.nodes)
     if schedule is None:
         return None
     meetings, options = inst.meetings, inst.options
@@ -253,19 +264,21 @@ def _tighten(rng: random.Random, level: Level, inst: _Instance, board: _Board) -
         for s, _ in options[i]:
             live_starts[i][s] = live_starts[i].get(s, 0) + 1
     dead: set[tuple[int, int]] = set()
-    added = 0
+    added = stuck = 0
     for _ in range(level.kills):
-        other = board.solve(alive, avoid=schedule, rng=rng)
+        other = board.solve(alive, avoid=schedule, rng=rng, nodes=level.nodes)
         if other is None:
             return schedule
         at = [options[i][j][0] for i, j in enumerate(schedule)]
         used_person = {(p, at[i]) for i in range(k) for p in meetings[i]["attendees"]}
         used_room = {(options[i][j][1], at[i]) for i, j in enumerate(schedule)}
-        kills, moving = [], []
+        kills, moving, shared = [], [], []
         for i in range(k):
-            if other[i] != schedule[i]:
-                s, r = options[i][other[i]]
-                for kill in [("person", p, s) for p in meetings[i]["attendees"]] + [("room", r, s)]:
+            s, r = options[i][other[i]]
+            for kill in [("person", p, s) for p in meetings[i]["attendees"]] + [("room", r, s)]:
+                if other[i] == schedule[i]:
+                    shared.append(kill)  # takes both schedules away: the last resort
+                else:
                     (moving if kill[1:] in used_person or kill[1:] in used_room else kills).append(kill)
         if added < level.added_precedence:
             there = [options[i][j][0] for i, j in enumerate(other)]
@@ -274,10 +287,11 @@ def _tighten(rng: random.Random, level: Level, inst: _Instance, board: _Board) -
                       and (a, b) not in inst.precedence and (b, a) not in inst.precedence]
         rng.shuffle(kills)
         rng.shuffle(moving)
+        rng.shuffle(shared)
         # the schedule's own places as likely to go first as the other's (else the answer would be
         # the place whose neighbours were taken: a room swap lost would leave its start one room);
         # when none of the first kind can go, one of the second
-        for kind, who, s in (moving + kills if rng.random() < level.move else kills + moving):
+        for kind, who, s in (moving + kills if rng.random() < level.move else kills + moving) + shared:
             if kind == "precedence":
                 inst.precedence.append(who)
                 board.add_precedence(*who)
@@ -296,7 +310,7 @@ def _tighten(rng: random.Random, level: Level, inst: _Instance, board: _Board) -
             for i, j in hit:
                 after[i] &= ~(1 << board.index[(i, j)])
             if any(schedule[i] == j for i, j in hit):
-                moved = board.solve(after, rng=rng)
+                moved = board.solve(after, rng=rng, nodes=level.nodes)
                 if moved is None:
                     continue
                 schedule = moved
@@ -311,7 +325,10 @@ def _tighten(rng: random.Random, level: Level, inst: _Instance, board: _Board) -
                 inst.booked[who].add(s)
             break
         else:
-            return None  # no place of the other schedule can go
+            stuck += 1
+            if stuck > level.retries:
+                return None  # no place of another schedule can go
+            # this other schedule keeps every place it has: look for another one
     return None
 
 

@@ -68,6 +68,10 @@ def _model(meetings: list[dict[str, Any]], people: dict[str, dict[str, Any]],
     return oracle, x
 
 
+class OutOfNodes(Exception):
+    """A capped search (`_Board.solve`) reached its node cap undecided."""
+
+
 def _greedy_wins(meetings: list[dict[str, Any]], people: dict[str, dict[str, Any]], options: list[list[tuple[int, str]]],
                  dead: set[tuple[int, int]], precedence: list[tuple[int, int]], max_daily: int | None, buffer: int,
                  rng: random.Random, rollouts: int, styles: tuple[int, ...] = (0, 1, 2)) -> bool:
@@ -147,17 +151,21 @@ class _Board:
                         out[j] &= ~bits
         return out
 
-    def solve(self, alive: list[int], avoid: list[int] | None = None, rng: random.Random | None = None
-              ) -> list[int] | None:
+    def solve(self, alive: list[int], avoid: list[int] | None = None, rng: random.Random | None = None,
+              nodes: int | None = None) -> list[int] | None:
         """A schedule (the option index per meeting) among the live places, other than `avoid`, or
         None: depth first, the meeting with the fewest places first, forward checking (and, per
         person and local date, no more meetings than the daily limit leaves room for). With `rng` the
         places of a meeting are tried in random order (a schedule drawn at random, not the first in
-        time), else lowest index first."""
+        time), else lowest index first. Past `nodes` nodes (None: no cap) it raises OutOfNodes."""
         load: dict[tuple[str, int], int] = {}
         chosen: dict[int, int] = {}
+        count = [0]
 
         def search(alive: list[int]) -> list[int] | None:
+            count[0] += 1
+            if nodes is not None and count[0] > nodes:
+                raise OutOfNodes
             todo = [i for i in range(self.k) if i not in chosen]
             if not todo:
                 found = [self.option[chosen[i]][1] for i in range(self.k)]
