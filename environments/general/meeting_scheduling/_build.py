@@ -38,7 +38,7 @@ import datetime as dt
 import random
 from typing import Any, NamedTuple
 
-from synth.verifiers.general.rules.meeting_scheduling import EPOCH_DAY, date_text, fits_work, iso, local_day, overlaps
+from synth.verifiers.general.rules.meeting_scheduling import EPOCH_DAY, date_text, fits_work, iso, local_day
 
 from .._base import Built, new_db
 from ._search import OutOfNodes, _Board, _greedy_wins, _model, _one, _second
