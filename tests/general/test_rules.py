@@ -40,7 +40,11 @@ def built(tmp_path_factory):
     return run, out
 
 
-@pytest.mark.parametrize("category", CATEGORIES)
+@pytest.mark.parametrize("category", [
+    pytest.param(c, marks=[pytest.mark.xfail(strict=True, reason=(
+        "meeting_scheduling's generate-then-solve generator (issue 18) states neither rule.long_meeting_end nor "
+        "rule.buffer at any difficulty: every meeting lasts an hour on the hour grid, which uniqueness relies on"))])
+    if c == "meeting_scheduling" else c for c in CATEGORIES])
 def test_the_prompt_states_exactly_the_rules_grading_checks(built, category):
     _, tuples = built
     stated_somewhere: set[str] = set()

@@ -4,17 +4,19 @@ A sandbox database of people (team, role, fixed UTC offset, local working hours)
 blocks (stored as UTC timestamps, shown in local time), and rooms (capacity, equipment, existing
 bookings in UTC). The task lists meetings (attendees, duration, required equipment) to place in a
 window of UTC dates, with precedence pairs, a per-person daily limit on new meeting minutes and,
-as difficulty rises, conditional rules: long meetings end early for every attendee, a meeting with
-a director needs a video room, a buffer between one person's new meetings. The answer is a JSON
-list of {meeting, room, start (UTC ISO)}; ends come from the task's durations, never the answer.
+as difficulty rises, the director rule (a meeting with a director needs a video room). The answer
+is a JSON list of {meeting, room, start (UTC ISO)}; ends come from the task's durations, never the
+answer.
 
-Feasible by construction: the meetings are planted first (start, room, attendees) and every busy
-block, room booking and limit is drawn around them. The gold solver sees only tools: it intersects
-each meeting's attendees' free time, then backtracks over (start, room) on a 15-minute grid.
+Nothing is planted (issue 18): `_build` draws a random instance (every person of a pool in the same
+number of meetings of two, which the daily limit must split evenly over the days), takes away
+places of other schedules until one schedule is left, and the CP-SAT oracle proves it the only one.
+The gold solver sees only tools: it intersects each meeting's attendees' free time, then backtracks
+over (start, room) on a 15-minute grid; at generation it must find the oracle's schedule.
 
-This package wires the parts: `_build` (schema, name pools, generator), `_tools`, `_solve` (gold
-solver), `_perturb` (controls). Grading is `synth.verifiers.general.meeting_scheduling`; the
-calendar arithmetic both sides share is `synth.verifiers.general.rules.meeting_scheduling`.
+This package wires the parts: `_build` (schema, name pools, generator), `_search` (the generator's
+searches and the oracle's model), `_tools`, `_solve` (gold solver), `_perturb` (controls). Grading is
+`synth.verifiers.general.meeting_scheduling`; the calendar arithmetic both sides share is `synth.verifiers.general.rules.meeting_scheduling`.
 """
 
 from __future__ import annotations

@@ -1,20 +1,35 @@
 """meeting_scheduling database and generator: the schema, the name pools, the difficulty levels and
-`build`, which plants a schedule first and draws every calendar, room booking and limit around it.
+`build`, which draws a random instance with nothing planted and lets a complete solver find its one
+schedule (issue 18: generate, then solve).
 
 Sits under the category (`__init__`); uses the shared calendar rules of
-`synth.verifiers.general.rules.meeting_scheduling`. Pure in its random stream: the same draws in
-the same order give the same database and params, byte for byte.
+`synth.verifiers.general.rules.meeting_scheduling`, the bit-set search and the CP-SAT model of
+`_search`. Pure in its random stream: the same draws in the same order give the same database and
+params, byte for byte (every search is deterministic given the stream; CP-SAT runs single-threaded
+with a fixed seed).
 
-Hard to solve by construction: the meetings form a cycle in which meeting i shares one attendee
-with meeting i+1 (and the last with the first), and every attendee's calendar is packed except
-where a meeting could go, so each meeting has exactly two places: its planted slot and a decoy
-range of `Level.decoy_starts` starts, every one of which overlaps the planted slot of the next
-meeting of the cycle (a decoy start of one meeting forces a decoy on the next, around the whole
-cycle); a precedence rule the planted schedule keeps and no all-decoy schedule can (`kill`) leaves
-the planted schedule the only one. From difficulty 2 the first meeting of the task's list has a
-decoy earlier than its planted slot, so first-fit, earliest-first and fewest-options-first agents
-all start wrong; an agent that commits a start per meeting with no look-ahead succeeds about once
-in (decoy_starts + 1)^(meetings - 1).
+The instance (`_draw`): a pool of people, every one of whom attends exactly `Level.degree` meetings
+of two (a random degree-regular pairing), an hour each; with a daily limit of `degree / days`
+meetings, each person's meetings must split evenly over the days, a rule between meetings that no
+single calendar shows. Calendars are whole free UTC hours drawn at random within working hours (the
+rest busy), rooms are booked by the hour at random, precedence pairs are drawn at random. Every
+bound is on the hour, so a schedule off the hour exists only if two on it do: uniqueness on the
+hour grid is uniqueness.
+
+The answer (`_tighten`): a random schedule S of the instance (the bit-set search with random value
+order). While the search finds another schedule O, one place of O that S does not use is taken
+away: a busy hour for one of its attendees or a booking of its room at that hour, drawn at random
+among those that leave S alone and every meeting `Level.min_options` starts by its own rules; each
+step is one incremental search. When no other schedule is left, S is the only one. No instance is
+drawn twice for one answer: a draw is dropped only when a cheap count shows it infeasible (per
+person and local date, the hours their meetings can use against the daily limit), when no kill
+is left, or when an agent without backtracking completes it (`Level.rollouts` random agents of
+`_search._greedy_wins`: look-ahead, least constraining and its best-two variant).
+
+The oracle: CP-SAT over the checker's rules (`_search._model`) then finds S and proves it the only
+one (a second solve excluding S is infeasible); its effort is stored in the params as `oracle`, the
+answer never is: the gold solver must find it through the tools at generation
+(`_family._gold_finds`).
 """
 
 from __future__ import annotations
@@ -23,17 +38,10 @@ import datetime as dt
 import random
 from typing import Any, NamedTuple
 
-from synth.verifiers.general.rules.meeting_scheduling import (
-    EPOCH_DAY,
-    GRID,
-    date_text,
-    fits_work,
-    hhmm,
-    local_day,
-    overlaps,
-)
+from synth.verifiers.general.rules.meeting_scheduling import EPOCH_DAY, date_text, fits_work, iso, local_day
 
 from .._base import Built, new_db
+from ._search import OutOfNodes, _Board, _greedy_wins, _model, _one, _second
 
 SCHEMA = """
 CREATE TABLE people (name TEXT PRIMARY KEY, team TEXT, role TEXT, utc_offset INTEGER,
@@ -69,271 +77,321 @@ BUSY_TITLES = ("Focus time", "1:1", "Standup", "Customer call", "Interview", "Lu
 CLUSTERS = ((-480, -420, -300), (-300, -240, -180), (-60, 0, 60), (0, 60, 120), (60, 120, 180, 240),
             (330, 420, 480), (480, 540, 600))
 WORK_HOURS = ((480, 960), (540, 1020), (600, 1080), (510, 990))
-DURATIONS = (45, 60, 90)
-"""At least 45 minutes: a decoy range must overlap the next meeting's slot at every one of its starts."""
 BASE_DATE = dt.date(2026, 1, 5)  # a Monday
-
+DURATION = 60
+"""Every meeting lasts an hour: with whole free hours and hourly bookings every bound is on the hour."""
 
 
 class Level(NamedTuple):
     """What a difficulty level draws and which rules its task states."""
 
-    meetings: int
+    pool: int
+    """People who attend the meetings."""
+    degree: int
+    """Meetings (of two) each person of the pool attends: pool * degree / 2 meetings."""
     extra_people: int
-    """People in the directory who attend none of the meetings."""
+    """People in the directory who attend none of the meetings (their calendars are drawn alike)."""
     days: int
-    decoy_starts: int
-    """Starts in each meeting's decoy range."""
-    cycle: bool
-    """The last meeting's decoys overlap the first meeting's slot, closing the cycle (else a chain)."""
-    trap: bool
-    """The task's first meeting has a decoy start before its planted slot."""
+    free_hours: int
+    """Whole UTC hours each person is free in each working day (the rest busy)."""
+    rooms: int
+    room_booked: float
+    """Share of (room, hour) booked at first."""
     precedence: int
-    """Precedence pairs stated (the kill pair among them, when the level closes the cycle)."""
-    slack: int | None
-    """Daily limit slack over the planted schedule's busiest person-day, or None: no limit."""
-    long_rule: bool
+    """Precedence pairs stated (drawn at random, acyclic)."""
+    limit: int | None
+    """Daily limit on meeting minutes (None: no limit)."""
+    min_options: int
+    """Starts each meeting keeps by its own rules: the tightening never takes more."""
+    rollouts: int
+    """Agents without backtracking (`_search._greedy_wins`, styles 0-2) that must all fail (0: none)."""
     director_rule: bool
-    buffer: int
+    kills: int
+    """Places the tightening may take away before the draw is dropped."""
+    added_precedence: int
+    """Precedence pairs the tightening may add (each kept by the schedule, broken by another)."""
+    nodes: int = 2000
+    """Node cap of each of the tightening's searches: a draw that needs more is dropped."""
+    retries: int = 10
+    """Other schedules none of whose places can go, looked past before the draw is dropped."""
+    move: float = 0.5
+    """Share of the tightening's steps that first try to take a place of the schedule itself (which
+    then moves to another) rather than of the other schedule only."""
 
 
 LEVELS = {
-    1: Level(2, 2, 1, 1, False, False, 0, None, False, False, 0),
-    2: Level(3, 3, 2, 2, True, True, 1, 60, False, False, 0),
-    3: Level(5, 3, 2, 5, True, True, 1, 30, True, False, 0),
-    4: Level(6, 4, 3, 6, True, True, 2, 15, True, True, 0),
-    5: Level(7, 4, 3, 6, True, True, 3, 0, True, True, 15),
+    1: Level(4, 2, 1, 2, 3, 2, 0.3, 0, 60, 1, 0, False, 200, 0),
+    2: Level(4, 3, 2, 2, 3, 2, 0.3, 1, 120, 2, 0, False, 200, 2),
+    3: Level(5, 4, 3, 2, 4, 2, 0.3, 1, 120, 4, 24, False, 300, 5),
+    4: Level(6, 4, 3, 2, 4, 2, 0.3, 1, 120, 3, 36, True, 300, 3),
+    5: Level(6, 4, 3, 2, 4, 2, 0.3, 1, 120, 3, 48, True, 300, 3),
 }
-LONG_MIN, LONG_END = 90, 15 * 60  # meetings of >= 90 min end by 15:00 local for every attendee
+DRAWS = 5000
 
 
 def build(rng: random.Random, difficulty: int) -> Built:
-    """A database and task params with a planted schedule, the only one (up to rooms) from
-    difficulty 2 (up to 200 attempts)."""
-    for _ in range(200):
-        built = _attempt(rng, LEVELS[difficulty])
+    """Draw random instances until one is tightened to exactly one schedule (see the module docstring)."""
+    level = LEVELS[difficulty]
+    for _ in range(DRAWS):
+        built = _attempt(rng, level)
         if built is not None:
             return built
-    raise RuntimeError("could not plant a schedule in 200 attempts")
+    raise RuntimeError(f"no instance tightened to one schedule in {DRAWS} draws")
 
 
-def _attempt(rng: random.Random, level: Level) -> Built | None:
-    """One try at drawing the cycle; None when its geometry does not work out."""
-    k = level.meetings
-    d0 = (BASE_DATE + dt.timedelta(weeks=rng.randrange(40))).toordinal() - EPOCH_DAY
-    w0, w1 = d0 * 1440, (d0 + level.days) * 1440
-    offsets = rng.choice(CLUSTERS)
-    # people: a link shared by meetings i and i+1, then one to three extras per meeting, then people
-    # in no meeting
-    n_people = k + sum(1 for _ in range(0)) + 3 * k + level.extra_people
+def _names(rng: random.Random, n: int) -> list[str]:
     names: list[str] = []
-    while len(names) < n_people:
+    while len(names) < n:
         candidate = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         if candidate not in names:
             names.append(candidate)
-    links, rest = names[:k], names[k:]
-    meetings = []
-    for i in range(k):
-        extras = [rest.pop() for _ in range(rng.randint(1, 1 + level.meetings // 3))]
-        attendees = [links[i], *extras]
-        if level.cycle or i > 0:
-            attendees.append(links[i - 1])
-        meetings.append({"attendees": sorted(attendees), "duration": rng.choice(DURATIONS)})
-    everyone = sorted(names[:k] + [p for m in meetings for p in m["attendees"]] + rest[:level.extra_people])
-    everyone = sorted(set(everyone))
+    return names
+
+
+class _Instance(NamedTuple):
+    d0: int
+    everyone: list[str]
+    people: dict[str, dict[str, Any]]
+    meetings: list[dict[str, Any]]
+    rooms: dict[str, dict[str, Any]]
+    free: dict[str, list[tuple[int, int, set[int]]]]
+    """Per person and working day: (lo, hi, free hour starts) with [lo, hi) the day's span shown."""
+    booked: dict[str, set[int]]
+    """Per room: the UTC hour starts booked."""
+    precedence: list[tuple[int, int]]
+    limit: int | None
+    options: list[list[tuple[int, str]]]
+
+
+def _draw(rng: random.Random, level: Level) -> _Instance | None:
+    """A random instance and each meeting's (start, room) places by its own rules, or None when a
+    meeting has fewer than `min_options` starts or the daily count rules it out."""
+    d0 = (BASE_DATE + dt.timedelta(weeks=rng.randrange(40))).toordinal() - EPOCH_DAY
+    w0, w1 = d0 * 1440, (d0 + level.days) * 1440
+    offsets = rng.choice(CLUSTERS)
+    names = _names(rng, level.pool + level.extra_people)
+    pool = names[:level.pool]
+    everyone = sorted(names)
+    directors = set(rng.sample(pool, 2)) if level.director_rule else set()
     people = {}
-    directors = set(rng.sample(everyone, 2)) if level.director_rule else set()
     for person in everyone:
         role = "director" if person in directors else rng.choice(("engineer", "designer", "manager", "analyst"))
         people[person] = {"team": rng.choice(TEAMS), "role": role, "offset": rng.choice(offsets),
                           "work": rng.choice(WORK_HOURS)}
-
-    def valid_starts(m: dict[str, Any]) -> list[int]:
-        """Grid starts at which every attendee works for the whole meeting (and, for a long meeting
-        under the long-meeting rule, is done by its local end): each attendee's working days as UTC
-        ranges of starts, intersected."""
-        d = m["duration"]
-        end_by = LONG_END if level.long_rule and d >= LONG_MIN else None
-        allowed = [(w0, w1 - d)]
-        for p in m["attendees"]:
-            offset, (begin, close) = people[p]["offset"], people[p]["work"]
-            close = close if end_by is None else min(close, end_by)
-            ranges = [(day * 1440 + begin - offset, day * 1440 + close - offset - d)
-                      for day in range(d0 - 1, d0 + level.days + 1)]
-            allowed = [(max(a, b), min(c, e)) for a, c in allowed for b, e in ranges if max(a, b) <= min(c, e)]
-        out = [s for a, c in allowed for s in range(-(-a // GRID) * GRID, c + 1, GRID)]
-        assert all(fits_work(people[p]["offset"], people[p]["work"], s, s + d, end_by) for s in out[:1]
-                   for p in m["attendees"])
-        return sorted(out)
-
-    starts = [valid_starts(m) for m in meetings]
-    if any(len(v) < 2 for v in starts):
-        return None
-    span = (level.decoy_starts - 1) * GRID
-    gap = level.buffer
-
-    def decoy_options(i: int, target: int | None) -> list[int]:
-        """First starts of decoy ranges for meeting i: every start valid, overlapping the slot
-        `target` of the next meeting when given, and at least a grid step from meeting i's own slot
-        (else the two holes in its calendars would join into more starts)."""
-        d = meetings[i]["duration"]
-        valid = set(starts[i])
-        options = [s for s in starts[i] if s + span in valid]
-        if target is not None:
-            nd = meetings[(i + 1) % k]["duration"]
-            options = [s for s in options if s + d > target and s + span < target + nd]
-        if i in planted:
-            options = [s for s in options if s + span + d + GRID <= planted[i] or planted[i] + d + GRID <= s]
-        # clear of every other planted slot an attendee of meeting i has: placing one meeting then
-        # rules out the decoys of the meeting before it in the cycle and of no other
-        mine = set(meetings[i]["attendees"])
-        others = [(planted[j], planted[j] + meetings[j]["duration"]) for j in planted
-                  if j != i and j != (i + 1) % k and mine & set(meetings[j]["attendees"])]
-        return [s for s in options if not overlaps(others, s - gap, s + span + d + gap)]
-
-    # planted slots, the first meeting of the cycle last: meetings sharing an attendee apart (with
-    # the buffer), and each one where the meeting before it in the cycle can have a decoy range
-    # overlapping it (the first one also where its own decoys can overlap the second's slot)
-    planted: dict[int, int] = {}
-    for i in [*range(1, k), 0]:
-        m = meetings[i]
-        options = [s for s in starts[i] if all(
-            not (set(m["attendees"]) & set(meetings[j]["attendees"]))
-            or s + m["duration"] + gap <= planted[j] or planted[j] + meetings[j]["duration"] + gap <= s
-            for j in planted)]
-        if i > 1 or (i == 0 and level.cycle):
-            options = [s for s in options if decoy_options((i - 1) % k, s)]
-        if i == 0:
-            kept = []
-            for start in options:
-                planted[0] = start
-                if decoy_options(0, planted[1]):
-                    kept.append(start)
-            planted.pop(0, None)
-            options = kept
-        if not options:
-            return None
-        planted[i] = rng.choice(options)
-    decoys: list[list[int]] = []
-    for i in range(k):
-        options = decoy_options(i, planted[(i + 1) % k] if level.cycle or i < k - 1 else None)
-        if not options:
-            return None
-        first = rng.choice(options)
-        decoys.append([first + j * GRID for j in range(level.decoy_starts)])
-    # the kill: a precedence pair (a before b) the planted slots keep and every pair of decoys breaks
-    pairs = [(a, b) for a in range(k) for b in range(k) if a != b
-             and planted[a] + meetings[a]["duration"] <= planted[b]]
-    kills = [(a, b) for a, b in pairs if max(decoys[b]) < min(decoys[a]) + meetings[a]["duration"]]
-    if level.cycle and not kills:
-        return None
-    # the task's order: the first meeting has a decoy before its planted slot (the trap)
-    order = list(range(k))
-    rng.shuffle(order)
-    if level.trap:
-        traps = [i for i in order if min(decoys[i]) < planted[i]]
-        if not traps:
-            return None
-        order.remove(traps[0])
-        order.insert(0, traps[0])
-    label = {i: f"M{n + 1}" for n, i in enumerate(order)}
-    chosen_pairs = [rng.choice(kills)] if level.cycle else []
-    others = [p for p in pairs if p not in chosen_pairs]
-    chosen_pairs += rng.sample(others, min(level.precedence - len(chosen_pairs), len(others)))
-    precedence = sorted(({"before": label[a], "after": label[b]} for a, b in chosen_pairs),
-                        key=lambda p: (int(p["after"][1:]), int(p["before"][1:])))
-
-    # rooms: a roomy video room keeps every slot possible; bookings stay clear of every hole
-    n_rooms = 3 + (level.meetings + 1) // 2
-    room_names = sorted(rng.sample(ROOMS, n_rooms))
-    rooms = {}
-    for room in room_names:
-        equipment = sorted(rng.sample(EQUIPMENT, rng.randint(1, 3)))
-        rooms[room] = {"capacity": rng.choice((3, 4, 6, 8, 10)), "floor": rng.randint(1, 6), "equipment": equipment}
-    rooms[room_names[-1]]["capacity"] = 10
-    if "video" not in rooms[room_names[-1]]["equipment"]:
-        rooms[room_names[-1]]["equipment"] = sorted([*rooms[room_names[-1]]["equipment"], "video"])
-    holes: list[tuple[int, int]] = []  # every place a meeting can go
-    for i, m in enumerate(meetings):
-        holes.append((planted[i], planted[i] + m["duration"]))
-        holes.append((decoys[i][0], decoys[i][-1] + m["duration"]))
-    room_spans: dict[str, list[tuple[int, int]]] = {r: [] for r in room_names}
-    placed = []
-    for i in sorted(range(k), key=lambda i: planted[i]):
-        m = meetings[i]
-        start, end = planted[i], planted[i] + m["duration"]
-        needs_video = level.director_rule and any(people[p]["role"] == "director" for p in m["attendees"])
-        fitting = [r for r in room_names if rooms[r]["capacity"] >= len(m["attendees"])
-                   and not overlaps(room_spans[r], start, end) and (not needs_video or "video" in rooms[r]["equipment"])]
-        if not fitting:
-            return None
-        room = rng.choice(fitting)
-        room_spans[room].append((start, end))
-        have = rooms[room]["equipment"]
-        placed.append((i, room, sorted(rng.sample(have, rng.randint(0, min(2, len(have)))))))
-    equipment_of = {i: eq for i, _, eq in placed}
-
-    # calendars: attendees are busy all day but where one of their meetings can go; the others at random
-    attending: dict[str, list[tuple[int, int]]] = {p: [] for p in everyone}
-    for i, m in enumerate(meetings):
-        for p in m["attendees"]:
-            attending[p] += [holes[2 * i], holes[2 * i + 1]]
-    busy_rows = []
+    while True:
+        stubs = [p for p in pool for _ in range(level.degree)]
+        rng.shuffle(stubs)
+        pairs = [sorted(stubs[n:n + 2]) for n in range(0, len(stubs), 2)]
+        if all(a != b for a, b in pairs):
+            break
+    k = len(pairs)
+    meetings = [{"attendees": pair, "duration": DURATION, "equipment": sorted(rng.sample(EQUIPMENT, rng.randint(0, 1)))}
+                for pair in pairs]
+    room_names = sorted(rng.sample(ROOMS, level.rooms))
+    rooms = {r: {"capacity": rng.choice((3, 4, 6, 8, 10)), "floor": rng.randint(1, 6),
+                 "equipment": sorted(rng.sample(EQUIPMENT, rng.randint(1, 3)))} for r in room_names}
+    free: dict[str, list[tuple[int, int, set[int]]]] = {}
+    parity = rng.randrange(2)
     for person in everyone:
         q = people[person]
+        free[person] = []
         for day in range(d0 - 1, d0 + level.days + 1):
             # the working day (with a margin) within the task's window: the rest is out of bounds
             lo = max(day * 1440 + q["work"][0] - 30 - q["offset"], w0 - 60)
             hi = min(day * 1440 + q["work"][1] + 30 - q["offset"], w1 + 60)
             if hi - lo < 120:
                 continue
-            if attending[person]:
-                free = sorted(attending[person])
-                spans = _complement(lo, hi, free)
-            else:
-                spans = []
-                for _ in range(rng.randint(2, 4)):
-                    length = rng.choice((30, 45, 60, 90, 120))
-                    start = lo + rng.randrange(0, hi - lo - length + 1, GRID)
-                    if not overlaps(spans, start, start + length):
-                        spans.append((start, start + length))
-            for start, end in _chop(rng, spans):
-                busy_rows.append((person, start * 60, end * 60, rng.choice(BUSY_TITLES)))
-    booking_rows = []
-    for room in room_names:
-        taken = list(holes)
-        for day in range(d0, d0 + level.days):
-            for _ in range(rng.randint(1, 3)):
-                length = rng.choice((30, 60, 90, 120))
-                start = day * 1440 + rng.randrange(0, 1440 - length + 1, GRID)
-                if overlaps(taken, start, start + length):
+            # free hours are every other UTC hour (the instance's `parity`), never two in a row: every
+            # start anyone can take is on the hour, so the answer's being on the hour (which
+            # uniqueness implies) tells nothing
+            hours = [h for h in range(-(-(lo + 30) // 60) * 60, hi - 30 - 60 + 1, 60) if h // 60 % 2 == parity]
+            free[person].append((lo, hi, set(rng.sample(hours, min(level.free_hours, len(hours))))))
+    booked = {r: {day * 1440 + h * 60 for day in range(d0, d0 + level.days) for h in range(24)
+                  if rng.random() < level.room_booked} for r in room_names}
+    precedence: list[tuple[int, int]] = []
+    if level.precedence:
+        order = rng.sample(range(k), k)
+        precedence = rng.sample([(order[a], order[b]) for a in range(k) for b in range(a + 1, k)], level.precedence)
+    limit = level.limit
+
+    free_at = {p: {h for _, _, hours in free[p] for h in hours} for p in everyone}
+    options: list[list[tuple[int, str]]] = []
+    for m in meetings:
+        needs_video = any(people[p]["role"] == "director" for p in m["attendees"])
+        fitting = [r for r in room_names if rooms[r]["capacity"] >= len(m["attendees"])
+                   and set(m["equipment"]) <= set(rooms[r]["equipment"])
+                   and (not needs_video or "video" in rooms[r]["equipment"])]
+        found = []
+        for s in range(w0, w1 - DURATION + 1, 60):
+            if all(s in free_at[p] and fits_work(people[p]["offset"], people[p]["work"], s, s + DURATION)
+                   for p in m["attendees"]):
+                found += [(s, r) for r in fitting if s not in booked[r]]
+        if len({s for s, _ in found}) < level.min_options:
+            return None
+        options.append(found)
+    # a count per person and local date: no more meetings than the limit allows and hours they can use
+    if limit is not None:
+        for p in pool:
+            hours: dict[int, set[int]] = {}
+            for m, opts in zip(meetings, options):
+                if p in m["attendees"]:
+                    for s, _ in opts:
+                        hours.setdefault(local_day(people[p]["offset"], s), set()).add(s)
+            if sum(min(limit // DURATION, len(v)) for v in hours.values()) < level.degree:
+                return None
+    return _Instance(d0, everyone, people, meetings, rooms, free, booked, precedence, limit, options)
+
+
+def _tighten(rng: random.Random, level: Level, inst: _Instance, board: _Board) -> list[int] | None:
+    """A random schedule made the only one by taking away places of the others (module docstring),
+    as the option index per meeting, or None. Updates `inst.free`, `inst.booked` and
+    `inst.precedence` in place."""
+    try:
+        return _tighten_capped(rng, level, inst, board)
+    except OutOfNodes:
+        return None  # a hard draw: the next one is cheaper than deciding this one
+
+
+def _tighten_capped(rng: random.Random, level: Level, inst: _Instance, board: _Board) -> list[int] | None:
+    alive = list(board.mask)
+    schedule = board.solve(alive, rng=rng, nodes=level.nodes)
+    if schedule is None:
+        return None
+    meetings, options = inst.meetings, inst.options
+    k = len(meetings)
+    live_starts: list[dict[int, int]] = [{} for _ in range(k)]  # meeting -> start -> live places there
+    for i in range(k):
+        for s, _ in options[i]:
+            live_starts[i][s] = live_starts[i].get(s, 0) + 1
+    dead: set[tuple[int, int]] = set()
+    added = stuck = 0
+    for _ in range(level.kills):
+        other = board.solve(alive, avoid=schedule, rng=rng, nodes=level.nodes)
+        if other is None:
+            return schedule
+        at = [options[i][j][0] for i, j in enumerate(schedule)]
+        used_person = {(p, at[i]) for i in range(k) for p in meetings[i]["attendees"]}
+        used_room = {(options[i][j][1], at[i]) for i, j in enumerate(schedule)}
+        kills, moving, shared = [], [], []
+        for i in range(k):
+            s, r = options[i][other[i]]
+            for kill in [("person", p, s) for p in meetings[i]["attendees"]] + [("room", r, s)]:
+                if other[i] == schedule[i]:
+                    shared.append(kill)  # takes both schedules away: the last resort
+                else:
+                    (moving if kill[1:] in used_person or kill[1:] in used_room else kills).append(kill)
+        if added < level.added_precedence:
+            there = [options[i][j][0] for i, j in enumerate(other)]
+            kills += [("precedence", (a, b), 0) for a in range(k) for b in range(k)
+                      if at[a] + DURATION <= at[b] and there[b] < there[a] + DURATION
+                      and (a, b) not in inst.precedence and (b, a) not in inst.precedence]
+        rng.shuffle(kills)
+        rng.shuffle(moving)
+        rng.shuffle(shared)
+        # the schedule's own places as likely to go first as the other's (else the answer would be
+        # the place whose neighbours were taken: a room swap lost would leave its start one room);
+        # when none of the first kind can go, one of the second
+        for kind, who, s in (moving + kills if rng.random() < level.move else kills + moving) + shared:
+            if kind == "precedence":
+                inst.precedence.append(who)
+                board.add_precedence(*who)
+                added += 1
+                break
+            hit = [(i, j) for i, m in enumerate(meetings) if kind == "room" or who in m["attendees"]
+                   for j, (t, r) in enumerate(options[i])
+                   if t == s and (kind == "person" or r == who) and (i, j) not in dead]
+            lost: dict[int, int] = {}
+            for i, _ in hit:
+                lost[i] = lost.get(i, 0) + 1
+            if any(sum(1 for t, n in live_starts[i].items() if n - (gone if t == s else 0) > 0) < level.min_options
+                   for i, gone in lost.items()):
+                continue  # every meeting keeps several starts of its own: the rest is for search to find
+            after = list(alive)
+            for i, j in hit:
+                after[i] &= ~(1 << board.index[(i, j)])
+            if any(schedule[i] == j for i, j in hit):
+                moved = board.solve(after, rng=rng, nodes=level.nodes)
+                if moved is None:
                     continue
-                taken.append((start, start + length))
-                booking_rows.append((room, start * 60, (start + length) * 60, rng.choice(TEAMS)))
+                schedule = moved
+            alive = after
+            for i, j in hit:
+                dead.add((i, j))
+                live_starts[i][s] -= 1
+            if kind == "person":
+                for _, _, hours in inst.free[who]:
+                    hours.discard(s)
+            else:
+                inst.booked[who].add(s)
+            break
+        else:
+            stuck += 1
+            if stuck > level.retries:
+                return None  # no place of another schedule can go
+            # this other schedule keeps every place it has: look for another one
+    return None
 
-    max_daily = None
-    if level.slack is not None:
-        load: dict[tuple[str, int], int] = {}
-        for i, m in enumerate(meetings):
-            for p in m["attendees"]:
-                key = (p, local_day(people[p]["offset"], planted[i]))
-                load[key] = load.get(key, 0) + m["duration"]
-        max_daily = max(max(load.values()) + level.slack, 60)
 
-    topics = rng.sample(TOPICS, k)
-    db = store(everyone, people, busy_rows, room_names, rooms, booking_rows)
+def _attempt(rng: random.Random, level: Level) -> Built | None:
+    """One random instance, kept only if it tightens to one schedule that no agent without
+    backtracking completes; None otherwise."""
+    inst = _draw(rng, level)
+    if inst is None:
+        return None
+    meetings, options, people = inst.meetings, inst.options, inst.people
+    k = len(meetings)
+    board = _Board(meetings, people, options, set(), inst.precedence, inst.limit, 0)
+    schedule = _tighten(rng, level, inst, board)
+    if schedule is None:
+        return None
+    # the places the tightening took away, as the oracle and the agents see them
+    dead = set()
+    for i, m in enumerate(meetings):
+        for j, (s, r) in enumerate(options[i]):
+            if s in inst.booked[r] or any(not any(s in hours for _, _, hours in inst.free[p]) for p in m["attendees"]):
+                dead.add((i, j))
+    if level.rollouts and _greedy_wins(meetings, people, options, dead, inst.precedence, inst.limit, 0,
+                                       rng, level.rollouts, (0, 1, 2)):
+        return None  # an agent without backtracking completes the schedule
+    oracle, x = _model(meetings, people, options, inst.precedence, inst.limit, 0)
+    for i, j in sorted(dead):
+        oracle.model.add(x[i][j] == 0)
+    found = _one(oracle, x)
+    if found != schedule or _second(oracle, x, schedule) is not None:
+        raise RuntimeError(f"the oracle found {found}, the tightening's search {schedule}")
+    effort = oracle.effort.as_params()
+    placed = [options[i][j] for i, j in enumerate(schedule)]
+
+    busy_rows = []
+    for person in inst.everyone:
+        for lo, hi, hours in inst.free[person]:
+            for start, end in _chop(rng, _complement(lo, hi, [(h, h + 60) for h in sorted(hours)])):
+                busy_rows.append((person, start * 60, end * 60, rng.choice(BUSY_TITLES)))
+    booking_rows = [(room, s * 60, (s + 60) * 60, rng.choice(TEAMS)) for room in sorted(inst.rooms)
+                    for s in sorted(inst.booked[room])]
+    order = list(range(k))
+    rng.shuffle(order)
+    label = {i: f"M{n + 1}" for n, i in enumerate(order)}
+    precedence = sorted(({"before": label[a], "after": label[b]} for a, b in inst.precedence),
+                        key=lambda p: (int(p["after"][1:]), int(p["before"][1:])))
+    topics = [TOPICS[n % len(TOPICS)] + (f" {n // len(TOPICS) + 1}" if n >= len(TOPICS) else "")
+              for n in rng.sample(range(k), k)]
+    db = store(inst.everyone, people, busy_rows, sorted(inst.rooms), inst.rooms, booking_rows)
     params = {
-        "window_start": date_text(d0),
-        "window_end": date_text(d0 + level.days - 1),
+        "window_start": date_text(inst.d0),
+        "window_end": date_text(inst.d0 + level.days - 1),
         "meetings": [{"id": label[i], "title": topics[n], "attendees": meetings[i]["attendees"],
-                      "duration": meetings[i]["duration"], "equipment": equipment_of[i]} for n, i in enumerate(order)],
+                      "duration": meetings[i]["duration"], "equipment": meetings[i]["equipment"]}
+                     for n, i in enumerate(order)],
         "precedence": precedence,
-        "max_daily_minutes": max_daily,
-        "long_meeting": {"min_duration": LONG_MIN, "end_by": hhmm(LONG_END)} if level.long_rule else None,
+        "max_daily_minutes": inst.limit,
+        "long_meeting": None,
         "director_video": level.director_rule,
-        "buffer_minutes": level.buffer,
+        "buffer_minutes": 0,
+        "oracle": effort,
     }
-    return Built(db, params)
+    answer = [{"meeting": label[i], "room": placed[i][1], "start": iso(placed[i][0])} for i in order]
+    return Built(db, params, answer)
 
 
 def store(everyone: list[str], people: dict[str, dict[str, Any]], busy_rows: list[tuple[Any, ...]],

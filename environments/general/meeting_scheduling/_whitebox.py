@@ -1,19 +1,19 @@
-"""meeting_scheduling's white-box baselines: agents written by reading the generator (`_build`), each
-trying to exploit the structure it leaves behind without any search (issue 18).
+"""meeting_scheduling's white-box baselines: agents written by reading the generator, each trying to
+exploit the structure it leaves behind without any search (issue 18).
 
 Sits under the category (`GeneralCategory.whitebox` reads `WHITEBOX`). Same interface as the
-baselines (a ToolClient and the task params, tool calls only, no backtracking): meetings in task
-order, each placed once; a meeting with no place left is left out.
+baselines (a ToolClient and the task params, tool calls only, no backtracking): a meeting with no
+place left is left out.
 
-- `isolated`: the planted gap is exactly one meeting long, a decoy range holds several grid starts:
-  take a start whose grid neighbours are not starts too (the earliest such, else the earliest).
+Against the planted generator (a planted gap exactly one meeting long, decoy ranges of several
+starts, a cycle of meetings; replaced by generate-then-solve):
+
+- `isolated`: take a start whose grid neighbours are not starts too (the earliest such, else the earliest).
 - `latest_first`: each meeting at its latest start that keeps every rule with those placed.
 - `lookahead`: first fit in task order, keeping a start only if the next meeting of the list (the
   cycle's neighbour) still has a place after it.
 
-Against the generate-then-solve generator (random calendars in a narrow shared day, busy blocks and
-bookings drawn until the oracle's schedule is the only one; random most-constrained-first agents
-must all fail):
+Against generate-then-solve (a random instance tightened until one schedule is left; `_build`):
 
 - `mrv_lcv`: the meeting with the fewest places left first (forward checking), at the start that
   leaves the meetings sharing an attendee or a precedence pair the most starts.
@@ -21,6 +21,12 @@ must all fail):
   a place after it (earliest such).
 - `pinned`: a schedule that is the only one is pinned to the minute: most constrained first, at a
   start whose grid neighbour on either side is not in the meeting's own domain (earliest such).
+- `fewest_rooms`: the tightening books a room at the time another schedule used it, and another
+  schedule often differs from the answer by its room alone, so the answer's start may be the one
+  with the fewest rooms left: most constrained first, at the start with the fewest free rooms.
+- `least_contested`: the tightening takes away places other schedules use, so the answer's start may
+  be the one the other meetings can use least: most constrained first, at the start the fewest
+  unplaced meetings could also take.
 """
 
 from __future__ import annotations
@@ -145,5 +151,25 @@ def pinned(client: ToolClient, params: dict[str, Any]) -> None:
     _most_constrained(client, params, _pinned)
 
 
+def _fewest_rooms(cal: Calendar, plan: Schedule, mid: str, starts: list[int], todo: list[str]) -> list[int]:
+    return sorted(starts, key=lambda s: (len(plan.rooms_for(mid, s)), s))
+
+
+def _least_contested(cal: Calendar, plan: Schedule, mid: str, starts: list[int], todo: list[str]) -> list[int]:
+    def contest(s: int) -> int:
+        return sum(1 for o in todo for v in cal.domains[o] if v == s and plan.fits(o, v) and plan.rooms_for(o, v))
+
+    return sorted(starts, key=lambda s: (contest(s), s))
+
+
+def fewest_rooms(client: ToolClient, params: dict[str, Any]) -> None:
+    _most_constrained(client, params, _fewest_rooms)
+
+
+def least_contested(client: ToolClient, params: dict[str, Any]) -> None:
+    _most_constrained(client, params, _least_contested)
+
+
 WHITEBOX = {"isolated": isolated, "latest_first": latest_first, "lookahead": lookahead,
-            "mrv_lcv": mrv_lcv, "mrv_lookahead": mrv_lookahead, "pinned": pinned}
+            "mrv_lcv": mrv_lcv, "mrv_lookahead": mrv_lookahead, "pinned": pinned,
+            "fewest_rooms": fewest_rooms, "least_contested": least_contested}
