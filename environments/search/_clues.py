@@ -162,6 +162,17 @@ def _adjective(word: str) -> bool:
     return bool(_ADJECTIVE.search(word)) and word not in _NOUN_AL and not word.endswith(("eed", "ied"))
 
 
+def _conjunct(lead: str, at: int) -> list[str]:
+    """The plain lowercase words of a coordination's second conjunct, from `at` to the first other word."""
+    words = []
+    for m in re.finditer(r"[\w'’-]+|[^\w\s]", lead[at:]):
+        word = m.group(0)
+        if not re.fullmatch(r"[a-z][a-z-]*", word) or word in _STOP or word in _PARTICIPLE or _ADVERB.search(word):
+            break
+        words.append(word)
+    return words
+
+
 def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | None:
     """The kind of thing a text's first sentence says its subject is, generalised one level:
     'X is a Hungarian composer and pianist' -> 'composer'; 'X is a functional programming language' ->
@@ -238,6 +249,9 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
                     and not any(re.search(r"[^s]s$", w[0]) for w in after) and after[-1][0] not in (_VAGUE | _VAGUE_HEAD | _RELATIVE_HEAD):
                 value = re.sub(r"\s+", " ", lead[run[-1][1] : after[-1][2]]).casefold()
                 return value, verb, False, run[-1][1], after[-1][2]
+        if stop is not None and stop.group(0).casefold() in ("and", "or") and run[-1] is words[-1] and relation is None \
+                and start + stop.start() - run[-1][2] <= 1 and len(_conjunct(lead, start + stop.end())) >= 3:
+            return None  # 'the nature and landscape conservation area': modifiers coordinated before a head of their own, not 'a nature'
         if run[0][0].endswith("ing") and run[0] is words[0] and len(run) > 1 and run[1][0] in ("how", "what", "whether"):
             return None  # 'a specifying how': a verb, not a kind of thing
         if run[0][0].endswith("ing") and run[0] is words[0] and len(run) > 1 and not relation and run[0][0] in _PARTICIPLE:

@@ -224,6 +224,13 @@ _VERB_NEXT = {"the", "a", "an", "that", "to", "it", "its", "his", "her", "their"
               "how", "whether", "many", "several", "some", "all", "more", "over", "about", "up", "out", "back", "both", "each"}
 """Words after a name's next word in -s that make it a verb ('Einstein requires that', 'Paris hosts many')."""
 _BREAK = re.compile(r"[^\s'’-]")
+_LIST_HEADS = ("Mountains", "Hills", "Islands", "Isles", "Rivers", "Lakes", "Seas", "Valleys", "Ranges", "Falls", "Peaks",
+               "Straits", "Bays", "Gulfs", "Deserts", "Plains", "Forests", "Canyons", "Glaciers", "Streets", "Roads",
+               "Avenues", "Squares", "Bridges", "Parks", "Brothers", "Sisters")
+_NAME = r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"
+_SHARED_HEAD = re.compile(r"(?:,\s+" + _NAME + r")*,?\s+(?:and|or|&)\s+" + _NAME + r"\s+(?:" + "|".join(_LIST_HEADS) + r")\b")
+"""After a name: the rest of a list of names that shares one plural head ('the Korab, Skanderbeg, Pindus and Ceraunian
+Mountains', 'the Tigris and Euphrates Rivers'): every name of it is part of a longer name, the head's."""
 _URL = re.compile(r"\b(?:https?://|ftp://|www\.)\S+|\S+@\S+\.\w+")
 _SPACED = re.compile(r"[\s-]{1,3}")
 _NAME_CHAR_AFTER = re.compile(r"\+|[/.#-](?=[A-Za-z0-9])(?!-?[a-z]{2,})|/\d|\.\d|-(?=\d|[A-Z])")
@@ -358,6 +365,8 @@ class Mentions:
                 inside = self._capital(tokens[k][0]) and not starts
             if not inside and (_NAME_CHAR_AFTER.match(text, tokens[j - 1][2]) or _NAME_CHAR_BEFORE.search(text, 0, tokens[i][1])):
                 inside = True  # 'CTC' in 'CTC++', 'OSF' in 'OSF/1', 'Z80' in 'Z80.2': a longer token's part names nothing
+            if not inside and _SHARED_HEAD.match(text, tokens[j - 1][2]):
+                inside = True  # 'Skanderbeg' in 'the Korab, Skanderbeg, Pindus and Ceraunian Mountains': the list's names share its head
             if not inside and tuple(bare[i:j]) in own_names:
                 inside = True  # the document's own name or abbreviation ('(DDN)') is never a mention of another entry
             if not inside and target in self.senses and self.senses[target]:

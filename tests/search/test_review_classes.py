@@ -389,3 +389,28 @@ def test_a_vague_one_word_genus_is_refused_or_widened_by_class(text: str, want: 
     if found:
         assert text[found[3]:found[4]].casefold() == want
         assert broader(text, found) is None  # never broadened back to the vague head
+
+
+# -- the second reading (59 questions at 4 hops): a list sharing a head, modifiers coordinated before a head ----
+def test_a_name_in_a_list_that_shares_one_head_is_no_mention() -> None:
+    noble = _doc("Skanderbeg", "Skanderbeg was an Albanian nobleman.")
+    korab = _doc("Korab", "Korab is a mountain.")
+    paris, rome = _doc("Paris", "Paris is a city."), _doc("Rome", "Rome is a city.")
+    found = Mentions([noble, korab, paris, rome])
+    # the mountains, not the nobleman: every name of the list is part of 'X Mountains'
+    assert set(found.find("The ranges are the Korab, Skanderbeg, Pindus and Ceraunian Mountains.", "x")) == set()
+    assert set(found.find("Skanderbeg led the revolt from Korab.", "x")) == {noble.id, korab.id}  # whole names stay
+    assert set(found.find("He saw Paris, Rome and the Canary Islands.", "x")) == {paris.id, rome.id}  # no shared head
+    assert set(found.find("Between Paris, Rome and Naples.", "x")) == {paris.id, rome.id}
+
+
+@pytest.mark.parametrize("text, want", [
+    ("K is the second-largest nature and landscape conservation area in the world.", None),  # not 'a nature'
+    ("P is a poet and short story writer.", None),
+    ("L was a Hungarian composer and pianist of the Romantic era.", "composer"),  # nouns coordinated: the first is true
+    ("T is a town and civil parish in England.", "town"),
+    ("R is a research and development organisation in Ohio.", "research and development organisation"),
+])
+def test_modifiers_coordinated_before_a_head_are_no_genus_of_their_own(text: str, want: str | None) -> None:
+    got = genus_of(text)
+    assert (got[0] if got else None) == want
