@@ -162,14 +162,15 @@ def _adjective(word: str) -> bool:
     return bool(_ADJECTIVE.search(word)) and word not in _NOUN_AL and not word.endswith(("eed", "ied"))
 
 
-def _conjunct(lead: str, at: int) -> list[str]:
-    """The plain lowercase words of a coordination's second conjunct, from `at` to the first other word."""
-    words = []
+def _conjunct(lead: str, at: int) -> list[tuple[str, int, int]]:
+    """The plain lowercase words of a coordination's second conjunct, from `at` to the first other word, with
+    their spans in `lead`."""
+    words: list[tuple[str, int, int]] = []
     for m in re.finditer(r"[\w'’-]+|[^\w\s]", lead[at:]):
         word = m.group(0)
         if not re.fullmatch(r"[a-z][a-z-]*", word) or word in _STOP or word in _PARTICIPLE or _ADVERB.search(word):
             break
-        words.append(word)
+        words.append((word, at + m.start(), at + m.end()))
     return words
 
 
@@ -238,13 +239,9 @@ def genus_of(text: str, limit: int = 400) -> tuple[str, str, bool, int, int] | N
                 and (_ACTIVITY.search(run[-1][0]) or run[-1][0] in _ACTIVITY_WORDS):
             # 'a research and development organisation': the coordination is of modifiers when the second conjunct
             # runs on to a noun of its own; the head is that noun ('a composer and pianist' stays 'composer')
-            after = []
-            for m in re.finditer(r"[\w'’-]+|[^\w\s]", lead[start + stop.end():]):
-                word = m.group(0)
-                if not re.fullmatch(r"[a-z][a-z-]*", word) or word in _STOP or word in _PARTICIPLE or _ADVERB.search(word) \
-                        or (word.endswith("ing") and word not in _ING_NOUN and after):
-                    break
-                after.append((word, start + stop.end() + m.start(), start + stop.end() + m.end()))
+            after = _conjunct(lead, start + stop.end())
+            clause = next((i for i, w in enumerate(after) if i and w[0].endswith("ing") and w[0] not in _ING_NOUN), len(after))
+            after = after[:clause]  # 'a research and development organisation providing ...': the conjunct ends at the clause
             if len(after) == 2 and not _adjective(after[0][0]) and not _adjective(after[-1][0]) \
                     and not any(re.search(r"[^s]s$", w[0]) for w in after) and after[-1][0] not in (_VAGUE | _VAGUE_HEAD | _RELATIVE_HEAD):
                 value = re.sub(r"\s+", " ", lead[run[-1][1] : after[-1][2]]).casefold()
