@@ -146,6 +146,12 @@ VERSION = "v2:"
 distinct (arguments -> value) pairs); a task recorded in an earlier format is not compared."""
 
 
+def compared(entry: Any) -> bool:
+    """Whether the gold's recording of one function is compared: a list in this format (an optional
+    function, whose gold runs disagreed, or an entry in an earlier format is not)."""
+    return isinstance(entry, list) and len(entry) >= 3 and str(entry[1]).startswith(VERSION)
+
+
 def differences(want: dict[str, Any], got: dict[str, Any] | None) -> dict[str, str]:
     """The functions whose values differ between the gold's recording of one test (`want`: label ->
     [calls, hash of the set of pairs, first pairs]) and the submission's (`got`), with why. Compared:
@@ -154,7 +160,7 @@ def differences(want: dict[str, Any], got: dict[str, Any] | None) -> dict[str, s
     format is not compared."""
     bad = {}
     for label, entry in sorted((want or {}).items()):
-        if not isinstance(entry, list) or len(entry) < 3 or not str(entry[1]).startswith(VERSION):
+        if not compared(entry):
             continue
         have = (got or {}).get(label)
         if not isinstance(have, list) or len(have) < 3:
@@ -190,7 +196,7 @@ def gold_values(values: dict[str, dict[str, Any]] | None, solo_xml: str | None, 
     checked = 0
     for test in fail_to_pass:
         want = values.get(test) or {}
-        checked += sum(1 for entry in want.values() if isinstance(entry, list) and str(entry[1]).startswith(VERSION))
+        checked += sum(1 for entry in want.values() if compared(entry))
         for label, why in differences(want, got.get(test)).items():
             if test not in bad:
                 bad[test] = f"{test}: {label}: {why}"
